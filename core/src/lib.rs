@@ -1,0 +1,22 @@
+//! # lockstep-core
+//!
+//! The code that must compute *the same thing* in the browser (wasm32) and on the
+//! server (x86_64). It performs no I/O and knows nothing of files, sockets, tokio or
+//! the DOM: callers hand it bytes and get typed results back.
+//!
+//! ## Main types and how data flows
+//!
+//! * [`table::Table`] — a columnar table of named, typed, nullable columns. Built from
+//!   CSV bytes by [`table::Table::from_csv`] (types are inferred per column, or forced
+//!   with [`table::CsvOptions`]).
+//! * [`metrics::binary`] — binary-classification metrics (accuracy, precision, recall,
+//!   F1 and the confusion matrix) computed from a label column and either a prediction
+//!   column or a score column plus a decision threshold.
+//!
+//! Every fallible function returns a typed error whose message names the column, the
+//! line of the input and the offending value.
+
+pub mod metrics;
+pub mod table;
+
+pub use table::{Column, ColumnData, CsvOptions, DataType, Table, TableError};

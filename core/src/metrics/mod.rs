@@ -1,0 +1,50 @@
+//! Evaluation metrics computed from table columns.
+
+pub mod binary;
+mod classes;
+
+pub use binary::{BinaryMetrics, BinaryOptions, ConfusionMatrix, PredictionSource};
+pub use classes::ClassColumn;
+
+use crate::table::{DataType, TableError};
+
+/// Why metrics could not be computed. Variants name the column, the 1-based data
+/// row (the header is not counted) and the value.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum MetricsError {
+    #[error(transparent)]
+    Table(#[from] TableError),
+    #[error("column `{column}` is null in row {row}; labels and predictions must not be missing")]
+    NullValue { column: String, row: usize },
+    #[error("column `{column}` has type {}; a score column must hold numbers", data_type.name())]
+    NotNumeric { column: String, data_type: DataType },
+    #[error("column `{column}`, row {row}: score `{value}` is not a finite number")]
+    NonFiniteScore {
+        column: String,
+        row: usize,
+        value: f64,
+    },
+    #[error("the decision threshold must be a finite number, got `{value}`")]
+    InvalidThreshold { value: f64 },
+    #[error(
+        "binary metrics need at most 2 classes, but `{label}` and `{prediction}` together hold {}: {}",
+        classes.len(), classes.join(", ")
+    )]
+    TooManyClasses {
+        label: String,
+        prediction: String,
+        classes: Vec<String>,
+    },
+    #[error(
+        "cannot tell which class is positive among {}: name it (e.g. positive label `{}`)",
+        classes.join(", "), classes.last().map_or("", String::as_str)
+    )]
+    AmbiguousPositive { classes: Vec<String> },
+    #[error("positive label `{positive}` is not among the classes in the data ({})", classes.join(", "))]
+    UnknownPositive {
+        positive: String,
+        classes: Vec<String>,
+    },
+    #[error("the table has no rows to evaluate")]
+    NoRows,
+}

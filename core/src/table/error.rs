@@ -1,0 +1,48 @@
+use super::DataType;
+
+/// Why a table could not be read or queried. Every variant names the column and,
+/// where there is one, the 1-based line of the input and the offending value.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum TableError {
+    #[error("the CSV input is empty: expected a header line naming the columns")]
+    EmptyInput,
+    #[error("CSV line {line}: {message}")]
+    Csv { line: u64, message: String },
+    #[error("CSV line {line} has {found} fields, but the header has {expected} columns")]
+    RaggedRow {
+        line: u64,
+        found: usize,
+        expected: usize,
+    },
+    #[error("CSV line {line}, column `{column}`: the value is not valid UTF-8")]
+    InvalidUtf8 { line: u64, column: String },
+    #[error("header column {index} (1-based) has an empty name")]
+    EmptyColumnName { index: usize },
+    #[error("column `{name}` appears more than once")]
+    DuplicateColumn { name: String },
+    #[error("column `{column}` has {len} rows but the table has {expected}")]
+    LengthMismatch {
+        column: String,
+        len: usize,
+        expected: usize,
+    },
+    #[error("line {line}, column `{column}`: cannot parse `{value}` as {expected}")]
+    ParseValue {
+        column: String,
+        line: u64,
+        value: String,
+        expected: DataType,
+    },
+    #[error("a type was given for column `{name}`, but the input has no such column (columns: {})", available.join(", "))]
+    UnknownTypedColumn {
+        name: String,
+        available: Vec<String>,
+    },
+    #[error("no column named `{name}` (columns: {})", available.join(", "))]
+    UnknownColumn {
+        name: String,
+        available: Vec<String>,
+    },
+    #[error("the input has {rows} rows, more than the limit of {limit}")]
+    TooManyRows { rows: usize, limit: usize },
+}

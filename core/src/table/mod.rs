@@ -1,0 +1,75 @@
+//! Columnar tables: named, typed, nullable columns of equal length.
+//!
+//! A [`Table`] is what every reader produces (CSV today) and what transforms, the
+//! model engine and the metrics consume. Strings are dictionary-encoded
+//! ([`StrColumn`]): categorical features are looked up once per distinct value, not
+//! once per row.
+
+mod column;
+mod csv;
+mod error;
+
+pub use self::csv::CsvOptions;
+pub use column::{Column, ColumnData, DataType, StrColumn};
+pub use error::TableError;
+
+/// A columnar table. All columns have [`Table::num_rows`] entries.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Table {
+    columns: Vec<Column>,
+    num_rows: usize,
+}
+
+impl Table {
+    /// Builds a table from columns, checking that names are unique and lengths agree.
+    pub fn new(columns: Vec<Column>) -> Result<Self, TableError> {
+        let num_rows = columns.first().map_or(0, Column::len);
+        for (i, column) in columns.iter().enumerate() {
+            if column.len() != num_rows {
+                return Err(TableError::LengthMismatch {
+                    column: column.name().to_owned(),
+                    len: column.len(),
+                    expected: num_rows,
+                });
+            }
+            if columns[..i].iter().any(|c| c.name() == column.name()) {
+                return Err(TableError::DuplicateColumn {
+                    name: column.name().to_owned(),
+                });
+            }
+        }
+        Ok(Self { columns, num_rows })
+    }
+
+    /// Parses CSV bytes (UTF-8, first line is the header) into a table.
+    pub fn from_csv(bytes: &[u8], options: &CsvOptions) -> Result<Self, TableError> {
+        csv::read_csv(bytes, options)
+    }
+
+    pub fn num_rows(&self) -> usize {
+        self.num_rows
+    }
+
+    pub fn num_columns(&self) -> usize {
+        self.columns.len()
+    }
+
+    pub fn columns(&self) -> &[Column] {
+        &self.columns
+    }
+
+    pub fn column_names(&self) -> impl Iterator<Item = &str> {
+        self.columns.iter().map(Column::name)
+    }
+
+    /// The column called `name`, or an error listing the columns that do exist.
+    pub fn column(&self, name: &str) -> Result<&Column, TableError> {
+        self.columns
+            .iter()
+            .find(|c| c.name() == name)
+            .ok_or_else(|| TableError::UnknownColumn {
+                name: name.to_owned(),
+                available: self.column_names().map(str::to_owned).collect(),
+            })
+    }
+}

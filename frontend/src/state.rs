@@ -1,0 +1,209 @@
+//! The page's state and the pure functions that turn it into results.
+//!
+//! Everything here is plain Rust over `lockstep-core` types, so it is tested natively.
+
+use std::sync::Arc;
+
+use leptos::prelude::*;
+use lockstep_core::metrics::binary::{self, BinaryMetrics, BinaryOptions, PredictionSource};
+use lockstep_core::metrics::ClassColumn;
+use lockstep_core::table::{ColumnData, Table};
+
+/// How predictions are given.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    /// A column of predicted classes.
+    Labels,
+    /// A column of scores and a threshold.
+    Scores,
+}
+
+/// Which columns to evaluate.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Selection {
+    pub label: String,
+    pub mode: Mode,
+    pub prediction: String,
+    pub score: String,
+    pub threshold: f64,
+    /// Empty means "infer it".
+    pub positive_label: String,
+}
+
+/// A loaded data set.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Dataset {
+    pub name: String,
+    pub bytes: usize,
+    pub table: Arc<Table>,
+}
+
+/// All of the page's signals; `Copy`, so views capture it freely.
+#[derive(Clone, Copy)]
+pub struct PageState {
+    pub dataset: RwSignal<Option<Dataset>>,
+    pub load_error: RwSignal<Option<String>>,
+    pub selection: RwSignal<Selection>,
+}
+
+impl PageState {
+    pub fn new() -> Self {
+        Self {
+            dataset: RwSignal::new(None),
+            load_error: RwSignal::new(None),
+            selection: RwSignal::new(Selection {
+                label: String::new(),
+                mode: Mode::Labels,
+                prediction: String::new(),
+                score: String::new(),
+                threshold: 0.5,
+                positive_label: String::new(),
+            }),
+        }
+    }
+
+    /// Parses `bytes` as CSV and, on success, replaces the data set and guesses the
+    /// columns to evaluate. On failure the previous data set stays and the error shows.
+    pub fn load_csv(&self, name: String, bytes: &[u8]) {
+        match Table::from_csv(bytes, &Default::default()) {
+            Ok(table) => {
+                let threshold = self.selection.with_untracked(|s| s.threshold);
+                self.selection.set(guess_selection(&table, threshold));
+                self.dataset.set(Some(Dataset {
+                    name,
+                    bytes: bytes.len(),
+                    table: Arc::new(table),
+                }));
+                self.load_error.set(None);
+            }
+            Err(err) => self.load_error.set(Some(format!("{name}: {err}"))),
+        }
+    }
+}
+
+impl Default for PageState {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+fn name_matches(name: &str, words: &[&str]) -> bool {
+    let lower = name.to_ascii_lowercase();
+    words.iter().any(|w| lower == *w || lower.starts_with(w))
+}
+
+fn has_two_classes(table: &Table, name: &str) -> bool {
+    table
+        .column(name)
+        .ok()
+        .and_then(|c| ClassColumn::from_column(c).ok())
+        .is_some_and(|c| c.classes.len() == 2)
+}
+
+fn is_numeric(table: &Table, name: &str) -> bool {
+    table.column(name).is_ok_and(|c| {
+        matches!(c.data(), ColumnData::Float64(_) | ColumnData::Int64(_))
+    })
+}
+
+/// A first guess at the columns: a label named like `label`/`target`/`y` (or the first
+/// two-class column), a prediction named like `pred…` (or the next two-class column),
+/// and a score named like `score`/`prob…` (or the first numeric column).
+pub fn guess_selection(table: &Table, threshold: f64) -> Selection {
+    let names: Vec<&str> = table.column_names().collect();
+    let prediction_words = ["pred", "predicted", "prediction", "yhat", "y_pred"];
+    let pick = |words: &[&str], fallback: &dyn Fn(&str) -> bool, not: &str| -> String {
+        names
+            .iter()
+            .find(|n| **n != not && name_matches(n, words))
+            .or_else(|| names.iter().find(|n| **n != not && fallback(n)))
+            .map_or_else(String::new, |n| (*n).to_owned())
+    };
+    let label = pick(
+        &["label", "target", "y", "class", "outcome"],
+        &|n| has_two_classes(table, n) && !name_matches(n, &prediction_words),
+        "",
+    );
+    let prediction = pick(&prediction_words, &|n| has_two_classes(table, n), &label);
+    let score = pick(
+        &["score", "prob", "proba", "probability"],
+        &|n| is_numeric(table, n) && !has_two_classes(table, n),
+        &label,
+    );
+    Selection {
+        mode: if prediction.is_empty() && !score.is_empty() {
+            Mode::Scores
+        } else {
+            Mode::Labels
+        },
+        label,
+        prediction,
+        score,
+        threshold,
+        positive_label: String::new(),
+    }
+}
+
+/// Evaluates the selection on `table`; errors come back as the message to show.
+pub fn evaluate(table: &Table, selection: &Selection) -> Result<BinaryMetrics, String> {
+    let prediction = match selection.mode {
+        Mode::Labels => PredictionSource::Labels {
+            column: &selection.prediction,
+        },
+        Mode::Scores => PredictionSource::Scores {
+            column: &selection.score,
+            threshold: selection.threshold,
+        },
+    };
+    let positive = selection.positive_label.trim();
+    let options = BinaryOptions {
+        label: &selection.label,
+        prediction,
+        positive_label: (!positive.is_empty()).then_some(positive),
+    };
+    binary::evaluate(table, &options).map_err(|e| e.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use lockstep_core::table::CsvOptions;
+
+    fn table(text: &str) -> Table {
+        Table::from_csv(text.as_bytes(), &CsvOptions::default()).unwrap()
+    }
+
+    #[test]
+    fn guesses_the_demo_columns() {
+        let t = table("mean_radius,malignant,score,predicted\n1.5,1,0.9,1\n2.5,0,0.2,0\n");
+        let s = guess_selection(&t, 0.5);
+        assert_eq!(s.label, "malignant");
+        assert_eq!(s.prediction, "predicted");
+        assert_eq!(s.score, "score");
+        assert_eq!(s.mode, Mode::Labels);
+    }
+
+    #[test]
+    fn prefers_conventional_names_and_falls_back_to_scores() {
+        let t = table("feature,target,proba\n3,yes,0.9\n4,no,0.1\n");
+        let s = guess_selection(&t, 0.5);
+        assert_eq!(s.label, "target");
+        assert_eq!(s.prediction, "");
+        assert_eq!(s.score, "proba");
+        assert_eq!(s.mode, Mode::Scores);
+    }
+
+    #[test]
+    fn evaluation_errors_are_messages() {
+        let t = table("y,p\nyes,no\nno,no\n");
+        let s = guess_selection(&t, 0.5);
+        let err = evaluate(&t, &s).unwrap_err();
+        assert!(err.contains("positive label"), "{err}");
+        let s = Selection {
+            positive_label: "yes".into(),
+            ..s
+        };
+        let m = evaluate(&t, &s).unwrap();
+        assert_eq!(m.confusion.false_negatives, 1);
+    }
+}

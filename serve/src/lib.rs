@@ -1,0 +1,12 @@
+//! # lockstep-serve
+//!
+//! The native side of Lockstep: the `lockstep` binary's server and commands. The
+//! numbers themselves are computed by `lockstep-core`, the same code the browser runs;
+//! this crate adds files, sockets and processes around it.
+//!
+//! * [`web`] — serves the built web app (Trunk's `dist/`), the bundled demo data and
+//!   `GET /healthz`.
+//! * [`shutdown`] — resolves on SIGINT or SIGTERM, for graceful shutdown.
+
+pub mod shutdown;
+pub mod web;

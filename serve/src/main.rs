@@ -1,0 +1,72 @@
+//! `lockstep`: Lockstep's server and command-line tool.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::Context;
+use clap::{Parser, Subcommand};
+
+#[derive(Parser)]
+#[command(name = "lockstep", version, about = "Evaluate models offline and serve exactly what you evaluated.")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Serve the web app with its bundled demo data set.
+    Demo {
+        /// Address to listen on.
+        #[arg(long, default_value = "127.0.0.1:8080")]
+        addr: SocketAddr,
+        /// Folder holding the built web app (Trunk's output).
+        #[arg(long, default_value = "dist")]
+        web_dir: PathBuf,
+    },
+}
+
+fn main() -> ExitCode {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    let cli = Cli::parse();
+    match run(cli) {
+        Ok(code) => code,
+        Err(err) => {
+            eprintln!("error: {err:#}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    match cli.command {
+        Command::Demo { addr, web_dir } => {
+            lockstep_serve::web::check_web_dir(&web_dir)?;
+            let runtime = tokio::runtime::Runtime::new().context("cannot start the async runtime")?;
+            runtime.block_on(demo(addr, web_dir))?;
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}
+
+async fn demo(addr: SocketAddr, web_dir: PathBuf) -> anyhow::Result<()> {
+    let app = lockstep_serve::web::router(&web_dir)
+        .layer(tower_http::trace::TraceLayer::new_for_http());
+    let listener = tokio::net::TcpListener::bind(addr)
+        .await
+        .with_context(|| format!("cannot listen on {addr}"))?;
+    let local = listener.local_addr().context("cannot read the bound address")?;
+    tracing::info!(web_dir = %web_dir.display(), "lockstep demo ready on http://{local}/");
+    println!("lockstep demo: open http://{local}/");
+    axum::serve(listener, app)
+        .with_graceful_shutdown(lockstep_serve::shutdown::signal())
+        .await
+        .context("the server stopped with an error")
+}
