@@ -1,5 +1,7 @@
 //! The web server's routes, called through the Router (no socket).
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // test helpers may panic on broken fixtures
+
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
 use http_body_util::BodyExt;
@@ -104,7 +106,8 @@ async fn the_demo_csv_is_served_and_evaluates_like_scikit_learn() {
 
 #[test]
 fn a_missing_web_app_is_a_clear_error() {
-    let err = lockstep_serve::web::check_web_dir(std::path::Path::new("/no/such/dist")).unwrap_err();
+    let err =
+        lockstep_serve::web::check_web_dir(std::path::Path::new("/no/such/dist")).unwrap_err();
     let message = err.to_string();
     assert!(message.contains("/no/such/dist/index.html"), "{message}");
     assert!(message.contains("trunk build --release"), "{message}");

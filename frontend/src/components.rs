@@ -113,7 +113,12 @@ fn ColumnSelect(
     let names = move || {
         state.dataset.with(|d| {
             d.as_ref()
-                .map(|d| d.table.column_names().map(str::to_owned).collect::<Vec<_>>())
+                .map(|d| {
+                    d.table
+                        .column_names()
+                        .map(str::to_owned)
+                        .collect::<Vec<_>>()
+                })
                 .unwrap_or_default()
         })
     };

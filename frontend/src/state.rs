@@ -5,8 +5,8 @@
 use std::sync::Arc;
 
 use leptos::prelude::*;
-use lockstep_core::metrics::binary::{self, BinaryMetrics, BinaryOptions, PredictionSource};
 use lockstep_core::metrics::ClassColumn;
+use lockstep_core::metrics::binary::{self, BinaryMetrics, BinaryOptions, PredictionSource};
 use lockstep_core::table::{ColumnData, Table};
 
 /// How predictions are given.
@@ -87,28 +87,38 @@ impl Default for PageState {
     }
 }
 
+/// `name` is one of `words`, or starts with one of the longer ones (`pred` matches
+/// `predicted_class`, but `y` does not match `year`).
 fn name_matches(name: &str, words: &[&str]) -> bool {
     let lower = name.to_ascii_lowercase();
-    words.iter().any(|w| lower == *w || lower.starts_with(w))
+    words
+        .iter()
+        .any(|w| lower == *w || (w.len() >= 4 && lower.starts_with(w)))
 }
 
-fn has_two_classes(table: &Table, name: &str) -> bool {
-    table
-        .column(name)
-        .ok()
-        .and_then(|c| ClassColumn::from_column(c).ok())
-        .is_some_and(|c| c.classes.len() == 2)
+/// A column that reads as at most two classes: booleans, strings, integers or integral
+/// floats with one or two distinct values.
+fn is_class_like(table: &Table, name: &str) -> bool {
+    let Ok(column) = table.column(name) else {
+        return false;
+    };
+    if let ColumnData::Float64(values) = column.data()
+        && values.iter().flatten().any(|v| v.fract() != 0.0)
+    {
+        return false;
+    }
+    ClassColumn::from_column(column).is_ok_and(|c| (1..=2).contains(&c.classes.len()))
 }
 
 fn is_numeric(table: &Table, name: &str) -> bool {
-    table.column(name).is_ok_and(|c| {
-        matches!(c.data(), ColumnData::Float64(_) | ColumnData::Int64(_))
-    })
+    table
+        .column(name)
+        .is_ok_and(|c| matches!(c.data(), ColumnData::Float64(_) | ColumnData::Int64(_)))
 }
 
 /// A first guess at the columns: a label named like `label`/`target`/`y` (or the first
 /// two-class column), a prediction named like `pred…` (or the next two-class column),
-/// and a score named like `score`/`prob…` (or the first numeric column).
+/// and a score named like `score`/`prob…` (or the first numeric, non-class column).
 pub fn guess_selection(table: &Table, threshold: f64) -> Selection {
     let names: Vec<&str> = table.column_names().collect();
     let prediction_words = ["pred", "predicted", "prediction", "yhat", "y_pred"];
@@ -121,13 +131,13 @@ pub fn guess_selection(table: &Table, threshold: f64) -> Selection {
     };
     let label = pick(
         &["label", "target", "y", "class", "outcome"],
-        &|n| has_two_classes(table, n) && !name_matches(n, &prediction_words),
+        &|n| is_class_like(table, n) && !name_matches(n, &prediction_words),
         "",
     );
-    let prediction = pick(&prediction_words, &|n| has_two_classes(table, n), &label);
+    let prediction = pick(&prediction_words, &|n| is_class_like(table, n), &label);
     let score = pick(
         &["score", "prob", "proba", "probability"],
-        &|n| is_numeric(table, n) && !has_two_classes(table, n),
+        &|n| is_numeric(table, n) && !is_class_like(table, n),
         &label,
     );
     Selection {
@@ -175,7 +185,9 @@ mod tests {
 
     #[test]
     fn guesses_the_demo_columns() {
-        let t = table("mean_radius,malignant,score,predicted\n1.5,1,0.9,1\n2.5,0,0.2,0\n");
+        let t = table(
+            "mean_radius,malignant,score,predicted\n11.5,1,0.9,1\n12.5,0,0.2,0\n13.1,0,0.7,1\n",
+        );
         let s = guess_selection(&t, 0.5);
         assert_eq!(s.label, "malignant");
         assert_eq!(s.prediction, "predicted");
@@ -185,7 +197,7 @@ mod tests {
 
     #[test]
     fn prefers_conventional_names_and_falls_back_to_scores() {
-        let t = table("feature,target,proba\n3,yes,0.9\n4,no,0.1\n");
+        let t = table("year,target,proba\n2021,yes,0.9\n2022,no,0.1\n2023,no,0.3\n");
         let s = guess_selection(&t, 0.5);
         assert_eq!(s.label, "target");
         assert_eq!(s.prediction, "");
@@ -197,6 +209,7 @@ mod tests {
     fn evaluation_errors_are_messages() {
         let t = table("y,p\nyes,no\nno,no\n");
         let s = guess_selection(&t, 0.5);
+        assert_eq!((s.label.as_str(), s.prediction.as_str()), ("y", "p"));
         let err = evaluate(&t, &s).unwrap_err();
         assert!(err.contains("positive label"), "{err}");
         let s = Selection {

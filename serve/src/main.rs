@@ -8,7 +8,11 @@ use anyhow::Context;
 use clap::{Parser, Subcommand};
 
 #[derive(Parser)]
-#[command(name = "lockstep", version, about = "Evaluate models offline and serve exactly what you evaluated.")]
+#[command(
+    name = "lockstep",
+    version,
+    about = "Evaluate models offline and serve exactly what you evaluated."
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -49,7 +53,8 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
         Command::Demo { addr, web_dir } => {
             lockstep_serve::web::check_web_dir(&web_dir)?;
-            let runtime = tokio::runtime::Runtime::new().context("cannot start the async runtime")?;
+            let runtime =
+                tokio::runtime::Runtime::new().context("cannot start the async runtime")?;
             runtime.block_on(demo(addr, web_dir))?;
             Ok(ExitCode::SUCCESS)
         }
@@ -57,12 +62,14 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
 }
 
 async fn demo(addr: SocketAddr, web_dir: PathBuf) -> anyhow::Result<()> {
-    let app = lockstep_serve::web::router(&web_dir)
-        .layer(tower_http::trace::TraceLayer::new_for_http());
+    let app =
+        lockstep_serve::web::router(&web_dir).layer(tower_http::trace::TraceLayer::new_for_http());
     let listener = tokio::net::TcpListener::bind(addr)
         .await
         .with_context(|| format!("cannot listen on {addr}"))?;
-    let local = listener.local_addr().context("cannot read the bound address")?;
+    let local = listener
+        .local_addr()
+        .context("cannot read the bound address")?;
     tracing::info!(web_dir = %web_dir.display(), "lockstep demo ready on http://{local}/");
     println!("lockstep demo: open http://{local}/");
     axum::serve(listener, app)

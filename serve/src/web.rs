@@ -53,5 +53,8 @@ async fn healthz() -> impl IntoResponse {
 }
 
 async fn demo_csv() -> impl IntoResponse {
-    ([(header::CONTENT_TYPE, "text/csv; charset=utf-8")], DEMO_CSV)
+    (
+        [(header::CONTENT_TYPE, "text/csv; charset=utf-8")],
+        DEMO_CSV,
+    )
 }

@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# The whole test suite, as CI runs it (.ci/run calls this and nothing else):
+# set-up (idempotent), formatting, clippy (native workspace and wasm32), every Rust
+# test, the Trunk release build, and the browser end-to-end tests in headless chromium.
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+START=$(date +%s)
+step() { printf '\n=== %s (%ss)\n' "$*" "$(($(date +%s) - START))"; }
+
+step "set-up"
+scripts/setup.sh
+source scripts/env.sh
+
+step "cargo fmt --check"
+cargo fmt --all --check
+
+step "clippy, native workspace"
+cargo clippy --workspace --all-targets --locked -- -D warnings
+
+step "clippy, wasm32 (lockstep-core, lockstep-frontend)"
+cargo clippy -p lockstep-core -p lockstep-frontend --target wasm32-unknown-unknown --locked -- -D warnings
+
+step "cargo test (native workspace)"
+cargo test --workspace --locked
+
+step "trunk build --release"
+scripts/build-web.sh
+
+step "browser end-to-end tests (headless chromium)"
+cargo build --locked -p lockstep-serve
+(cd tests/browser && node --test --test-concurrency=1 ./*.test.mjs)
+
+step "all tests passed"
