@@ -463,16 +463,17 @@ pub struct BinarySplit<'a> {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct CalibrationComparison {
     pub calibrator: Calibrator,
-    /// Reliability of the raw scores on the report split.
-    pub before: ReliabilityDiagram,
+    /// Reliability of the raw scores on the report split; `None` when they are not
+    /// probabilities (e.g. logits or decision-function values).
+    pub before: Option<ReliabilityDiagram>,
     /// Reliability of the calibrated probabilities on the report split.
     pub after: ReliabilityDiagram,
     pub brier_before: Metric,
     pub brier_after: Metric,
 }
 
-/// Fits `method` on `fit` and reports on `report` (scores there must be
-/// probabilities for the "before" diagram).
+/// Fits `method` on `fit` and reports on `report`. Scores may be any finite numbers;
+/// the "before" diagram and Brier score exist only when they are probabilities.
 pub fn calibrate(
     method: CalibrationMethod,
     fit: BinarySplit<'_>,
@@ -511,14 +512,19 @@ pub fn calibrate(
     let positive = |i: usize| report.labels[i] == 1;
     let raw_ranked = RankedScores::new("scores", report.scores)?;
     let new_ranked = RankedScores::new("calibrated", &calibrated)?;
-    let before = reliability_diagram(
-        report.scores,
-        &raw_ranked,
-        positive,
-        bins,
-        strategy,
-        Weights::Unit,
-    )?;
+    let are_probabilities = report.scores.iter().all(|s| (0.0..=1.0).contains(s));
+    let before = if are_probabilities {
+        Some(reliability_diagram(
+            report.scores,
+            &raw_ranked,
+            positive,
+            bins,
+            strategy,
+            Weights::Unit,
+        )?)
+    } else {
+        None
+    };
     let after = reliability_diagram(
         &calibrated,
         &new_ranked,
@@ -536,7 +542,11 @@ pub fn calibrate(
         Metric::ratio(s.value(), p.len() as f64, Undefined::EmptyInput)
     };
     Ok(CalibrationComparison {
-        brier_before: brier(report.scores),
+        brier_before: if are_probabilities {
+            brier(report.scores)
+        } else {
+            Undefined::NotProbabilities.into()
+        },
         brier_after: brier(&calibrated),
         calibrator,
         before,

@@ -26,6 +26,9 @@ pub enum Undefined {
     ConstantTarget,
     /// No row reaches the threshold (coverage is zero).
     NothingCovered,
+    /// The scores are not probabilities in [0, 1] (e.g. logits), so a
+    /// probability metric of them does not exist.
+    NotProbabilities,
     /// The average has no member with a value (e.g. every class's precision is
     /// undefined).
     NoDefinedMember,
