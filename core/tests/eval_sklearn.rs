@@ -15,6 +15,10 @@
 //! (`platt_tight`) is compared at 1e-9. Counts (confusion matrices, bin counts,
 //! split parts, sweep counts) must match exactly.
 
+// Test helpers outside #[test] functions are not covered by clippy.toml's
+// allow-unwrap-in-tests; a failed unwrap is a failed test here.
+#![allow(clippy::unwrap_used)]
+
 use std::path::{Path, PathBuf};
 
 use lockstep_core::metrics::bootstrap::{self, BootstrapConfig};
