@@ -16,9 +16,10 @@
 
 use serde::Serialize;
 
+use super::calibration::{BinStrategy, ReliabilityDiagram, reliability_diagram};
 use super::{
     ClassificationMetrics, EvalError, Metric, PreparedClassification, PreparedRegression,
-    RegressionMetrics, Undefined, Weights,
+    RankedScores, RegressionMetrics, Undefined, Weights,
 };
 
 /// SplitMix64: a 64-bit state advanced by a Weyl sequence and mixed by a
@@ -243,6 +244,47 @@ impl RegressionMetrics {
     }
 }
 
+impl ReliabilityDiagram {
+    /// ECE and MCE with stable names.
+    pub fn named_values(&self) -> Vec<(String, Metric)> {
+        vec![
+            (
+                "expected_calibration_error".to_owned(),
+                self.expected_calibration_error,
+            ),
+            (
+                "maximum_calibration_error".to_owned(),
+                self.maximum_calibration_error,
+            ),
+        ]
+    }
+}
+
+/// Intervals for ECE and MCE. Equal-mass bin edges are recomputed in every
+/// replicate (from the resample's quantiles), as a fresh evaluation would.
+pub fn bootstrap_calibration_error(
+    probabilities: &[f64],
+    ranked: &RankedScores,
+    is_positive: impl Fn(usize) -> bool,
+    bins: usize,
+    strategy: BinStrategy,
+    config: &BootstrapConfig,
+) -> Result<Vec<Interval>, EvalError> {
+    // Validate once; replicates then cannot fail.
+    reliability_diagram(
+        probabilities,
+        ranked,
+        &is_positive,
+        bins,
+        strategy,
+        Weights::Unit,
+    )?;
+    bootstrap(probabilities.len(), config, |w| {
+        reliability_diagram(probabilities, ranked, &is_positive, bins, strategy, w)
+            .map_or_else(|_| Vec::new(), |d| d.named_values())
+    })
+}
+
 /// Intervals for every classification metric.
 pub fn bootstrap_classification(
     prepared: &PreparedClassification<'_>,
@@ -314,5 +356,32 @@ mod tests {
             mae.estimate.value().unwrap(),
         );
         assert!(lo < est && est < hi, "{lo} {est} {hi}");
+    }
+
+    #[test]
+    fn calibration_error_intervals_bracket_the_estimate() {
+        let mut rng = SplitMix64::new(3);
+        let p: Vec<f64> = (0..2000).map(|_| rng.next_f64()).collect();
+        // Outcomes drawn from p², so the scores are miscalibrated.
+        let y: Vec<bool> = p.iter().map(|&p| rng.next_f64() < p * p).collect();
+        let ranked = RankedScores::new("p", &p).unwrap();
+        let config = BootstrapConfig {
+            replicates: 100,
+            seed: 8,
+            confidence: 0.95,
+        };
+        for strategy in [BinStrategy::EqualWidth, BinStrategy::EqualMass] {
+            let intervals =
+                bootstrap_calibration_error(&p, &ranked, |i| y[i], 10, strategy, &config).unwrap();
+            assert_eq!(intervals.len(), 2);
+            let ece = &intervals[0];
+            let (lo, hi, est) = (
+                ece.lower.value().unwrap(),
+                ece.upper.value().unwrap(),
+                ece.estimate.value().unwrap(),
+            );
+            assert!(lo < est && est < hi, "{strategy:?}: {lo} {est} {hi}");
+            assert_eq!(ece.defined_replicates, 100);
+        }
     }
 }

@@ -114,7 +114,9 @@ pub struct ClassificationMetrics {
     pub micro_average: AveragedMetrics,
     /// Mean weighted by support, over classes with a defined value.
     pub weighted_average: AveragedMetrics,
-    /// Binary: ROC-AUC of class 1. Multiclass: one-vs-rest, macro average.
+    /// Binary: ROC-AUC of class 1. Multiclass: one-vs-rest, macro average over the
+    /// classes whose AUC is defined (scikit-learn refuses when a class is absent
+    /// from the labels; here the class's own entry says why it is skipped).
     pub roc_auc: Metric,
     /// Binary: as `roc_auc`. Multiclass: one-vs-rest, weighted by support.
     pub roc_auc_weighted: Metric,
@@ -252,12 +254,15 @@ impl<'a> PreparedClassification<'a> {
     /// The sort of class `class`'s scores (binary: only class 1, at index 0).
     pub fn ranked(&self, class: usize) -> Option<&RankedScores> {
         match self.input.scores {
-            ClassScores::Binary { .. } => (class == 1).then(|| &self.ranked[0]),
+            ClassScores::Binary { .. } => self.ranked.first().filter(|_| class == 1),
             ClassScores::PerClass(_) => self.ranked.get(class),
         }
     }
 
     /// The probability of class `class` in row `row`.
+    ///
+    /// # Panics
+    /// When `row >= self.rows()` or `class >= self.classes()`, like slice indexing.
     #[inline]
     pub fn probability(&self, row: usize, class: usize) -> f64 {
         match self.input.scores {

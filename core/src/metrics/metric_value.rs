@@ -124,3 +124,33 @@ impl Sum {
         self.sum + self.compensation
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn serialises_value_or_reason() {
+        let json = |m: Metric| serde_json::to_string(&m).unwrap();
+        assert_eq!(json(Metric::Value(0.5)), r#"{"value":0.5}"#);
+        assert_eq!(
+            json(Undefined::SingleClass.into()),
+            r#"{"undefined":{"reason":"single_class"}}"#
+        );
+        assert_eq!(
+            json(Undefined::NoActualPositive { class: 2 }.into()),
+            r#"{"undefined":{"reason":"no_actual_positive","class":2}}"#
+        );
+    }
+
+    #[test]
+    fn compensated_sum_keeps_small_terms() {
+        let mut s = Sum::default();
+        s.add(1e16);
+        for _ in 0..10 {
+            s.add(1.0);
+        }
+        s.add(-1e16);
+        assert_eq!(s.value(), 10.0);
+    }
+}
