@@ -136,6 +136,9 @@ pub struct PreparedClassification<'a> {
     predicted: Vec<u32>,
     /// Binary: one ranking (class 1). Multiclass: one per class.
     ranked: Vec<RankedScores>,
+    /// Per row: its log-loss term and its Brier term, computed once so that a
+    /// bootstrap replicate costs O(1) per row whatever the number of classes.
+    row_losses: Vec<[f64; 2]>,
 }
 
 fn check_probabilities(input: &'static str, column: &[f64]) -> Result<(), EvalError> {
@@ -226,12 +229,46 @@ impl<'a> PreparedClassification<'a> {
                 classes,
             });
         }
-        Ok(Self {
+        let mut prepared = Self {
             input,
             classes,
             predicted,
             ranked,
-        })
+            row_losses: Vec::new(),
+        };
+        prepared.row_losses = prepared.compute_row_losses();
+        Ok(prepared)
+    }
+
+    /// Log loss clips to `[ε, 1 − ε]` (scikit-learn 1.9, `ε = f64::EPSILON`); the
+    /// Brier term is `(y − p)²` for binary inputs and `Σ_c (y_c − p_c)²` otherwise.
+    fn compute_row_losses(&self) -> Vec<[f64; 2]> {
+        let eps = f64::EPSILON;
+        self.input
+            .labels
+            .iter()
+            .enumerate()
+            .map(|(row, &label)| {
+                let p_true = self.probability(row, label as usize);
+                let loss = -p_true.clamp(eps, 1.0 - eps).ln();
+                let squares = match self.input.scores {
+                    ClassScores::Binary { positive, .. } => {
+                        let d = f64::from(label) - positive[row];
+                        d * d
+                    }
+                    ClassScores::PerClass(columns) => columns
+                        .iter()
+                        .enumerate()
+                        .map(|(c, column)| {
+                            let y = if c == label as usize { 1.0 } else { 0.0 };
+                            let d = y - column[row];
+                            d * d
+                        })
+                        .sum(),
+                };
+                [loss, squares]
+            })
+            .collect()
     }
 
     pub fn classes(&self) -> usize {
@@ -287,31 +324,20 @@ impl<'a> PreparedClassification<'a> {
         let mut counts = vec![0u64; k * k];
         let mut log_loss = Sum::default();
         let mut brier = Sum::default();
-        let eps = f64::EPSILON;
-        for (row, (&label, &pred)) in labels.iter().zip(&self.predicted).enumerate() {
+        for (row, ((&label, &pred), &[loss, squares])) in labels
+            .iter()
+            .zip(&self.predicted)
+            .zip(&self.row_losses)
+            .enumerate()
+        {
             let w = weights.get(row);
             if w == 0 {
                 continue;
             }
             counts[label as usize * k + pred as usize] += w;
             let wf = w as f64;
-            let p_true = self.probability(row, label as usize);
-            log_loss.add(-wf * p_true.clamp(eps, 1.0 - eps).ln());
-            match self.input.scores {
-                ClassScores::Binary { positive, .. } => {
-                    let d = f64::from(label) - positive[row];
-                    brier.add(wf * d * d);
-                }
-                ClassScores::PerClass(columns) => {
-                    let mut s = 0.0;
-                    for (c, column) in columns.iter().enumerate() {
-                        let y = if c == label as usize { 1.0 } else { 0.0 };
-                        let d = y - column[row];
-                        s += d * d;
-                    }
-                    brier.add(wf * s);
-                }
-            }
+            log_loss.add(wf * loss);
+            brier.add(wf * squares);
         }
         let confusion = ClassConfusion { classes: k, counts };
         let total = confusion.total();
