@@ -24,7 +24,7 @@ use std::path::{Path, PathBuf};
 use lockstep_core::metrics::bootstrap::{self, BootstrapConfig};
 use lockstep_core::metrics::calibration::{
     self, BinStrategy, BinarySplit, CalibrationMethod, Calibrator, IsotonicCalibration,
-    PlattScaling, ReliabilityDiagram,
+    MulticlassCalibrator, PlattScaling, ReliabilityDiagram,
 };
 use lockstep_core::metrics::split::{self, Part, SplitConfig};
 use lockstep_core::metrics::threshold::{SweepKind, ThresholdSweep};
@@ -625,5 +625,49 @@ fn split_matches_an_independent_implementation_of_the_hash() {
         };
         assert_eq!(name, *expected, "key {key:?}");
         assert_eq!(split.eyeball.contains(&(row as u32)), part == Part::Eyeball);
+    }
+}
+
+fn columns(v: &Value) -> Vec<Vec<f64>> {
+    v.as_array().unwrap().iter().map(floats).collect()
+}
+
+/// scikit-learn's `CalibratedClassifierCV(FrozenEstimator(model))` on wine: isotonic
+/// at 1e-9; sigmoid at 1e-6 (scikit-learn's L-BFGS Platt fits, see the module docs).
+#[test]
+fn multiclass_calibration_matches_calibrated_classifier_cv() {
+    let case = load("calibration_wine_multiclass");
+    let fit = columns(&case["fit"]["columns"]);
+    let fit_refs: Vec<&[f64]> = fit.iter().map(Vec::as_slice).collect();
+    let fit_labels = u32s(&case["fit"]["labels"]);
+    let report = columns(&case["report"]["columns"]);
+    let report_refs: Vec<&[f64]> = report.iter().map(Vec::as_slice).collect();
+    let report_labels = u32s(&case["report"]["labels"]);
+    for (method, key, tolerance) in [
+        (CalibrationMethod::Isotonic, "isotonic", TOLERANCE),
+        (CalibrationMethod::Platt, "sigmoid", PLATT_SKLEARN_TOLERANCE),
+    ] {
+        let calibrator = MulticlassCalibrator::fit(method, &fit_refs, &fit_labels).unwrap();
+        let calibrated = calibrator.calibrate(&report_refs).unwrap();
+        let expected = columns(&case["expected"][key]["columns"]);
+        for (c, (ours, theirs)) in calibrated.iter().zip(&expected).enumerate() {
+            for (row, (&a, &b)) in ours.iter().zip(theirs).enumerate() {
+                close(&format!("{key}: class {c}, row {row}"), a, b, tolerance);
+            }
+        }
+        let refs: Vec<&[f64]> = calibrated.iter().map(Vec::as_slice).collect();
+        let metrics = PreparedClassification::new(ClassificationInput {
+            labels: &report_labels,
+            scores: ClassScores::PerClass(&refs),
+        })
+        .unwrap()
+        .metrics(Weights::Unit);
+        let expected_loss = case["expected"][key]["log_loss"].as_f64().unwrap();
+        close(
+            &format!("{key}: log loss after calibration"),
+            metrics.log_loss.value().unwrap(),
+            expected_loss,
+            tolerance,
+        );
     }
 }

@@ -554,6 +554,99 @@ pub fn calibrate(
     })
 }
 
+/// One-vs-rest recalibration of per-class probabilities, as scikit-learn's
+/// `CalibratedClassifierCV` with 3 or more classes: one calibrator per class,
+/// fitted on that class's column against "label is this class"; calibrated rows
+/// are divided by their sum (uniform `1/k` when every calibrator gives 0), and
+/// values above 1 by at most 1e-5 are set to 1.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct MulticlassCalibrator {
+    pub calibrators: Vec<Calibrator>,
+}
+
+impl MulticlassCalibrator {
+    /// Fits one calibrator per column of `columns` (`columns[c][row]`).
+    pub fn fit(
+        method: CalibrationMethod,
+        columns: &[&[f64]],
+        labels: &[u32],
+    ) -> Result<Self, EvalError> {
+        if columns.len() < 2 {
+            return Err(EvalError::TooFewClasses {
+                classes: columns.len(),
+            });
+        }
+        let calibrators = columns
+            .iter()
+            .enumerate()
+            .map(|(c, column)| {
+                if column.len() != labels.len() {
+                    return Err(EvalError::LengthMismatch {
+                        input: "scores",
+                        actual: column.len(),
+                        reference: "labels",
+                        expected: labels.len(),
+                    });
+                }
+                let is_class = |i: usize| labels[i] as usize == c;
+                Ok(match method {
+                    CalibrationMethod::Platt => {
+                        Calibrator::Platt(PlattScaling::fit(column, is_class)?)
+                    }
+                    CalibrationMethod::Isotonic => {
+                        let ranked = RankedScores::new("scores", column)?;
+                        Calibrator::Isotonic(IsotonicCalibration::fit(
+                            &ranked,
+                            is_class,
+                            Weights::Unit,
+                        )?)
+                    }
+                })
+            })
+            .collect::<Result<_, _>>()?;
+        Ok(Self { calibrators })
+    }
+
+    /// Calibrated, normalised probability columns for `columns`.
+    pub fn calibrate(&self, columns: &[&[f64]]) -> Result<Vec<Vec<f64>>, EvalError> {
+        if columns.len() != self.calibrators.len() {
+            return Err(EvalError::LengthMismatch {
+                input: "score columns",
+                actual: columns.len(),
+                reference: "calibrators",
+                expected: self.calibrators.len(),
+            });
+        }
+        let rows = columns.first().map_or(0, |c| c.len());
+        if let Some(bad) = columns.iter().find(|c| c.len() != rows) {
+            return Err(EvalError::LengthMismatch {
+                input: "score columns",
+                actual: bad.len(),
+                reference: "first score column",
+                expected: rows,
+            });
+        }
+        let mut out: Vec<Vec<f64>> = columns
+            .iter()
+            .zip(&self.calibrators)
+            .map(|(column, calibrator)| column.iter().map(|&s| calibrator.predict(s)).collect())
+            .collect();
+        let uniform = 1.0 / out.len() as f64;
+        for row in 0..rows {
+            let sum: f64 = out.iter().map(|c| c[row]).sum();
+            for column in &mut out {
+                let v = if sum == 0.0 {
+                    uniform
+                } else {
+                    column[row] / sum
+                };
+                column[row] = if v > 1.0 && v <= 1.0 + 1e-5 { 1.0 } else { v };
+            }
+        }
+        Ok(out)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
