@@ -4,7 +4,11 @@
 //! from scikit-learn 1.9.1 (and numpy where scikit-learn has no function: ECE, MCE,
 //! per-bin counts, coverage sweeps; and independent Python re-implementations of
 //! the bootstrap's PRNG and of the split hash). Real models' `predict_proba` on
-//! iris, wine, digits and a heavily imbalanced synthetic binary set.
+//! iris, wine, digits and a heavily imbalanced synthetic binary set (2.5 %
+//! positives); `CalibratedClassifierCV` for multiclass recalibration;
+//! `DummyClassifier` for the zero rule, and exhaustive enumeration of every
+//! prediction vector (scored by scikit-learn) for the random baselines' exact
+//! expectations.
 //!
 //! Tolerance: 1e-9, absolute, or relative to the reference when it exceeds 1 in
 //! magnitude (MAPE with zero targets reaches 1e14, where 1e-9 absolute would be
@@ -669,5 +673,77 @@ fn multiclass_calibration_matches_calibrated_classifier_cv() {
             expected_loss,
             tolerance,
         );
+    }
+}
+
+fn check_baseline(what: &str, b: &baselines::BaselineMetrics, e: &Value) {
+    metric(&format!("{what}: accuracy"), b.accuracy, &e["accuracy"]);
+    for (c, class) in b.per_class.iter().enumerate() {
+        metric(
+            &format!("{what}: precision[{c}]"),
+            class.precision,
+            &e["precision"][c],
+        );
+        metric(
+            &format!("{what}: recall[{c}]"),
+            class.recall,
+            &e["recall"][c],
+        );
+        metric(&format!("{what}: f1[{c}]"), class.f1, &e["f1"][c]);
+        if let Some(p) = e["precision_undefined_probability"][c].as_f64() {
+            close(
+                &format!("{what}: P(precision[{c}] undefined)"),
+                class.precision_undefined_probability,
+                p,
+                TOLERANCE,
+            );
+        }
+    }
+}
+
+/// Zero rule against `DummyClassifier(strategy="most_frequent")`; random baselines
+/// against the exact expectations obtained by enumerating every prediction vector
+/// (tiny inputs) and scoring each with scikit-learn.
+#[test]
+fn baselines_match_dummy_classifier_and_exhaustive_enumeration() {
+    let case = load("baselines");
+    for (name, e) in case["zero_rule"].as_object().unwrap() {
+        let labels = u32s(&load(name)["labels"]);
+        let classes = e["classes"].as_u64().unwrap() as usize;
+        let counts = baselines::class_counts(&labels, classes).unwrap();
+        let b = baselines::zero_rule(&counts);
+        let z = &e["zero_rule"];
+        check_baseline(&format!("{name} zero rule"), &b, z);
+        for avg in ["macro", "weighted"] {
+            let (p, r, f) = if avg == "macro" {
+                (b.precision_macro, b.recall_macro, b.f1_macro)
+            } else {
+                (b.precision_weighted, b.recall_weighted, b.f1_weighted)
+            };
+            metric(
+                &format!("{name}: precision {avg}"),
+                p,
+                &z[format!("precision_{avg}")],
+            );
+            metric(
+                &format!("{name}: recall {avg}"),
+                r,
+                &z[format!("recall_{avg}")],
+            );
+            metric(&format!("{name}: f1 {avg}"), f, &z[format!("f1_{avg}")]);
+        }
+    }
+    let enumerated = case["random_enumerated"].as_array().unwrap();
+    assert_eq!(enumerated.len(), 4);
+    for e in enumerated {
+        let labels = u32s(&e["labels"]);
+        let classes = e["classes"].as_u64().unwrap() as usize;
+        let counts = baselines::class_counts(&labels, classes).unwrap();
+        let strategy = match e["strategy"].as_str().unwrap() {
+            "uniform" => baselines::RandomStrategy::Uniform,
+            _ => baselines::RandomStrategy::LabelDistribution,
+        };
+        let b = baselines::random_baseline(&counts, strategy);
+        check_baseline(&format!("{labels:?} {strategy:?}"), &b, e);
     }
 }
