@@ -386,13 +386,18 @@ impl<'a> PreparedClassification<'a> {
             f1: micro,
         };
         let ranking = |get: &dyn Fn(&ClassMetrics) -> Option<Metric>, weighted: bool| {
-            let values: Vec<Metric> = per_class.iter().filter_map(get).collect();
             if k == 2 {
-                return values
-                    .first()
-                    .copied()
+                // Binary: the positive class's own value.
+                return per_class
+                    .get(1)
+                    .and_then(get)
                     .unwrap_or(Undefined::EmptyInput.into());
             }
+            // Keep one entry per class so that `supports` stays aligned.
+            let values: Vec<Metric> = per_class
+                .iter()
+                .map(|m| get(m).unwrap_or(Undefined::NoDefinedMember.into()))
+                .collect();
             nan_average(&values, weighted.then_some(supports.as_slice()), total)
         };
         ClassificationMetrics {
@@ -522,6 +527,26 @@ mod tests {
             m.per_class[1].f1,
             Metric::Undefined(Undefined::NeitherLabelledNorPredicted { class: 1 })
         );
+    }
+
+    #[test]
+    fn a_class_absent_from_the_labels_is_skipped_with_its_reason() {
+        let c0: &[f64] = &[0.7, 0.2, 0.6, 0.1];
+        let c1: &[f64] = &[0.2, 0.7, 0.3, 0.8];
+        let c2: &[f64] = &[0.1, 0.1, 0.1, 0.1];
+        let m = evaluate(ClassificationInput {
+            labels: &[0, 1, 0, 1],
+            scores: ClassScores::PerClass(&[c0, c1, c2]),
+        })
+        .unwrap();
+        assert_eq!(
+            m.per_class[2].roc_auc,
+            Some(Metric::Undefined(Undefined::NoActualPositive { class: 2 }))
+        );
+        // Classes 0 and 1 are perfectly ranked; class 2 is left out of the mean.
+        assert_eq!(m.roc_auc, Metric::Value(1.0));
+        assert_eq!(m.roc_auc_weighted, Metric::Value(1.0));
+        assert_eq!(m.balanced_accuracy, Metric::Value(1.0));
     }
 
     #[test]
