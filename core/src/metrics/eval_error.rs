@@ -1,8 +1,9 @@
 //! Errors for malformed evaluation inputs (as opposed to metrics that are merely
 //! undefined, see [`super::Undefined`]).
 
-/// Why an evaluation could not run. Variants name the input, the 0-based row and
-/// the offending value.
+/// Why an evaluation could not run. Variants name the input, the row and the
+/// offending value: slice inputs count rows from 0; table inputs (`Table`,
+/// `UnknownLabel`) count data rows from 1, as [`super::MetricsError`] does.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum EvalError {
     #[error("`{input}` has {actual} rows but `{reference}` has {expected}; they must match")]
@@ -45,6 +46,18 @@ pub enum EvalError {
     },
     #[error("{what} needs both classes in the labels, but every label is {class}")]
     SingleClass { what: &'static str, class: u32 },
+    #[error(transparent)]
+    Table(#[from] super::MetricsError),
+    #[error(
+        "column `{column}`, row {row}: label `{value}` is not one of the classes ({})",
+        classes.join(", ")
+    )]
+    UnknownLabel {
+        column: String,
+        row: usize,
+        value: String,
+        classes: Vec<String>,
+    },
     #[error("key column `{column}` is null in row {row}; every row needs a key to be split")]
     NullKey { column: String, row: usize },
 }

@@ -4,7 +4,8 @@
 //! [`classification`] (labels + per-class probabilities), [`regression`],
 //! [`ranking`] (one sort per score column, reused by ROC, PR, the
 //! [`threshold`] sweep, [`calibration`] and every [`bootstrap`] replicate),
-//! [`baselines`] and the eyeball/blackbox [`split`]. Undefined values are
+//! [`baselines`] and the eyeball/blackbox [`split`]; [`table_input`] reads those
+//! slices from table columns. Undefined values are
 //! [`Metric::Undefined`] with a typed [`Undefined`] reason, never NaN.
 
 pub mod baselines;
@@ -18,6 +19,7 @@ mod metric_value;
 pub mod ranking;
 pub mod regression;
 pub mod split;
+pub mod table_input;
 pub mod threshold;
 
 pub use binary::{BinaryMetrics, BinaryOptions, ConfusionMatrix, PredictionSource};
