@@ -590,6 +590,48 @@ fn bootstrap_intervals_match_resampling_with_scikit_learn() {
         check_interval(name, interval, e);
     }
 
+    let case = load("bootstrap_wine_multiclass");
+    let labels = u32s(&case["labels"]);
+    let columns = columns(&case["columns"]);
+    let refs: Vec<&[f64]> = columns.iter().map(Vec::as_slice).collect();
+    let prepared = PreparedClassification::new(ClassificationInput {
+        labels: &labels,
+        scores: ClassScores::PerClass(&refs),
+    })
+    .unwrap();
+    let intervals = bootstrap::bootstrap_classification(&prepared, &config(&case)).unwrap();
+    for (name, e) in case["expected"].as_object().unwrap() {
+        let interval = intervals.iter().find(|i| &i.metric == name).unwrap();
+        check_interval(&format!("wine {name}"), interval, e);
+    }
+
+    let case = load("bootstrap_iris_calibration");
+    let labels = u32s(&case["labels"]);
+    let positive = floats(&case["positive"]);
+    let ranked = RankedScores::new("positive", &positive).unwrap();
+    let bins = case["bins"].as_u64().unwrap() as usize;
+    for (strategy, key) in [
+        (BinStrategy::EqualWidth, "equal_width"),
+        (BinStrategy::EqualMass, "equal_mass"),
+    ] {
+        let intervals = bootstrap::bootstrap_calibration_error(
+            &positive,
+            &ranked,
+            |i| labels[i] == 1,
+            bins,
+            strategy,
+            &config(&case),
+        )
+        .unwrap();
+        for (interval, m) in intervals.iter().zip(["ece", "mce"]) {
+            check_interval(
+                &format!("{key} {m}"),
+                interval,
+                &case["expected"][format!("{key}/{m}")],
+            );
+        }
+    }
+
     let case = load("bootstrap_diabetes");
     let y = floats(&case["targets"]);
     let p = floats(&case["predictions"]);
