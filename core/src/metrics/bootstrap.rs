@@ -12,7 +12,9 @@
 //!
 //! Randomness: [`SplitMix64`] (Steele, Lea & Flood 2014), implemented here so the
 //! same seed gives the same intervals on every platform (wasm32 and x86_64), and
-//! Lemire's unbiased bounded draw (2019) for row indices.
+//! Lemire's unbiased bounded draw (2019) for row indices. Replicate `r` draws from
+//! its own stream seeded by [`replicate_seed`], so a caller may compute replicates
+//! in parallel ([`resample_counts`]) and get the same intervals.
 
 use serde::Serialize;
 
@@ -129,16 +131,9 @@ where
     let mut samples: Vec<Vec<f64>> =
         vec![Vec::with_capacity(config.replicates as usize); estimate.len()];
     let mut undefined = vec![0u32; estimate.len()];
-    let mut rng = SplitMix64::new(config.seed);
     let mut counts = vec![0u32; rows];
-    for _ in 0..config.replicates {
-        counts.fill(0);
-        if rows > 0 {
-            for _ in 0..rows {
-                let i = rng.below(rows as u64) as usize;
-                counts[i] += 1;
-            }
-        }
+    for replicate in 0..config.replicates {
+        resample_counts(config.seed, replicate, &mut counts);
         let values = statistic(Weights::Counts(&counts));
         for (i, (_, metric)) in values.iter().enumerate().take(estimate.len()) {
             match metric.value() {
@@ -165,6 +160,26 @@ where
             }
         })
         .collect())
+}
+
+/// The seed of replicate `replicate`'s own stream: `mix64(seed ^ mix64(replicate + 1))`.
+pub fn replicate_seed(seed: u64, replicate: u32) -> u64 {
+    mix64(seed ^ mix64(u64::from(replicate) + 1))
+}
+
+/// Fills `counts` (one entry per row, `counts.len()` rows) with the multiplicities
+/// of replicate `replicate`: `n` draws of `below(n)` from
+/// `SplitMix64::new(replicate_seed(seed, replicate))`. Each replicate has its own
+/// stream, so replicates may run in any order or in parallel with identical results.
+pub fn resample_counts(seed: u64, replicate: u32, counts: &mut [u32]) {
+    counts.fill(0);
+    let n = counts.len() as u64;
+    let mut rng = SplitMix64::new(replicate_seed(seed, replicate));
+    for _ in 0..n {
+        if let Some(c) = counts.get_mut(rng.below(n) as usize) {
+            *c += 1;
+        }
+    }
 }
 
 /// numpy's `quantile(sorted, q)`, method "linear".
@@ -325,6 +340,19 @@ mod tests {
             seen[rng.below(5) as usize] += 1;
         }
         assert!(seen.iter().all(|&c| (1800..2200).contains(&c)), "{seen:?}");
+    }
+
+    #[test]
+    fn each_replicate_has_its_own_stream() {
+        let mut a = vec![0u32; 100];
+        let mut b = vec![0u32; 100];
+        resample_counts(5, 3, &mut a);
+        resample_counts(5, 2, &mut b);
+        assert_eq!(a.iter().sum::<u32>(), 100);
+        assert_ne!(a, b);
+        // Replicate 3 alone equals replicate 3 after others: order does not matter.
+        resample_counts(5, 3, &mut b);
+        assert_eq!(a, b);
     }
 
     #[test]
