@@ -26,6 +26,9 @@ pub enum Undefined {
     ConstantTarget,
     /// No row reaches the threshold (coverage is zero).
     NothingCovered,
+    /// A threshold sweep has no hit at all (no positive label, or no correct
+    /// prediction), so its recall divides by zero.
+    NoHits,
     /// The scores are not probabilities in [0, 1] (e.g. logits), so a
     /// probability metric of them does not exist.
     NotProbabilities,

@@ -104,11 +104,7 @@ impl ThresholdSweep {
                     covered as f64,
                     Undefined::NothingCovered,
                 );
-                let recall = Metric::ratio(
-                    p.true_positives as f64,
-                    hits as f64,
-                    Undefined::NoActualPositive { class: 1 },
-                );
+                let recall = Metric::ratio(p.true_positives as f64, hits as f64, Undefined::NoHits);
                 let accuracy = (kind == SweepKind::PositiveClass && rows > 0).then(|| {
                     let true_negatives = misses - p.false_positives;
                     (p.true_positives + true_negatives) as f64 / rows as f64
