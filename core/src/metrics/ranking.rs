@@ -234,6 +234,56 @@ impl RankedScores {
     }
 }
 
+/// Indices of at most `max_points` points spread evenly over `len`, always keeping
+/// the first and the last.
+pub(crate) fn thinned_indices(len: usize, max_points: usize) -> Vec<usize> {
+    if len <= max_points {
+        return (0..len).collect();
+    }
+    if max_points < 2 {
+        return (0..max_points.min(len)).map(|_| len - 1).collect();
+    }
+    let mut out: Vec<usize> = (0..max_points)
+        .map(|i| ((i as u128 * (len - 1) as u128) / (max_points - 1) as u128) as usize)
+        .collect();
+    out.dedup();
+    out
+}
+
+fn pick<T: Copy>(values: &[T], indices: &[usize]) -> Vec<T> {
+    indices
+        .iter()
+        .filter_map(|&i| values.get(i).copied())
+        .collect()
+}
+
+impl RocCurve {
+    /// At most `max_points` points (evenly spread over the thresholds, first and
+    /// last kept) for plotting; the AUC stays the one of the full curve.
+    pub fn thinned(&self, max_points: usize) -> Self {
+        let keep = thinned_indices(self.thresholds.len(), max_points);
+        Self {
+            thresholds: pick(&self.thresholds, &keep),
+            fpr: pick(&self.fpr, &keep),
+            tpr: pick(&self.tpr, &keep),
+            auc: self.auc,
+        }
+    }
+}
+
+impl PrCurve {
+    /// At most `max_points` points for plotting; AP stays the full curve's.
+    pub fn thinned(&self, max_points: usize) -> Self {
+        let keep = thinned_indices(self.thresholds.len(), max_points);
+        Self {
+            thresholds: pick(&self.thresholds, &keep),
+            precision: pick(&self.precision, &keep),
+            recall: pick(&self.recall, &keep),
+            average_precision: self.average_precision,
+        }
+    }
+}
+
 fn totals(points: &[RankPoint]) -> (u64, u64) {
     points
         .last()
@@ -316,6 +366,20 @@ mod tests {
         let areas = ranked.areas(|i| labels[i], Weights::Unit, 1);
         assert_eq!(areas.roc_auc, Metric::Value(0.5));
         assert_eq!(areas.average_precision, Metric::Value(0.5));
+    }
+
+    #[test]
+    fn thinning_keeps_the_ends_and_the_area() {
+        assert_eq!(thinned_indices(10, 4), vec![0, 3, 6, 9]);
+        assert_eq!(thinned_indices(3, 10), vec![0, 1, 2]);
+        let scores: Vec<f64> = (0..100).map(|i| f64::from(i) / 100.0).collect();
+        let ranked = RankedScores::new("s", &scores).unwrap();
+        let roc = ranked.roc_curve(|i| i % 3 == 0, 1);
+        let thin = roc.thinned(5);
+        assert_eq!(thin.thresholds.len(), 5);
+        assert_eq!(thin.thresholds.first(), roc.thresholds.first());
+        assert_eq!(thin.tpr.last(), Some(&1.0));
+        assert_eq!(thin.auc, roc.auc);
     }
 
     #[test]

@@ -133,6 +133,20 @@ impl ThresholdSweep {
         }
     }
 
+    /// At most `max_points` points for plotting (evenly spread, first and last kept).
+    pub fn thinned(&self, max_points: usize) -> Self {
+        let keep = super::ranking::thinned_indices(self.points.len(), max_points);
+        Self {
+            kind: self.kind,
+            rows: self.rows,
+            hits: self.hits,
+            points: keep
+                .iter()
+                .filter_map(|&i| self.points.get(i).copied())
+                .collect(),
+        }
+    }
+
     /// The point that reaches `target`, or `None` when no threshold does.
     pub fn find(&self, target: ThresholdTarget) -> Option<&SweepPoint> {
         match target {
@@ -176,5 +190,8 @@ mod tests {
             Some(0.7)
         );
         assert!(sweep.find(ThresholdTarget::Precision(1.01)).is_none());
+        let thin = sweep.thinned(2);
+        assert_eq!(thin.points.len(), 2);
+        assert_eq!(thin.points[1].coverage, 1.0);
     }
 }
