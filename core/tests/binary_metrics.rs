@@ -6,9 +6,7 @@
 //! (`zero_division=nan`, written as JSON null). Tolerance: 1e-12 absolute; both sides
 //! divide the same integer counts, so any larger gap is a real difference.
 
-// Test helpers outside #[test] functions are not covered by clippy.toml's
-// allow-unwrap-in-tests; a failed unwrap is a failed test here.
-#![allow(clippy::unwrap_used)]
+#![allow(clippy::unwrap_used, clippy::expect_used)] // test helpers may panic on broken fixtures
 
 use std::path::{Path, PathBuf};
 

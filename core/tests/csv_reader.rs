@@ -1,5 +1,7 @@
 //! The CSV reader: type inference, nulls, and errors that name line, column and value.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // test helpers may panic on broken fixtures
+
 use lockstep_core::table::{ColumnData, CsvOptions, DataType, Table, TableError};
 
 fn read(text: &str) -> Result<Table, TableError> {
