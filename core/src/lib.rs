@@ -12,6 +12,13 @@
 //! * [`metrics::binary`] — binary-classification metrics (accuracy, precision, recall,
 //!   F1 and the confusion matrix) computed from a label column and either a prediction
 //!   column or a score column plus a decision threshold.
+//! * The evaluation suite in [`metrics`] works on slices (labels, per-class
+//!   probabilities, targets): [`metrics::classification`], [`metrics::regression`],
+//!   [`metrics::calibration`], [`metrics::threshold`], [`metrics::baselines`],
+//!   [`metrics::bootstrap`] and [`metrics::split`]. Each score column is sorted
+//!   once ([`metrics::RankedScores`]) and every curve, sweep and bootstrap replicate
+//!   reuses that sort. A metric that cannot be computed is
+//!   [`metrics::Metric::Undefined`] with a typed reason, never NaN.
 //!
 //! Every fallible function returns a typed error whose message names the column, the
 //! line of the input and the offending value.

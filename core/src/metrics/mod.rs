@@ -1,10 +1,36 @@
 //! Evaluation metrics computed from table columns.
+//!
+//! [`binary`] evaluates two table columns. The evaluation suite works on slices:
+//! [`classification`] (labels + per-class probabilities), [`regression`],
+//! [`ranking`] (one sort per score column, reused by ROC, PR, the
+//! [`threshold`] sweep, [`calibration`] and every [`bootstrap`] replicate),
+//! [`baselines`] and the eyeball/blackbox [`split`]; [`table_input`] reads those
+//! slices from table columns. Undefined values are
+//! [`Metric::Undefined`] with a typed [`Undefined`] reason, never NaN.
 
+pub mod baselines;
 pub mod binary;
+pub mod bootstrap;
+pub mod calibration;
 mod classes;
+pub mod classification;
+mod eval_error;
+mod metric_value;
+pub mod ranking;
+pub mod regression;
+pub mod split;
+pub mod table_input;
+pub mod threshold;
 
 pub use binary::{BinaryMetrics, BinaryOptions, ConfusionMatrix, PredictionSource};
 pub use classes::ClassColumn;
+pub use classification::{
+    ClassScores, ClassificationInput, ClassificationMetrics, PreparedClassification,
+};
+pub use eval_error::EvalError;
+pub use metric_value::{Metric, Undefined, Weights};
+pub use ranking::RankedScores;
+pub use regression::{PreparedRegression, RegressionMetrics};
 
 use crate::table::{DataType, TableError};
 
