@@ -12,11 +12,14 @@
 //! * [`metrics::binary`] — binary-classification metrics (accuracy, precision, recall,
 //!   F1 and the confusion matrix) computed from a label column and either a prediction
 //!   column or a score column plus a decision threshold.
+//! * [`onnx::Model`] — an ONNX model decoded from bytes and run on the CPU over batches
+//!   of rows (scikit-learn, XGBoost and LightGBM exports; see [`onnx`] for the ops).
 //!
 //! Every fallible function returns a typed error whose message names the column, the
 //! line of the input and the offending value.
 
 pub mod metrics;
+pub mod onnx;
 pub mod table;
 
 pub use table::{Column, ColumnData, CsvOptions, DataType, Table, TableError};
