@@ -12,14 +12,25 @@ fn data_dir() -> PathBuf {
 }
 
 fn tensor_from_json(v: &Value) -> Tensor {
-    let shape: Vec<usize> = v["shape"].as_array().unwrap().iter().map(|d| d.as_u64().unwrap() as usize).collect();
+    let shape: Vec<usize> = v["shape"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d.as_u64().unwrap() as usize)
+        .collect();
     let data = v["data"].as_array().unwrap();
     let float = |x: &Value| x.as_f64().unwrap_or(f64::NAN);
     match v["dtype"].as_str().unwrap() {
         "float32" => Tensor::f32(shape, data.iter().map(|x| float(x) as f32).collect()).unwrap(),
         "float64" => Tensor::f64(shape, data.iter().map(float).collect()).unwrap(),
         "int64" => Tensor::i64(shape, data.iter().map(|x| x.as_i64().unwrap()).collect()).unwrap(),
-        "string" => Tensor::strings(shape, data.iter().map(|x| x.as_str().unwrap().to_owned()).collect()).unwrap(),
+        "string" => Tensor::strings(
+            shape,
+            data.iter()
+                .map(|x| x.as_str().unwrap().to_owned())
+                .collect(),
+        )
+        .unwrap(),
         other => panic!("unknown dtype {other}"),
     }
 }
@@ -38,7 +49,9 @@ struct Report {
 
 fn check_model(name: &str, tol: Tol) -> Report {
     let dir = data_dir();
-    let fixture: Value = serde_json::from_str(&std::fs::read_to_string(dir.join(format!("{name}.json"))).unwrap()).unwrap();
+    let fixture: Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.join(format!("{name}.json"))).unwrap())
+            .unwrap();
     let bytes = std::fs::read(dir.join(fixture["model"].as_str().unwrap())).unwrap();
     let model = Model::from_bytes(&bytes).unwrap_or_else(|e| panic!("{name}: load failed: {e}"));
     let inputs: Vec<(String, Tensor)> = fixture["inputs"]
@@ -48,17 +61,30 @@ fn check_model(name: &str, tol: Tol) -> Report {
         .map(|i| (i["name"].as_str().unwrap().to_owned(), tensor_from_json(i)))
         .collect();
     let refs: Vec<(&str, &Tensor)> = inputs.iter().map(|(n, t)| (n.as_str(), t)).collect();
-    let outputs = model.run(&refs).unwrap_or_else(|e| panic!("{name}: run failed: {e}"));
+    let outputs = model
+        .run(&refs)
+        .unwrap_or_else(|e| panic!("{name}: run failed: {e}"));
     let expected = fixture["outputs"].as_array().unwrap();
     assert_eq!(outputs.len(), expected.len(), "{name}: number of outputs");
-    let mut report = Report { max_abs: 0.0, bit_identical: true };
+    let mut report = Report {
+        max_abs: 0.0,
+        bit_identical: true,
+    };
     for ((out_name, got), want) in outputs.iter().zip(expected) {
         let want_t = tensor_from_json(want);
-        assert_eq!(out_name, want["name"].as_str().unwrap(), "{name}: output order");
+        assert_eq!(
+            out_name,
+            want["name"].as_str().unwrap(),
+            "{name}: output order"
+        );
         assert_eq!(got.shape(), want_t.shape(), "{name}/{out_name}: shape");
         match (got.data(), want_t.data()) {
-            (TensorData::I64(a), TensorData::I64(b)) => assert_eq!(a, b, "{name}/{out_name}: labels"),
-            (TensorData::Str(a), TensorData::Str(b)) => assert_eq!(a, b, "{name}/{out_name}: labels"),
+            (TensorData::I64(a), TensorData::I64(b)) => {
+                assert_eq!(a, b, "{name}/{out_name}: labels")
+            }
+            (TensorData::Str(a), TensorData::Str(b)) => {
+                assert_eq!(a, b, "{name}/{out_name}: labels")
+            }
             (TensorData::F32(a), TensorData::F32(b)) => {
                 for (i, (&x, &y)) in a.iter().zip(b).enumerate() {
                     let (x, y) = (f64::from(x), f64::from(y));
@@ -73,10 +99,17 @@ fn check_model(name: &str, tol: Tol) -> Report {
                     );
                 }
             }
-            (a, b) => panic!("{name}/{out_name}: dtype {} vs ORT {}", a.dtype(), b.dtype()),
+            (a, b) => panic!(
+                "{name}/{out_name}: dtype {} vs ORT {}",
+                a.dtype(),
+                b.dtype()
+            ),
         }
     }
-    eprintln!("{name}: max |diff| {:e}, bit-identical: {}", report.max_abs, report.bit_identical);
+    eprintln!(
+        "{name}: max |diff| {:e}, bit-identical: {}",
+        report.max_abs, report.bit_identical
+    );
     report
 }
 
@@ -84,12 +117,18 @@ fn check_model(name: &str, tol: Tol) -> Report {
 /// sums are bit-identical; post transforms (exp) may differ by an ulp between libm
 /// implementations, hence 1e-6 absolute (probabilities) plus 1e-6 relative (regression
 /// values in the hundreds carry f32 ulps of ~1.5e-5).
-const TREES: Tol = Tol { atol: 1e-6, rtol: 1e-6 };
+const TREES: Tol = Tol {
+    atol: 1e-6,
+    rtol: 1e-6,
+};
 
 /// Linear models and MLPs: ORT computes dot products with blocked MLAS GEMM (different
 /// summation order, FMA) and vectorised exp/tanh/logistic approximations; we accumulate
 /// in order. Probabilities agree to 1e-6; raw regression outputs (~100s) to 2e-6 relative.
-const DENSE: Tol = Tol { atol: 1e-6, rtol: 2e-6 };
+const DENSE: Tol = Tol {
+    atol: 1e-6,
+    rtol: 2e-6,
+};
 
 macro_rules! parity {
     ($($test:ident => $tol:expr),* $(,)?) => {$(
@@ -135,7 +174,10 @@ fn every_fixture_has_a_parity_test() {
         let path = entry.unwrap().path();
         if path.extension().is_some_and(|e| e == "json") {
             let stem = path.file_stem().unwrap().to_str().unwrap().to_owned();
-            assert!(listed.contains(&format!("    {stem} => ")), "fixture {stem} has no parity test");
+            assert!(
+                listed.contains(&format!("    {stem} => ")),
+                "fixture {stem} has no parity test"
+            );
             count += 1;
         }
     }

@@ -22,7 +22,9 @@ pub enum OnnxError {
         "node `{node}` is a ZipMap (domain `ai.onnx.ml`): its output is a sequence of maps, which this engine does not produce. Re-export the classifier with ZipMap disabled, e.g. skl2onnx `options={{id(model): {{'zipmap': False}}}}` or onnxmltools `zipmap=False`"
     )]
     ZipMap { node: String },
-    #[error("the model imports no opset for domain `{domain}`, used by node `{node}` (`{op_type}`)")]
+    #[error(
+        "the model imports no opset for domain `{domain}`, used by node `{node}` (`{op_type}`)"
+    )]
     MissingOpset {
         domain: String,
         node: String,
@@ -32,7 +34,9 @@ pub enum OnnxError {
     Cycle { node: String, op_type: String },
     #[error("value `{name}` is produced by more than one node or initializer")]
     DuplicateValue { name: String },
-    #[error("node `{node}` (`{op_type}`) reads value `{name}`, which no node, input or initializer produces")]
+    #[error(
+        "node `{node}` (`{op_type}`) reads value `{name}`, which no node, input or initializer produces"
+    )]
     UnknownValue {
         node: String,
         op_type: String,
@@ -55,11 +59,11 @@ pub enum OnnxError {
     },
     #[error("initializer `{name}`: {message}")]
     BadInitializer { name: String, message: String },
-    #[error("{context}: element type {code} is not supported (supported: float, double, int32, int64, string, bool)")]
-    UnsupportedDataType { context: String, code: i32 },
     #[error(
-        "node `{node}` (`{op_type}`, domain `{domain}`, opset {opset}): {message}"
+        "{context}: element type {code} is not supported (supported: float, double, int32, int64, string, bool)"
     )]
+    UnsupportedDataType { context: String, code: i32 },
+    #[error("node `{node}` (`{op_type}`, domain `{domain}`, opset {opset}): {message}")]
     Node {
         node: String,
         op_type: String,
@@ -77,7 +81,9 @@ pub enum OnnxError {
         expected: DType,
         found: DType,
     },
-    #[error("input `{name}` has shape {found:?}, but the model expects {expected} (dimension {index})")]
+    #[error(
+        "input `{name}` has shape {found:?}, but the model expects {expected} (dimension {index})"
+    )]
     InputShape {
         name: String,
         expected: String,

@@ -109,7 +109,9 @@ pub(crate) fn build(model: &ModelProto) -> Result<Graph, OnnxError> {
 
     for init in &graph.initializer {
         if slots.contains_key(&init.name) {
-            return Err(OnnxError::DuplicateValue { name: init.name.clone() });
+            return Err(OnnxError::DuplicateValue {
+                name: init.name.clone(),
+            });
         }
         let tensor = tensor_from_proto(init, &init.name)?;
         slots.insert(init.name.clone(), consts.len());
@@ -127,13 +129,20 @@ pub(crate) fn build(model: &ModelProto) -> Result<Graph, OnnxError> {
             continue; // an initializer listed as an input (IR < 4)
         }
         let info = value_info(v);
-        if let Some(shape) = v.r#type.as_ref().and_then(|t| t.tensor_type.as_ref()).and_then(|t| t.shape.as_ref()) {
+        if let Some(shape) = v
+            .r#type
+            .as_ref()
+            .and_then(|t| t.tensor_type.as_ref())
+            .and_then(|t| t.shape.as_ref())
+        {
             let fixed: Vec<i64> = shape.dim.iter().map(|d| d.dim_value.unwrap_or(0)).collect();
             checked_dims(&fixed, &format!("graph input `{}`", v.name))?;
         }
         let slot = consts.len();
         if slots.insert(v.name.clone(), slot).is_some() {
-            return Err(OnnxError::DuplicateValue { name: v.name.clone() });
+            return Err(OnnxError::DuplicateValue {
+                name: v.name.clone(),
+            });
         }
         consts.push(None);
         types.push(info.dtype.map(|dtype| {
@@ -172,7 +181,11 @@ pub(crate) fn build(model: &ModelProto) -> Result<Graph, OnnxError> {
     let mut input_ids: Vec<Vec<usize>> = Vec::with_capacity(n);
     for (ni, node) in graph.node.iter().enumerate() {
         let mut ids = Vec::with_capacity(node.input.len());
-        let used = node.input.iter().rposition(|i| !i.is_empty()).map_or(0, |p| p + 1);
+        let used = node
+            .input
+            .iter()
+            .rposition(|i| !i.is_empty())
+            .map_or(0, |p| p + 1);
         for name in &node.input[..used] {
             let slot = *slots.get(name).ok_or_else(|| OnnxError::UnknownValue {
                 node: display_name(node, ni),
@@ -216,11 +229,13 @@ pub(crate) fn build(model: &ModelProto) -> Result<Graph, OnnxError> {
         if node.op_type == "ZipMap" {
             return Err(OnnxError::ZipMap { node: name });
         }
-        let opset = *opsets.get(domain.as_str()).ok_or_else(|| OnnxError::MissingOpset {
-            domain: domain.clone(),
-            node: name.clone(),
-            op_type: node.op_type.clone(),
-        })?;
+        let opset = *opsets
+            .get(domain.as_str())
+            .ok_or_else(|| OnnxError::MissingOpset {
+                domain: domain.clone(),
+                node: name.clone(),
+                op_type: node.op_type.clone(),
+            })?;
         let node_err = |message: String| OnnxError::Node {
             node: name.clone(),
             op_type: node.op_type.clone(),
@@ -251,7 +266,9 @@ pub(crate) fn build(model: &ModelProto) -> Result<Graph, OnnxError> {
             .zip(&node.input)
             .map(|(&s, name)| {
                 types[s].clone().ok_or_else(|| {
-                    node_err(format!("input `{name}` is not a tensor of a supported element type"))
+                    node_err(format!(
+                        "input `{name}` is not a tensor of a supported element type"
+                    ))
                 })
             })
             .collect::<Result<Vec<_>, _>>()?;
@@ -284,9 +301,9 @@ pub(crate) fn build(model: &ModelProto) -> Result<Graph, OnnxError> {
     let mut outputs = Vec::new();
     let mut output_slots = Vec::new();
     for v in &graph.output {
-        let slot = *slots
-            .get(&v.name)
-            .ok_or_else(|| OnnxError::UnknownOutput { name: v.name.clone() })?;
+        let slot = *slots.get(&v.name).ok_or_else(|| OnnxError::UnknownOutput {
+            name: v.name.clone(),
+        })?;
         let mut info = value_info(v);
         if let Some(t) = &types[slot] {
             info.dtype = Some(t.dtype);
@@ -294,7 +311,13 @@ pub(crate) fn build(model: &ModelProto) -> Result<Graph, OnnxError> {
                 info.shape = Some(
                     shape
                         .iter()
-                        .zip(info.shape.iter().flatten().map(Some).chain(std::iter::repeat(None)))
+                        .zip(
+                            info.shape
+                                .iter()
+                                .flatten()
+                                .map(Some)
+                                .chain(std::iter::repeat(None)),
+                        )
                         .map(|(d, declared)| match (d, declared) {
                             (Some(n), _) => DimInfo::Fixed(*n),
                             (None, Some(DimInfo::Symbolic(s))) => DimInfo::Symbolic(s.clone()),

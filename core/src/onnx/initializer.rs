@@ -91,29 +91,41 @@ pub(crate) fn tensor_from_proto(t: &TensorProto, context: &str) -> Result<Tensor
     })?;
     let raw = !t.raw_data.is_empty() || count == 0;
     let data = match (t.data_type, raw) {
-        (data_type::FLOAT, true) => TensorData::F32(from_raw(&t.raw_data, count, name, f32::from_le_bytes)?),
+        (data_type::FLOAT, true) => {
+            TensorData::F32(from_raw(&t.raw_data, count, name, f32::from_le_bytes)?)
+        }
         (data_type::FLOAT, false) => {
             check_len(t.float_data.len(), count, "float_data", name)?;
             TensorData::F32(t.float_data.clone())
         }
-        (data_type::DOUBLE, true) => TensorData::F64(from_raw(&t.raw_data, count, name, f64::from_le_bytes)?),
+        (data_type::DOUBLE, true) => {
+            TensorData::F64(from_raw(&t.raw_data, count, name, f64::from_le_bytes)?)
+        }
         (data_type::DOUBLE, false) => {
             check_len(t.double_data.len(), count, "double_data", name)?;
             TensorData::F64(t.double_data.clone())
         }
-        (data_type::INT64, true) => TensorData::I64(from_raw(&t.raw_data, count, name, i64::from_le_bytes)?),
+        (data_type::INT64, true) => {
+            TensorData::I64(from_raw(&t.raw_data, count, name, i64::from_le_bytes)?)
+        }
         (data_type::INT64, false) => {
             check_len(t.int64_data.len(), count, "int64_data", name)?;
             TensorData::I64(t.int64_data.clone())
         }
-        (data_type::INT32, true) => TensorData::I64(from_raw(&t.raw_data, count, name, |b: [u8; 4]| {
-            i64::from(i32::from_le_bytes(b))
-        })?),
-        (data_type::INT8, true) => TensorData::I64(from_raw(&t.raw_data, count, name, |b: [u8; 1]| {
-            i64::from(b[0] as i8)
-        })?),
+        (data_type::INT32, true) => {
+            TensorData::I64(from_raw(&t.raw_data, count, name, |b: [u8; 4]| {
+                i64::from(i32::from_le_bytes(b))
+            })?)
+        }
+        (data_type::INT8, true) => {
+            TensorData::I64(from_raw(&t.raw_data, count, name, |b: [u8; 1]| {
+                i64::from(b[0] as i8)
+            })?)
+        }
         (data_type::UINT8 | data_type::BOOL, true) => {
-            TensorData::I64(from_raw(&t.raw_data, count, name, |b: [u8; 1]| i64::from(b[0]))?)
+            TensorData::I64(from_raw(&t.raw_data, count, name, |b: [u8; 1]| {
+                i64::from(b[0])
+            })?)
         }
         (data_type::INT32 | data_type::INT8 | data_type::UINT8 | data_type::BOOL, false) => {
             check_len(t.int32_data.len(), count, "int32_data", name)?;

@@ -52,7 +52,11 @@ impl Model {
                 .opset_import
                 .iter()
                 .map(|o| {
-                    let d = if o.domain.is_empty() { "ai.onnx" } else { &o.domain };
+                    let d = if o.domain.is_empty() {
+                        "ai.onnx"
+                    } else {
+                        &o.domain
+                    };
                     (d.to_owned(), o.version)
                 })
                 .collect(),
@@ -89,14 +93,12 @@ impl Model {
     }
 
     fn check_input(info: &ValueInfo, t: &Tensor) -> Result<(), OnnxError> {
-        if let Some(expected) = info.dtype {
-            if expected != t.dtype() {
-                return Err(OnnxError::InputType {
-                    name: info.name.clone(),
-                    expected,
-                    found: t.dtype(),
-                });
-            }
+        if let Some(expected) = info.dtype.filter(|&d| d != t.dtype()) {
+            return Err(OnnxError::InputType {
+                name: info.name.clone(),
+                expected,
+                found: t.dtype(),
+            });
         }
         let describe = |shape: &[DimInfo]| {
             let dims: Vec<String> = shape
@@ -203,9 +205,16 @@ impl Model {
                 Slot::Borrowed(t) => t.clone(),
                 Slot::Empty => {
                     // The same value listed twice as an output: clone the first copy.
-                    match out.iter().find(|(n, _): &&(String, Tensor)| *n == info.name) {
+                    match out
+                        .iter()
+                        .find(|(n, _): &&(String, Tensor)| *n == info.name)
+                    {
                         Some((_, t)) => t.clone(),
-                        None => return Err(OnnxError::UnknownOutput { name: info.name.clone() }),
+                        None => {
+                            return Err(OnnxError::UnknownOutput {
+                                name: info.name.clone(),
+                            });
+                        }
                     }
                 }
             };

@@ -20,10 +20,18 @@ impl Op for ArrayFeatureExtractor {
     fn infer(&self, inputs: &[ValueType]) -> Result<Vec<ValueType>, OpError> {
         expect_inputs(inputs, 2, 2)?;
         if inputs[1].dtype != DType::I64 {
-            return Err(OpError::InputType { index: 1, expected: "int64".into(), found: inputs[1].dtype });
+            return Err(OpError::InputType {
+                index: 1,
+                expected: "int64".into(),
+                found: inputs[1].dtype,
+            });
         }
         let shape = inputs[0].shape.as_ref().map(|s| {
-            let mut s = if s.len() == 1 { vec![Some(1), None] } else { s.clone() };
+            let mut s = if s.len() == 1 {
+                vec![Some(1), None]
+            } else {
+                s.clone()
+            };
             if let Some(last) = s.last_mut() {
                 *last = None;
             }
@@ -40,7 +48,10 @@ impl Op for ArrayFeatureExtractor {
             expected: "int64".into(),
             found: indices.dtype(),
         })?;
-        let stride = *x.shape().last().ok_or_else(|| OpError::shape("X must have at least one dimension"))?;
+        let stride = *x
+            .shape()
+            .last()
+            .ok_or_else(|| OpError::shape("X must have at least one dimension"))?;
         let idx = idx
             .iter()
             .map(|&i| {
@@ -50,7 +61,11 @@ impl Op for ArrayFeatureExtractor {
                     .ok_or_else(|| OpError::shape(format!("index {i} is outside 0..{stride}")))
             })
             .collect::<Result<Vec<_>, _>>()?;
-        let mut shape = if x.shape().len() == 1 { vec![1, stride] } else { x.shape().to_vec() };
+        let mut shape = if x.shape().len() == 1 {
+            vec![1, stride]
+        } else {
+            x.shape().to_vec()
+        };
         if let Some(last) = shape.last_mut() {
             *last = idx.len();
         }

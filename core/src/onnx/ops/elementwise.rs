@@ -29,13 +29,25 @@ fn broadcast_shape(a: &[usize], b: &[usize]) -> Result<Vec<usize>, OpError> {
     let rank = a.len().max(b.len());
     let mut out = vec![0; rank];
     for i in 0..rank {
-        let da = if i + a.len() >= rank { a[i + a.len() - rank] } else { 1 };
-        let db = if i + b.len() >= rank { b[i + b.len() - rank] } else { 1 };
+        let da = if i + a.len() >= rank {
+            a[i + a.len() - rank]
+        } else {
+            1
+        };
+        let db = if i + b.len() >= rank {
+            b[i + b.len() - rank]
+        } else {
+            1
+        };
         out[i] = match (da, db) {
             (x, y) if x == y => x,
             (1, y) => y,
             (x, 1) => x,
-            _ => return Err(OpError::shape(format!("shapes {a:?} and {b:?} cannot be broadcast"))),
+            _ => {
+                return Err(OpError::shape(format!(
+                    "shapes {a:?} and {b:?} cannot be broadcast"
+                )));
+            }
         };
     }
     Ok(out)
@@ -53,20 +65,58 @@ fn aligned_strides(shape: &[usize], out: &[usize]) -> Vec<usize> {
     strides
 }
 
-fn apply<T: Copy>(a: &[T], ash: &[usize], b: &[T], bsh: &[usize], f: impl Fn(T, T) -> T) -> Result<(Vec<T>, Vec<usize>), OpError> {
+fn apply<T: Copy>(
+    a: &[T],
+    ash: &[usize],
+    b: &[T],
+    bsh: &[usize],
+    f: impl Fn(T, T) -> T,
+) -> Result<(Vec<T>, Vec<usize>), OpError> {
     let out_shape = broadcast_shape(ash, bsh)?;
     let n = element_count(&out_shape)?;
     if a.len() == n && b.len() == n {
         return Ok((a.iter().zip(b).map(|(&x, &y)| f(x, y)).collect(), out_shape));
     }
-    if a.len() == n && !b.is_empty() && n % b.len() == 0 && out_shape.ends_with(bsh.iter().skip_while(|&&d| d == 1).copied().collect::<Vec<_>>().as_slice()) {
-        return Ok((a.iter().zip(b.iter().cycle()).map(|(&x, &y)| f(x, y)).collect(), out_shape));
+    if a.len() == n
+        && !b.is_empty()
+        && n % b.len() == 0
+        && out_shape.ends_with(
+            bsh.iter()
+                .skip_while(|&&d| d == 1)
+                .copied()
+                .collect::<Vec<_>>()
+                .as_slice(),
+        )
+    {
+        return Ok((
+            a.iter()
+                .zip(b.iter().cycle())
+                .map(|(&x, &y)| f(x, y))
+                .collect(),
+            out_shape,
+        ));
     }
-    if b.len() == n && !a.is_empty() && n % a.len() == 0 && out_shape.ends_with(ash.iter().skip_while(|&&d| d == 1).copied().collect::<Vec<_>>().as_slice()) {
-        return Ok((a.iter().cycle().zip(b).map(|(&x, &y)| f(x, y)).collect(), out_shape));
+    if b.len() == n
+        && !a.is_empty()
+        && n % a.len() == 0
+        && out_shape.ends_with(
+            ash.iter()
+                .skip_while(|&&d| d == 1)
+                .copied()
+                .collect::<Vec<_>>()
+                .as_slice(),
+        )
+    {
+        return Ok((
+            a.iter().cycle().zip(b).map(|(&x, &y)| f(x, y)).collect(),
+            out_shape,
+        ));
     }
     // General case: walk the output index with a counter.
-    let (sa, sb) = (aligned_strides(ash, &out_shape), aligned_strides(bsh, &out_shape));
+    let (sa, sb) = (
+        aligned_strides(ash, &out_shape),
+        aligned_strides(bsh, &out_shape),
+    );
     let mut idx = vec![0usize; out_shape.len()];
     let mut out = Vec::with_capacity(n);
     let (mut ia, mut ib) = (0usize, 0usize);
@@ -87,16 +137,29 @@ fn apply<T: Copy>(a: &[T], ash: &[usize], b: &[T], bsh: &[usize], f: impl Fn(T, 
     Ok((out, out_shape))
 }
 
-fn infer_broadcast(a: &Option<Vec<Dim>>, b: &Option<Vec<Dim>>) -> Result<Option<Vec<Dim>>, OpError> {
-    let (Some(a), Some(b)) = (a, b) else { return Ok(None) };
+fn infer_broadcast(
+    a: &Option<Vec<Dim>>,
+    b: &Option<Vec<Dim>>,
+) -> Result<Option<Vec<Dim>>, OpError> {
+    let (Some(a), Some(b)) = (a, b) else {
+        return Ok(None);
+    };
     let rank = a.len().max(b.len());
-    let get = |s: &[Dim], i: usize| if i + s.len() >= rank { s[i + s.len() - rank] } else { Some(1) };
+    let get = |s: &[Dim], i: usize| {
+        if i + s.len() >= rank {
+            s[i + s.len() - rank]
+        } else {
+            Some(1)
+        }
+    };
     (0..rank)
         .map(|i| match (get(a, i), get(b, i)) {
             (Some(x), Some(y)) if x == y => Ok(Some(x)),
             (Some(1), y) => Ok(y),
             (x, Some(1)) => Ok(x),
-            (Some(x), Some(y)) => Err(OpError::shape(format!("dimensions {x} and {y} cannot be broadcast"))),
+            (Some(x), Some(y)) => Err(OpError::shape(format!(
+                "dimensions {x} and {y} cannot be broadcast"
+            ))),
             _ => Ok(None),
         })
         .collect::<Result<Vec<_>, _>>()
@@ -108,9 +171,16 @@ impl Op for Binary {
         expect_inputs(inputs, 2, 2)?;
         let (a, b) = (&inputs[0], &inputs[1]);
         if a.dtype != b.dtype || a.dtype == DType::Str {
-            return Err(OpError::InputType { index: 1, expected: format!("{} (numeric, same as input 0)", a.dtype), found: b.dtype });
+            return Err(OpError::InputType {
+                index: 1,
+                expected: format!("{} (numeric, same as input 0)", a.dtype),
+                found: b.dtype,
+            });
         }
-        Ok(vec![ValueType::new(a.dtype, infer_broadcast(&a.shape, &b.shape)?)])
+        Ok(vec![ValueType::new(
+            a.dtype,
+            infer_broadcast(&a.shape, &b.shape)?,
+        )])
     }
 
     fn run(&self, inputs: &[&Tensor]) -> Result<Vec<Tensor>, OpError> {
@@ -150,7 +220,11 @@ impl Op for Binary {
                 (TensorData::I64(v), s)
             }
             (x, y) => {
-                return Err(OpError::InputType { index: 1, expected: format!("{} (same as input 0, numeric)", x.dtype()), found: y.dtype() });
+                return Err(OpError::InputType {
+                    index: 1,
+                    expected: format!("{} (same as input 0, numeric)", x.dtype()),
+                    found: y.dtype(),
+                });
             }
         };
         Ok(vec![Tensor::from_parts(shape, data)?])
@@ -179,7 +253,11 @@ impl Op for Unary {
     fn infer(&self, inputs: &[ValueType]) -> Result<Vec<ValueType>, OpError> {
         expect_inputs(inputs, 1, 1)?;
         if !matches!(inputs[0].dtype, DType::F32 | DType::F64) {
-            return Err(OpError::InputType { index: 0, expected: "float32 or float64".into(), found: inputs[0].dtype });
+            return Err(OpError::InputType {
+                index: 0,
+                expected: "float32 or float64".into(),
+                found: inputs[0].dtype,
+            });
         }
         Ok(vec![inputs[0].clone()])
     }
@@ -188,13 +266,33 @@ impl Op for Unary {
         expect_inputs(inputs, 1, 1)?;
         let x = inputs[0];
         let data = match (x.data(), self.kind) {
-            (TensorData::F32(v), UnaryKind::Relu) => TensorData::F32(v.iter().map(|&a| if a > 0.0 { a } else { 0.0 }).collect()),
-            (TensorData::F32(v), UnaryKind::Sigmoid) => TensorData::F32(v.iter().map(|&a| super::post_transform::logistic(a)).collect()),
-            (TensorData::F32(v), UnaryKind::Tanh) => TensorData::F32(v.iter().map(|a| a.tanh()).collect()),
-            (TensorData::F64(v), UnaryKind::Relu) => TensorData::F64(v.iter().map(|&a| if a > 0.0 { a } else { 0.0 }).collect()),
-            (TensorData::F64(v), UnaryKind::Sigmoid) => TensorData::F64(v.iter().map(|&a| 1.0 / (1.0 + (-a).exp())).collect()),
-            (TensorData::F64(v), UnaryKind::Tanh) => TensorData::F64(v.iter().map(|a| a.tanh()).collect()),
-            (other, _) => return Err(OpError::InputType { index: 0, expected: "float32 or float64".into(), found: other.dtype() }),
+            (TensorData::F32(v), UnaryKind::Relu) => {
+                TensorData::F32(v.iter().map(|&a| if a > 0.0 { a } else { 0.0 }).collect())
+            }
+            (TensorData::F32(v), UnaryKind::Sigmoid) => TensorData::F32(
+                v.iter()
+                    .map(|&a| super::post_transform::logistic(a))
+                    .collect(),
+            ),
+            (TensorData::F32(v), UnaryKind::Tanh) => {
+                TensorData::F32(v.iter().map(|a| a.tanh()).collect())
+            }
+            (TensorData::F64(v), UnaryKind::Relu) => {
+                TensorData::F64(v.iter().map(|&a| if a > 0.0 { a } else { 0.0 }).collect())
+            }
+            (TensorData::F64(v), UnaryKind::Sigmoid) => {
+                TensorData::F64(v.iter().map(|&a| 1.0 / (1.0 + (-a).exp())).collect())
+            }
+            (TensorData::F64(v), UnaryKind::Tanh) => {
+                TensorData::F64(v.iter().map(|a| a.tanh()).collect())
+            }
+            (other, _) => {
+                return Err(OpError::InputType {
+                    index: 0,
+                    expected: "float32 or float64".into(),
+                    found: other.dtype(),
+                });
+            }
         };
         Ok(vec![Tensor::from_parts(x.shape().to_vec(), data)?])
     }

@@ -38,7 +38,9 @@ impl Imputer {
 
     fn check(&self, n: usize, cols: usize) -> Result<(), OpError> {
         if n != 1 && n != cols {
-            return Err(OpError::shape(format!("{n} imputed values for an input of {cols} columns")));
+            return Err(OpError::shape(format!(
+                "{n} imputed values for an input of {cols} columns"
+            )));
         }
         Ok(())
     }
@@ -48,11 +50,20 @@ impl Op for Imputer {
     fn infer(&self, inputs: &[ValueType]) -> Result<Vec<ValueType>, OpError> {
         expect_inputs(inputs, 1, 1)?;
         let t = &inputs[0];
-        let ok = if self.ints.is_empty() { matches!(t.dtype, DType::F32 | DType::F64) } else { t.dtype == DType::I64 };
+        let ok = if self.ints.is_empty() {
+            matches!(t.dtype, DType::F32 | DType::F64)
+        } else {
+            t.dtype == DType::I64
+        };
         if !ok {
             return Err(OpError::InputType {
                 index: 0,
-                expected: if self.ints.is_empty() { "float32 or float64" } else { "int64" }.into(),
+                expected: if self.ints.is_empty() {
+                    "float32 or float64"
+                } else {
+                    "int64"
+                }
+                .into(),
                 found: t.dtype,
             });
         }
@@ -106,7 +117,12 @@ impl Op for Imputer {
             other => {
                 return Err(OpError::InputType {
                     index: 0,
-                    expected: if self.ints.is_empty() { "float32 or float64" } else { "int64" }.into(),
+                    expected: if self.ints.is_empty() {
+                        "float32 or float64"
+                    } else {
+                        "int64"
+                    }
+                    .into(),
                     found: other.dtype(),
                 });
             }

@@ -11,7 +11,12 @@ use crate::onnx::error::OpError;
 use crate::onnx::tensor::{DType, Tensor, TensorData, element_count};
 
 /// Row-by-row scores `[rows, targets]`.
-fn scores(x: &Tensor, coefficients: &[f32], intercepts: &[f32], targets: usize) -> Result<(Vec<f32>, usize), OpError> {
+fn scores(
+    x: &Tensor,
+    coefficients: &[f32],
+    intercepts: &[f32],
+    targets: usize,
+) -> Result<(Vec<f32>, usize), OpError> {
     let (rows, cols) = rows_cols(x);
     if coefficients.len() != targets.saturating_mul(cols) {
         return Err(OpError::shape(format!(
@@ -26,7 +31,10 @@ fn scores(x: &Tensor, coefficients: &[f32], intercepts: &[f32], targets: usize) 
         found,
     })?;
     let mut out = vec![0f32; element_count(&[rows, targets])?];
-    for (row, o) in x.chunks_exact(cols.max(1)).zip(out.chunks_exact_mut(targets)) {
+    for (row, o) in x
+        .chunks_exact(cols.max(1))
+        .zip(out.chunks_exact_mut(targets))
+    {
         for (t, v) in o.iter_mut().enumerate() {
             let w = &coefficients[t * cols..(t + 1) * cols];
             let dot = row.iter().zip(w).fold(0f32, |acc, (a, b)| acc + a * b);
@@ -55,7 +63,9 @@ impl LinearClassifier {
         let a = &ctx.attrs;
         let coefficients = a.floats("coefficients").to_vec();
         if coefficients.is_empty() {
-            return Err(OpError::MissingAttribute { name: "coefficients" });
+            return Err(OpError::MissingAttribute {
+                name: "coefficients",
+            });
         }
         let intercepts = a.floats("intercepts").to_vec();
         if intercepts.is_empty() {
@@ -63,7 +73,11 @@ impl LinearClassifier {
         }
         let ints = a.ints("classlabels_ints");
         let strings = a.strings("classlabels_strings")?;
-        let labels = if strings.is_empty() { Labels::Ints(ints.to_vec()) } else { Labels::Strings(strings) };
+        let labels = if strings.is_empty() {
+            Labels::Ints(ints.to_vec())
+        } else {
+            Labels::Strings(strings)
+        };
         let n_labels = match &labels {
             Labels::Ints(v) => v.len(),
             Labels::Strings(v) => v.len(),
@@ -71,13 +85,20 @@ impl LinearClassifier {
         if intercepts.len() > 1 && n_labels < intercepts.len() {
             return Err(OpError::bad_attr(
                 "classlabels_ints",
-                format!("{n_labels} class labels for {} score rows", intercepts.len()),
+                format!(
+                    "{n_labels} class labels for {} score rows",
+                    intercepts.len()
+                ),
             ));
         }
-        if coefficients.len() % intercepts.len() != 0 {
+        if !coefficients.len().is_multiple_of(intercepts.len()) {
             return Err(OpError::bad_attr(
                 "coefficients",
-                format!("{} coefficients do not split into {} rows", coefficients.len(), intercepts.len()),
+                format!(
+                    "{} coefficients do not split into {} rows",
+                    coefficients.len(),
+                    intercepts.len()
+                ),
             ));
         }
         Ok(Self {
@@ -96,7 +117,11 @@ impl LinearClassifier {
     }
 
     fn output_width(&self) -> usize {
-        if self.intercepts.len() == 1 && self.n_labels() == 2 { 2 } else { self.intercepts.len() }
+        if self.intercepts.len() == 1 && self.n_labels() == 2 {
+            2
+        } else {
+            self.intercepts.len()
+        }
     }
 
     /// The label for class index `k`, or for the binary "positive/negative" case.
@@ -111,7 +136,13 @@ impl LinearClassifier {
             Labels::Strings(v) => TensorData::Str(
                 winners
                     .iter()
-                    .map(|&w| if binary_default { w.to_string() } else { v[w].clone() })
+                    .map(|&w| {
+                        if binary_default {
+                            w.to_string()
+                        } else {
+                            v[w].clone()
+                        }
+                    })
                     .collect(),
             ),
         }
@@ -197,10 +228,18 @@ impl LinearRegressor {
         let targets = usize::try_from(targets)
             .ok()
             .filter(|&t| t >= 1 && t <= coefficients.len().max(1))
-            .ok_or_else(|| OpError::bad_attr("targets", format!("{targets} targets for {} coefficients", coefficients.len())))?;
+            .ok_or_else(|| {
+                OpError::bad_attr(
+                    "targets",
+                    format!("{targets} targets for {} coefficients", coefficients.len()),
+                )
+            })?;
         let intercepts = a.floats("intercepts").to_vec();
         if !intercepts.is_empty() && intercepts.len() != targets {
-            return Err(OpError::bad_attr("intercepts", format!("{} intercepts for {targets} targets", intercepts.len())));
+            return Err(OpError::bad_attr(
+                "intercepts",
+                format!("{} intercepts for {targets} targets", intercepts.len()),
+            ));
         }
         Ok(Self {
             coefficients,
@@ -215,19 +254,31 @@ impl Op for LinearRegressor {
     fn infer(&self, inputs: &[ValueType]) -> Result<Vec<ValueType>, OpError> {
         expect_inputs(inputs, 1, 1)?;
         numeric_input(&inputs[0], 0)?;
-        Ok(vec![ValueType::new(DType::F32, Some(vec![inputs[0].first_dim(), Some(self.targets)]))])
+        Ok(vec![ValueType::new(
+            DType::F32,
+            Some(vec![inputs[0].first_dim(), Some(self.targets)]),
+        )])
     }
 
     fn run(&self, inputs: &[&Tensor]) -> Result<Vec<Tensor>, OpError> {
         expect_inputs(inputs, 1, 1)?;
-        let (mut out, rows) = scores(inputs[0], &self.coefficients, &self.intercepts, self.targets)?;
+        let (mut out, rows) = scores(
+            inputs[0],
+            &self.coefficients,
+            &self.intercepts,
+            self.targets,
+        )?;
         if self.targets == 1 {
             if self.post == PostTransform::Probit {
                 out.iter_mut().for_each(|v| *v = probit(*v));
             }
         } else {
-            out.chunks_exact_mut(self.targets).for_each(|row| self.post.apply_row(row));
+            out.chunks_exact_mut(self.targets)
+                .for_each(|row| self.post.apply_row(row));
         }
-        Ok(vec![Tensor::from_parts(vec![rows, self.targets], TensorData::F32(out))?])
+        Ok(vec![Tensor::from_parts(
+            vec![rows, self.targets],
+            TensorData::F32(out),
+        )?])
     }
 }

@@ -38,12 +38,16 @@ impl ValueType {
 
     /// Size of the last dimension, when known.
     pub(crate) fn last_dim(&self) -> Dim {
-        self.shape.as_ref().and_then(|s| s.last().copied().flatten())
+        self.shape
+            .as_ref()
+            .and_then(|s| s.last().copied().flatten())
     }
 
     /// The leading (batch) dimension, when known.
     pub(crate) fn first_dim(&self) -> Dim {
-        self.shape.as_ref().and_then(|s| s.first().copied().flatten())
+        self.shape
+            .as_ref()
+            .and_then(|s| s.first().copied().flatten())
     }
 }
 
@@ -93,14 +97,20 @@ pub const SUPPORTED_OPS: &[(&str, &str)] = &[
 ];
 
 /// Builds the op for a node, or `Ok(None)` when (domain, op type) is not supported.
-pub(crate) fn build(domain: &str, op_type: &str, ctx: &BuildCtx<'_>) -> Result<Option<Box<dyn Op>>, OpError> {
+pub(crate) fn build(
+    domain: &str,
+    op_type: &str,
+    ctx: &BuildCtx<'_>,
+) -> Result<Option<Box<dyn Op>>, OpError> {
     let op: Box<dyn Op> = match (domain, op_type) {
         ("ai.onnx", "Add") => Box::new(elementwise::Binary::new(elementwise::BinaryKind::Add)),
         ("ai.onnx", "Sub") => Box::new(elementwise::Binary::new(elementwise::BinaryKind::Sub)),
         ("ai.onnx", "Mul") => Box::new(elementwise::Binary::new(elementwise::BinaryKind::Mul)),
         ("ai.onnx", "Div") => Box::new(elementwise::Binary::new(elementwise::BinaryKind::Div)),
         ("ai.onnx", "Relu") => Box::new(elementwise::Unary::new(elementwise::UnaryKind::Relu)),
-        ("ai.onnx", "Sigmoid") => Box::new(elementwise::Unary::new(elementwise::UnaryKind::Sigmoid)),
+        ("ai.onnx", "Sigmoid") => {
+            Box::new(elementwise::Unary::new(elementwise::UnaryKind::Sigmoid))
+        }
         ("ai.onnx", "Tanh") => Box::new(elementwise::Unary::new(elementwise::UnaryKind::Tanh)),
         ("ai.onnx", "MatMul") => Box::new(matmul::MatMul),
         ("ai.onnx", "Gemm") => Box::new(matmul::Gemm::build(ctx)?),
@@ -115,11 +125,17 @@ pub(crate) fn build(domain: &str, op_type: &str, ctx: &BuildCtx<'_>) -> Result<O
         ("ai.onnx.ml", "Normalizer") => Box::new(normalizer::Normalizer::build(ctx)?),
         ("ai.onnx.ml", "Imputer") => Box::new(imputer::Imputer::build(ctx)?),
         ("ai.onnx.ml", "OneHotEncoder") => Box::new(one_hot_encoder::OneHotEncoder::build(ctx)?),
-        ("ai.onnx.ml", "ArrayFeatureExtractor") => Box::new(array_feature_extractor::ArrayFeatureExtractor),
+        ("ai.onnx.ml", "ArrayFeatureExtractor") => {
+            Box::new(array_feature_extractor::ArrayFeatureExtractor)
+        }
         ("ai.onnx.ml", "LinearClassifier") => Box::new(linear::LinearClassifier::build(ctx)?),
         ("ai.onnx.ml", "LinearRegressor") => Box::new(linear::LinearRegressor::build(ctx)?),
-        ("ai.onnx.ml", "TreeEnsembleClassifier") => Box::new(tree_ensemble::TreeEnsembleClassifier::build(ctx)?),
-        ("ai.onnx.ml", "TreeEnsembleRegressor") => Box::new(tree_ensemble::TreeEnsembleRegressor::build(ctx)?),
+        ("ai.onnx.ml", "TreeEnsembleClassifier") => {
+            Box::new(tree_ensemble::TreeEnsembleClassifier::build(ctx)?)
+        }
+        ("ai.onnx.ml", "TreeEnsembleRegressor") => {
+            Box::new(tree_ensemble::TreeEnsembleRegressor::build(ctx)?)
+        }
         _ => return Ok(None),
     };
     Ok(Some(op))
@@ -142,7 +158,7 @@ pub(crate) fn expect_inputs<T>(inputs: &[T], min: usize, max: usize) -> Result<(
 }
 
 /// The input as f32 data, or a typed error naming the input index.
-pub(crate) fn f32_input<'t>(t: &'t Tensor, index: usize) -> Result<&'t [f32], OpError> {
+pub(crate) fn f32_input(t: &Tensor, index: usize) -> Result<&[f32], OpError> {
     t.as_f32().ok_or(OpError::InputType {
         index,
         expected: "float32".into(),

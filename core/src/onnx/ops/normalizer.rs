@@ -23,7 +23,12 @@ impl Normalizer {
             "MAX" => Norm::Max,
             "L1" => Norm::L1,
             "L2" => Norm::L2,
-            other => return Err(OpError::bad_attr("norm", format!("`{other}` is not MAX, L1 or L2"))),
+            other => {
+                return Err(OpError::bad_attr(
+                    "norm",
+                    format!("`{other}` is not MAX, L1 or L2"),
+                ));
+            }
         };
         Ok(Self { norm })
     }
@@ -77,6 +82,9 @@ impl Op for Normalizer {
         for row in out.chunks_exact_mut(cols.max(1)) {
             normalize_row(self.norm, row);
         }
-        Ok(vec![Tensor::from_parts(x.shape().to_vec(), TensorData::F32(out))?])
+        Ok(vec![Tensor::from_parts(
+            x.shape().to_vec(),
+            TensorData::F32(out),
+        )?])
     }
 }

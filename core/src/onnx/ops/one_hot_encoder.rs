@@ -22,12 +22,19 @@ impl OneHotEncoder {
         let ints = a.ints("cats_int64s");
         let strings = a.strings("cats_strings")?;
         if ints.is_empty() == strings.is_empty() {
-            return Err(OpError::bad_attr("cats_int64s", "exactly one of cats_int64s and cats_strings must be given"));
+            return Err(OpError::bad_attr(
+                "cats_int64s",
+                "exactly one of cats_int64s and cats_strings must be given",
+            ));
         }
         let n = ints.len().max(strings.len());
         Ok(Self {
             ints: ints.iter().enumerate().map(|(i, &v)| (v, i)).collect(),
-            strings: strings.into_iter().enumerate().map(|(i, v)| (v, i)).collect(),
+            strings: strings
+                .into_iter()
+                .enumerate()
+                .map(|(i, v)| (v, i))
+                .collect(),
             n,
             zeros: a.i64_or("zeros", 1) != 0,
         })
@@ -37,7 +44,10 @@ impl OneHotEncoder {
         if self.zeros {
             Ok(None)
         } else {
-            Err(OpError::Unsupported(format!("category `{value}` is not among the {} known categories (zeros=0)", self.n)))
+            Err(OpError::Unsupported(format!(
+                "category `{value}` is not among the {} known categories (zeros=0)",
+                self.n
+            )))
         }
     }
 }
@@ -46,10 +56,15 @@ impl Op for OneHotEncoder {
     fn infer(&self, inputs: &[ValueType]) -> Result<Vec<ValueType>, OpError> {
         expect_inputs(inputs, 1, 1)?;
         let t = &inputs[0];
-        if (t.dtype == DType::Str) != !self.strings.is_empty() {
+        if (t.dtype == DType::Str) == self.strings.is_empty() {
             return Err(OpError::InputType {
                 index: 0,
-                expected: if self.strings.is_empty() { "a number" } else { "string" }.into(),
+                expected: if self.strings.is_empty() {
+                    "a number"
+                } else {
+                    "string"
+                }
+                .into(),
                 found: t.dtype,
             });
         }
@@ -72,7 +87,11 @@ impl Op for OneHotEncoder {
         };
         let float_hit = |v: f64, element: usize| {
             if v.is_nan() {
-                return Err(OpError::NanInput { index: 0, element, why: "has no category" });
+                return Err(OpError::NanInput {
+                    index: 0,
+                    element,
+                    why: "has no category",
+                });
             }
             int_hit(v as i64)
         };

@@ -23,7 +23,9 @@ impl PostTransform {
             other => {
                 return Err(OpError::bad_attr(
                     "post_transform",
-                    format!("`{other}` is not one of NONE, LOGISTIC, SOFTMAX, SOFTMAX_ZERO, PROBIT"),
+                    format!(
+                        "`{other}` is not one of NONE, LOGISTIC, SOFTMAX, SOFTMAX_ZERO, PROBIT"
+                    ),
                 ));
             }
         })

@@ -45,7 +45,11 @@ impl Op for Softmax {
     fn infer(&self, inputs: &[ValueType]) -> Result<Vec<ValueType>, OpError> {
         expect_inputs(inputs, 1, 1)?;
         if !matches!(inputs[0].dtype, DType::F32 | DType::F64) {
-            return Err(OpError::InputType { index: 0, expected: "float32 or float64".into(), found: inputs[0].dtype });
+            return Err(OpError::InputType {
+                index: 0,
+                expected: "float32 or float64".into(),
+                found: inputs[0].dtype,
+            });
         }
         if let Some(s) = &inputs[0].shape {
             norm_axis(self.axis, s.len())?;
@@ -63,7 +67,10 @@ impl Op for Softmax {
         let (n, inner) = if self.legacy {
             (shape[axis..].iter().product::<usize>(), 1)
         } else {
-            (shape.get(axis).copied().unwrap_or(1), shape[axis + 1..].iter().product::<usize>())
+            (
+                shape.get(axis).copied().unwrap_or(1),
+                shape[axis + 1..].iter().product::<usize>(),
+            )
         };
         let mut data = x.data().clone();
         for o in 0..outer {
@@ -72,7 +79,13 @@ impl Op for Softmax {
                 match &mut data {
                     TensorData::F32(v) => softmax_strided!(v, start, n, inner, f32),
                     TensorData::F64(v) => softmax_strided!(v, start, n, inner, f64),
-                    other => return Err(OpError::InputType { index: 0, expected: "float32 or float64".into(), found: other.dtype() }),
+                    other => {
+                        return Err(OpError::InputType {
+                            index: 0,
+                            expected: "float32 or float64".into(),
+                            found: other.dtype(),
+                        });
+                    }
                 }
             }
         }
@@ -107,7 +120,13 @@ impl ArgMax {
     }
 }
 
-fn argmax<T: Copy + PartialOrd>(v: &[T], outer: usize, n: usize, inner: usize, last: bool) -> Vec<i64> {
+fn argmax<T: Copy + PartialOrd>(
+    v: &[T],
+    outer: usize,
+    n: usize,
+    inner: usize,
+    last: bool,
+) -> Vec<i64> {
     let mut out = Vec::with_capacity(outer * inner);
     for o in 0..outer {
         for i in 0..inner {
@@ -128,7 +147,11 @@ impl Op for ArgMax {
     fn infer(&self, inputs: &[ValueType]) -> Result<Vec<ValueType>, OpError> {
         expect_inputs(inputs, 1, 1)?;
         if inputs[0].dtype == DType::Str {
-            return Err(OpError::InputType { index: 0, expected: "a number".into(), found: DType::Str });
+            return Err(OpError::InputType {
+                index: 0,
+                expected: "a number".into(),
+                found: DType::Str,
+            });
         }
         let shape = match &inputs[0].shape {
             Some(s) => Some(self.out_shape(s, norm_axis(self.axis, s.len())?, Some(1))),
@@ -152,9 +175,19 @@ impl Op for ArgMax {
             TensorData::F32(v) => argmax(v, outer, n, inner, self.last),
             TensorData::F64(v) => argmax(v, outer, n, inner, self.last),
             TensorData::I64(v) => argmax(v, outer, n, inner, self.last),
-            TensorData::Str(_) => return Err(OpError::InputType { index: 0, expected: "a number".into(), found: DType::Str }),
+            TensorData::Str(_) => {
+                return Err(OpError::InputType {
+                    index: 0,
+                    expected: "a number".into(),
+                    found: DType::Str,
+                });
+            }
         };
-        let out_shape = if shape.is_empty() { vec![] } else { self.out_shape(shape, axis, 1) };
+        let out_shape = if shape.is_empty() {
+            vec![]
+        } else {
+            self.out_shape(shape, axis, 1)
+        };
         Ok(vec![Tensor::from_parts(out_shape, TensorData::I64(out))?])
     }
 }

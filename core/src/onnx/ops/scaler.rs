@@ -66,6 +66,9 @@ impl Op for Scaler {
                 *v = (*v - param(&self.offset, j, 0.0)) * param(&self.scale, j, 1.0);
             }
         }
-        Ok(vec![Tensor::from_parts(x.shape().to_vec(), TensorData::F32(out))?])
+        Ok(vec![Tensor::from_parts(
+            x.shape().to_vec(),
+            TensorData::F32(out),
+        )?])
     }
 }

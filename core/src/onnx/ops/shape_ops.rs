@@ -29,7 +29,9 @@ impl Concat {
         if !ctx.attrs.has("axis") {
             return Err(OpError::MissingAttribute { name: "axis" });
         }
-        Ok(Self { axis: ctx.attrs.i64_or("axis", 0) })
+        Ok(Self {
+            axis: ctx.attrs.i64_or("axis", 0),
+        })
     }
 }
 
@@ -38,7 +40,11 @@ impl Op for Concat {
         expect_inputs(inputs, 1, usize::MAX)?;
         let dtype = inputs[0].dtype;
         if let Some((i, t)) = inputs.iter().enumerate().find(|(_, t)| t.dtype != dtype) {
-            return Err(OpError::InputType { index: i, expected: dtype.to_string(), found: t.dtype });
+            return Err(OpError::InputType {
+                index: i,
+                expected: dtype.to_string(),
+                found: t.dtype,
+            });
         }
         let shapes: Option<Vec<&Vec<Dim>>> = inputs.iter().map(|t| t.shape.as_ref()).collect();
         let shape = match shapes {
@@ -62,9 +68,17 @@ impl Op for Concat {
         shape[axis] = 0;
         for (i, t) in inputs.iter().enumerate() {
             let s = t.shape();
-            let same = s.len() == first.len() && s.iter().zip(first).enumerate().all(|(d, (a, b))| d == axis || a == b);
+            let same = s.len() == first.len()
+                && s.iter()
+                    .zip(first)
+                    .enumerate()
+                    .all(|(d, (a, b))| d == axis || a == b);
             if !same || t.dtype() != inputs[0].dtype() {
-                return Err(OpError::shape(format!("input {i} ({}, shape {s:?}) does not match input 0 ({}, shape {first:?}) off axis {axis}", t.dtype(), inputs[0].dtype())));
+                return Err(OpError::shape(format!(
+                    "input {i} ({}, shape {s:?}) does not match input 0 ({}, shape {first:?}) off axis {axis}",
+                    t.dtype(),
+                    inputs[0].dtype()
+                )));
             }
             shape[axis] += s[axis];
         }
@@ -105,7 +119,13 @@ impl Reshape {
     pub(crate) fn build(ctx: &BuildCtx<'_>) -> Self {
         Self {
             allowzero: ctx.attrs.i64_or("allowzero", 0) != 0,
-            constant: ctx.consts.get(1).copied().flatten().and_then(|t| t.as_i64()).map(<[i64]>::to_vec),
+            constant: ctx
+                .consts
+                .get(1)
+                .copied()
+                .flatten()
+                .and_then(|t| t.as_i64())
+                .map(<[i64]>::to_vec),
         }
     }
 
@@ -120,19 +140,34 @@ impl Reshape {
                     infer_at = Some(i);
                     out.push(1);
                 }
-                0 if !self.allowzero => out.push(*input.get(i).ok_or_else(|| OpError::shape(format!("shape entry {i} is 0 but the input has rank {}", input.len())))?),
-                d if d >= 0 => out.push(usize::try_from(d).map_err(|_| OpError::shape(format!("dimension {d} is too large")))?),
+                0 if !self.allowzero => out.push(*input.get(i).ok_or_else(|| {
+                    OpError::shape(format!(
+                        "shape entry {i} is 0 but the input has rank {}",
+                        input.len()
+                    ))
+                })?),
+                d if d >= 0 => out.push(
+                    usize::try_from(d)
+                        .map_err(|_| OpError::shape(format!("dimension {d} is too large")))?,
+                ),
                 _ => return Err(OpError::shape(format!("invalid target shape {target:?}"))),
             }
         }
-        let known = out.iter().try_fold(1usize, |a, &d| a.checked_mul(d)).ok_or_else(|| OpError::shape(format!("target shape {target:?} overflows")))?;
+        let known = out
+            .iter()
+            .try_fold(1usize, |a, &d| a.checked_mul(d))
+            .ok_or_else(|| OpError::shape(format!("target shape {target:?} overflows")))?;
         if let Some(i) = infer_at {
-            if known == 0 || total % known != 0 {
-                return Err(OpError::shape(format!("cannot reshape {input:?} ({total} elements) to {target:?}")));
+            if known == 0 || !total.is_multiple_of(known) {
+                return Err(OpError::shape(format!(
+                    "cannot reshape {input:?} ({total} elements) to {target:?}"
+                )));
             }
             out[i] = total / known;
         } else if known != total {
-            return Err(OpError::shape(format!("cannot reshape {input:?} ({total} elements) to {target:?} ({known} elements)")));
+            return Err(OpError::shape(format!(
+                "cannot reshape {input:?} ({total} elements) to {target:?} ({known} elements)"
+            )));
         }
         Ok(out)
     }
@@ -142,13 +177,20 @@ impl Op for Reshape {
     fn infer(&self, inputs: &[ValueType]) -> Result<Vec<ValueType>, OpError> {
         expect_inputs(inputs, 2, 2)?;
         if inputs[1].dtype != DType::I64 {
-            return Err(OpError::InputType { index: 1, expected: "int64".into(), found: inputs[1].dtype });
+            return Err(OpError::InputType {
+                index: 1,
+                expected: "int64".into(),
+                found: inputs[1].dtype,
+            });
         }
         let shape = self.constant.as_ref().map(|c| {
             c.iter()
                 .enumerate()
                 .map(|(i, &d)| match d {
-                    0 if !self.allowzero => inputs[0].shape.as_ref().and_then(|s| s.get(i).copied().flatten()),
+                    0 if !self.allowzero => inputs[0]
+                        .shape
+                        .as_ref()
+                        .and_then(|s| s.get(i).copied().flatten()),
                     d if d > 0 => usize::try_from(d).ok(),
                     _ => None,
                 })
@@ -159,7 +201,11 @@ impl Op for Reshape {
 
     fn run(&self, inputs: &[&Tensor]) -> Result<Vec<Tensor>, OpError> {
         expect_inputs(inputs, 2, 2)?;
-        let target = inputs[1].as_i64().ok_or(OpError::InputType { index: 1, expected: "int64".into(), found: inputs[1].dtype() })?;
+        let target = inputs[1].as_i64().ok_or(OpError::InputType {
+            index: 1,
+            expected: "int64".into(),
+            found: inputs[1].dtype(),
+        })?;
         let shape = self.resolve(inputs[0].shape(), target)?;
         Ok(vec![inputs[0].clone().reshaped(shape)?])
     }
@@ -172,14 +218,23 @@ pub(crate) struct Flatten {
 
 impl Flatten {
     pub(crate) fn build(ctx: &BuildCtx<'_>) -> Self {
-        Self { axis: ctx.attrs.i64_or("axis", 1) }
+        Self {
+            axis: ctx.attrs.i64_or("axis", 1),
+        }
     }
 
     fn axis(&self, rank: usize) -> Result<usize, OpError> {
         let r = rank as i64;
-        let a = if self.axis < 0 { self.axis + r } else { self.axis };
+        let a = if self.axis < 0 {
+            self.axis + r
+        } else {
+            self.axis
+        };
         if !(0..=r).contains(&a) {
-            return Err(OpError::bad_attr("axis", format!("axis {} is out of range for rank {rank}", self.axis)));
+            return Err(OpError::bad_attr(
+                "axis",
+                format!("axis {} is out of range for rank {rank}", self.axis),
+            ));
         }
         Ok(a as usize)
     }
@@ -191,7 +246,10 @@ impl Op for Flatten {
         let shape = match &inputs[0].shape {
             Some(s) => {
                 let a = self.axis(s.len())?;
-                Some(vec![s[..a].iter().copied().product::<Option<usize>>(), s[a..].iter().copied().product::<Option<usize>>()])
+                Some(vec![
+                    s[..a].iter().copied().product::<Option<usize>>(),
+                    s[a..].iter().copied().product::<Option<usize>>(),
+                ])
             }
             None => None,
         };

@@ -26,7 +26,10 @@ enum Labels {
 }
 
 /// The input as an f32 matrix after checking its width against the trees.
-fn input_matrix<'t>(forest: &Forest, x: &'t Tensor) -> Result<(std::borrow::Cow<'t, [f32]>, usize, usize), OpError> {
+fn input_matrix<'t>(
+    forest: &Forest,
+    x: &'t Tensor,
+) -> Result<(std::borrow::Cow<'t, [f32]>, usize, usize), OpError> {
     let (rows, cols) = rows_cols(x);
     if cols < forest.min_features {
         return Err(OpError::shape(format!(
@@ -43,7 +46,14 @@ fn input_matrix<'t>(forest: &Forest, x: &'t Tensor) -> Result<(std::borrow::Cow<
 }
 
 /// Accumulates leaf weights into `scores`/`has` (`rows` x `width`).
-fn accumulate(forest: &Forest, agg: Aggregate, x: &[f32], rows: usize, cols: usize, width: usize, scores: &mut [f32], has: &mut [bool]) {
+fn accumulate(
+    forest: &Forest,
+    agg: Aggregate,
+    (x, rows, cols): (&[f32], usize, usize),
+    width: usize,
+    scores: &mut [f32],
+    has: &mut [bool],
+) {
     forest.for_each_leaf(x, rows, cols, |r, w| {
         let k = r * width + w.target as usize;
         let (s, h) = (&mut scores[k], &mut has[k]);
@@ -80,13 +90,20 @@ impl TreeEnsembleRegressor {
         let n_targets = usize::try_from(n_targets)
             .ok()
             .filter(|&n| (1..=1 << 20).contains(&n))
-            .ok_or_else(|| OpError::bad_attr("n_targets", format!("{n_targets} is outside 1..=1048576")))?;
+            .ok_or_else(|| {
+                OpError::bad_attr("n_targets", format!("{n_targets} is outside 1..=1048576"))
+            })?;
         let aggregate = match a.string_or("aggregate_function", "SUM")?.as_str() {
             "SUM" => Aggregate::Sum,
             "AVERAGE" => Aggregate::Average,
             "MIN" => Aggregate::Min,
             "MAX" => Aggregate::Max,
-            other => return Err(OpError::bad_attr("aggregate_function", format!("unknown `{other}`"))),
+            other => {
+                return Err(OpError::bad_attr(
+                    "aggregate_function",
+                    format!("unknown `{other}`"),
+                ));
+            }
         };
         let base_values = a.floats_or_tensor("base_values", "base_values_as_tensor")?;
         let names = WeightAttrs {
@@ -110,7 +127,10 @@ impl Op for TreeEnsembleRegressor {
     fn infer(&self, inputs: &[ValueType]) -> Result<Vec<ValueType>, OpError> {
         expect_inputs(inputs, 1, 1)?;
         numeric_input(&inputs[0], 0)?;
-        Ok(vec![ValueType::new(DType::F32, Some(vec![inputs[0].first_dim(), Some(self.n_targets)]))])
+        Ok(vec![ValueType::new(
+            DType::F32,
+            Some(vec![inputs[0].first_dim(), Some(self.n_targets)]),
+        )])
     }
 
     fn run(&self, inputs: &[&Tensor]) -> Result<Vec<Tensor>, OpError> {
@@ -120,19 +140,38 @@ impl Op for TreeEnsembleRegressor {
         let len = element_count(&[rows, t])?;
         let mut scores = vec![0f32; len];
         let mut has = vec![false; len];
-        accumulate(&self.forest, self.aggregate, &x, rows, cols, t, &mut scores, &mut has);
+        accumulate(
+            &self.forest,
+            self.aggregate,
+            (&x, rows, cols),
+            t,
+            &mut scores,
+            &mut has,
+        );
         let n_trees = self.forest.n_trees() as f32;
         if t == 1 {
-            let origin = if self.base_values.len() == 1 { self.base_values[0] } else { 0.0 };
+            let origin = if self.base_values.len() == 1 {
+                self.base_values[0]
+            } else {
+                0.0
+            };
             for (s, &h) in scores.iter_mut().zip(&has) {
                 let v = match self.aggregate {
                     Aggregate::Sum => *s + origin,
                     Aggregate::Average => *s / n_trees + origin,
                     Aggregate::Min | Aggregate::Max => {
-                        if h { *s + origin } else { origin }
+                        if h {
+                            *s + origin
+                        } else {
+                            origin
+                        }
                     }
                 };
-                *s = if self.post == PostTransform::Probit { probit(v) } else { v };
+                *s = if self.post == PostTransform::Probit {
+                    probit(v)
+                } else {
+                    v
+                };
             }
         } else {
             let use_base = self.base_values.len() == t;
@@ -141,10 +180,18 @@ impl Op for TreeEnsembleRegressor {
                     let base = if use_base { self.base_values[j] } else { 0.0 };
                     *s = match self.aggregate {
                         Aggregate::Sum => {
-                            if use_base { *s + base } else { *s }
+                            if use_base {
+                                *s + base
+                            } else {
+                                *s
+                            }
                         }
                         Aggregate::Average => {
-                            if use_base { *s / n_trees + base } else { *s / n_trees }
+                            if use_base {
+                                *s / n_trees + base
+                            } else {
+                                *s / n_trees
+                            }
                         }
                         Aggregate::Min | Aggregate::Max => base + if h { *s } else { 0.0 },
                     };
@@ -152,7 +199,10 @@ impl Op for TreeEnsembleRegressor {
                 self.post.apply_row(row);
             }
         }
-        Ok(vec![Tensor::from_parts(vec![rows, t], TensorData::F32(scores))?])
+        Ok(vec![Tensor::from_parts(
+            vec![rows, t],
+            TensorData::F32(scores),
+        )?])
     }
 }
 
@@ -188,11 +238,17 @@ impl TreeEnsembleClassifier {
             Labels::Strings(v) => v.len(),
         };
         if n_classes < 2 {
-            return Err(OpError::bad_attr("classlabels_int64s", format!("{n_classes} class label(s); at least 2 are needed")));
+            return Err(OpError::bad_attr(
+                "classlabels_int64s",
+                format!("{n_classes} class label(s); at least 2 are needed"),
+            ));
         }
         let base_values = a.floats_or_tensor("base_values", "base_values_as_tensor")?;
         if base_values.len() > n_classes {
-            return Err(OpError::bad_attr("base_values", format!("{} values for {n_classes} classes", base_values.len())));
+            return Err(OpError::bad_attr(
+                "base_values",
+                format!("{} values for {n_classes} classes", base_values.len()),
+            ));
         }
         let names = WeightAttrs {
             tree_ids: "class_treeids",
@@ -203,7 +259,9 @@ impl TreeEnsembleClassifier {
         };
         let forest = Forest::build(a, &names, n_classes)?;
         let ws = forest.weights();
-        let single_class = ws.iter().all(|w| ws.first().is_some_and(|f| f.target == w.target));
+        let single_class = ws
+            .iter()
+            .all(|w| ws.first().is_some_and(|f| f.target == w.target));
         let binary_case = n_classes == 2 && single_class && !ws.is_empty();
         let weights_all_positive = ws.iter().all(|w| w.value >= 0.0);
         Ok(Self {
@@ -240,9 +298,18 @@ impl TreeEnsembleClassifier {
                 two = h[1];
             }
         }
-        let pos = if two && h[1] { p[1] } else if h[0] { p[0] } else { 0.0 };
+        let pos = if two && h[1] {
+            p[1]
+        } else if h[0] {
+            p[0]
+        } else {
+            0.0
+        };
         let winner = if self.binary_case {
-            let (e, w) = match (self.weights_all_positive, self.weights_all_positive && pos > 0.5 || !self.weights_all_positive && pos > 0.0) {
+            let (e, w) = match (
+                self.weights_all_positive,
+                self.weights_all_positive && pos > 0.5 || !self.weights_all_positive && pos > 0.0,
+            ) {
                 (true, true) => (0, 1),
                 (true, false) => (1, 0),
                 (false, true) => (2, 1),
@@ -297,7 +364,14 @@ impl Op for TreeEnsembleClassifier {
         let len = element_count(&[rows, c])?;
         let mut scores = vec![0f32; len];
         let mut has = vec![false; len];
-        accumulate(&self.forest, Aggregate::Sum, &x, rows, cols, c, &mut scores, &mut has);
+        accumulate(
+            &self.forest,
+            Aggregate::Sum,
+            (&x, rows, cols),
+            c,
+            &mut scores,
+            &mut has,
+        );
         let mut winners = Vec::with_capacity(rows);
         for (row, hrow) in scores.chunks_exact_mut(c).zip(has.chunks_exact_mut(c)) {
             if c > 2 {

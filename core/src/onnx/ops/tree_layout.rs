@@ -31,7 +31,12 @@ impl Mode {
             "BRANCH_EQ" => Mode::Eq,
             "BRANCH_NEQ" => Mode::Neq,
             "LEAF" => Mode::Leaf,
-            other => return Err(OpError::bad_attr("nodes_modes", format!("unknown mode `{other}`"))),
+            other => {
+                return Err(OpError::bad_attr(
+                    "nodes_modes",
+                    format!("unknown mode `{other}`"),
+                ));
+            }
         })
     }
 }
@@ -74,19 +79,28 @@ pub(crate) struct WeightAttrs {
 
 fn same_len(name: &'static str, len: usize, n: usize) -> Result<(), OpError> {
     if len != n {
-        return Err(OpError::bad_attr(name, format!("has {len} values, but nodes_nodeids has {n}")));
+        return Err(OpError::bad_attr(
+            name,
+            format!("has {len} values, but nodes_nodeids has {n}"),
+        ));
     }
     Ok(())
 }
 
 impl Forest {
     /// Builds the layout; `n_targets` bounds the weight ids.
-    pub(crate) fn build(a: &Attrs<'_>, w: &WeightAttrs, n_targets: usize) -> Result<Forest, OpError> {
+    pub(crate) fn build(
+        a: &Attrs<'_>,
+        w: &WeightAttrs,
+        n_targets: usize,
+    ) -> Result<Forest, OpError> {
         let tree_ids = a.ints("nodes_treeids");
         let node_ids = a.ints("nodes_nodeids");
         let n = node_ids.len();
         if n == 0 {
-            return Err(OpError::MissingAttribute { name: "nodes_nodeids" });
+            return Err(OpError::MissingAttribute {
+                name: "nodes_nodeids",
+            });
         }
         if n >= u32::MAX as usize {
             return Err(OpError::bad_attr("nodes_nodeids", "too many nodes"));
@@ -136,8 +150,12 @@ impl Forest {
             let (feature, true_next, false_next) = if mode == Mode::Leaf {
                 (0, 0, 0)
             } else {
-                let f = u32::try_from(features[i])
-                    .map_err(|_| OpError::bad_attr("nodes_featureids", format!("feature id {} is negative or too large", features[i])))?;
+                let f = u32::try_from(features[i]).map_err(|_| {
+                    OpError::bad_attr(
+                        "nodes_featureids",
+                        format!("feature id {} is negative or too large", features[i]),
+                    )
+                })?;
                 min_features = min_features.max(f as usize + 1);
                 (
                     f,
@@ -161,9 +179,16 @@ impl Forest {
         let wt_ids = a.ints(w.ids);
         let wt_values = a.floats_or_tensor(w.weights, w.weights_tensor)?;
         let m = wt_values.len();
-        for (name, len) in [(w.tree_ids, wt_trees.len()), (w.node_ids, wt_nodes.len()), (w.ids, wt_ids.len())] {
+        for (name, len) in [
+            (w.tree_ids, wt_trees.len()),
+            (w.node_ids, wt_nodes.len()),
+            (w.ids, wt_ids.len()),
+        ] {
             if len != m {
-                return Err(OpError::bad_attr(name, format!("has {len} values, but {} has {m}", w.weights)));
+                return Err(OpError::bad_attr(
+                    name,
+                    format!("has {len} values, but {} has {m}", w.weights),
+                ));
             }
         }
         let mut per_leaf: Vec<Vec<Weight>> = vec![Vec::new(); n];
@@ -172,11 +197,17 @@ impl Forest {
             if nodes[leaf].mode != Mode::Leaf {
                 return Err(OpError::bad_attr(
                     w.node_ids,
-                    format!("tree {} node {} carries a weight but is not a LEAF", wt_trees[k], wt_nodes[k]),
+                    format!(
+                        "tree {} node {} carries a weight but is not a LEAF",
+                        wt_trees[k], wt_nodes[k]
+                    ),
                 ));
             }
             let target = crate::onnx::attrs::to_index(w.ids, wt_ids[k], n_targets)? as u32;
-            per_leaf[leaf].push(Weight { target, value: wt_values[k] });
+            per_leaf[leaf].push(Weight {
+                target,
+                value: wt_values[k],
+            });
         }
         let mut weights = Vec::with_capacity(m);
         for (i, ws) in per_leaf.into_iter().enumerate() {
@@ -187,7 +218,12 @@ impl Forest {
             }
         }
 
-        let forest = Forest { nodes, roots, weights, min_features };
+        let forest = Forest {
+            nodes,
+            roots,
+            weights,
+            min_features,
+        };
         forest.check_acyclic()?;
         Ok(forest)
     }
@@ -250,7 +286,13 @@ impl Forest {
     /// (`rows` x `cols`, row-major): `visit(row, weight)`. Iterating trees in the outer
     /// loop keeps one tree hot in cache while each row still accumulates its trees in
     /// model order, the order ONNX Runtime sums them in when single-threaded.
-    pub(crate) fn for_each_leaf(&self, x: &[f32], rows: usize, cols: usize, mut visit: impl FnMut(usize, &Weight)) {
+    pub(crate) fn for_each_leaf(
+        &self,
+        x: &[f32],
+        rows: usize,
+        cols: usize,
+        mut visit: impl FnMut(usize, &Weight),
+    ) {
         for &root in &self.roots {
             for r in 0..rows {
                 let row = &x[r * cols..(r + 1) * cols];
