@@ -42,7 +42,7 @@ mod graph;
 mod initializer;
 mod model;
 mod ops;
-mod proto;
+pub mod proto;
 mod tensor;
 
 pub use error::{OnnxError, OpError};

@@ -4,6 +4,8 @@
 //! (sub-graphs, sparse tensors, training info, functions, sequence and map types) are left
 //! out: protobuf decoding skips unknown fields, so models that carry them still decode, and
 //! nodes that need them fail later with a named "unsupported" error.
+//!
+//! Public so that tools and tests can build models in memory (`prost::Message::encode_to_vec`).
 
 #![allow(missing_docs)]
 

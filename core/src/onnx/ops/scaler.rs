@@ -21,10 +21,20 @@ fn param(v: &[f32], j: usize, default: f32) -> f32 {
 
 impl Scaler {
     pub(crate) fn build(ctx: &BuildCtx<'_>) -> Result<Self, OpError> {
-        Ok(Self {
-            offset: ctx.attrs.floats("offset").to_vec(),
-            scale: ctx.attrs.floats("scale").to_vec(),
-        })
+        let offset = ctx.attrs.floats("offset").to_vec();
+        let scale = ctx.attrs.floats("scale").to_vec();
+        // ONNX Runtime refuses differing lengths (scaler.cc); so do we.
+        if offset.len() != scale.len() {
+            return Err(OpError::bad_attr(
+                "scale",
+                format!(
+                    "{} scale values but {} offset values",
+                    scale.len(),
+                    offset.len()
+                ),
+            ));
+        }
+        Ok(Self { offset, scale })
     }
 
     fn check_width(&self, cols: usize) -> Result<(), OpError> {
