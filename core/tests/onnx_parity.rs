@@ -180,6 +180,10 @@ parity! {
     synth_dense_ops => DENSE,
     synth_softmax_legacy => DENSE,
     synth_preprocessing => DENSE,
+    // ai.onnx.ml opset 5 TreeEnsemble.
+    v5_rf_regressor_diabetes => TREES,
+    v5_gb_regressor_diabetes => TREES,
+    v5_member_sets_logistic => TREES,
 }
 
 /// Every fixture in the directory is covered by a test above (a new fixture must be added).

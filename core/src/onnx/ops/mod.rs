@@ -14,6 +14,7 @@ mod reduce;
 mod scaler;
 mod shape_ops;
 mod tree_ensemble;
+mod tree_ensemble_v5;
 mod tree_layout;
 
 use super::attrs::Attrs;
@@ -92,6 +93,7 @@ pub const SUPPORTED_OPS: &[(&str, &str)] = &[
     ("ai.onnx.ml", "Normalizer"),
     ("ai.onnx.ml", "OneHotEncoder"),
     ("ai.onnx.ml", "Scaler"),
+    ("ai.onnx.ml", "TreeEnsemble"),
     ("ai.onnx.ml", "TreeEnsembleClassifier"),
     ("ai.onnx.ml", "TreeEnsembleRegressor"),
 ];
@@ -130,6 +132,7 @@ pub(crate) fn build(
         }
         ("ai.onnx.ml", "LinearClassifier") => Box::new(linear::LinearClassifier::build(ctx)?),
         ("ai.onnx.ml", "LinearRegressor") => Box::new(linear::LinearRegressor::build(ctx)?),
+        ("ai.onnx.ml", "TreeEnsemble") => Box::new(tree_ensemble_v5::TreeEnsemble::build(ctx)?),
         ("ai.onnx.ml", "TreeEnsembleClassifier") => {
             Box::new(tree_ensemble::TreeEnsembleClassifier::build(ctx)?)
         }

@@ -12,7 +12,7 @@ use crate::onnx::error::OpError;
 use crate::onnx::tensor::{DType, Tensor, TensorData, element_count};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Aggregate {
+pub(crate) enum Aggregate {
     Sum,
     Average,
     Min,
@@ -26,7 +26,7 @@ enum Labels {
 }
 
 /// The input as an f32 matrix after checking its width against the trees.
-fn input_matrix<'t>(
+pub(crate) fn input_matrix<'t>(
     forest: &Forest,
     x: &'t Tensor,
 ) -> Result<(std::borrow::Cow<'t, [f32]>, usize, usize), OpError> {
@@ -46,7 +46,7 @@ fn input_matrix<'t>(
 }
 
 /// Accumulates leaf weights into `scores`/`has` (`rows` x `width`).
-fn accumulate(
+pub(crate) fn accumulate(
     forest: &Forest,
     agg: Aggregate,
     (x, rows, cols): (&[f32], usize, usize),
@@ -72,6 +72,70 @@ fn accumulate(
         }
         *h = true;
     });
+}
+
+/// Base values, averaging and the post transform of a regression forest, in place, as
+/// ONNX Runtime's `TreeAggregator*::FinalizeScores(1)` (one target: only PROBIT applies).
+pub(crate) fn finish_regression(
+    scores: &mut [f32],
+    has: &[bool],
+    t: usize,
+    n_trees: usize,
+    aggregate: Aggregate,
+    base_values: &[f32],
+    post: PostTransform,
+) {
+    let n_trees = n_trees as f32;
+    if t == 1 {
+        let origin = if base_values.len() == 1 {
+            base_values[0]
+        } else {
+            0.0
+        };
+        for (s, &h) in scores.iter_mut().zip(has) {
+            let v = match aggregate {
+                Aggregate::Sum => *s + origin,
+                Aggregate::Average => *s / n_trees + origin,
+                Aggregate::Min | Aggregate::Max => {
+                    if h {
+                        *s + origin
+                    } else {
+                        origin
+                    }
+                }
+            };
+            *s = if post == PostTransform::Probit {
+                probit(v)
+            } else {
+                v
+            };
+        }
+    } else {
+        let use_base = base_values.len() == t;
+        for (row, hrow) in scores.chunks_exact_mut(t).zip(has.chunks_exact(t)) {
+            for (j, (s, &h)) in row.iter_mut().zip(hrow).enumerate() {
+                let base = if use_base { base_values[j] } else { 0.0 };
+                *s = match aggregate {
+                    Aggregate::Sum => {
+                        if use_base {
+                            *s + base
+                        } else {
+                            *s
+                        }
+                    }
+                    Aggregate::Average => {
+                        if use_base {
+                            *s / n_trees + base
+                        } else {
+                            *s / n_trees
+                        }
+                    }
+                    Aggregate::Min | Aggregate::Max => base + if h { *s } else { 0.0 },
+                };
+            }
+            post.apply_row(row);
+        }
+    }
 }
 
 #[derive(Debug)]
@@ -148,57 +212,15 @@ impl Op for TreeEnsembleRegressor {
             &mut scores,
             &mut has,
         );
-        let n_trees = self.forest.n_trees() as f32;
-        if t == 1 {
-            let origin = if self.base_values.len() == 1 {
-                self.base_values[0]
-            } else {
-                0.0
-            };
-            for (s, &h) in scores.iter_mut().zip(&has) {
-                let v = match self.aggregate {
-                    Aggregate::Sum => *s + origin,
-                    Aggregate::Average => *s / n_trees + origin,
-                    Aggregate::Min | Aggregate::Max => {
-                        if h {
-                            *s + origin
-                        } else {
-                            origin
-                        }
-                    }
-                };
-                *s = if self.post == PostTransform::Probit {
-                    probit(v)
-                } else {
-                    v
-                };
-            }
-        } else {
-            let use_base = self.base_values.len() == t;
-            for (row, hrow) in scores.chunks_exact_mut(t).zip(has.chunks_exact(t)) {
-                for (j, (s, &h)) in row.iter_mut().zip(hrow).enumerate() {
-                    let base = if use_base { self.base_values[j] } else { 0.0 };
-                    *s = match self.aggregate {
-                        Aggregate::Sum => {
-                            if use_base {
-                                *s + base
-                            } else {
-                                *s
-                            }
-                        }
-                        Aggregate::Average => {
-                            if use_base {
-                                *s / n_trees + base
-                            } else {
-                                *s / n_trees
-                            }
-                        }
-                        Aggregate::Min | Aggregate::Max => base + if h { *s } else { 0.0 },
-                    };
-                }
-                self.post.apply_row(row);
-            }
-        }
+        finish_regression(
+            &mut scores,
+            &has,
+            t,
+            self.forest.n_trees(),
+            self.aggregate,
+            &self.base_values,
+            self.post,
+        );
         Ok(vec![Tensor::from_parts(
             vec![rows, t],
             TensorData::F32(scores),

@@ -11,13 +11,15 @@ use crate::onnx::attrs::Attrs;
 use crate::onnx::error::OpError;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Mode {
+pub(crate) enum Mode {
     Leq,
     Lt,
     Gte,
     Gt,
     Eq,
     Neq,
+    /// `x` is one of a set of values (TreeEnsemble opset 5).
+    Member,
     Leaf,
 }
 
@@ -42,13 +44,17 @@ impl Mode {
 }
 
 #[derive(Debug, Clone, Copy)]
-struct Node {
-    threshold: f32,
-    feature: u32,
-    true_next: u32,
-    false_next: u32,
-    mode: Mode,
-    missing_true: bool,
+pub(crate) struct Node {
+    pub threshold: f32,
+    pub feature: u32,
+    /// Child node index; for a leaf, the start of its range in `weights`.
+    pub true_next: u32,
+    /// Child node index; for a leaf, the end of its range in `weights`.
+    pub false_next: u32,
+    /// For `Mode::Member`, the index of its value set.
+    pub set: u32,
+    pub mode: Mode,
+    pub missing_true: bool,
 }
 
 /// One leaf weight: the target (or class) index and the value.
@@ -63,6 +69,7 @@ pub(crate) struct Forest {
     nodes: Vec<Node>,
     roots: Vec<u32>,
     weights: Vec<Weight>,
+    member_sets: Vec<Vec<f32>>,
     /// Smallest input width the trees can read (max feature id + 1).
     pub min_features: usize,
 }
@@ -144,7 +151,6 @@ impl Forest {
         };
 
         let mut nodes = Vec::with_capacity(n);
-        let mut min_features = 0usize;
         for i in 0..n {
             let mode = Mode::parse(&modes[i])?;
             let (feature, true_next, false_next) = if mode == Mode::Leaf {
@@ -156,7 +162,6 @@ impl Forest {
                         format!("feature id {} is negative or too large", features[i]),
                     )
                 })?;
-                min_features = min_features.max(f as usize + 1);
                 (
                     f,
                     find("nodes_truenodeids", tree_ids[i], trues[i])?,
@@ -168,6 +173,7 @@ impl Forest {
                 feature,
                 true_next,
                 false_next,
+                set: 0,
                 mode,
                 missing_true: missing.get(i).is_some_and(|&m| m != 0),
             });
@@ -218,10 +224,48 @@ impl Forest {
             }
         }
 
+        Forest::assemble(nodes, roots, weights, Vec::new())
+    }
+
+    /// Checks every index (children, leaf weight ranges, roots, value sets) and that each
+    /// tree is a tree, so that traversal can neither index out of bounds nor loop.
+    pub(crate) fn assemble(
+        nodes: Vec<Node>,
+        roots: Vec<u32>,
+        weights: Vec<Weight>,
+        member_sets: Vec<Vec<f32>>,
+    ) -> Result<Forest, OpError> {
+        let n = nodes.len();
+        let mut min_features = 0usize;
+        for (i, node) in nodes.iter().enumerate() {
+            let ok = if node.mode == Mode::Leaf {
+                node.true_next <= node.false_next && (node.false_next as usize) <= weights.len()
+            } else {
+                min_features = min_features.max(node.feature as usize + 1);
+                (node.true_next as usize) < n
+                    && (node.false_next as usize) < n
+                    && (node.mode != Mode::Member || (node.set as usize) < member_sets.len())
+            };
+            if !ok {
+                return Err(OpError::bad_attr(
+                    "nodes_truenodeids",
+                    format!(
+                        "node index {i} refers to a node, leaf or value set that does not exist"
+                    ),
+                ));
+            }
+        }
+        if let Some(&r) = roots.iter().find(|&&r| r as usize >= n) {
+            return Err(OpError::bad_attr(
+                "tree_roots",
+                format!("root {r} is outside the {n} nodes"),
+            ));
+        }
         let forest = Forest {
             nodes,
             roots,
             weights,
+            member_sets,
             min_features,
         };
         forest.check_acyclic()?;
@@ -271,6 +315,7 @@ impl Forest {
                 Mode::Gt => x > t,
                 Mode::Eq => x == t,
                 Mode::Neq => x != t,
+                Mode::Member => self.member_sets[node.set as usize].contains(&x),
                 Mode::Leaf => return node,
             };
             let next = if cond || (node.missing_true && x.is_nan()) {
