@@ -20,11 +20,14 @@
 //! | domain | ops |
 //! |---|---|
 //! | `ai.onnx` | Add, Sub, Mul, Div (broadcasting), MatMul, Gemm, Relu, Sigmoid, Tanh, Softmax, ArgMax, Cast, Concat, Reshape, Flatten, Identity |
-//! | `ai.onnx.ml` | Scaler, Normalizer, Imputer, OneHotEncoder, ArrayFeatureExtractor, LinearClassifier, LinearRegressor, TreeEnsembleClassifier, TreeEnsembleRegressor |
+//! | `ai.onnx.ml` | Scaler, Normalizer, Imputer, OneHotEncoder, ArrayFeatureExtractor, LinearClassifier, LinearRegressor, TreeEnsembleClassifier, TreeEnsembleRegressor, TreeEnsemble (opset 5) |
 //!
 //! `ZipMap` is refused with a hint to export with ZipMap disabled; any other op fails at
 //! load with [`OnnxError::UnsupportedOp`], naming the op type, domain, opset and node.
-//! The `ai.onnx.ml` opset-5 `TreeEnsemble` op is not supported yet.
+//! Opset versions are recorded and reported but not used to pick semantics, except where
+//! they change defaults (Softmax before/after opset 13). For the opset-5 `TreeEnsemble`,
+//! `post_transform` codes 1 and 2 follow ONNX Runtime 1.32 (1 = LOGISTIC, 2 = SOFTMAX),
+//! which swaps them relative to the ONNX spec.
 //!
 //! ## Numerics
 //!

@@ -297,3 +297,63 @@ impl Op for Unary {
         Ok(vec![Tensor::from_parts(x.shape().to_vec(), data)?])
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Reference broadcast by explicit multi-indices.
+    fn naive(a: &[f32], ash: &[usize], b: &[f32], bsh: &[usize]) -> Vec<f32> {
+        let out = broadcast_shape(ash, bsh).unwrap();
+        let n: usize = out.iter().product();
+        let at = |v: &[f32], sh: &[usize], idx: &[usize]| {
+            let off = idx.len() - sh.len();
+            let mut flat = 0;
+            for (d, &s) in sh.iter().enumerate() {
+                flat = flat * s + if s == 1 { 0 } else { idx[off + d] };
+            }
+            v[flat]
+        };
+        (0..n)
+            .map(|mut k| {
+                let mut idx = vec![0; out.len()];
+                for d in (0..out.len()).rev() {
+                    idx[d] = k % out[d];
+                    k /= out[d];
+                }
+                at(a, ash, &idx) - at(b, bsh, &idx)
+            })
+            .collect()
+    }
+
+    #[test]
+    fn broadcasting_matches_a_naive_reference() {
+        let cases: &[(&[usize], &[usize])] = &[
+            (&[2, 3], &[2, 3]),
+            (&[2, 3], &[3]),
+            (&[2, 3], &[1, 3]),
+            (&[2, 1, 3], &[4, 1]),
+            (&[4, 1], &[2, 1, 3]),
+            (&[3, 1], &[1, 4]),
+            (&[1], &[2, 2]),
+            (&[2, 3], &[2, 1]),
+        ];
+        for (ash, bsh) in cases {
+            let a: Vec<f32> = (0..ash.iter().product::<usize>())
+                .map(|i| i as f32 * 1.5)
+                .collect();
+            let b: Vec<f32> = (0..bsh.iter().product::<usize>())
+                .map(|i| i as f32 * -0.25 + 7.0)
+                .collect();
+            let (got, shape) = apply(&a, ash, &b, bsh, |x, y| x - y).unwrap();
+            assert_eq!(shape, broadcast_shape(ash, bsh).unwrap());
+            assert_eq!(got, naive(&a, ash, &b, bsh), "{ash:?} - {bsh:?}");
+        }
+    }
+
+    #[test]
+    fn incompatible_shapes_are_an_error() {
+        let err = apply(&[0.0; 6], &[2, 3], &[0.0; 4], &[4], |x, y| x + y).unwrap_err();
+        assert!(err.to_string().contains("cannot be broadcast"), "{err}");
+    }
+}

@@ -264,3 +264,34 @@ impl Op for Flatten {
         Ok(vec![inputs[0].clone().reshaped(shape)?])
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reshape_resolves_zero_and_minus_one() {
+        let r = Reshape {
+            allowzero: false,
+            constant: None,
+        };
+        assert_eq!(r.resolve(&[4, 6], &[0, -1]).unwrap(), vec![4, 6]);
+        assert_eq!(r.resolve(&[4, 6], &[-1]).unwrap(), vec![24]);
+        assert_eq!(r.resolve(&[4, 6], &[2, -1, 3]).unwrap(), vec![2, 4, 3]);
+        assert!(r.resolve(&[4, 6], &[5, -1]).is_err());
+        assert!(r.resolve(&[4, 6], &[-1, -1]).is_err());
+        assert!(r.resolve(&[4, 6], &[1 << 40, 1 << 40]).is_err());
+    }
+
+    #[test]
+    fn concat_joins_along_the_axis() {
+        let c = Concat { axis: -1 };
+        let a = Tensor::f32(vec![2, 1], vec![1.0, 2.0]).unwrap();
+        let b = Tensor::f32(vec![2, 2], vec![3.0, 4.0, 5.0, 6.0]).unwrap();
+        let out = c.run(&[&a, &b]).unwrap();
+        assert_eq!(out[0].shape(), &[2, 3]);
+        assert_eq!(out[0].as_f32().unwrap(), &[1.0, 3.0, 4.0, 2.0, 5.0, 6.0]);
+        let s = Tensor::strings(vec![2, 1], vec!["x".into(), "y".into()]).unwrap();
+        assert!(c.run(&[&a, &s]).is_err());
+    }
+}
