@@ -19,11 +19,14 @@
 //!   once ([`metrics::RankedScores`]) and every curve, sweep and bootstrap replicate
 //!   reuses that sort. A metric that cannot be computed is
 //!   [`metrics::Metric::Undefined`] with a typed reason, never NaN.
+//! * [`onnx::Model`] — an ONNX model decoded from bytes and run on the CPU over batches
+//!   of rows (scikit-learn, XGBoost and LightGBM exports; see [`onnx`] for the ops).
 //!
 //! Every fallible function returns a typed error whose message names the column, the
 //! line of the input and the offending value.
 
 pub mod metrics;
+pub mod onnx;
 pub mod table;
 
 pub use table::{Column, ColumnData, CsvOptions, DataType, Table, TableError};

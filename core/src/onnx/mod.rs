@@ -1,0 +1,55 @@
+//! # The ONNX model engine
+//!
+//! A small, dependency-light CPU engine for the classic tabular models that scikit-learn
+//! (via skl2onnx), XGBoost and LightGBM (via onnxmltools) export. It runs in the browser
+//! (wasm32) and on the server with identical results.
+//!
+//! ## Data flow
+//!
+//! 1. [`Model::from_bytes`] decodes the protobuf (hand-derived `prost` messages in
+//!    `proto`), decodes initializers with every size checked before allocation, orders
+//!    the nodes topologically (a cycle is a named error), compiles each node into an op
+//!    (attributes are validated once, here) and infers element types and shapes.
+//! 2. [`Model::run`] (named [`Tensor`] inputs) or [`Model::run_f32_matrix`] (one
+//!    row-major `[rows, features]` matrix) checks inputs against the declared types and
+//!    shapes, runs the ops in order over the whole batch, frees intermediates after their
+//!    last use, and returns the graph outputs by name.
+//!
+//! ## Supported ops
+//!
+//! | domain | ops |
+//! |---|---|
+//! | `ai.onnx` | Add, Sub, Mul, Div (broadcasting), MatMul, Gemm, Relu, Sigmoid, Tanh, Softmax, ArgMax, Cast, Concat, Reshape, Flatten, Identity |
+//! | `ai.onnx.ml` | Scaler, Normalizer, Imputer, OneHotEncoder, ArrayFeatureExtractor, LinearClassifier, LinearRegressor, TreeEnsembleClassifier, TreeEnsembleRegressor, TreeEnsemble (opset 5) |
+//!
+//! `ZipMap` is refused with a hint to export with ZipMap disabled; any other op fails at
+//! load with [`OnnxError::UnsupportedOp`], naming the op type, domain, opset and node.
+//! Opset versions are recorded and reported but not used to pick semantics, except where
+//! they change defaults (Softmax before/after opset 13). For the opset-5 `TreeEnsemble`,
+//! `post_transform` codes 1 and 2 follow ONNX Runtime 1.32 (1 = LOGISTIC, 2 = SOFTMAX),
+//! which swaps them relative to the ONNX spec.
+//!
+//! ## Numerics
+//!
+//! Element types are f32, f64, int64 and string (int32/bool/int8/uint8 initializers are
+//! widened to int64). Tree ensembles compare and accumulate in f32, tree by tree in model
+//! order, exactly like single-threaded ONNX Runtime, and reproduce its binary-classifier
+//! conventions. Dot products accumulate in f32 in feature order; ONNX Runtime uses
+//! blocked (MLAS) GEMM and vectorised exp/logistic/tanh, so MLPs and linear models agree
+//! with it to within float rounding rather than bit for bit (see `core/tests/onnx_parity.rs`
+//! for the tolerances per model family).
+
+mod attrs;
+mod error;
+mod graph;
+mod initializer;
+mod model;
+mod ops;
+pub mod proto;
+mod tensor;
+
+pub use error::{OnnxError, OpError};
+pub use graph::{DimInfo, OpInfo, ValueInfo};
+pub use model::Model;
+pub use ops::SUPPORTED_OPS;
+pub use tensor::{DType, MAX_DIM, MAX_ELEMENTS, Tensor, TensorData};

@@ -1,0 +1,259 @@
+//! The public model type: load from bytes, inspect, run.
+
+use prost::Message;
+
+use super::error::OnnxError;
+use super::graph::{self, DimInfo, Graph, OpInfo, ValueInfo};
+use super::proto::ModelProto;
+use super::tensor::{DType, MAX_DIM, Tensor};
+
+/// A loaded, validated and compiled ONNX model.
+#[derive(Debug)]
+pub struct Model {
+    graph: Graph,
+    producer: String,
+    ir_version: i64,
+    opsets: Vec<(String, i64)>,
+}
+
+/// A value during a run: a borrowed constant or input, or an owned intermediate result.
+enum Slot<'a> {
+    Empty,
+    Borrowed(&'a Tensor),
+    Owned(Tensor),
+}
+
+impl Slot<'_> {
+    fn get(&self) -> Option<&Tensor> {
+        match self {
+            Slot::Empty => None,
+            Slot::Borrowed(t) => Some(t),
+            Slot::Owned(t) => Some(t),
+        }
+    }
+}
+
+impl Model {
+    /// Decodes, validates and compiles a model. Fails with a named error on corrupt bytes,
+    /// unsupported ops, cycles, oversized dimensions or invalid attributes.
+    pub fn from_bytes(bytes: &[u8]) -> Result<Model, OnnxError> {
+        let proto = ModelProto::decode(bytes).map_err(|e| OnnxError::Decode {
+            len: bytes.len(),
+            message: e.to_string(),
+        })?;
+        let graph = graph::build(&proto)?;
+        Ok(Model {
+            graph,
+            producer: format!("{} {}", proto.producer_name, proto.producer_version)
+                .trim()
+                .to_owned(),
+            ir_version: proto.ir_version,
+            opsets: proto
+                .opset_import
+                .iter()
+                .map(|o| {
+                    let d = if o.domain.is_empty() {
+                        "ai.onnx"
+                    } else {
+                        &o.domain
+                    };
+                    (d.to_owned(), o.version)
+                })
+                .collect(),
+        })
+    }
+
+    /// The graph inputs (initializers excluded).
+    pub fn inputs(&self) -> &[ValueInfo] {
+        &self.graph.inputs
+    }
+
+    /// The graph outputs, with inferred types and shapes where the model declares none.
+    pub fn outputs(&self) -> &[ValueInfo] {
+        &self.graph.outputs
+    }
+
+    /// The nodes in execution order.
+    pub fn ops(&self) -> impl Iterator<Item = &OpInfo> {
+        self.graph.nodes.iter().map(|n| &n.info)
+    }
+
+    /// Producer name and version as recorded in the model.
+    pub fn producer(&self) -> &str {
+        &self.producer
+    }
+
+    pub fn ir_version(&self) -> i64 {
+        self.ir_version
+    }
+
+    /// Imported opsets as (domain, version).
+    pub fn opsets(&self) -> &[(String, i64)] {
+        &self.opsets
+    }
+
+    fn check_input(info: &ValueInfo, t: &Tensor) -> Result<(), OnnxError> {
+        if let Some(expected) = info.dtype.filter(|&d| d != t.dtype()) {
+            return Err(OnnxError::InputType {
+                name: info.name.clone(),
+                expected,
+                found: t.dtype(),
+            });
+        }
+        let describe = |shape: &[DimInfo]| {
+            let dims: Vec<String> = shape
+                .iter()
+                .map(|d| match d {
+                    DimInfo::Fixed(n) => n.to_string(),
+                    DimInfo::Symbolic(s) => s.clone(),
+                    DimInfo::Unknown => "?".into(),
+                })
+                .collect();
+            format!("[{}]", dims.join(", "))
+        };
+        if let Some(shape) = &info.shape {
+            if shape.len() != t.shape().len() {
+                return Err(OnnxError::InputShape {
+                    name: info.name.clone(),
+                    expected: describe(shape),
+                    found: t.shape().to_vec(),
+                    index: shape.len().min(t.shape().len()),
+                });
+            }
+            for (index, (d, &n)) in shape.iter().zip(t.shape()).enumerate() {
+                let bad = match d {
+                    DimInfo::Fixed(f) => *f != n,
+                    _ => n as u64 > MAX_DIM,
+                };
+                if bad {
+                    return Err(OnnxError::InputShape {
+                        name: info.name.clone(),
+                        expected: describe(shape),
+                        found: t.shape().to_vec(),
+                        index,
+                    });
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Runs the model on named inputs; returns every graph output, by name, in the
+    /// model's output order. NaN in float inputs is passed through as ONNX Runtime does
+    /// (tree ensembles route it by `nodes_missing_value_tracks_true`); ops that cannot
+    /// give NaN a meaning (Cast to int64, category lookups) fail with a named error.
+    pub fn run(&self, inputs: &[(&str, &Tensor)]) -> Result<Vec<(String, Tensor)>, OnnxError> {
+        let g = &self.graph;
+        let expected: Vec<String> = g.inputs.iter().map(|i| i.name.clone()).collect();
+        let mut slots: Vec<Slot<'_>> = g
+            .consts
+            .iter()
+            .map(|c| c.as_ref().map_or(Slot::Empty, Slot::Borrowed))
+            .collect();
+        for (name, _) in inputs {
+            if !g.inputs.iter().any(|i| i.name == *name) {
+                return Err(OnnxError::UnknownInput {
+                    name: (*name).to_owned(),
+                    expected,
+                });
+            }
+        }
+        for (info, &slot) in g.inputs.iter().zip(&g.input_slots) {
+            let (_, t) = inputs
+                .iter()
+                .find(|(n, _)| *n == info.name)
+                .ok_or_else(|| OnnxError::MissingInput {
+                    name: info.name.clone(),
+                    expected: expected.clone(),
+                })?;
+            Self::check_input(info, t)?;
+            slots[slot] = Slot::Borrowed(t);
+        }
+
+        for (pos, node) in g.nodes.iter().enumerate() {
+            let node_err = |message: String| OnnxError::Node {
+                node: node.info.name.clone(),
+                op_type: node.info.op_type.clone(),
+                domain: node.info.domain.clone(),
+                opset: node.info.opset,
+                message,
+            };
+            let args = node
+                .inputs
+                .iter()
+                .map(|&s| slots.get(s).and_then(Slot::get))
+                .collect::<Option<Vec<&Tensor>>>()
+                .ok_or_else(|| node_err("internal: an input value was not computed".into()))?;
+            let results = node.op.run(&args).map_err(|e| node_err(e.to_string()))?;
+            for (&slot, t) in node.outputs.iter().zip(results) {
+                if let Some(s) = slots.get_mut(slot) {
+                    *s = Slot::Owned(t);
+                }
+            }
+            // Free intermediate values no later node reads.
+            for &s in &node.inputs {
+                if g.last_use.get(s) == Some(&pos) && matches!(slots[s], Slot::Owned(_)) {
+                    slots[s] = Slot::Empty;
+                }
+            }
+        }
+
+        let mut out = Vec::with_capacity(g.outputs.len());
+        for (info, &slot) in g.outputs.iter().zip(&g.output_slots) {
+            let t = match std::mem::replace(&mut slots[slot], Slot::Empty) {
+                Slot::Owned(t) => t,
+                Slot::Borrowed(t) => t.clone(),
+                Slot::Empty => {
+                    // The same value listed twice as an output: clone the first copy.
+                    match out
+                        .iter()
+                        .find(|(n, _): &&(String, Tensor)| *n == info.name)
+                    {
+                        Some((_, t)) => t.clone(),
+                        None => {
+                            return Err(OnnxError::UnknownOutput {
+                                name: info.name.clone(),
+                            });
+                        }
+                    }
+                }
+            };
+            out.push((info.name.clone(), t));
+        }
+        Ok(out)
+    }
+
+    /// Convenience for the common case: one float input, a row-major `[rows, cols]` matrix.
+    pub fn run_f32_matrix(
+        &self,
+        data: Vec<f32>,
+        rows: usize,
+        cols: usize,
+    ) -> Result<Vec<(String, Tensor)>, OnnxError> {
+        let [input] = self.graph.inputs.as_slice() else {
+            return Err(OnnxError::NotSingleInput {
+                count: self.graph.inputs.len(),
+                names: self.graph.inputs.iter().map(|i| i.name.clone()).collect(),
+            });
+        };
+        if let Some(dtype) = input.dtype.filter(|d| *d != DType::F32) {
+            return Err(OnnxError::InputType {
+                name: input.name.clone(),
+                expected: dtype,
+                found: DType::F32,
+            });
+        }
+        let expected = rows.saturating_mul(cols);
+        if data.len() != expected {
+            return Err(OnnxError::MatrixLength {
+                what: "the matrix data",
+                rows,
+                cols,
+                len: data.len(),
+                expected,
+            });
+        }
+        let tensor = Tensor::f32(vec![rows, cols], data)?;
+        self.run(&[(input.name.as_str(), &tensor)])
+    }
+}

@@ -1,0 +1,359 @@
+//! Element-wise ops: Add, Sub, Mul, Div with numpy-style broadcasting (f32, f64, int64),
+//! and Relu, Sigmoid, Tanh (f32, f64).
+
+use super::{Dim, Op, ValueType, expect_inputs};
+use crate::onnx::error::OpError;
+use crate::onnx::tensor::{DType, Tensor, TensorData, element_count};
+
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum BinaryKind {
+    Add,
+    Sub,
+    Mul,
+    Div,
+}
+
+#[derive(Debug)]
+pub(crate) struct Binary {
+    kind: BinaryKind,
+}
+
+impl Binary {
+    pub(crate) fn new(kind: BinaryKind) -> Self {
+        Self { kind }
+    }
+}
+
+/// Numpy broadcast of two shapes.
+fn broadcast_shape(a: &[usize], b: &[usize]) -> Result<Vec<usize>, OpError> {
+    let rank = a.len().max(b.len());
+    let mut out = vec![0; rank];
+    for i in 0..rank {
+        let da = if i + a.len() >= rank {
+            a[i + a.len() - rank]
+        } else {
+            1
+        };
+        let db = if i + b.len() >= rank {
+            b[i + b.len() - rank]
+        } else {
+            1
+        };
+        out[i] = match (da, db) {
+            (x, y) if x == y => x,
+            (1, y) => y,
+            (x, 1) => x,
+            _ => {
+                return Err(OpError::shape(format!(
+                    "shapes {a:?} and {b:?} cannot be broadcast"
+                )));
+            }
+        };
+    }
+    Ok(out)
+}
+
+/// Strides of `shape` aligned to `out` (0 on broadcast dimensions).
+fn aligned_strides(shape: &[usize], out: &[usize]) -> Vec<usize> {
+    let mut strides = vec![0; out.len()];
+    let offset = out.len() - shape.len();
+    let mut s = 1;
+    for i in (0..shape.len()).rev() {
+        strides[offset + i] = if shape[i] == 1 { 0 } else { s };
+        s *= shape[i];
+    }
+    strides
+}
+
+fn apply<T: Copy>(
+    a: &[T],
+    ash: &[usize],
+    b: &[T],
+    bsh: &[usize],
+    f: impl Fn(T, T) -> T,
+) -> Result<(Vec<T>, Vec<usize>), OpError> {
+    let out_shape = broadcast_shape(ash, bsh)?;
+    let n = element_count(&out_shape)?;
+    if a.len() == n && b.len() == n {
+        return Ok((a.iter().zip(b).map(|(&x, &y)| f(x, y)).collect(), out_shape));
+    }
+    if a.len() == n
+        && !b.is_empty()
+        && n % b.len() == 0
+        && out_shape.ends_with(
+            bsh.iter()
+                .skip_while(|&&d| d == 1)
+                .copied()
+                .collect::<Vec<_>>()
+                .as_slice(),
+        )
+    {
+        return Ok((
+            a.iter()
+                .zip(b.iter().cycle())
+                .map(|(&x, &y)| f(x, y))
+                .collect(),
+            out_shape,
+        ));
+    }
+    if b.len() == n
+        && !a.is_empty()
+        && n % a.len() == 0
+        && out_shape.ends_with(
+            ash.iter()
+                .skip_while(|&&d| d == 1)
+                .copied()
+                .collect::<Vec<_>>()
+                .as_slice(),
+        )
+    {
+        return Ok((
+            a.iter().cycle().zip(b).map(|(&x, &y)| f(x, y)).collect(),
+            out_shape,
+        ));
+    }
+    // General case: walk the output index with a counter.
+    let (sa, sb) = (
+        aligned_strides(ash, &out_shape),
+        aligned_strides(bsh, &out_shape),
+    );
+    let mut idx = vec![0usize; out_shape.len()];
+    let mut out = Vec::with_capacity(n);
+    let (mut ia, mut ib) = (0usize, 0usize);
+    for _ in 0..n {
+        out.push(f(a[ia], b[ib]));
+        for d in (0..out_shape.len()).rev() {
+            idx[d] += 1;
+            ia += sa[d];
+            ib += sb[d];
+            if idx[d] < out_shape[d] {
+                break;
+            }
+            ia -= sa[d] * out_shape[d];
+            ib -= sb[d] * out_shape[d];
+            idx[d] = 0;
+        }
+    }
+    Ok((out, out_shape))
+}
+
+fn infer_broadcast(
+    a: &Option<Vec<Dim>>,
+    b: &Option<Vec<Dim>>,
+) -> Result<Option<Vec<Dim>>, OpError> {
+    let (Some(a), Some(b)) = (a, b) else {
+        return Ok(None);
+    };
+    let rank = a.len().max(b.len());
+    let get = |s: &[Dim], i: usize| {
+        if i + s.len() >= rank {
+            s[i + s.len() - rank]
+        } else {
+            Some(1)
+        }
+    };
+    (0..rank)
+        .map(|i| match (get(a, i), get(b, i)) {
+            (Some(x), Some(y)) if x == y => Ok(Some(x)),
+            (Some(1), y) => Ok(y),
+            (x, Some(1)) => Ok(x),
+            (Some(x), Some(y)) => Err(OpError::shape(format!(
+                "dimensions {x} and {y} cannot be broadcast"
+            ))),
+            _ => Ok(None),
+        })
+        .collect::<Result<Vec<_>, _>>()
+        .map(Some)
+}
+
+impl Op for Binary {
+    fn infer(&self, inputs: &[ValueType]) -> Result<Vec<ValueType>, OpError> {
+        expect_inputs(inputs, 2, 2)?;
+        let (a, b) = (&inputs[0], &inputs[1]);
+        if a.dtype != b.dtype || a.dtype == DType::Str {
+            return Err(OpError::InputType {
+                index: 1,
+                expected: format!("{} (numeric, same as input 0)", a.dtype),
+                found: b.dtype,
+            });
+        }
+        Ok(vec![ValueType::new(
+            a.dtype,
+            infer_broadcast(&a.shape, &b.shape)?,
+        )])
+    }
+
+    fn run(&self, inputs: &[&Tensor]) -> Result<Vec<Tensor>, OpError> {
+        expect_inputs(inputs, 2, 2)?;
+        let (a, b) = (inputs[0], inputs[1]);
+        let (sa, sb) = (a.shape(), b.shape());
+        let k = self.kind;
+        let (data, shape) = match (a.data(), b.data()) {
+            (TensorData::F32(x), TensorData::F32(y)) => {
+                let (v, s) = apply(x, sa, y, sb, |p, q| match k {
+                    BinaryKind::Add => p + q,
+                    BinaryKind::Sub => p - q,
+                    BinaryKind::Mul => p * q,
+                    BinaryKind::Div => p / q,
+                })?;
+                (TensorData::F32(v), s)
+            }
+            (TensorData::F64(x), TensorData::F64(y)) => {
+                let (v, s) = apply(x, sa, y, sb, |p, q| match k {
+                    BinaryKind::Add => p + q,
+                    BinaryKind::Sub => p - q,
+                    BinaryKind::Mul => p * q,
+                    BinaryKind::Div => p / q,
+                })?;
+                (TensorData::F64(v), s)
+            }
+            (TensorData::I64(x), TensorData::I64(y)) => {
+                if matches!(k, BinaryKind::Div) && y.contains(&0) {
+                    return Err(OpError::shape("integer division by zero"));
+                }
+                let (v, s) = apply(x, sa, y, sb, |p, q| match k {
+                    BinaryKind::Add => p.wrapping_add(q),
+                    BinaryKind::Sub => p.wrapping_sub(q),
+                    BinaryKind::Mul => p.wrapping_mul(q),
+                    BinaryKind::Div => p.wrapping_div(q),
+                })?;
+                (TensorData::I64(v), s)
+            }
+            (x, y) => {
+                return Err(OpError::InputType {
+                    index: 1,
+                    expected: format!("{} (same as input 0, numeric)", x.dtype()),
+                    found: y.dtype(),
+                });
+            }
+        };
+        Ok(vec![Tensor::from_parts(shape, data)?])
+    }
+}
+
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum UnaryKind {
+    Relu,
+    Sigmoid,
+    Tanh,
+}
+
+#[derive(Debug)]
+pub(crate) struct Unary {
+    kind: UnaryKind,
+}
+
+impl Unary {
+    pub(crate) fn new(kind: UnaryKind) -> Self {
+        Self { kind }
+    }
+}
+
+impl Op for Unary {
+    fn infer(&self, inputs: &[ValueType]) -> Result<Vec<ValueType>, OpError> {
+        expect_inputs(inputs, 1, 1)?;
+        if !matches!(inputs[0].dtype, DType::F32 | DType::F64) {
+            return Err(OpError::InputType {
+                index: 0,
+                expected: "float32 or float64".into(),
+                found: inputs[0].dtype,
+            });
+        }
+        Ok(vec![inputs[0].clone()])
+    }
+
+    fn run(&self, inputs: &[&Tensor]) -> Result<Vec<Tensor>, OpError> {
+        expect_inputs(inputs, 1, 1)?;
+        let x = inputs[0];
+        let data = match (x.data(), self.kind) {
+            (TensorData::F32(v), UnaryKind::Relu) => {
+                TensorData::F32(v.iter().map(|&a| if a > 0.0 { a } else { 0.0 }).collect())
+            }
+            (TensorData::F32(v), UnaryKind::Sigmoid) => TensorData::F32(
+                v.iter()
+                    .map(|&a| super::post_transform::logistic(a))
+                    .collect(),
+            ),
+            (TensorData::F32(v), UnaryKind::Tanh) => {
+                TensorData::F32(v.iter().map(|a| a.tanh()).collect())
+            }
+            (TensorData::F64(v), UnaryKind::Relu) => {
+                TensorData::F64(v.iter().map(|&a| if a > 0.0 { a } else { 0.0 }).collect())
+            }
+            (TensorData::F64(v), UnaryKind::Sigmoid) => {
+                TensorData::F64(v.iter().map(|&a| 1.0 / (1.0 + (-a).exp())).collect())
+            }
+            (TensorData::F64(v), UnaryKind::Tanh) => {
+                TensorData::F64(v.iter().map(|a| a.tanh()).collect())
+            }
+            (other, _) => {
+                return Err(OpError::InputType {
+                    index: 0,
+                    expected: "float32 or float64".into(),
+                    found: other.dtype(),
+                });
+            }
+        };
+        Ok(vec![Tensor::from_parts(x.shape().to_vec(), data)?])
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Reference broadcast by explicit multi-indices.
+    fn naive(a: &[f32], ash: &[usize], b: &[f32], bsh: &[usize]) -> Vec<f32> {
+        let out = broadcast_shape(ash, bsh).unwrap();
+        let n: usize = out.iter().product();
+        let at = |v: &[f32], sh: &[usize], idx: &[usize]| {
+            let off = idx.len() - sh.len();
+            let mut flat = 0;
+            for (d, &s) in sh.iter().enumerate() {
+                flat = flat * s + if s == 1 { 0 } else { idx[off + d] };
+            }
+            v[flat]
+        };
+        (0..n)
+            .map(|mut k| {
+                let mut idx = vec![0; out.len()];
+                for d in (0..out.len()).rev() {
+                    idx[d] = k % out[d];
+                    k /= out[d];
+                }
+                at(a, ash, &idx) - at(b, bsh, &idx)
+            })
+            .collect()
+    }
+
+    #[test]
+    fn broadcasting_matches_a_naive_reference() {
+        let cases: &[(&[usize], &[usize])] = &[
+            (&[2, 3], &[2, 3]),
+            (&[2, 3], &[3]),
+            (&[2, 3], &[1, 3]),
+            (&[2, 1, 3], &[4, 1]),
+            (&[4, 1], &[2, 1, 3]),
+            (&[3, 1], &[1, 4]),
+            (&[1], &[2, 2]),
+            (&[2, 3], &[2, 1]),
+        ];
+        for (ash, bsh) in cases {
+            let a: Vec<f32> = (0..ash.iter().product::<usize>())
+                .map(|i| i as f32 * 1.5)
+                .collect();
+            let b: Vec<f32> = (0..bsh.iter().product::<usize>())
+                .map(|i| i as f32 * -0.25 + 7.0)
+                .collect();
+            let (got, shape) = apply(&a, ash, &b, bsh, |x, y| x - y).unwrap();
+            assert_eq!(shape, broadcast_shape(ash, bsh).unwrap());
+            assert_eq!(got, naive(&a, ash, &b, bsh), "{ash:?} - {bsh:?}");
+        }
+    }
+
+    #[test]
+    fn incompatible_shapes_are_an_error() {
+        let err = apply(&[0.0; 6], &[2, 3], &[0.0; 4], &[4], |x, y| x + y).unwrap_err();
+        assert!(err.to_string().contains("cannot be broadcast"), "{err}");
+    }
+}

@@ -1,0 +1,297 @@
+//! Concat, Reshape, Flatten and Identity: data movement without arithmetic.
+
+use super::{BuildCtx, Dim, Op, ValueType, expect_inputs, norm_axis};
+use crate::onnx::error::OpError;
+use crate::onnx::tensor::{DType, Tensor, TensorData, element_count};
+
+#[derive(Debug)]
+pub(crate) struct Identity;
+
+impl Op for Identity {
+    fn infer(&self, inputs: &[ValueType]) -> Result<Vec<ValueType>, OpError> {
+        expect_inputs(inputs, 1, 1)?;
+        Ok(vec![inputs[0].clone()])
+    }
+
+    fn run(&self, inputs: &[&Tensor]) -> Result<Vec<Tensor>, OpError> {
+        expect_inputs(inputs, 1, 1)?;
+        Ok(vec![inputs[0].clone()])
+    }
+}
+
+#[derive(Debug)]
+pub(crate) struct Concat {
+    axis: i64,
+}
+
+impl Concat {
+    pub(crate) fn build(ctx: &BuildCtx<'_>) -> Result<Self, OpError> {
+        if !ctx.attrs.has("axis") {
+            return Err(OpError::MissingAttribute { name: "axis" });
+        }
+        Ok(Self {
+            axis: ctx.attrs.i64_or("axis", 0),
+        })
+    }
+}
+
+impl Op for Concat {
+    fn infer(&self, inputs: &[ValueType]) -> Result<Vec<ValueType>, OpError> {
+        expect_inputs(inputs, 1, usize::MAX)?;
+        let dtype = inputs[0].dtype;
+        if let Some((i, t)) = inputs.iter().enumerate().find(|(_, t)| t.dtype != dtype) {
+            return Err(OpError::InputType {
+                index: i,
+                expected: dtype.to_string(),
+                found: t.dtype,
+            });
+        }
+        let shapes: Option<Vec<&Vec<Dim>>> = inputs.iter().map(|t| t.shape.as_ref()).collect();
+        let shape = match shapes {
+            Some(s) if s.iter().all(|x| x.len() == s[0].len()) => {
+                let axis = norm_axis(self.axis, s[0].len())?;
+                let mut out = s[0].clone();
+                out[axis] = s.iter().map(|x| x[axis]).sum::<Option<usize>>();
+                Some(out)
+            }
+            Some(_) => return Err(OpError::shape("Concat inputs differ in rank")),
+            None => None,
+        };
+        Ok(vec![ValueType::new(dtype, shape)])
+    }
+
+    fn run(&self, inputs: &[&Tensor]) -> Result<Vec<Tensor>, OpError> {
+        expect_inputs(inputs, 1, usize::MAX)?;
+        let first = inputs[0].shape();
+        let axis = norm_axis(self.axis, first.len())?;
+        let mut shape = first.to_vec();
+        shape[axis] = 0;
+        for (i, t) in inputs.iter().enumerate() {
+            let s = t.shape();
+            let same = s.len() == first.len()
+                && s.iter()
+                    .zip(first)
+                    .enumerate()
+                    .all(|(d, (a, b))| d == axis || a == b);
+            if !same || t.dtype() != inputs[0].dtype() {
+                return Err(OpError::shape(format!(
+                    "input {i} ({}, shape {s:?}) does not match input 0 ({}, shape {first:?}) off axis {axis}",
+                    t.dtype(),
+                    inputs[0].dtype()
+                )));
+            }
+            shape[axis] += s[axis];
+        }
+        let outer: usize = first[..axis].iter().product();
+        let n = element_count(&shape)?;
+        macro_rules! cat {
+            ($variant:ident) => {{
+                let mut out = Vec::with_capacity(n);
+                for o in 0..outer {
+                    for t in inputs {
+                        if let TensorData::$variant(v) = t.data() {
+                            let block: usize = t.shape()[axis..].iter().product();
+                            out.extend_from_slice(&v[o * block..(o + 1) * block]);
+                        }
+                    }
+                }
+                TensorData::$variant(out)
+            }};
+        }
+        let data = match inputs[0].dtype() {
+            DType::F32 => cat!(F32),
+            DType::F64 => cat!(F64),
+            DType::I64 => cat!(I64),
+            DType::Str => cat!(Str),
+        };
+        Ok(vec![Tensor::from_parts(shape, data)?])
+    }
+}
+
+#[derive(Debug)]
+pub(crate) struct Reshape {
+    allowzero: bool,
+    /// The target shape when it is an initializer (lets shapes be inferred at load).
+    constant: Option<Vec<i64>>,
+}
+
+impl Reshape {
+    pub(crate) fn build(ctx: &BuildCtx<'_>) -> Self {
+        Self {
+            allowzero: ctx.attrs.i64_or("allowzero", 0) != 0,
+            constant: ctx
+                .consts
+                .get(1)
+                .copied()
+                .flatten()
+                .and_then(|t| t.as_i64())
+                .map(<[i64]>::to_vec),
+        }
+    }
+
+    /// Resolves 0 and -1 entries against the input's dims.
+    fn resolve(&self, input: &[usize], target: &[i64]) -> Result<Vec<usize>, OpError> {
+        let total: usize = input.iter().product();
+        let mut out = Vec::with_capacity(target.len());
+        let mut infer_at = None;
+        for (i, &d) in target.iter().enumerate() {
+            match d {
+                -1 if infer_at.is_none() => {
+                    infer_at = Some(i);
+                    out.push(1);
+                }
+                0 if !self.allowzero => out.push(*input.get(i).ok_or_else(|| {
+                    OpError::shape(format!(
+                        "shape entry {i} is 0 but the input has rank {}",
+                        input.len()
+                    ))
+                })?),
+                d if d >= 0 => out.push(
+                    usize::try_from(d)
+                        .map_err(|_| OpError::shape(format!("dimension {d} is too large")))?,
+                ),
+                _ => return Err(OpError::shape(format!("invalid target shape {target:?}"))),
+            }
+        }
+        let known = out
+            .iter()
+            .try_fold(1usize, |a, &d| a.checked_mul(d))
+            .ok_or_else(|| OpError::shape(format!("target shape {target:?} overflows")))?;
+        if let Some(i) = infer_at {
+            if known == 0 || !total.is_multiple_of(known) {
+                return Err(OpError::shape(format!(
+                    "cannot reshape {input:?} ({total} elements) to {target:?}"
+                )));
+            }
+            out[i] = total / known;
+        } else if known != total {
+            return Err(OpError::shape(format!(
+                "cannot reshape {input:?} ({total} elements) to {target:?} ({known} elements)"
+            )));
+        }
+        Ok(out)
+    }
+}
+
+impl Op for Reshape {
+    fn infer(&self, inputs: &[ValueType]) -> Result<Vec<ValueType>, OpError> {
+        expect_inputs(inputs, 2, 2)?;
+        if inputs[1].dtype != DType::I64 {
+            return Err(OpError::InputType {
+                index: 1,
+                expected: "int64".into(),
+                found: inputs[1].dtype,
+            });
+        }
+        let shape = self.constant.as_ref().map(|c| {
+            c.iter()
+                .enumerate()
+                .map(|(i, &d)| match d {
+                    0 if !self.allowzero => inputs[0]
+                        .shape
+                        .as_ref()
+                        .and_then(|s| s.get(i).copied().flatten()),
+                    d if d > 0 => usize::try_from(d).ok(),
+                    _ => None,
+                })
+                .collect()
+        });
+        Ok(vec![ValueType::new(inputs[0].dtype, shape)])
+    }
+
+    fn run(&self, inputs: &[&Tensor]) -> Result<Vec<Tensor>, OpError> {
+        expect_inputs(inputs, 2, 2)?;
+        let target = inputs[1].as_i64().ok_or(OpError::InputType {
+            index: 1,
+            expected: "int64".into(),
+            found: inputs[1].dtype(),
+        })?;
+        let shape = self.resolve(inputs[0].shape(), target)?;
+        Ok(vec![inputs[0].clone().reshaped(shape)?])
+    }
+}
+
+#[derive(Debug)]
+pub(crate) struct Flatten {
+    axis: i64,
+}
+
+impl Flatten {
+    pub(crate) fn build(ctx: &BuildCtx<'_>) -> Self {
+        Self {
+            axis: ctx.attrs.i64_or("axis", 1),
+        }
+    }
+
+    fn axis(&self, rank: usize) -> Result<usize, OpError> {
+        let r = rank as i64;
+        let a = if self.axis < 0 {
+            self.axis + r
+        } else {
+            self.axis
+        };
+        if !(0..=r).contains(&a) {
+            return Err(OpError::bad_attr(
+                "axis",
+                format!("axis {} is out of range for rank {rank}", self.axis),
+            ));
+        }
+        Ok(a as usize)
+    }
+}
+
+impl Op for Flatten {
+    fn infer(&self, inputs: &[ValueType]) -> Result<Vec<ValueType>, OpError> {
+        expect_inputs(inputs, 1, 1)?;
+        let shape = match &inputs[0].shape {
+            Some(s) => {
+                let a = self.axis(s.len())?;
+                Some(vec![
+                    s[..a].iter().copied().product::<Option<usize>>(),
+                    s[a..].iter().copied().product::<Option<usize>>(),
+                ])
+            }
+            None => None,
+        };
+        Ok(vec![ValueType::new(inputs[0].dtype, shape)])
+    }
+
+    fn run(&self, inputs: &[&Tensor]) -> Result<Vec<Tensor>, OpError> {
+        expect_inputs(inputs, 1, 1)?;
+        let s = inputs[0].shape();
+        let a = self.axis(s.len())?;
+        let shape = vec![s[..a].iter().product(), s[a..].iter().product()];
+        Ok(vec![inputs[0].clone().reshaped(shape)?])
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reshape_resolves_zero_and_minus_one() {
+        let r = Reshape {
+            allowzero: false,
+            constant: None,
+        };
+        assert_eq!(r.resolve(&[4, 6], &[0, -1]).unwrap(), vec![4, 6]);
+        assert_eq!(r.resolve(&[4, 6], &[-1]).unwrap(), vec![24]);
+        assert_eq!(r.resolve(&[4, 6], &[2, -1, 3]).unwrap(), vec![2, 4, 3]);
+        assert!(r.resolve(&[4, 6], &[5, -1]).is_err());
+        assert!(r.resolve(&[4, 6], &[-1, -1]).is_err());
+        assert!(r.resolve(&[4, 6], &[1 << 40, 1 << 40]).is_err());
+    }
+
+    #[test]
+    fn concat_joins_along_the_axis() {
+        let c = Concat { axis: -1 };
+        let a = Tensor::f32(vec![2, 1], vec![1.0, 2.0]).unwrap();
+        let b = Tensor::f32(vec![2, 2], vec![3.0, 4.0, 5.0, 6.0]).unwrap();
+        let out = c.run(&[&a, &b]).unwrap();
+        assert_eq!(out[0].shape(), &[2, 3]);
+        assert_eq!(out[0].as_f32().unwrap(), &[1.0, 3.0, 4.0, 2.0, 5.0, 6.0]);
+        let s = Tensor::strings(vec![2, 1], vec!["x".into(), "y".into()]).unwrap();
+        assert!(c.run(&[&a, &s]).is_err());
+    }
+}

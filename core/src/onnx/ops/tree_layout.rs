@@ -1,0 +1,356 @@
+//! Compact, validated array layout of a tree ensemble, shared by the classifier and the
+//! regressor, and the batch traversal over it.
+//!
+//! All trees live in one `Vec<Node>`; children are indices into it. A leaf's `true_next..
+//! false_next` is its range in `weights`. Construction checks every reference, so the
+//! traversal cannot index out of bounds or loop.
+
+use std::collections::HashMap;
+
+use crate::onnx::attrs::Attrs;
+use crate::onnx::error::OpError;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Mode {
+    Leq,
+    Lt,
+    Gte,
+    Gt,
+    Eq,
+    Neq,
+    /// `x` is one of a set of values (TreeEnsemble opset 5).
+    Member,
+    Leaf,
+}
+
+impl Mode {
+    fn parse(s: &str) -> Result<Mode, OpError> {
+        Ok(match s {
+            "BRANCH_LEQ" => Mode::Leq,
+            "BRANCH_LT" => Mode::Lt,
+            "BRANCH_GTE" => Mode::Gte,
+            "BRANCH_GT" => Mode::Gt,
+            "BRANCH_EQ" => Mode::Eq,
+            "BRANCH_NEQ" => Mode::Neq,
+            "LEAF" => Mode::Leaf,
+            other => {
+                return Err(OpError::bad_attr(
+                    "nodes_modes",
+                    format!("unknown mode `{other}`"),
+                ));
+            }
+        })
+    }
+}
+
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Node {
+    pub threshold: f32,
+    pub feature: u32,
+    /// Child node index; for a leaf, the start of its range in `weights`.
+    pub true_next: u32,
+    /// Child node index; for a leaf, the end of its range in `weights`.
+    pub false_next: u32,
+    /// For `Mode::Member`, the index of its value set.
+    pub set: u32,
+    pub mode: Mode,
+    pub missing_true: bool,
+}
+
+/// One leaf weight: the target (or class) index and the value.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Weight {
+    pub target: u32,
+    pub value: f32,
+}
+
+#[derive(Debug)]
+pub(crate) struct Forest {
+    nodes: Vec<Node>,
+    roots: Vec<u32>,
+    weights: Vec<Weight>,
+    member_sets: Vec<Vec<f32>>,
+    /// Smallest input width the trees can read (max feature id + 1).
+    pub min_features: usize,
+}
+
+/// Names of the leaf-weight attributes: `class_*` for the classifier, `target_*` for the
+/// regressor.
+pub(crate) struct WeightAttrs {
+    pub tree_ids: &'static str,
+    pub node_ids: &'static str,
+    pub ids: &'static str,
+    pub weights: &'static str,
+    pub weights_tensor: &'static str,
+}
+
+fn same_len(name: &'static str, len: usize, n: usize) -> Result<(), OpError> {
+    if len != n {
+        return Err(OpError::bad_attr(
+            name,
+            format!("has {len} values, but nodes_nodeids has {n}"),
+        ));
+    }
+    Ok(())
+}
+
+impl Forest {
+    /// Builds the layout; `n_targets` bounds the weight ids.
+    pub(crate) fn build(
+        a: &Attrs<'_>,
+        w: &WeightAttrs,
+        n_targets: usize,
+    ) -> Result<Forest, OpError> {
+        let tree_ids = a.ints("nodes_treeids");
+        let node_ids = a.ints("nodes_nodeids");
+        let n = node_ids.len();
+        if n == 0 {
+            return Err(OpError::MissingAttribute {
+                name: "nodes_nodeids",
+            });
+        }
+        if n >= u32::MAX as usize {
+            return Err(OpError::bad_attr("nodes_nodeids", "too many nodes"));
+        }
+        let features = a.ints("nodes_featureids");
+        let modes = a.strings("nodes_modes")?;
+        let values = a.floats_or_tensor("nodes_values", "nodes_values_as_tensor")?;
+        let trues = a.ints("nodes_truenodeids");
+        let falses = a.ints("nodes_falsenodeids");
+        let missing = a.ints("nodes_missing_value_tracks_true");
+        same_len("nodes_treeids", tree_ids.len(), n)?;
+        same_len("nodes_featureids", features.len(), n)?;
+        same_len("nodes_modes", modes.len(), n)?;
+        same_len("nodes_values", values.len(), n)?;
+        same_len("nodes_truenodeids", trues.len(), n)?;
+        same_len("nodes_falsenodeids", falses.len(), n)?;
+        if !missing.is_empty() {
+            same_len("nodes_missing_value_tracks_true", missing.len(), n)?;
+        }
+
+        let mut index: HashMap<(i64, i64), u32> = HashMap::with_capacity(n);
+        let mut roots = Vec::new();
+        let mut seen_trees = std::collections::HashSet::new();
+        for i in 0..n {
+            if index.insert((tree_ids[i], node_ids[i]), i as u32).is_some() {
+                return Err(OpError::bad_attr(
+                    "nodes_nodeids",
+                    format!("tree {} has node {} twice", tree_ids[i], node_ids[i]),
+                ));
+            }
+            // A tree's root is its first node in attribute order.
+            if seen_trees.insert(tree_ids[i]) {
+                roots.push(i as u32);
+            }
+        }
+        let find = |name: &'static str, tree: i64, node: i64| {
+            index
+                .get(&(tree, node))
+                .copied()
+                .ok_or_else(|| OpError::bad_attr(name, format!("tree {tree} has no node {node}")))
+        };
+
+        let mut nodes = Vec::with_capacity(n);
+        for i in 0..n {
+            let mode = Mode::parse(&modes[i])?;
+            let (feature, true_next, false_next) = if mode == Mode::Leaf {
+                (0, 0, 0)
+            } else {
+                let f = u32::try_from(features[i]).map_err(|_| {
+                    OpError::bad_attr(
+                        "nodes_featureids",
+                        format!("feature id {} is negative or too large", features[i]),
+                    )
+                })?;
+                (
+                    f,
+                    find("nodes_truenodeids", tree_ids[i], trues[i])?,
+                    find("nodes_falsenodeids", tree_ids[i], falses[i])?,
+                )
+            };
+            nodes.push(Node {
+                threshold: values[i],
+                feature,
+                true_next,
+                false_next,
+                set: 0,
+                mode,
+                missing_true: missing.get(i).is_some_and(|&m| m != 0),
+            });
+        }
+
+        // Leaf weights, grouped per leaf in attribute order.
+        let wt_trees = a.ints(w.tree_ids);
+        let wt_nodes = a.ints(w.node_ids);
+        let wt_ids = a.ints(w.ids);
+        let wt_values = a.floats_or_tensor(w.weights, w.weights_tensor)?;
+        let m = wt_values.len();
+        for (name, len) in [
+            (w.tree_ids, wt_trees.len()),
+            (w.node_ids, wt_nodes.len()),
+            (w.ids, wt_ids.len()),
+        ] {
+            if len != m {
+                return Err(OpError::bad_attr(
+                    name,
+                    format!("has {len} values, but {} has {m}", w.weights),
+                ));
+            }
+        }
+        let mut per_leaf: Vec<Vec<Weight>> = vec![Vec::new(); n];
+        for k in 0..m {
+            let leaf = find(w.node_ids, wt_trees[k], wt_nodes[k])? as usize;
+            if nodes[leaf].mode != Mode::Leaf {
+                return Err(OpError::bad_attr(
+                    w.node_ids,
+                    format!(
+                        "tree {} node {} carries a weight but is not a LEAF",
+                        wt_trees[k], wt_nodes[k]
+                    ),
+                ));
+            }
+            let target = crate::onnx::attrs::to_index(w.ids, wt_ids[k], n_targets)? as u32;
+            per_leaf[leaf].push(Weight {
+                target,
+                value: wt_values[k],
+            });
+        }
+        let mut weights = Vec::with_capacity(m);
+        for (i, ws) in per_leaf.into_iter().enumerate() {
+            if nodes[i].mode == Mode::Leaf {
+                nodes[i].true_next = weights.len() as u32;
+                weights.extend(ws);
+                nodes[i].false_next = weights.len() as u32;
+            }
+        }
+
+        Forest::assemble(nodes, roots, weights, Vec::new())
+    }
+
+    /// Checks every index (children, leaf weight ranges, roots, value sets) and that each
+    /// tree is a tree, so that traversal can neither index out of bounds nor loop.
+    pub(crate) fn assemble(
+        nodes: Vec<Node>,
+        roots: Vec<u32>,
+        weights: Vec<Weight>,
+        member_sets: Vec<Vec<f32>>,
+    ) -> Result<Forest, OpError> {
+        let n = nodes.len();
+        let mut min_features = 0usize;
+        for (i, node) in nodes.iter().enumerate() {
+            let ok = if node.mode == Mode::Leaf {
+                node.true_next <= node.false_next && (node.false_next as usize) <= weights.len()
+            } else {
+                min_features = min_features.max(node.feature as usize + 1);
+                (node.true_next as usize) < n
+                    && (node.false_next as usize) < n
+                    && (node.mode != Mode::Member || (node.set as usize) < member_sets.len())
+            };
+            if !ok {
+                return Err(OpError::bad_attr(
+                    "nodes_truenodeids",
+                    format!(
+                        "node index {i} refers to a node, leaf or value set that does not exist"
+                    ),
+                ));
+            }
+        }
+        if let Some(&r) = roots.iter().find(|&&r| r as usize >= n) {
+            return Err(OpError::bad_attr(
+                "tree_roots",
+                format!("root {r} is outside the {n} nodes"),
+            ));
+        }
+        let forest = Forest {
+            nodes,
+            roots,
+            weights,
+            member_sets,
+            min_features,
+        };
+        forest.check_acyclic()?;
+        Ok(forest)
+    }
+
+    /// Every tree must be a tree: no node reachable twice from its root.
+    fn check_acyclic(&self) -> Result<(), OpError> {
+        let mut seen = vec![u32::MAX; self.nodes.len()];
+        let mut stack = Vec::new();
+        for (t, &root) in self.roots.iter().enumerate() {
+            stack.push(root);
+            while let Some(i) = stack.pop() {
+                let slot = &mut seen[i as usize];
+                if *slot == t as u32 {
+                    return Err(OpError::bad_attr(
+                        "nodes_truenodeids",
+                        format!("tree #{t} reaches node index {i} twice (a cycle or shared node)"),
+                    ));
+                }
+                *slot = t as u32;
+                let node = &self.nodes[i as usize];
+                if node.mode != Mode::Leaf {
+                    stack.push(node.true_next);
+                    stack.push(node.false_next);
+                }
+            }
+        }
+        Ok(())
+    }
+
+    pub(crate) fn n_trees(&self) -> usize {
+        self.roots.len()
+    }
+
+    /// The leaf reached by `row` in the tree rooted at `root`.
+    #[inline]
+    fn leaf(&self, root: u32, row: &[f32]) -> &Node {
+        let mut node = &self.nodes[root as usize];
+        loop {
+            let t = node.threshold;
+            let x = row[node.feature as usize];
+            let cond = match node.mode {
+                Mode::Leq => x <= t,
+                Mode::Lt => x < t,
+                Mode::Gte => x >= t,
+                Mode::Gt => x > t,
+                Mode::Eq => x == t,
+                Mode::Neq => x != t,
+                Mode::Member => self.member_sets[node.set as usize].contains(&x),
+                Mode::Leaf => return node,
+            };
+            let next = if cond || (node.missing_true && x.is_nan()) {
+                node.true_next
+            } else {
+                node.false_next
+            };
+            node = &self.nodes[next as usize];
+        }
+    }
+
+    /// Visits, tree by tree and row by row, every leaf weight reached by the batch `x`
+    /// (`rows` x `cols`, row-major): `visit(row, weight)`. Iterating trees in the outer
+    /// loop keeps one tree hot in cache while each row still accumulates its trees in
+    /// model order, the order ONNX Runtime sums them in when single-threaded.
+    pub(crate) fn for_each_leaf(
+        &self,
+        x: &[f32],
+        rows: usize,
+        cols: usize,
+        mut visit: impl FnMut(usize, &Weight),
+    ) {
+        for &root in &self.roots {
+            for r in 0..rows {
+                let row = &x[r * cols..(r + 1) * cols];
+                let leaf = self.leaf(root, row);
+                for w in &self.weights[leaf.true_next as usize..leaf.false_next as usize] {
+                    visit(r, w);
+                }
+            }
+        }
+    }
+
+    /// All weights (for the classifier's binary-case analysis).
+    pub(crate) fn weights(&self) -> &[Weight] {
+        &self.weights
+    }
+}
