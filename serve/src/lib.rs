@@ -8,5 +8,6 @@
 //!   `GET /healthz`.
 //! * [`shutdown`] — resolves on SIGINT or SIGTERM, for graceful shutdown.
 
+pub mod ort_engine;
 pub mod shutdown;
 pub mod web;
