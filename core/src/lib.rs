@@ -27,6 +27,8 @@
 
 pub mod metrics;
 pub mod onnx;
+pub mod parity;
+pub mod predict;
 pub mod table;
 
 pub use table::{Column, ColumnData, CsvOptions, DataType, Table, TableError};

@@ -8,6 +8,8 @@
 //!   `GET /healthz`.
 //! * [`shutdown`] — resolves on SIGINT or SIGTERM, for graceful shutdown.
 
+pub mod commands;
+pub mod input;
 pub mod ort_engine;
 pub mod shutdown;
 pub mod web;

@@ -29,6 +29,11 @@ enum Command {
         #[arg(long, default_value = "dist")]
         web_dir: PathBuf,
     },
+    /// Run an ONNX model over a data file and write its predictions.
+    Predict(lockstep_serve::commands::predict::PredictArgs),
+    /// Run the same model and data through two engines and compare their outputs
+    /// (exit 1 when a tolerance is exceeded).
+    Parity(lockstep_serve::commands::parity::ParityArgs),
 }
 
 fn main() -> ExitCode {
@@ -58,6 +63,8 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             runtime.block_on(demo(addr, web_dir))?;
             Ok(ExitCode::SUCCESS)
         }
+        Command::Predict(args) => lockstep_serve::commands::predict::run(args),
+        Command::Parity(args) => lockstep_serve::commands::parity::run(args),
     }
 }
 

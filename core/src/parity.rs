@@ -1,0 +1,246 @@
+//! Comparing two engines' outputs for the same rows: the heart of `lockstep parity`
+//! and of the skew checker's prediction-parity check.
+//!
+//! Floats agree when `|a − b| ≤ atol + rtol·|b|` (`b` is the reference), NaN agreeing
+//! only with NaN; labels (integers, strings) must be equal.
+
+use serde::Serialize;
+
+use crate::onnx::{Tensor, TensorData};
+
+/// Tolerances for float outputs.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct Tolerance {
+    pub atol: f64,
+    pub rtol: f64,
+}
+
+impl Default for Tolerance {
+    /// 1e-6 absolute + 2e-6 relative: what the core engine meets against ONNX Runtime
+    /// on every fixture model (tests/ort_parity.rs).
+    fn default() -> Self {
+        Self {
+            atol: 1e-6,
+            rtol: 2e-6,
+        }
+    }
+}
+
+/// How one output compares.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum OutputComparison {
+    Float {
+        max_abs_diff: f64,
+        max_rel_diff: f64,
+        /// Values outside the tolerance.
+        mismatches: usize,
+        values: usize,
+        /// The first row (0-based) holding the largest difference.
+        worst_row: Option<usize>,
+    },
+    Labels {
+        /// Rows whose labels differ.
+        disagreements: usize,
+        values: usize,
+        first_disagreement_row: Option<usize>,
+    },
+    /// The outputs cannot be compared (different names, types or shapes).
+    Incomparable { reason: String },
+}
+
+impl OutputComparison {
+    pub fn passed(&self) -> bool {
+        match self {
+            Self::Float { mismatches, .. } => *mismatches == 0,
+            Self::Labels { disagreements, .. } => *disagreements == 0,
+            Self::Incomparable { .. } => false,
+        }
+    }
+}
+
+/// One output's name and comparison.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct NamedComparison {
+    pub output: String,
+    pub comparison: OutputComparison,
+}
+
+/// Compares `candidate` with `reference` output by output (matched by name).
+pub fn compare_outputs(
+    candidate: &[(String, Tensor)],
+    reference: &[(String, Tensor)],
+    tolerance: Tolerance,
+) -> Vec<NamedComparison> {
+    let mut result: Vec<NamedComparison> = reference
+        .iter()
+        .map(|(name, want)| {
+            let comparison = match candidate.iter().find(|(n, _)| n == name) {
+                None => OutputComparison::Incomparable {
+                    reason: format!("output `{name}` is missing from the candidate"),
+                },
+                Some((_, got)) => compare_tensor(got, want, tolerance),
+            };
+            NamedComparison {
+                output: name.clone(),
+                comparison,
+            }
+        })
+        .collect();
+    for (name, _) in candidate {
+        if !reference.iter().any(|(n, _)| n == name) {
+            result.push(NamedComparison {
+                output: name.clone(),
+                comparison: OutputComparison::Incomparable {
+                    reason: format!("output `{name}` is missing from the reference"),
+                },
+            });
+        }
+    }
+    result
+}
+
+/// Compares two tensors of the same shape.
+pub fn compare_tensor(got: &Tensor, want: &Tensor, tolerance: Tolerance) -> OutputComparison {
+    if got.shape() != want.shape() {
+        return OutputComparison::Incomparable {
+            reason: format!("shapes differ: {:?} vs {:?}", got.shape(), want.shape()),
+        };
+    }
+    let row_width = want.shape().iter().skip(1).product::<usize>().max(1);
+    match (got.data(), want.data()) {
+        (TensorData::F32(a), TensorData::F32(b)) => compare_floats(
+            a.iter().map(|&x| f64::from(x)),
+            b.iter().map(|&x| f64::from(x)),
+            row_width,
+            tolerance,
+        ),
+        (TensorData::F64(a), TensorData::F64(b)) => {
+            compare_floats(a.iter().copied(), b.iter().copied(), row_width, tolerance)
+        }
+        (TensorData::I64(a), TensorData::I64(b)) => compare_labels(a, b, row_width),
+        (TensorData::Str(a), TensorData::Str(b)) => compare_labels(a, b, row_width),
+        (a, b) => OutputComparison::Incomparable {
+            reason: format!("element types differ: {} vs {}", a.dtype(), b.dtype()),
+        },
+    }
+}
+
+fn compare_floats(
+    got: impl Iterator<Item = f64>,
+    want: impl Iterator<Item = f64>,
+    row_width: usize,
+    tolerance: Tolerance,
+) -> OutputComparison {
+    let (mut max_abs, mut max_rel, mut mismatches, mut values) = (0.0_f64, 0.0_f64, 0, 0);
+    let mut worst_row = None;
+    for (i, (x, y)) in got.zip(want).enumerate() {
+        values += 1;
+        let same_nan = x.is_nan() && y.is_nan();
+        let diff = if same_nan { 0.0 } else { (x - y).abs() };
+        let diff = if diff.is_nan() { f64::INFINITY } else { diff };
+        if diff > max_abs || (worst_row.is_none() && diff > 0.0) {
+            max_abs = diff;
+            worst_row = Some(i / row_width);
+        }
+        if y != 0.0 {
+            max_rel = max_rel.max(diff / y.abs());
+        }
+        if diff > tolerance.atol + tolerance.rtol * y.abs() {
+            mismatches += 1;
+        }
+    }
+    OutputComparison::Float {
+        max_abs_diff: max_abs,
+        max_rel_diff: max_rel,
+        mismatches,
+        values,
+        worst_row,
+    }
+}
+
+fn compare_labels<T: PartialEq>(got: &[T], want: &[T], row_width: usize) -> OutputComparison {
+    let mut disagreements = 0;
+    let mut first = None;
+    for (i, (x, y)) in got.iter().zip(want).enumerate() {
+        if x != y {
+            disagreements += 1;
+            first.get_or_insert(i / row_width);
+        }
+    }
+    OutputComparison::Labels {
+        disagreements,
+        values: want.len(),
+        first_disagreement_row: first,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn f32s(data: &[f32]) -> Tensor {
+        Tensor::f32(vec![data.len() / 2, 2], data.to_vec()).unwrap()
+    }
+
+    #[test]
+    fn floats_within_tolerance_pass_and_report_the_worst_row() {
+        let tol = Tolerance {
+            atol: 1e-3,
+            rtol: 0.0,
+        };
+        let c = compare_tensor(
+            &f32s(&[0.5, 0.5, 0.2, 0.8]),
+            &f32s(&[0.5, 0.5, 0.2, 0.8005]),
+            tol,
+        );
+        assert!(c.passed(), "{c:?}");
+        let OutputComparison::Float {
+            worst_row,
+            max_abs_diff,
+            ..
+        } = c
+        else {
+            panic!()
+        };
+        assert_eq!(worst_row, Some(1));
+        assert!(max_abs_diff > 4e-4 && max_abs_diff < 6e-4);
+        let c = compare_tensor(
+            &f32s(&[0.5, 0.5, 0.2, 0.9]),
+            &f32s(&[0.5, 0.5, 0.2, 0.8]),
+            tol,
+        );
+        assert!(!c.passed());
+    }
+
+    #[test]
+    fn nan_agrees_only_with_nan() {
+        let tol = Tolerance::default();
+        assert!(compare_tensor(&f32s(&[f32::NAN, 1.0]), &f32s(&[f32::NAN, 1.0]), tol).passed());
+        assert!(!compare_tensor(&f32s(&[f32::NAN, 1.0]), &f32s(&[0.0, 1.0]), tol).passed());
+    }
+
+    #[test]
+    fn label_flips_are_counted() {
+        let a = Tensor::i64(vec![4], vec![0, 1, 1, 0]).unwrap();
+        let b = Tensor::i64(vec![4], vec![0, 1, 0, 1]).unwrap();
+        let c = compare_tensor(&a, &b, Tolerance::default());
+        assert_eq!(
+            c,
+            OutputComparison::Labels {
+                disagreements: 2,
+                values: 4,
+                first_disagreement_row: Some(2)
+            }
+        );
+    }
+
+    #[test]
+    fn missing_outputs_and_type_changes_are_incomparable() {
+        let a = vec![("label".to_owned(), Tensor::i64(vec![1], vec![0]).unwrap())];
+        let b = vec![("probabilities".to_owned(), f32s(&[0.5, 0.5]))];
+        let result = compare_outputs(&a, &b, Tolerance::default());
+        assert_eq!(result.len(), 2);
+        assert!(result.iter().all(|r| !r.comparison.passed()));
+    }
+}

@@ -1,0 +1,101 @@
+//! `lockstep parity`: run the same model and data through two engines and compare.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::bail;
+use lockstep_core::parity::{self, OutputComparison, Tolerance};
+
+use super::{Engine, run_engine};
+use crate::input;
+
+/// Arguments of `lockstep parity`.
+#[derive(Debug, clap::Args)]
+pub struct ParityArgs {
+    /// The ONNX model.
+    #[arg(long)]
+    pub model: PathBuf,
+    /// The input data (.csv); its columns, in order, are the model's input.
+    #[arg(long)]
+    pub input: PathBuf,
+    /// The two engines to compare: candidate, then reference.
+    #[arg(long, value_delimiter = ',', default_value = "cpu,ort")]
+    pub engines: Vec<Engine>,
+    /// Absolute tolerance for float outputs.
+    #[arg(long, default_value_t = Tolerance::default().atol)]
+    pub atol: f64,
+    /// Relative tolerance for float outputs (times the reference value).
+    #[arg(long, default_value_t = Tolerance::default().rtol)]
+    pub rtol: f64,
+    /// ONNX Runtime's library (default: $ORT_DYLIB_PATH, then .venv's onnxruntime wheel).
+    #[arg(long)]
+    pub ort_lib: Option<PathBuf>,
+}
+
+pub fn run(args: ParityArgs) -> anyhow::Result<ExitCode> {
+    let [candidate, reference] = args.engines.as_slice() else {
+        bail!(
+            "--engines takes exactly two engines (candidate,reference), got {}",
+            args.engines.len()
+        );
+    };
+    for (name, value) in [("--atol", args.atol), ("--rtol", args.rtol)] {
+        if !(value.is_finite() && value >= 0.0) {
+            bail!("{name} must be a finite number ≥ 0, got `{value}`");
+        }
+    }
+    let model = input::read_model(&args.model)?;
+    let table = input::read_table(&args.input)?;
+    let lib = args.ort_lib.as_deref();
+    let ours = run_engine(*candidate, &model, &table, lib, 1)?;
+    let theirs = run_engine(*reference, &model, &table, lib, 1)?;
+    let tolerance = Tolerance {
+        atol: args.atol,
+        rtol: args.rtol,
+    };
+    let results = parity::compare_outputs(&ours, &theirs, tolerance);
+    println!(
+        "parity: {candidate:?} vs {reference:?} on {} rows (atol {}, rtol {})",
+        table.num_rows(),
+        args.atol,
+        args.rtol
+    );
+    for r in &results {
+        let verdict = if r.comparison.passed() {
+            "ok  "
+        } else {
+            "FAIL"
+        };
+        let detail = match &r.comparison {
+            OutputComparison::Float {
+                max_abs_diff,
+                max_rel_diff,
+                mismatches,
+                values,
+                worst_row,
+            } => format!(
+                "max |diff| {max_abs_diff:e}, max rel {max_rel_diff:e}, {mismatches}/{values} outside tolerance{}",
+                worst_row.map_or(String::new(), |r| format!(", worst row {}", r + 1))
+            ),
+            OutputComparison::Labels {
+                disagreements,
+                values,
+                first_disagreement_row,
+            } => format!(
+                "labels agree on {}/{values}{}",
+                values - disagreements,
+                first_disagreement_row
+                    .map_or(String::new(), |r| format!(", first flip at row {}", r + 1))
+            ),
+            OutputComparison::Incomparable { reason } => reason.clone(),
+        };
+        println!("  {verdict} {}: {detail}", r.output);
+    }
+    let passed = results.iter().all(|r| r.comparison.passed());
+    println!("parity: {}", if passed { "PASS" } else { "FAIL" });
+    Ok(if passed {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
+}
