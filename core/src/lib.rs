@@ -12,11 +12,15 @@
 //! * [`metrics::binary`] — binary-classification metrics (accuracy, precision, recall,
 //!   F1 and the confusion matrix) computed from a label column and either a prediction
 //!   column or a score column plus a decision threshold.
+//! * [`transform`] — feature transforms: a declarative [`transform::PipelineSpec`],
+//!   [`transform::fit`] on a training table, [`transform::apply`] to get an `f32`
+//!   feature matrix that is bit-identical on wasm32 and x86_64.
 //!
 //! Every fallible function returns a typed error whose message names the column, the
 //! line of the input and the offending value.
 
 pub mod metrics;
 pub mod table;
+pub mod transform;
 
 pub use table::{Column, ColumnData, CsvOptions, DataType, Table, TableError};

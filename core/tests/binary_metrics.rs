@@ -8,8 +8,8 @@
 
 use std::path::{Path, PathBuf};
 
-use lockstep_core::metrics::binary::{self, BinaryOptions, PredictionSource};
 use lockstep_core::metrics::MetricsError;
+use lockstep_core::metrics::binary::{self, BinaryOptions, PredictionSource};
 use lockstep_core::table::{CsvOptions, Table};
 use serde::Deserialize;
 
@@ -117,7 +117,11 @@ fn every_fixture_matches_scikit_learn() {
             .iter()
             .filter(|m| m.is_none())
             .count();
-        assert!(metrics.notes.len() >= undefined.min(1), "{name}: {:?}", metrics.notes);
+        assert!(
+            metrics.notes.len() >= undefined.min(1),
+            "{name}: {:?}",
+            metrics.notes
+        );
         seen += 1;
     }
     assert!(seen >= 8, "only {seen} fixtures found");
@@ -162,7 +166,10 @@ fn a_third_class_is_named() {
 fn string_classes_need_a_positive_label() {
     let t = table("y,p\nyes,no\nno,no\n");
     let err = binary::evaluate(&t, &labels("y", "p")).unwrap_err();
-    assert!(matches!(err, MetricsError::AmbiguousPositive { .. }), "{err}");
+    assert!(
+        matches!(err, MetricsError::AmbiguousPositive { .. }),
+        "{err}"
+    );
     let options = BinaryOptions {
         positive_label: Some("maybe"),
         ..labels("y", "p")
@@ -192,15 +199,21 @@ fn score_errors_name_the_column_and_value() {
         positive_label: None,
     };
     assert_eq!(
-        binary::evaluate(&t, &scores("s", 0.5)).unwrap_err().to_string(),
+        binary::evaluate(&t, &scores("s", 0.5))
+            .unwrap_err()
+            .to_string(),
         "column `s`, row 2: score `inf` is not a finite number"
     );
     assert_eq!(
-        binary::evaluate(&t, &scores("name", 0.5)).unwrap_err().to_string(),
+        binary::evaluate(&t, &scores("name", 0.5))
+            .unwrap_err()
+            .to_string(),
         "column `name` has type string; a score column must hold numbers"
     );
     assert_eq!(
-        binary::evaluate(&t, &scores("s", f64::NAN)).unwrap_err().to_string(),
+        binary::evaluate(&t, &scores("s", f64::NAN))
+            .unwrap_err()
+            .to_string(),
         "the decision threshold must be a finite number, got `NaN`"
     );
     assert!(matches!(

@@ -8,12 +8,18 @@ fn read(text: &str) -> Result<Table, TableError> {
 
 #[test]
 fn infers_each_column_type_and_reads_pandas_nulls() {
-    let table = read("flag,count,ratio,city\ntrue,1,0.5,Paris\nFalse,,NaN,\nTRUE,-3,2,Oslo\n").unwrap();
+    let table =
+        read("flag,count,ratio,city\ntrue,1,0.5,Paris\nFalse,,NaN,\nTRUE,-3,2,Oslo\n").unwrap();
     assert_eq!(table.num_rows(), 3);
     let types: Vec<DataType> = table.columns().iter().map(|c| c.data_type()).collect();
     assert_eq!(
         types,
-        [DataType::Bool, DataType::Int64, DataType::Float64, DataType::Str]
+        [
+            DataType::Bool,
+            DataType::Int64,
+            DataType::Float64,
+            DataType::Str
+        ]
     );
     assert_eq!(
         table.column("flag").unwrap().data(),
@@ -153,7 +159,11 @@ fn infinities_are_numbers_but_a_nan_spelling_outside_the_null_list_is_not() {
     let table = read("v\n1.5\ninf\n-inf\n").unwrap();
     assert_eq!(
         table.column("v").unwrap().data(),
-        &ColumnData::Float64(vec![Some(1.5), Some(f64::INFINITY), Some(f64::NEG_INFINITY)])
+        &ColumnData::Float64(vec![
+            Some(1.5),
+            Some(f64::INFINITY),
+            Some(f64::NEG_INFINITY)
+        ])
     );
     // With the null list emptied, "NaN" must not sneak in as a float NaN.
     let options = CsvOptions {

@@ -150,11 +150,8 @@ pub fn evaluate(table: &Table, options: &BinaryOptions<'_>) -> Result<BinaryMetr
             }
             check_class_count(&classes, options)?;
             let positive = positive_label(&classes, options.positive_label)?;
-            let is_positive: Vec<bool> = predictions
-                .classes
-                .iter()
-                .map(|c| *c == positive)
-                .collect();
+            let is_positive: Vec<bool> =
+                predictions.classes.iter().map(|c| *c == positive).collect();
             let predicted = predictions
                 .codes
                 .iter()

@@ -34,7 +34,10 @@ impl Default for CsvOptions {
     fn default() -> Self {
         Self {
             delimiter: b',',
-            null_values: DEFAULT_NULL_VALUES.iter().map(|s| (*s).to_owned()).collect(),
+            null_values: DEFAULT_NULL_VALUES
+                .iter()
+                .map(|s| (*s).to_owned())
+                .collect(),
             column_types: Vec::new(),
             max_rows: None,
         }
