@@ -133,7 +133,11 @@ fn categorical_block(
     let mut cats = categories(block, table)?;
     let mut unseen_rows = 0_u64;
     let mut unseen: BTreeSet<String> = BTreeSet::new();
-    let name = &block.name;
+    // Errors name the input column (or the cross).
+    let name = match &block.source {
+        Source::Column { name } => name,
+        Source::Cross { .. } => &block.name,
+    };
     let offset = block.offset;
     for step in &block.steps {
         if let FittedStep::ImputeCategory { value, .. } = step {
@@ -236,7 +240,7 @@ fn categorical_block(
         Some(FittedStep::OneHot { .. } | FittedStep::Ordinal { .. })
     );
     Ok(has_vocabulary.then(|| OovCount {
-        column: name.clone(),
+        column: block.name.clone(),
         rows: unseen_rows,
         distinct: unseen.len(),
         examples: unseen.into_iter().take(OOV_EXAMPLES).collect(),

@@ -14,7 +14,9 @@ pub enum TransformError {
     SpecVersion { found: u32, expected: u32 },
     #[error("the spec has no columns and no crosses: there would be no features")]
     EmptySpec,
-    #[error("`{column}` appears more than once among the spec's columns and crosses")]
+    #[error(
+        "the output name `{column}` is used by more than one column or cross (give one of them an `output` name)"
+    )]
     DuplicateFeatureSource { column: String },
     #[error("`{column}`, step {step} (`{kind}`): {message}")]
     InvalidStep {

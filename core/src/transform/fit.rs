@@ -23,15 +23,17 @@ pub fn fit(spec: &PipelineSpec, table: &Table) -> Result<FittedPipeline, Transfo
 
     for column_spec in &spec.columns {
         let column = input::column(table, &column_spec.name)?;
-        let name = column_spec.name.clone();
-        let source = Source::Column { name: name.clone() };
+        let name = column_spec.output_name().to_owned();
+        let source = Source::Column {
+            name: column_spec.name.clone(),
+        };
         let domain = domain_of(&column_spec.steps);
         let order = CategoryOrder::for_type(column.data_type());
         let steps = match domain {
             Domain::Numeric => {
                 let first = column_spec.steps.first().map_or("passthrough", Step::kind);
                 let values = input::numeric(column, first)?;
-                fit_numeric(&column_spec.steps, values, &name)?
+                fit_numeric(&column_spec.steps, values, &column_spec.name)?
             }
             Domain::Categorical => {
                 let categories = Categories::from_column(column)?;
@@ -40,7 +42,7 @@ pub fn fit(spec: &PipelineSpec, table: &Table) -> Result<FittedPipeline, Transfo
                     categories,
                     order,
                     column.data_type(),
-                    &name,
+                    &column_spec.name,
                 )?
             }
         };
@@ -375,13 +377,12 @@ pub(crate) fn validate(spec: &PipelineSpec) -> Result<(), TransformError> {
     }
     let mut names: Vec<String> = Vec::new();
     for column in &spec.columns {
-        if names.contains(&column.name) {
-            return Err(TransformError::DuplicateFeatureSource {
-                column: column.name.clone(),
-            });
+        let output = column.output_name().to_owned();
+        if names.contains(&output) {
+            return Err(TransformError::DuplicateFeatureSource { column: output });
         }
-        names.push(column.name.clone());
-        validate_chain(&column.name, &column.steps, false)?;
+        validate_chain(&output, &column.steps, false)?;
+        names.push(output);
     }
     for cross in &spec.crosses {
         let name = format!(

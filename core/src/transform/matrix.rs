@@ -17,7 +17,7 @@ pub struct FeatureMatrix {
 /// vocabulary: input for the skew checker.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct OovCount {
-    /// The column, or the cross's name.
+    /// The block's output name: the column's (or its `output`), or the cross's.
     pub column: String,
     /// Rows holding a category not seen in training.
     pub rows: u64,

@@ -31,7 +31,9 @@ use super::TransformError;
 /// The spec format this code reads and writes.
 pub const SPEC_VERSION: u32 = 1;
 
-/// A whole pipeline: per-column step chains, then crosses. Output features come in
+/// A whole pipeline: per-column step chains, then crosses. Output names (a
+/// column's `output`, else its `name`; a cross's `"{left}{separator}{right}"`) must
+/// be unique. Output features come in
 /// this order: every entry of `columns`, then every entry of `crosses`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
@@ -57,6 +59,10 @@ fn spec_version() -> u32 {
 pub struct ColumnSpec {
     /// Name of the input column.
     pub name: String,
+    /// Name of the output feature (or prefix of the output features); defaults to
+    /// `name`. Lets one input column feed several chains.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub output: Option<String>,
     /// Steps, applied in order. Empty means passthrough.
     #[serde(default)]
     pub steps: Vec<Step>,
@@ -233,6 +239,13 @@ pub enum HandleUnknown {
     Ignore,
     /// The row goes to the `infrequent` feature when there is one (else all 0).
     InfrequentIfExist,
+}
+
+impl ColumnSpec {
+    /// The name its output features are named after.
+    pub fn output_name(&self) -> &str {
+        self.output.as_deref().unwrap_or(&self.name)
+    }
 }
 
 impl PipelineSpec {

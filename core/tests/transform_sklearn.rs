@@ -1,0 +1,216 @@
+//! Feature transforms against scikit-learn and numpy.
+//!
+//! Each file in tests/data/transforms/cases was written by
+//! scripts/fixtures/gen_transforms.py: a Lockstep spec, the output feature names and
+//! the reference outputs (StandardScaler, MinMaxScaler, SimpleImputer,
+//! KBinsDiscretizer(strategy="quantile", quantile_method="averaged_inverted_cdf"),
+//! OneHotEncoder, OrdinalEncoder, FeatureHasher, np.log1p, np.clip) on the train and
+//! test splits, fitted on train only.
+//!
+//! Tolerance: `|lockstep - reference| <= 1e-6 * max(1, |reference|)`. Lockstep
+//! computes in f64 and returns f32, so the f32 rounding (relative 6e-8) is the
+//! largest expected gap; encoders and bins must match exactly (they do: 0/±1 and
+//! small integers are exact in f32).
+
+use std::path::{Path, PathBuf};
+
+use lockstep_core::table::{CsvOptions, Table};
+use lockstep_core::transform::{self, FeatureMatrix, FittedPipeline, PipelineSpec};
+use serde::Deserialize;
+
+const TOLERANCE: f64 = 1e-6;
+
+#[derive(Deserialize)]
+struct Case {
+    name: String,
+    reference: String,
+    spec: serde_json::Value,
+    feature_names: Vec<String>,
+    train: Vec<Vec<f64>>,
+    test: Vec<Vec<f64>>,
+}
+
+fn data_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/data/transforms")
+}
+
+fn read_csv(name: &str) -> Table {
+    let bytes = std::fs::read(data_dir().join(name)).unwrap();
+    Table::from_csv(&bytes, &CsvOptions::default()).unwrap()
+}
+
+fn cases() -> Vec<Case> {
+    let mut paths: Vec<PathBuf> = std::fs::read_dir(data_dir().join("cases"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "json"))
+        .collect();
+    paths.sort();
+    paths
+        .iter()
+        .map(|p| serde_json::from_slice(&std::fs::read(p).unwrap()).unwrap())
+        .collect()
+}
+
+fn assert_matches(case: &Case, split: &str, actual: &FeatureMatrix, expected: &[Vec<f64>]) {
+    assert_eq!(
+        actual.num_rows(),
+        expected.len(),
+        "{} {split}: rows",
+        case.name
+    );
+    for (row, want) in expected.iter().enumerate() {
+        let got = actual.row(row).unwrap();
+        assert_eq!(got.len(), want.len(), "{} {split}: width", case.name);
+        for (feature, (g, w)) in got.iter().zip(want).enumerate() {
+            let g = f64::from(*g);
+            assert!(
+                (g - w).abs() <= TOLERANCE * w.abs().max(1.0),
+                "{} ({}) {split} row {row} feature `{}`: lockstep {g}, reference {w}",
+                case.name,
+                case.reference,
+                case.feature_names[feature],
+            );
+        }
+    }
+}
+
+#[test]
+fn every_case_matches_its_reference() {
+    let train = read_csv("train.csv");
+    let test = read_csv("test.csv");
+    let cases = cases();
+    assert!(cases.len() >= 25, "only {} cases found", cases.len());
+    for case in &cases {
+        let spec = PipelineSpec::from_json(&case.spec.to_string()).unwrap();
+        let fitted = transform::fit(&spec, &train)
+            .unwrap_or_else(|e| panic!("{}: fit failed: {e}", case.name));
+        assert_eq!(fitted.feature_names(), case.feature_names, "{}", case.name);
+        assert_matches(
+            case,
+            "train",
+            &transform::apply(&fitted, &train).unwrap(),
+            &case.train,
+        );
+        assert_matches(
+            case,
+            "test",
+            &transform::apply(&fitted, &test).unwrap(),
+            &case.test,
+        );
+    }
+}
+
+#[test]
+fn jsonl_input_gives_the_same_features_as_csv() {
+    let case = cases().into_iter().find(|c| c.name == "combined").unwrap();
+    let spec = PipelineSpec::from_json(&case.spec.to_string()).unwrap();
+    let read_jsonl = |name: &str| {
+        let bytes = std::fs::read(data_dir().join(name)).unwrap();
+        Table::from_jsonl(&bytes, &Default::default()).unwrap()
+    };
+    let from_csv = transform::fit(&spec, &read_csv("train.csv")).unwrap();
+    let from_jsonl = transform::fit(&spec, &read_jsonl("train.jsonl")).unwrap();
+    assert_eq!(from_csv.fingerprint(), from_jsonl.fingerprint());
+    let a = transform::apply(&from_csv, &read_csv("test.csv")).unwrap();
+    let b = transform::apply(&from_jsonl, &read_jsonl("test.jsonl")).unwrap();
+    assert_eq!(a.values(), b.values());
+    assert_matches(&case, "test (jsonl)", &b, &case.test);
+}
+
+#[test]
+fn unseen_categories_are_counted_per_column() {
+    let case = cases().into_iter().find(|c| c.name == "combined").unwrap();
+    let spec = PipelineSpec::from_json(&case.spec.to_string()).unwrap();
+    let fitted = transform::fit(&spec, &read_csv("train.csv")).unwrap();
+    // No category is unseen in the training table itself.
+    let on_train = transform::apply(&fitted, &read_csv("train.csv")).unwrap();
+    assert!(
+        on_train
+            .oov()
+            .iter()
+            .all(|c| c.rows == 0 && c.distinct == 0)
+    );
+    // The test split holds six rows of two cities absent from training.
+    let on_test = transform::apply(&fitted, &read_csv("test.csv")).unwrap();
+    let city = on_test.oov().iter().find(|c| c.column == "city").unwrap();
+    assert_eq!(city.rows, 6);
+    assert_eq!(city.examples, ["Yerevan", "Zagreb"]);
+    assert_eq!(city.distinct, 2);
+    let cross = on_test
+        .oov()
+        .iter()
+        .find(|c| c.column == "city_x_device")
+        .unwrap();
+    assert!(cross.rows >= 6, "cross OOV rows {}", cross.rows);
+    let columns: Vec<&str> = on_test.oov().iter().map(|c| c.column.as_str()).collect();
+    assert_eq!(
+        columns,
+        ["device", "city", "plan", "plan_ordinal", "city_x_device"]
+    );
+}
+
+#[test]
+fn fitted_pipeline_round_trips_through_json() {
+    let case = cases().into_iter().find(|c| c.name == "combined").unwrap();
+    let spec = PipelineSpec::from_json(&case.spec.to_string()).unwrap();
+    let train = read_csv("train.csv");
+    let fitted = transform::fit(&spec, &train).unwrap();
+    let json = fitted.to_json().unwrap();
+    let loaded = FittedPipeline::from_json(&json).unwrap();
+    assert_eq!(loaded, fitted);
+    assert_eq!(loaded.to_json().unwrap(), json);
+    assert_eq!(loaded.fingerprint().len(), 64);
+    let test = read_csv("test.csv");
+    assert_eq!(
+        transform::apply(&loaded, &test).unwrap(),
+        transform::apply(&fitted, &test).unwrap()
+    );
+    // The JSON carries the input schema, the feature names and the statistics.
+    let value: serde_json::Value = serde_json::from_str(&json).unwrap();
+    let schema = value["input_schema"].as_array().unwrap();
+    let age = schema.iter().find(|c| c["name"] == "age").unwrap();
+    assert_eq!(age["data_type"], "float64");
+    assert_eq!(age["nullable"], true);
+    let device = schema.iter().find(|c| c["name"] == "device").unwrap();
+    assert_eq!(
+        device["categories"],
+        serde_json::json!(["android", "ios", "web"])
+    );
+    assert_eq!(
+        value["feature_names"].as_array().unwrap().len(),
+        case.feature_names.len()
+    );
+}
+
+#[test]
+fn an_edited_fitted_pipeline_is_refused() {
+    let case = cases()
+        .into_iter()
+        .find(|c| c.name == "standardize")
+        .unwrap();
+    let spec = PipelineSpec::from_json(&case.spec.to_string()).unwrap();
+    let fitted = transform::fit(&spec, &read_csv("train.csv")).unwrap();
+    let json = fitted.to_json().unwrap();
+    let mut value: serde_json::Value = serde_json::from_str(&json).unwrap();
+    value["blocks"][0]["steps"][0]["scale"] = serde_json::json!(2.5);
+    let err = FittedPipeline::from_json(&value.to_string()).unwrap_err();
+    assert!(
+        matches!(err, transform::TransformError::FingerprintMismatch { ref stored, .. } if stored == fitted.fingerprint()),
+        "{err}"
+    );
+}
+
+#[test]
+fn the_fingerprint_depends_on_the_training_data() {
+    let case = cases()
+        .into_iter()
+        .find(|c| c.name == "standardize")
+        .unwrap();
+    let spec = PipelineSpec::from_json(&case.spec.to_string()).unwrap();
+    let a = transform::fit(&spec, &read_csv("train.csv")).unwrap();
+    let b = transform::fit(&spec, &read_csv("test.csv")).unwrap();
+    let again = transform::fit(&spec, &read_csv("train.csv")).unwrap();
+    assert_eq!(a.fingerprint(), again.fingerprint());
+    assert_ne!(a.fingerprint(), b.fingerprint());
+}
