@@ -1,5 +1,8 @@
 //! The CSV reader: type inference, nulls, and errors that name line, column and value.
 
+// Test helpers outside #[test] functions may unwrap too: a failure is a test failure.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use lockstep_core::table::{ColumnData, CsvOptions, DataType, Table, TableError};
 
 fn read(text: &str) -> Result<Table, TableError> {

@@ -12,6 +12,9 @@
 //! largest expected gap; encoders and bins must match exactly (they do: 0/±1 and
 //! small integers are exact in f32).
 
+// Test helpers outside #[test] functions may unwrap too: a failure is a test failure.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use std::path::{Path, PathBuf};
 
 use lockstep_core::table::{CsvOptions, Table};

@@ -12,6 +12,9 @@
 //!     CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER=wasm-bindgen-test-runner \
 //!         cargo test -p lockstep-core --target wasm32-unknown-unknown --test transform_wasm
 
+// Test helpers outside #[test] functions may unwrap too: a failure is a test failure.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use lockstep_core::table::{CsvOptions, JsonlOptions, Table};
 use lockstep_core::transform::{self, PipelineSpec};
 
@@ -44,21 +47,27 @@ const CASES: [(&str, &str); 12] = cases![
 
 /// One line per case and input format: name, format, fingerprint, sha256 of the
 /// train and test output bytes.
-fn identity_lines() -> String {
-    let csv = |b: &[u8]| Table::from_csv(b, &CsvOptions::default()).unwrap();
-    let jsonl = |b: &[u8]| Table::from_jsonl(b, &JsonlOptions::default()).unwrap();
+fn identity_lines() -> Result<String, Box<dyn std::error::Error>> {
     let inputs = [
-        ("csv", csv(TRAIN_CSV), csv(TEST_CSV)),
-        ("jsonl", jsonl(TRAIN_JSONL), jsonl(TEST_JSONL)),
+        (
+            "csv",
+            Table::from_csv(TRAIN_CSV, &CsvOptions::default())?,
+            Table::from_csv(TEST_CSV, &CsvOptions::default())?,
+        ),
+        (
+            "jsonl",
+            Table::from_jsonl(TRAIN_JSONL, &JsonlOptions::default())?,
+            Table::from_jsonl(TEST_JSONL, &JsonlOptions::default())?,
+        ),
     ];
     let mut out = String::new();
     for (name, text) in CASES {
-        let case: serde_json::Value = serde_json::from_str(text).unwrap();
-        let spec = PipelineSpec::from_json(&case["spec"].to_string()).unwrap();
+        let case: serde_json::Value = serde_json::from_str(text)?;
+        let spec = PipelineSpec::from_json(&case["spec"].to_string())?;
         for (format, train, test) in &inputs {
-            let fitted = transform::fit(&spec, train).unwrap();
-            let on_train = transform::apply(&fitted, train).unwrap();
-            let on_test = transform::apply(&fitted, test).unwrap();
+            let fitted = transform::fit(&spec, train)?;
+            let on_train = transform::apply(&fitted, train)?;
+            let on_test = transform::apply(&fitted, test)?;
             out.push_str(&format!(
                 "{name} {format} {} {} {}\n",
                 fitted.fingerprint(),
@@ -67,7 +76,7 @@ fn identity_lines() -> String {
             ));
         }
     }
-    out
+    Ok(out)
 }
 
 #[cfg(not(target_arch = "wasm32"))]
@@ -75,7 +84,7 @@ fn identity_lines() -> String {
 fn native_output_bytes_match_the_committed_hashes() {
     let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("../tests/data/transforms/identity.sha256");
-    let lines = identity_lines();
+    let lines = identity_lines().unwrap();
     if std::env::var_os("LOCKSTEP_UPDATE_FIXTURES").is_some() {
         std::fs::write(&path, &lines).unwrap();
     }
@@ -92,5 +101,5 @@ fn native_output_bytes_match_the_committed_hashes() {
 #[wasm_bindgen_test::wasm_bindgen_test]
 fn wasm_output_bytes_match_the_native_hashes() {
     const COMMITTED: &str = include_str!("../../tests/data/transforms/identity.sha256");
-    assert_eq!(identity_lines(), COMMITTED);
+    assert_eq!(identity_lines().unwrap(), COMMITTED);
 }

@@ -257,14 +257,13 @@ impl ColumnParser<'_> {
             codes: Vec::with_capacity(self.rows()),
         };
         for row in 0..self.rows() {
-            let code = match self.text(row)? {
-                None => None,
-                Some(text) => Some(*index.entry(text).or_insert_with(|| {
+            let code = self.text(row)?.map(|text| {
+                *index.entry(text).or_insert_with(|| {
                     column.dictionary.push(text.to_owned());
                     // Fewer distinct values than rows, and rows fit in memory.
                     (column.dictionary.len() - 1) as u32
-                })),
-            };
+                })
+            });
             column.codes.push(code);
         }
         Ok(column)
