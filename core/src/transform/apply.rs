@@ -1,11 +1,12 @@
 //! `apply`: a fitted pipeline and a table in, a feature matrix out.
 //!
-//! Each block's values are computed in `f64` in row order, then cast once to `f32`
-//! and written into the row-major matrix. Only IEEE-754 basic operations, `sqrt`
+//! Each block's values are computed column-wise in `f64`, step by step in row
+//! order; the row-major matrix is then written once, row by row, each value cast
+//! once to `f32`. Only IEEE-754 basic operations, `sqrt`
 //! (both correctly rounded) and `libm::log1p` are used, so wasm32 and x86_64 give
 //! the same bits.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap};
 
 use super::TransformError;
 use super::fitted::{Domain, FittedBlock, FittedPipeline, Source};
@@ -24,45 +25,90 @@ pub fn apply(pipeline: &FittedPipeline, table: &Table) -> Result<FeatureMatrix, 
         rows,
         features: width,
     })?;
-    let mut out = Writer {
-        values: vec![0.0_f32; len],
-        width,
-    };
+    // Every block first computes its values column-wise (one pass per step)…
+    let mut computed = Vec::with_capacity(pipeline.blocks.len());
     let mut oov = Vec::new();
     for block in &pipeline.blocks {
-        match block.domain {
-            Domain::Numeric => numeric_block(block, table, &mut out)?,
+        let values = match block.domain {
+            Domain::Numeric => numeric_block(block, table)?,
             Domain::Categorical => {
-                if let Some(count) = categorical_block(block, table, &mut out)? {
-                    oov.push(count);
-                }
+                let (values, count) = categorical_block(block, table)?;
+                oov.extend(count);
+                values
+            }
+        };
+        if values.len() != rows || block.offset + block.width > width {
+            return Err(TransformError::FittedJson {
+                message: format!("block `{}` does not fit the output layout", block.name),
+            });
+        }
+        computed.push((block.offset, block.width, values));
+    }
+    // …then the matrix is written once, row by row, each row's cells cast to f32.
+    let mut values = vec![0.0_f32; len];
+    if width > 0 {
+        for (row, cells) in values.chunks_exact_mut(width).enumerate() {
+            for (offset, block_width, block) in &computed {
+                let Some(cells) = cells.get_mut(*offset..offset + block_width) else {
+                    continue;
+                };
+                block.write(row, cells);
             }
         }
     }
     Ok(FeatureMatrix {
         feature_names: pipeline.feature_names.clone(),
         num_rows: rows,
-        values: out.values,
+        values,
         oov,
     })
 }
 
-struct Writer {
-    values: Vec<f32>,
-    width: usize,
+/// One block's output, column-wise.
+enum BlockValues {
+    /// One value per row (numeric chains, ordinal).
+    Dense(Vec<f64>),
+    /// The block feature that is 1 in each row, if any (one_hot).
+    OneHot(Vec<Option<u32>>),
+    /// The block feature and its ±1 in each row, if any (hash).
+    Hashed(Vec<Option<(u32, f64)>>),
 }
 
-impl Writer {
-    fn set(&mut self, row: usize, feature: usize, value: f64) -> Result<(), TransformError> {
-        let cell = row
-            .checked_mul(self.width)
-            .and_then(|r| r.checked_add(feature))
-            .and_then(|i| self.values.get_mut(i))
-            .ok_or_else(|| TransformError::FittedJson {
-                message: format!("feature {feature} is outside the {} features", self.width),
-            })?;
-        *cell = value as f32;
-        Ok(())
+impl BlockValues {
+    fn len(&self) -> usize {
+        match self {
+            Self::Dense(v) => v.len(),
+            Self::OneHot(v) => v.len(),
+            Self::Hashed(v) => v.len(),
+        }
+    }
+
+    /// Writes row `row` into its block's cells (which start zeroed).
+    fn write(&self, row: usize, cells: &mut [f32]) {
+        match self {
+            Self::Dense(v) => {
+                if let (Some(cell), Some(x)) = (cells.first_mut(), v.get(row)) {
+                    *cell = *x as f32;
+                }
+            }
+            Self::OneHot(v) => {
+                if let Some(cell) = v
+                    .get(row)
+                    .copied()
+                    .flatten()
+                    .and_then(|i| cells.get_mut(i as usize))
+                {
+                    *cell = 1.0;
+                }
+            }
+            Self::Hashed(v) => {
+                if let Some((i, sign)) = v.get(row).copied().flatten()
+                    && let Some(cell) = cells.get_mut(i as usize)
+                {
+                    *cell = sign as f32;
+                }
+            }
+        }
     }
 }
 
@@ -82,11 +128,7 @@ fn check_schema(pipeline: &FittedPipeline, table: &Table) -> Result<(), Transfor
     Ok(())
 }
 
-fn numeric_block(
-    block: &FittedBlock,
-    table: &Table,
-    out: &mut Writer,
-) -> Result<(), TransformError> {
+fn numeric_block(block: &FittedBlock, table: &Table) -> Result<BlockValues, TransformError> {
     let Source::Column { name } = &block.source else {
         return Err(TransformError::FittedJson {
             message: format!("block `{}`: a cross cannot be numeric", block.name),
@@ -98,18 +140,15 @@ fn numeric_block(
     for step in &block.steps {
         step.apply_numeric(&mut values, name)?;
     }
-    for (row, x) in values.iter().enumerate() {
-        if !x.is_finite() {
-            return Err(TransformError::InvalidValue {
-                column: name.clone(),
-                row: row + 1,
-                value: x.to_string(),
-                expected: "the steps must give a finite number".to_owned(),
-            });
-        }
-        out.set(row, block.offset, *x)?;
+    if let Some((row, x)) = values.iter().enumerate().find(|(_, x)| !x.is_finite()) {
+        return Err(TransformError::InvalidValue {
+            column: name.clone(),
+            row: row + 1,
+            value: x.to_string(),
+            expected: "the steps must give a finite number".to_owned(),
+        });
     }
-    Ok(())
+    Ok(BlockValues::Dense(values))
 }
 
 fn categories(block: &FittedBlock, table: &Table) -> Result<Categories, TransformError> {
@@ -123,22 +162,19 @@ fn categories(block: &FittedBlock, table: &Table) -> Result<Categories, Transfor
     }
 }
 
-/// Writes a categorical block; returns its out-of-vocabulary count when the
-/// encoder has a vocabulary.
+/// A categorical block's values, and its out-of-vocabulary count when the encoder
+/// has a vocabulary. Lookups happen once per distinct category, not per row.
 fn categorical_block(
     block: &FittedBlock,
     table: &Table,
-    out: &mut Writer,
-) -> Result<Option<OovCount>, TransformError> {
+) -> Result<(BlockValues, Option<OovCount>), TransformError> {
     let mut cats = categories(block, table)?;
-    let mut unseen_rows = 0_u64;
-    let mut unseen: BTreeSet<String> = BTreeSet::new();
     // Errors name the input column (or the cross).
     let name = match &block.source {
         Source::Column { name } => name,
         Source::Cross { .. } => &block.name,
     };
-    let offset = block.offset;
+    let mut unseen = Unseen::default();
     for step in &block.steps {
         if let FittedStep::ImputeCategory { value, .. } = step {
             cats.fill_nulls(value);
@@ -151,7 +187,7 @@ fn categorical_block(
                 step: step.kind(),
             });
         }
-        match step {
+        let values = match step {
             FittedStep::OneHot {
                 categories,
                 infrequent,
@@ -163,30 +199,28 @@ fn categorical_block(
                     infrequent,
                     *handle_unknown,
                 );
-                for (row, code) in cats.codes.iter().enumerate() {
-                    let Some(entry) = code.and_then(|c| lookup.get(c as usize)) else {
-                        continue;
-                    };
-                    let feature = match entry {
-                        Ok(feature) => *feature,
-                        Err(feature) => {
-                            unseen_rows += 1;
-                            if let Some(text) = cats.text(row) {
-                                unseen.insert(text.to_owned());
+                let features = cats
+                    .codes
+                    .iter()
+                    .enumerate()
+                    .map(
+                        |(row, code)| match code.and_then(|c| lookup.get(c as usize)) {
+                            Some(Ok(feature)) => feature.map(|f| f as u32),
+                            Some(Err(feature)) => {
+                                unseen.add(cats.text(row));
+                                feature.map(|f| f as u32)
                             }
-                            *feature
-                        }
-                    };
-                    if let Some(f) = feature {
-                        out.set(row, offset + f, 1.0)?;
-                    }
-                }
+                            None => None,
+                        },
+                    )
+                    .collect();
+                BlockValues::OneHot(features)
             }
             FittedStep::Ordinal {
                 categories,
                 unknown_value,
             } => {
-                let index: std::collections::HashMap<&str, usize> = categories
+                let index: HashMap<&str, usize> = categories
                     .iter()
                     .enumerate()
                     .map(|(i, c)| (c.as_str(), i))
@@ -196,34 +230,40 @@ fn categorical_block(
                     .iter()
                     .map(|d| index.get(d.as_str()).copied())
                     .collect();
-                for (row, code) in cats.codes.iter().enumerate() {
-                    let value = match code.and_then(|c| lookup.get(c as usize).copied().flatten()) {
-                        Some(i) => i as f64,
-                        None => {
-                            unseen_rows += 1;
-                            if let Some(text) = cats.text(row) {
-                                unseen.insert(text.to_owned());
+                let values = cats
+                    .codes
+                    .iter()
+                    .enumerate()
+                    .map(|(row, code)| {
+                        match code.and_then(|c| lookup.get(c as usize).copied().flatten()) {
+                            Some(i) => i as f64,
+                            None => {
+                                unseen.add(cats.text(row));
+                                *unknown_value
                             }
-                            *unknown_value
                         }
-                    };
-                    out.set(row, offset, value)?;
-                }
+                    })
+                    .collect();
+                BlockValues::Dense(values)
             }
             FittedStep::Hash {
                 n_features,
                 alternate_sign,
             } => {
-                let lookup: Vec<(usize, f64)> = cats
+                let lookup: Vec<(u32, f64)> = cats
                     .dictionary
                     .iter()
-                    .map(|d| steps::hash_index_sign(d, *n_features, *alternate_sign))
+                    .map(|d| {
+                        let (index, sign) = steps::hash_index_sign(d, *n_features, *alternate_sign);
+                        (index as u32, sign)
+                    })
                     .collect();
-                for (row, code) in cats.codes.iter().enumerate() {
-                    if let Some((index, sign)) = code.and_then(|c| lookup.get(c as usize)) {
-                        out.set(row, offset + index, *sign)?;
-                    }
-                }
+                let values = cats
+                    .codes
+                    .iter()
+                    .map(|code| code.and_then(|c| lookup.get(c as usize).copied()))
+                    .collect();
+                BlockValues::Hashed(values)
             }
             other => {
                 return Err(TransformError::FittedJson {
@@ -233,16 +273,40 @@ fn categorical_block(
                     ),
                 });
             }
+        };
+        let count = matches!(step, FittedStep::OneHot { .. } | FittedStep::Ordinal { .. })
+            .then(|| unseen.count(&block.name));
+        return Ok((values, count));
+    }
+    Err(TransformError::FittedJson {
+        message: format!("block `{name}`: a categorical chain must end in an encoder"),
+    })
+}
+
+/// Unseen categories of one block.
+#[derive(Default)]
+struct Unseen {
+    rows: u64,
+    distinct: BTreeSet<String>,
+}
+
+impl Unseen {
+    fn add(&mut self, category: Option<&str>) {
+        self.rows += 1;
+        if let Some(text) = category
+            && !self.distinct.contains(text)
+        {
+            self.distinct.insert(text.to_owned());
         }
     }
-    let has_vocabulary = matches!(
-        block.steps.last(),
-        Some(FittedStep::OneHot { .. } | FittedStep::Ordinal { .. })
-    );
-    Ok(has_vocabulary.then(|| OovCount {
-        column: block.name.clone(),
-        rows: unseen_rows,
-        distinct: unseen.len(),
-        examples: unseen.into_iter().take(OOV_EXAMPLES).collect(),
-    }))
+
+    fn count(&mut self, column: &str) -> OovCount {
+        let distinct = std::mem::take(&mut self.distinct);
+        OovCount {
+            column: column.to_owned(),
+            rows: self.rows,
+            distinct: distinct.len(),
+            examples: distinct.into_iter().take(OOV_EXAMPLES).collect(),
+        }
+    }
 }
