@@ -71,6 +71,12 @@ pub enum TableError {
     },
     #[error("the JSON Lines input has no objects: expected one object per line")]
     EmptyJsonl,
+    #[error("cannot read the Parquet input: {message}")]
+    Parquet { message: String },
+    #[error(
+        "Parquet column `{column}` has type {data_type}, which Lockstep does not read (bool, integers, floats and strings are read)"
+    )]
+    UnsupportedParquetType { column: String, data_type: String },
     #[error("the input has {rows} rows, more than the limit of {limit}")]
     TooManyRows { rows: usize, limit: usize },
 }

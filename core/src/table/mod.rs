@@ -1,6 +1,7 @@
 //! Columnar tables: named, typed, nullable columns of equal length.
 //!
-//! A [`Table`] is what every reader produces (CSV, JSON Lines) and what transforms, the
+//! A [`Table`] is what every reader produces (CSV, JSON Lines, Parquet with the
+//! `parquet` feature) and what transforms, the
 //! model engine and the metrics consume. Strings are dictionary-encoded
 //! ([`StrColumn`]): categorical features are looked up once per distinct value, not
 //! once per row.
@@ -9,6 +10,8 @@ mod column;
 mod csv;
 mod error;
 mod jsonl;
+#[cfg(feature = "parquet")]
+mod parquet;
 
 pub use self::csv::CsvOptions;
 pub use column::{Column, ColumnData, DataType, StrColumn};
@@ -51,6 +54,12 @@ impl Table {
     /// Parses JSON Lines (one object per line, UTF-8) into a table.
     pub fn from_jsonl(bytes: &[u8], options: &JsonlOptions) -> Result<Self, TableError> {
         jsonl::read_jsonl(bytes, options)
+    }
+
+    /// Parses Parquet bytes into a table (feature `parquet`).
+    #[cfg(feature = "parquet")]
+    pub fn from_parquet(bytes: &[u8]) -> Result<Self, TableError> {
+        parquet::read_parquet(bytes)
     }
 
     pub fn num_rows(&self) -> usize {
