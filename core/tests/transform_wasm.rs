@@ -103,3 +103,44 @@ fn wasm_output_bytes_match_the_native_hashes() {
     const COMMITTED: &str = include_str!("../../tests/data/transforms/identity.sha256");
     assert_eq!(identity_lines().unwrap(), COMMITTED);
 }
+
+/// With the `parquet` feature, the same data read from Parquet gives the hashes the
+/// committed file lists for CSV (on both targets):
+///     cargo test -p lockstep-core --features parquet --test transform_wasm
+///     CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER=wasm-bindgen-test-runner \
+///         cargo test -p lockstep-core --features parquet --target wasm32-unknown-unknown --test transform_wasm
+#[cfg(feature = "parquet")]
+fn parquet_matches_csv_lines() -> Result<(), Box<dyn std::error::Error>> {
+    const TRAIN_PARQUET: &[u8] = include_bytes!("../../tests/data/transforms/train.parquet");
+    const TEST_PARQUET: &[u8] = include_bytes!("../../tests/data/transforms/test.parquet");
+    const COMMITTED: &str = include_str!("../../tests/data/transforms/identity.sha256");
+    let train = Table::from_parquet(TRAIN_PARQUET)?;
+    let test = Table::from_parquet(TEST_PARQUET)?;
+    for (name, text) in CASES {
+        let case: serde_json::Value = serde_json::from_str(text)?;
+        let spec = PipelineSpec::from_json(&case["spec"].to_string())?;
+        let fitted = transform::fit(&spec, &train)?;
+        let line = format!(
+            "{name} csv {} {} {}",
+            fitted.fingerprint(),
+            transform::apply(&fitted, &train)?.sha256_hex(),
+            transform::apply(&fitted, &test)?.sha256_hex()
+        );
+        if !COMMITTED.lines().any(|l| l == line) {
+            return Err(format!("parquet input gave `{line}`, not the committed csv line").into());
+        }
+    }
+    Ok(())
+}
+
+#[cfg(all(feature = "parquet", not(target_arch = "wasm32")))]
+#[test]
+fn native_parquet_input_matches_the_committed_hashes() {
+    parquet_matches_csv_lines().unwrap();
+}
+
+#[cfg(all(feature = "parquet", target_arch = "wasm32"))]
+#[wasm_bindgen_test::wasm_bindgen_test]
+fn wasm_parquet_input_matches_the_committed_hashes() {
+    parquet_matches_csv_lines().unwrap();
+}
