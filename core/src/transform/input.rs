@@ -81,16 +81,19 @@ pub enum CategoryOrder {
 }
 
 impl CategoryOrder {
-    pub(crate) fn sort(self, categories: &mut [String]) {
+    /// Compares two categories of a column with this order.
+    pub(crate) fn compare(self, a: &str, b: &str) -> std::cmp::Ordering {
         match self {
-            Self::Text => categories.sort_unstable(),
-            Self::Integer => {
-                categories.sort_unstable_by(|a, b| match (a.parse::<i64>(), b.parse::<i64>()) {
-                    (Ok(x), Ok(y)) => x.cmp(&y),
-                    _ => a.cmp(b),
-                })
-            }
+            Self::Text => a.cmp(b),
+            Self::Integer => match (a.parse::<i64>(), b.parse::<i64>()) {
+                (Ok(x), Ok(y)) => x.cmp(&y),
+                _ => a.cmp(b),
+            },
         }
+    }
+
+    pub(crate) fn sort(self, categories: &mut [String]) {
+        categories.sort_unstable_by(|a, b| self.compare(a, b));
     }
 
     pub(crate) fn for_type(data_type: DataType) -> Self {

@@ -1,7 +1,7 @@
 //! Fitting one_hot (`OneHotEncoder` with `min_frequency` / `max_categories`) and
 //! looking categories up in the fitted vocabulary.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use super::FittedStep;
 use crate::transform::input::{Categories, CategoryOrder};
@@ -23,21 +23,15 @@ pub(crate) fn fit_one_hot(
 ) -> FittedStep {
     let counts = categories.counts();
     let n_rows = counts.iter().sum::<u64>() as f64;
-    let mut seen: Vec<(String, u64)> = categories
+    // The training categories with their counts, in sorted order.
+    let mut sorted: Vec<(String, u64)> = categories
         .dictionary
         .iter()
-        .zip(&counts)
-        .filter(|(_, c)| **c > 0)
-        .map(|(d, c)| (d.clone(), *c))
+        .zip(counts)
+        .filter(|(_, count)| *count > 0)
+        .map(|(name, count)| (name.clone(), count))
         .collect();
-    let mut names: Vec<String> = seen.iter().map(|(d, _)| d.clone()).collect();
-    order.sort(&mut names);
-    let count_of: HashMap<&str, u64> = seen.iter().map(|(d, c)| (d.as_str(), *c)).collect();
-    let sorted: Vec<(String, u64)> = names
-        .iter()
-        .map(|d| (d.clone(), count_of.get(d.as_str()).copied().unwrap_or(0)))
-        .collect();
-    seen.clear();
+    sorted.sort_unstable_by(|a, b| order.compare(&a.0, &b.0));
 
     let mut infrequent: Vec<bool> = sorted
         .iter()
@@ -95,7 +89,7 @@ pub(crate) fn one_hot_lookup(
         .enumerate()
         .map(|(i, c)| (c.as_str(), i))
         .collect();
-    let rare: std::collections::HashSet<&str> = infrequent.iter().map(String::as_str).collect();
+    let rare: HashSet<&str> = infrequent.iter().map(String::as_str).collect();
     dictionary
         .iter()
         .map(|d| {
