@@ -8,7 +8,8 @@
 //!
 //! * [`table::Table`] — a columnar table of named, typed, nullable columns. Built from
 //!   CSV bytes by [`table::Table::from_csv`] (types are inferred per column, or forced
-//!   with [`table::CsvOptions`]).
+//!   with [`table::CsvOptions`]), from JSON Lines by [`table::Table::from_jsonl`], and
+//!   from Parquet by `Table::from_parquet` (feature `parquet`).
 //! * [`metrics::binary`] — binary-classification metrics (accuracy, precision, recall,
 //!   F1 and the confusion matrix) computed from a label column and either a prediction
 //!   column or a score column plus a decision threshold.

@@ -253,3 +253,22 @@ fn quantile_edges_equal_kbins_discretizer_bit_for_bit() {
         );
     }
 }
+
+#[derive(Deserialize)]
+struct MurmurVector {
+    text: String,
+    hash: i32,
+}
+
+/// The hash behind `hash` steps equals scikit-learn's `murmurhash3_32(text, seed=0)`
+/// on 125 strings of every tail length, empty and non-ASCII ones included.
+#[test]
+fn murmurhash3_equals_scikit_learn() {
+    let text = std::fs::read(data_dir().join("murmurhash3.json")).unwrap();
+    let vectors: Vec<MurmurVector> = serde_json::from_slice(&text).unwrap();
+    assert!(vectors.len() > 100);
+    for v in &vectors {
+        let h = lockstep_core::transform::steps::murmurhash3_x86_32(v.text.as_bytes(), 0) as i32;
+        assert_eq!(h, v.hash, "murmurhash3_32({:?})", v.text);
+    }
+}
