@@ -63,7 +63,31 @@ fn a_column_whose_type_changed_since_training() {
             expected: "string (as in training)".into(),
         }
     );
-    // int64 where float64 was trained is a lossless widening and accepted.
+    // A column that feeds an encoder keeps its type even between numbers.
+    let fitted = transform::fit(
+        &spec(r#"{"columns": [{"name": "n", "steps": [{"step": "one_hot"}]}]}"#),
+        &csv(TRAIN),
+    )
+    .unwrap();
+    let err = transform::apply(&fitted, &csv("n\n1.5\n")).unwrap_err();
+    assert!(
+        matches!(
+            err,
+            TransformError::WrongType {
+                found: DataType::Float64,
+                ..
+            }
+        ),
+        "{err}"
+    );
+    // int64 and float64 are interchangeable for numeric chains, both ways.
+    let fitted = transform::fit(
+        &spec(r#"{"columns": [{"name": "n", "steps": [{"step": "log1p"}]}]}"#),
+        &csv(TRAIN),
+    )
+    .unwrap();
+    let matrix = transform::apply(&fitted, &csv("n\n1.5\n")).unwrap();
+    assert_eq!(matrix.values(), [ln_2_5_as_f32()]);
     let fitted = transform::fit(
         &spec(r#"{"columns": [{"name": "x", "steps": [{"step": "standardize"}]}]}"#),
         &csv(TRAIN),
@@ -74,6 +98,11 @@ fn a_column_whose_type_changed_since_training() {
         matrix.values(),
         [(2.0 - 2.5) / (2.0_f64 / 3.0).sqrt()].map(|v| v as f32)
     );
+}
+
+/// ln(2.5) as f32, computed without the library under test.
+fn ln_2_5_as_f32() -> f32 {
+    2.5_f64.ln() as f32
 }
 
 #[test]

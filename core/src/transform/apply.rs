@@ -15,8 +15,8 @@ use super::matrix::{FeatureMatrix, OOV_EXAMPLES, OovCount};
 use super::steps::{self, FittedStep};
 use crate::table::{DataType, Table};
 
-/// Applies `pipeline` to `table`. The table must have every input column with the
-/// training type (int64 is accepted where a numeric chain saw float64).
+/// Applies `pipeline` to `table`. The table must have every input column with its
+/// training type (int64 and float64 are interchangeable for numeric chains).
 pub fn apply(pipeline: &FittedPipeline, table: &Table) -> Result<FeatureMatrix, TransformError> {
     check_schema(pipeline, table)?;
     let rows = table.num_rows();
@@ -112,12 +112,28 @@ impl BlockValues {
     }
 }
 
+/// Every input column must be there with its training type. A column that only
+/// feeds numeric chains may switch between int64 and float64 (JSON writes `3` and
+/// `3.0` alike); a column that feeds an encoder must keep its type, since its
+/// categories are its values' text.
 fn check_schema(pipeline: &FittedPipeline, table: &Table) -> Result<(), TransformError> {
+    let categorical: Vec<&str> = pipeline
+        .blocks
+        .iter()
+        .filter(|b| b.domain == Domain::Categorical)
+        .flat_map(|b| match &b.source {
+            Source::Column { name } => vec![name.as_str()],
+            Source::Cross { columns, .. } => columns.iter().map(String::as_str).collect(),
+        })
+        .collect();
+    let is_number = |t: DataType| matches!(t, DataType::Int64 | DataType::Float64);
     for expected in &pipeline.input_schema {
         let column = input::column(table, &expected.name)?;
         let found = column.data_type();
-        let widening = expected.data_type == DataType::Float64 && found == DataType::Int64;
-        if found != expected.data_type && !widening {
+        let interchangeable = is_number(found)
+            && is_number(expected.data_type)
+            && !categorical.contains(&expected.name.as_str());
+        if found != expected.data_type && !interchangeable {
             return Err(TransformError::WrongType {
                 column: expected.name.clone(),
                 found,
