@@ -334,3 +334,72 @@ fn a_malformed_or_inconsistent_fitted_pipeline() {
         "{err}"
     );
 }
+
+/// Re-seals an edited fitted pipeline the way `fingerprint` documents it (sorted
+/// keys, no whitespace; serde_json's `Value` map keeps keys sorted), so that only
+/// the content checks of `from_json` can refuse it.
+fn reseal(mut value: serde_json::Value) -> String {
+    value.as_object_mut().unwrap().remove("fingerprint");
+    let fingerprint = transform::fingerprint::sha256_hex(value.to_string().as_bytes());
+    value["fingerprint"] = serde_json::json!(fingerprint);
+    value.to_string()
+}
+
+#[test]
+fn a_consistently_sealed_but_invalid_fitted_pipeline() {
+    let fitted = transform::fit(
+        &spec(r#"{"columns": [{"name": "city", "steps": [{"step": "hash", "n_features": 4}]}]}"#),
+        &csv(TRAIN),
+    )
+    .unwrap();
+    let value: serde_json::Value = serde_json::from_str(&fitted.to_json().unwrap()).unwrap();
+    // Resealing an unchanged pipeline reproduces its fingerprint.
+    assert_eq!(
+        FittedPipeline::from_json(&reseal(value.clone())).unwrap(),
+        fitted
+    );
+
+    let mut zero = value.clone();
+    zero["blocks"][0]["steps"][0]["n_features"] = serde_json::json!(0);
+    let err = FittedPipeline::from_json(&reseal(zero)).unwrap_err();
+    assert!(
+        matches!(err, TransformError::FittedJson { ref message } if message.contains("n_features is 0")),
+        "{err}"
+    );
+
+    let mut names = value;
+    names["feature_names"] = serde_json::json!(["only_one"]);
+    let err = FittedPipeline::from_json(&reseal(names)).unwrap_err();
+    assert!(
+        matches!(err, TransformError::FittedJson { ref message } if message.contains("feature names")),
+        "{err}"
+    );
+}
+
+#[test]
+fn oversized_hash_and_bucket_counts_are_refused() {
+    let err = transform::fit(
+        &spec(r#"{"columns": [{"name": "city", "steps": [{"step": "hash", "n_features": 2000000}]}]}"#),
+        &csv(TRAIN),
+    )
+    .unwrap_err();
+    assert!(
+        matches!(err, TransformError::InvalidStep { kind: "hash", .. }),
+        "{err}"
+    );
+    let err = transform::fit(
+        &spec(r#"{"columns": [{"name": "x", "steps": [{"step": "bucketize", "quantiles": 4000000000}]}]}"#),
+        &csv(TRAIN),
+    )
+    .unwrap_err();
+    assert!(
+        matches!(
+            err,
+            TransformError::InvalidStep {
+                kind: "bucketize",
+                ..
+            }
+        ),
+        "{err}"
+    );
+}

@@ -10,6 +10,13 @@ use super::spec::{FillValue, ImputeStrategy, MinFrequency, PipelineSpec, SPEC_VE
 use super::steps::{self, FittedStep};
 use crate::table::{DataType, Table};
 
+/// The most features one `hash` step may produce (scikit-learn's default
+/// `n_features` for FeatureHasher).
+pub const MAX_HASH_FEATURES: u32 = 1 << 20;
+
+/// The most bins one quantile `bucketize` may have.
+pub const MAX_QUANTILE_BINS: u32 = 10_000;
+
 /// Fits `spec` on `table`: every mean, range, quantile edge and vocabulary comes
 /// from this table only.
 pub fn fit(spec: &PipelineSpec, table: &Table) -> Result<FittedPipeline, TransformError> {
@@ -516,9 +523,9 @@ fn validate_step(step: &Step) -> Result<(), String> {
                 Err("give exactly one of `boundaries` or `quantiles`".to_owned())
             }
             (Some(b), None) => steps::check_boundaries(b),
-            (None, Some(n)) if *n < 2 => {
-                Err(format!("`quantiles` is {n}, expected at least 2 bins"))
-            }
+            (None, Some(n)) if !(2..=MAX_QUANTILE_BINS).contains(n) => Err(format!(
+                "`quantiles` is {n}, expected 2 to {MAX_QUANTILE_BINS} bins"
+            )),
             (None, Some(_)) => Ok(()),
         },
         Step::OneHot {
@@ -540,11 +547,11 @@ fn validate_step(step: &Step) -> Result<(), String> {
         }
         Step::Ordinal { unknown_value } => finite("unknown_value", *unknown_value),
         Step::Hash { n_features, .. } => {
-            if (1..=i32::MAX as u32).contains(n_features) {
+            if (1..=MAX_HASH_FEATURES).contains(n_features) {
                 Ok(())
             } else {
                 Err(format!(
-                    "`n_features` is {n_features}, expected 1 to 2147483647"
+                    "`n_features` is {n_features}, expected 1 to {MAX_HASH_FEATURES}"
                 ))
             }
         }

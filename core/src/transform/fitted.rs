@@ -160,6 +160,11 @@ impl FittedPipeline {
     fn check_layout(&self) -> Result<(), TransformError> {
         let mut offset = 0;
         for block in &self.blocks {
+            for step in &block.steps {
+                step.check().map_err(|problem| TransformError::FittedJson {
+                    message: format!("block `{}`, step `{}`: {problem}", block.name, step.kind()),
+                })?;
+            }
             let width = block.steps.last().map_or(1, FittedStep::width);
             if block.offset != offset || block.width != width {
                 return Err(TransformError::FittedJson {

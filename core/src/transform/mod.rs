@@ -37,7 +37,7 @@ pub mod steps;
 
 pub use apply::apply;
 pub use error::TransformError;
-pub use fit::fit;
+pub use fit::{MAX_HASH_FEATURES, MAX_QUANTILE_BINS, fit};
 pub use fitted::{Domain, FITTED_FORMAT_VERSION, FittedBlock, FittedPipeline, InputColumn, Source};
 pub use input::CategoryOrder;
 pub use matrix::{FeatureMatrix, OOV_EXAMPLES, OovCount};

@@ -91,6 +91,56 @@ impl FittedStep {
         }
     }
 
+    /// Checks the invariants `fit` guarantees, for a pipeline read from JSON: every
+    /// statistic finite, scales non-zero, edges increasing, hash widths in range.
+    pub(crate) fn check(&self) -> Result<(), String> {
+        let finite = |name: &str, x: f64| {
+            if x.is_finite() {
+                Ok(())
+            } else {
+                Err(format!("{name} is {x}"))
+            }
+        };
+        match self {
+            Self::ImputeNumber { value, .. } => finite("the fill value", *value),
+            Self::Standardize { mean, scale }
+            | Self::MinMax {
+                scale,
+                offset: mean,
+                ..
+            } => {
+                finite("the mean or offset", *mean)?;
+                finite("the scale", *scale)?;
+                if *scale == 0.0 {
+                    return Err("the scale is 0".to_owned());
+                }
+                Ok(())
+            }
+            Self::Clip { min, max } => {
+                min.map_or(Ok(()), |m| finite("min", m))?;
+                max.map_or(Ok(()), |m| finite("max", m))
+            }
+            Self::Bucketize { inner_edges } => {
+                if inner_edges.is_empty() {
+                    Ok(())
+                } else {
+                    bucketize::check_boundaries(inner_edges)
+                }
+            }
+            Self::Ordinal { unknown_value, .. } => finite("unknown_value", *unknown_value),
+            Self::Hash { n_features, .. } => {
+                if (1..=crate::transform::MAX_HASH_FEATURES).contains(n_features) {
+                    Ok(())
+                } else {
+                    Err(format!("n_features is {n_features}"))
+                }
+            }
+            Self::ImputeCategory { .. } | Self::Log1p | Self::OneHot { .. } | Self::Passthrough => {
+                Ok(())
+            }
+        }
+    }
+
     /// How many output features an encoder step produces (numeric steps: 1).
     pub fn width(&self) -> usize {
         match self {
