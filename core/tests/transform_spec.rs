@@ -201,7 +201,7 @@ fn invalid_step_parameters_are_refused() {
         &x(r#"{"step": "bucketize", "quantiles": 1}"#),
         "x",
         1,
-        "at least 2",
+        "expected 2 to 10000 bins",
     );
     assert_invalid_step(
         &x(r#"{"step": "impute", "strategy": "constant"}"#),
