@@ -44,15 +44,14 @@ pub fn apply(pipeline: &FittedPipeline, table: &Table) -> Result<FeatureMatrix, 
         }
         computed.push((block.offset, block.width, values));
     }
-    // …then the matrix is written once, row by row, each row's cells cast to f32.
+    // …then the matrix is written once, in chunks of rows small enough to stay in
+    // cache, block by block; each value is cast to f32 exactly once.
     let mut values = vec![0.0_f32; len];
     if width > 0 {
-        for (row, cells) in values.chunks_exact_mut(width).enumerate() {
+        for (chunk_index, chunk) in values.chunks_mut(ROW_CHUNK * width).enumerate() {
+            let first_row = chunk_index * ROW_CHUNK;
             for (offset, block_width, block) in &computed {
-                let Some(cells) = cells.get_mut(*offset..offset + block_width) else {
-                    continue;
-                };
-                block.write(row, cells);
+                block.write_rows(first_row, chunk, width, *offset, *block_width);
             }
         }
     }
@@ -83,34 +82,64 @@ impl BlockValues {
         }
     }
 
-    /// Writes row `row` into its block's cells (which start zeroed).
-    fn write(&self, row: usize, cells: &mut [f32]) {
+    /// Writes the rows from `first_row` on into `chunk` (whole rows of `width`
+    /// cells, zeroed), in this block's cells `offset..offset + block_width`.
+    fn write_rows(
+        &self,
+        first_row: usize,
+        chunk: &mut [f32],
+        width: usize,
+        offset: usize,
+        block_width: usize,
+    ) {
+        let rows = chunk.chunks_exact_mut(width).enumerate();
         match self {
             Self::Dense(v) => {
-                if let (Some(cell), Some(x)) = (cells.first_mut(), v.get(row)) {
-                    *cell = *x as f32;
+                for (i, row) in rows {
+                    if let (Some(cell), Some(x)) = (row.get_mut(offset), v.get(first_row + i)) {
+                        *cell = *x as f32;
+                    }
                 }
             }
             Self::OneHot(v) => {
-                if let Some(cell) = v
-                    .get(row)
-                    .copied()
-                    .flatten()
-                    .and_then(|i| cells.get_mut(i as usize))
-                {
-                    *cell = 1.0;
+                for (i, row) in rows {
+                    if let Some(f) = v.get(first_row + i).copied().flatten()
+                        && let Some(cell) = block_cell(row, offset, block_width, f)
+                    {
+                        *cell = 1.0;
+                    }
                 }
             }
             Self::Hashed(v) => {
-                if let Some((i, sign)) = v.get(row).copied().flatten()
-                    && let Some(cell) = cells.get_mut(i as usize)
-                {
-                    *cell = sign as f32;
+                for (i, row) in rows {
+                    if let Some((f, sign)) = v.get(first_row + i).copied().flatten()
+                        && let Some(cell) = block_cell(row, offset, block_width, f)
+                    {
+                        *cell = sign as f32;
+                    }
                 }
             }
         }
     }
 }
+
+/// Cell `feature` of a block spanning `offset..offset + block_width` in `row`.
+fn block_cell(
+    row: &mut [f32],
+    offset: usize,
+    block_width: usize,
+    feature: u32,
+) -> Option<&mut f32> {
+    let feature = feature as usize;
+    if feature < block_width {
+        row.get_mut(offset + feature)
+    } else {
+        None
+    }
+}
+
+/// Rows written per chunk.
+const ROW_CHUNK: usize = 1024;
 
 /// Every input column must be there with its training type. A column that only
 /// feeds numeric chains may switch between int64 and float64 (JSON writes `3` and

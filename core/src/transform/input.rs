@@ -26,20 +26,24 @@ pub(crate) fn column<'t>(table: &'t Table, name: &str) -> Result<&'t Column, Tra
 pub(crate) fn numeric(column: &Column, step: &'static str) -> Result<Vec<f64>, TransformError> {
     let name = column.name();
     match column.data() {
-        ColumnData::Float64(values) => values
-            .iter()
-            .enumerate()
-            .map(|(row, v)| match v {
-                None => Ok(f64::NAN),
-                Some(x) if x.is_finite() => Ok(*x),
-                Some(x) => Err(TransformError::InvalidValue {
-                    column: name.to_owned(),
-                    row: row + 1,
-                    value: x.to_string(),
-                    expected: "a finite number".to_owned(),
-                }),
-            })
-            .collect(),
+        ColumnData::Float64(values) => {
+            let mut out = Vec::with_capacity(values.len());
+            for (row, v) in values.iter().enumerate() {
+                out.push(match v {
+                    None => f64::NAN,
+                    Some(x) if x.is_finite() => *x,
+                    Some(x) => {
+                        return Err(TransformError::InvalidValue {
+                            column: name.to_owned(),
+                            row: row + 1,
+                            value: x.to_string(),
+                            expected: "a finite number".to_owned(),
+                        });
+                    }
+                });
+            }
+            Ok(out)
+        }
         ColumnData::Int64(values) => Ok(values
             .iter()
             .map(|v| v.map_or(f64::NAN, |i| i as f64))
