@@ -34,10 +34,11 @@ mod input;
 mod matrix;
 pub mod spec;
 pub mod steps;
+mod validate;
 
 pub use apply::apply;
 pub use error::TransformError;
-pub use fit::{MAX_HASH_FEATURES, MAX_QUANTILE_BINS, fit};
+pub use fit::fit;
 pub use fitted::{Domain, FITTED_FORMAT_VERSION, FittedBlock, FittedPipeline, InputColumn, Source};
 pub use input::CategoryOrder;
 pub use matrix::{FeatureMatrix, OOV_EXAMPLES, OovCount};
@@ -46,3 +47,4 @@ pub use spec::{
     SPEC_VERSION, Step,
 };
 pub use steps::FittedStep;
+pub use validate::{MAX_HASH_FEATURES, MAX_QUANTILE_BINS};
