@@ -6,8 +6,7 @@
 //! (`zero_division=nan`, written as JSON null). Tolerance: 1e-12 absolute; both sides
 //! divide the same integer counts, so any larger gap is a real difference.
 
-// Test helpers outside #[test] functions may unwrap too: a failure is a test failure.
-#![allow(clippy::unwrap_used, clippy::expect_used)]
+#![allow(clippy::unwrap_used, clippy::expect_used)] // test helpers may panic on broken fixtures
 
 use std::path::{Path, PathBuf};
 

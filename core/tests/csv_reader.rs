@@ -1,7 +1,6 @@
 //! The CSV reader: type inference, nulls, and errors that name line, column and value.
 
-// Test helpers outside #[test] functions may unwrap too: a failure is a test failure.
-#![allow(clippy::unwrap_used, clippy::expect_used)]
+#![allow(clippy::unwrap_used, clippy::expect_used)] // test helpers may panic on broken fixtures
 
 use lockstep_core::table::{ColumnData, CsvOptions, DataType, Table, TableError};
 

@@ -1,8 +1,7 @@
 //! The JSON Lines reader: type inference, nulls, unknown and missing keys, and
 //! errors that name line, field and value.
 
-// Test helpers outside #[test] functions may unwrap too: a failure is a test failure.
-#![allow(clippy::unwrap_used, clippy::expect_used)]
+#![allow(clippy::unwrap_used, clippy::expect_used)] // test helpers may panic on broken fixtures
 
 use lockstep_core::table::{
     ColumnData, DataType, JsonlOptions, MissingKeys, Table, TableError, UnknownKeys,

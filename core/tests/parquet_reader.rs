@@ -1,8 +1,7 @@
 //! The Parquet reader (feature `parquet`):
 //!     cargo test -p lockstep-core --features parquet --test parquet_reader
 #![cfg(feature = "parquet")]
-// Test helpers outside #[test] functions may unwrap too: a failure is a test failure.
-#![allow(clippy::unwrap_used, clippy::expect_used)]
+#![allow(clippy::unwrap_used, clippy::expect_used)] // test helpers may panic on broken fixtures
 
 use std::path::{Path, PathBuf};
 

@@ -1,8 +1,7 @@
 //! Bad input to fit and apply: every case is a typed error naming the column, the
 //! row (1-based, header excluded), the value and what was expected. Never a panic.
 
-// Test helpers outside #[test] functions may unwrap too: a failure is a test failure.
-#![allow(clippy::unwrap_used, clippy::expect_used)]
+#![allow(clippy::unwrap_used, clippy::expect_used)] // test helpers may panic on broken fixtures
 
 use lockstep_core::table::{Column, ColumnData, CsvOptions, DataType, StrColumn, Table};
 use lockstep_core::transform::{self, FittedPipeline, PipelineSpec, TransformError};

@@ -12,8 +12,7 @@
 //! largest expected gap; encoders and bins must match exactly (they do: 0/±1 and
 //! small integers are exact in f32).
 
-// Test helpers outside #[test] functions may unwrap too: a failure is a test failure.
-#![allow(clippy::unwrap_used, clippy::expect_used)]
+#![allow(clippy::unwrap_used, clippy::expect_used)] // test helpers may panic on broken fixtures
 
 use std::path::{Path, PathBuf};
 

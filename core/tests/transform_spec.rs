@@ -5,8 +5,7 @@
 //! To regenerate docs/schema/pipeline-spec.schema.json after changing the spec
 //! types: `LOCKSTEP_UPDATE_FIXTURES=1 cargo test -p lockstep-core --test transform_spec`.
 
-// Test helpers outside #[test] functions may unwrap too: a failure is a test failure.
-#![allow(clippy::unwrap_used, clippy::expect_used)]
+#![allow(clippy::unwrap_used, clippy::expect_used)] // test helpers may panic on broken fixtures
 
 use std::path::Path;
 

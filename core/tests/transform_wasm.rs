@@ -12,8 +12,7 @@
 //!     CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER=wasm-bindgen-test-runner \
 //!         cargo test -p lockstep-core --target wasm32-unknown-unknown --test transform_wasm
 
-// Test helpers outside #[test] functions may unwrap too: a failure is a test failure.
-#![allow(clippy::unwrap_used, clippy::expect_used)]
+#![allow(clippy::unwrap_used, clippy::expect_used)] // test helpers may panic on broken fixtures
 
 use lockstep_core::table::{CsvOptions, JsonlOptions, Table};
 use lockstep_core::transform::{self, PipelineSpec};
