@@ -8,7 +8,8 @@
 //!
 //! * [`table::Table`] — a columnar table of named, typed, nullable columns. Built from
 //!   CSV bytes by [`table::Table::from_csv`] (types are inferred per column, or forced
-//!   with [`table::CsvOptions`]).
+//!   with [`table::CsvOptions`]), from JSON Lines by [`table::Table::from_jsonl`], and
+//!   from Parquet by `Table::from_parquet` (feature `parquet`).
 //! * [`metrics::binary`] — binary-classification metrics (accuracy, precision, recall,
 //!   F1 and the confusion matrix) computed from a label column and either a prediction
 //!   column or a score column plus a decision threshold.
@@ -21,6 +22,9 @@
 //!   [`metrics::Metric::Undefined`] with a typed reason, never NaN.
 //! * [`onnx::Model`] — an ONNX model decoded from bytes and run on the CPU over batches
 //!   of rows (scikit-learn, XGBoost and LightGBM exports; see [`onnx`] for the ops).
+//! * [`transform`] — feature transforms: a declarative [`transform::PipelineSpec`],
+//!   [`transform::fit`] on a training table, [`transform::apply`] to get an `f32`
+//!   feature matrix that is bit-identical on wasm32 and x86_64.
 //!
 //! Every fallible function returns a typed error whose message names the column, the
 //! line of the input and the offending value.
@@ -30,5 +34,6 @@ pub mod onnx;
 pub mod parity;
 pub mod predict;
 pub mod table;
+pub mod transform;
 
 pub use table::{Column, ColumnData, CsvOptions, DataType, Table, TableError};

@@ -43,6 +43,40 @@ pub enum TableError {
         name: String,
         available: Vec<String>,
     },
+    #[error("JSON Lines line {line}: {message}")]
+    Json { line: u64, message: String },
+    #[error("JSON Lines line {line}: expected an object (one row), found {found}")]
+    NotAnObject { line: u64, found: &'static str },
+    #[error("JSON Lines line {line}: unknown key `{key}` (columns: {})", columns.join(", "))]
+    UnknownKey {
+        line: u64,
+        key: String,
+        columns: Vec<String>,
+    },
+    #[error("JSON Lines line {line}: the object has no key `{key}`")]
+    MissingKey { line: u64, key: String },
+    #[error(
+        "JSON Lines line {line}, field `{column}`: nested arrays and objects are not supported"
+    )]
+    NestedValue { line: u64, column: String },
+    #[error(
+        "line {line}, field `{column}`: `{value}` is {found}, but earlier rows make the column {expected}"
+    )]
+    MixedTypes {
+        line: u64,
+        column: String,
+        value: String,
+        found: &'static str,
+        expected: DataType,
+    },
+    #[error("the JSON Lines input has no objects: expected one object per line")]
+    EmptyJsonl,
+    #[error("cannot read the Parquet input: {message}")]
+    Parquet { message: String },
+    #[error(
+        "Parquet column `{column}` has type {data_type}, which Lockstep does not read (bool, integers, floats and strings are read)"
+    )]
+    UnsupportedParquetType { column: String, data_type: String },
     #[error("the input has {rows} rows, more than the limit of {limit}")]
     TooManyRows { rows: usize, limit: usize },
 }

@@ -1,6 +1,7 @@
 //! Columnar tables: named, typed, nullable columns of equal length.
 //!
-//! A [`Table`] is what every reader produces (CSV today) and what transforms, the
+//! A [`Table`] is what every reader produces (CSV, JSON Lines, Parquet with the
+//! `parquet` feature) and what transforms, the
 //! model engine and the metrics consume. Strings are dictionary-encoded
 //! ([`StrColumn`]): categorical features are looked up once per distinct value, not
 //! once per row.
@@ -8,10 +9,14 @@
 mod column;
 mod csv;
 mod error;
+mod jsonl;
+#[cfg(feature = "parquet")]
+mod parquet;
 
 pub use self::csv::CsvOptions;
 pub use column::{Column, ColumnData, DataType, StrColumn};
 pub use error::TableError;
+pub use jsonl::{JsonlOptions, MissingKeys, UnknownKeys};
 
 /// A columnar table. All columns have [`Table::num_rows`] entries.
 #[derive(Debug, Clone, PartialEq)]
@@ -44,6 +49,17 @@ impl Table {
     /// Parses CSV bytes (UTF-8, first line is the header) into a table.
     pub fn from_csv(bytes: &[u8], options: &CsvOptions) -> Result<Self, TableError> {
         csv::read_csv(bytes, options)
+    }
+
+    /// Parses JSON Lines (one object per line, UTF-8) into a table.
+    pub fn from_jsonl(bytes: &[u8], options: &JsonlOptions) -> Result<Self, TableError> {
+        jsonl::read_jsonl(bytes, options)
+    }
+
+    /// Parses Parquet bytes into a table (feature `parquet`).
+    #[cfg(feature = "parquet")]
+    pub fn from_parquet(bytes: &[u8]) -> Result<Self, TableError> {
+        parquet::read_parquet(bytes)
     }
 
     pub fn num_rows(&self) -> usize {

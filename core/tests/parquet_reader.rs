@@ -1,0 +1,85 @@
+//! The Parquet reader (feature `parquet`):
+//!     cargo test -p lockstep-core --features parquet --test parquet_reader
+#![cfg(feature = "parquet")]
+#![allow(clippy::unwrap_used, clippy::expect_used)] // test helpers may panic on broken fixtures
+
+use std::path::{Path, PathBuf};
+
+use lockstep_core::table::{ColumnData, CsvOptions, DataType, Table, TableError};
+use lockstep_core::transform::{self, PipelineSpec};
+
+fn data_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/data/transforms")
+}
+
+fn read(name: &str) -> Result<Table, TableError> {
+    Table::from_parquet(&std::fs::read(data_dir().join(name)).unwrap())
+}
+
+fn csv(name: &str) -> Table {
+    Table::from_csv(
+        &std::fs::read(data_dir().join(name)).unwrap(),
+        &CsvOptions::default(),
+    )
+    .unwrap()
+}
+
+#[test]
+fn parquet_written_by_pandas_gives_the_same_features_as_csv() {
+    let case: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(data_dir().join("cases/combined.json")).unwrap())
+            .unwrap();
+    let spec = PipelineSpec::from_json(&case["spec"].to_string()).unwrap();
+    let train = read("train.parquet").unwrap();
+    let types: Vec<DataType> = train.columns().iter().map(|c| c.data_type()).collect();
+    assert_eq!(
+        types,
+        csv("train.csv")
+            .columns()
+            .iter()
+            .map(|c| c.data_type())
+            .collect::<Vec<_>>()
+    );
+    let from_parquet = transform::fit(&spec, &train).unwrap();
+    let from_csv = transform::fit(&spec, &csv("train.csv")).unwrap();
+    assert_eq!(from_parquet.fingerprint(), from_csv.fingerprint());
+    let a = transform::apply(&from_parquet, &read("test.parquet").unwrap()).unwrap();
+    let b = transform::apply(&from_csv, &csv("test.csv")).unwrap();
+    assert_eq!(a.to_le_bytes(), b.to_le_bytes());
+}
+
+#[test]
+fn dictionaries_small_integers_float32_and_nullable_booleans() {
+    let table = read("types.parquet").unwrap();
+    let ColumnData::Str(cat) = table.column("cat").unwrap().data() else {
+        panic!("a dictionary of strings should be a string column");
+    };
+    assert_eq!(
+        (0..4).map(|r| cat.get(r)).collect::<Vec<_>>(),
+        [Some("b"), Some("a"), None, Some("b")]
+    );
+    assert_eq!(
+        table.column("small").unwrap().data(),
+        &ColumnData::Int64(vec![Some(1), Some(2), Some(3), Some(255)])
+    );
+    // NaN is read as null, as pandas means it.
+    assert_eq!(
+        table.column("f32").unwrap().data(),
+        &ColumnData::Float64(vec![Some(0.5), None, Some(-1.25), Some(2.0)])
+    );
+    assert_eq!(
+        table.column("flag").unwrap().data(),
+        &ColumnData::Bool(vec![Some(true), None, Some(false), Some(true)])
+    );
+}
+
+#[test]
+fn unsupported_types_and_bad_bytes_are_errors() {
+    let err = read("unsupported.parquet").unwrap_err();
+    assert!(
+        matches!(err, TableError::UnsupportedParquetType { ref column, ref data_type } if column == "when" && data_type.starts_with("Timestamp")),
+        "{err}"
+    );
+    let err = Table::from_parquet(b"PAR1 certainly not parquet").unwrap_err();
+    assert!(matches!(err, TableError::Parquet { .. }), "{err}");
+}
