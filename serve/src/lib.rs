@@ -11,5 +11,6 @@
 pub mod commands;
 pub mod input;
 pub mod ort_engine;
+pub mod output;
 pub mod shutdown;
 pub mod web;

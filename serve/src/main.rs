@@ -29,6 +29,10 @@ enum Command {
         #[arg(long, default_value = "dist")]
         web_dir: PathBuf,
     },
+    /// Fit a pipeline spec on training data and write the fitted pipeline (JSON).
+    Fit(lockstep_serve::commands::fit::FitArgs),
+    /// Apply a fitted pipeline to raw rows and write the features.
+    Transform(lockstep_serve::commands::transform::TransformArgs),
     /// Run an ONNX model over a data file and write its predictions.
     Predict(lockstep_serve::commands::predict::PredictArgs),
     /// Run the same model and data through two engines and compare their outputs
@@ -63,6 +67,8 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             runtime.block_on(demo(addr, web_dir))?;
             Ok(ExitCode::SUCCESS)
         }
+        Command::Fit(args) => lockstep_serve::commands::fit::run(args),
+        Command::Transform(args) => lockstep_serve::commands::transform::run(args),
         Command::Predict(args) => lockstep_serve::commands::predict::run(args),
         Command::Parity(args) => lockstep_serve::commands::parity::run(args),
     }

@@ -2,8 +2,10 @@
 //! status: 0 success, 1 a check failed, 2 bad usage or unreadable input (returned as
 //! an error and printed once by `main`).
 
+pub mod fit;
 pub mod parity;
 pub mod predict;
+pub mod transform;
 
 use std::path::Path;
 
@@ -11,6 +13,7 @@ use anyhow::Context;
 use lockstep_core::onnx::{Model, Tensor};
 use lockstep_core::predict::model_inputs;
 use lockstep_core::table::Table;
+use lockstep_core::transform::{self as transforms, FittedPipeline};
 
 use crate::ort_engine::{self, OrtModel};
 
@@ -23,16 +26,47 @@ pub enum Engine {
     Ort,
 }
 
+/// The model's input tensors: the pipeline's features when one is given (the model
+/// must then have one input), else the table's columns (see `lockstep_core::predict`).
+pub fn build_inputs(
+    model: &Model,
+    table: &Table,
+    pipeline: Option<&FittedPipeline>,
+) -> anyhow::Result<Vec<(String, Tensor)>> {
+    let Some(pipeline) = pipeline else {
+        return model_inputs(table, model.inputs()).context("cannot feed the data to the model");
+    };
+    let [input] = model.inputs() else {
+        anyhow::bail!(
+            "with --pipeline the model must take one input (the feature matrix), but it takes {}: {}",
+            model.inputs().len(),
+            model
+                .inputs()
+                .iter()
+                .map(|i| i.name.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
+    };
+    let matrix = transforms::apply(pipeline, table).context("cannot transform the data")?;
+    let tensor = Tensor::f32(
+        vec![matrix.num_rows(), matrix.num_features()],
+        matrix.values().to_vec(),
+    )?;
+    Ok(vec![(input.name.clone(), tensor)])
+}
+
 /// Runs `model_bytes` on `table` with `engine` and returns the named outputs.
 pub fn run_engine(
     engine: Engine,
     model_bytes: &[u8],
     table: &Table,
+    pipeline: Option<&FittedPipeline>,
     ort_lib: Option<&Path>,
     threads: usize,
 ) -> anyhow::Result<Vec<(String, Tensor)>> {
     let core = Model::from_bytes(model_bytes).context("cannot load the model")?;
-    let inputs = model_inputs(table, core.inputs()).context("cannot feed the data to the model")?;
+    let inputs = build_inputs(&core, table, pipeline)?;
     let refs: Vec<(&str, &Tensor)> = inputs.iter().map(|(n, t)| (n.as_str(), t)).collect();
     match engine {
         Engine::Cpu => core.run(&refs).context("the core engine failed"),

@@ -15,6 +15,9 @@ pub struct ParityArgs {
     /// The ONNX model.
     #[arg(long)]
     pub model: PathBuf,
+    /// A fitted pipeline (from `lockstep fit`) that turns the raw input into the model's features.
+    #[arg(long)]
+    pub pipeline: Option<PathBuf>,
     /// The input data (.csv); its columns, in order, are the model's input.
     #[arg(long)]
     pub input: PathBuf,
@@ -46,9 +49,14 @@ pub fn run(args: ParityArgs) -> anyhow::Result<ExitCode> {
     }
     let model = input::read_model(&args.model)?;
     let table = input::read_table(&args.input)?;
+    let pipeline = args
+        .pipeline
+        .as_deref()
+        .map(input::read_pipeline)
+        .transpose()?;
     let lib = args.ort_lib.as_deref();
-    let ours = run_engine(*candidate, &model, &table, lib, 1)?;
-    let theirs = run_engine(*reference, &model, &table, lib, 1)?;
+    let ours = run_engine(*candidate, &model, &table, pipeline.as_ref(), lib, 1)?;
+    let theirs = run_engine(*reference, &model, &table, pipeline.as_ref(), lib, 1)?;
     let tolerance = Tolerance {
         atol: args.atol,
         rtol: args.rtol,

@@ -3,11 +3,10 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use anyhow::{Context, bail};
 use lockstep_core::predict;
 
 use super::{Engine, run_engine};
-use crate::input;
+use crate::{input, output};
 
 /// Arguments of `lockstep predict`.
 #[derive(Debug, clap::Args)]
@@ -15,13 +14,16 @@ pub struct PredictArgs {
     /// The ONNX model.
     #[arg(long)]
     pub model: PathBuf,
-    /// The input data (.csv). Without a pipeline its columns, in order, are the model's input.
+    /// A fitted pipeline (from `lockstep fit`) that turns the raw input into the model's features.
+    #[arg(long)]
+    pub pipeline: Option<PathBuf>,
+    /// The input data (.csv, .jsonl or .parquet). Without a pipeline its columns, in order, are the model's input.
     #[arg(long)]
     pub input: PathBuf,
     /// Which engine runs the model.
     #[arg(long, value_enum, default_value = "cpu")]
     pub engine: Engine,
-    /// Where to write the predictions (.csv).
+    /// Where to write the predictions (.csv or .parquet): one column per output, one per class for probabilities.
     #[arg(short = 'o', long)]
     pub output: PathBuf,
     /// ONNX Runtime's library (default: $ORT_DYLIB_PATH, then .venv's onnxruntime wheel).
@@ -30,18 +32,24 @@ pub struct PredictArgs {
 }
 
 pub fn run(args: PredictArgs) -> anyhow::Result<ExitCode> {
-    if input::extension(&args.output) != "csv" {
-        bail!(
-            "`{}`: unsupported output format (expected .csv)",
-            args.output.display()
-        );
-    }
+    output::format_of(&args.output)?;
     let model = input::read_model(&args.model)?;
     let table = input::read_table(&args.input)?;
-    let outputs = run_engine(args.engine, &model, &table, args.ort_lib.as_deref(), 1)?;
+    let pipeline = args
+        .pipeline
+        .as_deref()
+        .map(input::read_pipeline)
+        .transpose()?;
+    let outputs = run_engine(
+        args.engine,
+        &model,
+        &table,
+        pipeline.as_ref(),
+        args.ort_lib.as_deref(),
+        1,
+    )?;
     let columns = predict::output_columns(&outputs, table.num_rows(), None)?;
-    std::fs::write(&args.output, columns.to_csv())
-        .with_context(|| format!("cannot write `{}`", args.output.display()))?;
+    output::write_columns(&args.output, &columns)?;
     eprintln!(
         "wrote {} rows × {} columns to {}",
         columns.rows,

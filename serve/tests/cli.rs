@@ -1,0 +1,292 @@
+//! The `lockstep` binary's commands, run as a user would: real files in, real files out.
+//! Expected numbers come from the fixtures (scikit-learn for transforms, ONNX Runtime for
+//! models), never from this file.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)] // test helpers may panic on broken fixtures
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use lockstep_core::table::{ColumnData, CsvOptions, Table};
+use serde_json::Value;
+
+fn repo() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
+}
+
+fn data(relative: &str) -> PathBuf {
+    repo().join("tests/data").join(relative)
+}
+
+fn lockstep(args: &[&str]) -> Output {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_lockstep"));
+    command.args(args).current_dir(repo());
+    if std::env::var_os("ORT_DYLIB_PATH").is_none()
+        && let Some(lib) = lockstep_serve::ort_engine::find_in_venv(&repo())
+    {
+        command.env("ORT_DYLIB_PATH", lib);
+    }
+    command.output().unwrap()
+}
+
+fn stderr(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stderr).into_owned()
+}
+
+fn read_json(path: &Path) -> Value {
+    serde_json::from_slice(&std::fs::read(path).unwrap()).unwrap()
+}
+
+fn float_column(table: &Table, name: &str) -> Vec<f64> {
+    match table.column(name).unwrap().data() {
+        ColumnData::Float64(v) => v.iter().map(|x| x.unwrap()).collect(),
+        ColumnData::Int64(v) => v.iter().map(|x| x.unwrap() as f64).collect(),
+        other => panic!("{name}: not numeric: {other:?}"),
+    }
+}
+
+#[test]
+fn fit_then_transform_reproduces_scikit_learn() {
+    let dir = tempfile::tempdir().unwrap();
+    let case = read_json(&data("transforms/cases/combined.json"));
+    let spec = dir.path().join("spec.json");
+    std::fs::write(&spec, serde_json::to_string(&case["spec"]).unwrap()).unwrap();
+    let pipeline = dir.path().join("pipeline.json");
+    let out = lockstep(&[
+        "fit",
+        "--spec",
+        spec.to_str().unwrap(),
+        "--train",
+        data("transforms/train.csv").to_str().unwrap(),
+        "-o",
+        pipeline.to_str().unwrap(),
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(stderr(&out).contains("fingerprint"), "{}", stderr(&out));
+
+    for (input, output) in [
+        ("test.csv", "features.csv"),
+        ("test.jsonl", "features.parquet"),
+    ] {
+        let features = dir.path().join(output);
+        let out = lockstep(&[
+            "transform",
+            "--pipeline",
+            pipeline.to_str().unwrap(),
+            "--input",
+            data(&format!("transforms/{input}")).to_str().unwrap(),
+            "-o",
+            features.to_str().unwrap(),
+        ]);
+        assert!(out.status.success(), "{}", stderr(&out));
+        let bytes = std::fs::read(&features).unwrap();
+        let table = if output.ends_with(".csv") {
+            Table::from_csv(&bytes, &CsvOptions::default()).unwrap()
+        } else {
+            Table::from_parquet(&bytes).unwrap()
+        };
+        let names: Vec<&str> = case["feature_names"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|n| n.as_str().unwrap())
+            .collect();
+        assert_eq!(table.column_names().collect::<Vec<_>>(), names, "{output}");
+        let expected = case["test"].as_array().unwrap();
+        assert_eq!(table.num_rows(), expected.len());
+        for (j, name) in names.iter().enumerate() {
+            let got = float_column(&table, name);
+            for (row, want_row) in expected.iter().enumerate() {
+                let want = want_row[j].as_f64().unwrap();
+                let tol = 1e-6 * want.abs().max(1.0);
+                assert!(
+                    (got[row] - want).abs() <= tol,
+                    "{output}: {name}[{row}] = {}, scikit-learn {want}",
+                    got[row]
+                );
+            }
+        }
+    }
+}
+
+/// Writes a fixture's single input tensor as a CSV with columns f0…f{n-1}.
+fn fixture_csv(fixture: &Value, path: &Path) -> usize {
+    let input = &fixture["inputs"][0];
+    let shape: Vec<usize> = input["shape"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d.as_u64().unwrap() as usize)
+        .collect();
+    let (rows, cols) = (shape[0], shape[1]);
+    let data = input["data"].as_array().unwrap();
+    let mut csv: Vec<String> = vec![
+        (0..cols)
+            .map(|j| format!("f{j}"))
+            .collect::<Vec<_>>()
+            .join(","),
+    ];
+    for r in 0..rows {
+        csv.push(
+            (0..cols)
+                // null marks a missing value (NaN): an empty field, read back as NaN.
+                .map(|c| {
+                    data[r * cols + c]
+                        .as_f64()
+                        .map_or_else(String::new, |v| v.to_string())
+                })
+                .collect::<Vec<_>>()
+                .join(","),
+        );
+    }
+    std::fs::write(path, csv.join("\n") + "\n").unwrap();
+    rows
+}
+
+#[test]
+fn predict_writes_onnx_runtime_s_outputs_with_both_engines() {
+    let dir = tempfile::tempdir().unwrap();
+    let fixture = read_json(&data("onnx/gb_binary_breast_cancer_100.json"));
+    let input = dir.path().join("rows.csv");
+    let rows = fixture_csv(&fixture, &input);
+    let model = data("onnx/gb_binary_breast_cancer_100.onnx");
+    let labels: Vec<f64> = fixture["outputs"][0]["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_f64().unwrap())
+        .collect();
+    let probabilities: Vec<f64> = fixture["outputs"][1]["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_f64().unwrap())
+        .collect();
+    for engine in ["cpu", "ort"] {
+        let output = dir.path().join(format!("preds-{engine}.csv"));
+        let out = lockstep(&[
+            "predict",
+            "--model",
+            model.to_str().unwrap(),
+            "--input",
+            input.to_str().unwrap(),
+            "--engine",
+            engine,
+            "-o",
+            output.to_str().unwrap(),
+        ]);
+        assert!(out.status.success(), "{engine}: {}", stderr(&out));
+        let table =
+            Table::from_csv(&std::fs::read(&output).unwrap(), &CsvOptions::default()).unwrap();
+        assert_eq!(table.num_rows(), rows);
+        assert_eq!(float_column(&table, "label"), labels, "{engine}");
+        for class in 0..2 {
+            let got = float_column(&table, &format!("probabilities_{class}"));
+            for (row, value) in got.iter().enumerate() {
+                let want = probabilities[row * 2 + class];
+                assert!(
+                    (value - want).abs() <= 1e-6,
+                    "{engine}: row {row}: {value} vs ORT {want}"
+                );
+            }
+        }
+    }
+}
+
+#[test]
+fn parity_passes_for_the_core_engine_against_onnx_runtime() {
+    let dir = tempfile::tempdir().unwrap();
+    let fixture = read_json(&data("onnx/xgb_multiclass_iris.json"));
+    let input = dir.path().join("rows.csv");
+    fixture_csv(&fixture, &input);
+    let out = lockstep(&[
+        "parity",
+        "--model",
+        data("onnx/xgb_multiclass_iris.onnx").to_str().unwrap(),
+        "--input",
+        input.to_str().unwrap(),
+        "--engines",
+        "cpu,ort",
+    ]);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "{stdout}{}", stderr(&out));
+    assert!(stdout.contains("parity: PASS"), "{stdout}");
+    assert!(stdout.contains("label: labels agree on"), "{stdout}");
+}
+
+#[test]
+fn bad_input_exits_2_with_a_message_naming_the_problem() {
+    let dir = tempfile::tempdir().unwrap();
+    let narrow = dir.path().join("narrow.csv");
+    std::fs::write(&narrow, "a,b\n1,2\n").unwrap();
+    let model = data("onnx/gb_binary_breast_cancer_100.onnx");
+    let out_csv = dir.path().join("out.csv");
+    let cases: Vec<(Vec<String>, &str)> = vec![
+        (
+            vec![
+                "predict".into(),
+                "--model".into(),
+                model.display().to_string(),
+                "--input".into(),
+                narrow.display().to_string(),
+                "-o".into(),
+                out_csv.display().to_string(),
+            ],
+            "takes 30 features per row, but the table has 2 columns",
+        ),
+        (
+            vec![
+                "predict".into(),
+                "--model".into(),
+                model.display().to_string(),
+                "--input".into(),
+                narrow.display().to_string(),
+                "-o".into(),
+                "out.xlsx".into(),
+            ],
+            "unsupported output format `.xlsx`",
+        ),
+        (
+            vec![
+                "predict".into(),
+                "--model".into(),
+                narrow.display().to_string(),
+                "--input".into(),
+                narrow.display().to_string(),
+                "-o".into(),
+                out_csv.display().to_string(),
+            ],
+            "cannot load the model",
+        ),
+        (
+            vec![
+                "transform".into(),
+                "--pipeline".into(),
+                narrow.display().to_string(),
+                "--input".into(),
+                narrow.display().to_string(),
+                "-o".into(),
+                out_csv.display().to_string(),
+            ],
+            "is not a valid fitted pipeline",
+        ),
+        (
+            vec![
+                "parity".into(),
+                "--model".into(),
+                model.display().to_string(),
+                "--input".into(),
+                narrow.display().to_string(),
+                "--engines".into(),
+                "cpu".into(),
+            ],
+            "--engines takes exactly two engines",
+        ),
+    ];
+    for (args, message) in cases {
+        let refs: Vec<&str> = args.iter().map(String::as_str).collect();
+        let out = lockstep(&refs);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {}", stderr(&out));
+        assert!(stderr(&out).contains(message), "{args:?}: {}", stderr(&out));
+    }
+}
