@@ -14,6 +14,7 @@ mod reduce;
 mod scaler;
 mod shape_ops;
 mod tree_ensemble;
+mod tree_ensemble_classifier;
 mod tree_ensemble_v5;
 mod tree_layout;
 
@@ -133,9 +134,9 @@ pub(crate) fn build(
         ("ai.onnx.ml", "LinearClassifier") => Box::new(linear::LinearClassifier::build(ctx)?),
         ("ai.onnx.ml", "LinearRegressor") => Box::new(linear::LinearRegressor::build(ctx)?),
         ("ai.onnx.ml", "TreeEnsemble") => Box::new(tree_ensemble_v5::TreeEnsemble::build(ctx)?),
-        ("ai.onnx.ml", "TreeEnsembleClassifier") => {
-            Box::new(tree_ensemble::TreeEnsembleClassifier::build(ctx)?)
-        }
+        ("ai.onnx.ml", "TreeEnsembleClassifier") => Box::new(
+            tree_ensemble_classifier::TreeEnsembleClassifier::build(ctx)?,
+        ),
         ("ai.onnx.ml", "TreeEnsembleRegressor") => {
             Box::new(tree_ensemble::TreeEnsembleRegressor::build(ctx)?)
         }
