@@ -49,6 +49,11 @@ impl Op for Concat {
         let shapes: Option<Vec<&Vec<Dim>>> = inputs.iter().map(|t| t.shape.as_ref()).collect();
         let shape = match shapes {
             Some(s) if s.iter().all(|x| x.len() == s[0].len()) => {
+                if s[0].is_empty() {
+                    return Err(OpError::shape(
+                        "Concat inputs must have at least one dimension",
+                    ));
+                }
                 let axis = norm_axis(self.axis, s[0].len())?;
                 let mut out = s[0].clone();
                 out[axis] = s.iter().map(|x| x[axis]).sum::<Option<usize>>();
@@ -63,6 +68,11 @@ impl Op for Concat {
     fn run(&self, inputs: &[&Tensor]) -> Result<Vec<Tensor>, OpError> {
         expect_inputs(inputs, 1, usize::MAX)?;
         let first = inputs[0].shape();
+        if first.is_empty() {
+            return Err(OpError::shape(
+                "Concat inputs must have at least one dimension",
+            ));
+        }
         let axis = norm_axis(self.axis, first.len())?;
         let mut shape = first.to_vec();
         shape[axis] = 0;
