@@ -131,6 +131,12 @@ impl TreeEnsembleClassifier {
             extra = e;
             w
         } else {
+            // Two labels, both class ids scored: ORT 1.32 answers the literal label 1 or
+            // 0 (`positive_label_`/`negative_label_`) by `pos > 0`, even when the labels
+            // are e.g. [3, 9]. We keep its decision rule but return the class label at
+            // that index, so the output is always one of the model's labels; the two
+            // agree whenever the labels are [0, 1] (all scikit-learn/XGBoost/LightGBM
+            // exports, and fixture synth_tree_binary_two_ids_logistic).
             usize::from(pos > 0.0)
         };
         if two {
