@@ -59,6 +59,16 @@ pub(crate) trait Op: Send + Sync + std::fmt::Debug {
     fn infer(&self, inputs: &[ValueType]) -> Result<Vec<ValueType>, OpError>;
     /// Runs the op on one batch.
     fn run(&self, inputs: &[&Tensor]) -> Result<Vec<Tensor>, OpError>;
+
+    /// Like [`Op::run`], with the first input handed over: the executor does this when no
+    /// later node reads that value, so element-wise and reshaping ops can reuse its
+    /// buffer instead of allocating. The default borrows it and calls `run`.
+    fn run_owned(&self, first: Tensor, rest: &[&Tensor]) -> Result<Vec<Tensor>, OpError> {
+        let mut args = Vec::with_capacity(rest.len() + 1);
+        args.push(&first);
+        args.extend_from_slice(rest);
+        self.run(&args)
+    }
 }
 
 /// What a builder may see: attributes, the opset version, and constant inputs
