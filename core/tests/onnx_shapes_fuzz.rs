@@ -67,13 +67,15 @@ fn tensor_attr(name: &str, t: TensorProto) -> AttributeProto {
 }
 
 /// (op type, domain, element type of the second input if any, attributes, outputs)
-fn cases() -> Vec<(
+type Case = (
     &'static str,
     &'static str,
     Option<i32>,
     Vec<AttributeProto>,
     usize,
-)> {
+);
+
+fn cases() -> Vec<Case> {
     let tree = || {
         vec![
             ints("nodes_treeids", &[0, 0, 0]),
