@@ -67,6 +67,16 @@ fn check_model(name: &str, tol: Tol) -> Report {
     let outputs = model
         .run(&refs)
         .unwrap_or_else(|e| panic!("{name}: run failed: {e}"));
+    // The matrix convenience must give exactly the same outputs for single-input models.
+    if let [(_, t)] = inputs.as_slice()
+        && let (Some(data), [rows, cols]) = (t.as_f32(), t.shape())
+    {
+        let via_matrix = model.run_f32_matrix(data.to_vec(), *rows, *cols).unwrap();
+        assert_eq!(
+            via_matrix, outputs,
+            "{name}: run_f32_matrix differs from run"
+        );
+    }
     let expected = fixture["outputs"].as_array().unwrap();
     assert_eq!(outputs.len(), expected.len(), "{name}: number of outputs");
     let mut report = Report {
