@@ -622,3 +622,25 @@ fn model_reports_inputs_outputs_and_ops() {
     assert!(ops.contains(&"MatMul") && ops.contains(&"ArgMax"));
     assert!(m.opsets().iter().any(|(d, v)| d == "ai.onnx.ml" && *v >= 1));
 }
+
+#[test]
+fn an_empty_input_with_a_huge_dimension_is_rejected() {
+    let m = Model::from_bytes(&fixture("rf_binary_breast_cancer.onnx")).unwrap();
+    let empty_but_huge = Tensor::f32(vec![1 << 40, 0], vec![]).unwrap();
+    let err = m.run(&[("input", &empty_but_huge)]).unwrap_err();
+    assert!(
+        matches!(err, OnnxError::InputShape { index: 0, .. }),
+        "{err}"
+    );
+
+    // Zero rows is fine: empty outputs of the right shape.
+    let none = Tensor::f32(vec![0, 30], vec![]).unwrap();
+    let out = m.run(&[("input", &none)]).unwrap();
+    assert_eq!(out[1].1.shape(), &[0, 2]);
+}
+
+#[test]
+fn models_can_be_shared_across_threads() {
+    fn assert_send_sync<T: Send + Sync>() {}
+    assert_send_sync::<Model>();
+}

@@ -15,6 +15,19 @@
 //!    shapes, runs the ops in order over the whole batch, frees intermediates after their
 //!    last use, and returns the graph outputs by name.
 //!
+//! ```no_run
+//! use lockstep_core::onnx::{Model, OnnxError};
+//!
+//! fn score(model_bytes: &[u8], rows: Vec<f32>, n_rows: usize) -> Result<(), OnnxError> {
+//!     let model = Model::from_bytes(model_bytes)?;
+//!     let n_features = rows.len() / n_rows.max(1);
+//!     for (name, tensor) in model.run_f32_matrix(rows, n_rows, n_features)? {
+//!         println!("{name}: shape {:?}, {}", tensor.shape(), tensor.dtype());
+//!     }
+//!     Ok(())
+//! }
+//! ```
+//!
 //! ## Supported ops
 //!
 //! | domain | ops |

@@ -178,13 +178,36 @@ impl Model {
                 opset: node.info.opset,
                 message,
             };
-            let args = node
-                .inputs
-                .iter()
-                .map(|&s| slots.get(s).and_then(Slot::get))
-                .collect::<Option<Vec<&Tensor>>>()
-                .ok_or_else(|| node_err("internal: an input value was not computed".into()))?;
-            let results = node.op.run(&args).map_err(|e| node_err(e.to_string()))?;
+            let missing = || node_err("internal: an input value was not computed".into());
+            // Hand the first input over when it is an intermediate no later node reads.
+            let movable = node.inputs.first().copied().filter(|&s0| {
+                g.last_use.get(s0) == Some(&pos)
+                    && matches!(slots.get(s0), Some(Slot::Owned(_)))
+                    && node.inputs.iter().filter(|&&s| s == s0).count() == 1
+            });
+            let results = match movable {
+                Some(s0) => {
+                    let Slot::Owned(first) = std::mem::replace(&mut slots[s0], Slot::Empty) else {
+                        return Err(missing());
+                    };
+                    let rest = node.inputs[1..]
+                        .iter()
+                        .map(|&s| slots.get(s).and_then(Slot::get))
+                        .collect::<Option<Vec<&Tensor>>>()
+                        .ok_or_else(missing)?;
+                    node.op.run_owned(first, &rest)
+                }
+                None => {
+                    let args = node
+                        .inputs
+                        .iter()
+                        .map(|&s| slots.get(s).and_then(Slot::get))
+                        .collect::<Option<Vec<&Tensor>>>()
+                        .ok_or_else(missing)?;
+                    node.op.run(&args)
+                }
+            }
+            .map_err(|e| node_err(e.to_string()))?;
             for (&slot, t) in node.outputs.iter().zip(results) {
                 if let Some(s) = slots.get_mut(slot) {
                     *s = Slot::Owned(t);

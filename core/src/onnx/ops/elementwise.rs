@@ -166,6 +166,43 @@ fn infer_broadcast(
         .map(Some)
 }
 
+/// `a = f(a, b)` in place when the broadcast result has `a`'s shape and `b` repeats
+/// along `a`'s leading dimensions; returns false when another layout needs the general path.
+fn apply_in_place<T: Copy>(
+    a: &mut [T],
+    ash: &[usize],
+    b: &[T],
+    bsh: &[usize],
+    f: impl Fn(T, T) -> T,
+) -> Result<bool, OpError> {
+    if broadcast_shape(ash, bsh)? != ash || b.is_empty() {
+        return Ok(false);
+    }
+    let suffix: Vec<usize> = bsh.iter().skip_while(|&&d| d == 1).copied().collect();
+    if b.len() == a.len() || (a.len().is_multiple_of(b.len()) && ash.ends_with(&suffix)) {
+        for (x, &y) in a.iter_mut().zip(b.iter().cycle()) {
+            *x = f(*x, y);
+        }
+        return Ok(true);
+    }
+    Ok(false)
+}
+
+fn arith<T>(k: BinaryKind, p: T, q: T) -> T
+where
+    T: std::ops::Add<Output = T>
+        + std::ops::Sub<Output = T>
+        + std::ops::Mul<Output = T>
+        + std::ops::Div<Output = T>,
+{
+    match k {
+        BinaryKind::Add => p + q,
+        BinaryKind::Sub => p - q,
+        BinaryKind::Mul => p * q,
+        BinaryKind::Div => p / q,
+    }
+}
+
 impl Op for Binary {
     fn infer(&self, inputs: &[ValueType]) -> Result<Vec<ValueType>, OpError> {
         expect_inputs(inputs, 2, 2)?;
@@ -229,6 +266,29 @@ impl Op for Binary {
         };
         Ok(vec![Tensor::from_parts(shape, data)?])
     }
+
+    fn run_owned(&self, first: Tensor, rest: &[&Tensor]) -> Result<Vec<Tensor>, OpError> {
+        expect_inputs(rest, 1, 1)?;
+        let b = rest[0];
+        let k = self.kind;
+        let shape = first.shape().to_vec();
+        let mut data = first.into_data();
+        let done = match (&mut data, b.data()) {
+            (TensorData::F32(x), TensorData::F32(y)) => {
+                apply_in_place(x, &shape, y, b.shape(), |p, q| arith(k, p, q))?
+            }
+            (TensorData::F64(x), TensorData::F64(y)) => {
+                apply_in_place(x, &shape, y, b.shape(), |p, q| arith(k, p, q))?
+            }
+            _ => false,
+        };
+        let a = Tensor::from_parts(shape, data)?;
+        if done {
+            Ok(vec![a])
+        } else {
+            self.run(&[&a, b])
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -249,6 +309,49 @@ impl Unary {
     }
 }
 
+impl Unary {
+    /// Applies the function in place.
+    fn apply_in_place(&self, data: &mut TensorData) -> Result<(), OpError> {
+        let k = self.kind;
+        match data {
+            TensorData::F32(v) => v.iter_mut().for_each(|a| {
+                *a = match k {
+                    UnaryKind::Relu => {
+                        if *a > 0.0 {
+                            *a
+                        } else {
+                            0.0
+                        }
+                    }
+                    UnaryKind::Sigmoid => super::post_transform::logistic(*a),
+                    UnaryKind::Tanh => a.tanh(),
+                }
+            }),
+            TensorData::F64(v) => v.iter_mut().for_each(|a| {
+                *a = match k {
+                    UnaryKind::Relu => {
+                        if *a > 0.0 {
+                            *a
+                        } else {
+                            0.0
+                        }
+                    }
+                    UnaryKind::Sigmoid => 1.0 / (1.0 + (-*a).exp()),
+                    UnaryKind::Tanh => a.tanh(),
+                }
+            }),
+            other => {
+                return Err(OpError::InputType {
+                    index: 0,
+                    expected: "float32 or float64".into(),
+                    found: other.dtype(),
+                });
+            }
+        }
+        Ok(())
+    }
+}
+
 impl Op for Unary {
     fn infer(&self, inputs: &[ValueType]) -> Result<Vec<ValueType>, OpError> {
         expect_inputs(inputs, 1, 1)?;
@@ -264,37 +367,15 @@ impl Op for Unary {
 
     fn run(&self, inputs: &[&Tensor]) -> Result<Vec<Tensor>, OpError> {
         expect_inputs(inputs, 1, 1)?;
-        let x = inputs[0];
-        let data = match (x.data(), self.kind) {
-            (TensorData::F32(v), UnaryKind::Relu) => {
-                TensorData::F32(v.iter().map(|&a| if a > 0.0 { a } else { 0.0 }).collect())
-            }
-            (TensorData::F32(v), UnaryKind::Sigmoid) => TensorData::F32(
-                v.iter()
-                    .map(|&a| super::post_transform::logistic(a))
-                    .collect(),
-            ),
-            (TensorData::F32(v), UnaryKind::Tanh) => {
-                TensorData::F32(v.iter().map(|a| a.tanh()).collect())
-            }
-            (TensorData::F64(v), UnaryKind::Relu) => {
-                TensorData::F64(v.iter().map(|&a| if a > 0.0 { a } else { 0.0 }).collect())
-            }
-            (TensorData::F64(v), UnaryKind::Sigmoid) => {
-                TensorData::F64(v.iter().map(|&a| 1.0 / (1.0 + (-a).exp())).collect())
-            }
-            (TensorData::F64(v), UnaryKind::Tanh) => {
-                TensorData::F64(v.iter().map(|a| a.tanh()).collect())
-            }
-            (other, _) => {
-                return Err(OpError::InputType {
-                    index: 0,
-                    expected: "float32 or float64".into(),
-                    found: other.dtype(),
-                });
-            }
-        };
-        Ok(vec![Tensor::from_parts(x.shape().to_vec(), data)?])
+        self.run_owned(inputs[0].clone(), &[])
+    }
+
+    fn run_owned(&self, first: Tensor, rest: &[&Tensor]) -> Result<Vec<Tensor>, OpError> {
+        expect_inputs(rest, 0, 0)?;
+        let shape = first.shape().to_vec();
+        let mut data = first.into_data();
+        self.apply_in_place(&mut data)?;
+        Ok(vec![Tensor::from_parts(shape, data)?])
     }
 }
 
@@ -349,6 +430,44 @@ mod tests {
             assert_eq!(shape, broadcast_shape(ash, bsh).unwrap());
             assert_eq!(got, naive(&a, ash, &b, bsh), "{ash:?} - {bsh:?}");
         }
+    }
+
+    #[test]
+    fn in_place_path_agrees_with_the_allocating_one() {
+        let cases: &[(&[usize], &[usize])] = &[
+            (&[2, 3], &[2, 3]),
+            (&[2, 3], &[3]),
+            (&[2, 3], &[1, 3]),
+            (&[1, 6], &[6]),
+            (&[2, 3], &[2, 1]),
+            (&[2, 3], &[1]),
+        ];
+        for (ash, bsh) in cases {
+            let a: Vec<f32> = (0..ash.iter().product::<usize>())
+                .map(|i| i as f32 + 0.5)
+                .collect();
+            let b: Vec<f32> = (0..bsh.iter().product::<usize>())
+                .map(|i| 3.0 - i as f32)
+                .collect();
+            let (want, _) = apply(&a, ash, &b, bsh, |x, y| x / y).unwrap();
+            let mut got = a.clone();
+            if apply_in_place(&mut got, ash, &b, bsh, |x, y| x / y).unwrap() {
+                assert_eq!(got, want, "{ash:?} / {bsh:?}");
+            } else {
+                assert_eq!(
+                    *ash,
+                    [2, 3],
+                    "only the [2, 1] column case needs the general path"
+                );
+            }
+        }
+        let op = Binary::new(BinaryKind::Sub);
+        let a = Tensor::f32(vec![2, 2], vec![1.0, 2.0, 3.0, 4.0]).unwrap();
+        let b = Tensor::f32(vec![2, 1], vec![10.0, 20.0]).unwrap();
+        assert_eq!(
+            op.run_owned(a.clone(), &[&b]).unwrap(),
+            op.run(&[&a, &b]).unwrap()
+        );
     }
 
     #[test]

@@ -14,6 +14,7 @@ mod reduce;
 mod scaler;
 mod shape_ops;
 mod tree_ensemble;
+mod tree_ensemble_classifier;
 mod tree_ensemble_v5;
 mod tree_layout;
 
@@ -58,6 +59,16 @@ pub(crate) trait Op: Send + Sync + std::fmt::Debug {
     fn infer(&self, inputs: &[ValueType]) -> Result<Vec<ValueType>, OpError>;
     /// Runs the op on one batch.
     fn run(&self, inputs: &[&Tensor]) -> Result<Vec<Tensor>, OpError>;
+
+    /// Like [`Op::run`], with the first input handed over: the executor does this when no
+    /// later node reads that value, so element-wise and reshaping ops can reuse its
+    /// buffer instead of allocating. The default borrows it and calls `run`.
+    fn run_owned(&self, first: Tensor, rest: &[&Tensor]) -> Result<Vec<Tensor>, OpError> {
+        let mut args = Vec::with_capacity(rest.len() + 1);
+        args.push(&first);
+        args.extend_from_slice(rest);
+        self.run(&args)
+    }
 }
 
 /// What a builder may see: attributes, the opset version, and constant inputs
@@ -133,9 +144,9 @@ pub(crate) fn build(
         ("ai.onnx.ml", "LinearClassifier") => Box::new(linear::LinearClassifier::build(ctx)?),
         ("ai.onnx.ml", "LinearRegressor") => Box::new(linear::LinearRegressor::build(ctx)?),
         ("ai.onnx.ml", "TreeEnsemble") => Box::new(tree_ensemble_v5::TreeEnsemble::build(ctx)?),
-        ("ai.onnx.ml", "TreeEnsembleClassifier") => {
-            Box::new(tree_ensemble::TreeEnsembleClassifier::build(ctx)?)
-        }
+        ("ai.onnx.ml", "TreeEnsembleClassifier") => Box::new(
+            tree_ensemble_classifier::TreeEnsembleClassifier::build(ctx)?,
+        ),
         ("ai.onnx.ml", "TreeEnsembleRegressor") => {
             Box::new(tree_ensemble::TreeEnsembleRegressor::build(ctx)?)
         }

@@ -69,7 +69,9 @@ impl Op for Softmax {
         } else {
             (
                 shape.get(axis).copied().unwrap_or(1),
-                shape[axis + 1..].iter().product::<usize>(),
+                shape
+                    .get(axis + 1..)
+                    .map_or(1, |s| s.iter().product::<usize>()),
             )
         };
         let mut data = x.data().clone();
@@ -154,6 +156,7 @@ impl Op for ArgMax {
             });
         }
         let shape = match &inputs[0].shape {
+            Some(s) if s.is_empty() => Some(Vec::new()),
             Some(s) => Some(self.out_shape(s, norm_axis(self.axis, s.len())?, Some(1))),
             None => None,
         };

@@ -17,6 +17,11 @@ impl Op for Identity {
         expect_inputs(inputs, 1, 1)?;
         Ok(vec![inputs[0].clone()])
     }
+
+    fn run_owned(&self, first: Tensor, rest: &[&Tensor]) -> Result<Vec<Tensor>, OpError> {
+        expect_inputs(rest, 0, 0)?;
+        Ok(vec![first])
+    }
 }
 
 #[derive(Debug)]
@@ -49,6 +54,11 @@ impl Op for Concat {
         let shapes: Option<Vec<&Vec<Dim>>> = inputs.iter().map(|t| t.shape.as_ref()).collect();
         let shape = match shapes {
             Some(s) if s.iter().all(|x| x.len() == s[0].len()) => {
+                if s[0].is_empty() {
+                    return Err(OpError::shape(
+                        "Concat inputs must have at least one dimension",
+                    ));
+                }
                 let axis = norm_axis(self.axis, s[0].len())?;
                 let mut out = s[0].clone();
                 out[axis] = s.iter().map(|x| x[axis]).sum::<Option<usize>>();
@@ -63,6 +73,11 @@ impl Op for Concat {
     fn run(&self, inputs: &[&Tensor]) -> Result<Vec<Tensor>, OpError> {
         expect_inputs(inputs, 1, usize::MAX)?;
         let first = inputs[0].shape();
+        if first.is_empty() {
+            return Err(OpError::shape(
+                "Concat inputs must have at least one dimension",
+            ));
+        }
         let axis = norm_axis(self.axis, first.len())?;
         let mut shape = first.to_vec();
         shape[axis] = 0;
@@ -209,6 +224,17 @@ impl Op for Reshape {
         let shape = self.resolve(inputs[0].shape(), target)?;
         Ok(vec![inputs[0].clone().reshaped(shape)?])
     }
+
+    fn run_owned(&self, first: Tensor, rest: &[&Tensor]) -> Result<Vec<Tensor>, OpError> {
+        expect_inputs(rest, 1, 1)?;
+        let target = rest[0].as_i64().ok_or(OpError::InputType {
+            index: 1,
+            expected: "int64".into(),
+            found: rest[0].dtype(),
+        })?;
+        let shape = self.resolve(first.shape(), target)?;
+        Ok(vec![first.reshaped(shape)?])
+    }
 }
 
 #[derive(Debug)]
@@ -262,6 +288,14 @@ impl Op for Flatten {
         let a = self.axis(s.len())?;
         let shape = vec![s[..a].iter().product(), s[a..].iter().product()];
         Ok(vec![inputs[0].clone().reshaped(shape)?])
+    }
+
+    fn run_owned(&self, first: Tensor, rest: &[&Tensor]) -> Result<Vec<Tensor>, OpError> {
+        expect_inputs(rest, 0, 0)?;
+        let s = first.shape();
+        let a = self.axis(s.len())?;
+        let shape = vec![s[..a].iter().product(), s[a..].iter().product()];
+        Ok(vec![first.reshaped(shape)?])
     }
 }
 

@@ -301,36 +301,59 @@ impl Forest {
         self.roots.len()
     }
 
+    /// The child of split node `node` that `row` goes to (`node` must not be a leaf).
+    #[inline(always)]
+    fn step(&self, node: &Node, row: &[f32]) -> u32 {
+        let t = node.threshold;
+        let x = row[node.feature as usize];
+        let cond = match node.mode {
+            Mode::Leq => x <= t,
+            Mode::Lt => x < t,
+            Mode::Gte => x >= t,
+            Mode::Gt => x > t,
+            Mode::Eq => x == t,
+            Mode::Neq => x != t,
+            Mode::Member => self.member_sets[node.set as usize].contains(&x),
+            Mode::Leaf => false,
+        };
+        // Branch-free child selection: split outcomes are data-dependent and would
+        // mispredict about half the time.
+        let go_true = cond | (node.missing_true & x.is_nan());
+        [node.false_next, node.true_next][usize::from(go_true)]
+    }
+
     /// The leaf reached by `row` in the tree rooted at `root`.
     #[inline]
     fn leaf(&self, root: u32, row: &[f32]) -> &Node {
         let mut node = &self.nodes[root as usize];
+        while node.mode != Mode::Leaf {
+            node = &self.nodes[self.step(node, row) as usize];
+        }
+        node
+    }
+
+    /// The leaves reached by several rows in the tree rooted at `root`.
+    #[inline]
+    fn leaves<const L: usize>(&self, root: u32, rows: [&[f32]; L]) -> [&Node; L] {
+        let mut nodes = [&self.nodes[root as usize]; L];
         loop {
-            let t = node.threshold;
-            let x = row[node.feature as usize];
-            let cond = match node.mode {
-                Mode::Leq => x <= t,
-                Mode::Lt => x < t,
-                Mode::Gte => x >= t,
-                Mode::Gt => x > t,
-                Mode::Eq => x == t,
-                Mode::Neq => x != t,
-                Mode::Member => self.member_sets[node.set as usize].contains(&x),
-                Mode::Leaf => return node,
-            };
-            let next = if cond || (node.missing_true && x.is_nan()) {
-                node.true_next
-            } else {
-                node.false_next
-            };
-            node = &self.nodes[next as usize];
+            let mut moved = false;
+            for (node, row) in nodes.iter_mut().zip(rows) {
+                if node.mode != Mode::Leaf {
+                    *node = &self.nodes[self.step(node, row) as usize];
+                    moved = true;
+                }
+            }
+            if !moved {
+                return nodes;
+            }
         }
     }
 
-    /// Visits, tree by tree and row by row, every leaf weight reached by the batch `x`
-    /// (`rows` x `cols`, row-major): `visit(row, weight)`. Iterating trees in the outer
-    /// loop keeps one tree hot in cache while each row still accumulates its trees in
-    /// model order, the order ONNX Runtime sums them in when single-threaded.
+    /// Visits every leaf weight reached by the batch `x` (`rows` x `cols`, row-major):
+    /// `visit(row, weight)`. Rows are taken in blocks small enough to stay in cache while
+    /// every tree runs over the block; within a row, trees are visited in model order, the
+    /// order single-threaded ONNX Runtime sums them in, so f32 sums match it exactly.
     pub(crate) fn for_each_leaf(
         &self,
         x: &[f32],
@@ -338,12 +361,30 @@ impl Forest {
         cols: usize,
         mut visit: impl FnMut(usize, &Weight),
     ) {
-        for &root in &self.roots {
-            for r in 0..rows {
-                let row = &x[r * cols..(r + 1) * cols];
-                let leaf = self.leaf(root, row);
-                for w in &self.weights[leaf.true_next as usize..leaf.false_next as usize] {
-                    visit(r, w);
+        const BLOCK: usize = 128;
+        const LANES: usize = 8;
+        for start in (0..rows).step_by(BLOCK) {
+            let end = (start + BLOCK).min(rows);
+            for &root in &self.roots {
+                // Eight rows descend together: their (independent) node loads overlap.
+                let mut r = start;
+                while r + LANES <= end {
+                    let rows: [&[f32]; LANES] =
+                        std::array::from_fn(|l| &x[(r + l) * cols..(r + l + 1) * cols]);
+                    let leaves = self.leaves(root, rows);
+                    for (l, leaf) in leaves.iter().enumerate() {
+                        for w in &self.weights[leaf.true_next as usize..leaf.false_next as usize] {
+                            visit(r + l, w);
+                        }
+                    }
+                    r += LANES;
+                }
+                for r in r..end {
+                    let row = &x[r * cols..(r + 1) * cols];
+                    let leaf = self.leaf(root, row);
+                    for w in &self.weights[leaf.true_next as usize..leaf.false_next as usize] {
+                        visit(r, w);
+                    }
                 }
             }
         }
