@@ -24,6 +24,7 @@
 //! line of the input and the offending value.
 
 pub mod metrics;
+pub mod report;
 pub mod table;
 
 pub use table::{Column, ColumnData, CsvOptions, DataType, Table, TableError};

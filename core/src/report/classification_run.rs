@@ -1,0 +1,637 @@
+//! The classification half of [`super::evaluate`]: reads labels and predictions
+//! from the table, computes metrics with bootstrap intervals, baselines,
+//! reliability, calibration, curves and the threshold sweep.
+
+use super::config::{EvalConfig, Predictions};
+use super::rule::Rule;
+use super::types::{
+    BaselineInfo, BaselineKind, CalibratedReport, CalibrationReport, ConfusionReport, CurveReport,
+    PredictionKind, ReliabilityBinReport, ReliabilityReport, SweepReport, SweepRow, TargetKind,
+    ThresholdChoice,
+};
+use super::{NamedBaseline, ReportError};
+use crate::metrics::baselines::{self, BaselineMetrics, RandomStrategy};
+use crate::metrics::binary::positive_label;
+use crate::metrics::bootstrap::{BootstrapConfig, Interval, bootstrap};
+use crate::metrics::calibration::{
+    BinStrategy, BinarySplit, CalibrationMethod, ReliabilityDiagram, calibrate,
+    reliability_diagram,
+};
+use crate::metrics::split::Split;
+use crate::metrics::table_input::{binary_scores, class_indices, class_probabilities};
+use crate::metrics::threshold::{SweepPoint, ThresholdSweep, ThresholdTarget};
+use crate::metrics::{
+    ClassColumn, ClassScores, ClassificationInput, ClassificationMetrics, EvalError, Metric,
+    MetricsError, PreparedClassification, RankedScores, Weights,
+};
+use crate::table::Table;
+
+/// Labels and scores read from the table.
+pub(super) struct ClassData {
+    pub classes: Vec<String>,
+    pub labels: Vec<u32>,
+    /// Binary: one column, the positive class's probability (or 0/1 for hard
+    /// predictions). Multiclass: one column per class.
+    pub columns: Vec<Vec<f64>>,
+    /// False for hard predictions (0/1 or one-hot), whose probability metrics mean
+    /// nothing.
+    pub probabilistic: bool,
+    pub kind: PredictionKind,
+    pub prediction_columns: Vec<String>,
+    pub positive: Option<String>,
+}
+
+impl ClassData {
+    pub fn binary(&self) -> bool {
+        self.classes.len() == 2
+    }
+
+    fn input(&self, threshold: f64) -> (Vec<&[f64]>, f64) {
+        let slices = self.columns.iter().map(Vec::as_slice).collect();
+        (slices, threshold)
+    }
+}
+
+/// `[negative, positive]`: the other class, or `not <positive>` when there is none.
+fn binary_classes(classes: &[String], positive: &str) -> Vec<String> {
+    let negative = classes
+        .iter()
+        .find(|c| *c != positive)
+        .cloned()
+        .unwrap_or_else(|| format!("not {positive}"));
+    vec![negative, positive.to_owned()]
+}
+
+fn class_column(table: &Table, name: &str) -> Result<ClassColumn, ReportError> {
+    Ok(ClassColumn::from_column(
+        table.column(name).map_err(MetricsError::from)?,
+    )?)
+}
+
+/// Indices of `column`'s classes in `classes`; an unknown class names its row.
+fn predicted_indices(
+    table: &Table,
+    column: &str,
+    classes: &[String],
+) -> Result<Vec<u32>, ReportError> {
+    let names: Vec<&str> = classes.iter().map(String::as_str).collect();
+    class_indices(table, column, &names).map_err(ReportError::from)
+}
+
+/// Hard predictions as score columns: 0/1 for binary, one-hot otherwise.
+fn hard_columns(predicted: &[u32], classes: usize) -> Vec<Vec<f64>> {
+    if classes == 2 {
+        vec![predicted.iter().map(|&p| f64::from(p)).collect()]
+    } else {
+        (0..classes as u32)
+            .map(|c| predicted.iter().map(|&p| f64::from(u8::from(p == c))).collect())
+            .collect()
+    }
+}
+
+pub(super) fn read(table: &Table, config: &EvalConfig) -> Result<ClassData, ReportError> {
+    let given = config.positive_label.as_deref();
+    match &config.predictions {
+        Predictions::Column(column) => {
+            let labels = class_column(table, &config.label)?;
+            let predictions = class_column(table, column)?;
+            let mut classes = labels.classes.clone();
+            for class in &predictions.classes {
+                if !classes.contains(class) {
+                    classes.push(class.clone());
+                }
+            }
+            let (classes, positive) = if classes.len() <= 2 {
+                let positive = positive_label(&classes, given)?;
+                (binary_classes(&classes, &positive), Some(positive))
+            } else {
+                classes.sort();
+                (classes, None)
+            };
+            let label_index = predicted_indices(table, &config.label, &classes)?;
+            let predicted = predicted_indices(table, column, &classes)?;
+            Ok(ClassData {
+                columns: hard_columns(&predicted, classes.len()),
+                classes,
+                labels: label_index,
+                probabilistic: false,
+                kind: PredictionKind::Labels,
+                prediction_columns: vec![column.clone()],
+                positive,
+            })
+        }
+        Predictions::Score(column) => {
+            let labels = class_column(table, &config.label)?;
+            if labels.classes.len() > 2 {
+                let mut classes = labels.classes.clone();
+                classes.sort();
+                return Err(MetricsError::TooManyClasses {
+                    label: config.label.clone(),
+                    prediction: column.clone(),
+                    classes,
+                }
+                .into());
+            }
+            let positive = positive_label(&labels.classes, given)?;
+            let (label_index, scores) = binary_scores(table, &config.label, &positive, column)?;
+            Ok(ClassData {
+                classes: binary_classes(&labels.classes, &positive),
+                labels: label_index,
+                columns: vec![scores],
+                probabilistic: true,
+                kind: PredictionKind::Score,
+                prediction_columns: vec![column.clone()],
+                positive: Some(positive),
+            })
+        }
+        Predictions::Probabilities(pairs) => {
+            let names: Vec<String> = pairs.iter().map(|p| p.class.clone()).collect();
+            let prediction_columns = pairs.iter().map(|p| p.column.clone()).collect();
+            if pairs.len() == 2 {
+                let positive = positive_label(&names, given)?;
+                let classes = binary_classes(&names, &positive);
+                let column = pairs
+                    .iter()
+                    .find(|p| p.class == positive)
+                    .map(|p| p.column.clone())
+                    .unwrap_or_default();
+                let probabilities = class_probabilities(
+                    table,
+                    &config.label,
+                    &[
+                        (classes[0].as_str(), column.as_str()),
+                        (classes[1].as_str(), column.as_str()),
+                    ],
+                )?;
+                let scores = probabilities.columns.into_iter().nth(1).unwrap_or_default();
+                return Ok(ClassData {
+                    classes,
+                    labels: probabilities.labels,
+                    columns: vec![scores],
+                    probabilistic: true,
+                    kind: PredictionKind::Probabilities,
+                    prediction_columns,
+                    positive: Some(positive),
+                });
+            }
+            let refs: Vec<(&str, &str)> = pairs
+                .iter()
+                .map(|p| (p.class.as_str(), p.column.as_str()))
+                .collect();
+            let probabilities = class_probabilities(table, &config.label, &refs)?;
+            Ok(ClassData {
+                classes: probabilities.classes,
+                labels: probabilities.labels,
+                columns: probabilities.columns,
+                probabilistic: true,
+                kind: PredictionKind::Probabilities,
+                prediction_columns,
+                positive: None,
+            })
+        }
+    }
+}
+
+fn prepare<'a>(
+    labels: &'a [u32],
+    columns: &'a [&'a [f64]],
+    threshold: f64,
+) -> Result<PreparedClassification<'a>, EvalError> {
+    let scores = match columns {
+        [positive] => ClassScores::Binary {
+            positive,
+            threshold,
+        },
+        _ => ClassScores::PerClass(columns),
+    };
+    PreparedClassification::new(ClassificationInput { labels, scores })
+}
+
+/// The report's classification metrics, by name (see [`super::metric_names`]).
+fn values(
+    m: &ClassificationMetrics,
+    binary: bool,
+    probabilistic: bool,
+    reliability: Option<&ReliabilityDiagram>,
+) -> Vec<(String, Metric)> {
+    let mut out: Vec<(&str, Metric)> = vec![
+        ("accuracy", m.accuracy),
+        ("balanced_accuracy", m.balanced_accuracy),
+    ];
+    if binary {
+        let positive = m.per_class.get(1);
+        let missing = Metric::Undefined(crate::metrics::Undefined::EmptyInput);
+        out.push(("precision", positive.map_or(missing, |c| c.precision)));
+        out.push(("recall", positive.map_or(missing, |c| c.recall)));
+        out.push(("f1", positive.map_or(missing, |c| c.f1)));
+        out.push(("f1_macro", m.macro_average.f1));
+    } else {
+        out.extend([
+            ("precision_macro", m.macro_average.precision),
+            ("recall_macro", m.macro_average.recall),
+            ("f1_macro", m.macro_average.f1),
+            ("precision_weighted", m.weighted_average.precision),
+            ("recall_weighted", m.weighted_average.recall),
+            ("f1_weighted", m.weighted_average.f1),
+        ]);
+    }
+    if probabilistic {
+        out.push(("roc_auc", m.roc_auc));
+        if !binary {
+            out.push(("roc_auc_weighted", m.roc_auc_weighted));
+        }
+        out.push(("average_precision", m.average_precision));
+        if !binary {
+            out.push(("average_precision_weighted", m.average_precision_weighted));
+        }
+        out.push(("log_loss", m.log_loss));
+        out.push(("brier_score", m.brier_score));
+        if let Some(r) = reliability {
+            out.push(("ece", r.expected_calibration_error));
+            out.push(("mce", r.maximum_calibration_error));
+        }
+    }
+    out.into_iter().map(|(n, v)| (n.to_owned(), v)).collect()
+}
+
+fn baseline_values(b: &BaselineMetrics, binary: bool) -> Vec<(String, Metric)> {
+    let mut out: Vec<(&str, Metric)> = vec![
+        ("accuracy", b.accuracy),
+        ("balanced_accuracy", b.balanced_accuracy),
+        ("precision_macro", b.precision_macro),
+        ("recall_macro", b.recall_macro),
+        ("f1_macro", b.f1_macro),
+        ("precision_weighted", b.precision_weighted),
+        ("recall_weighted", b.recall_weighted),
+        ("f1_weighted", b.f1_weighted),
+    ];
+    if binary && let Some(p) = b.per_class.get(1) {
+        out.extend([("precision", p.precision), ("recall", p.recall), ("f1", p.f1)]);
+    }
+    out.into_iter().map(|(n, v)| (n.to_owned(), v)).collect()
+}
+
+pub(super) fn reliability_report(probability: &str, d: &ReliabilityDiagram) -> ReliabilityReport {
+    ReliabilityReport {
+        probability: probability.to_owned(),
+        bins: d
+            .bins
+            .iter()
+            .map(|b| ReliabilityBinReport {
+                lower: b.lower,
+                upper: b.upper,
+                count: b.count,
+                mean_predicted: b.mean_predicted,
+                observed_frequency: b.observed_frequency,
+            })
+            .collect(),
+        ece: d.expected_calibration_error,
+        mce: d.maximum_calibration_error,
+    }
+}
+
+fn sweep_row(p: &SweepPoint) -> SweepRow {
+    SweepRow {
+        threshold: p.threshold,
+        coverage: p.coverage,
+        precision: p.precision,
+        recall: p.recall,
+        accuracy: p.accuracy,
+    }
+}
+
+/// What the classification part adds to the report.
+pub(super) struct ClassificationOutcome {
+    pub intervals: Vec<Interval>,
+    pub baselines: Vec<NamedBaseline>,
+    pub baseline_info: Vec<BaselineInfo>,
+    pub confusion: ConfusionReport,
+    pub reliability: Option<ReliabilityReport>,
+    pub calibration: Option<CalibrationReport>,
+    pub roc: Option<CurveReport>,
+    pub pr: Option<CurveReport>,
+    pub sweep: Option<SweepReport>,
+    pub targets: Vec<ThresholdChoice>,
+    pub notes: Vec<String>,
+}
+
+pub(super) fn run(
+    table: &Table,
+    config: &EvalConfig,
+    data: &ClassData,
+    split: &Split,
+) -> Result<ClassificationOutcome, ReportError> {
+    let binary = data.binary();
+    let (columns, threshold) = data.input(if data.probabilistic {
+        config.threshold
+    } else {
+        0.5
+    });
+    let prepared = prepare(&data.labels, &columns, threshold)?;
+    let labels = &data.labels;
+    let bins = config.calibration_bins;
+    let mut notes = Vec::new();
+
+    // What the reliability diagram bins: the positive-class probability (binary)
+    // or the top-label confidence (multiclass), with its sort and outcome.
+    let confidence: Vec<f64> = if binary {
+        Vec::new()
+    } else {
+        (0..prepared.rows()).map(|r| prepared.confidence(r)).collect()
+    };
+    let confidence_ranked = if binary || !data.probabilistic {
+        None
+    } else {
+        Some(RankedScores::new("confidence", &confidence)?)
+    };
+    let predicted = prepared.predicted();
+    let outcome = |row: usize| {
+        if binary {
+            labels[row] == 1
+        } else {
+            predicted[row] == labels[row]
+        }
+    };
+    let (probabilities, ranked): (&[f64], Option<&RankedScores>) = if !data.probabilistic {
+        (&[], None)
+    } else if binary {
+        (columns.first().copied().unwrap_or(&[]), prepared.ranked(1))
+    } else {
+        (&confidence, confidence_ranked.as_ref())
+    };
+    let diagram = |weights: Weights<'_>| {
+        ranked.and_then(|ranked| {
+            reliability_diagram(probabilities, ranked, outcome, bins, BinStrategy::EqualWidth, weights).ok()
+        })
+    };
+    let full_diagram = match ranked {
+        Some(ranked) => Some(reliability_diagram(
+            probabilities,
+            ranked,
+            outcome,
+            bins,
+            BinStrategy::EqualWidth,
+            Weights::Unit,
+        )?),
+        None => None,
+    };
+    let probability_name = if binary {
+        "positive_class_probability"
+    } else {
+        "top_label_confidence"
+    };
+
+    let boot = BootstrapConfig {
+        replicates: config.bootstrap.replicates,
+        seed: config.bootstrap.seed,
+        confidence: config.bootstrap.confidence,
+    };
+    let intervals = bootstrap(prepared.rows(), &boot, |w| {
+        let d = diagram(w);
+        values(&prepared.metrics(w), binary, data.probabilistic, d.as_ref())
+    })?;
+    let metrics = prepared.metrics(Weights::Unit);
+
+    // Baselines.
+    let counts = baselines::class_counts(labels, data.classes.len())?;
+    let mut named = vec![
+        NamedBaseline {
+            kind: BaselineKind::UniformRandom,
+            values: baseline_values(&baselines::random_baseline(&counts, RandomStrategy::Uniform), binary),
+        },
+        NamedBaseline {
+            kind: BaselineKind::LabelDistributionRandom,
+            values: baseline_values(
+                &baselines::random_baseline(&counts, RandomStrategy::LabelDistribution),
+                binary,
+            ),
+        },
+        NamedBaseline {
+            kind: BaselineKind::ZeroRule,
+            values: baseline_values(&baselines::zero_rule(&counts), binary),
+        },
+    ];
+    let k = data.classes.len();
+    let majority = counts
+        .iter()
+        .enumerate()
+        .fold((0, 0), |best, (c, &n)| if n > best.1 { (c, n) } else { best })
+        .0;
+    let mut info = vec![
+        BaselineInfo {
+            baseline: BaselineKind::UniformRandom,
+            description: format!("expected value of predicting each of the {k} classes with probability 1/{k}"),
+        },
+        BaselineInfo {
+            baseline: BaselineKind::LabelDistributionRandom,
+            description: "expected value of predicting each class with its share of the labels".to_owned(),
+        },
+        BaselineInfo {
+            baseline: BaselineKind::ZeroRule,
+            description: format!(
+                "always predict the majority class `{}`",
+                data.classes.get(majority).map_or("", String::as_str)
+            ),
+        },
+    ];
+    let hard = |predicted: &[u32]| -> Result<Vec<(String, Metric)>, ReportError> {
+        let cols = hard_columns(predicted, k);
+        let slices: Vec<&[f64]> = cols.iter().map(Vec::as_slice).collect();
+        let m = prepare(labels, &slices, 0.5)?.metrics(Weights::Unit);
+        Ok(values(&m, binary, false, None))
+    };
+    if let Some(source) = &config.baselines.heuristic {
+        if !binary {
+            return Err(ReportError::HeuristicNeedsBinary { classes: k });
+        }
+        let rule = Rule::parse(source).map_err(|e| ReportError::Rule {
+            rule: source.clone(),
+            source: e,
+        })?;
+        let predicted: Vec<u32> = rule
+            .predict(table)
+            .map_err(|e| ReportError::Rule {
+                rule: source.clone(),
+                source: e,
+            })?
+            .into_iter()
+            .map(u32::from)
+            .collect();
+        named.push(NamedBaseline {
+            kind: BaselineKind::Heuristic,
+            values: hard(&predicted)?,
+        });
+        info.push(BaselineInfo {
+            baseline: BaselineKind::Heuristic,
+            description: format!(
+                "predict `{}` where `{source}` holds",
+                data.classes.get(1).map_or("", String::as_str)
+            ),
+        });
+    }
+    if let Some(column) = &config.baselines.existing_column {
+        let predicted = predicted_indices(table, column, &data.classes)?;
+        named.push(NamedBaseline {
+            kind: BaselineKind::ExistingSolution,
+            values: hard(&predicted)?,
+        });
+        info.push(BaselineInfo {
+            baseline: BaselineKind::ExistingSolution,
+            description: format!("the predictions in column `{column}`"),
+        });
+    }
+
+    let confusion = ConfusionReport {
+        classes: data.classes.clone(),
+        counts: (0..k)
+            .map(|a| (0..k).map(|p| metrics.confusion.get(a, p)).collect())
+            .collect(),
+    };
+
+    // Curves and the sweep (probability scores only).
+    let mut roc = None;
+    let mut pr = None;
+    let mut sweep = None;
+    let mut targets = Vec::new();
+    if let Some(ranked) = ranked {
+        let full = if binary {
+            let is_positive = |row: usize| labels[row] == 1;
+            let r = ranked.roc_curve(is_positive, 1);
+            let p = ranked.pr_curve(is_positive, 1);
+            let max = config.max_curve_points;
+            roc = Some(CurveReport {
+                total_points: r.thresholds.len() as u64,
+                x: r.thinned(max).fpr,
+                y: r.thinned(max).tpr,
+                thresholds: r.thinned(max).thresholds,
+                area: r.auc,
+            });
+            let thin = p.thinned(max);
+            pr = Some(CurveReport {
+                total_points: p.thresholds.len() as u64,
+                x: thin.recall,
+                y: thin.precision,
+                thresholds: thin.thresholds,
+                area: p.average_precision,
+            });
+            ThresholdSweep::positive_class(ranked, is_positive, Weights::Unit)
+        } else {
+            ThresholdSweep::confidence(ranked, outcome, Weights::Unit)
+        };
+        let thin = full.thinned(config.max_curve_points);
+        sweep = Some(SweepReport {
+            kind: if binary { "positive_class" } else { "confidence" }.to_owned(),
+            rows: full.rows,
+            hits: full.hits,
+            points: thin.points.iter().map(sweep_row).collect(),
+            total_points: full.points.len() as u64,
+        });
+        for (target, goal) in [
+            (TargetKind::Precision, config.targets.precision),
+            (TargetKind::Coverage, config.targets.coverage),
+        ] {
+            let Some(goal) = goal else { continue };
+            let found = full.find(match target {
+                TargetKind::Precision => ThresholdTarget::Precision(goal),
+                TargetKind::Coverage => ThresholdTarget::Coverage(goal),
+            });
+            targets.push(ThresholdChoice {
+                target,
+                goal,
+                point: found.map(sweep_row),
+            });
+        }
+    } else {
+        notes.push(
+            "the predictions are classes, not probabilities: ROC, PR, log loss, Brier score, \
+             reliability, calibration and the threshold sweep are not computed"
+                .to_owned(),
+        );
+    }
+
+    let calibration = if binary && data.probabilistic {
+        match calibration_report(&columns, labels, split, bins) {
+            Ok(report) => Some(report),
+            Err(e) => {
+                notes.push(format!("calibration before/after not computed: {e}"));
+                None
+            }
+        }
+    } else {
+        if data.probabilistic {
+            notes.push(
+                "calibration before/after (Platt, isotonic) is computed for binary tasks only"
+                    .to_owned(),
+            );
+        }
+        None
+    };
+
+    Ok(ClassificationOutcome {
+        intervals,
+        baselines: named,
+        baseline_info: info,
+        confusion,
+        reliability: full_diagram.map(|d| reliability_report(probability_name, &d)),
+        calibration,
+        roc,
+        pr,
+        sweep,
+        targets,
+        notes,
+    })
+}
+
+/// Platt and isotonic fitted on the eyeball rows, reported on the blackbox rows.
+fn calibration_report(
+    columns: &[&[f64]],
+    labels: &[u32],
+    split: &Split,
+    bins: usize,
+) -> Result<CalibrationReport, EvalError> {
+    let scores = columns.first().copied().unwrap_or(&[]);
+    let pick = |rows: &[u32]| -> (Vec<f64>, Vec<u32>) {
+        rows.iter()
+            .filter_map(|&r| Some((*scores.get(r as usize)?, *labels.get(r as usize)?)))
+            .unzip()
+    };
+    let (fit_scores, fit_labels) = pick(&split.eyeball);
+    let (report_scores, report_labels) = pick(&split.blackbox);
+    let fit = BinarySplit {
+        scores: &fit_scores,
+        labels: &fit_labels,
+    };
+    let report = BinarySplit {
+        scores: &report_scores,
+        labels: &report_labels,
+    };
+    let mut before = None;
+    let mut brier_before = Metric::Undefined(crate::metrics::Undefined::EmptyInput);
+    let mut methods = Vec::new();
+    for (method, name) in [
+        (CalibrationMethod::Platt, "platt"),
+        (CalibrationMethod::Isotonic, "isotonic"),
+    ] {
+        let comparison = calibrate(method, fit, report, bins, BinStrategy::EqualWidth)?;
+        if before.is_none() {
+            before = comparison.before.as_ref().map(|d| reliability_report("positive_class_probability", d));
+            brier_before = comparison.brier_before;
+        }
+        methods.push(CalibratedReport {
+            method: name.to_owned(),
+            after: reliability_report("positive_class_probability", &comparison.after),
+            brier_after: comparison.brier_after,
+        });
+    }
+    let before = before.ok_or(EvalError::Empty {
+        input: "blackbox part",
+        what: "the calibration report",
+    })?;
+    Ok(CalibrationReport {
+        fit_rows: fit_scores.len() as u64,
+        report_rows: report_scores.len() as u64,
+        before,
+        brier_before,
+        methods,
+    })
+}
