@@ -14,8 +14,7 @@ use crate::metrics::baselines::{self, BaselineMetrics, RandomStrategy};
 use crate::metrics::binary::positive_label;
 use crate::metrics::bootstrap::{BootstrapConfig, Interval, bootstrap};
 use crate::metrics::calibration::{
-    BinStrategy, BinarySplit, CalibrationMethod, ReliabilityDiagram, calibrate,
-    reliability_diagram,
+    BinStrategy, BinarySplit, CalibrationMethod, ReliabilityDiagram, calibrate, reliability_diagram,
 };
 use crate::metrics::split::Split;
 use crate::metrics::table_input::{binary_scores, class_indices, class_probabilities};
@@ -84,7 +83,12 @@ fn hard_columns(predicted: &[u32], classes: usize) -> Vec<Vec<f64>> {
         vec![predicted.iter().map(|&p| f64::from(p)).collect()]
     } else {
         (0..classes as u32)
-            .map(|c| predicted.iter().map(|&p| f64::from(u8::from(p == c))).collect())
+            .map(|c| {
+                predicted
+                    .iter()
+                    .map(|&p| f64::from(u8::from(p == c)))
+                    .collect()
+            })
             .collect()
     }
 }
@@ -266,7 +270,11 @@ fn baseline_values(b: &BaselineMetrics, binary: bool) -> Vec<(String, Metric)> {
         ("f1_weighted", b.f1_weighted),
     ];
     if binary && let Some(p) = b.per_class.get(1) {
-        out.extend([("precision", p.precision), ("recall", p.recall), ("f1", p.f1)]);
+        out.extend([
+            ("precision", p.precision),
+            ("recall", p.recall),
+            ("f1", p.f1),
+        ]);
     }
     out.into_iter().map(|(n, v)| (n.to_owned(), v)).collect()
 }
@@ -337,7 +345,9 @@ pub(super) fn run(
     let confidence: Vec<f64> = if binary {
         Vec::new()
     } else {
-        (0..prepared.rows()).map(|r| prepared.confidence(r)).collect()
+        (0..prepared.rows())
+            .map(|r| prepared.confidence(r))
+            .collect()
     };
     let confidence_ranked = if binary || !data.probabilistic {
         None
@@ -361,7 +371,15 @@ pub(super) fn run(
     };
     let diagram = |weights: Weights<'_>| {
         ranked.and_then(|ranked| {
-            reliability_diagram(probabilities, ranked, outcome, bins, BinStrategy::EqualWidth, weights).ok()
+            reliability_diagram(
+                probabilities,
+                ranked,
+                outcome,
+                bins,
+                BinStrategy::EqualWidth,
+                weights,
+            )
+            .ok()
         })
     };
     let full_diagram = match ranked {
@@ -397,7 +415,10 @@ pub(super) fn run(
     let mut named = vec![
         NamedBaseline {
             kind: BaselineKind::UniformRandom,
-            values: baseline_values(&baselines::random_baseline(&counts, RandomStrategy::Uniform), binary),
+            values: baseline_values(
+                &baselines::random_baseline(&counts, RandomStrategy::Uniform),
+                binary,
+            ),
         },
         NamedBaseline {
             kind: BaselineKind::LabelDistributionRandom,
@@ -415,16 +436,22 @@ pub(super) fn run(
     let majority = counts
         .iter()
         .enumerate()
-        .fold((0, 0), |best, (c, &n)| if n > best.1 { (c, n) } else { best })
+        .fold(
+            (0, 0),
+            |best, (c, &n)| if n > best.1 { (c, n) } else { best },
+        )
         .0;
     let mut info = vec![
         BaselineInfo {
             baseline: BaselineKind::UniformRandom,
-            description: format!("expected value of predicting each of the {k} classes with probability 1/{k}"),
+            description: format!(
+                "expected value of predicting each of the {k} classes with probability 1/{k}"
+            ),
         },
         BaselineInfo {
             baseline: BaselineKind::LabelDistributionRandom,
-            description: "expected value of predicting each class with its share of the labels".to_owned(),
+            description: "expected value of predicting each class with its share of the labels"
+                .to_owned(),
         },
         BaselineInfo {
             baseline: BaselineKind::ZeroRule,
@@ -520,7 +547,12 @@ pub(super) fn run(
         };
         let thin = full.thinned(config.max_curve_points);
         sweep = Some(SweepReport {
-            kind: if binary { "positive_class" } else { "confidence" }.to_owned(),
+            kind: if binary {
+                "positive_class"
+            } else {
+                "confidence"
+            }
+            .to_owned(),
             rows: full.rows,
             hits: full.hits,
             points: thin.points.iter().map(sweep_row).collect(),
@@ -614,7 +646,10 @@ fn calibration_report(
     ] {
         let comparison = calibrate(method, fit, report, bins, BinStrategy::EqualWidth)?;
         if before.is_none() {
-            before = comparison.before.as_ref().map(|d| reliability_report("positive_class_probability", d));
+            before = comparison
+                .before
+                .as_ref()
+                .map(|d| reliability_report("positive_class_probability", d));
             brier_before = comparison.brier_before;
         }
         methods.push(CalibratedReport {

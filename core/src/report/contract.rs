@@ -151,7 +151,9 @@ pub struct MetricContract {
 /// Why a contract could not be read.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum ContractError {
-    #[error("contract line `{text}` is not `metric op threshold` (op one of >=, >, <=, <; e.g. `f1 >= 0.8`)")]
+    #[error(
+        "contract line `{text}` is not `metric op threshold` (op one of >=, >, <=, <; e.g. `f1 >= 0.8`)"
+    )]
     BadLine { text: String },
     #[error("the contract is not valid TOML: {message}")]
     Toml { message: String },
@@ -182,8 +184,8 @@ impl MetricContract {
 
     /// Every metric named must be known ([`metric_names::all_known`]).
     pub fn validate(&self) -> Result<(), ContractError> {
-        let names =
-            std::iter::once(self.optimizing.as_str()).chain(self.satisficing.iter().map(|l| l.metric.as_str()));
+        let names = std::iter::once(self.optimizing.as_str())
+            .chain(self.satisficing.iter().map(|l| l.metric.as_str()));
         for name in names {
             if !metric_names::is_known(name) {
                 return Err(ContractError::UnknownMetric {
@@ -274,11 +276,16 @@ fn describe_missing(metric: &str, found: Lookup) -> (LineStatus, String) {
         Lookup::Value(_) => (LineStatus::Fail, String::new()),
         Lookup::Undefined(reason) => (
             LineStatus::Undefined,
-            format!("{metric} is undefined for this data ({})", undefined_text(reason)),
+            format!(
+                "{metric} is undefined for this data ({})",
+                undefined_text(reason)
+            ),
         ),
         Lookup::NotComputed => (
             LineStatus::NotComputed,
-            format!("{metric} was not computed for this evaluation (it needs another task or probability scores)"),
+            format!(
+                "{metric} was not computed for this evaluation (it needs another task or probability scores)"
+            ),
         ),
         Lookup::NotMeasured => (
             LineStatus::NotMeasured,
@@ -322,7 +329,11 @@ pub fn check(contract: &MetricContract, lookup: impl Fn(&str) -> Lookup) -> Cont
                 "{} = {} ({})",
                 contract.optimizing,
                 format_value(v),
-                if goal == Goal::Maximize { "higher is better" } else { "lower is better" }
+                if goal == Goal::Maximize {
+                    "higher is better"
+                } else {
+                    "lower is better"
+                }
             ),
         },
         other => OptimizingResult {
@@ -343,7 +354,11 @@ pub fn check(contract: &MetricContract, lookup: impl Fn(&str) -> Lookup) -> Cont
                     let verb = if passed { "meets" } else { "misses" };
                     (
                         Some(v),
-                        if passed { LineStatus::Pass } else { LineStatus::Fail },
+                        if passed {
+                            LineStatus::Pass
+                        } else {
+                            LineStatus::Fail
+                        },
                         format!(
                             "{} = {} {verb} {} {}",
                             line.metric,
@@ -453,7 +468,9 @@ satisficing = [
 
     #[test]
     fn all_lines_passing_pass_the_verdict() {
-        let contract = MetricContract::from_toml("optimizing = \"ece\"\nsatisficing = [\"accuracy > 0.5\"]").unwrap();
+        let contract =
+            MetricContract::from_toml("optimizing = \"ece\"\nsatisficing = [\"accuracy > 0.5\"]")
+                .unwrap();
         let result = check(&contract, |_| Lookup::Value(0.75));
         assert!(result.passed);
         assert_eq!(result.optimizing.goal, Goal::Minimize);
@@ -463,14 +480,22 @@ satisficing = [
     fn unknown_metrics_list_the_known_ones() {
         let err = MetricContract::from_toml("optimizing = \"f2\"").unwrap_err();
         let text = err.to_string();
-        assert!(text.starts_with("unknown metric `f2` in the contract (known: accuracy, "), "{text}");
+        assert!(
+            text.starts_with("unknown metric `f2` in the contract (known: accuracy, "),
+            "{text}"
+        );
         assert!(text.contains("latency_ms_per_row, model_size_mb"), "{text}");
     }
 
     #[test]
     fn malformed_lines_and_documents_are_explained() {
-        let err = MetricContract::from_toml("optimizing = \"f1\"\nsatisficing = [\"f1 => 0.8\"]").unwrap_err();
-        assert!(err.to_string().contains("contract line `f1 => 0.8` is not `metric op threshold`"), "{err}");
+        let err = MetricContract::from_toml("optimizing = \"f1\"\nsatisficing = [\"f1 => 0.8\"]")
+            .unwrap_err();
+        assert!(
+            err.to_string()
+                .contains("contract line `f1 => 0.8` is not `metric op threshold`"),
+            "{err}"
+        );
         let err = MetricContract::from_toml("optimising = \"f1\"").unwrap_err();
         assert!(matches!(err, ContractError::Toml { .. }), "{err}");
     }

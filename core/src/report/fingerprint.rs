@@ -38,7 +38,11 @@ const HEX: &[u8; 16] = b"0123456789abcdef";
 
 impl Fingerprints {
     /// Hashes whichever inputs are given.
-    pub fn from_bytes(data: Option<&[u8]>, model: Option<&[u8]>, pipeline_json: Option<&str>) -> Self {
+    pub fn from_bytes(
+        data: Option<&[u8]>,
+        model: Option<&[u8]>,
+        pipeline_json: Option<&str>,
+    ) -> Self {
         Self {
             data_sha256: data.map(sha256_hex),
             model_sha256: model.map(sha256_hex),
@@ -48,7 +52,9 @@ impl Fingerprints {
 
     /// Checks that every digest given is 64 hex digits, and lowercases it.
     pub fn normalized(&self) -> Result<Self, FingerprintError> {
-        let check = |field: &'static str, value: &Option<String>| -> Result<Option<String>, FingerprintError> {
+        let check = |field: &'static str,
+                     value: &Option<String>|
+         -> Result<Option<String>, FingerprintError> {
             match value {
                 None => Ok(None),
                 Some(v) if v.len() == 64 && v.bytes().all(|b| b.is_ascii_hexdigit()) => {
@@ -104,7 +110,10 @@ mod tests {
             "fingerprint `data_sha256` = `abc` is not a sha256 digest (64 hex digits)"
         );
         let from = Fingerprints::from_bytes(Some(b"abc"), None, Some(""));
-        assert_eq!(from.pipeline_sha256.as_deref(), Some(sha256_hex(b"").as_str()));
+        assert_eq!(
+            from.pipeline_sha256.as_deref(),
+            Some(sha256_hex(b"").as_str())
+        );
         assert_eq!(from.model_sha256, None);
     }
 }

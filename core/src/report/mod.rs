@@ -56,9 +56,7 @@ use types::{
 use crate::metrics::bootstrap::{BootstrapConfig, Interval, bootstrap_regression};
 use crate::metrics::split::{Split, SplitConfig, split_column, split_keys};
 use crate::metrics::table_input::{numeric_column, regression_columns};
-use crate::metrics::{
-    EvalError, Metric, MetricsError, PreparedRegression, baselines, regression,
-};
+use crate::metrics::{EvalError, Metric, MetricsError, PreparedRegression, baselines, regression};
 use crate::table::{ColumnData, Table};
 
 /// Why an evaluation could not run.
@@ -84,7 +82,9 @@ pub enum ReportError {
         "the heuristic baseline predicts the positive class, so it needs a binary task; this one has {classes} classes"
     )]
     HeuristicNeedsBinary { classes: usize },
-    #[error("a {kind} prediction is for classification, but the task is regression; give a prediction column")]
+    #[error(
+        "a {kind} prediction is for classification, but the task is regression; give a prediction column"
+    )]
     RegressionNeedsColumn { kind: &'static str },
     #[error("human-level figure for unknown metric `{name}` (known: {})", known.join(", "))]
     UnknownHumanMetric { name: String, known: Vec<String> },
@@ -137,7 +137,10 @@ fn check_settings(config: &EvalConfig) -> Result<(), ReportError> {
     };
     share("targets.precision", config.targets.precision)?;
     share("targets.coverage", config.targets.coverage)?;
-    share("split.eyeball_fraction", Some(config.split.eyeball_fraction))?;
+    share(
+        "split.eyeball_fraction",
+        Some(config.split.eyeball_fraction),
+    )?;
     for (setting, v) in [
         ("facts.latency_ms_per_row", config.facts.latency_ms_per_row),
         ("facts.model_size_mb", config.facts.model_size_mb),

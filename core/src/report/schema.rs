@@ -18,7 +18,9 @@ pub fn report_schema() -> Result<String, serde_json::Error> {
     schema.insert("$id".to_owned(), serde_json::Value::String(schema_id()));
     schema.insert(
         "title".to_owned(),
-        serde_json::Value::String(format!("Lockstep evaluation report, schema {SCHEMA_VERSION}")),
+        serde_json::Value::String(format!(
+            "Lockstep evaluation report, schema {SCHEMA_VERSION}"
+        )),
     );
     let mut text = serde_json::to_string_pretty(&schema)?;
     text.push('\n');

@@ -95,13 +95,27 @@ pub fn xml_escape(text: &str) -> String {
     out
 }
 
-/// Escapes text for a Markdown table cell.
+/// Escapes text for a Markdown table cell: `|` everywhere (GFM splits cells on it
+/// even inside code spans), newlines to spaces, and `<` / `>` as entities outside
+/// code spans (inside them entities would show literally, and nothing is parsed
+/// as HTML anyway).
 pub fn md_cell(text: &str) -> String {
-    text.replace('\\', "\\\\")
-        .replace('|', "\\|")
-        .replace('\n', " ")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
+    let mut out = String::with_capacity(text.len());
+    let mut in_code = false;
+    for c in text.chars() {
+        match c {
+            '`' => {
+                in_code = !in_code;
+                out.push(c);
+            }
+            '|' => out.push_str("\\|"),
+            '\n' | '\r' => out.push(' '),
+            '<' if !in_code => out.push_str("&lt;"),
+            '>' if !in_code => out.push_str("&gt;"),
+            c => out.push(c),
+        }
+    }
+    out
 }
 
 #[cfg(test)]
@@ -115,5 +129,9 @@ mod tests {
             "a&lt;b &amp; &quot;c&quot; &apos;d&apos;\u{FFFD}"
         );
         assert_eq!(md_cell("x | y <z>"), "x \\| y &lt;z&gt;");
+        assert_eq!(
+            md_cell("rule `a < 1 | b` <ok>"),
+            "rule `a < 1 \\| b` &lt;ok&gt;"
+        );
     }
 }

@@ -38,13 +38,16 @@ fn plots(report: &EvalReport) -> Vec<String> {
     let mut reliability = Vec::new();
     let names: Vec<String>;
     if let Some(c) = &report.calibration {
-        names = std::iter::once(format!("before (blackbox), ECE {}", metric_short(c.before.ece)))
-            .chain(
-                c.methods
-                    .iter()
-                    .map(|m| format!("{}, ECE {}", m.method, metric_short(m.after.ece))),
-            )
-            .collect();
+        names = std::iter::once(format!(
+            "before (blackbox), ECE {}",
+            metric_short(c.before.ece)
+        ))
+        .chain(
+            c.methods
+                .iter()
+                .map(|m| format!("{}, ECE {}", m.method, metric_short(m.after.ece))),
+        )
+        .collect();
         let diagrams = std::iter::once(&c.before).chain(c.methods.iter().map(|m| &m.after));
         for ((d, name), color) in diagrams.zip(&names).zip(COLORS) {
             reliability.push(Series {
@@ -74,7 +77,13 @@ fn plots(report: &EvalReport) -> Vec<String> {
                     "mean predicted probability"
                 }
             });
-        out.push(chart("Reliability", x, "observed frequency", &reliability, true));
+        out.push(chart(
+            "Reliability",
+            x,
+            "observed frequency",
+            &reliability,
+            true,
+        ));
     }
     if let Some(roc) = &report.roc {
         let name = format!("AUC {}", metric_short(roc.area));
@@ -140,7 +149,11 @@ fn plots(report: &EvalReport) -> Vec<String> {
                 },
                 Series {
                     name: "coverage",
-                    points: sweep.points.iter().map(|p| (p.threshold, p.coverage)).collect(),
+                    points: sweep
+                        .points
+                        .iter()
+                        .map(|p| (p.threshold, p.coverage))
+                        .collect(),
                     color: COLORS[2],
                     markers: false,
                 },
@@ -152,11 +165,25 @@ fn plots(report: &EvalReport) -> Vec<String> {
 }
 
 fn write_page(out: &mut String, report: &EvalReport) -> std::fmt::Result {
-    writeln!(out, "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">")?;
-    writeln!(out, "<title>Lockstep evaluation report</title>\n<style>{STYLE}</style>\n</head>\n<body>")?;
-    writeln!(out, "<h1>Evaluation report</h1>\n<p>{}</p>", esc(&summary(report)))?;
+    writeln!(
+        out,
+        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">"
+    )?;
+    writeln!(
+        out,
+        "<title>Lockstep evaluation report</title>\n<style>{STYLE}</style>\n</head>\n<body>"
+    )?;
+    writeln!(
+        out,
+        "<h1>Evaluation report</h1>\n<p>{}</p>",
+        esc(&summary(report))
+    )?;
     if let Some(c) = &report.contract {
-        let (class, verdict) = if c.passed { ("pass", "PASS") } else { ("fail", "FAIL") };
+        let (class, verdict) = if c.passed {
+            ("pass", "PASS")
+        } else {
+            ("fail", "FAIL")
+        };
         writeln!(
             out,
             "<p>Contract: <span class=\"{class}\">{verdict}</span> · optimizing {}</p>",
@@ -164,7 +191,11 @@ fn write_page(out: &mut String, report: &EvalReport) -> std::fmt::Result {
         )?;
     }
 
-    writeln!(out, "<h2>Metrics</h2>\n<table>\n<tr><th>metric</th><th>value</th><th>{} CI</th>", percent(report.bootstrap.confidence))?;
+    writeln!(
+        out,
+        "<h2>Metrics</h2>\n<table>\n<tr><th>metric</th><th>value</th><th>{} CI</th>",
+        percent(report.bootstrap.confidence)
+    )?;
     for b in &report.baselines {
         write!(out, "<th>{}</th>", esc(b.baseline.label()))?;
     }
@@ -194,14 +225,26 @@ fn write_page(out: &mut String, report: &EvalReport) -> std::fmt::Result {
         report.bootstrap.replicates, report.bootstrap.seed
     )?;
     for b in &report.baselines {
-        writeln!(out, "<li><b>{}</b>: {}</li>", esc(b.baseline.label()), esc(&b.description))?;
+        writeln!(
+            out,
+            "<li><b>{}</b>: {}</li>",
+            esc(b.baseline.label()),
+            esc(&b.description)
+        )?;
     }
     writeln!(out, "</ul>")?;
 
     if let Some(c) = &report.contract {
-        writeln!(out, "<h2>Metric contract</h2>\n<table>\n<tr><th>line</th><th>value</th><th>status</th><th>reason</th></tr>")?;
+        writeln!(
+            out,
+            "<h2>Metric contract</h2>\n<table>\n<tr><th>line</th><th>value</th><th>status</th><th>reason</th></tr>"
+        )?;
         for l in &c.lines {
-            let (class, word) = if l.passed { ("pass", "pass") } else { ("fail", "fail") };
+            let (class, word) = if l.passed {
+                ("pass", "pass")
+            } else {
+                ("fail", "fail")
+            };
             writeln!(
                 out,
                 "<tr><td><code>{} {} {}</code></td><td>{}</td><td class=\"{class}\">{word}</td><td>{}</td></tr>",
@@ -225,7 +268,10 @@ fn write_page(out: &mut String, report: &EvalReport) -> std::fmt::Result {
     }
 
     if !report.threshold_targets.is_empty() {
-        writeln!(out, "<h2>Threshold targets</h2>\n<table>\n<tr><th>target</th><th>threshold</th><th>coverage</th><th>precision</th><th>recall</th></tr>")?;
+        writeln!(
+            out,
+            "<h2>Threshold targets</h2>\n<table>\n<tr><th>target</th><th>threshold</th><th>coverage</th><th>precision</th><th>recall</th></tr>"
+        )?;
         for t in &report.threshold_targets {
             let name = match t.target {
                 TargetKind::Precision => "precision",
@@ -257,7 +303,10 @@ fn write_page(out: &mut String, report: &EvalReport) -> std::fmt::Result {
             "<h2>Calibration</h2>\n<p>Fitted on the eyeball part ({} rows), reported on the blackbox part ({} rows).</p>",
             c.fit_rows, c.report_rows
         )?;
-        writeln!(out, "<table>\n<tr><th>scores</th><th>ECE</th><th>MCE</th><th>Brier</th></tr>")?;
+        writeln!(
+            out,
+            "<table>\n<tr><th>scores</th><th>ECE</th><th>MCE</th><th>Brier</th></tr>"
+        )?;
         writeln!(
             out,
             "<tr><td>before</td><td>{}</td><td>{}</td><td>{}</td></tr>",
@@ -279,7 +328,10 @@ fn write_page(out: &mut String, report: &EvalReport) -> std::fmt::Result {
     }
 
     if let Some(confusion) = &report.confusion {
-        writeln!(out, "<h2>Confusion matrix</h2>\n<table>\n<tr><th>actual \\ predicted</th>")?;
+        writeln!(
+            out,
+            "<h2>Confusion matrix</h2>\n<table>\n<tr><th>actual \\ predicted</th>"
+        )?;
         for c in &confusion.classes {
             write!(out, "<th>{}</th>", esc(c))?;
         }
@@ -304,7 +356,10 @@ fn write_page(out: &mut String, report: &EvalReport) -> std::fmt::Result {
         s.seed,
         s.key_column
             .as_ref()
-            .map_or("row number".to_owned(), |k| format!("column <code>{}</code>", esc(k)))
+            .map_or("row number".to_owned(), |k| format!(
+                "column <code>{}</code>",
+                esc(k)
+            ))
     )?;
 
     let f = &report.fingerprints;
@@ -330,7 +385,11 @@ fn write_page(out: &mut String, report: &EvalReport) -> std::fmt::Result {
             value.map_or("not measured".to_owned(), number)
         )?;
     }
-    writeln!(out, "<tr><td>schema</td><td>{}</td></tr>\n</table>", esc(&report.schema_version))?;
+    writeln!(
+        out,
+        "<tr><td>schema</td><td>{}</td></tr>\n</table>",
+        esc(&report.schema_version)
+    )?;
 
     if !report.notes.is_empty() {
         writeln!(out, "<h2>Notes</h2>\n<ul>")?;

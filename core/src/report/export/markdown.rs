@@ -29,7 +29,11 @@ fn write_report(out: &mut String, report: &EvalReport) -> std::fmt::Result {
     writeln!(out, "# Evaluation report\n")?;
     writeln!(out, "{}\n", md_cell(&summary(report)))?;
     if let Some(contract) = &report.contract {
-        let verdict = if contract.passed { "✅ **PASS**" } else { "❌ **FAIL**" };
+        let verdict = if contract.passed {
+            "✅ **PASS**"
+        } else {
+            "❌ **FAIL**"
+        };
         let failed = contract.lines.iter().filter(|l| !l.passed).count();
         writeln!(
             out,
@@ -82,13 +86,21 @@ fn write_report(out: &mut String, report: &EvalReport) -> std::fmt::Result {
 
     writeln!(out, "### Baselines\n")?;
     for b in &report.baselines {
-        writeln!(out, "- **{}**: {}", b.baseline.label(), md_cell(&b.description))?;
+        writeln!(
+            out,
+            "- **{}**: {}",
+            b.baseline.label(),
+            md_cell(&b.description)
+        )?;
     }
     writeln!(out)?;
 
     if let Some(contract) = &report.contract {
         writeln!(out, "## Metric contract\n")?;
-        writeln!(out, "| line | value | status | reason |\n|---|---:|---|---|")?;
+        writeln!(
+            out,
+            "| line | value | status | reason |\n|---|---:|---|---|"
+        )?;
         for line in &contract.lines {
             writeln!(
                 out,
@@ -106,7 +118,10 @@ fn write_report(out: &mut String, report: &EvalReport) -> std::fmt::Result {
 
     if !report.threshold_targets.is_empty() {
         writeln!(out, "## Threshold targets\n")?;
-        writeln!(out, "| target | threshold | coverage | precision | recall |\n|---|---:|---:|---:|---:|")?;
+        writeln!(
+            out,
+            "| target | threshold | coverage | precision | recall |\n|---|---:|---:|---:|---:|"
+        )?;
         for t in &report.threshold_targets {
             let name = match t.target {
                 TargetKind::Precision => "precision",
@@ -186,7 +201,10 @@ fn write_report(out: &mut String, report: &EvalReport) -> std::fmt::Result {
         s.seed,
         s.key_column
             .as_ref()
-            .map_or("row number".to_owned(), |k| format!("column `{}`", md_cell(k)))
+            .map_or("row number".to_owned(), |k| format!(
+                "column `{}`",
+                md_cell(k)
+            ))
     )?;
 
     let f = &report.fingerprints;
@@ -208,7 +226,11 @@ fn write_report(out: &mut String, report: &EvalReport) -> std::fmt::Result {
         ("latency ms / row", facts.latency_ms_per_row),
         ("model size MB", facts.model_size_mb),
     ] {
-        writeln!(out, "| {name} | {} |", value.map_or("not measured".to_owned(), number))?;
+        writeln!(
+            out,
+            "| {name} | {} |",
+            value.map_or("not measured".to_owned(), number)
+        )?;
     }
     writeln!(out, "| schema | {} |", md_cell(&report.schema_version))?;
 

@@ -31,7 +31,13 @@ fn y_at(y: f64) -> f64 {
 
 /// An SVG chart with axes from 0 to 1, a grid at quarters, an optional dashed
 /// diagonal (perfect calibration, or a random ranking) and a legend below.
-pub fn chart(title: &str, x_label: &str, y_label: &str, series: &[Series<'_>], diagonal: bool) -> String {
+pub fn chart(
+    title: &str,
+    x_label: &str,
+    y_label: &str,
+    series: &[Series<'_>],
+    diagonal: bool,
+) -> String {
     let mut out = String::new();
     // `write!` into a String cannot fail.
     let _ = write_chart(&mut out, title, x_label, y_label, series, diagonal);

@@ -121,13 +121,12 @@ pub fn tokenize(source: &str) -> Result<Vec<Token>, RuleError> {
                 i = end;
             }
             '`' => {
-                let close = chars[i + 1..]
-                    .iter()
-                    .position(|&d| d == '`')
-                    .ok_or(RuleError::Unterminated {
+                let close = chars[i + 1..].iter().position(|&d| d == '`').ok_or(
+                    RuleError::Unterminated {
                         position,
                         what: "quoted column name",
-                    })?;
+                    },
+                )?;
                 let name: String = chars[i + 1..i + 1 + close].iter().collect();
                 push(&mut tokens, TokenKind::Ident(name));
                 i += close + 2;
@@ -138,10 +137,11 @@ pub fn tokenize(source: &str) -> Result<Vec<Token>, RuleError> {
             {
                 let start = i;
                 i += 1;
-                while chars.get(i).is_some_and(|d| {
-                    d.is_ascii_digit() || matches!(d, '.' | 'e' | 'E' | '_')
-                }) || (chars.get(i).is_some_and(|d| matches!(d, '+' | '-'))
-                    && chars.get(i - 1).is_some_and(|d| matches!(d, 'e' | 'E')))
+                while chars
+                    .get(i)
+                    .is_some_and(|d| d.is_ascii_digit() || matches!(d, '.' | 'e' | 'E' | '_'))
+                    || (chars.get(i).is_some_and(|d| matches!(d, '+' | '-'))
+                        && chars.get(i - 1).is_some_and(|d| matches!(d, 'e' | 'E')))
                 {
                     i += 1;
                 }

@@ -58,14 +58,18 @@ pub enum RuleError {
         name: String,
         available: Vec<String>,
     },
-    #[error("position {position}: cannot compare {left} with {right} using `{}`{}", op.symbol(), comparison_hint(*op))]
+    #[error("position {position}: cannot compare {left} with {right} using `{}`{hint}", op.symbol())]
     TypeMismatch {
         position: usize,
         op: CompareOp,
         left: String,
         right: String,
+        /// Set when both sides share a type that has no ordering.
+        hint: &'static str,
     },
-    #[error("position {position}: {what} is not a condition; compare it with a value (e.g. `{example}`)")]
+    #[error(
+        "position {position}: {what} is not a condition; compare it with a value (e.g. `{example}`)"
+    )]
     NotACondition {
         position: usize,
         what: String,
@@ -75,13 +79,6 @@ pub enum RuleError {
     NotAValue { position: usize, what: String },
     #[error("position {position}: compare with null using `is null` or `is not null`")]
     NullComparison { position: usize },
-}
-
-fn comparison_hint(op: CompareOp) -> &'static str {
-    match op {
-        CompareOp::Eq | CompareOp::Ne => "",
-        _ => " (strings and booleans support only `==` and `!=`)",
-    }
 }
 
 /// A parsed rule; apply it to a table with [`Rule::predict`].
@@ -163,8 +160,14 @@ income,age,country,churned,score
             predict("income > 50000 and age < 30"),
             [true, false, false, false]
         );
-        assert_eq!(predict("age >= 25 and age <= 28"), [true, false, false, true]);
-        assert_eq!(predict("score == 0.5 or age != 22"), [true, false, true, true]);
+        assert_eq!(
+            predict("age >= 25 and age <= 28"),
+            [true, false, false, true]
+        );
+        assert_eq!(
+            predict("score == 0.5 or age != 22"),
+            [true, false, true, true]
+        );
     }
 
     #[test]

@@ -24,9 +24,18 @@ pub enum Literal {
 /// The syntax tree. Every node keeps the 1-based position of its first token.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Expr {
-    Column { name: String, position: usize },
-    Literal { value: Literal, position: usize },
-    Not { operand: Box<Expr>, position: usize },
+    Column {
+        name: String,
+        position: usize,
+    },
+    Literal {
+        value: Literal,
+        position: usize,
+    },
+    Not {
+        operand: Box<Expr>,
+        position: usize,
+    },
     And(Box<Expr>, Box<Expr>),
     Or(Box<Expr>, Box<Expr>),
     Compare {

@@ -126,7 +126,9 @@ pub(super) fn compile(expr: &Expr, table: &Table) -> Result<Condition, RuleError
             }
         },
         Expr::Not { operand, .. } => Condition::Not(Box::new(compile(operand, table)?)),
-        Expr::And(a, b) => Condition::And(Box::new(compile(a, table)?), Box::new(compile(b, table)?)),
+        Expr::And(a, b) => {
+            Condition::And(Box::new(compile(a, table)?), Box::new(compile(b, table)?))
+        }
         Expr::Or(a, b) => Condition::Or(Box::new(compile(a, table)?), Box::new(compile(b, table)?)),
         Expr::Compare {
             op,
@@ -146,6 +148,11 @@ pub(super) fn compile(expr: &Expr, table: &Table) -> Result<Condition, RuleError
                     op: *op,
                     left: left_name,
                     right: right_name,
+                    hint: if left_kind == right_kind {
+                        " (strings and booleans support only `==` and `!=`)"
+                    } else {
+                        ""
+                    },
                 });
             }
             Condition::Compare {
@@ -190,7 +197,11 @@ fn cell<'a>(value: &'a Value, table: &'a Table, row: usize) -> Option<Cell<'a>> 
         Value::Str(s) => Some(Cell::Str(s)),
         Value::Bool(b) => Some(Cell::Bool(*b)),
         Value::Column(index) => match table.columns().get(*index)?.data() {
-            ColumnData::Int64(v) => v.get(row).copied().flatten().map(|i| Cell::Number(i as f64)),
+            ColumnData::Int64(v) => v
+                .get(row)
+                .copied()
+                .flatten()
+                .map(|i| Cell::Number(i as f64)),
             ColumnData::Float64(v) => v.get(row).copied().flatten().map(Cell::Number),
             ColumnData::Bool(v) => v.get(row).copied().flatten().map(Cell::Bool),
             ColumnData::Str(s) => s.get(row).map(Cell::Str),
@@ -199,15 +210,12 @@ fn cell<'a>(value: &'a Value, table: &'a Table, row: usize) -> Option<Cell<'a>> 
 }
 
 fn is_null(table: &Table, index: usize, row: usize) -> bool {
-    table
-        .columns()
-        .get(index)
-        .is_none_or(|c| match c.data() {
-            ColumnData::Int64(v) => v.get(row).copied().flatten().is_none(),
-            ColumnData::Float64(v) => v.get(row).copied().flatten().is_none(),
-            ColumnData::Bool(v) => v.get(row).copied().flatten().is_none(),
-            ColumnData::Str(s) => s.get(row).is_none(),
-        })
+    table.columns().get(index).is_none_or(|c| match c.data() {
+        ColumnData::Int64(v) => v.get(row).copied().flatten().is_none(),
+        ColumnData::Float64(v) => v.get(row).copied().flatten().is_none(),
+        ColumnData::Bool(v) => v.get(row).copied().flatten().is_none(),
+        ColumnData::Str(s) => s.get(row).is_none(),
+    })
 }
 
 impl Condition {
