@@ -19,6 +19,11 @@
 //!   once ([`metrics::RankedScores`]) and every curve, sweep and bootstrap replicate
 //!   reuses that sort. A metric that cannot be computed is
 //!   [`metrics::Metric::Undefined`] with a typed reason, never NaN.
+//! * [`report::evaluate`] runs a whole evaluation from a table and a
+//!   [`report::EvalConfig`] into one serialisable [`report::EvalReport`] (metrics with
+//!   bootstrap intervals and baselines, calibration, curves, the metric contract's
+//!   verdict, fingerprints); [`report::export`] renders it as JSON, Markdown, HTML
+//!   with inline SVG, or JUnit XML, and [`report::schema`] generates its JSON Schema.
 //!
 //! Every fallible function returns a typed error whose message names the column, the
 //! line of the input and the offending value.

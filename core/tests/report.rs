@@ -344,8 +344,57 @@ fn multiclass_probabilities_report_macro_metrics_and_refuse_a_heuristic() {
     assert!(report.metrics.iter().all(|m| m.name != "f1"));
     assert_eq!(report.threshold_sweep.as_ref().unwrap().kind, "confidence");
     assert!(report.threshold_targets[0].point.is_some());
-    assert!(report.calibration.is_none());
-    assert!(report.notes.iter().any(|n| n.contains("binary tasks only")));
+
+    // One-vs-rest recalibration fitted on the eyeball rows (keyed by row number),
+    // reported on the blackbox rows.
+    let keys: Vec<String> = (1..=t.num_rows()).map(|r| r.to_string()).collect();
+    let parts = split::split_keys(
+        keys.iter().map(String::as_bytes),
+        &SplitConfig {
+            seed: 0,
+            eyeball_fraction: 0.5,
+        },
+    )
+    .unwrap();
+    let pick = |rows: &[u32]| -> (Vec<Vec<f64>>, Vec<u32>) {
+        let cols = input
+            .columns
+            .iter()
+            .map(|c| rows.iter().map(|&r| c[r as usize]).collect())
+            .collect();
+        (
+            cols,
+            rows.iter().map(|&r| input.labels[r as usize]).collect(),
+        )
+    };
+    let (fit, fit_labels) = pick(&parts.eyeball);
+    let (held, held_labels) = pick(&parts.blackbox);
+    let fit: Vec<&[f64]> = fit.iter().map(Vec::as_slice).collect();
+    let held: Vec<&[f64]> = held.iter().map(Vec::as_slice).collect();
+    let c = report.calibration.as_ref().unwrap();
+    assert_eq!(c.report_rows, held_labels.len() as u64);
+    assert_eq!(c.before.probability, "top_label_confidence");
+    let brier = |columns: &[&[f64]]| {
+        classification::evaluate(ClassificationInput {
+            labels: &held_labels,
+            scores: ClassScores::PerClass(columns),
+        })
+        .unwrap()
+        .brier_score
+    };
+    assert_eq!(c.brier_before, brier(&held));
+    for (method, name) in [
+        (CalibrationMethod::Platt, "platt"),
+        (CalibrationMethod::Isotonic, "isotonic"),
+    ] {
+        let calibrated = calibration::MulticlassCalibrator::fit(method, &fit, &fit_labels)
+            .unwrap()
+            .calibrate(&held)
+            .unwrap();
+        let slices: Vec<&[f64]> = calibrated.iter().map(Vec::as_slice).collect();
+        let got = c.methods.iter().find(|m| m.method == name).unwrap();
+        assert_eq!(got.brier_after, brier(&slices), "{name}");
+    }
     let confusion = report.confusion.as_ref().unwrap();
     assert_eq!(
         confusion.counts.iter().flatten().sum::<u64>(),

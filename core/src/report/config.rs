@@ -170,7 +170,31 @@ fn default_max_points() -> usize {
     101
 }
 
+/// Why a configuration could not be read.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum ConfigError {
+    #[error("the evaluation config is not valid TOML: {message}")]
+    Toml { message: String },
+    #[error("the evaluation config is not valid JSON: {message}")]
+    Json { message: String },
+}
+
 impl EvalConfig {
+    /// Reads a TOML configuration (every field but `label` and `predictions` is
+    /// optional). Settings are checked by [`super::evaluate`].
+    pub fn from_toml(text: &str) -> Result<Self, ConfigError> {
+        toml::from_str(text).map_err(|e| ConfigError::Toml {
+            message: e.to_string().trim_end().to_owned(),
+        })
+    }
+
+    /// Reads a JSON configuration.
+    pub fn from_json(text: &str) -> Result<Self, ConfigError> {
+        serde_json::from_str(text).map_err(|e| ConfigError::Json {
+            message: e.to_string(),
+        })
+    }
+
     /// A configuration with every default: `label` against `predictions`.
     pub fn new(label: impl Into<String>, predictions: Predictions) -> Self {
         Self {
@@ -189,5 +213,63 @@ impl EvalConfig {
             fingerprints: Fingerprints::default(),
             max_curve_points: default_max_points(),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_toml_config_fills_defaults_and_reads_the_contract() {
+        let config = EvalConfig::from_toml(
+            r#"
+label = "churned"
+positive_label = "yes"
+predictions = { score = "p_yes" }
+
+[bootstrap]
+replicates = 500
+
+[baselines]
+heuristic = "tenure < 12"
+human = [{ metric = "f1", value = 0.7 }]
+
+[contract]
+optimizing = "f1"
+satisficing = ["ece <= 0.05"]
+"#,
+        )
+        .unwrap();
+        assert_eq!(config.predictions, Predictions::Score("p_yes".into()));
+        assert_eq!(config.bootstrap.replicates, 500);
+        assert_eq!(config.bootstrap.confidence, 0.95);
+        assert_eq!(config.threshold, 0.5);
+        assert_eq!(config.split, SplitSettings::default());
+        assert_eq!(config.baselines.human[0].source, None);
+        assert_eq!(
+            config.contract.unwrap().satisficing[0].to_string(),
+            "ece <= 0.05"
+        );
+    }
+
+    #[test]
+    fn json_configs_name_probability_columns_per_class() {
+        let config = EvalConfig::from_json(
+            r#"{"label": "animal", "task": "classification",
+                "predictions": {"probabilities": [{"class": "cat", "column": "p_cat"},
+                                                  {"class": "dog", "column": "p_dog"}]}}"#,
+        )
+        .unwrap();
+        let Predictions::Probabilities(pairs) = &config.predictions else {
+            panic!("{:?}", config.predictions);
+        };
+        assert_eq!(pairs[1].column, "p_dog");
+        assert_eq!(config.task, Some(TaskKind::Classification));
+        let err = EvalConfig::from_json(r#"{"label": "a"}"#).unwrap_err();
+        assert!(
+            err.to_string().contains("missing field `predictions`"),
+            "{err}"
+        );
     }
 }

@@ -28,7 +28,7 @@
 //! Nothing here performs I/O: the CLI and the web app read files, time the model
 //! and hash bytes (or pass the bytes to [`Fingerprints::from_bytes`]).
 
-mod classification_run;
+mod classification;
 pub mod config;
 pub mod contract;
 pub mod export;
@@ -39,8 +39,8 @@ pub mod schema;
 pub mod types;
 
 pub use config::{
-    BaselineSettings, BootstrapSettings, ClassProbabilityColumn, EvalConfig, HumanFigure,
-    MeasuredFacts, Predictions, SplitSettings, TaskKind, ThresholdTargets,
+    BaselineSettings, BootstrapSettings, ClassProbabilityColumn, ConfigError, EvalConfig,
+    HumanFigure, MeasuredFacts, Predictions, SplitSettings, TaskKind, ThresholdTargets,
 };
 pub use contract::{ContractError, ContractResult, MetricContract};
 pub use fingerprint::{Fingerprints, sha256_hex};
@@ -220,8 +220,8 @@ pub fn evaluate(table: &Table, config: &EvalConfig) -> Result<EvalReport, Report
     };
     let mut report = match task {
         TaskKind::Classification => {
-            let data = classification_run::read(table, config)?;
-            let out = classification_run::run(table, config, &data, &split)?;
+            let data = classification::read(table, config)?;
+            let out = classification::run(table, config, &data, &split)?;
             let inputs = ReportInputs {
                 label_column: config.label.clone(),
                 prediction_kind: data.kind,

@@ -11,8 +11,8 @@ use crate::report::types::{EvalReport, ReliabilityReport, TargetKind};
 
 const STYLE: &str = "body{font-family:system-ui,sans-serif;margin:2rem;color:#222;max-width:72rem}\
 table{border-collapse:collapse;margin:.5rem 0 1.5rem}\
-th,td{border:1px solid #ccc;padding:.25rem .6rem;text-align:right}\
-th:first-child,td:first-child{text-align:left}\
+th,td{border:1px solid #ccc;padding:.25rem .6rem;text-align:right;white-space:nowrap}\
+th:first-child,td:first-child,td.text{text-align:left}td.text{white-space:normal}\
 .pass{color:#176f2c;font-weight:bold}.fail{color:#b00020;font-weight:bold}\
 .plots{display:flex;flex-wrap:wrap;gap:1rem}code{font-size:.9em}";
 
@@ -247,7 +247,7 @@ fn write_page(out: &mut String, report: &EvalReport) -> std::fmt::Result {
             };
             writeln!(
                 out,
-                "<tr><td><code>{} {} {}</code></td><td>{}</td><td class=\"{class}\">{word}</td><td>{}</td></tr>",
+                "<tr><td><code>{} {} {}</code></td><td>{}</td><td class=\"{class}\">{word}</td><td class=\"text\">{}</td></tr>",
                 esc(&l.metric),
                 esc(l.op.symbol()),
                 number(l.threshold),

@@ -2,199 +2,30 @@
 //! from the table, computes metrics with bootstrap intervals, baselines,
 //! reliability, calibration, curves and the threshold sweep.
 
-use super::config::{EvalConfig, Predictions};
+mod calibration;
+mod read;
+
+pub(crate) use read::{ClassData, read};
+
+use read::{hard_columns, predicted_indices};
+
+use super::config::EvalConfig;
 use super::rule::Rule;
 use super::types::{
-    BaselineInfo, BaselineKind, CalibratedReport, CalibrationReport, ConfusionReport, CurveReport,
-    PredictionKind, ReliabilityBinReport, ReliabilityReport, SweepReport, SweepRow, TargetKind,
-    ThresholdChoice,
+    BaselineInfo, BaselineKind, CalibrationReport, ConfusionReport, CurveReport,
+    ReliabilityBinReport, ReliabilityReport, SweepReport, SweepRow, TargetKind, ThresholdChoice,
 };
 use super::{NamedBaseline, ReportError};
 use crate::metrics::baselines::{self, BaselineMetrics, RandomStrategy};
-use crate::metrics::binary::positive_label;
 use crate::metrics::bootstrap::{BootstrapConfig, Interval, bootstrap};
-use crate::metrics::calibration::{
-    BinStrategy, BinarySplit, CalibrationMethod, ReliabilityDiagram, calibrate, reliability_diagram,
-};
+use crate::metrics::calibration::{BinStrategy, ReliabilityDiagram, reliability_diagram};
 use crate::metrics::split::Split;
-use crate::metrics::table_input::{binary_scores, class_indices, class_probabilities};
 use crate::metrics::threshold::{SweepPoint, ThresholdSweep, ThresholdTarget};
 use crate::metrics::{
-    ClassColumn, ClassScores, ClassificationInput, ClassificationMetrics, EvalError, Metric,
-    MetricsError, PreparedClassification, RankedScores, Weights,
+    ClassScores, ClassificationInput, ClassificationMetrics, EvalError, Metric,
+    PreparedClassification, RankedScores, Weights,
 };
 use crate::table::Table;
-
-/// Labels and scores read from the table.
-pub(super) struct ClassData {
-    pub classes: Vec<String>,
-    pub labels: Vec<u32>,
-    /// Binary: one column, the positive class's probability (or 0/1 for hard
-    /// predictions). Multiclass: one column per class.
-    pub columns: Vec<Vec<f64>>,
-    /// False for hard predictions (0/1 or one-hot), whose probability metrics mean
-    /// nothing.
-    pub probabilistic: bool,
-    pub kind: PredictionKind,
-    pub prediction_columns: Vec<String>,
-    pub positive: Option<String>,
-}
-
-impl ClassData {
-    pub fn binary(&self) -> bool {
-        self.classes.len() == 2
-    }
-
-    fn input(&self, threshold: f64) -> (Vec<&[f64]>, f64) {
-        let slices = self.columns.iter().map(Vec::as_slice).collect();
-        (slices, threshold)
-    }
-}
-
-/// `[negative, positive]`: the other class, or `not <positive>` when there is none.
-fn binary_classes(classes: &[String], positive: &str) -> Vec<String> {
-    let negative = classes
-        .iter()
-        .find(|c| *c != positive)
-        .cloned()
-        .unwrap_or_else(|| format!("not {positive}"));
-    vec![negative, positive.to_owned()]
-}
-
-fn class_column(table: &Table, name: &str) -> Result<ClassColumn, ReportError> {
-    Ok(ClassColumn::from_column(
-        table.column(name).map_err(MetricsError::from)?,
-    )?)
-}
-
-/// Indices of `column`'s classes in `classes`; an unknown class names its row.
-fn predicted_indices(
-    table: &Table,
-    column: &str,
-    classes: &[String],
-) -> Result<Vec<u32>, ReportError> {
-    let names: Vec<&str> = classes.iter().map(String::as_str).collect();
-    class_indices(table, column, &names).map_err(ReportError::from)
-}
-
-/// Hard predictions as score columns: 0/1 for binary, one-hot otherwise.
-fn hard_columns(predicted: &[u32], classes: usize) -> Vec<Vec<f64>> {
-    if classes == 2 {
-        vec![predicted.iter().map(|&p| f64::from(p)).collect()]
-    } else {
-        (0..classes as u32)
-            .map(|c| {
-                predicted
-                    .iter()
-                    .map(|&p| f64::from(u8::from(p == c)))
-                    .collect()
-            })
-            .collect()
-    }
-}
-
-pub(super) fn read(table: &Table, config: &EvalConfig) -> Result<ClassData, ReportError> {
-    let given = config.positive_label.as_deref();
-    match &config.predictions {
-        Predictions::Column(column) => {
-            let labels = class_column(table, &config.label)?;
-            let predictions = class_column(table, column)?;
-            let mut classes = labels.classes.clone();
-            for class in &predictions.classes {
-                if !classes.contains(class) {
-                    classes.push(class.clone());
-                }
-            }
-            let (classes, positive) = if classes.len() <= 2 {
-                let positive = positive_label(&classes, given)?;
-                (binary_classes(&classes, &positive), Some(positive))
-            } else {
-                classes.sort();
-                (classes, None)
-            };
-            let label_index = predicted_indices(table, &config.label, &classes)?;
-            let predicted = predicted_indices(table, column, &classes)?;
-            Ok(ClassData {
-                columns: hard_columns(&predicted, classes.len()),
-                classes,
-                labels: label_index,
-                probabilistic: false,
-                kind: PredictionKind::Labels,
-                prediction_columns: vec![column.clone()],
-                positive,
-            })
-        }
-        Predictions::Score(column) => {
-            let labels = class_column(table, &config.label)?;
-            if labels.classes.len() > 2 {
-                let mut classes = labels.classes.clone();
-                classes.sort();
-                return Err(MetricsError::TooManyClasses {
-                    label: config.label.clone(),
-                    prediction: column.clone(),
-                    classes,
-                }
-                .into());
-            }
-            let positive = positive_label(&labels.classes, given)?;
-            let (label_index, scores) = binary_scores(table, &config.label, &positive, column)?;
-            Ok(ClassData {
-                classes: binary_classes(&labels.classes, &positive),
-                labels: label_index,
-                columns: vec![scores],
-                probabilistic: true,
-                kind: PredictionKind::Score,
-                prediction_columns: vec![column.clone()],
-                positive: Some(positive),
-            })
-        }
-        Predictions::Probabilities(pairs) => {
-            let names: Vec<String> = pairs.iter().map(|p| p.class.clone()).collect();
-            let prediction_columns = pairs.iter().map(|p| p.column.clone()).collect();
-            if pairs.len() == 2 {
-                let positive = positive_label(&names, given)?;
-                let classes = binary_classes(&names, &positive);
-                let column = pairs
-                    .iter()
-                    .find(|p| p.class == positive)
-                    .map(|p| p.column.clone())
-                    .unwrap_or_default();
-                let probabilities = class_probabilities(
-                    table,
-                    &config.label,
-                    &[
-                        (classes[0].as_str(), column.as_str()),
-                        (classes[1].as_str(), column.as_str()),
-                    ],
-                )?;
-                let scores = probabilities.columns.into_iter().nth(1).unwrap_or_default();
-                return Ok(ClassData {
-                    classes,
-                    labels: probabilities.labels,
-                    columns: vec![scores],
-                    probabilistic: true,
-                    kind: PredictionKind::Probabilities,
-                    prediction_columns,
-                    positive: Some(positive),
-                });
-            }
-            let refs: Vec<(&str, &str)> = pairs
-                .iter()
-                .map(|p| (p.class.as_str(), p.column.as_str()))
-                .collect();
-            let probabilities = class_probabilities(table, &config.label, &refs)?;
-            Ok(ClassData {
-                classes: probabilities.classes,
-                labels: probabilities.labels,
-                columns: probabilities.columns,
-                probabilistic: true,
-                kind: PredictionKind::Probabilities,
-                prediction_columns,
-                positive: None,
-            })
-        }
-    }
-}
 
 fn prepare<'a>(
     labels: &'a [u32],
@@ -279,7 +110,7 @@ fn baseline_values(b: &BaselineMetrics, binary: bool) -> Vec<(String, Metric)> {
     out.into_iter().map(|(n, v)| (n.to_owned(), v)).collect()
 }
 
-pub(super) fn reliability_report(probability: &str, d: &ReliabilityDiagram) -> ReliabilityReport {
+fn reliability_report(probability: &str, d: &ReliabilityDiagram) -> ReliabilityReport {
     ReliabilityReport {
         probability: probability.to_owned(),
         bins: d
@@ -581,8 +412,8 @@ pub(super) fn run(
         );
     }
 
-    let calibration = if binary && data.probabilistic {
-        match calibration_report(&columns, labels, split, bins) {
+    let calibration = if data.probabilistic {
+        match calibration::calibration_report(&columns, labels, split, bins) {
             Ok(report) => Some(report),
             Err(e) => {
                 notes.push(format!("calibration before/after not computed: {e}"));
@@ -590,12 +421,6 @@ pub(super) fn run(
             }
         }
     } else {
-        if data.probabilistic {
-            notes.push(
-                "calibration before/after (Platt, isotonic) is computed for binary tasks only"
-                    .to_owned(),
-            );
-        }
         None
     };
 
@@ -611,62 +436,5 @@ pub(super) fn run(
         sweep,
         targets,
         notes,
-    })
-}
-
-/// Platt and isotonic fitted on the eyeball rows, reported on the blackbox rows.
-fn calibration_report(
-    columns: &[&[f64]],
-    labels: &[u32],
-    split: &Split,
-    bins: usize,
-) -> Result<CalibrationReport, EvalError> {
-    let scores = columns.first().copied().unwrap_or(&[]);
-    let pick = |rows: &[u32]| -> (Vec<f64>, Vec<u32>) {
-        rows.iter()
-            .filter_map(|&r| Some((*scores.get(r as usize)?, *labels.get(r as usize)?)))
-            .unzip()
-    };
-    let (fit_scores, fit_labels) = pick(&split.eyeball);
-    let (report_scores, report_labels) = pick(&split.blackbox);
-    let fit = BinarySplit {
-        scores: &fit_scores,
-        labels: &fit_labels,
-    };
-    let report = BinarySplit {
-        scores: &report_scores,
-        labels: &report_labels,
-    };
-    let mut before = None;
-    let mut brier_before = Metric::Undefined(crate::metrics::Undefined::EmptyInput);
-    let mut methods = Vec::new();
-    for (method, name) in [
-        (CalibrationMethod::Platt, "platt"),
-        (CalibrationMethod::Isotonic, "isotonic"),
-    ] {
-        let comparison = calibrate(method, fit, report, bins, BinStrategy::EqualWidth)?;
-        if before.is_none() {
-            before = comparison
-                .before
-                .as_ref()
-                .map(|d| reliability_report("positive_class_probability", d));
-            brier_before = comparison.brier_before;
-        }
-        methods.push(CalibratedReport {
-            method: name.to_owned(),
-            after: reliability_report("positive_class_probability", &comparison.after),
-            brier_after: comparison.brier_after,
-        });
-    }
-    let before = before.ok_or(EvalError::Empty {
-        input: "blackbox part",
-        what: "the calibration report",
-    })?;
-    Ok(CalibrationReport {
-        fit_rows: fit_scores.len() as u64,
-        report_rows: report_scores.len() as u64,
-        before,
-        brier_before,
-        methods,
     })
 }
