@@ -489,6 +489,14 @@ fn errors_name_what_is_wrong() {
         "`bootstrap.confidence` = 1.5 is invalid: strictly between 0 and 1"
     );
 
+    let mut config = binary_config();
+    config.predictions = Predictions::Score("income".into());
+    let err = evaluate(&t, &config).unwrap_err();
+    assert!(
+        matches!(&err, ReportError::NotProbabilities { column, row: 1, .. } if column == "income"),
+        "{err}"
+    );
+
     let multi = table("report_multiclass.csv");
     let config = EvalConfig::new("animal", Predictions::Score("p_cat".into()));
     let err = evaluate(&multi, &config).unwrap_err().to_string();

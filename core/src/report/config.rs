@@ -126,8 +126,8 @@ pub struct EvalConfig {
     pub label: String,
     pub predictions: Predictions,
     /// `None` infers it: per-class probabilities and scores are classification; a
-    /// prediction column is regression when the label column holds a non-integral
-    /// number, classification otherwise.
+    /// prediction column is regression when the label or the prediction column
+    /// holds a non-integral number, classification otherwise.
     #[serde(default)]
     pub task: Option<TaskKind>,
     /// Binary tasks: the positive class; inferred for 0/1, false/true and -1/1.

@@ -90,6 +90,15 @@ pub enum ReportError {
     UnknownHumanMetric { name: String, known: Vec<String> },
     #[error("the table has no rows to evaluate")]
     NoRows,
+    #[error(
+        "column `{column}`, row {row}: score `{value}` is not a probability in [0, 1]; \
+         the report needs probabilities (apply a sigmoid or softmax to logits first)"
+    )]
+    NotProbabilities {
+        column: String,
+        row: usize,
+        value: f64,
+    },
 }
 
 /// One baseline's values, by metric name.
@@ -165,22 +174,24 @@ fn check_settings(config: &EvalConfig) -> Result<(), ReportError> {
     Ok(())
 }
 
-/// Regression when the label column holds a non-integral number; see
-/// [`EvalConfig::task`].
+/// Regression when the label or the prediction column holds a non-integral
+/// number; see [`EvalConfig::task`].
 fn infer_task(table: &Table, config: &EvalConfig) -> Result<TaskKind, ReportError> {
     if let Some(task) = config.task {
         return Ok(task);
     }
-    if !matches!(config.predictions, Predictions::Column(_)) {
+    let Predictions::Column(prediction) = &config.predictions else {
         return Ok(TaskKind::Classification);
-    }
-    let label = table.column(&config.label).map_err(MetricsError::from)?;
-    Ok(match label.data() {
-        ColumnData::Float64(v) if v.iter().flatten().any(|x| x.fract() != 0.0) => {
-            TaskKind::Regression
+    };
+    for name in [&config.label, prediction] {
+        let column = table.column(name).map_err(MetricsError::from)?;
+        if let ColumnData::Float64(v) = column.data()
+            && v.iter().flatten().any(|x| x.fract() != 0.0)
+        {
+            return Ok(TaskKind::Regression);
         }
-        _ => TaskKind::Classification,
-    })
+    }
+    Ok(TaskKind::Classification)
 }
 
 fn compute_split(table: &Table, settings: &SplitSettings) -> Result<Split, ReportError> {

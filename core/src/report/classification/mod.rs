@@ -357,11 +357,12 @@ pub(super) fn run(
             let r = ranked.roc_curve(is_positive, 1);
             let p = ranked.pr_curve(is_positive, 1);
             let max = config.max_curve_points;
+            let thin = r.thinned(max);
             roc = Some(CurveReport {
                 total_points: r.thresholds.len() as u64,
-                x: r.thinned(max).fpr,
-                y: r.thinned(max).tpr,
-                thresholds: r.thinned(max).thresholds,
+                x: thin.fpr,
+                y: thin.tpr,
+                thresholds: thin.thresholds,
                 area: r.auc,
             });
             let thin = p.thinned(max);

@@ -77,6 +77,23 @@ pub(super) fn hard_columns(predicted: &[u32], classes: usize) -> Vec<Vec<f64>> {
     }
 }
 
+/// Scores must be probabilities: the report's log loss, Brier score and
+/// reliability need them (ranking metrics alone would not).
+fn check_probabilities(column: &str, values: &[f64]) -> Result<(), ReportError> {
+    match values
+        .iter()
+        .enumerate()
+        .find(|(_, v)| !(0.0..=1.0).contains(*v))
+    {
+        Some((row, &value)) => Err(ReportError::NotProbabilities {
+            column: column.to_owned(),
+            row: row + 1,
+            value,
+        }),
+        None => Ok(()),
+    }
+}
+
 pub(crate) fn read(table: &Table, config: &EvalConfig) -> Result<ClassData, ReportError> {
     let given = config.positive_label.as_deref();
     match &config.predictions {
@@ -122,6 +139,7 @@ pub(crate) fn read(table: &Table, config: &EvalConfig) -> Result<ClassData, Repo
             }
             let positive = positive_label(&labels.classes, given)?;
             let (label_index, scores) = binary_scores(table, &config.label, &positive, column)?;
+            check_probabilities(column, &scores)?;
             Ok(ClassData {
                 classes: binary_classes(&labels.classes, &positive),
                 labels: label_index,
@@ -152,6 +170,7 @@ pub(crate) fn read(table: &Table, config: &EvalConfig) -> Result<ClassData, Repo
                     ],
                 )?;
                 let scores = probabilities.columns.into_iter().nth(1).unwrap_or_default();
+                check_probabilities(&column, &scores)?;
                 return Ok(ClassData {
                     classes,
                     labels: probabilities.labels,
@@ -167,6 +186,9 @@ pub(crate) fn read(table: &Table, config: &EvalConfig) -> Result<ClassData, Repo
                 .map(|p| (p.class.as_str(), p.column.as_str()))
                 .collect();
             let probabilities = class_probabilities(table, &config.label, &refs)?;
+            for (pair, values) in pairs.iter().zip(&probabilities.columns) {
+                check_probabilities(&pair.column, values)?;
+            }
             Ok(ClassData {
                 classes: probabilities.classes,
                 labels: probabilities.labels,
