@@ -342,6 +342,19 @@ fn multiclass_probabilities_report_macro_metrics_and_refuse_a_heuristic() {
     );
     assert_eq!(row(&report, "log_loss").estimate, direct.log_loss);
     assert!(report.metrics.iter().all(|m| m.name != "f1"));
+    for (got, expected) in report.per_class.iter().zip(&direct.per_class) {
+        assert_eq!(got.f1, expected.f1, "{}", got.class);
+        assert_eq!(got.roc_auc, expected.roc_auc, "{}", got.class);
+        assert_eq!(got.support, expected.support, "{}", got.class);
+    }
+    assert_eq!(
+        report
+            .per_class
+            .iter()
+            .map(|c| c.class.as_str())
+            .collect::<Vec<_>>(),
+        ["bird", "cat", "dog"]
+    );
     assert_eq!(report.threshold_sweep.as_ref().unwrap().kind, "confidence");
     assert!(report.threshold_targets[0].point.is_some());
 

@@ -12,8 +12,8 @@
 use std::path::{Path, PathBuf};
 
 use lockstep_core::report::{
-    EvalConfig, EvalReport, Fingerprints, HumanFigure, MetricContract, Predictions, evaluate,
-    export,
+    ClassProbabilityColumn, EvalConfig, EvalReport, Fingerprints, HumanFigure, MetricContract,
+    Predictions, evaluate, export,
 };
 use lockstep_core::{CsvOptions, Table};
 
@@ -65,6 +65,49 @@ satisficing = [
     evaluate(&table, &config).unwrap()
 }
 
+fn load(name: &str) -> Table {
+    let bytes = std::fs::read(data_dir().join(name)).unwrap();
+    Table::from_csv(&bytes, &CsvOptions::default()).unwrap()
+}
+
+/// Three classes with per-class probabilities: top-label reliability, one-vs-rest
+/// calibration, a confidence sweep and a per-class table.
+fn multiclass_report() -> EvalReport {
+    let pairs = ["bird", "cat", "dog"]
+        .iter()
+        .map(|c| ClassProbabilityColumn {
+            class: (*c).into(),
+            column: format!("p_{c}"),
+        })
+        .collect();
+    let mut config = EvalConfig::new("animal", Predictions::Probabilities(pairs));
+    config.bootstrap.replicates = 100;
+    config.max_curve_points = 20;
+    config.targets.precision = Some(0.9);
+    config.baselines.existing_column = Some("legacy".into());
+    config.contract = Some(
+        MetricContract::from_json(
+            r#"{"optimizing": "f1_macro", "satisficing": ["log_loss < 0.8"]}"#,
+        )
+        .unwrap(),
+    );
+    evaluate(&load("report_multiclass.csv"), &config).unwrap()
+}
+
+/// Regression with the mean baseline and an existing estimate.
+fn regression_report() -> EvalReport {
+    let mut config = EvalConfig::new("price", Predictions::Column("predicted".into()));
+    config.bootstrap.replicates = 100;
+    config.baselines.existing_column = Some("legacy_estimate".into());
+    config.contract = Some(
+        MetricContract::from_toml(
+            "optimizing = \"mae\"\nsatisficing = [\"r2 >= 0.5\", \"ece <= 0.1\"]",
+        )
+        .unwrap(),
+    );
+    evaluate(&load("report_regression.csv"), &config).unwrap()
+}
+
 fn check(name: &str, actual: &str) {
     let path = data_dir().join("report_golden").join(name);
     if std::env::var_os("UPDATE_GOLDEN").is_some() {
@@ -108,6 +151,20 @@ fn html_export_matches_the_golden_file() {
 #[test]
 fn junit_export_matches_the_golden_file() {
     check("report.junit.xml", &export::junit(&report()));
+}
+
+#[test]
+fn multiclass_exports_match_the_golden_files() {
+    let report = multiclass_report();
+    check("multiclass.md", &export::markdown(&report));
+    check("multiclass.html", &export::html(&report));
+}
+
+#[test]
+fn regression_exports_match_the_golden_files() {
+    let report = regression_report();
+    check("regression.md", &export::markdown(&report));
+    check("regression.junit.xml", &export::junit(&report));
 }
 
 #[test]

@@ -27,6 +27,8 @@ pub struct EvalReport {
     /// The baselines that were computed, with what each one is.
     pub baselines: Vec<BaselineInfo>,
     pub confusion: Option<ConfusionReport>,
+    /// Classification: one-vs-rest metrics of every class.
+    pub per_class: Vec<ClassReport>,
     /// Reliability of the model's probabilities on all rows.
     pub reliability: Option<ReliabilityReport>,
     /// Recalibrators fitted on the eyeball part, reported on the blackbox part.
@@ -137,6 +139,22 @@ pub struct BaselineInfo {
 pub struct ConfusionReport {
     pub classes: Vec<String>,
     pub counts: Vec<Vec<u64>>,
+}
+
+/// One class against the rest.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct ClassReport {
+    pub class: String,
+    /// Rows labelled with this class.
+    pub support: u64,
+    /// Rows predicted as this class.
+    pub predicted: u64,
+    pub precision: Metric,
+    pub recall: Metric,
+    pub f1: Metric,
+    /// One-vs-rest ROC-AUC; `None` without probabilities, and for the negative
+    /// class of a binary task (its ranking mirrors the positive class's).
+    pub roc_auc: Option<Metric>,
 }
 
 /// One equal-width bin of a reliability diagram.

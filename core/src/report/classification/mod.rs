@@ -12,7 +12,7 @@ use read::{hard_columns, predicted_indices};
 use super::config::EvalConfig;
 use super::rule::Rule;
 use super::types::{
-    BaselineInfo, BaselineKind, CalibrationReport, ConfusionReport, CurveReport,
+    BaselineInfo, BaselineKind, CalibrationReport, ClassReport, ConfusionReport, CurveReport,
     ReliabilityBinReport, ReliabilityReport, SweepReport, SweepRow, TargetKind, ThresholdChoice,
 };
 use super::{NamedBaseline, ReportError};
@@ -145,6 +145,7 @@ pub(super) struct ClassificationOutcome {
     pub baselines: Vec<NamedBaseline>,
     pub baseline_info: Vec<BaselineInfo>,
     pub confusion: ConfusionReport,
+    pub per_class: Vec<ClassReport>,
     pub reliability: Option<ReliabilityReport>,
     pub calibration: Option<CalibrationReport>,
     pub roc: Option<CurveReport>,
@@ -339,6 +340,23 @@ pub(super) fn run(
         });
     }
 
+    let per_class = metrics
+        .per_class
+        .iter()
+        .map(|m| ClassReport {
+            class: data
+                .classes
+                .get(m.class as usize)
+                .cloned()
+                .unwrap_or_default(),
+            support: m.support,
+            predicted: m.predicted,
+            precision: m.precision,
+            recall: m.recall,
+            f1: m.f1,
+            roc_auc: m.roc_auc.filter(|_| data.probabilistic),
+        })
+        .collect();
     let confusion = ConfusionReport {
         classes: data.classes.clone(),
         counts: (0..k)
@@ -430,6 +448,7 @@ pub(super) fn run(
         baselines: named,
         baseline_info: info,
         confusion,
+        per_class,
         reliability: full_diagram.map(|d| reliability_report(probability_name, &d)),
         calibration,
         roc,

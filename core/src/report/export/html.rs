@@ -327,6 +327,27 @@ fn write_page(out: &mut String, report: &EvalReport) -> std::fmt::Result {
         writeln!(out, "</table>")?;
     }
 
+    if !report.per_class.is_empty() {
+        writeln!(
+            out,
+            "<h2>Per class</h2>\n<table>\n<tr><th>class</th><th>support</th><th>predicted</th><th>precision</th><th>recall</th><th>F1</th><th>ROC-AUC</th></tr>"
+        )?;
+        for c in &report.per_class {
+            writeln!(
+                out,
+                "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+                esc(&c.class),
+                c.support,
+                c.predicted,
+                metric_short(c.precision),
+                metric_short(c.recall),
+                metric_short(c.f1),
+                c.roc_auc.map_or(String::new(), metric_short)
+            )?;
+        }
+        writeln!(out, "</table>")?;
+    }
+
     if let Some(confusion) = &report.confusion {
         writeln!(
             out,

@@ -170,6 +170,28 @@ fn write_report(out: &mut String, report: &EvalReport) -> std::fmt::Result {
         writeln!(out)?;
     }
 
+    if !report.per_class.is_empty() {
+        writeln!(out, "## Per class\n")?;
+        writeln!(
+            out,
+            "| class | support | predicted | precision | recall | F1 | ROC-AUC |\n|---|---:|---:|---:|---:|---:|---:|"
+        )?;
+        for c in &report.per_class {
+            writeln!(
+                out,
+                "| {} | {} | {} | {} | {} | {} | {} |",
+                md_cell(&c.class),
+                c.support,
+                c.predicted,
+                metric_short(c.precision),
+                metric_short(c.recall),
+                metric_short(c.f1),
+                c.roc_auc.map_or("".to_owned(), metric_short)
+            )?;
+        }
+        writeln!(out)?;
+    }
+
     if let Some(confusion) = &report.confusion {
         writeln!(out, "## Confusion matrix\n")?;
         write!(out, "| actual \\ predicted |")?;
