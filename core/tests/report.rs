@@ -445,6 +445,12 @@ fn regression_is_inferred_and_scored_with_the_regression_functions() {
         regression::evaluate(&y, &legacy).unwrap().mae
     );
     assert!(report.confusion.is_none() && report.roc.is_none());
+
+    config.baselines.heuristic = Some("predicted > 0".into());
+    assert_eq!(
+        evaluate(&t, &config).unwrap_err(),
+        ReportError::HeuristicForRegression
+    );
 }
 
 #[test]

@@ -34,6 +34,7 @@ pub mod contract;
 pub mod export;
 pub mod fingerprint;
 pub mod metric_names;
+mod regression_run;
 pub mod rule;
 pub mod schema;
 pub mod types;
@@ -53,10 +54,9 @@ use types::{
     ReportInputs, SplitCounts,
 };
 
-use crate::metrics::bootstrap::{BootstrapConfig, Interval, bootstrap_regression};
+use crate::metrics::bootstrap::Interval;
 use crate::metrics::split::{Split, SplitConfig, split_column, split_keys};
-use crate::metrics::table_input::{numeric_column, regression_columns};
-use crate::metrics::{EvalError, Metric, MetricsError, PreparedRegression, baselines, regression};
+use crate::metrics::{EvalError, Metric, MetricsError};
 use crate::table::{ColumnData, Table};
 
 /// Why an evaluation could not run.
@@ -82,6 +82,10 @@ pub enum ReportError {
         "the heuristic baseline predicts the positive class, so it needs a binary task; this one has {classes} classes"
     )]
     HeuristicNeedsBinary { classes: usize },
+    #[error(
+        "the heuristic baseline predicts a class, so it does not apply to regression; compare with an existing solution column instead"
+    )]
+    HeuristicForRegression,
     #[error(
         "a {kind} prediction is for classification, but the task is regression; give a prediction column"
     )]
@@ -266,67 +270,22 @@ pub fn evaluate(table: &Table, config: &EvalConfig) -> Result<EvalReport, Report
             }
         }
         TaskKind::Regression => {
-            let column = match &config.predictions {
-                Predictions::Column(c) => c,
-                Predictions::Score(_) => {
-                    return Err(ReportError::RegressionNeedsColumn { kind: "score" });
-                }
-                Predictions::Probabilities(_) => {
-                    return Err(ReportError::RegressionNeedsColumn {
-                        kind: "probability",
-                    });
-                }
-            };
-            let (targets, predictions) = regression_columns(table, &config.label, column)?;
-            let prepared = PreparedRegression::new(&targets, &predictions)?;
-            let boot = BootstrapConfig {
-                replicates: config.bootstrap.replicates,
-                seed: config.bootstrap.seed,
-                confidence: config.bootstrap.confidence,
-            };
-            let intervals = bootstrap_regression(&prepared, &boot)?;
-            let mut named = vec![NamedBaseline {
-                kind: BaselineKind::ZeroRule,
-                values: baselines::mean_baseline(&targets)?.named_values(),
-            }];
-            let mut info = vec![BaselineInfo {
-                baseline: BaselineKind::ZeroRule,
-                description: "always predict the mean target".to_owned(),
-            }];
-            let mut notes = Vec::new();
-            if let Some(existing) = &config.baselines.existing_column {
-                let values = numeric_column(table, existing)?;
-                named.push(NamedBaseline {
-                    kind: BaselineKind::ExistingSolution,
-                    values: regression::evaluate(&targets, &values)?.named_values(),
-                });
-                info.push(BaselineInfo {
-                    baseline: BaselineKind::ExistingSolution,
-                    description: format!("the predictions in column `{existing}`"),
-                });
-            }
-            if config.baselines.heuristic.is_some() {
-                return Err(ReportError::HeuristicNeedsBinary { classes: 0 });
-            }
-            notes.push(
-                "regression: random baselines, calibration, curves and the threshold sweep do not apply"
-                    .to_owned(),
-            );
+            let out = regression_run::run(table, config)?;
             EvalReport {
                 schema_version: SCHEMA_VERSION.to_owned(),
                 task,
-                rows: targets.len() as u64,
+                rows: out.rows,
                 inputs: ReportInputs {
                     label_column: config.label.clone(),
                     prediction_kind: PredictionKind::Labels,
-                    prediction_columns: vec![column.clone()],
+                    prediction_columns: vec![out.prediction_column],
                     classes: Vec::new(),
                     positive_label: None,
                     threshold: None,
                 },
                 bootstrap,
-                metrics: rows(intervals, &named),
-                baselines: info,
+                metrics: rows(out.intervals, &out.baselines),
+                baselines: out.baseline_info,
                 confusion: None,
                 per_class: Vec::new(),
                 reliability: None,
@@ -339,7 +298,7 @@ pub fn evaluate(table: &Table, config: &EvalConfig) -> Result<EvalReport, Report
                 contract: None,
                 facts: config.facts,
                 fingerprints,
-                notes,
+                notes: out.notes,
             }
         }
     };
