@@ -98,10 +98,17 @@ impl TryFrom<LineSpec> for ContractLine {
                 metric,
                 op,
                 threshold,
-            } => Ok(Self {
+            } if threshold.is_finite() => Ok(Self {
                 metric,
                 op,
                 threshold,
+            }),
+            LineSpec::Fields {
+                metric,
+                op,
+                threshold,
+            } => Err(ContractError::BadLine {
+                text: format!("{metric} {} {threshold}", op.symbol()),
             }),
         }
     }
@@ -364,7 +371,7 @@ pub fn check(contract: &MetricContract, lookup: impl Fn(&str) -> Lookup) -> Cont
                             line.metric,
                             format_value(v),
                             line.op.symbol(),
-                            format_value(line.threshold)
+                            line.threshold
                         ),
                     )
                 }
@@ -494,6 +501,14 @@ satisficing = [
         assert!(
             err.to_string()
                 .contains("contract line `f1 => 0.8` is not `metric op threshold`"),
+            "{err}"
+        );
+        let err = MetricContract::from_toml(
+            "optimizing = \"f1\"\nsatisficing = [{ metric = \"f1\", op = \">=\", threshold = nan }]",
+        )
+        .unwrap_err();
+        assert!(
+            err.to_string().contains("contract line `f1 >= NaN`"),
             "{err}"
         );
         let err = MetricContract::from_toml("optimising = \"f1\"").unwrap_err();

@@ -250,7 +250,7 @@ fn write_page(out: &mut String, report: &EvalReport) -> std::fmt::Result {
                 "<tr><td><code>{} {} {}</code></td><td>{}</td><td class=\"{class}\">{word}</td><td class=\"text\">{}</td></tr>",
                 esc(&l.metric),
                 esc(l.op.symbol()),
-                number(l.threshold),
+                l.threshold,
                 l.value.map_or("–".to_owned(), number),
                 esc(&l.reason)
             )?;

@@ -65,12 +65,7 @@ fn write_junit(out: &mut String, report: &EvalReport) -> std::fmt::Result {
     }
     writeln!(out, "    </properties>")?;
     for line in &contract.lines {
-        let name = format!(
-            "{} {} {}",
-            line.metric,
-            line.op.symbol(),
-            number(line.threshold)
-        );
+        let name = format!("{} {} {}", line.metric, line.op.symbol(), line.threshold);
         if line.passed {
             writeln!(
                 out,

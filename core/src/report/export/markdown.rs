@@ -107,7 +107,7 @@ fn write_report(out: &mut String, report: &EvalReport) -> std::fmt::Result {
                 "| `{} {} {}` | {} | {} | {} |",
                 md_cell(&line.metric),
                 line.op.symbol(),
-                number(line.threshold),
+                line.threshold,
                 line.value.map_or("–".to_owned(), number),
                 status_text(line.status),
                 md_cell(&line.reason)
