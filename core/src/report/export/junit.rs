@@ -3,7 +3,7 @@
 
 use std::fmt::Write;
 
-use super::format::{number, xml_escape};
+use super::format::xml_escape;
 use crate::report::contract::LineStatus;
 use crate::report::types::EvalReport;
 
