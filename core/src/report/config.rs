@@ -133,7 +133,8 @@ pub struct EvalConfig {
     /// Binary tasks: the positive class; inferred for 0/1, false/true and -1/1.
     #[serde(default)]
     pub positive_label: Option<String>,
-    /// Decision threshold of a binary score.
+    /// Decision threshold of a binary task's positive-class probability (a score
+    /// column, or the positive class's column of two probability columns).
     #[serde(default = "default_threshold")]
     pub threshold: f64,
     #[serde(default)]
