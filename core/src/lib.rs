@@ -25,6 +25,11 @@
 //! * [`transform`] — feature transforms: a declarative [`transform::PipelineSpec`],
 //!   [`transform::fit`] on a training table, [`transform::apply`] to get an `f32`
 //!   feature matrix that is bit-identical on wasm32 and x86_64.
+//! * [`report::evaluate`] runs a whole evaluation from a table and a
+//!   [`report::EvalConfig`] into one serialisable [`report::EvalReport`] (metrics with
+//!   bootstrap intervals and baselines, calibration, curves, the metric contract's
+//!   verdict, fingerprints); [`report::export`] renders it as JSON, Markdown, HTML
+//!   with inline SVG, or JUnit XML, and [`report::schema`] generates its JSON Schema.
 //!
 //! Every fallible function returns a typed error whose message names the column, the
 //! line of the input and the offending value.
@@ -33,6 +38,7 @@ pub mod metrics;
 pub mod onnx;
 pub mod parity;
 pub mod predict;
+pub mod report;
 pub mod table;
 pub mod transform;
 

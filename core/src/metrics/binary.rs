@@ -199,7 +199,10 @@ fn check_class_count(classes: &[String], options: &BinaryOptions<'_>) -> Result<
 }
 
 /// The positive class: the one given, or `1` / `true` when the classes allow no doubt.
-fn positive_label(classes: &[String], given: Option<&str>) -> Result<String, MetricsError> {
+pub(crate) fn positive_label(
+    classes: &[String],
+    given: Option<&str>,
+) -> Result<String, MetricsError> {
     let mut sorted = classes.to_vec();
     sorted.sort();
     if let Some(given) = given {

@@ -4,10 +4,10 @@
 //! predicted positives, a single class, an empty input, a constant target) it is
 //! [`Metric::Undefined`] with an [`Undefined`] reason a report can print.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// Why a metric has no value.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case", tag = "reason")]
 pub enum Undefined {
     /// There are no rows (or, in a bootstrap replicate, no rows with weight).
@@ -39,7 +39,7 @@ pub enum Undefined {
 
 /// A metric value or the reason it is undefined. Serialises as
 /// `{"value": 0.5}` or `{"undefined": {"reason": "single_class"}}`.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Metric {
     Value(f64),

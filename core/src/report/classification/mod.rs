@@ -1,0 +1,460 @@
+//! The classification half of [`super::evaluate`]: reads labels and predictions
+//! from the table, computes metrics with bootstrap intervals, baselines,
+//! reliability, calibration, curves and the threshold sweep.
+
+mod calibration;
+mod read;
+
+pub(crate) use read::{ClassData, read};
+
+use read::{hard_columns, predicted_indices};
+
+use super::config::EvalConfig;
+use super::rule::Rule;
+use super::types::{
+    BaselineInfo, BaselineKind, CalibrationReport, ClassReport, ConfusionReport, CurveReport,
+    ReliabilityBinReport, ReliabilityReport, SweepReport, SweepRow, TargetKind, ThresholdChoice,
+};
+use super::{NamedBaseline, ReportError};
+use crate::metrics::baselines::{self, BaselineMetrics, RandomStrategy};
+use crate::metrics::bootstrap::{BootstrapConfig, Interval, bootstrap};
+use crate::metrics::calibration::{BinStrategy, ReliabilityDiagram, reliability_diagram};
+use crate::metrics::split::Split;
+use crate::metrics::threshold::{SweepPoint, ThresholdSweep, ThresholdTarget};
+use crate::metrics::{
+    ClassScores, ClassificationInput, ClassificationMetrics, EvalError, Metric,
+    PreparedClassification, RankedScores, Weights,
+};
+use crate::table::Table;
+
+fn prepare<'a>(
+    labels: &'a [u32],
+    columns: &'a [&'a [f64]],
+    threshold: f64,
+) -> Result<PreparedClassification<'a>, EvalError> {
+    let scores = match columns {
+        [positive] => ClassScores::Binary {
+            positive,
+            threshold,
+        },
+        _ => ClassScores::PerClass(columns),
+    };
+    PreparedClassification::new(ClassificationInput { labels, scores })
+}
+
+/// The report's classification metrics, by name (see [`super::metric_names`]).
+fn values(
+    m: &ClassificationMetrics,
+    binary: bool,
+    probabilistic: bool,
+    reliability: Option<&ReliabilityDiagram>,
+) -> Vec<(String, Metric)> {
+    let mut out: Vec<(&str, Metric)> = vec![
+        ("accuracy", m.accuracy),
+        ("balanced_accuracy", m.balanced_accuracy),
+    ];
+    if binary {
+        let positive = m.per_class.get(1);
+        let missing = Metric::Undefined(crate::metrics::Undefined::EmptyInput);
+        out.push(("precision", positive.map_or(missing, |c| c.precision)));
+        out.push(("recall", positive.map_or(missing, |c| c.recall)));
+        out.push(("f1", positive.map_or(missing, |c| c.f1)));
+        out.push(("f1_macro", m.macro_average.f1));
+    } else {
+        out.extend([
+            ("precision_macro", m.macro_average.precision),
+            ("recall_macro", m.macro_average.recall),
+            ("f1_macro", m.macro_average.f1),
+            ("precision_weighted", m.weighted_average.precision),
+            ("recall_weighted", m.weighted_average.recall),
+            ("f1_weighted", m.weighted_average.f1),
+        ]);
+    }
+    if probabilistic {
+        out.push(("roc_auc", m.roc_auc));
+        if !binary {
+            out.push(("roc_auc_weighted", m.roc_auc_weighted));
+        }
+        out.push(("average_precision", m.average_precision));
+        if !binary {
+            out.push(("average_precision_weighted", m.average_precision_weighted));
+        }
+        out.push(("log_loss", m.log_loss));
+        out.push(("brier_score", m.brier_score));
+        if let Some(r) = reliability {
+            out.push(("ece", r.expected_calibration_error));
+            out.push(("mce", r.maximum_calibration_error));
+        }
+    }
+    out.into_iter().map(|(n, v)| (n.to_owned(), v)).collect()
+}
+
+fn baseline_values(b: &BaselineMetrics, binary: bool) -> Vec<(String, Metric)> {
+    let mut out: Vec<(&str, Metric)> = vec![
+        ("accuracy", b.accuracy),
+        ("balanced_accuracy", b.balanced_accuracy),
+        ("precision_macro", b.precision_macro),
+        ("recall_macro", b.recall_macro),
+        ("f1_macro", b.f1_macro),
+        ("precision_weighted", b.precision_weighted),
+        ("recall_weighted", b.recall_weighted),
+        ("f1_weighted", b.f1_weighted),
+    ];
+    if binary && let Some(p) = b.per_class.get(1) {
+        out.extend([
+            ("precision", p.precision),
+            ("recall", p.recall),
+            ("f1", p.f1),
+        ]);
+    }
+    out.into_iter().map(|(n, v)| (n.to_owned(), v)).collect()
+}
+
+fn reliability_report(probability: &str, d: &ReliabilityDiagram) -> ReliabilityReport {
+    ReliabilityReport {
+        probability: probability.to_owned(),
+        bins: d
+            .bins
+            .iter()
+            .map(|b| ReliabilityBinReport {
+                lower: b.lower,
+                upper: b.upper,
+                count: b.count,
+                mean_predicted: b.mean_predicted,
+                observed_frequency: b.observed_frequency,
+            })
+            .collect(),
+        ece: d.expected_calibration_error,
+        mce: d.maximum_calibration_error,
+    }
+}
+
+fn sweep_row(p: &SweepPoint) -> SweepRow {
+    SweepRow {
+        threshold: p.threshold,
+        coverage: p.coverage,
+        precision: p.precision,
+        recall: p.recall,
+        accuracy: p.accuracy,
+    }
+}
+
+/// What the classification part adds to the report.
+pub(super) struct ClassificationOutcome {
+    pub intervals: Vec<Interval>,
+    pub baselines: Vec<NamedBaseline>,
+    pub baseline_info: Vec<BaselineInfo>,
+    pub confusion: ConfusionReport,
+    pub per_class: Vec<ClassReport>,
+    pub reliability: Option<ReliabilityReport>,
+    pub calibration: Option<CalibrationReport>,
+    pub roc: Option<CurveReport>,
+    pub pr: Option<CurveReport>,
+    pub sweep: Option<SweepReport>,
+    pub targets: Vec<ThresholdChoice>,
+    pub notes: Vec<String>,
+}
+
+pub(super) fn run(
+    table: &Table,
+    config: &EvalConfig,
+    data: &ClassData,
+    split: &Split,
+) -> Result<ClassificationOutcome, ReportError> {
+    let binary = data.binary();
+    let (columns, threshold) = data.input(if data.probabilistic {
+        config.threshold
+    } else {
+        0.5
+    });
+    let prepared = prepare(&data.labels, &columns, threshold)?;
+    let labels = &data.labels;
+    let bins = config.calibration_bins;
+    let mut notes = Vec::new();
+
+    // What the reliability diagram bins: the positive-class probability (binary)
+    // or the top-label confidence (multiclass), with its sort and outcome.
+    let confidence: Vec<f64> = if binary {
+        Vec::new()
+    } else {
+        (0..prepared.rows())
+            .map(|r| prepared.confidence(r))
+            .collect()
+    };
+    let confidence_ranked = if binary || !data.probabilistic {
+        None
+    } else {
+        Some(RankedScores::new("confidence", &confidence)?)
+    };
+    let predicted = prepared.predicted();
+    let outcome = |row: usize| {
+        if binary {
+            labels[row] == 1
+        } else {
+            predicted[row] == labels[row]
+        }
+    };
+    let (probabilities, ranked): (&[f64], Option<&RankedScores>) = if !data.probabilistic {
+        (&[], None)
+    } else if binary {
+        (columns.first().copied().unwrap_or(&[]), prepared.ranked(1))
+    } else {
+        (&confidence, confidence_ranked.as_ref())
+    };
+    let diagram = |weights: Weights<'_>| {
+        ranked.and_then(|ranked| {
+            reliability_diagram(
+                probabilities,
+                ranked,
+                outcome,
+                bins,
+                BinStrategy::EqualWidth,
+                weights,
+            )
+            .ok()
+        })
+    };
+    let full_diagram = match ranked {
+        Some(ranked) => Some(reliability_diagram(
+            probabilities,
+            ranked,
+            outcome,
+            bins,
+            BinStrategy::EqualWidth,
+            Weights::Unit,
+        )?),
+        None => None,
+    };
+    let probability_name = if binary {
+        "positive_class_probability"
+    } else {
+        "top_label_confidence"
+    };
+
+    let boot = BootstrapConfig {
+        replicates: config.bootstrap.replicates,
+        seed: config.bootstrap.seed,
+        confidence: config.bootstrap.confidence,
+    };
+    let intervals = bootstrap(prepared.rows(), &boot, |w| {
+        let d = diagram(w);
+        values(&prepared.metrics(w), binary, data.probabilistic, d.as_ref())
+    })?;
+    let metrics = prepared.metrics(Weights::Unit);
+
+    // Baselines.
+    let counts = baselines::class_counts(labels, data.classes.len())?;
+    let mut named = vec![
+        NamedBaseline {
+            kind: BaselineKind::UniformRandom,
+            values: baseline_values(
+                &baselines::random_baseline(&counts, RandomStrategy::Uniform),
+                binary,
+            ),
+        },
+        NamedBaseline {
+            kind: BaselineKind::LabelDistributionRandom,
+            values: baseline_values(
+                &baselines::random_baseline(&counts, RandomStrategy::LabelDistribution),
+                binary,
+            ),
+        },
+        NamedBaseline {
+            kind: BaselineKind::ZeroRule,
+            values: baseline_values(&baselines::zero_rule(&counts), binary),
+        },
+    ];
+    let k = data.classes.len();
+    let majority = counts
+        .iter()
+        .enumerate()
+        .fold(
+            (0, 0),
+            |best, (c, &n)| if n > best.1 { (c, n) } else { best },
+        )
+        .0;
+    let mut info = vec![
+        BaselineInfo {
+            baseline: BaselineKind::UniformRandom,
+            description: format!(
+                "expected value of predicting each of the {k} classes with probability 1/{k}"
+            ),
+        },
+        BaselineInfo {
+            baseline: BaselineKind::LabelDistributionRandom,
+            description: "expected value of predicting each class with its share of the labels"
+                .to_owned(),
+        },
+        BaselineInfo {
+            baseline: BaselineKind::ZeroRule,
+            description: format!(
+                "always predict the majority class `{}`",
+                data.classes.get(majority).map_or("", String::as_str)
+            ),
+        },
+    ];
+    let hard = |predicted: &[u32]| -> Result<Vec<(String, Metric)>, ReportError> {
+        let cols = hard_columns(predicted, k);
+        let slices: Vec<&[f64]> = cols.iter().map(Vec::as_slice).collect();
+        let m = prepare(labels, &slices, 0.5)?.metrics(Weights::Unit);
+        Ok(values(&m, binary, false, None))
+    };
+    if let Some(source) = &config.baselines.heuristic {
+        if !binary {
+            return Err(ReportError::HeuristicNeedsBinary { classes: k });
+        }
+        let rule = Rule::parse(source).map_err(|e| ReportError::Rule {
+            rule: source.clone(),
+            source: e,
+        })?;
+        let predicted: Vec<u32> = rule
+            .predict(table)
+            .map_err(|e| ReportError::Rule {
+                rule: source.clone(),
+                source: e,
+            })?
+            .into_iter()
+            .map(u32::from)
+            .collect();
+        named.push(NamedBaseline {
+            kind: BaselineKind::Heuristic,
+            values: hard(&predicted)?,
+        });
+        info.push(BaselineInfo {
+            baseline: BaselineKind::Heuristic,
+            description: format!(
+                "predict `{}` where `{source}` holds",
+                data.classes.get(1).map_or("", String::as_str)
+            ),
+        });
+    }
+    if let Some(column) = &config.baselines.existing_column {
+        let predicted = predicted_indices(table, column, &data.classes)?;
+        named.push(NamedBaseline {
+            kind: BaselineKind::ExistingSolution,
+            values: hard(&predicted)?,
+        });
+        info.push(BaselineInfo {
+            baseline: BaselineKind::ExistingSolution,
+            description: format!("the predictions in column `{column}`"),
+        });
+    }
+
+    let per_class = metrics
+        .per_class
+        .iter()
+        .map(|m| ClassReport {
+            class: data
+                .classes
+                .get(m.class as usize)
+                .cloned()
+                .unwrap_or_default(),
+            support: m.support,
+            predicted: m.predicted,
+            precision: m.precision,
+            recall: m.recall,
+            f1: m.f1,
+            roc_auc: m.roc_auc.filter(|_| data.probabilistic),
+        })
+        .collect();
+    let confusion = ConfusionReport {
+        classes: data.classes.clone(),
+        counts: (0..k)
+            .map(|a| (0..k).map(|p| metrics.confusion.get(a, p)).collect())
+            .collect(),
+    };
+
+    // Curves and the sweep (probability scores only).
+    let mut roc = None;
+    let mut pr = None;
+    let mut sweep = None;
+    let mut targets = Vec::new();
+    if let Some(ranked) = ranked {
+        let full = if binary {
+            let is_positive = |row: usize| labels[row] == 1;
+            let r = ranked.roc_curve(is_positive, 1);
+            let p = ranked.pr_curve(is_positive, 1);
+            let max = config.max_curve_points;
+            let thin = r.thinned(max);
+            roc = Some(CurveReport {
+                total_points: r.thresholds.len() as u64,
+                x: thin.fpr,
+                y: thin.tpr,
+                thresholds: thin.thresholds,
+                area: r.auc,
+            });
+            let thin = p.thinned(max);
+            pr = Some(CurveReport {
+                total_points: p.thresholds.len() as u64,
+                x: thin.recall,
+                y: thin.precision,
+                thresholds: thin.thresholds,
+                area: p.average_precision,
+            });
+            ThresholdSweep::positive_class(ranked, is_positive, Weights::Unit)
+        } else {
+            ThresholdSweep::confidence(ranked, outcome, Weights::Unit)
+        };
+        let thin = full.thinned(config.max_curve_points);
+        sweep = Some(SweepReport {
+            kind: if binary {
+                "positive_class"
+            } else {
+                "confidence"
+            }
+            .to_owned(),
+            rows: full.rows,
+            hits: full.hits,
+            points: thin.points.iter().map(sweep_row).collect(),
+            total_points: full.points.len() as u64,
+        });
+        for (target, goal) in [
+            (TargetKind::Precision, config.targets.precision),
+            (TargetKind::Coverage, config.targets.coverage),
+        ] {
+            let Some(goal) = goal else { continue };
+            let found = full.find(match target {
+                TargetKind::Precision => ThresholdTarget::Precision(goal),
+                TargetKind::Coverage => ThresholdTarget::Coverage(goal),
+            });
+            targets.push(ThresholdChoice {
+                target,
+                goal,
+                point: found.map(sweep_row),
+            });
+        }
+    } else {
+        notes.push(
+            "the predictions are classes, not probabilities: ROC, PR, log loss, Brier score, \
+             reliability, calibration and the threshold sweep are not computed"
+                .to_owned(),
+        );
+    }
+
+    let calibration = if data.probabilistic {
+        match calibration::calibration_report(&columns, labels, split, bins) {
+            Ok(report) => Some(report),
+            Err(e) => {
+                notes.push(format!("calibration before/after not computed: {e}"));
+                None
+            }
+        }
+    } else {
+        None
+    };
+
+    Ok(ClassificationOutcome {
+        intervals,
+        baselines: named,
+        baseline_info: info,
+        confusion,
+        per_class,
+        reliability: full_diagram.map(|d| reliability_report(probability_name, &d)),
+        calibration,
+        roc,
+        pr,
+        sweep,
+        targets,
+        notes,
+    })
+}

@@ -1,0 +1,276 @@
+//! What to evaluate: [`EvalConfig`], deserialisable from JSON or TOML so a CLI
+//! flag set, a config file and the web app all describe an evaluation the same way.
+
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+use super::contract::MetricContract;
+use super::fingerprint::Fingerprints;
+
+/// Classification or regression.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum TaskKind {
+    Classification,
+    Regression,
+}
+
+/// A probability column and the class it belongs to.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ClassProbabilityColumn {
+    /// The class name as it appears in the label column.
+    pub class: String,
+    pub column: String,
+}
+
+/// Where the model's predictions are.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Predictions {
+    /// Predicted classes (same vocabulary as the labels) or, for regression,
+    /// predicted values.
+    Column(String),
+    /// Binary: the probability of the positive class; `score >= threshold`
+    /// predicts positive.
+    Score(String),
+    /// One probability column per class.
+    Probabilities(Vec<ClassProbabilityColumn>),
+}
+
+/// Bootstrap settings.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct BootstrapSettings {
+    pub replicates: u32,
+    pub seed: u64,
+    pub confidence: f64,
+}
+
+impl Default for BootstrapSettings {
+    fn default() -> Self {
+        Self {
+            replicates: 1000,
+            seed: 0,
+            confidence: 0.95,
+        }
+    }
+}
+
+/// The eyeball / blackbox split (see [`crate::metrics::split`]).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct SplitSettings {
+    /// Column whose cell text keys each row; `None` keys rows by their 1-based
+    /// number (stable only while row order is).
+    pub key_column: Option<String>,
+    /// Share of rows in the eyeball part, on which recalibrators are fitted.
+    pub eyeball_fraction: f64,
+    pub seed: u64,
+}
+
+impl Default for SplitSettings {
+    fn default() -> Self {
+        Self {
+            key_column: None,
+            eyeball_fraction: 0.5,
+            seed: 0,
+        }
+    }
+}
+
+/// A human-level figure the user types in.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct HumanFigure {
+    pub metric: String,
+    pub value: f64,
+    /// Where the figure comes from (e.g. "two annotators, 2024 audit").
+    #[serde(default)]
+    pub source: Option<String>,
+}
+
+/// Optional baselines next to the analytic ones.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct BaselineSettings {
+    /// A rule over the table's columns (see [`super::rule`]); where it holds the
+    /// positive class is predicted. Binary classification only.
+    pub heuristic: Option<String>,
+    /// A column with an existing solution's predictions (classes, or values for
+    /// regression).
+    pub existing_column: Option<String>,
+    pub human: Vec<HumanFigure>,
+}
+
+/// Targets for choosing a threshold from the sweep.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct ThresholdTargets {
+    /// Lowest threshold whose precision (accuracy on answered rows) reaches this.
+    pub precision: Option<f64>,
+    /// Highest threshold whose coverage reaches this.
+    pub coverage: Option<f64>,
+}
+
+/// Facts measured by the caller (the CLI times the model; the report cannot).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(default)]
+pub struct MeasuredFacts {
+    pub latency_ms_per_row: Option<f64>,
+    pub model_size_mb: Option<f64>,
+}
+
+/// Everything [`super::evaluate`] needs besides the table.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct EvalConfig {
+    /// The column holding the true class or target.
+    pub label: String,
+    pub predictions: Predictions,
+    /// `None` infers it: per-class probabilities and scores are classification; a
+    /// prediction column is regression when the label or the prediction column
+    /// holds a non-integral number, classification otherwise.
+    #[serde(default)]
+    pub task: Option<TaskKind>,
+    /// Binary tasks: the positive class; inferred for 0/1, false/true and -1/1.
+    #[serde(default)]
+    pub positive_label: Option<String>,
+    /// Decision threshold of a binary task's positive-class probability (a score
+    /// column, or the positive class's column of two probability columns).
+    #[serde(default = "default_threshold")]
+    pub threshold: f64,
+    #[serde(default)]
+    pub bootstrap: BootstrapSettings,
+    #[serde(default)]
+    pub split: SplitSettings,
+    /// Equal-width bins of the reliability diagrams.
+    #[serde(default = "default_bins")]
+    pub calibration_bins: usize,
+    #[serde(default)]
+    pub targets: ThresholdTargets,
+    #[serde(default)]
+    pub baselines: BaselineSettings,
+    #[serde(default)]
+    pub contract: Option<MetricContract>,
+    #[serde(default)]
+    pub facts: MeasuredFacts,
+    #[serde(default)]
+    pub fingerprints: Fingerprints,
+    /// Most points kept in each curve and in the threshold sweep.
+    #[serde(default = "default_max_points")]
+    pub max_curve_points: usize,
+}
+
+fn default_threshold() -> f64 {
+    0.5
+}
+
+fn default_bins() -> usize {
+    10
+}
+
+fn default_max_points() -> usize {
+    101
+}
+
+/// Why a configuration could not be read.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum ConfigError {
+    #[error("the evaluation config is not valid TOML: {message}")]
+    Toml { message: String },
+    #[error("the evaluation config is not valid JSON: {message}")]
+    Json { message: String },
+}
+
+impl EvalConfig {
+    /// Reads a TOML configuration (every field but `label` and `predictions` is
+    /// optional). Settings are checked by [`super::evaluate`].
+    pub fn from_toml(text: &str) -> Result<Self, ConfigError> {
+        toml::from_str(text).map_err(|e| ConfigError::Toml {
+            message: e.to_string().trim_end().to_owned(),
+        })
+    }
+
+    /// Reads a JSON configuration.
+    pub fn from_json(text: &str) -> Result<Self, ConfigError> {
+        serde_json::from_str(text).map_err(|e| ConfigError::Json {
+            message: e.to_string(),
+        })
+    }
+
+    /// A configuration with every default: `label` against `predictions`.
+    pub fn new(label: impl Into<String>, predictions: Predictions) -> Self {
+        Self {
+            label: label.into(),
+            predictions,
+            task: None,
+            positive_label: None,
+            threshold: default_threshold(),
+            bootstrap: BootstrapSettings::default(),
+            split: SplitSettings::default(),
+            calibration_bins: default_bins(),
+            targets: ThresholdTargets::default(),
+            baselines: BaselineSettings::default(),
+            contract: None,
+            facts: MeasuredFacts::default(),
+            fingerprints: Fingerprints::default(),
+            max_curve_points: default_max_points(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_toml_config_fills_defaults_and_reads_the_contract() {
+        let config = EvalConfig::from_toml(
+            r#"
+label = "churned"
+positive_label = "yes"
+predictions = { score = "p_yes" }
+
+[bootstrap]
+replicates = 500
+
+[baselines]
+heuristic = "tenure < 12"
+human = [{ metric = "f1", value = 0.7 }]
+
+[contract]
+optimizing = "f1"
+satisficing = ["ece <= 0.05"]
+"#,
+        )
+        .unwrap();
+        assert_eq!(config.predictions, Predictions::Score("p_yes".into()));
+        assert_eq!(config.bootstrap.replicates, 500);
+        assert_eq!(config.bootstrap.confidence, 0.95);
+        assert_eq!(config.threshold, 0.5);
+        assert_eq!(config.split, SplitSettings::default());
+        assert_eq!(config.baselines.human[0].source, None);
+        assert_eq!(
+            config.contract.unwrap().satisficing[0].to_string(),
+            "ece <= 0.05"
+        );
+    }
+
+    #[test]
+    fn json_configs_name_probability_columns_per_class() {
+        let config = EvalConfig::from_json(
+            r#"{"label": "animal", "task": "classification",
+                "predictions": {"probabilities": [{"class": "cat", "column": "p_cat"},
+                                                  {"class": "dog", "column": "p_dog"}]}}"#,
+        )
+        .unwrap();
+        let Predictions::Probabilities(pairs) = &config.predictions else {
+            panic!("{:?}", config.predictions);
+        };
+        assert_eq!(pairs[1].column, "p_dog");
+        assert_eq!(config.task, Some(TaskKind::Classification));
+        let err = EvalConfig::from_json(r#"{"label": "a"}"#).unwrap_err();
+        assert!(
+            err.to_string().contains("missing field `predictions`"),
+            "{err}"
+        );
+    }
+}

@@ -1,0 +1,423 @@
+//! One self-contained HTML page: inline CSS and SVG plots (reliability diagram,
+//! ROC, precision–recall, threshold sweep), no script, no external asset and no
+//! data row — only aggregates that are already in the report.
+
+use std::fmt::Write;
+
+use super::format::{interval, metric, metric_short, number, percent, summary, xml_escape as esc};
+use super::svg::{Series, chart};
+use crate::metrics::Metric;
+use crate::report::types::{EvalReport, ReliabilityReport, TargetKind};
+
+const STYLE: &str = "body{font-family:system-ui,sans-serif;margin:2rem;color:#222;max-width:72rem}\
+table{border-collapse:collapse;margin:.5rem 0 1.5rem}\
+th,td{border:1px solid #ccc;padding:.25rem .6rem;text-align:right;white-space:nowrap}\
+th:first-child,td:first-child,td.text{text-align:left}td.text{white-space:normal}\
+.pass{color:#176f2c;font-weight:bold}.fail{color:#b00020;font-weight:bold}\
+.plots{display:flex;flex-wrap:wrap;gap:1rem}code{font-size:.9em}";
+
+const COLORS: [&str; 4] = ["#1f77b4", "#d62728", "#2ca02c", "#ff7f0e"];
+
+/// The report as an HTML page.
+pub fn html(report: &EvalReport) -> String {
+    let mut out = String::new();
+    // `write!` into a String cannot fail.
+    let _ = write_page(&mut out, report);
+    out
+}
+
+fn reliability_points(r: &ReliabilityReport) -> Vec<(f64, f64)> {
+    r.bins
+        .iter()
+        .filter_map(|b| Some((b.mean_predicted.value()?, b.observed_frequency.value()?)))
+        .collect()
+}
+
+fn plots(report: &EvalReport) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut reliability = Vec::new();
+    let names: Vec<String>;
+    if let Some(c) = &report.calibration {
+        names = std::iter::once(format!(
+            "before (blackbox), ECE {}",
+            metric_short(c.before.ece)
+        ))
+        .chain(
+            c.methods
+                .iter()
+                .map(|m| format!("{}, ECE {}", m.method, metric_short(m.after.ece))),
+        )
+        .collect();
+        let diagrams = std::iter::once(&c.before).chain(c.methods.iter().map(|m| &m.after));
+        for ((d, name), color) in diagrams.zip(&names).zip(COLORS) {
+            reliability.push(Series {
+                name,
+                points: reliability_points(d),
+                color,
+                markers: true,
+            });
+        }
+    } else if let Some(r) = &report.reliability {
+        names = vec![format!("all rows, ECE {}", metric_short(r.ece))];
+        reliability.push(Series {
+            name: &names[0],
+            points: reliability_points(r),
+            color: COLORS[0],
+            markers: true,
+        });
+    }
+    if !reliability.is_empty() {
+        let x = report
+            .reliability
+            .as_ref()
+            .map_or("mean predicted probability", |r| {
+                if r.probability == "top_label_confidence" {
+                    "mean top-label confidence"
+                } else {
+                    "mean predicted probability"
+                }
+            });
+        out.push(chart(
+            "Reliability",
+            x,
+            "observed frequency",
+            &reliability,
+            true,
+        ));
+    }
+    if let Some(roc) = &report.roc {
+        let name = format!("AUC {}", metric_short(roc.area));
+        let mut points = vec![(0.0, 0.0)];
+        points.extend(roc.x.iter().copied().zip(roc.y.iter().copied()));
+        out.push(chart(
+            "ROC",
+            "false-positive rate",
+            "true-positive rate",
+            &[Series {
+                name: &name,
+                points,
+                color: COLORS[0],
+                markers: false,
+            }],
+            true,
+        ));
+    }
+    if let Some(pr) = &report.pr {
+        let name = format!("AP {}", metric_short(pr.area));
+        out.push(chart(
+            "Precision–recall",
+            "recall",
+            "precision",
+            &[Series {
+                name: &name,
+                points: pr.x.iter().copied().zip(pr.y.iter().copied()).collect(),
+                color: COLORS[0],
+                markers: false,
+            }],
+            false,
+        ));
+    }
+    if let Some(sweep) = &report.threshold_sweep {
+        let metric_points = |get: &dyn Fn(&crate::report::types::SweepRow) -> Metric| {
+            sweep
+                .points
+                .iter()
+                .filter_map(|p| Some((p.threshold, get(p).value()?)))
+                .collect::<Vec<_>>()
+        };
+        let (precision_name, x_label) = if sweep.kind == "confidence" {
+            ("accuracy on answered rows", "confidence threshold")
+        } else {
+            ("precision", "threshold")
+        };
+        out.push(chart(
+            "Threshold sweep",
+            x_label,
+            "value",
+            &[
+                Series {
+                    name: precision_name,
+                    points: metric_points(&|p| p.precision),
+                    color: COLORS[0],
+                    markers: false,
+                },
+                Series {
+                    name: "recall",
+                    points: metric_points(&|p| p.recall),
+                    color: COLORS[1],
+                    markers: false,
+                },
+                Series {
+                    name: "coverage",
+                    points: sweep
+                        .points
+                        .iter()
+                        .map(|p| (p.threshold, p.coverage))
+                        .collect(),
+                    color: COLORS[2],
+                    markers: false,
+                },
+            ],
+            false,
+        ));
+    }
+    out
+}
+
+fn write_page(out: &mut String, report: &EvalReport) -> std::fmt::Result {
+    writeln!(
+        out,
+        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">"
+    )?;
+    writeln!(
+        out,
+        "<title>Lockstep evaluation report</title>\n<style>{STYLE}</style>\n</head>\n<body>"
+    )?;
+    writeln!(
+        out,
+        "<h1>Evaluation report</h1>\n<p>{}</p>",
+        esc(&summary(report))
+    )?;
+    if let Some(c) = &report.contract {
+        let (class, verdict) = if c.passed {
+            ("pass", "PASS")
+        } else {
+            ("fail", "FAIL")
+        };
+        writeln!(
+            out,
+            "<p>Contract: <span class=\"{class}\">{verdict}</span> · optimizing {}</p>",
+            esc(&c.optimizing.reason)
+        )?;
+    }
+
+    writeln!(
+        out,
+        "<h2>Metrics</h2>\n<table>\n<tr><th>metric</th><th>value</th><th>{} CI</th>",
+        percent(report.bootstrap.confidence)
+    )?;
+    for b in &report.baselines {
+        write!(out, "<th>{}</th>", esc(b.baseline.label()))?;
+    }
+    writeln!(out, "</tr>")?;
+    for row in &report.metrics {
+        write!(
+            out,
+            "<tr><td>{} {}</td><td>{}</td><td>{}</td>",
+            esc(&row.name),
+            if row.higher_is_better { "↑" } else { "↓" },
+            esc(&metric(row.estimate)),
+            interval(row)
+        )?;
+        for b in &report.baselines {
+            let v = row
+                .baselines
+                .iter()
+                .find(|v| v.baseline == b.baseline)
+                .map_or(String::new(), |v| metric_short(v.value));
+            write!(out, "<td>{v}</td>")?;
+        }
+        writeln!(out, "</tr>")?;
+    }
+    writeln!(
+        out,
+        "</table>\n<p>Intervals: percentile bootstrap, {} replicates, seed {}.</p>\n<ul>",
+        report.bootstrap.replicates, report.bootstrap.seed
+    )?;
+    for b in &report.baselines {
+        writeln!(
+            out,
+            "<li><b>{}</b>: {}</li>",
+            esc(b.baseline.label()),
+            esc(&b.description)
+        )?;
+    }
+    writeln!(out, "</ul>")?;
+
+    if let Some(c) = &report.contract {
+        writeln!(
+            out,
+            "<h2>Metric contract</h2>\n<table>\n<tr><th>line</th><th>value</th><th>status</th><th>reason</th></tr>"
+        )?;
+        for l in &c.lines {
+            let (class, word) = if l.passed {
+                ("pass", "pass")
+            } else {
+                ("fail", "fail")
+            };
+            writeln!(
+                out,
+                "<tr><td><code>{} {} {}</code></td><td>{}</td><td class=\"{class}\">{word}</td><td class=\"text\">{}</td></tr>",
+                esc(&l.metric),
+                esc(l.op.symbol()),
+                l.threshold,
+                l.value.map_or("–".to_owned(), number),
+                esc(&l.reason)
+            )?;
+        }
+        writeln!(out, "</table>")?;
+    }
+
+    let charts = plots(report);
+    if !charts.is_empty() {
+        writeln!(out, "<h2>Plots</h2>\n<div class=\"plots\">")?;
+        for c in charts {
+            write!(out, "{c}")?;
+        }
+        writeln!(out, "</div>")?;
+    }
+
+    if !report.threshold_targets.is_empty() {
+        writeln!(
+            out,
+            "<h2>Threshold targets</h2>\n<table>\n<tr><th>target</th><th>threshold</th><th>coverage</th><th>precision</th><th>recall</th></tr>"
+        )?;
+        for t in &report.threshold_targets {
+            let name = match t.target {
+                TargetKind::Precision => "precision",
+                TargetKind::Coverage => "coverage",
+            };
+            match &t.point {
+                Some(p) => writeln!(
+                    out,
+                    "<tr><td>{name} ≥ {}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+                    number(t.goal),
+                    number(p.threshold),
+                    number(p.coverage),
+                    metric_short(p.precision),
+                    metric_short(p.recall)
+                )?,
+                None => writeln!(
+                    out,
+                    "<tr><td>{name} ≥ {}</td><td colspan=\"4\">not reached</td></tr>",
+                    number(t.goal)
+                )?,
+            }
+        }
+        writeln!(out, "</table>")?;
+    }
+
+    if let Some(c) = &report.calibration {
+        writeln!(
+            out,
+            "<h2>Calibration</h2>\n<p>Fitted on the eyeball part ({} rows), reported on the blackbox part ({} rows).</p>",
+            c.fit_rows, c.report_rows
+        )?;
+        writeln!(
+            out,
+            "<table>\n<tr><th>scores</th><th>ECE</th><th>MCE</th><th>Brier</th></tr>"
+        )?;
+        writeln!(
+            out,
+            "<tr><td>before</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+            metric_short(c.before.ece),
+            metric_short(c.before.mce),
+            metric_short(c.brier_before)
+        )?;
+        for m in &c.methods {
+            writeln!(
+                out,
+                "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+                esc(&m.method),
+                metric_short(m.after.ece),
+                metric_short(m.after.mce),
+                metric_short(m.brier_after)
+            )?;
+        }
+        writeln!(out, "</table>")?;
+    }
+
+    if !report.per_class.is_empty() {
+        writeln!(
+            out,
+            "<h2>Per class</h2>\n<table>\n<tr><th>class</th><th>support</th><th>predicted</th><th>precision</th><th>recall</th><th>F1</th><th>ROC-AUC</th></tr>"
+        )?;
+        for c in &report.per_class {
+            writeln!(
+                out,
+                "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+                esc(&c.class),
+                c.support,
+                c.predicted,
+                metric_short(c.precision),
+                metric_short(c.recall),
+                metric_short(c.f1),
+                c.roc_auc.map_or(String::new(), metric_short)
+            )?;
+        }
+        writeln!(out, "</table>")?;
+    }
+
+    if let Some(confusion) = &report.confusion {
+        writeln!(
+            out,
+            "<h2>Confusion matrix</h2>\n<table>\n<tr><th>actual \\ predicted</th>"
+        )?;
+        for c in &confusion.classes {
+            write!(out, "<th>{}</th>", esc(c))?;
+        }
+        writeln!(out, "</tr>")?;
+        for (c, row) in confusion.classes.iter().zip(&confusion.counts) {
+            write!(out, "<tr><td>{}</td>", esc(c))?;
+            for n in row {
+                write!(out, "<td>{n}</td>")?;
+            }
+            writeln!(out, "</tr>")?;
+        }
+        writeln!(out, "</table>")?;
+    }
+
+    let s = &report.split;
+    writeln!(
+        out,
+        "<h2>Split</h2>\n<p>eyeball {} rows · blackbox {} rows (fraction {}, seed {}, keyed by {}).</p>",
+        s.eyeball,
+        s.blackbox,
+        number(s.eyeball_fraction),
+        s.seed,
+        s.key_column
+            .as_ref()
+            .map_or("row number".to_owned(), |k| format!(
+                "column <code>{}</code>",
+                esc(k)
+            ))
+    )?;
+
+    let f = &report.fingerprints;
+    writeln!(out, "<h2>Provenance</h2>\n<table>")?;
+    for (name, value) in [
+        ("data sha256", &f.data_sha256),
+        ("model sha256", &f.model_sha256),
+        ("pipeline sha256", &f.pipeline_sha256),
+    ] {
+        writeln!(
+            out,
+            "<tr><td>{name}</td><td><code>{}</code></td></tr>",
+            value.as_deref().map_or("–".to_owned(), esc)
+        )?;
+    }
+    for (name, value) in [
+        ("latency ms / row", report.facts.latency_ms_per_row),
+        ("model size MB", report.facts.model_size_mb),
+    ] {
+        writeln!(
+            out,
+            "<tr><td>{name}</td><td>{}</td></tr>",
+            value.map_or("not measured".to_owned(), number)
+        )?;
+    }
+    writeln!(
+        out,
+        "<tr><td>schema</td><td>{}</td></tr>\n</table>",
+        esc(&report.schema_version)
+    )?;
+
+    if !report.notes.is_empty() {
+        writeln!(out, "<h2>Notes</h2>\n<ul>")?;
+        for n in &report.notes {
+            writeln!(out, "<li>{}</li>", esc(n))?;
+        }
+        writeln!(out, "</ul>")?;
+    }
+    writeln!(out, "</body>\n</html>")
+}

@@ -1,0 +1,97 @@
+//! JUnit XML: one test case per contract line, so a CI system shows each line as a
+//! passing or failing test. Without a contract, one skipped case says so.
+
+use std::fmt::Write;
+
+use super::format::xml_escape;
+use crate::report::contract::LineStatus;
+use crate::report::types::EvalReport;
+
+/// The contract as JUnit XML.
+pub fn junit(report: &EvalReport) -> String {
+    let mut out = String::new();
+    // `write!` into a String cannot fail.
+    let _ = write_junit(&mut out, report);
+    out
+}
+
+fn write_junit(out: &mut String, report: &EvalReport) -> std::fmt::Result {
+    writeln!(out, r#"<?xml version="1.0" encoding="UTF-8"?>"#)?;
+    let Some(contract) = &report.contract else {
+        writeln!(
+            out,
+            r#"<testsuites name="lockstep eval" tests="1" failures="0" skipped="1">"#
+        )?;
+        writeln!(
+            out,
+            r#"  <testsuite name="metric contract" tests="1" failures="0" skipped="1">"#
+        )?;
+        writeln!(
+            out,
+            r#"    <testcase classname="lockstep.contract" name="metric contract"><skipped message="no metric contract was given"/></testcase>"#
+        )?;
+        writeln!(out, "  </testsuite>\n</testsuites>")?;
+        return Ok(());
+    };
+    let tests = contract.lines.len();
+    let failures = contract.lines.iter().filter(|l| !l.passed).count();
+    writeln!(
+        out,
+        r#"<testsuites name="lockstep eval" tests="{tests}" failures="{failures}">"#
+    )?;
+    writeln!(
+        out,
+        r#"  <testsuite name="metric contract" tests="{tests}" failures="{failures}">"#
+    )?;
+    writeln!(out, "    <properties>")?;
+    let mut property = |name: &str, value: &str| {
+        writeln!(
+            out,
+            r#"      <property name="{}" value="{}"/>"#,
+            xml_escape(name),
+            xml_escape(value)
+        )
+    };
+    property("schema_version", &report.schema_version)?;
+    property("optimizing", &contract.optimizing.reason)?;
+    if let Some(d) = &report.fingerprints.data_sha256 {
+        property("data_sha256", d)?;
+    }
+    if let Some(m) = &report.fingerprints.model_sha256 {
+        property("model_sha256", m)?;
+    }
+    if let Some(p) = &report.fingerprints.pipeline_sha256 {
+        property("pipeline_sha256", p)?;
+    }
+    writeln!(out, "    </properties>")?;
+    for line in &contract.lines {
+        let name = format!("{} {} {}", line.metric, line.op.symbol(), line.threshold);
+        if line.passed {
+            writeln!(
+                out,
+                r#"    <testcase classname="lockstep.contract" name="{}"/>"#,
+                xml_escape(&name)
+            )?;
+        } else {
+            let kind = match line.status {
+                LineStatus::Pass | LineStatus::Fail => "threshold",
+                LineStatus::Undefined => "undefined",
+                LineStatus::NotComputed => "not_computed",
+                LineStatus::NotMeasured => "not_measured",
+            };
+            writeln!(
+                out,
+                r#"    <testcase classname="lockstep.contract" name="{}">"#,
+                xml_escape(&name)
+            )?;
+            writeln!(
+                out,
+                r#"      <failure type="{kind}" message="{}">{}</failure>"#,
+                xml_escape(&line.reason),
+                xml_escape(&line.reason)
+            )?;
+            writeln!(out, "    </testcase>")?;
+        }
+    }
+    writeln!(out, "  </testsuite>\n</testsuites>")
+}

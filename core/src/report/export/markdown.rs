@@ -1,0 +1,266 @@
+//! Markdown for a CI job summary: the verdict, the metrics with their intervals
+//! and baselines, the contract lines, calibration and the split.
+
+use std::fmt::Write;
+
+use super::format::{interval, md_cell, metric, metric_short, number, percent, summary};
+use crate::report::contract::LineStatus;
+use crate::report::types::{BaselineKind, EvalReport, TargetKind};
+
+/// The report as Markdown.
+pub fn markdown(report: &EvalReport) -> String {
+    let mut out = String::new();
+    // `write!` into a String cannot fail.
+    let _ = write_report(&mut out, report);
+    out
+}
+
+fn status_text(status: LineStatus) -> &'static str {
+    match status {
+        LineStatus::Pass => "✅ pass",
+        LineStatus::Fail => "❌ fail",
+        LineStatus::Undefined => "❌ undefined",
+        LineStatus::NotComputed => "❌ not computed",
+        LineStatus::NotMeasured => "❌ not measured",
+    }
+}
+
+fn write_report(out: &mut String, report: &EvalReport) -> std::fmt::Result {
+    writeln!(out, "# Evaluation report\n")?;
+    writeln!(out, "{}\n", md_cell(&summary(report)))?;
+    if let Some(contract) = &report.contract {
+        let verdict = if contract.passed {
+            "✅ **PASS**"
+        } else {
+            "❌ **FAIL**"
+        };
+        let failed = contract.lines.iter().filter(|l| !l.passed).count();
+        writeln!(
+            out,
+            "**Contract:** {verdict} ({} of {} lines pass) · optimizing {}\n",
+            contract.lines.len() - failed,
+            contract.lines.len(),
+            md_cell(&contract.optimizing.reason)
+        )?;
+    }
+
+    let kinds: Vec<BaselineKind> = report.baselines.iter().map(|b| b.baseline).collect();
+    writeln!(out, "## Metrics\n")?;
+    write!(
+        out,
+        "| metric | value | {} CI |",
+        percent(report.bootstrap.confidence)
+    )?;
+    for k in &kinds {
+        write!(out, " {} |", k.label())?;
+    }
+    write!(out, "\n|---|---:|---|")?;
+    for _ in &kinds {
+        write!(out, "---:|")?;
+    }
+    writeln!(out)?;
+    for row in &report.metrics {
+        let arrow = if row.higher_is_better { "↑" } else { "↓" };
+        write!(
+            out,
+            "| {} {arrow} | {} | {} |",
+            md_cell(&row.name),
+            md_cell(&metric(row.estimate)),
+            interval(row)
+        )?;
+        for k in &kinds {
+            let value = row
+                .baselines
+                .iter()
+                .find(|b| b.baseline == *k)
+                .map_or("".to_owned(), |b| metric_short(b.value));
+            write!(out, " {value} |")?;
+        }
+        writeln!(out)?;
+    }
+    writeln!(
+        out,
+        "\nIntervals: percentile bootstrap, {} replicates, seed {}.\n",
+        report.bootstrap.replicates, report.bootstrap.seed
+    )?;
+
+    writeln!(out, "### Baselines\n")?;
+    for b in &report.baselines {
+        writeln!(
+            out,
+            "- **{}**: {}",
+            b.baseline.label(),
+            md_cell(&b.description)
+        )?;
+    }
+    writeln!(out)?;
+
+    if let Some(contract) = &report.contract {
+        writeln!(out, "## Metric contract\n")?;
+        writeln!(
+            out,
+            "| line | value | status | reason |\n|---|---:|---|---|"
+        )?;
+        for line in &contract.lines {
+            writeln!(
+                out,
+                "| `{} {} {}` | {} | {} | {} |",
+                md_cell(&line.metric),
+                line.op.symbol(),
+                line.threshold,
+                line.value.map_or("–".to_owned(), number),
+                status_text(line.status),
+                md_cell(&line.reason)
+            )?;
+        }
+        writeln!(out)?;
+    }
+
+    if !report.threshold_targets.is_empty() {
+        writeln!(out, "## Threshold targets\n")?;
+        writeln!(
+            out,
+            "| target | threshold | coverage | precision | recall |\n|---|---:|---:|---:|---:|"
+        )?;
+        for t in &report.threshold_targets {
+            let name = match t.target {
+                TargetKind::Precision => "precision",
+                TargetKind::Coverage => "coverage",
+            };
+            match &t.point {
+                Some(p) => writeln!(
+                    out,
+                    "| {name} ≥ {} | {} | {} | {} | {} |",
+                    number(t.goal),
+                    number(p.threshold),
+                    number(p.coverage),
+                    metric_short(p.precision),
+                    metric_short(p.recall)
+                )?,
+                None => writeln!(out, "| {name} ≥ {} | not reached | | | |", number(t.goal))?,
+            }
+        }
+        writeln!(out)?;
+    }
+
+    if let Some(c) = &report.calibration {
+        writeln!(
+            out,
+            "## Calibration\n\nFitted on the eyeball part ({} rows), reported on the blackbox part ({} rows).\n",
+            c.fit_rows, c.report_rows
+        )?;
+        writeln!(out, "| scores | ECE | MCE | Brier |\n|---|---:|---:|---:|")?;
+        writeln!(
+            out,
+            "| before | {} | {} | {} |",
+            metric_short(c.before.ece),
+            metric_short(c.before.mce),
+            metric_short(c.brier_before)
+        )?;
+        for m in &c.methods {
+            writeln!(
+                out,
+                "| {} | {} | {} | {} |",
+                m.method,
+                metric_short(m.after.ece),
+                metric_short(m.after.mce),
+                metric_short(m.brier_after)
+            )?;
+        }
+        writeln!(out)?;
+    }
+
+    if !report.per_class.is_empty() {
+        writeln!(out, "## Per class\n")?;
+        writeln!(
+            out,
+            "| class | support | predicted | precision | recall | F1 | ROC-AUC |\n|---|---:|---:|---:|---:|---:|---:|"
+        )?;
+        for c in &report.per_class {
+            writeln!(
+                out,
+                "| {} | {} | {} | {} | {} | {} | {} |",
+                md_cell(&c.class),
+                c.support,
+                c.predicted,
+                metric_short(c.precision),
+                metric_short(c.recall),
+                metric_short(c.f1),
+                c.roc_auc.map_or("".to_owned(), metric_short)
+            )?;
+        }
+        writeln!(out)?;
+    }
+
+    if let Some(confusion) = &report.confusion {
+        writeln!(out, "## Confusion matrix\n")?;
+        write!(out, "| actual \\ predicted |")?;
+        for c in &confusion.classes {
+            write!(out, " {} |", md_cell(c))?;
+        }
+        write!(out, "\n|---|")?;
+        for _ in &confusion.classes {
+            write!(out, "---:|")?;
+        }
+        writeln!(out)?;
+        for (c, row) in confusion.classes.iter().zip(&confusion.counts) {
+            write!(out, "| {} |", md_cell(c))?;
+            for n in row {
+                write!(out, " {n} |")?;
+            }
+            writeln!(out)?;
+        }
+        writeln!(out)?;
+    }
+
+    let s = &report.split;
+    writeln!(
+        out,
+        "## Split\n\neyeball {} rows · blackbox {} rows (fraction {}, seed {}, keyed by {}).\n",
+        s.eyeball,
+        s.blackbox,
+        number(s.eyeball_fraction),
+        s.seed,
+        s.key_column
+            .as_ref()
+            .map_or("row number".to_owned(), |k| format!(
+                "column `{}`",
+                md_cell(k)
+            ))
+    )?;
+
+    let f = &report.fingerprints;
+    let facts = &report.facts;
+    writeln!(out, "## Provenance\n")?;
+    writeln!(out, "| item | value |\n|---|---|")?;
+    for (name, value) in [
+        ("data sha256", &f.data_sha256),
+        ("model sha256", &f.model_sha256),
+        ("pipeline sha256", &f.pipeline_sha256),
+    ] {
+        writeln!(
+            out,
+            "| {name} | {} |",
+            value.as_ref().map_or("–".to_owned(), |v| format!("`{v}`"))
+        )?;
+    }
+    for (name, value) in [
+        ("latency ms / row", facts.latency_ms_per_row),
+        ("model size MB", facts.model_size_mb),
+    ] {
+        writeln!(
+            out,
+            "| {name} | {} |",
+            value.map_or("not measured".to_owned(), number)
+        )?;
+    }
+    writeln!(out, "| schema | {} |", md_cell(&report.schema_version))?;
+
+    if !report.notes.is_empty() {
+        writeln!(out, "\n## Notes\n")?;
+        for n in &report.notes {
+            writeln!(out, "- {}", md_cell(n))?;
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,31 @@
+//! Exports of an [`EvalReport`]: pure string generation, no I/O.
+//!
+//! * [`json`] — the report as JSON (the format the schema describes);
+//! * [`markdown`] — tables for a CI job summary;
+//! * [`html`] — one self-contained page with inline SVG plots (no script, no
+//!   external asset, no data row);
+//! * [`junit`] — JUnit XML with one test case per contract line.
+
+mod format;
+pub mod html;
+pub mod junit;
+pub mod markdown;
+mod svg;
+
+use super::EvalReport;
+
+/// The report as pretty-printed JSON with a trailing newline.
+pub fn json(report: &EvalReport) -> Result<String, serde_json::Error> {
+    let mut text = serde_json::to_string_pretty(report)?;
+    text.push('\n');
+    Ok(text)
+}
+
+/// Reads a report written by [`json`].
+pub fn from_json(text: &str) -> Result<EvalReport, serde_json::Error> {
+    serde_json::from_str(text)
+}
+
+pub use html::html;
+pub use junit::junit;
+pub use markdown::markdown;
