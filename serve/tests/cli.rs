@@ -290,3 +290,208 @@ fn bad_input_exits_2_with_a_message_naming_the_problem() {
         assert!(stderr(&out).contains(message), "{args:?}: {}", stderr(&out));
     }
 }
+
+fn demo_csv() -> String {
+    repo()
+        .join("www/demo/breast_cancer_eval.csv")
+        .display()
+        .to_string()
+}
+
+#[test]
+fn eval_exit_status_follows_the_contract() {
+    let dir = tempfile::tempdir().unwrap();
+    // The thresholds come from the demo's own scikit-learn fixture: one just below the
+    // model's F1 (holds), one just above (fails).
+    let expected = read_json(&data("metrics/demo_t50.json"));
+    let f1 = expected["expected"]["f1"].as_f64().unwrap();
+    for (threshold, code, verdict) in [(f1 - 0.01, 0, "PASS"), (f1 + 0.01, 1, "FAIL")] {
+        let contract = dir.path().join("contract.toml");
+        std::fs::write(
+            &contract,
+            format!("optimizing = \"roc_auc\"\nsatisficing = [\"f1 >= {threshold}\"]\n"),
+        )
+        .unwrap();
+        let report = dir.path().join("report.xml");
+        let out = lockstep(&[
+            "eval",
+            "--data",
+            &demo_csv(),
+            "--label",
+            "malignant",
+            "--score-col",
+            "score",
+            "--bootstrap",
+            "50",
+            "--contract",
+            contract.to_str().unwrap(),
+            "--format",
+            "junit",
+            "-o",
+            report.to_str().unwrap(),
+        ]);
+        assert_eq!(out.status.code(), Some(code), "{}", stderr(&out));
+        assert!(
+            stderr(&out).contains(&format!("contract: {verdict}")),
+            "{}",
+            stderr(&out)
+        );
+        let xml = std::fs::read_to_string(&report).unwrap();
+        assert!(xml.contains("<testcase"), "{xml}");
+        assert_eq!(xml.contains("<failure"), code == 1, "{xml}");
+    }
+}
+
+#[test]
+fn eval_json_report_matches_scikit_learn_and_carries_fingerprints() {
+    let out = lockstep(&[
+        "eval",
+        "--data",
+        &demo_csv(),
+        "--label",
+        "malignant",
+        "--pred-col",
+        "predicted",
+        "--bootstrap",
+        "20",
+        "--format",
+        "json",
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let expected = read_json(&data("metrics/demo_pred.json"));
+    let metric = |name: &str| {
+        report["metrics"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|m| m["name"] == name)
+            .unwrap_or_else(|| panic!("no metric {name}"))["estimate"]
+            .clone()
+    };
+    for name in ["accuracy", "precision", "recall", "f1"] {
+        let got = metric(name);
+        let got = got["value"].as_f64().or_else(|| got.as_f64()).unwrap();
+        let want = expected["expected"][name].as_f64().unwrap();
+        assert!(
+            (got - want).abs() < 1e-12,
+            "{name}: {got} vs scikit-learn {want}"
+        );
+    }
+    let data_sha = report["fingerprints"]["data_sha256"].as_str().unwrap();
+    assert_eq!(data_sha.len(), 64);
+}
+
+#[test]
+fn eval_runs_a_model_on_the_data() {
+    let dir = tempfile::tempdir().unwrap();
+    let fixture = read_json(&data("onnx/lgbm_binary_breast_cancer.json"));
+    let rows_csv = dir.path().join("rows.csv");
+    fixture_csv(&fixture, &rows_csv);
+    // Label every row with ONNX Runtime's own prediction: the core engine, run by
+    // `eval --model`, must then score perfectly.
+    let labels = fixture["outputs"][0]["data"].as_array().unwrap();
+    let text = std::fs::read_to_string(&rows_csv).unwrap();
+    let mut lines = text.lines();
+    let mut csv = format!("{},y\n", lines.next().unwrap());
+    for (line, label) in lines.zip(labels) {
+        csv.push_str(&format!("{line},{label}\n"));
+    }
+    let labelled = dir.path().join("labelled.csv");
+    std::fs::write(&labelled, csv).unwrap();
+    let out = lockstep(&[
+        "eval",
+        "--data",
+        labelled.to_str().unwrap(),
+        "--label",
+        "y",
+        "--model",
+        data("onnx/lgbm_binary_breast_cancer.onnx")
+            .to_str()
+            .unwrap(),
+        "--bootstrap",
+        "20",
+        "--format",
+        "json",
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let accuracy = report["metrics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["name"] == "accuracy")
+        .unwrap()["estimate"]
+        .clone();
+    let accuracy = accuracy["value"]
+        .as_f64()
+        .or_else(|| accuracy.as_f64())
+        .unwrap();
+    assert_eq!(accuracy, 1.0);
+    assert_eq!(
+        report["fingerprints"]["model_sha256"]
+            .as_str()
+            .unwrap()
+            .len(),
+        64
+    );
+    assert!(report["facts"]["latency_ms_per_row"].as_f64().unwrap() > 0.0);
+}
+
+#[test]
+fn eval_bad_usage_exits_2() {
+    for (args, message) in [
+        (
+            vec![
+                "eval",
+                "--data",
+                "nope.csv",
+                "--label",
+                "y",
+                "--pred-col",
+                "p",
+            ],
+            "cannot read `nope.csv`",
+        ),
+        (
+            vec![
+                "eval",
+                "--data",
+                "www/demo/breast_cancer_eval.csv",
+                "--label",
+                "malignant",
+            ],
+            "give --pred-col, --score-col or --model",
+        ),
+        (
+            vec![
+                "eval",
+                "--data",
+                "www/demo/breast_cancer_eval.csv",
+                "--label",
+                "nope",
+                "--pred-col",
+                "predicted",
+            ],
+            "nope",
+        ),
+        (
+            vec![
+                "eval",
+                "--data",
+                "www/demo/breast_cancer_eval.csv",
+                "--label",
+                "malignant",
+                "--pred-col",
+                "predicted",
+                "--human",
+                "accuracy",
+            ],
+            "expected METRIC=VALUE",
+        ),
+    ] {
+        let out = lockstep(&args);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {}", stderr(&out));
+        assert!(stderr(&out).contains(message), "{args:?}: {}", stderr(&out));
+    }
+}

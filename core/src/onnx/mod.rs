@@ -53,6 +53,7 @@
 //! for the tolerances per model family).
 
 mod attrs;
+mod class_labels;
 mod error;
 mod graph;
 mod initializer;
@@ -61,6 +62,7 @@ mod ops;
 pub mod proto;
 mod tensor;
 
+pub use class_labels::class_labels;
 pub use error::{OnnxError, OpError};
 pub use graph::{DimInfo, OpInfo, ValueInfo};
 pub use model::Model;

@@ -1,0 +1,309 @@
+//! `lockstep eval`: evaluate predictions (a column of a file, or a model run on it)
+//! into one report, checked against an optional metric contract.
+//!
+//! Exit status: 0 when the contract holds (or none is given), 1 when it fails, 2 on
+//! bad usage or unreadable input.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Instant;
+
+use anyhow::{Context, bail};
+use lockstep_core::onnx::{self, Model, TensorData};
+use lockstep_core::report::{
+    self, ClassProbabilityColumn, EvalConfig, Fingerprints, HumanFigure, MetricContract,
+    Predictions, export,
+};
+use lockstep_core::table::{Column, ColumnData, Table};
+
+use super::build_inputs;
+use crate::input;
+
+/// Report formats.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ReportFormat {
+    Json,
+    Md,
+    Html,
+    Junit,
+}
+
+/// Arguments of `lockstep eval`.
+#[derive(Debug, clap::Args)]
+pub struct EvalArgs {
+    /// The evaluation data (.csv, .jsonl or .parquet).
+    #[arg(long)]
+    pub data: PathBuf,
+    /// The column holding the true class (or target, for regression).
+    #[arg(long)]
+    pub label: String,
+    /// A column of predicted classes (or values).
+    #[arg(long, conflicts_with = "model")]
+    pub pred_col: Option<String>,
+    /// A column of positive-class probabilities (binary); used for ROC, PR, calibration.
+    #[arg(long, conflicts_with = "model")]
+    pub score_col: Option<String>,
+    /// An ONNX model to run on the data (with the core engine) instead of prediction columns.
+    #[arg(long)]
+    pub model: Option<PathBuf>,
+    /// The fitted pipeline that turns the data's raw columns into the model's features.
+    #[arg(long, requires = "model")]
+    pub pipeline: Option<PathBuf>,
+    /// A metric contract (TOML or JSON): one optimizing metric and satisficing lines.
+    #[arg(long)]
+    pub contract: Option<PathBuf>,
+    /// A full evaluation config (TOML or JSON; see docs/eval.md); flags override it.
+    #[arg(long)]
+    pub config: Option<PathBuf>,
+    /// The positive class (binary); default: 1 / true.
+    #[arg(long)]
+    pub positive_label: Option<String>,
+    /// Decision threshold on the score (binary).
+    #[arg(long)]
+    pub threshold: Option<f64>,
+    /// A heuristic baseline rule over the columns, e.g. "income > 50000 and age < 30".
+    #[arg(long)]
+    pub heuristic: Option<String>,
+    /// A column with the current system's predictions (the existing-solution baseline).
+    #[arg(long)]
+    pub existing_col: Option<String>,
+    /// A human-level figure, as METRIC=VALUE (repeatable), e.g. accuracy=0.93.
+    #[arg(long, value_name = "METRIC=VALUE")]
+    pub human: Vec<String>,
+    /// Bootstrap replicates for the confidence intervals.
+    #[arg(long)]
+    pub bootstrap: Option<u32>,
+    /// Seed of the bootstrap and the split.
+    #[arg(long)]
+    pub seed: Option<u64>,
+    /// Output format.
+    #[arg(long, value_enum, default_value = "md")]
+    pub format: ReportFormat,
+    /// Where to write the report (default: standard output).
+    #[arg(short = 'o', long)]
+    pub output: Option<PathBuf>,
+}
+
+pub fn run(args: EvalArgs) -> anyhow::Result<ExitCode> {
+    let data_bytes = std::fs::read(&args.data)
+        .with_context(|| format!("cannot read `{}`", args.data.display()))?;
+    let mut table = input::read_table(&args.data)?;
+    let mut config = match &args.config {
+        Some(path) => {
+            let text = std::fs::read_to_string(path)
+                .with_context(|| format!("cannot read `{}`", path.display()))?;
+            let parsed = if input::extension(path) == "json" {
+                EvalConfig::from_json(&text)
+            } else {
+                EvalConfig::from_toml(&text)
+            };
+            parsed.with_context(|| format!("invalid config `{}`", path.display()))?
+        }
+        None => EvalConfig::new(args.label.clone(), Predictions::Column(String::new())),
+    };
+    config.label = args.label.clone();
+
+    let mut model_bytes = None;
+    let mut pipeline_json = None;
+    if let Some(model_path) = &args.model {
+        let bytes = input::read_model(model_path)?;
+        let pipeline = args
+            .pipeline
+            .as_deref()
+            .map(input::read_pipeline)
+            .transpose()?;
+        pipeline_json = pipeline.as_ref().map(|p| p.to_json()).transpose()?;
+        let (predictions, latency) = run_model(&bytes, &mut table, pipeline.as_ref(), &args.label)?;
+        config.predictions = predictions;
+        config.facts.latency_ms_per_row = Some(latency);
+        config.facts.model_size_mb = Some(bytes.len() as f64 / 1e6);
+        model_bytes = Some(bytes);
+    } else {
+        config.predictions = match (&args.pred_col, &args.score_col) {
+            (_, Some(score)) => Predictions::Score(score.clone()),
+            (Some(pred), None) => Predictions::Column(pred.clone()),
+            (None, None) if args.config.is_some() => config.predictions.clone(),
+            (None, None) => bail!("give --pred-col, --score-col or --model"),
+        };
+        if let (Some(pred), Some(_)) = (&args.pred_col, &args.score_col)
+            && config.baselines.existing_column.is_none()
+            && args.existing_col.is_none()
+        {
+            // Both given: the score drives the evaluation; say so rather than ignore it.
+            eprintln!("note: --score-col drives the evaluation; --pred-col `{pred}` is not used");
+        }
+    }
+
+    if let Some(path) = &args.contract {
+        let text = std::fs::read_to_string(path)
+            .with_context(|| format!("cannot read `{}`", path.display()))?;
+        let contract = if input::extension(path) == "json" {
+            MetricContract::from_json(&text)
+        } else {
+            MetricContract::from_toml(&text)
+        };
+        config.contract =
+            Some(contract.with_context(|| format!("invalid contract `{}`", path.display()))?);
+    }
+    if let Some(p) = &args.positive_label {
+        config.positive_label = Some(p.clone());
+    }
+    if let Some(t) = args.threshold {
+        config.threshold = t;
+    }
+    if let Some(h) = &args.heuristic {
+        config.baselines.heuristic = Some(h.clone());
+    }
+    if let Some(c) = &args.existing_col {
+        config.baselines.existing_column = Some(c.clone());
+    }
+    for figure in &args.human {
+        let Some((metric, value)) = figure.split_once('=') else {
+            bail!("--human `{figure}`: expected METRIC=VALUE, e.g. accuracy=0.93");
+        };
+        let value: f64 = value
+            .trim()
+            .parse()
+            .with_context(|| format!("--human `{figure}`: `{value}` is not a number"))?;
+        config.baselines.human.push(HumanFigure {
+            metric: metric.trim().to_owned(),
+            value,
+            source: Some("--human".to_owned()),
+        });
+    }
+    if let Some(n) = args.bootstrap {
+        config.bootstrap.replicates = n;
+    }
+    if let Some(seed) = args.seed {
+        config.bootstrap.seed = seed;
+        config.split.seed = seed;
+    }
+    config.fingerprints = Fingerprints::from_bytes(
+        Some(&data_bytes),
+        model_bytes.as_deref(),
+        pipeline_json.as_deref(),
+    );
+
+    let report = report::evaluate(&table, &config).context("cannot evaluate")?;
+    let text = match args.format {
+        ReportFormat::Json => export::json(&report)?,
+        ReportFormat::Md => export::markdown(&report),
+        ReportFormat::Html => export::html(&report),
+        ReportFormat::Junit => export::junit(&report),
+    };
+    match &args.output {
+        Some(path) => std::fs::write(path, text)
+            .with_context(|| format!("cannot write `{}`", path.display()))?,
+        None => print!("{text}"),
+    }
+    let passed = report.contract.as_ref().is_none_or(|c| c.passed);
+    if let Some(contract) = &report.contract {
+        eprintln!(
+            "contract: {}",
+            if contract.passed { "PASS" } else { "FAIL" }
+        );
+    }
+    Ok(if passed {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
+}
+
+/// Runs the model on the table with the core engine, adds its outputs as columns and
+/// says how to evaluate them. Returns the predictions and the latency per row (ms).
+fn run_model(
+    bytes: &[u8],
+    table: &mut Table,
+    pipeline: Option<&lockstep_core::transform::FittedPipeline>,
+    label: &str,
+) -> anyhow::Result<(Predictions, f64)> {
+    let model = Model::from_bytes(bytes).context("cannot load the model")?;
+    // The label is never a model input: without a pipeline, every other column is.
+    let features = if pipeline.is_some() {
+        table.clone()
+    } else {
+        Table::new(
+            table
+                .columns()
+                .iter()
+                .filter(|c| c.name() != label)
+                .cloned()
+                .collect(),
+        )?
+    };
+    let inputs = build_inputs(&model, &features, pipeline)?;
+    let refs: Vec<_> = inputs.iter().map(|(n, t)| (n.as_str(), t)).collect();
+    let start = Instant::now();
+    let outputs = model.run(&refs).context("the core engine failed")?;
+    let latency = start.elapsed().as_secs_f64() * 1e3 / table.num_rows().max(1) as f64;
+    let rows = table.num_rows();
+
+    let probabilities = outputs
+        .iter()
+        .find(|(_, t)| t.shape().len() == 2 && t.shape()[1] > 1 && t.as_f32().is_some());
+    let mut columns: Vec<Column> = table.columns().to_vec();
+    let predictions = if let Some((name, tensor)) = probabilities {
+        let width = tensor.shape()[1];
+        let classes = onnx::class_labels(bytes)
+            .filter(|c| c.len() == width)
+            .or_else(|| sorted_classes(table, label).filter(|c| c.len() == width))
+            .unwrap_or_else(|| (0..width).map(|j| j.to_string()).collect());
+        let data = tensor.as_f32().unwrap_or_default();
+        let mut per_class = Vec::with_capacity(width);
+        for (j, class) in classes.iter().enumerate() {
+            let column = format!("{name}_{class}");
+            let values = (0..rows)
+                .map(|r| Some(f64::from(data[r * width + j])))
+                .collect();
+            columns.push(Column::new(column.clone(), ColumnData::Float64(values)));
+            per_class.push(ClassProbabilityColumn {
+                class: class.clone(),
+                column,
+            });
+        }
+        if width == 2 {
+            Predictions::Score(per_class[1].column.clone())
+        } else {
+            Predictions::Probabilities(per_class)
+        }
+    } else {
+        let (name, tensor) = outputs.first().context("the model has no outputs")?;
+        let values: Vec<Option<f64>> = match tensor.data() {
+            TensorData::F32(v) => v.iter().map(|&x| Some(f64::from(x))).collect(),
+            TensorData::F64(v) => v.iter().map(|&x| Some(x)).collect(),
+            TensorData::I64(v) => v.iter().map(|&x| Some(x as f64)).collect(),
+            TensorData::Str(_) => bail!("output `{name}` holds strings and no probabilities"),
+        };
+        if values.len() != rows {
+            bail!(
+                "output `{name}` has {} values for {rows} rows",
+                values.len()
+            );
+        }
+        let column = format!("{name}_prediction");
+        columns.push(Column::new(column.clone(), ColumnData::Float64(values)));
+        Predictions::Column(column)
+    };
+    *table = Table::new(columns).context("cannot add the model's outputs to the table")?;
+    Ok((predictions, latency))
+}
+
+/// The label column's distinct values, sorted as scikit-learn orders classes.
+fn sorted_classes(table: &Table, label: &str) -> Option<Vec<String>> {
+    let column = table.column(label).ok()?;
+    let classes = lockstep_core::metrics::ClassColumn::from_column(column)
+        .ok()?
+        .classes;
+    let mut numeric: Vec<(f64, String)> = classes
+        .iter()
+        .filter_map(|c| c.parse::<f64>().ok().map(|v| (v, c.clone())))
+        .collect();
+    if numeric.len() == classes.len() {
+        numeric.sort_by(|a, b| a.0.total_cmp(&b.0));
+        return Some(numeric.into_iter().map(|(_, c)| c).collect());
+    }
+    let mut sorted = classes;
+    sorted.sort();
+    Some(sorted)
+}
