@@ -70,6 +70,12 @@ pub struct EvalArgs {
     /// A human-level figure, as METRIC=VALUE (repeatable), e.g. accuracy=0.93.
     #[arg(long, value_name = "METRIC=VALUE")]
     pub human: Vec<String>,
+    /// Measured latency per row in ms, for the contract (measured by `eval` itself with --model).
+    #[arg(long)]
+    pub latency_ms_per_row: Option<f64>,
+    /// Model size in MB, for the contract (measured by `eval` itself with --model).
+    #[arg(long)]
+    pub model_size_mb: Option<f64>,
     /// Bootstrap replicates for the confidence intervals.
     #[arg(long)]
     pub bootstrap: Option<u32>,
@@ -170,6 +176,12 @@ pub fn run(args: EvalArgs) -> anyhow::Result<ExitCode> {
             value,
             source: Some("--human".to_owned()),
         });
+    }
+    if let Some(v) = args.latency_ms_per_row {
+        config.facts.latency_ms_per_row = Some(v);
+    }
+    if let Some(v) = args.model_size_mb {
+        config.facts.model_size_mb = Some(v);
     }
     if let Some(n) = args.bootstrap {
         config.bootstrap.replicates = n;
