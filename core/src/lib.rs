@@ -39,6 +39,7 @@ pub mod onnx;
 pub mod parity;
 pub mod predict;
 pub mod report;
+pub mod skew;
 pub mod table;
 pub mod transform;
 

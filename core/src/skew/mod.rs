@@ -1,0 +1,20 @@
+//! Training/serving skew, computed from tables — the core of `lockstep skew`.
+//!
+//! * [`distribution`] — per-feature distribution distance between the training data and
+//!   the served rows, as TensorFlow Data Validation defines it: L∞ distance of category
+//!   shares for categorical features, Jensen–Shannon divergence (base 2, in [0, 1]) of
+//!   histograms over the training data's quantile bins for numeric ones; plus null-rate
+//!   change and the share of unseen categories.
+//! * [`transform_parity`] — re-applies the fitted pipeline to logged raw rows and compares
+//!   feature by feature with the features the server logged (expected: equal to the bit).
+//!
+//! Prediction parity reuses [`crate::parity`].
+
+pub mod distribution;
+pub mod transform_parity;
+
+pub use distribution::{
+    DistributionSkew, FeatureDistance, SkewThresholds, distribution_skew, jensen_shannon,
+    linf_distance, quantile_edges,
+};
+pub use transform_parity::{FeatureParity, TransformParity, transform_parity};
