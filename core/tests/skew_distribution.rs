@@ -147,3 +147,32 @@ fn identical_samples_have_zero_distance() {
         assert!(!s.skewed);
     }
 }
+
+#[test]
+fn streaming_in_batches_and_merging_gives_the_same_result() {
+    use lockstep_core::skew::TrainingProfile;
+    let train = table("train.csv");
+    let text = std::fs::read_to_string(dir().join("serving.csv")).unwrap();
+    let mut lines = text.lines();
+    let header = lines.next().unwrap();
+    let body: Vec<&str> = lines.collect();
+    let profile = TrainingProfile::new(&train);
+    let thresholds = SkewThresholds::default();
+    let mut whole = profile.accumulator();
+    whole.add(&table("serving.csv"));
+    // Three uneven batches, counted by two "workers" and merged.
+    let batch = |rows: &[&str]| {
+        Table::from_csv(
+            format!("{header}\n{}\n", rows.join("\n")).as_bytes(),
+            &CsvOptions::default(),
+        )
+        .unwrap()
+    };
+    let mut first = profile.accumulator();
+    first.add(&batch(&body[..100]));
+    first.add(&batch(&body[100..900]));
+    let mut second = profile.accumulator();
+    second.add(&batch(&body[900..]));
+    first.merge(second);
+    assert_eq!(first.finish(&thresholds), whole.finish(&thresholds));
+}

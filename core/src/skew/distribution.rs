@@ -93,40 +93,210 @@ pub fn distribution_skew(
     serving: &Table,
     thresholds: &SkewThresholds,
 ) -> Vec<DistributionSkew> {
-    train
-        .columns()
-        .iter()
-        .filter_map(|t| serving.column(t.name()).ok().map(|s| (t, s)))
-        .map(|(t, s)| column_skew(t, s, thresholds))
-        .collect()
+    let profile = TrainingProfile::new(train);
+    let mut accumulator = profile.accumulator();
+    accumulator.add(serving);
+    accumulator.finish(thresholds)
 }
 
-fn null_rate(column: &Column) -> f64 {
-    if column.is_empty() {
-        0.0
-    } else {
-        column.null_count() as f64 / column.len() as f64
+/// What distribution skew needs to know of the training data: per column, the category
+/// counts or the decile edges and bin counts, and the null count.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TrainingProfile {
+    columns: Vec<ColumnProfile>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+struct ColumnProfile {
+    name: String,
+    kind: ProfileKind,
+    nulls: u64,
+    rows: u64,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+enum ProfileKind {
+    Categorical(HashMap<String, u64>),
+    Numeric { edges: Vec<f64>, counts: Vec<u64> },
+}
+
+impl TrainingProfile {
+    /// Profiles every column of the training table.
+    pub fn new(train: &Table) -> Self {
+        let columns = train
+            .columns()
+            .iter()
+            .map(|column| {
+                let kind = if is_categorical(column) {
+                    ProfileKind::Categorical(category_counts(column).0)
+                } else {
+                    let mut values = numeric_values(column);
+                    values.sort_by(f64::total_cmp);
+                    let edges = quantile_edges(&values, NUMERIC_BINS);
+                    let counts = histogram(&values, &edges);
+                    ProfileKind::Numeric { edges, counts }
+                };
+                ColumnProfile {
+                    name: column.name().to_owned(),
+                    kind,
+                    nulls: column.null_count() as u64,
+                    rows: column.len() as u64,
+                }
+            })
+            .collect();
+        Self { columns }
+    }
+
+    /// The training columns' names.
+    pub fn column_names(&self) -> impl Iterator<Item = &str> {
+        self.columns.iter().map(|c| c.name.as_str())
+    }
+
+    /// An empty accumulator of serving rows against this profile.
+    pub fn accumulator(&self) -> ServingAccumulator<'_> {
+        ServingAccumulator {
+            profile: self,
+            columns: self
+                .columns
+                .iter()
+                .map(|c| ServingCounts {
+                    seen: false,
+                    categories: HashMap::new(),
+                    bins: match &c.kind {
+                        ProfileKind::Numeric { edges, .. } => vec![0; edges.len() + 1],
+                        ProfileKind::Categorical(_) => Vec::new(),
+                    },
+                    non_numeric: 0,
+                    nulls: 0,
+                    rows: 0,
+                })
+                .collect(),
+        }
     }
 }
 
-fn column_skew(train: &Column, serving: &Column, thresholds: &SkewThresholds) -> DistributionSkew {
-    let categorical = is_categorical(train);
-    let distance = if categorical {
-        categorical_distance(train, serving)
+#[derive(Debug, Clone, PartialEq)]
+struct ServingCounts {
+    /// Whether any serving batch had this column.
+    seen: bool,
+    categories: HashMap<String, u64>,
+    bins: Vec<u64>,
+    /// Values of a numeric column that were not numbers.
+    non_numeric: u64,
+    nulls: u64,
+    rows: u64,
+}
+
+/// Serving rows counted against a [`TrainingProfile`], batch by batch: memory grows with
+/// the number of distinct categories, not with the number of rows.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ServingAccumulator<'p> {
+    profile: &'p TrainingProfile,
+    columns: Vec<ServingCounts>,
+}
+
+impl ServingAccumulator<'_> {
+    /// Counts one batch of serving rows (columns matched by name; others ignored).
+    pub fn add(&mut self, batch: &Table) {
+        for (profile, counts) in self.profile.columns.iter().zip(&mut self.columns) {
+            let Ok(column) = batch.column(&profile.name) else {
+                continue;
+            };
+            counts.seen = true;
+            counts.rows += column.len() as u64;
+            counts.nulls += column.null_count() as u64;
+            match &profile.kind {
+                ProfileKind::Categorical(_) => {
+                    for (k, v) in category_counts(column).0 {
+                        *counts.categories.entry(k).or_default() += v;
+                    }
+                }
+                ProfileKind::Numeric { edges, .. } => {
+                    if matches!(column.data(), ColumnData::Str(_)) {
+                        counts.non_numeric += (column.len() - column.null_count()) as u64;
+                    }
+                    for v in numeric_values(column) {
+                        counts.bins[edges.partition_point(|&e| e <= v)] += 1;
+                    }
+                }
+            }
+        }
+    }
+
+    /// Merges another accumulator of the same profile (from a parallel worker).
+    pub fn merge(&mut self, other: ServingAccumulator<'_>) {
+        for (mine, theirs) in self.columns.iter_mut().zip(other.columns) {
+            mine.seen |= theirs.seen;
+            mine.rows += theirs.rows;
+            mine.nulls += theirs.nulls;
+            mine.non_numeric += theirs.non_numeric;
+            for (k, v) in theirs.categories {
+                *mine.categories.entry(k).or_default() += v;
+            }
+            for (a, b) in mine.bins.iter_mut().zip(theirs.bins) {
+                *a += b;
+            }
+        }
+    }
+
+    /// The skew of every training column seen in serving.
+    pub fn finish(&self, thresholds: &SkewThresholds) -> Vec<DistributionSkew> {
+        self.profile
+            .columns
+            .iter()
+            .zip(&self.columns)
+            .filter(|(_, counts)| counts.seen)
+            .map(|(profile, counts)| column_skew(profile, counts, thresholds))
+            .collect()
+    }
+}
+
+fn rate(part: u64, whole: u64) -> f64 {
+    if whole == 0 {
+        0.0
     } else {
-        numeric_distance(train, serving)
-    };
-    let default = if categorical {
-        thresholds.linf
-    } else {
-        thresholds.jensen_shannon
+        part as f64 / whole as f64
+    }
+}
+
+fn column_skew(
+    profile: &ColumnProfile,
+    serving: &ServingCounts,
+    thresholds: &SkewThresholds,
+) -> DistributionSkew {
+    let (distance, default) = match &profile.kind {
+        ProfileKind::Categorical(train_counts) => (
+            categorical_distance(train_counts, &serving.categories),
+            thresholds.linf,
+        ),
+        ProfileKind::Numeric { edges, counts } => {
+            let distance = if serving.non_numeric > 0 {
+                FeatureDistance::Undefined {
+                    reason: format!(
+                        "{} serving values are not numbers, but training values are",
+                        serving.non_numeric
+                    ),
+                }
+            } else if counts.iter().sum::<u64>() == 0 || serving.bins.iter().sum::<u64>() == 0 {
+                FeatureDistance::Undefined {
+                    reason: "no non-null values on one side".to_owned(),
+                }
+            } else {
+                FeatureDistance::JensenShannon {
+                    value: jensen_shannon(counts, &serving.bins),
+                    edges: edges.clone(),
+                }
+            };
+            (distance, thresholds.jensen_shannon)
+        }
     };
     let threshold = thresholds
         .per_feature
-        .get(train.name())
+        .get(&profile.name)
         .copied()
         .unwrap_or(default);
-    let (train_null_rate, serving_null_rate) = (null_rate(train), null_rate(serving));
+    let train_null_rate = rate(profile.nulls, profile.rows);
+    let serving_null_rate = rate(serving.nulls, serving.rows);
     let mut reasons = Vec::new();
     match &distance {
         FeatureDistance::Linf {
@@ -155,7 +325,11 @@ fn column_skew(train: &Column, serving: &Column, thresholds: &SkewThresholds) ->
                 ));
             }
         }
-        FeatureDistance::Undefined { .. } => {}
+        FeatureDistance::Undefined { reason } => {
+            if serving.non_numeric > 0 {
+                reasons.push(reason.clone());
+            }
+        }
     }
     if (serving_null_rate - train_null_rate).abs() > thresholds.null_rate_change {
         reasons.push(format!(
@@ -165,7 +339,7 @@ fn column_skew(train: &Column, serving: &Column, thresholds: &SkewThresholds) ->
         ));
     }
     DistributionSkew {
-        column: train.name().to_owned(),
+        column: profile.name.clone(),
         distance,
         threshold,
         train_null_rate,
@@ -207,15 +381,17 @@ fn category_counts(column: &Column) -> (HashMap<String, u64>, u64) {
     (counts, total)
 }
 
-fn categorical_distance(train: &Column, serving: &Column) -> FeatureDistance {
-    let (train_counts, train_total) = category_counts(train);
-    let (serving_counts, serving_total) = category_counts(serving);
-    if train_total == 0 || serving_total == 0 {
+fn categorical_distance(
+    train_counts: &HashMap<String, u64>,
+    serving_counts: &HashMap<String, u64>,
+) -> FeatureDistance {
+    let serving_total: u64 = serving_counts.values().sum();
+    if train_counts.is_empty() || serving_total == 0 {
         return FeatureDistance::Undefined {
             reason: "no non-null values on one side".to_owned(),
         };
     }
-    let (value, category) = linf_distance(&train_counts, &serving_counts);
+    let (value, category) = linf_distance(train_counts, serving_counts);
     let unseen: u64 = serving_counts
         .iter()
         .filter(|(k, _)| !train_counts.contains_key(*k))
@@ -263,32 +439,6 @@ fn numeric_values(column: &Column) -> Vec<f64> {
             .map(|&b| f64::from(u8::from(b)))
             .collect(),
         ColumnData::Str(_) => Vec::new(),
-    }
-}
-
-fn numeric_distance(train: &Column, serving: &Column) -> FeatureDistance {
-    let mut train_values = numeric_values(train);
-    let serving_values = numeric_values(serving);
-    if matches!(serving.data(), ColumnData::Str(_)) {
-        return FeatureDistance::Undefined {
-            reason: format!(
-                "serving values are strings, training values are {}",
-                train.data_type().name()
-            ),
-        };
-    }
-    if train_values.is_empty() || serving_values.is_empty() {
-        return FeatureDistance::Undefined {
-            reason: "no non-null values on one side".to_owned(),
-        };
-    }
-    train_values.sort_by(f64::total_cmp);
-    let edges = quantile_edges(&train_values, NUMERIC_BINS);
-    let p = histogram(&train_values, &edges);
-    let q = histogram(&serving_values, &edges);
-    FeatureDistance::JensenShannon {
-        value: jensen_shannon(&p, &q),
-        edges,
     }
 }
 

@@ -14,7 +14,7 @@ pub mod distribution;
 pub mod transform_parity;
 
 pub use distribution::{
-    DistributionSkew, FeatureDistance, SkewThresholds, distribution_skew, jensen_shannon,
-    linf_distance, quantile_edges,
+    DistributionSkew, FeatureDistance, ServingAccumulator, SkewThresholds, TrainingProfile,
+    distribution_skew, jensen_shannon, linf_distance, quantile_edges,
 };
 pub use transform_parity::{FeatureParity, TransformParity, transform_parity};
