@@ -9,7 +9,8 @@ use serde::Serialize;
 use crate::onnx::{Tensor, TensorData};
 
 /// Tolerances for float outputs.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, serde::Deserialize)]
+#[serde(default)]
 pub struct Tolerance {
     pub atol: f64,
     pub rtol: f64,

@@ -36,6 +36,9 @@ enum Command {
     /// Evaluate predictions (columns, or a model run on the data) into a report; exit 1
     /// when the metric contract fails.
     Eval(Box<lockstep_serve::commands::eval::EvalArgs>),
+    /// Replay logged serving rows through the offline pipeline and model and compare
+    /// (exit 1 when skew is found).
+    Skew(Box<lockstep_serve::commands::skew::SkewArgs>),
     /// Run an ONNX model over a data file and write its predictions.
     Predict(lockstep_serve::commands::predict::PredictArgs),
     /// Run the same model and data through two engines and compare their outputs
@@ -73,6 +76,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Fit(args) => lockstep_serve::commands::fit::run(args),
         Command::Transform(args) => lockstep_serve::commands::transform::run(args),
         Command::Eval(args) => lockstep_serve::commands::eval::run(*args),
+        Command::Skew(args) => lockstep_serve::commands::skew::run(*args),
         Command::Predict(args) => lockstep_serve::commands::predict::run(args),
         Command::Parity(args) => lockstep_serve::commands::parity::run(args),
     }

@@ -11,10 +11,15 @@
 //! Prediction parity reuses [`crate::parity`].
 
 pub mod distribution;
+pub mod report;
 pub mod transform_parity;
 
 pub use distribution::{
     DistributionSkew, FeatureDistance, ServingAccumulator, SkewThresholds, TrainingProfile,
     distribution_skew, jensen_shannon, linf_distance, quantile_edges,
+};
+pub use report::{
+    Check, EngineParity, FingerprintCheck, OfflineComparison, OutputParity, SKEW_REPORT_VERSION,
+    SkewReport,
 };
 pub use transform_parity::{FeatureParity, TransformParity, transform_parity};

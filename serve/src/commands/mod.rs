@@ -6,6 +6,7 @@ pub mod eval;
 pub mod fit;
 pub mod parity;
 pub mod predict;
+pub mod skew;
 pub mod transform;
 
 use std::path::Path;
