@@ -118,8 +118,17 @@ impl AppState {
     }
 }
 
-/// Every route, with metrics and the body limit.
-pub fn router(state: AppState) -> Router {
+/// Every route, with metrics and the body limit; other paths go to the web app in
+/// `web_dir` when given, else get a JSON 404.
+pub fn router(state: AppState, web_dir: Option<&std::path::Path>) -> Router {
+    let api = api_routes(state);
+    match web_dir {
+        Some(dir) => api.merge(crate::web::router(dir)),
+        None => api.fallback(routes::not_found),
+    }
+}
+
+fn api_routes(state: AppState) -> Router {
     let limit = state.limits.max_body_bytes;
     Router::new()
         .route("/v2/health/live", get(routes::live))
@@ -198,14 +207,10 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
         max_rows: args.max_rows,
     };
     let state = AppState::new(served, log, Metrics::new(load_seconds), limits);
-    let mut app = router(state);
     if let Some(web_dir) = &args.web_dir {
         crate::web::check_web_dir(web_dir)?;
-        app = app.merge(crate::web::router(web_dir));
-    } else {
-        app = app.fallback(routes::not_found);
     }
-    let app = app.layer(tower_http::trace::TraceLayer::new_for_http());
+    let app = router(state, args.web_dir.as_deref()).layer(tower_http::trace::TraceLayer::new_for_http());
     let listener = tokio::net::TcpListener::bind(args.addr)
         .await
         .with_context(|| format!("cannot listen on {}", args.addr))?;
