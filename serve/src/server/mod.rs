@@ -210,7 +210,8 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
     if let Some(web_dir) = &args.web_dir {
         crate::web::check_web_dir(web_dir)?;
     }
-    let app = router(state, args.web_dir.as_deref()).layer(tower_http::trace::TraceLayer::new_for_http());
+    let app =
+        router(state, args.web_dir.as_deref()).layer(tower_http::trace::TraceLayer::new_for_http());
     let listener = tokio::net::TcpListener::bind(args.addr)
         .await
         .with_context(|| format!("cannot listen on {}", args.addr))?;
