@@ -6,11 +6,14 @@
 //!
 //! * [`web`] — serves the built web app (Trunk's `dist/`), the bundled demo data and
 //!   `GET /healthz`.
+//! * [`server`] — `lockstep serve`: Open Inference Protocol v2 and JSON rows over a
+//!   fitted pipeline and an ONNX model, with a JSON Lines prediction log and metrics.
 //! * [`shutdown`] — resolves on SIGINT or SIGTERM, for graceful shutdown.
 
 pub mod commands;
 pub mod input;
 pub mod ort_engine;
 pub mod output;
+pub mod server;
 pub mod shutdown;
 pub mod web;

@@ -29,6 +29,8 @@ enum Command {
         #[arg(long, default_value = "dist")]
         web_dir: PathBuf,
     },
+    /// Serve a fitted pipeline and an ONNX model over HTTP (Open Inference Protocol v2).
+    Serve(lockstep_serve::server::ServeArgs),
     /// Fit a pipeline spec on training data and write the fitted pipeline (JSON).
     Fit(lockstep_serve::commands::fit::FitArgs),
     /// Apply a fitted pipeline to raw rows and write the features.
@@ -71,6 +73,12 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let runtime =
                 tokio::runtime::Runtime::new().context("cannot start the async runtime")?;
             runtime.block_on(demo(addr, web_dir))?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Serve(args) => {
+            let runtime =
+                tokio::runtime::Runtime::new().context("cannot start the async runtime")?;
+            runtime.block_on(lockstep_serve::server::run(args))?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Fit(args) => lockstep_serve::commands::fit::run(args),

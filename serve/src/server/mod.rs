@@ -1,0 +1,233 @@
+//! `lockstep serve`: a fitted pipeline and an ONNX model behind HTTP.
+//!
+//! Data flow: a request's raw features ([`validate`]: checked against the pipeline's
+//! input schema) → a `lockstep-core` table → [`engine::Served::predict`] (core
+//! transforms, then one of a pool of ONNX Runtime sessions) → OIP tensors or JSON rows
+//! ([`routes`]), while [`record`] lines go through a bounded queue to the JSON Lines
+//! writer ([`logging`]). [`metrics`] counts requests; [`openapi`] documents the API.
+
+mod clock;
+pub mod engine;
+pub mod error;
+pub mod logging;
+pub mod metrics;
+pub mod oip;
+pub mod openapi;
+mod record;
+pub mod routes;
+pub mod validate;
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+
+use anyhow::Context;
+use axum::Router;
+use axum::extract::{DefaultBodyLimit, MatchedPath, Request, State};
+use axum::middleware::{self, Next};
+use axum::response::Response;
+use axum::routing::{get, post};
+
+use self::engine::Served;
+use self::logging::{LogConfig, LogSender};
+use self::metrics::Metrics;
+use crate::{input, ort_engine};
+
+/// Arguments of `lockstep serve`.
+#[derive(Debug, Clone, clap::Args)]
+pub struct ServeArgs {
+    /// The ONNX model (one input: the pipeline's feature matrix).
+    #[arg(long)]
+    pub model: PathBuf,
+    /// The fitted pipeline (JSON from `lockstep fit`).
+    #[arg(long)]
+    pub pipeline: PathBuf,
+    /// The model's name in URLs (/v2/models/NAME); default: the model file's stem.
+    #[arg(long)]
+    pub name: Option<String>,
+    /// Address to listen on (port 0: any free port; the bound address is printed).
+    #[arg(long, default_value = "127.0.0.1:8080")]
+    pub addr: SocketAddr,
+    /// Folder for the prediction log (JSON Lines, see docs/serving-log-format.md).
+    #[arg(long, default_value = "prediction-logs")]
+    pub log_dir: PathBuf,
+    /// Start a new log file when the current one would grow past this many bytes.
+    #[arg(long, default_value_t = 64 * 1024 * 1024)]
+    pub log_max_bytes: u64,
+    /// Request batches the log queue holds before requests wait (back-pressure).
+    #[arg(long, default_value_t = 1024)]
+    pub log_queue: usize,
+    /// Flush the log at least this often (milliseconds).
+    #[arg(long, default_value_t = 1000)]
+    pub log_flush_ms: u64,
+    /// Refuse request bodies over this many bytes (413).
+    #[arg(long, default_value_t = 8 * 1024 * 1024)]
+    pub max_body_bytes: usize,
+    /// Refuse batches of more rows than this (413).
+    #[arg(long, default_value_t = 4096)]
+    pub max_rows: usize,
+    /// ONNX Runtime sessions in the pool (default: the number of cores).
+    #[arg(long)]
+    pub sessions: Option<usize>,
+    /// Also serve the built web app from this folder.
+    #[arg(long)]
+    pub web_dir: Option<PathBuf>,
+    /// ONNX Runtime's library (default: $ORT_DYLIB_PATH, then .venv's onnxruntime wheel).
+    #[arg(long)]
+    pub ort_lib: Option<PathBuf>,
+}
+
+/// Request limits.
+#[derive(Debug, Clone, Copy)]
+pub struct Limits {
+    pub max_body_bytes: usize,
+    pub max_rows: usize,
+}
+
+/// Shared by every handler.
+#[derive(Clone)]
+pub struct AppState {
+    pub served: Arc<Served>,
+    pub log: LogSender,
+    pub metrics: Arc<Metrics>,
+    pub limits: Limits,
+    pub ready: Arc<AtomicBool>,
+    id_prefix: Arc<str>,
+    next_id: Arc<AtomicU64>,
+}
+
+impl AppState {
+    pub fn new(served: Served, log: LogSender, metrics: Metrics, limits: Limits) -> Self {
+        Self {
+            served: Arc::new(served),
+            log,
+            metrics: Arc::new(metrics),
+            limits,
+            ready: Arc::new(AtomicBool::new(true)),
+            id_prefix: format!("{:x}-{:x}", clock::unix_millis(), std::process::id()).into(),
+            next_id: Arc::new(AtomicU64::new(0)),
+        }
+    }
+
+    /// A request id unique to this process: `<start ms hex>-<pid hex>-<counter>`.
+    pub fn next_request_id(&self) -> String {
+        let n = self.next_id.fetch_add(1, Ordering::Relaxed);
+        format!("{}-{n}", self.id_prefix)
+    }
+}
+
+/// Every route, with metrics and the body limit; other paths go to the web app in
+/// `web_dir` when given, else get a JSON 404.
+pub fn router(state: AppState, web_dir: Option<&std::path::Path>) -> Router {
+    let api = api_routes(state);
+    match web_dir {
+        Some(dir) => api.merge(crate::web::router(dir)),
+        None => api.fallback(routes::not_found),
+    }
+}
+
+fn api_routes(state: AppState) -> Router {
+    let limit = state.limits.max_body_bytes;
+    Router::new()
+        .route("/v2/health/live", get(routes::live))
+        .route("/v2/health/ready", get(routes::ready))
+        .route("/v2", get(routes::server_metadata))
+        .route("/v2/models/{name}", get(routes::model_metadata))
+        .route("/v2/models/{name}/ready", get(routes::model_ready))
+        .route("/v2/models/{name}/infer", post(routes::infer))
+        .route("/v1/predict", post(routes::predict_rows))
+        .route("/openapi.json", get(routes::openapi))
+        .route("/metrics", get(routes::metrics))
+        .layer(middleware::from_fn_with_state(state.clone(), track))
+        .layer(DefaultBodyLimit::max(limit))
+        .with_state(state)
+}
+
+/// Counts each request by route and status and times it.
+async fn track(State(state): State<AppState>, request: Request, next: Next) -> Response {
+    let route = request
+        .extensions()
+        .get::<MatchedPath>()
+        .map_or_else(|| "unmatched".to_owned(), |p| p.as_str().to_owned());
+    let start = Instant::now();
+    let response = next.run(request).await;
+    let seconds = start.elapsed().as_secs_f64();
+    state
+        .metrics
+        .record_request(&route, response.status().as_u16(), seconds);
+    response
+}
+
+/// Loads everything, then serves until SIGTERM/SIGINT; then drains in-flight
+/// requests, closes the log queue and waits for every row to be written.
+pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
+    let started = Instant::now();
+    let pipeline = input::read_pipeline(&args.pipeline)?;
+    let model_bytes = input::read_model(&args.model)?;
+    let name = args.name.clone().unwrap_or_else(|| {
+        args.model
+            .file_stem()
+            .map_or_else(|| "model".to_owned(), |s| s.to_string_lossy().into_owned())
+    });
+    ort_engine::init(args.ort_lib.as_deref())?;
+    let sessions = args
+        .sessions
+        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, usize::from));
+    let served =
+        tokio::task::spawn_blocking(move || Served::load(name, pipeline, &model_bytes, sessions))
+            .await
+            .context("loading the model failed")?
+            .with_context(|| format!("cannot serve `{}`", args.model.display()))?;
+    let load_seconds = started.elapsed().as_secs_f64();
+    let (log, log_handle) = logging::start(LogConfig {
+        dir: args.log_dir.clone(),
+        max_bytes: args.log_max_bytes,
+        queue: args.log_queue,
+        flush_every: Duration::from_millis(args.log_flush_ms.max(1)),
+    })
+    .await
+    .with_context(|| {
+        format!(
+            "cannot open the prediction log in `{}`",
+            args.log_dir.display()
+        )
+    })?;
+    tracing::info!(
+        model = %served.name,
+        model_fingerprint = %served.model_fingerprint,
+        pipeline_fingerprint = %served.pipeline.fingerprint(),
+        sessions,
+        load_seconds,
+        "model loaded and warmed up"
+    );
+    let limits = Limits {
+        max_body_bytes: args.max_body_bytes,
+        max_rows: args.max_rows,
+    };
+    let state = AppState::new(served, log, Metrics::new(load_seconds), limits);
+    if let Some(web_dir) = &args.web_dir {
+        crate::web::check_web_dir(web_dir)?;
+    }
+    let app =
+        router(state, args.web_dir.as_deref()).layer(tower_http::trace::TraceLayer::new_for_http());
+    let listener = tokio::net::TcpListener::bind(args.addr)
+        .await
+        .with_context(|| format!("cannot listen on {}", args.addr))?;
+    let local = listener
+        .local_addr()
+        .context("cannot read the bound address")?;
+    tracing::info!("lockstep serve ready on http://{local}/");
+    println!("lockstep serve: listening on http://{local}/");
+    let served = axum::serve(listener, app)
+        .with_graceful_shutdown(crate::shutdown::signal())
+        .await
+        .context("the server stopped with an error");
+    // Every in-flight request has queued its rows by now; write them all.
+    log_handle
+        .close()
+        .await
+        .context("the prediction log writer failed")?;
+    served
+}

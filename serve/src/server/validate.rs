@@ -1,0 +1,267 @@
+//! Raw features from a request → a `lockstep-core` [`Table`] with the pipeline's input
+//! schema. Every rejection names the field, the offending value and what was expected.
+//! JSON cannot carry NaN or infinity as numbers; the strings `"NaN"`, `"inf"`… are
+//! refused as not-a-number, so no non-finite value reaches the transforms.
+
+use std::collections::{HashMap, HashSet};
+
+use lockstep_core::table::{Column, ColumnData, DataType, StrColumn, Table};
+use lockstep_core::transform::InputColumn;
+use serde_json::{Map, Value};
+
+use super::error::AppError;
+use super::oip::InputTensor;
+
+/// The OIP datatype a column of `data_type` is described with in model metadata.
+pub fn oip_datatype(data_type: DataType) -> &'static str {
+    match data_type {
+        DataType::Bool => "BOOL",
+        DataType::Int64 => "INT64",
+        DataType::Float64 => "FP64",
+        DataType::Str => "BYTES",
+    }
+}
+
+/// The OIP datatypes accepted for a column (int64 and float64 are interchangeable
+/// for the transforms, as in `lockstep transform`).
+fn accepted(data_type: DataType) -> &'static [&'static str] {
+    match data_type {
+        DataType::Bool => &["BOOL"],
+        DataType::Int64 => &["INT64", "INT32"],
+        DataType::Float64 => &["FP64", "FP32", "INT64", "INT32"],
+        DataType::Str => &["BYTES"],
+    }
+}
+
+/// One column being filled, value by value.
+struct Builder<'a> {
+    schema: &'a InputColumn,
+    data: ColumnData,
+    dictionary: HashMap<String, u32>,
+}
+
+impl<'a> Builder<'a> {
+    fn new(schema: &'a InputColumn, rows: usize) -> Self {
+        let data = match schema.data_type {
+            DataType::Bool => ColumnData::Bool(Vec::with_capacity(rows)),
+            DataType::Int64 => ColumnData::Int64(Vec::with_capacity(rows)),
+            DataType::Float64 => ColumnData::Float64(Vec::with_capacity(rows)),
+            DataType::Str => ColumnData::Str(StrColumn::default()),
+        };
+        Self {
+            schema,
+            data,
+            dictionary: HashMap::new(),
+        }
+    }
+
+    /// Appends `value` (row `row`, 0-based) or says why it does not fit.
+    fn push(&mut self, row: usize, value: &Value) -> Result<(), AppError> {
+        let name = &self.schema.name;
+        let wrong = |what: &str| {
+            AppError::BadRequest(format!(
+                "field `{name}`, row {row}: value `{value}` is {what}, but the pipeline expects {} ({})",
+                self.schema.data_type,
+                self.schema.data_type.name()
+            ))
+        };
+        match (&mut self.data, value) {
+            (ColumnData::Bool(v), Value::Null) => v.push(None),
+            (ColumnData::Int64(v), Value::Null) => v.push(None),
+            (ColumnData::Float64(v), Value::Null) => v.push(None),
+            (ColumnData::Str(s), Value::Null) => s.codes.push(None),
+            (ColumnData::Bool(v), Value::Bool(b)) => v.push(Some(*b)),
+            (ColumnData::Int64(v), Value::Number(n)) => match n.as_i64() {
+                Some(i) => v.push(Some(i)),
+                None => return Err(wrong("not an integer")),
+            },
+            (ColumnData::Float64(v), Value::Number(n)) => match n.as_f64() {
+                Some(f) if f.is_finite() => v.push(Some(f)),
+                _ => return Err(wrong("not a finite number")),
+            },
+            (ColumnData::Float64(_), Value::String(s)) if is_non_finite(s) => {
+                return Err(AppError::BadRequest(format!(
+                    "field `{name}`, row {row}: value `{value}` is not allowed: NaN and infinity \
+                     are refused (send null for a missing value)"
+                )));
+            }
+            (ColumnData::Str(s), Value::String(text)) => {
+                let next = u32::try_from(s.dictionary.len()).map_err(|_| {
+                    AppError::TooLarge(format!("field `{name}`: too many distinct strings"))
+                })?;
+                let code = *self.dictionary.entry(text.clone()).or_insert_with(|| {
+                    s.dictionary.push(text.clone());
+                    next
+                });
+                s.codes.push(Some(code));
+            }
+            (_, Value::Array(_) | Value::Object(_)) => return Err(wrong("nested")),
+            (_, Value::Bool(_)) => return Err(wrong("a boolean")),
+            (_, Value::Number(_)) => return Err(wrong("a number")),
+            (_, Value::String(_)) => return Err(wrong("a string")),
+        }
+        Ok(())
+    }
+
+    fn finish(self) -> Column {
+        Column::new(self.schema.name.clone(), self.data)
+    }
+}
+
+fn is_non_finite(s: &str) -> bool {
+    matches!(
+        s.trim().to_ascii_lowercase().as_str(),
+        "nan" | "inf" | "+inf" | "-inf" | "infinity" | "+infinity" | "-infinity"
+    )
+}
+
+fn check_rows(rows: usize, max_rows: usize) -> Result<(), AppError> {
+    if rows == 0 {
+        return Err(AppError::BadRequest(
+            "the batch is empty: send at least one row".into(),
+        ));
+    }
+    if rows > max_rows {
+        return Err(AppError::TooLarge(format!(
+            "the batch has {rows} rows, over the limit of {max_rows} (--max-rows)"
+        )));
+    }
+    Ok(())
+}
+
+fn table(columns: Vec<Column>) -> Result<Table, AppError> {
+    Table::new(columns).map_err(|e| AppError::BadRequest(e.to_string()))
+}
+
+/// `{"rows": [{field: value, ...}, ...]}` → a table. Every row must hold every input
+/// field (null for a missing value) and nothing else.
+pub fn rows_to_table(
+    schema: &[InputColumn],
+    rows: &[Map<String, Value>],
+    max_rows: usize,
+) -> Result<Table, AppError> {
+    check_rows(rows.len(), max_rows)?;
+    let mut builders: Vec<Builder> = schema.iter().map(|c| Builder::new(c, rows.len())).collect();
+    for (index, row) in rows.iter().enumerate() {
+        if let Some(key) = row.keys().find(|k| !schema.iter().any(|c| &c.name == *k)) {
+            return Err(AppError::BadRequest(format!(
+                "row {index}: unknown field `{key}` with value `{}` (expected fields: {})",
+                row[key.as_str()],
+                field_list(schema)
+            )));
+        }
+        for builder in &mut builders {
+            let value = row.get(&builder.schema.name).ok_or_else(|| {
+                AppError::BadRequest(format!(
+                    "row {index}: missing field `{}` ({}; send null for a missing value)",
+                    builder.schema.name, builder.schema.data_type
+                ))
+            })?;
+            builder.push(index, value)?;
+        }
+    }
+    table(builders.into_iter().map(Builder::finish).collect())
+}
+
+/// OIP input tensors, one per raw feature, shape `[batch]` or `[batch, 1]` → a table.
+pub fn tensors_to_table(
+    schema: &[InputColumn],
+    inputs: &[InputTensor],
+    max_rows: usize,
+) -> Result<Table, AppError> {
+    let mut seen = HashSet::new();
+    for input in inputs {
+        if !schema.iter().any(|c| c.name == input.name) {
+            return Err(AppError::BadRequest(format!(
+                "unknown input `{}` (expected inputs: {})",
+                input.name,
+                field_list(schema)
+            )));
+        }
+        if !seen.insert(input.name.as_str()) {
+            return Err(AppError::BadRequest(format!(
+                "input `{}` is given twice",
+                input.name
+            )));
+        }
+    }
+    let mut batch: Option<(usize, &str)> = None;
+    let mut columns = Vec::with_capacity(schema.len());
+    for column in schema {
+        let input = inputs
+            .iter()
+            .find(|i| i.name == column.name)
+            .ok_or_else(|| {
+                AppError::BadRequest(format!(
+                    "missing input `{}` ({}, OIP datatype {}, shape [batch] or [batch, 1])",
+                    column.name,
+                    column.data_type,
+                    oip_datatype(column.data_type)
+                ))
+            })?;
+        if !accepted(column.data_type).contains(&input.datatype.as_str()) {
+            return Err(AppError::BadRequest(format!(
+                "input `{}`: datatype `{}` does not fit the pipeline's {} column (use {})",
+                input.name,
+                input.datatype,
+                column.data_type.name(),
+                accepted(column.data_type).join(" or ")
+            )));
+        }
+        let rows = match input.shape.as_slice() {
+            [n] | [n, 1] if *n >= 0 => *n as usize,
+            other => {
+                return Err(AppError::BadRequest(format!(
+                    "input `{}`: shape {other:?} is not [batch] or [batch, 1]",
+                    input.name
+                )));
+            }
+        };
+        match batch {
+            None => check_rows(rows, max_rows).map(|()| batch = Some((rows, &input.name)))?,
+            Some((n, first)) if n != rows => {
+                return Err(AppError::BadRequest(format!(
+                    "input `{}` has batch size {rows} but input `{first}` has {n}: every input needs one value per row",
+                    input.name
+                )));
+            }
+            Some(_) => {}
+        }
+        let values = flatten(&input.data);
+        if values.len() != rows {
+            return Err(AppError::BadRequest(format!(
+                "input `{}`: shape {:?} needs {rows} values but `data` holds {}",
+                input.name,
+                input.shape,
+                values.len()
+            )));
+        }
+        let mut builder = Builder::new(column, rows);
+        for (row, value) in values.into_iter().enumerate() {
+            builder.push(row, value)?;
+        }
+        columns.push(builder.finish());
+    }
+    table(columns)
+}
+
+/// OIP `data` may be flat or nested row-major; a scalar counts as one value.
+fn flatten(data: &Value) -> Vec<&Value> {
+    let mut out = Vec::new();
+    let mut stack = vec![data];
+    while let Some(v) = stack.pop() {
+        match v {
+            Value::Array(items) => stack.extend(items.iter().rev()),
+            other => out.push(other),
+        }
+    }
+    out
+}
+
+fn field_list(schema: &[InputColumn]) -> String {
+    schema
+        .iter()
+        .map(|c| c.name.as_str())
+        .collect::<Vec<_>>()
+        .join(", ")
+}
