@@ -1,0 +1,251 @@
+//! End to end: `lockstep serve` answers a few hundred real requests and logs them;
+//! `lockstep skew` replays the log. Served with the very pipeline and model given to the
+//! checker → exit 0. Served with a differently implemented pipeline, or with a retrained
+//! model → exit 1, and the report names the feature / output at fault.
+//! Needs ONNX Runtime (scripts/setup.sh installs it into .venv).
+
+#![allow(clippy::unwrap_used, clippy::expect_used)] // test helpers may panic on broken fixtures
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpStream;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+use std::time::Duration;
+
+use serde_json::{Value, json};
+
+fn repo() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
+}
+
+fn lockstep() -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_lockstep"));
+    command.current_dir(repo()).env("RUST_LOG", "warn");
+    if std::env::var_os("ORT_DYLIB_PATH").is_none()
+        && let Some(lib) = lockstep_serve::ort_engine::find_in_venv(&repo())
+    {
+        command.env("ORT_DYLIB_PATH", lib);
+    }
+    command
+}
+
+fn post(addr: &str, body: &str) -> (u16, String) {
+    let mut stream = TcpStream::connect(addr).unwrap();
+    stream
+        .set_read_timeout(Some(Duration::from_secs(30)))
+        .unwrap();
+    write!(
+        stream,
+        "POST /v1/predict HTTP/1.1\r\nHost: {addr}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    )
+    .unwrap();
+    let mut response = String::new();
+    stream.read_to_string(&mut response).unwrap();
+    let status = response.split(' ').nth(1).unwrap().parse().unwrap();
+    (status, response)
+}
+
+/// Serving traffic: 300 rows of the training data (so distributions match training).
+fn traffic() -> Vec<Value> {
+    std::fs::read_to_string(repo().join("tests/data/transforms/train.jsonl"))
+        .unwrap()
+        .lines()
+        .take(300)
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect()
+}
+
+/// Serves `pipeline` + `model`, sends one request per row, stops the server with
+/// SIGTERM and returns the log folder.
+fn serve_and_log(pipeline: &str, model: &str) -> tempfile::TempDir {
+    let logs = tempfile::tempdir().unwrap();
+    let mut child = lockstep()
+        .args([
+            "serve",
+            "--model",
+            model,
+            "--pipeline",
+            pipeline,
+            "--name",
+            "m",
+        ])
+        .args([
+            "--addr",
+            "127.0.0.1:0",
+            "--log-dir",
+            logs.path().to_str().unwrap(),
+        ])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let addr = line
+        .trim()
+        .strip_prefix("lockstep serve: listening on http://")
+        .and_then(|rest| rest.strip_suffix('/'))
+        .unwrap_or_else(|| panic!("unexpected first line: {line:?}"))
+        .to_owned();
+    for row in traffic() {
+        let (status, response) = post(&addr, &json!({ "rows": [row] }).to_string());
+        assert_eq!(status, 200, "{response}");
+    }
+    let pid = child.id().to_string();
+    assert!(
+        Command::new("kill")
+            .args(["-TERM", &pid])
+            .status()
+            .unwrap()
+            .success()
+    );
+    assert!(child.wait().unwrap().success());
+    logs
+}
+
+fn skew(logs: &Path, pipeline: &str, model: &str) -> (Output, Value) {
+    let report = logs.join("report.json");
+    let out = lockstep()
+        .args([
+            "skew",
+            "--log",
+            logs.to_str().unwrap(),
+            "--pipeline",
+            pipeline,
+            "--model",
+            model,
+        ])
+        .args([
+            "--train",
+            "tests/data/transforms/train.csv",
+            "--format",
+            "json",
+            "-o",
+        ])
+        .arg(&report)
+        .output()
+        .unwrap();
+    let json = std::fs::read(&report)
+        .ok()
+        .and_then(|b| serde_json::from_slice(&b).ok())
+        .unwrap_or(Value::Null);
+    (out, json)
+}
+
+fn failing(report: &Value, group: &str) -> Vec<String> {
+    report["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|c| c["group"] == group && c["passed"] == false)
+        .map(|c| c["subject"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+const PIPELINE: &str = "tests/data/serving/pipeline.json";
+const MODEL: &str = "tests/data/serving/model.onnx";
+
+#[test]
+fn the_same_pipeline_and_model_pass() {
+    let logs = serve_and_log(PIPELINE, MODEL);
+    let (out, report) = skew(logs.path(), PIPELINE, MODEL);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{stderr}\n{report:#}");
+    assert_eq!(report["rows"], 300);
+    assert_eq!(report["passed"], true);
+    // Both engines replayed every row; every feature was compared.
+    let engines: Vec<&str> = report["prediction_parity"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["engine"].as_str().unwrap())
+        .collect();
+    assert_eq!(engines, ["core", "onnxruntime"]);
+    assert_eq!(
+        report["transform_parity"]["features"]
+            .as_array()
+            .unwrap()
+            .len(),
+        29
+    );
+    assert!(report["distribution"].as_array().unwrap().len() >= 8);
+}
+
+#[test]
+fn a_differently_implemented_pipeline_is_named_down_to_the_feature() {
+    let logs = serve_and_log("tests/data/serving/pipeline_skewed.json", MODEL);
+    let (out, report) = skew(logs.path(), PIPELINE, MODEL);
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(failing(&report, "fingerprint"), ["pipeline"]);
+    // The one re-implemented step: income's min-max range.
+    assert_eq!(failing(&report, "transform"), ["income"]);
+    // The terminal summary says it plainly, fingerprint first.
+    let summary = String::from_utf8_lossy(&out.stderr);
+    let fingerprint = summary.find("FAIL fingerprint/pipeline").unwrap();
+    let feature = summary.find("FAIL transform/income").unwrap();
+    assert!(fingerprint < feature, "{summary}");
+}
+
+#[test]
+fn a_swapped_model_is_named_down_to_the_output() {
+    let logs = serve_and_log(PIPELINE, "tests/data/serving/model_retrained.onnx");
+    let (out, report) = skew(logs.path(), PIPELINE, MODEL);
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(failing(&report, "fingerprint"), ["model"]);
+    assert!(failing(&report, "transform").is_empty());
+    let outputs = failing(&report, "prediction");
+    assert!(
+        outputs.contains(&"core/probabilities".to_owned()),
+        "{outputs:?}"
+    );
+    assert!(
+        outputs.contains(&"onnxruntime/probabilities".to_owned()),
+        "{outputs:?}"
+    );
+}
+
+#[test]
+fn unreadable_logs_exit_2() {
+    let dir = tempfile::tempdir().unwrap();
+    let bad = dir.path().join("bad.jsonl");
+    std::fs::write(&bad, "{\"not\": \"a record\"}\n").unwrap();
+    for (log, message) in [
+        (
+            bad.to_str().unwrap(),
+            "bad.jsonl:1: not a prediction log record",
+        ),
+        ("no/such/dir", "no such file or folder"),
+    ] {
+        let out = lockstep()
+            .args([
+                "skew",
+                "--log",
+                log,
+                "--pipeline",
+                PIPELINE,
+                "--model",
+                MODEL,
+            ])
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(2));
+        assert!(
+            String::from_utf8_lossy(&out.stderr).contains(message),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+}
