@@ -183,10 +183,10 @@ impl SkewReport {
                     format!("identical on all {} rows", tp.rows)
                 } else {
                     format!(
-                        "{} of {} rows differ (largest difference {:e}), e.g. request {}",
+                        "{} of {} rows differ (largest difference {}), e.g. request {}",
                         f.mismatches,
                         tp.rows,
-                        f.max_abs_diff,
+                        number(f.max_abs_diff),
                         f.example_ids.join(", ")
                     )
                 },
@@ -349,10 +349,10 @@ fn output_check(group: &str, subject: &str, o: &OutputParity) -> Check {
         )
     } else {
         format!(
-            "{} of {} values outside tolerance (largest difference {:e}, request {})",
+            "{} of {} values outside tolerance (largest difference {}, request {})",
             o.mismatches,
             o.values,
-            o.max_abs_diff,
+            number(o.max_abs_diff),
             o.worst_ids.join(", ")
         )
     };
@@ -361,6 +361,15 @@ fn output_check(group: &str, subject: &str, o: &OutputParity) -> Check {
         subject: subject.into(),
         passed: o.passed(),
         message,
+    }
+}
+
+/// A difference as a person reads it: 4 significant digits, scientific when tiny.
+fn number(x: f64) -> String {
+    if x != 0.0 && x.abs() < 1e-3 {
+        format!("{x:.3e}")
+    } else {
+        format!("{x:.4}")
     }
 }
 
