@@ -22,4 +22,4 @@ pub use report::{
     Check, EngineParity, FingerprintCheck, OfflineComparison, OutputParity, SKEW_REPORT_VERSION,
     SkewReport,
 };
-pub use transform_parity::{FeatureParity, TransformParity, transform_parity};
+pub use transform_parity::{FeatureParity, TransformParity, compare_features, transform_parity};

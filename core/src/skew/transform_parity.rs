@@ -5,7 +5,7 @@
 use serde::Serialize;
 
 use crate::table::Table;
-use crate::transform::{self, FittedPipeline, TransformError};
+use crate::transform::{self, FeatureMatrix, FittedPipeline, TransformError};
 
 /// How many example row ids a report keeps per feature.
 pub const EXAMPLE_IDS: usize = 5;
@@ -91,7 +91,26 @@ pub fn transform_parity(
     logged: &[f32],
     ids: &[String],
 ) -> Result<TransformParity, ParityInputError> {
-    let rows = raw.num_rows();
+    let recomputed = transform::apply(pipeline, raw)?;
+    compare_features(
+        pipeline.feature_names(),
+        &recomputed,
+        logged_names,
+        logged,
+        ids,
+    )
+}
+
+/// Compares features already recomputed offline (`recomputed`, named `offline`) with
+/// the logged ones — for callers that need the recomputed matrix for more than parity.
+pub fn compare_features(
+    offline: &[String],
+    recomputed: &FeatureMatrix,
+    logged_names: &[String],
+    logged: &[f32],
+    ids: &[String],
+) -> Result<TransformParity, ParityInputError> {
+    let rows = recomputed.num_rows();
     let width = logged_names.len();
     if logged.len() != rows * width {
         return Err(ParityInputError::Shape {
@@ -106,8 +125,6 @@ pub fn transform_parity(
             rows,
         });
     }
-    let recomputed = transform::apply(pipeline, raw)?;
-    let offline = pipeline.feature_names();
     let offline_width = offline.len();
     // (offline index, logged index) of every shared feature, in offline order.
     let shared: Vec<(usize, usize)> = offline

@@ -18,7 +18,7 @@ use lockstep_core::parity::{self, OutputComparison, Tolerance};
 use lockstep_core::skew::{
     EngineParity, FingerprintCheck, OfflineComparison, OutputParity, SKEW_REPORT_VERSION,
     ServingAccumulator, SkewReport, SkewThresholds, TrainingProfile, TransformParity,
-    transform_parity,
+    compare_features,
 };
 use lockstep_core::table::{JsonlOptions, Table, UnknownKeys};
 use lockstep_core::transform::{self, FittedPipeline};
@@ -95,7 +95,8 @@ struct LogRecord {
     row: usize,
     pipeline_fingerprint: String,
     model_fingerprint: String,
-    inputs: serde_json::Map<String, Value>,
+    /// Kept as text: it is handed to the JSON Lines reader as it is.
+    inputs: Box<serde_json::value::RawValue>,
     features: Vec<Option<f64>>,
     outputs: serde_json::Map<String, Value>,
 }
@@ -381,11 +382,18 @@ fn row_id(record: &LogRecord) -> String {
 fn replay<'p>(ctx: &Shared<'p>, batch: &[(LogRecord, String)]) -> anyhow::Result<Partial<'p>> {
     let rows = batch.len();
     let ids: Vec<String> = batch.iter().map(|(r, _)| row_id(r)).collect();
+    // The schema check reads the keys of each batch's first record; the rows are read
+    // straight from the logged text.
     let mut input_keys = BTreeSet::new();
-    let mut lines = String::new();
+    if let Some((first, place)) = batch.first() {
+        let keys: serde_json::Map<String, Value> = serde_json::from_str(first.inputs.get())
+            .with_context(|| format!("{place}: `inputs` is not an object"))?;
+        input_keys.extend(keys.into_iter().map(|(k, _)| k));
+    }
+    let mut lines =
+        String::with_capacity(batch.iter().map(|(r, _)| r.inputs.get().len() + 1).sum());
     for (record, _) in batch {
-        input_keys.extend(record.inputs.keys().cloned());
-        lines.push_str(&Value::Object(record.inputs.clone()).to_string());
+        lines.push_str(record.inputs.get());
         lines.push('\n');
     }
     let schema = ctx.pipeline.input_schema();
@@ -435,11 +443,11 @@ fn replay<'p>(ctx: &Shared<'p>, batch: &[(LogRecord, String)]) -> anyhow::Result
     } else {
         (0..width).map(|j| format!("served_feature_{j}")).collect()
     };
-    let transform = transform_parity(ctx.pipeline, &raw, &logged_names, &logged, &ids)
+    let features = transform::apply(ctx.pipeline, &raw)
         .context("cannot re-apply the pipeline to the logged inputs")?;
+    let transform = compare_features(offline_names, &features, &logged_names, &logged, &ids)?;
 
     // Prediction parity: the offline features through each engine, against the log.
-    let features = transform::apply(ctx.pipeline, &raw)?;
     let input_name = ctx
         .model
         .inputs()
