@@ -266,7 +266,7 @@ test('through a fitted pipeline the model gets the features, and a width mismatc
   const { page, problems } = session;
   const name = 'logreg_binary_breast_cancer';
   const fixture = readJson(`tests/data/onnx/${name}.json`);
-  // The model and data of the previous tests stay loaded; make sure they are these.
+  // A fresh page: this fixture's data and model, no pipeline yet.
   await page.goto(server.url);
   await loadCsv(page, `${name}.csv`, fixtureCsv(fixture));
   await page.getByTestId('model-file').setInputFiles(join(ROOT, `tests/data/onnx/${name}.onnx`));
