@@ -2,15 +2,22 @@
 //!
 //! The browser notebook. A person picks a CSV file (or loads the bundled demo),
 //! chooses the label column and either a prediction column or a score column with a
-//! threshold, and sees the metrics. The file is read by the browser and parsed and
-//! evaluated by `lockstep-core` compiled to wasm32: nothing leaves the page.
+//! threshold, and sees the metrics. They can then fit a feature pipeline on the data
+//! (or load a fitted `pipeline.json`) and run an ONNX model on it, through the
+//! pipeline when there is one. Every file is read by the browser and parsed,
+//! transformed, evaluated and run by `lockstep-core` compiled to wasm32: nothing
+//! leaves the page.
 //!
 //! * [`state`] — the page's signals and the pure functions that derive results.
 //! * [`load`] — reading a picked file or fetching the demo, into bytes.
+//! * [`pipeline_report`], [`model_report`] — what the transforms and model panels show,
+//!   as plain functions over `lockstep-core` types.
 //! * [`components`] — the Leptos views.
 
 pub mod components;
 pub mod load;
+pub mod model_report;
+pub mod pipeline_report;
 pub mod state;
 
 /// Installs the panic hook and mounts [`components::App`] on `<body>`.

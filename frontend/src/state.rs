@@ -7,7 +7,9 @@ use std::sync::Arc;
 use leptos::prelude::*;
 use lockstep_core::metrics::ClassColumn;
 use lockstep_core::metrics::binary::{self, BinaryMetrics, BinaryOptions, PredictionSource};
+use lockstep_core::onnx::Model;
 use lockstep_core::table::{ColumnData, Table};
+use lockstep_core::transform::FittedPipeline;
 
 /// How predictions are given.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -38,12 +40,33 @@ pub struct Dataset {
     pub table: Arc<Table>,
 }
 
+/// A fitted pipeline in the page: fitted here on the loaded data, or read from a file.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LoadedPipeline {
+    /// Where it came from, in words.
+    pub origin: String,
+    /// Whether it was fitted in this page (and so is offered for download).
+    pub fitted_here: bool,
+    pub pipeline: Arc<FittedPipeline>,
+}
+
+/// A loaded ONNX model.
+#[derive(Debug, Clone)]
+pub struct LoadedModel {
+    pub name: String,
+    pub bytes: usize,
+    pub model: Arc<Model>,
+}
+
 /// All of the page's signals; `Copy`, so views capture it freely.
 #[derive(Clone, Copy)]
 pub struct PageState {
     pub dataset: RwSignal<Option<Dataset>>,
     pub load_error: RwSignal<Option<String>>,
     pub selection: RwSignal<Selection>,
+    /// The pipeline that turns the data into the model's features, if any.
+    pub pipeline: RwSignal<Option<LoadedPipeline>>,
+    pub model: RwSignal<Option<LoadedModel>>,
 }
 
 impl PageState {
@@ -59,6 +82,8 @@ impl PageState {
                 threshold: 0.5,
                 positive_label: String::new(),
             }),
+            pipeline: RwSignal::new(None),
+            model: RwSignal::new(None),
         }
     }
 

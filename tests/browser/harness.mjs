@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
 
 export const ROOT = fileURLToPath(new URL('../../', import.meta.url));
-const BIN = process.env.LOCKSTEP_BIN ?? join(ROOT, 'target/debug/lockstep');
+export const BIN = process.env.LOCKSTEP_BIN ?? join(ROOT, 'target/debug/lockstep');
 const CHROMIUM = process.env.CHROMIUM ?? '/usr/bin/chromium';
 
 export function readJson(relative) {

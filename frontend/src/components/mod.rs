@@ -1,4 +1,8 @@
-//! The Leptos views of the page.
+//! The Leptos views of the page: steps 1–3 (data, columns, metrics) here, the
+//! transforms panel in [`transforms`] and the model panel in [`model`].
+
+mod model;
+mod transforms;
 
 use leptos::prelude::*;
 use leptos::task::spawn_local;
@@ -6,6 +10,8 @@ use lockstep_core::metrics::BinaryMetrics;
 
 use crate::load;
 use crate::state::{self, Mode, PageState};
+use model::ModelPanel;
+use transforms::TransformsPanel;
 
 /// The whole page.
 #[component]
@@ -24,6 +30,8 @@ pub fn App() -> impl IntoView {
             <Show when=move || state.dataset.with(Option::is_some)>
                 <ColumnPicker />
                 <MetricsPanel />
+                <TransformsPanel />
+                <ModelPanel />
             </Show>
         </main>
         <footer>"Computed by lockstep-core compiled to WebAssembly."</footer>
