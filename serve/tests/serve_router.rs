@@ -201,3 +201,18 @@ async fn health_metadata_metrics_and_openapi() {
         );
     }
 }
+
+#[tokio::test]
+async fn an_internal_failure_is_a_500_carrying_only_a_request_id() {
+    let dir = tempfile::tempdir().unwrap();
+    let (app, handle) = app(dir.path(), 1 << 20).await;
+    // With the log writer gone, a valid request cannot be logged: the server must say
+    // so as an internal error, not answer as if the row were recorded.
+    handle.close().await.unwrap();
+    let body = json!({ "rows": rows(2) }).to_string();
+    let (status, reply, text) = call(&app, "POST", "/v1/predict", Some(body)).await;
+    assert_eq!(status, StatusCode::INTERNAL_SERVER_ERROR, "{text}");
+    let message = reply["error"].as_str().unwrap();
+    assert!(message.starts_with("internal error (request id "), "{message}");
+    assert!(!message.contains("writer"), "details stay in the server log: {message}");
+}
