@@ -213,6 +213,12 @@ async fn an_internal_failure_is_a_500_carrying_only_a_request_id() {
     let (status, reply, text) = call(&app, "POST", "/v1/predict", Some(body)).await;
     assert_eq!(status, StatusCode::INTERNAL_SERVER_ERROR, "{text}");
     let message = reply["error"].as_str().unwrap();
-    assert!(message.starts_with("internal error (request id "), "{message}");
-    assert!(!message.contains("writer"), "details stay in the server log: {message}");
+    assert!(
+        message.starts_with("internal error (request id "),
+        "{message}"
+    );
+    assert!(
+        !message.contains("writer"),
+        "details stay in the server log: {message}"
+    );
 }
