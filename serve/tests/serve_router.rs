@@ -115,6 +115,8 @@ async fn infer_and_predict_match_the_core_engine_and_every_row_is_logged() {
     for (i, row) in rows.iter().enumerate() {
         assert_eq!(&logged[i]["inputs"], row, "row {i}");
         assert_eq!(logged[i]["row"], i);
+        assert_eq!(logged[i]["client_id"], "req-7", "the OIP `id` is kept");
+        assert_eq!(logged[rows.len() + i]["client_id"], Value::Null);
         assert_eq!(logged[rows.len() + i]["outputs"], predictions[i]);
     }
 }
