@@ -115,6 +115,8 @@ async fn infer_and_predict_match_the_core_engine_and_every_row_is_logged() {
     for (i, row) in rows.iter().enumerate() {
         assert_eq!(&logged[i]["inputs"], row, "row {i}");
         assert_eq!(logged[i]["row"], i);
+        assert_eq!(logged[i]["client_id"], "req-7", "the OIP `id` is kept");
+        assert_eq!(logged[rows.len() + i]["client_id"], Value::Null);
         assert_eq!(logged[rows.len() + i]["outputs"], predictions[i]);
     }
 }
@@ -200,4 +202,25 @@ async fn health_metadata_metrics_and_openapi() {
             "dangling $ref {name}"
         );
     }
+}
+
+#[tokio::test]
+async fn an_internal_failure_is_a_500_carrying_only_a_request_id() {
+    let dir = tempfile::tempdir().unwrap();
+    let (app, handle) = app(dir.path(), 1 << 20).await;
+    // With the log writer gone, a valid request cannot be logged: the server must say
+    // so as an internal error, not answer as if the row were recorded.
+    handle.close().await.unwrap();
+    let body = json!({ "rows": rows(2) }).to_string();
+    let (status, reply, text) = call(&app, "POST", "/v1/predict", Some(body)).await;
+    assert_eq!(status, StatusCode::INTERNAL_SERVER_ERROR, "{text}");
+    let message = reply["error"].as_str().unwrap();
+    assert!(
+        message.starts_with("internal error (request id "),
+        "{message}"
+    );
+    assert!(
+        !message.contains("writer"),
+        "details stay in the server log: {message}"
+    );
 }

@@ -12,6 +12,7 @@ pub fn lines(
     served: &Served,
     request_id: &str,
     endpoint: &str,
+    client_id: Option<&str>,
     table: &Table,
     prediction: &Prediction,
 ) -> Batch {
@@ -40,6 +41,7 @@ pub fn lines(
             let record = json!({
                 "log_format": LOG_FORMAT_VERSION,
                 "request_id": request_id,
+                "client_id": client_id,
                 "row": row,
                 "timestamp": timestamp,
                 "timestamp_ms": ms,

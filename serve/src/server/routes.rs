@@ -132,6 +132,7 @@ async fn serve_table(
     state: &AppState,
     request_id: &str,
     endpoint: &'static str,
+    client_id: Option<&str>,
     table: Table,
 ) -> Result<(Table, Prediction), AppError> {
     let served = Arc::clone(&state.served);
@@ -145,7 +146,14 @@ async fn serve_table(
         request_id: request_id.to_owned(),
         detail: format!("the prediction task failed: {e}"),
     })??;
-    let lines = record::lines(&state.served, request_id, endpoint, &table, &prediction);
+    let lines = record::lines(
+        &state.served,
+        request_id,
+        endpoint,
+        client_id,
+        &table,
+        &prediction,
+    );
     state
         .log
         .send(lines)
@@ -193,7 +201,14 @@ pub async fn infer(
         state.limits.max_rows,
     )?;
     let request_id = state.next_request_id();
-    let (_, prediction) = serve_table(&state, &request_id, "v2/infer", table).await?;
+    let (_, prediction) = serve_table(
+        &state,
+        &request_id,
+        "v2/infer",
+        request.id.as_deref(),
+        table,
+    )
+    .await?;
     let outputs = prediction
         .outputs
         .iter()
@@ -225,7 +240,7 @@ pub async fn predict_rows(
     let schema = state.served.pipeline.input_schema();
     let table = validate::rows_to_table(schema, &request.rows, state.limits.max_rows)?;
     let request_id = state.next_request_id();
-    let (table, prediction) = serve_table(&state, &request_id, "v1/predict", table).await?;
+    let (table, prediction) = serve_table(&state, &request_id, "v1/predict", None, table).await?;
     let rows = table.num_rows();
     let predictions: Vec<Value> = (0..rows)
         .map(|row| {
