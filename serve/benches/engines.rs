@@ -1,0 +1,202 @@
+//! The core ONNX engine against ONNX Runtime, in the same run, on 1 M rows × 30 features:
+//! a 100-tree depth-6 gradient-boosted classifier and a (64, 32) MLP classifier, both real
+//! scikit-learn exports (`scripts/bench/gen_bench_models.py` → `tests/data/bench/`).
+//!
+//!     ORT_DYLIB_PATH=.venv/lib/python3.11/site-packages/onnxruntime/capi/libonnxruntime.so.1.32.0 \
+//!         cargo bench -p lockstep-serve --bench engines
+//!
+//! `LOCKSTEP_BENCH_REPS` (default 3) sets the timed runs per cell; the median is reported.
+//! Single-threaded: one core engine call / ONNX Runtime with one intra-op thread.
+//! Multi-threaded (T = available cores): the core engine runs T contiguous row chunks on
+//! `std::thread::scope` threads and concatenates the outputs; ONNX Runtime runs the whole
+//! batch with T intra-op threads. Before any timing, both engines must agree on the first
+//! 1 000 rows (labels equal, probabilities within 1e-5), so the bench cannot compare two
+//! different computations. ONNX Runtime's figures include the wrapper's copies of the input
+//! into and the outputs out of ONNX Runtime; the multi-threaded core figures include the
+//! copy of each chunk into its own tensor.
+
+// Bench set-up panics on broken set-up, like a test.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::path::PathBuf;
+use std::time::Instant;
+
+use lockstep_core::onnx::{Model, Tensor, TensorData};
+use lockstep_serve::ort_engine::{self, OrtModel};
+
+const ROWS: usize = 1_000_000;
+const FEATURES: usize = 30;
+const CHECK_ROWS: usize = 1_000;
+const PROB_TOLERANCE: f32 = 1e-5;
+
+/// xorshift64*: deterministic and dependency-free (the same generator as core's benches).
+struct Rng(u64);
+
+impl Rng {
+    fn next_f32(&mut self) -> f32 {
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        ((self.0.wrapping_mul(0x2545_F491_4F6C_DD1D) >> 40) as f32) / (1u64 << 24) as f32
+    }
+    /// Approximately N(0, 1): Irwin–Hall with 12 terms.
+    fn normal(&mut self) -> f32 {
+        (0..12).map(|_| self.next_f32()).sum::<f32>() - 6.0
+    }
+}
+
+fn rows(n: usize) -> Vec<f32> {
+    let mut rng = Rng(0x5EED_1234_ABCD_0001);
+    (0..n * FEATURES).map(|_| rng.normal()).collect()
+}
+
+type Outputs = Vec<(String, Tensor)>;
+
+fn core_run(model: &Model, input: &Tensor) -> Outputs {
+    model.run(&[("input", input)]).unwrap()
+}
+
+/// The core engine on `threads` contiguous row chunks, outputs concatenated along rows.
+fn core_run_parallel(model: &Model, data: &[f32], threads: usize) -> Outputs {
+    let n_rows = data.len() / FEATURES;
+    let chunk_rows = n_rows.div_ceil(threads.max(1));
+    let parts: Vec<Outputs> = std::thread::scope(|scope| {
+        let handles: Vec<_> = data
+            .chunks(chunk_rows * FEATURES)
+            .map(|chunk| {
+                scope.spawn(move || {
+                    model
+                        .run_f32_matrix(chunk.to_vec(), chunk.len() / FEATURES, FEATURES)
+                        .unwrap()
+                })
+            })
+            .collect();
+        handles.into_iter().map(|h| h.join().unwrap()).collect()
+    });
+    concat_rows(parts)
+}
+
+fn concat_rows(parts: Vec<Outputs>) -> Outputs {
+    let mut parts = parts.into_iter();
+    let mut out = parts.next().unwrap_or_default();
+    for part in parts {
+        for ((_, acc), (_, t)) in out.iter_mut().zip(part) {
+            let mut shape = acc.shape().to_vec();
+            shape[0] += t.shape()[0];
+            let data = match (
+                std::mem::replace(acc, Tensor::i64(vec![0], vec![]).unwrap()).into_data(),
+                t.into_data(),
+            ) {
+                (TensorData::F32(mut a), TensorData::F32(b)) => {
+                    a.extend(b);
+                    TensorData::F32(a)
+                }
+                (TensorData::I64(mut a), TensorData::I64(b)) => {
+                    a.extend(b);
+                    TensorData::I64(a)
+                }
+                (a, b) => panic!("cannot concatenate {:?} and {:?}", a.dtype(), b.dtype()),
+            };
+            *acc = Tensor::new(shape, data).unwrap();
+        }
+    }
+    out
+}
+
+/// Labels (int64) must be equal, float outputs within PROB_TOLERANCE.
+fn assert_agree(model: &str, core: &Outputs, ort: &Outputs) {
+    assert_eq!(core.len(), ort.len(), "{model}: output count");
+    for ((name, c), (ort_name, o)) in core.iter().zip(ort) {
+        assert_eq!(name, ort_name, "{model}: output order");
+        assert_eq!(c.shape(), o.shape(), "{model}: `{name}` shape");
+        match (c.data(), o.data()) {
+            (TensorData::I64(a), TensorData::I64(b)) => {
+                let bad = a.iter().zip(b).filter(|(x, y)| x != y).count();
+                assert_eq!(bad, 0, "{model}: `{name}` differs on {bad} rows");
+            }
+            (TensorData::F32(a), TensorData::F32(b)) => {
+                let worst = a
+                    .iter()
+                    .zip(b)
+                    .map(|(x, y)| (x - y).abs())
+                    .fold(0.0_f32, f32::max);
+                assert!(
+                    worst <= PROB_TOLERANCE,
+                    "{model}: `{name}` differs by {worst:e} > {PROB_TOLERANCE:e}"
+                );
+            }
+            (a, b) => panic!("{model}: `{name}` types {:?} / {:?}", a.dtype(), b.dtype()),
+        }
+    }
+}
+
+/// Median seconds of `reps` timed runs, after one untimed warm-up run.
+fn time(reps: usize, mut f: impl FnMut() -> Outputs) -> f64 {
+    std::hint::black_box(f());
+    let mut secs: Vec<f64> = (0..reps)
+        .map(|_| {
+            let start = Instant::now();
+            std::hint::black_box(f());
+            start.elapsed().as_secs_f64()
+        })
+        .collect();
+    secs.sort_by(f64::total_cmp);
+    secs[secs.len() / 2]
+}
+
+fn main() {
+    // `cargo bench` passes `--bench`; this harness takes no arguments.
+    let reps: usize = std::env::var("LOCKSTEP_BENCH_REPS")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(3)
+        .max(1);
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+    ort_engine::init(None).expect("ONNX Runtime: set ORT_DYLIB_PATH");
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../tests/data/bench");
+
+    let data = rows(ROWS);
+    let input = Tensor::f32(vec![ROWS, FEATURES], data.clone()).unwrap();
+    let check = Tensor::f32(
+        vec![CHECK_ROWS, FEATURES],
+        data[..CHECK_ROWS * FEATURES].to_vec(),
+    )
+    .unwrap();
+
+    println!(
+        "{ROWS} rows x {FEATURES} features, {threads} threads when multi-threaded, median of {reps}"
+    );
+    println!("| model | threads | core rows/s | ONNX Runtime rows/s | core / ORT |");
+    println!("|---|---|---|---|---|");
+    for (name, file) in [
+        ("GBDT 100 trees depth 6", "gbdt_100x6.onnx"),
+        ("MLP 30-64-32-2", "mlp_64x32.onnx"),
+    ] {
+        let bytes = std::fs::read(dir.join(file)).expect("run scripts/bench/gen_bench_models.py");
+        let core = Model::from_bytes(&bytes).unwrap();
+        for t in [1, threads] {
+            let ort = OrtModel::from_bytes(&bytes, t).unwrap();
+            let ort_check = ort.run(&[("input", &check)]).unwrap();
+            assert_agree(name, &core_run(&core, &check), &ort_check);
+            assert_agree(
+                name,
+                &core_run_parallel(&core, check.as_f32().unwrap(), t),
+                &ort_check,
+            );
+            let core_s = if t == 1 {
+                time(reps, || core_run(&core, &input))
+            } else {
+                time(reps, || core_run_parallel(&core, &data, t))
+            };
+            let ort_s = time(reps, || ort.run(&[("input", &input)]).unwrap());
+            let (core_rps, ort_rps) = (ROWS as f64 / core_s, ROWS as f64 / ort_s);
+            println!(
+                "| {name} | {t} | {core_rps:.0} | {ort_rps:.0} | {:.2} |",
+                core_rps / ort_rps
+            );
+            if threads == 1 {
+                break;
+            }
+        }
+    }
+}
