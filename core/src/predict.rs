@@ -12,8 +12,9 @@
 //! `[rows, k]` outputs (`probabilities_0`, `probabilities_1`, … or the class name when
 //! known).
 
-use crate::onnx::{DType, DimInfo, Tensor, TensorData, ValueInfo};
+use crate::onnx::{DType, DimInfo, Model, Tensor, TensorData, ValueInfo};
 use crate::table::{ColumnData, Table};
+use crate::transform::{self, FittedPipeline, TransformError};
 
 /// Why a table could not be fed to a model, or its outputs laid out.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
@@ -61,8 +62,39 @@ pub enum PredictError {
         shape: Vec<usize>,
         rows: usize,
     },
+    #[error(
+        "with a pipeline the model must take one input (the feature matrix), but it takes {}: {}",
+        names.len(), names.join(", ")
+    )]
+    PipelineNeedsOneInput { names: Vec<String> },
+    #[error("cannot transform the data: {0}")]
+    Transform(#[from] TransformError),
     #[error(transparent)]
     Onnx(#[from] crate::onnx::OnnxError),
+}
+
+/// The model's input tensors: the pipeline's features when one is given (the model
+/// must then take one input, the feature matrix), else the table's columns
+/// ([`model_inputs`]). The CLI and the web app both feed models through this.
+pub fn build_inputs(
+    model: &Model,
+    table: &Table,
+    pipeline: Option<&FittedPipeline>,
+) -> Result<Vec<(String, Tensor)>, PredictError> {
+    let Some(pipeline) = pipeline else {
+        return model_inputs(table, model.inputs());
+    };
+    let [input] = model.inputs() else {
+        return Err(PredictError::PipelineNeedsOneInput {
+            names: model.inputs().iter().map(|i| i.name.clone()).collect(),
+        });
+    };
+    let matrix = transform::apply(pipeline, table)?;
+    let tensor = Tensor::f32(
+        vec![matrix.num_rows(), matrix.num_features()],
+        matrix.values().to_vec(),
+    )?;
+    Ok(vec![(input.name.clone(), tensor)])
 }
 
 /// Builds the model's input tensors from the table's columns.

@@ -5,9 +5,9 @@
 //! the core's message, ready to show.
 
 use lockstep_core::onnx::{DimInfo, Model, Tensor, ValueInfo};
-use lockstep_core::predict::{OutputValues, model_inputs, output_columns};
+use lockstep_core::predict::{self, OutputValues, output_columns};
 use lockstep_core::table::Table;
-use lockstep_core::transform::{self, FittedPipeline};
+use lockstep_core::transform::FittedPipeline;
 
 /// Rows of predictions shown in the page.
 pub const PREVIEW_ROWS: usize = 10;
@@ -117,26 +117,7 @@ pub fn build_inputs(
     table: &Table,
     pipeline: Option<&FittedPipeline>,
 ) -> Result<Vec<(String, Tensor)>, String> {
-    let Some(pipeline) = pipeline else {
-        return model_inputs(table, model.inputs())
-            .map_err(|e| format!("cannot feed the data to the model: {e}"));
-    };
-    let [input] = model.inputs() else {
-        let names: Vec<&str> = model.inputs().iter().map(|i| i.name.as_str()).collect();
-        return Err(format!(
-            "with a pipeline the model must take one input (the feature matrix), but it takes {}: {}",
-            names.len(),
-            names.join(", ")
-        ));
-    };
-    let matrix =
-        transform::apply(pipeline, table).map_err(|e| format!("cannot transform the data: {e}"))?;
-    let tensor = Tensor::f32(
-        vec![matrix.num_rows(), matrix.num_features()],
-        matrix.values().to_vec(),
-    )
-    .map_err(|e| e.to_string())?;
-    Ok(vec![(input.name.clone(), tensor)])
+    predict::build_inputs(model, table, pipeline).map_err(|e| e.to_string())
 }
 
 /// The first rows of a run's predictions.
@@ -199,6 +180,7 @@ pub fn predict(
 mod tests {
     use super::*;
     use lockstep_core::table::CsvOptions;
+    use lockstep_core::transform;
     use serde_json::Value;
 
     fn fixture(name: &str) -> (Vec<u8>, Value) {

@@ -13,9 +13,9 @@ use std::path::Path;
 
 use anyhow::Context;
 use lockstep_core::onnx::{Model, Tensor};
-use lockstep_core::predict::model_inputs;
+use lockstep_core::predict as core_predict;
 use lockstep_core::table::Table;
-use lockstep_core::transform::{self as transforms, FittedPipeline};
+use lockstep_core::transform::FittedPipeline;
 
 use crate::ort_engine::{self, OrtModel};
 
@@ -28,34 +28,13 @@ pub enum Engine {
     Ort,
 }
 
-/// The model's input tensors: the pipeline's features when one is given (the model
-/// must then have one input), else the table's columns (see `lockstep_core::predict`).
+/// The model's input tensors (see `lockstep_core::predict::build_inputs`).
 pub fn build_inputs(
     model: &Model,
     table: &Table,
     pipeline: Option<&FittedPipeline>,
 ) -> anyhow::Result<Vec<(String, Tensor)>> {
-    let Some(pipeline) = pipeline else {
-        return model_inputs(table, model.inputs()).context("cannot feed the data to the model");
-    };
-    let [input] = model.inputs() else {
-        anyhow::bail!(
-            "with --pipeline the model must take one input (the feature matrix), but it takes {}: {}",
-            model.inputs().len(),
-            model
-                .inputs()
-                .iter()
-                .map(|i| i.name.as_str())
-                .collect::<Vec<_>>()
-                .join(", ")
-        );
-    };
-    let matrix = transforms::apply(pipeline, table).context("cannot transform the data")?;
-    let tensor = Tensor::f32(
-        vec![matrix.num_rows(), matrix.num_features()],
-        matrix.values().to_vec(),
-    )?;
-    Ok(vec![(input.name.clone(), tensor)])
+    core_predict::build_inputs(model, table, pipeline).context("cannot feed the data to the model")
 }
 
 /// Runs `model_bytes` on `table` with `engine` and returns the named outputs.

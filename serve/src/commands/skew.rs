@@ -130,7 +130,6 @@ struct Partial<'p> {
     offline: Vec<OutputParity>,
     offline_matched: u64,
     offline_unmatched: u64,
-    matched_keys: Vec<usize>,
     distribution: Option<ServingAccumulator<'p>>,
 }
 
@@ -491,7 +490,6 @@ fn replay<'p>(ctx: &Shared<'p>, batch: &[(LogRecord, String)]) -> anyhow::Result
         offline: Vec::new(),
         offline_matched: 0,
         offline_unmatched: 0,
-        matched_keys: Vec::new(),
         distribution: ctx.profile.map(|p| {
             let mut acc = p.accumulator();
             acc.add(&raw);
@@ -659,7 +657,6 @@ fn offline_compare(
             continue;
         };
         partial.offline_matched += 1;
-        partial.matched_keys.push(row);
         for column in offline.table.columns() {
             let Some(logged) = logged_value(record, column.name()) else {
                 continue;
