@@ -90,8 +90,14 @@ fn a_pipeline_fitted_on_other_data_is_caught_feature_by_feature() {
 fn shape_errors_are_named() {
     let pipeline = transform::fit(&spec(), &table("train.csv")).unwrap();
     let raw = table("test.csv");
-    let err =
-        transform_parity(&pipeline, &raw, pipeline.feature_names(), &[1.0, 2.0], &[]).unwrap_err();
+    let err = transform_parity(
+        &pipeline,
+        &raw,
+        pipeline.feature_names(),
+        &[1.0, 2.0],
+        &[] as &[String],
+    )
+    .unwrap_err();
     assert!(
         err.to_string().contains("logged features have 2 values"),
         "{err}"

@@ -225,7 +225,7 @@ fn unreadable_logs_exit_2() {
     for (log, message) in [
         (
             bad.to_str().unwrap(),
-            "bad.jsonl:1: not a prediction log record",
+            "bad.jsonl:1: the record has no `log_format`",
         ),
         ("no/such/dir", "no such file or folder"),
     ] {

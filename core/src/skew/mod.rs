@@ -8,9 +8,19 @@
 //! * [`transform_parity`] — re-applies the fitted pipeline to logged raw rows and compares
 //!   feature by feature with the features the server logged (expected: equal to the bit).
 //!
+//! * [`log`] — prediction logs (`lockstep serve`'s JSON Lines, or Parquet) read into
+//!   columns in one pass.
+//! * [`replay`] — replays logged batches: transform parity, prediction parity through
+//!   each engine, the join with offline predictions, and distribution counts, merged
+//!   into one [`SkewReport`].
+//!
 //! Prediction parity reuses [`crate::parity`].
 
 pub mod distribution;
+pub mod log;
+#[cfg(feature = "parquet")]
+mod log_arrow;
+pub mod replay;
 pub mod report;
 pub mod transform_parity;
 
@@ -18,8 +28,12 @@ pub use distribution::{
     DistributionSkew, FeatureDistance, ServingAccumulator, SkewThresholds, TrainingProfile,
     distribution_skew, jensen_shannon, linf_distance, quantile_edges,
 };
+pub use log::{LOG_FORMAT, LogBatch, LogError, LoggedOutput, LoggedValue};
+pub use replay::{Engine, Findings, OfflinePredictions, ReplayError, Replayer, line_chunks};
 pub use report::{
     Check, EngineParity, FingerprintCheck, OfflineComparison, OutputParity, SKEW_REPORT_VERSION,
     SkewReport,
 };
-pub use transform_parity::{FeatureParity, TransformParity, compare_features, transform_parity};
+pub use transform_parity::{
+    FeatureParity, RowIds, TransformParity, compare_features, transform_parity,
+};

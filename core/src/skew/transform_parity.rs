@@ -21,6 +21,33 @@ pub struct FeatureParity {
     pub example_ids: Vec<String>,
 }
 
+/// Names of the rows of a batch, for the examples a report shows. Made on demand: a
+/// report names a handful of rows out of millions.
+pub trait RowIds {
+    fn row_count(&self) -> usize;
+    fn row_id(&self, row: usize) -> String;
+}
+
+impl RowIds for [String] {
+    fn row_count(&self) -> usize {
+        self.len()
+    }
+
+    fn row_id(&self, row: usize) -> String {
+        self.get(row).cloned().unwrap_or_default()
+    }
+}
+
+impl RowIds for Vec<String> {
+    fn row_count(&self) -> usize {
+        self.len()
+    }
+
+    fn row_id(&self, row: usize) -> String {
+        self.get(row).cloned().unwrap_or_default()
+    }
+}
+
 /// Transform parity over a batch of logged rows.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct TransformParity {
@@ -89,7 +116,7 @@ pub fn transform_parity(
     raw: &Table,
     logged_names: &[String],
     logged: &[f32],
-    ids: &[String],
+    ids: &(impl RowIds + ?Sized),
 ) -> Result<TransformParity, ParityInputError> {
     let recomputed = transform::apply(pipeline, raw)?;
     compare_features(
@@ -108,7 +135,7 @@ pub fn compare_features(
     recomputed: &FeatureMatrix,
     logged_names: &[String],
     logged: &[f32],
-    ids: &[String],
+    ids: &(impl RowIds + ?Sized),
 ) -> Result<TransformParity, ParityInputError> {
     let rows = recomputed.num_rows();
     let width = logged_names.len();
@@ -119,9 +146,9 @@ pub fn compare_features(
             width,
         });
     }
-    if ids.len() != rows {
+    if ids.row_count() != rows {
         return Err(ParityInputError::Ids {
-            ids: ids.len(),
+            ids: ids.row_count(),
             rows,
         });
     }
@@ -154,7 +181,7 @@ pub fn compare_features(
                     f.max_abs_diff
                         .max(if diff.is_nan() { f64::INFINITY } else { diff });
                 if f.example_ids.len() < EXAMPLE_IDS {
-                    f.example_ids.push(ids[row].clone());
+                    f.example_ids.push(ids.row_id(row));
                 }
             }
         }

@@ -44,6 +44,11 @@ impl FeatureMatrix {
     }
 
     /// All values, row after row.
+    /// The values, row-major, without copying them.
+    pub fn into_values(self) -> Vec<f32> {
+        self.values
+    }
+
     pub fn values(&self) -> &[f32] {
         &self.values
     }
