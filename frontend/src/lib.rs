@@ -12,12 +12,15 @@
 //! * [`load`] — reading a picked file or fetching the demo, into bytes.
 //! * [`pipeline_report`], [`model_report`] — what the transforms and model panels show,
 //!   as plain functions over `lockstep-core` types.
+//! * [`skew_report`] — replaying dropped prediction logs against the page's pipeline
+//!   and model (the skew panel).
 //! * [`components`] — the Leptos views.
 
 pub mod components;
 pub mod load;
 pub mod model_report;
 pub mod pipeline_report;
+pub mod skew_report;
 pub mod state;
 
 /// Installs the panic hook and mounts [`components::App`] on `<body>`.

@@ -55,6 +55,8 @@ pub struct LoadedPipeline {
 pub struct LoadedModel {
     pub name: String,
     pub bytes: usize,
+    /// sha256 of the file (what `lockstep serve` logs as `model_fingerprint`).
+    pub fingerprint: String,
     pub model: Arc<Model>,
 }
 

@@ -249,3 +249,75 @@ fn unreadable_logs_exit_2() {
         );
     }
 }
+
+/// The report without the list of files read.
+fn findings(report: &Value) -> Value {
+    let mut report = report.clone();
+    report.as_object_mut().unwrap().remove("files");
+    report
+}
+
+#[test]
+fn parquet_logs_globs_threads_and_batch_sizes_give_the_same_report() {
+    let logs = serve_and_log(PIPELINE, MODEL);
+    let (out, want) = skew(logs.path(), PIPELINE, MODEL);
+    assert_eq!(out.status.code(), Some(0));
+
+    // One worker and tiny batches: the same report, merged in log order.
+    let report = logs.path().join("one-thread.json");
+    let out = lockstep()
+        .args(["skew", "--log"])
+        .arg(logs.path().join("*.jsonl"))
+        .args(["--pipeline", PIPELINE, "--model", MODEL])
+        .args(["--train", "tests/data/transforms/train.csv"])
+        .args([
+            "--threads",
+            "1",
+            "--batch-rows",
+            "7",
+            "--format",
+            "json",
+            "-o",
+        ])
+        .arg(&report)
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let got: Value = serde_json::from_slice(&std::fs::read(&report).unwrap()).unwrap();
+    assert_eq!(findings(&got), findings(&want));
+
+    // The log converted to Parquet by pyarrow, nested (structs and lists).
+    let parquet = tempfile::tempdir().unwrap();
+    let python = repo().join(".venv/bin/python");
+    let status = Command::new(&python)
+        .args([
+            "-c",
+            "import sys, glob, pyarrow.json as pj, pyarrow.parquet as pq\n\
+             for i, f in enumerate(sorted(glob.glob(sys.argv[1] + '/*.jsonl'))):\n\
+             \x20   pq.write_table(pj.read_json(f), f'{sys.argv[2]}/part-{i:03}.parquet', row_group_size=64)",
+        ])
+        .arg(logs.path())
+        .arg(parquet.path())
+        .status()
+        .unwrap();
+    assert!(status.success(), "{} failed", python.display());
+    let (out, got) = skew(parquet.path(), PIPELINE, MODEL);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        got["files"][0]
+            .as_str()
+            .unwrap()
+            .ends_with("part-000.parquet")
+    );
+    assert_eq!(findings(&got), findings(&want));
+}

@@ -372,6 +372,22 @@ fn is_categorical(column: &Column) -> bool {
 fn category_counts(column: &Column) -> (HashMap<String, u64>, u64) {
     let mut counts: HashMap<String, u64> = HashMap::new();
     let mut total = 0;
+    // Strings are counted by dictionary code, then named: no text per row.
+    if let ColumnData::Str(strings) = column.data() {
+        let mut by_code = vec![0_u64; strings.dictionary.len()];
+        for code in strings.codes.iter().flatten() {
+            if let Some(count) = by_code.get_mut(*code as usize) {
+                *count += 1;
+            }
+        }
+        for (text, count) in strings.dictionary.iter().zip(by_code) {
+            if count > 0 {
+                *counts.entry(text.clone()).or_default() += count;
+                total += count;
+            }
+        }
+        return (counts, total);
+    }
     for row in 0..column.len() {
         if let Some(text) = column.value_text(row) {
             *counts.entry(text).or_default() += 1;

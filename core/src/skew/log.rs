@@ -230,19 +230,28 @@ impl LogBatch {
         first_line: u64,
         schema: &[InputColumn],
     ) -> Result<Self, LogError> {
+        // Validated once here, so the parser need not check each string again.
+        let text = std::str::from_utf8(bytes).map_err(|err| {
+            let valid = bytes.get(..err.valid_up_to()).unwrap_or_default();
+            let line = first_line + valid.iter().filter(|b| **b == b'\n').count() as u64;
+            LogError::Record {
+                place: place_text(source, false, Some(line)),
+                message: "the line is not valid UTF-8".to_owned(),
+            }
+        })?;
         let mut builder = Builder::new(source, schema, false);
-        for (number, line) in bytes.split(|b| *b == b'\n').enumerate() {
+        for (number, line) in text.split('\n').enumerate() {
             let line_no = first_line + number as u64;
             let line = if line_no == 1 {
-                line.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(line)
+                line.strip_prefix('\u{feff}').unwrap_or(line)
             } else {
                 line
             };
-            if line.iter().all(u8::is_ascii_whitespace) {
+            if line.bytes().all(|b| b.is_ascii_whitespace()) {
                 continue;
             }
             builder.begin_record(line_no);
-            let mut deserializer = serde_json::Deserializer::from_slice(line);
+            let mut deserializer = serde_json::Deserializer::from_str(line);
             let outcome = RecordSeed {
                 builder: &mut builder,
             }
@@ -317,9 +326,16 @@ pub(super) struct Builder<'s> {
     request_rows: Vec<u64>,
     pipeline_fingerprints: BTreeSet<String>,
     model_fingerprints: BTreeSet<String>,
-    input_keys: BTreeSet<String>,
+    /// Which schema columns the inputs held, and the keys that are not columns.
+    input_seen: Vec<bool>,
+    unknown_keys: BTreeSet<String>,
     schema: &'s [InputColumn],
     input_index: HashMap<&'s str, usize>,
+    /// The columns of the previous record's keys, in its order (`None`: not a column),
+    /// and the position in the current record: records repeat their key order, so
+    /// most keys are found without hashing.
+    key_order: Vec<Option<usize>>,
+    key_position: usize,
     inputs: Vec<InputBuilder>,
     features: Vec<f32>,
     feature_width: Option<usize>,
@@ -354,8 +370,11 @@ impl<'s> Builder<'s> {
             request_rows: Vec::new(),
             pipeline_fingerprints: BTreeSet::new(),
             model_fingerprints: BTreeSet::new(),
-            input_keys: BTreeSet::new(),
+            input_seen: vec![false; schema.len()],
+            unknown_keys: BTreeSet::new(),
             schema,
+            key_order: Vec::new(),
+            key_position: 0,
             input_index: schema
                 .iter()
                 .enumerate()
@@ -376,8 +395,10 @@ impl<'s> Builder<'s> {
     /// Starts a record at `at` (its line, or its 1-based row for Parquet).
     pub(super) fn begin_record(&mut self, at: u64) {
         self.places.push(at);
+        self.key_position = 0;
     }
 
+    #[cfg_attr(not(feature = "parquet"), allow(dead_code))] // used by the Arrow reader
     pub(super) fn set_request(&mut self, id: &str, row: Option<u64>) {
         self.id_text.push_str(id);
         self.id_ends.push(self.id_text.len());
@@ -386,6 +407,7 @@ impl<'s> Builder<'s> {
         }
     }
 
+    #[cfg_attr(not(feature = "parquet"), allow(dead_code))] // used by the Arrow reader
     pub(super) fn add_fingerprints(&mut self, pipeline: &str, model: &str) {
         if !self.pipeline_fingerprints.contains(pipeline) {
             self.pipeline_fingerprints.insert(pipeline.to_owned());
@@ -397,6 +419,7 @@ impl<'s> Builder<'s> {
 
     /// Writes one output value of the current record: a scalar, or the elements of an
     /// array (`array`), checking that every row has as many.
+    #[cfg_attr(not(feature = "parquet"), allow(dead_code))] // used by the Arrow reader
     pub(super) fn push_output<'v>(
         &mut self,
         name: &str,
@@ -404,13 +427,18 @@ impl<'s> Builder<'s> {
         values: impl IntoIterator<Item = Scalar<'v>>,
     ) {
         let index = self.output_index(name);
-        let place = self.place();
+        let (source, parquet, at) = (
+            self.source.as_str(),
+            self.parquet,
+            self.places.last().copied(),
+        );
+        let place = || place_text(source, parquet, at);
         let rows = self.places.len();
         let Some(output) = self.outputs.get_mut(index) else {
             return;
         };
         if output.rows >= rows {
-            output.fail(|| format!("{place}: output `{name}` appears twice"));
+            output.fail(|| format!("{}: output `{name}` appears twice", place()));
         }
         let mut count = 0;
         for value in values {
@@ -424,7 +452,10 @@ impl<'s> Builder<'s> {
         match output.width {
             None => output.width = Some(count),
             Some(w) if w != count => output.fail(|| {
-                format!("{place}: output `{name}` has {count} values, earlier rows have {w}")
+                format!(
+                    "{}: output `{name}` has {count} values, earlier rows have {w}",
+                    place()
+                )
             }),
             Some(_) => {}
         }
@@ -447,12 +478,29 @@ impl<'s> Builder<'s> {
     }
 
     pub(super) fn set_input(&mut self, key: &str, value: Scalar<'_>) -> Result<(), LogError> {
-        if !self.input_keys.contains(key) {
-            self.input_keys.insert(key.to_owned());
-        }
-        let Some(&column) = self.input_index.get(key) else {
+        let position = self.key_position;
+        self.key_position += 1;
+        let predicted = self.key_order.get(position).copied().flatten();
+        let column = match predicted {
+            Some(c) if self.schema.get(c).is_some_and(|s| s.name == key) => Some(c),
+            _ => {
+                let found = self.input_index.get(key).copied();
+                match self.key_order.get_mut(position) {
+                    Some(slot) => *slot = found,
+                    None => self.key_order.push(found),
+                }
+                found
+            }
+        };
+        let Some(column) = column else {
+            if !self.unknown_keys.contains(key) {
+                self.unknown_keys.insert(key.to_owned());
+            }
             return Ok(());
         };
+        if let Some(seen) = self.input_seen.get_mut(column) {
+            *seen = true;
+        }
         let row = self.row();
         let (Some(builder), Some(schema)) = (self.inputs.get_mut(column), self.schema.get(column))
         else {
@@ -562,7 +610,14 @@ impl<'s> Builder<'s> {
             request_rows: self.request_rows,
             pipeline_fingerprints: self.pipeline_fingerprints,
             model_fingerprints: self.model_fingerprints,
-            input_keys: self.input_keys,
+            input_keys: self
+                .schema
+                .iter()
+                .zip(&self.input_seen)
+                .filter(|(_, seen)| **seen)
+                .map(|(c, _)| c.name.clone())
+                .chain(self.unknown_keys)
+                .collect(),
             inputs,
             features: self.features,
             feature_width: self.feature_width.unwrap_or(0),
@@ -573,6 +628,7 @@ impl<'s> Builder<'s> {
 
 /// A nested record field given as JSON text (Parquet logs that keep it as a string).
 #[derive(Debug, Clone, Copy)]
+#[cfg_attr(not(feature = "parquet"), allow(dead_code))]
 pub(super) enum Field {
     Inputs,
     Features,
@@ -581,6 +637,7 @@ pub(super) enum Field {
 
 impl Builder<'_> {
     /// Parses one nested field of the current record from its JSON text.
+    #[cfg_attr(not(feature = "parquet"), allow(dead_code))] // used by the Arrow reader
     pub(super) fn parse_field(&mut self, text: &str, field: Field) -> Result<(), LogError> {
         let mut deserializer = serde_json::Deserializer::from_str(text);
         let parsed = match field {
@@ -704,13 +761,39 @@ impl InputBuilder {
     }
 }
 
+/// Dictionaries up to this size are searched in order rather than hashed: categorical
+/// inputs usually have a few categories, and comparing a few short strings is cheaper
+/// than hashing one.
+const SMALL_DICTIONARY: usize = 16;
+
 fn intern(column: &mut StrColumn, index: &mut HashMap<String, u32>, text: &str) -> u32 {
-    if let Some(&code) = index.get(text) {
+    let found = if column.dictionary.len() <= SMALL_DICTIONARY {
+        column
+            .dictionary
+            .iter()
+            .position(|d| d == text)
+            .map(|i| i as u32)
+    } else {
+        index.get(text).copied()
+    };
+    if let Some(code) = found {
         return code;
     }
     let code = column.dictionary.len() as u32;
     column.dictionary.push(text.to_owned());
-    index.insert(text.to_owned(), code);
+    if column.dictionary.len() > SMALL_DICTIONARY {
+        if index.is_empty() {
+            index.extend(
+                column
+                    .dictionary
+                    .iter()
+                    .enumerate()
+                    .map(|(i, d)| (d.clone(), i as u32)),
+            );
+        } else {
+            index.insert(text.to_owned(), code);
+        }
+    }
     code
 }
 
@@ -988,14 +1071,19 @@ impl<'de> Visitor<'de> for OutputsSeed<'_, '_> {
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
         while let Some(key) = map.next_key_seed(KeySeed)? {
             let index = self.builder.output_index(&key);
-            let place = self.builder.place();
+            let (source, parquet, at) = (
+                self.builder.source.as_str(),
+                self.builder.parquet,
+                self.builder.places.last().copied(),
+            );
+            let place = || place_text(source, parquet, at);
             let rows = self.builder.places.len();
             let Some(output) = self.builder.outputs.get_mut(index) else {
                 map.next_value::<IgnoredAny>()?;
                 continue;
             };
             if output.rows >= rows {
-                output.fail(|| format!("{place}: output `{key}` appears twice"));
+                output.fail(|| format!("{}: output `{key}` appears twice", place()));
             }
             let count = map.next_value_seed(OutputValueSeed {
                 output: &mut *output,
@@ -1004,7 +1092,10 @@ impl<'de> Visitor<'de> for OutputsSeed<'_, '_> {
             match output.width {
                 None => output.width = Some(count),
                 Some(w) if w != count => output.fail(|| {
-                    format!("{place}: output `{key}` has {count} values, earlier rows have {w}")
+                    format!(
+                        "{}: output `{key}` has {count} values, earlier rows have {w}",
+                        place()
+                    )
                 }),
                 Some(_) => {}
             }

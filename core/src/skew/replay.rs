@@ -108,6 +108,22 @@ impl OfflinePredictions {
     }
 }
 
+/// `skew.toml` (docs/skew.md): tolerances for prediction parity and thresholds for
+/// distribution skew. Both the CLI (`--config`) and the web app read it.
+#[derive(Debug, Clone, Default, PartialEq, serde::Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct SkewConfig {
+    pub tolerance: Tolerance,
+    pub thresholds: SkewThresholds,
+}
+
+impl SkewConfig {
+    /// Parses `skew.toml`; the error names the line and the key.
+    pub fn from_toml(text: &str) -> Result<Self, String> {
+        toml::from_str(text).map_err(|e| e.to_string())
+    }
+}
+
 /// What one replay needs: the offline artefacts and the settings.
 pub struct Replayer<'a> {
     pub pipeline: &'a FittedPipeline,

@@ -1,7 +1,9 @@
 //! The Leptos views of the page: steps 1–3 (data, columns, metrics) here, the
-//! transforms panel in [`transforms`] and the model panel in [`model`].
+//! transforms panel in [`transforms`], the model panel in [`model`] and the skew panel
+//! in [`skew`].
 
 mod model;
+mod skew;
 mod transforms;
 
 use leptos::prelude::*;
@@ -11,6 +13,7 @@ use lockstep_core::metrics::BinaryMetrics;
 use crate::load;
 use crate::state::{self, Mode, PageState};
 use model::ModelPanel;
+use skew::SkewPanel;
 use transforms::TransformsPanel;
 
 /// The whole page.
@@ -32,6 +35,7 @@ pub fn App() -> impl IntoView {
                 <MetricsPanel />
                 <TransformsPanel />
                 <ModelPanel />
+                <SkewPanel />
             </Show>
         </main>
         <footer>"Computed by lockstep-core compiled to WebAssembly."</footer>

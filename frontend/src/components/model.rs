@@ -30,6 +30,7 @@ pub fn ModelPanel() -> impl IntoView {
                 model_report::load_model(&bytes).map(|model| LoadedModel {
                     name: file.name(),
                     bytes: bytes.len(),
+                    fingerprint: lockstep_core::report::sha256_hex(&bytes),
                     model: Arc::new(model),
                 })
             });

@@ -22,12 +22,10 @@ use std::sync::{Arc, Mutex};
 use anyhow::{Context, bail};
 use arrow_array::RecordBatch;
 use lockstep_core::onnx::{Model, Tensor};
-use lockstep_core::parity::Tolerance;
 use lockstep_core::skew::{
-    Engine, Findings, LogBatch, OfflinePredictions, Replayer, SkewThresholds, TrainingProfile,
+    Engine, Findings, LogBatch, OfflinePredictions, Replayer, SkewConfig, TrainingProfile,
 };
 use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
-use serde::Deserialize;
 
 use crate::input;
 use crate::ort_engine::{self, OrtModel};
@@ -86,20 +84,13 @@ pub struct SkewArgs {
     pub threads: Option<usize>,
 }
 
-/// `skew.toml`.
-#[derive(Debug, Default, Deserialize)]
-#[serde(default, deny_unknown_fields)]
-struct SkewConfig {
-    tolerance: Tolerance,
-    thresholds: SkewThresholds,
-}
-
 pub fn run(args: SkewArgs) -> anyhow::Result<ExitCode> {
     let config: SkewConfig = match &args.config {
         Some(path) => {
             let text = std::fs::read_to_string(path)
                 .with_context(|| format!("cannot read `{}`", path.display()))?;
-            toml::from_str(&text).with_context(|| format!("invalid config `{}`", path.display()))?
+            SkewConfig::from_toml(&text)
+                .map_err(|e| anyhow::anyhow!("invalid config `{}`: {e}", path.display()))?
         }
         None => SkewConfig::default(),
     };
@@ -222,7 +213,7 @@ enum LogKind {
 
 fn log_kind(path: &Path) -> Option<LogKind> {
     match input::extension(path).as_str() {
-        "jsonl" | "ndjson" | "json" => Some(LogKind::Jsonl),
+        "jsonl" | "ndjson" => Some(LogKind::Jsonl),
         "parquet" | "pq" => Some(LogKind::Parquet),
         _ => None,
     }
@@ -271,7 +262,7 @@ fn log_files(paths: &[PathBuf]) -> anyhow::Result<Vec<PathBuf>> {
     for file in &files {
         if log_kind(file).is_none() {
             bail!(
-                "`{}`: a prediction log must be .jsonl or .parquet",
+                "`{}`: a prediction log must be JSON Lines (.jsonl, .ndjson) or Parquet (.parquet)",
                 file.display()
             );
         }

@@ -1,0 +1,437 @@
+//! Prediction logs read into columns, and replayed: a real `lockstep serve` log
+//! (tests/data/skew/log, made by scripts/fixtures/gen_skew_logs.sh) as JSON Lines and as
+//! pyarrow's two Parquet conversions, and malformed records.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)] // test helpers may panic on broken fixtures
+
+use std::path::{Path, PathBuf};
+
+use lockstep_core::onnx::Model;
+use lockstep_core::parity::Tolerance;
+use lockstep_core::skew::{
+    LogBatch, LogError, OfflinePredictions, Replayer, SkewThresholds, TrainingProfile,
+};
+use lockstep_core::table::{CsvOptions, Table};
+use lockstep_core::transform::FittedPipeline;
+
+fn data(path: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../tests/data")
+        .join(path)
+}
+
+fn pipeline() -> FittedPipeline {
+    FittedPipeline::from_json(&std::fs::read_to_string(data("serving/pipeline.json")).unwrap())
+        .unwrap()
+}
+
+fn model_bytes() -> Vec<u8> {
+    std::fs::read(data("serving/model.onnx")).unwrap()
+}
+
+fn log_bytes() -> Vec<u8> {
+    std::fs::read(data("skew/log/predictions.jsonl")).unwrap()
+}
+
+fn replayer<'a>(pipeline: &'a FittedPipeline, model: &'a Model, bytes: &[u8]) -> Replayer<'a> {
+    Replayer {
+        pipeline,
+        model,
+        model_fingerprint: lockstep_core::report::sha256_hex(bytes),
+        engines: vec![model],
+        tolerance: Tolerance::default(),
+        thresholds: SkewThresholds::default(),
+        profile: None,
+        offline: None,
+    }
+}
+
+fn read(bytes: &[u8]) -> Result<LogBatch, LogError> {
+    LogBatch::from_jsonl(bytes, "log.jsonl", 1, pipeline().input_schema())
+}
+
+#[test]
+fn the_served_log_replays_clean_and_batching_does_not_change_the_report() {
+    let (pipeline, bytes) = (pipeline(), model_bytes());
+    let model = Model::from_bytes(&bytes).unwrap();
+    let replayer = replayer(&pipeline, &model, &bytes);
+    let log = log_bytes();
+    let whole = replayer
+        .replay_jsonl_files(&[("predictions.jsonl".into(), &log)], 100_000)
+        .unwrap();
+    assert!(whole.passed, "{}", whole.text());
+    assert_eq!(whole.rows, 150);
+    assert_eq!(whole.transform_parity.rows, 150);
+    assert_eq!(
+        whole.transform_parity.features.len(),
+        pipeline.feature_names().len()
+    );
+    let core = &whole.prediction_parity[0];
+    assert_eq!(core.engine, "core");
+    for output in &core.outputs {
+        assert!(output.passed(), "{output:?}");
+        assert!(output.values >= 150, "{output:?}");
+    }
+    for batch_rows in [1, 7, 64] {
+        let chunked = replayer
+            .replay_jsonl_files(&[("predictions.jsonl".into(), &log)], batch_rows)
+            .unwrap();
+        assert_eq!(
+            serde_json::to_value(&chunked).unwrap(),
+            serde_json::to_value(&whole).unwrap(),
+            "batch_rows {batch_rows}"
+        );
+    }
+}
+
+#[test]
+fn a_tampered_feature_and_a_tampered_output_are_named_with_their_request() {
+    let (pipeline, bytes) = (pipeline(), model_bytes());
+    let model = Model::from_bytes(&bytes).unwrap();
+    let replayer = replayer(&pipeline, &model, &bytes);
+    let log = String::from_utf8(log_bytes()).unwrap();
+    let mut lines: Vec<serde_json::Value> = log
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    // Row 10: the third feature nudged; row 20: the first probability changed.
+    let feature = pipeline.feature_names()[2].clone();
+    let x = lines[10]["features"][2].as_f64().unwrap();
+    lines[10]["features"][2] = serde_json::json!(x + 0.5);
+    let p = lines[20]["outputs"]["probabilities"][0].as_f64().unwrap();
+    lines[20]["outputs"]["probabilities"][0] = serde_json::json!(p + 0.01);
+    let id = |i: usize| {
+        format!(
+            "{}#{}",
+            lines[i]["request_id"].as_str().unwrap(),
+            lines[i]["row"]
+        )
+    };
+    let text: String = lines.iter().map(|l| format!("{l}\n")).collect();
+    let report = replayer
+        .replay_jsonl_files(&[("tampered.jsonl".into(), text.as_bytes())], 32)
+        .unwrap();
+    assert!(!report.passed);
+    let bad: Vec<_> = report
+        .transform_parity
+        .features
+        .iter()
+        .filter(|f| f.mismatches > 0)
+        .collect();
+    assert_eq!(bad.len(), 1, "{bad:?}");
+    assert_eq!(bad[0].feature, feature);
+    assert_eq!(bad[0].example_ids, [id(10)]);
+    let probabilities = report.prediction_parity[0]
+        .outputs
+        .iter()
+        .find(|o| o.output == "probabilities")
+        .unwrap();
+    assert_eq!(probabilities.mismatches, 1);
+    assert_eq!(probabilities.worst_ids, [id(20)]);
+    assert!((probabilities.max_abs_diff - 0.01).abs() < 1e-6);
+}
+
+#[test]
+fn distribution_and_offline_predictions_join_through_the_replayer() {
+    let (pipeline, bytes) = (pipeline(), model_bytes());
+    let model = Model::from_bytes(&bytes).unwrap();
+    let train = Table::from_csv(
+        &std::fs::read(data("transforms/train.csv")).unwrap(),
+        &CsvOptions::default(),
+    )
+    .unwrap();
+    let profile = TrainingProfile::new(&train);
+    // Offline predictions keyed by request id: the logged labels, one of them flipped.
+    let log = String::from_utf8(log_bytes()).unwrap();
+    let mut csv = String::from("request_id,label\n");
+    for (i, line) in log.lines().enumerate() {
+        let r: serde_json::Value = serde_json::from_str(line).unwrap();
+        let label = r["outputs"]["label"].as_i64().unwrap();
+        let label = if i == 5 { 1 - label } else { label };
+        csv.push_str(&format!(
+            "{}#{},{label}\n",
+            r["request_id"].as_str().unwrap(),
+            r["row"]
+        ));
+    }
+    let offline = OfflinePredictions::new(
+        Table::from_csv(csv.as_bytes(), &CsvOptions::default()).unwrap(),
+        "request_id",
+    )
+    .unwrap();
+    let mut replayer = replayer(&pipeline, &model, &bytes);
+    replayer.profile = Some(&profile);
+    replayer.offline = Some(&offline);
+    let report = replayer
+        .replay_jsonl_files(&[("predictions.jsonl".into(), log.as_bytes())], 40)
+        .unwrap();
+    let joined = report.offline.as_ref().unwrap();
+    assert_eq!(joined.matched, 150);
+    assert_eq!(joined.unmatched_log_rows, 0);
+    let label = joined.outputs.iter().find(|o| o.output == "label").unwrap();
+    assert_eq!((label.kind.as_str(), label.mismatches), ("labels", 1));
+    let distribution = report.distribution.as_ref().unwrap();
+    let columns: Vec<&str> = distribution.iter().map(|d| d.column.as_str()).collect();
+    for input in pipeline.input_schema() {
+        assert!(columns.contains(&input.name.as_str()), "{columns:?}");
+    }
+}
+
+#[test]
+fn malformed_records_are_named_by_line_field_and_value() {
+    let log = String::from_utf8(log_bytes()).unwrap();
+    let good = log.lines().next().unwrap();
+    let record: serde_json::Value = serde_json::from_str(good).unwrap();
+    // The widths in the messages below are the serving pipeline's.
+    assert_eq!(pipeline().feature_names().len(), 29);
+    let with = |edit: &dyn Fn(&mut serde_json::Value)| {
+        let mut r = record.clone();
+        edit(&mut r);
+        format!("{good}\n\n{r}\n")
+    };
+    let cases: Vec<(String, &str)> = vec![
+        (
+            format!("{good}\n{{\"log_format\": 1,\n"),
+            "log.jsonl:2: not a prediction log record",
+        ),
+        (
+            format!("{good}\n[1, 2]\n"),
+            "log.jsonl:2: not a prediction log record",
+        ),
+        (
+            with(&|r| r["log_format"] = serde_json::json!(2)),
+            "log.jsonl:3: log_format 2 is not supported",
+        ),
+        (
+            with(&|r| {
+                r.as_object_mut().unwrap().remove("features");
+            }),
+            "log.jsonl:3: the record has no `features`",
+        ),
+        (
+            with(&|r| {
+                r["features"]
+                    .as_array_mut()
+                    .unwrap()
+                    .push(serde_json::json!(1.0))
+            }),
+            "log.jsonl:3: 30 features, but earlier rows have 29",
+        ),
+        (
+            with(&|r| r["inputs"]["age"] = serde_json::json!("abc")),
+            "log.jsonl:3: input `age` = abc cannot be read as a number",
+        ),
+        (
+            with(&|r| r["inputs"]["member"] = serde_json::json!(3)),
+            "log.jsonl:3: input `member` = 3 cannot be read as a boolean",
+        ),
+        (
+            with(&|r| r["inputs"]["age"] = serde_json::json!([1, 2])),
+            "input `age`",
+        ),
+        (
+            with(&|r| r["features"] = serde_json::json!("1,2")),
+            "log.jsonl:3: not a prediction log record",
+        ),
+        (
+            with(&|r| r["request_id"] = serde_json::json!(17)),
+            "log.jsonl:3: not a prediction log record",
+        ),
+    ];
+    for (text, message) in cases {
+        let err = read(text.as_bytes()).unwrap_err().to_string();
+        assert!(err.contains(message), "{err}\n  expected: {message}");
+    }
+}
+
+#[test]
+fn missing_and_inconsistent_outputs_make_the_output_incomparable_not_the_log_unreadable() {
+    let (pipeline, bytes) = (pipeline(), model_bytes());
+    let model = Model::from_bytes(&bytes).unwrap();
+    let replayer = replayer(&pipeline, &model, &bytes);
+    let log = String::from_utf8(log_bytes()).unwrap();
+    let mut lines: Vec<serde_json::Value> = log
+        .lines()
+        .take(10)
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    lines[3]["outputs"].as_object_mut().unwrap().remove("label");
+    lines[4]["outputs"]["probabilities"] = serde_json::json!([0.5]);
+    let text: String = lines.iter().map(|l| format!("{l}\n")).collect();
+    let report = replayer
+        .replay_jsonl_files(&[("x.jsonl".into(), text.as_bytes())], 100)
+        .unwrap();
+    assert!(!report.passed);
+    let outputs = &report.prediction_parity[0].outputs;
+    let reason = |name: &str| {
+        outputs
+            .iter()
+            .find(|o| o.output == name)
+            .and_then(|o| o.incomparable.clone())
+            .unwrap_or_default()
+    };
+    assert!(
+        reason("label").contains("x.jsonl:4: output `label` is not in the log"),
+        "{}",
+        reason("label")
+    );
+    assert!(
+        reason("probabilities")
+            .contains("x.jsonl:5: output `probabilities` has 1 values, earlier rows have 2"),
+        "{}",
+        reason("probabilities")
+    );
+}
+
+#[test]
+fn line_numbers_count_from_the_batch_start_and_blank_lines_are_skipped() {
+    let log = String::from_utf8(log_bytes()).unwrap();
+    let two: String = log.lines().take(2).map(|l| format!("{l}\r\n\n")).collect();
+    let batch =
+        LogBatch::from_jsonl(two.as_bytes(), "f.jsonl", 41, pipeline().input_schema()).unwrap();
+    assert_eq!(batch.num_rows(), 2);
+    assert_eq!(batch.place(1), "f.jsonl:43");
+    let bad = format!("{two}{{}}\n");
+    let err =
+        LogBatch::from_jsonl(bad.as_bytes(), "f.jsonl", 41, pipeline().input_schema()).unwrap_err();
+    assert_eq!(
+        err,
+        LogError::MissingField {
+            place: "f.jsonl:45".into(),
+            field: "log_format"
+        }
+    );
+}
+
+#[cfg(feature = "parquet")]
+mod parquet_logs {
+    use super::*;
+    use ::parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
+
+    fn read_parquet(name: &str, batch_size: usize) -> Vec<LogBatch> {
+        let bytes = bytes::Bytes::from(std::fs::read(data(&format!("skew/log/{name}"))).unwrap());
+        let reader = ParquetRecordBatchReaderBuilder::try_new(bytes)
+            .unwrap()
+            .with_batch_size(batch_size)
+            .build()
+            .unwrap();
+        let pipeline = pipeline();
+        let mut first = 1;
+        reader
+            .map(|b| {
+                let b = b.unwrap();
+                let batch = LogBatch::from_arrow(&b, name, first, pipeline.input_schema()).unwrap();
+                first += b.num_rows() as u64;
+                batch
+            })
+            .collect()
+    }
+
+    /// Everything but where the rows came from.
+    fn contents(batch: &LogBatch) -> impl PartialEq + std::fmt::Debug {
+        (
+            (0..batch.num_rows())
+                .map(|r| batch.row_id(r))
+                .collect::<Vec<_>>(),
+            batch.pipeline_fingerprints.clone(),
+            batch.model_fingerprints.clone(),
+            batch.input_keys.clone(),
+            batch.inputs.clone(),
+            batch
+                .features
+                .iter()
+                .map(|f| f.to_bits())
+                .collect::<Vec<_>>(),
+            batch.outputs.clone(),
+        )
+    }
+
+    #[test]
+    fn both_parquet_layouts_read_exactly_as_the_json_lines_log() {
+        let jsonl = read(&log_bytes()).unwrap();
+        assert_eq!(jsonl.num_rows(), 150);
+        for name in ["predictions_nested.parquet", "predictions_text.parquet"] {
+            let batches = read_parquet(name, 1000);
+            assert_eq!(batches.len(), 1);
+            assert_eq!(contents(&batches[0]), contents(&jsonl), "{name}");
+            assert_eq!(batches[0].place(7), format!("{name}: row 8"));
+        }
+    }
+
+    #[test]
+    fn parquet_batches_replay_to_the_json_lines_report() {
+        let (pipeline, bytes) = (pipeline(), model_bytes());
+        let model = Model::from_bytes(&bytes).unwrap();
+        let replayer = replayer(&pipeline, &model, &bytes);
+        let log = log_bytes();
+        let want = replayer
+            .replay_jsonl_files(&[("log".into(), &log)], 1000)
+            .unwrap();
+        let mut total = None;
+        for batch in read_parquet("predictions_nested.parquet", 23) {
+            let findings = replayer.replay(&batch).unwrap();
+            match &mut total {
+                None => total = Some(findings),
+                Some(t) => lockstep_core::skew::Findings::merge(t, findings),
+            }
+        }
+        let got = replayer.report(total, vec!["log".into()]).unwrap();
+        assert_eq!(
+            serde_json::to_value(&got).unwrap(),
+            serde_json::to_value(&want).unwrap()
+        );
+    }
+
+    #[test]
+    fn a_parquet_log_without_a_field_or_of_the_wrong_type_is_named() {
+        use arrow_array::{ArrayRef, Int64Array, RecordBatch, StringArray};
+        use std::sync::Arc;
+        let strings = |v: &str| Arc::new(StringArray::from(vec![v])) as ArrayRef;
+        let base: Vec<(&str, ArrayRef)> = vec![
+            (
+                "log_format",
+                Arc::new(Int64Array::from(vec![1])) as ArrayRef,
+            ),
+            ("request_id", strings("r1")),
+            ("pipeline_fingerprint", strings("p")),
+            ("model_fingerprint", strings("m")),
+        ];
+        let schema = pipeline();
+        let read = |columns: Vec<(&str, ArrayRef)>| {
+            let batch = RecordBatch::try_from_iter(columns).unwrap();
+            LogBatch::from_arrow(&batch, "l.parquet", 1, schema.input_schema())
+                .unwrap_err()
+                .to_string()
+        };
+        let mut columns = base.clone();
+        columns.push(("inputs", strings("{}")));
+        let err = read(columns);
+        assert!(
+            err.contains(
+                "l.parquet: column `features` is missing (columns: log_format, request_id"
+            ),
+            "{err}"
+        );
+        let mut columns = base.clone();
+        columns.push(("inputs", Arc::new(Int64Array::from(vec![3])) as ArrayRef));
+        columns.push(("features", strings("[1.0]")));
+        columns.push(("outputs", strings("{}")));
+        let err = read(columns);
+        assert!(
+            err.contains(
+                "l.parquet: column `inputs` has type Int64, expected a struct or JSON text"
+            ),
+            "{err}"
+        );
+        // JSON text that is not a record's field: named with its row.
+        let mut columns = base;
+        columns.push(("inputs", strings("{\"age\": \"old\"}")));
+        columns.push(("features", strings("[1.0]")));
+        columns.push(("outputs", strings("{}")));
+        let err = read(columns);
+        assert!(
+            err.contains("l.parquet: row 1: input `age` = old cannot be read as a number"),
+            "{err}"
+        );
+    }
+}
