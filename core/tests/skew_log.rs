@@ -435,3 +435,42 @@ mod parquet_logs {
         );
     }
 }
+
+#[test]
+fn features_read_exactly_whatever_the_spacing_and_null_is_nan() {
+    let log = String::from_utf8(log_bytes()).unwrap();
+    let first: serde_json::Value = serde_json::from_str(log.lines().next().unwrap()).unwrap();
+    let logged: Vec<f64> = first["features"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_f64().unwrap())
+        .collect();
+    // The same numbers, spaced and with a null in the middle.
+    let mut spaced: Vec<String> = logged.iter().map(|v| format!(" {v:e}\t ")).collect();
+    spaced[1] = " null ".into();
+    let mut record = first.clone();
+    record["features"] = serde_json::Value::Null;
+    let text = record.to_string().replace(
+        "\"features\":null",
+        &format!("\"features\":[{}]", spaced.join(",")),
+    );
+    let batch = read(text.as_bytes()).unwrap();
+    let want: Vec<u32> = logged
+        .iter()
+        .enumerate()
+        .map(|(j, &v)| if j == 1 { f32::NAN } else { v as f32 }.to_bits())
+        .collect();
+    assert_eq!(
+        batch
+            .features
+            .iter()
+            .map(|f| f.to_bits())
+            .collect::<Vec<_>>(),
+        want
+    );
+    let empty = record
+        .to_string()
+        .replace("\"features\":null", "\"features\":[ ]");
+    assert_eq!(read(empty.as_bytes()).unwrap().feature_width, 0);
+}

@@ -15,6 +15,7 @@ use std::collections::{BTreeSet, HashMap};
 use std::fmt;
 
 use serde::de::{self, DeserializeSeed, IgnoredAny, MapAccess, SeqAccess, Visitor};
+use serde_json::value::RawValue;
 
 use crate::onnx::{Tensor, TensorData};
 use crate::table::{Column, ColumnData, DataType, StrColumn, Table};
@@ -240,8 +241,15 @@ impl LogBatch {
             }
         })?;
         let mut builder = Builder::new(source, schema, false);
-        for (number, line) in text.split('\n').enumerate() {
-            let line_no = first_line + number as u64;
+        let mut rest = text;
+        let mut next_line = first_line;
+        while !rest.is_empty() {
+            let line_no = next_line;
+            next_line += 1;
+            let end = rest.bytes().position(|b| b == b'\n').unwrap_or(rest.len());
+            // `\n` is ASCII, so both ends are character boundaries.
+            let line = rest.get(..end).unwrap_or_default();
+            rest = rest.get(end + 1..).unwrap_or_default();
             let line = if line_no == 1 {
                 line.strip_prefix('\u{feff}').unwrap_or(line)
             } else {
@@ -514,6 +522,39 @@ impl<'s> Builder<'s> {
         })
     }
 
+    /// Reads a `features` array from its JSON text (already checked to be valid JSON).
+    /// The numbers are parsed here rather than by the JSON parser: they are most of a
+    /// record, and the standard library's correctly rounded parser is the faster one.
+    fn push_features_json(&mut self, text: &str) -> Result<(), String> {
+        let inner = text
+            .trim()
+            .strip_prefix('[')
+            .and_then(|t| t.strip_suffix(']'))
+            .ok_or_else(|| format!("`features` must be an array of numbers, found {text}"))?;
+        if inner.trim().is_empty() {
+            return Ok(());
+        }
+        // Byte-wise: the items are short, and a comma is never inside a number.
+        let mut rest = inner;
+        let mut j = 0;
+        while !rest.is_empty() {
+            let end = rest.bytes().position(|b| b == b',').unwrap_or(rest.len());
+            let item = rest.get(..end).unwrap_or_default().trim_ascii();
+            rest = rest.get(end + 1..).unwrap_or_default();
+            let value = if item == "null" {
+                None
+            } else {
+                Some(
+                    item.parse::<f64>()
+                        .map_err(|_| format!("feature {j} is {item}, expected a number or null"))?,
+                )
+            };
+            self.push_feature(value);
+            j += 1;
+        }
+        Ok(())
+    }
+
     pub(super) fn push_feature(&mut self, value: Option<f64>) {
         // Logged features are f32 values widened exactly to f64: narrowing gives back
         // the bits the model saw. A null is a NaN feature.
@@ -642,7 +683,13 @@ impl Builder<'_> {
         let mut deserializer = serde_json::Deserializer::from_str(text);
         let parsed = match field {
             Field::Inputs => InputsSeed { builder: self }.deserialize(&mut deserializer),
-            Field::Features => FeaturesSeed { builder: self }.deserialize(&mut deserializer),
+            Field::Features => {
+                let raw: Result<&RawValue, _> = serde::Deserialize::deserialize(&mut deserializer);
+                raw.and_then(|raw| {
+                    self.push_features_json(raw.get())
+                        .map_err(<serde_json::Error as de::Error>::custom)
+                })
+            }
             Field::Outputs => OutputsSeed { builder: self }.deserialize(&mut deserializer),
         };
         parsed
@@ -966,7 +1013,8 @@ impl<'de> Visitor<'de> for RecordSeed<'_, '_> {
                     if seen.features {
                         return Err(de::Error::custom("`features` appears twice"));
                     }
-                    map.next_value_seed(FeaturesSeed { builder: b })?;
+                    let raw: &'de RawValue = map.next_value()?;
+                    b.push_features_json(raw.get()).map_err(de::Error::custom)?;
                     seen.features = true;
                 }
                 "outputs" => {
@@ -1015,34 +1063,6 @@ impl<'de> Visitor<'de> for InputsSeed<'_, '_> {
                 self.builder.value_error = Some(err);
                 return Err(de::Error::custom(message));
             }
-        }
-        Ok(())
-    }
-}
-
-/// `features`: an array of numbers (null for NaN).
-struct FeaturesSeed<'b, 's> {
-    builder: &'b mut Builder<'s>,
-}
-
-impl<'de> DeserializeSeed<'de> for FeaturesSeed<'_, '_> {
-    type Value = ();
-
-    fn deserialize<D: de::Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
-        d.deserialize_seq(self)
-    }
-}
-
-impl<'de> Visitor<'de> for FeaturesSeed<'_, '_> {
-    type Value = ();
-
-    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("an array of feature values")
-    }
-
-    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
-        while let Some(value) = seq.next_element::<Option<f64>>()? {
-            self.builder.push_feature(value);
         }
         Ok(())
     }
