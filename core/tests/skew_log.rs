@@ -57,7 +57,7 @@ fn the_served_log_replays_clean_and_batching_does_not_change_the_report() {
     let replayer = replayer(&pipeline, &model, &bytes);
     let log = log_bytes();
     let whole = replayer
-        .replay_jsonl_files(&[("predictions.jsonl".into(), &log)], 100_000)
+        .replay_log_files(&[("predictions.jsonl".into(), &log)], 100_000)
         .unwrap();
     assert!(whole.passed, "{}", whole.text());
     assert_eq!(whole.rows, 150);
@@ -74,7 +74,7 @@ fn the_served_log_replays_clean_and_batching_does_not_change_the_report() {
     }
     for batch_rows in [1, 7, 64] {
         let chunked = replayer
-            .replay_jsonl_files(&[("predictions.jsonl".into(), &log)], batch_rows)
+            .replay_log_files(&[("predictions.jsonl".into(), &log)], batch_rows)
             .unwrap();
         assert_eq!(
             serde_json::to_value(&chunked).unwrap(),
@@ -109,7 +109,7 @@ fn a_tampered_feature_and_a_tampered_output_are_named_with_their_request() {
     };
     let text: String = lines.iter().map(|l| format!("{l}\n")).collect();
     let report = replayer
-        .replay_jsonl_files(&[("tampered.jsonl".into(), text.as_bytes())], 32)
+        .replay_log_files(&[("tampered.jsonl".into(), text.as_bytes())], 32)
         .unwrap();
     assert!(!report.passed);
     let bad: Vec<_> = report
@@ -163,7 +163,7 @@ fn distribution_and_offline_predictions_join_through_the_replayer() {
     replayer.profile = Some(&profile);
     replayer.offline = Some(&offline);
     let report = replayer
-        .replay_jsonl_files(&[("predictions.jsonl".into(), log.as_bytes())], 40)
+        .replay_log_files(&[("predictions.jsonl".into(), log.as_bytes())], 40)
         .unwrap();
     let joined = report.offline.as_ref().unwrap();
     assert_eq!(joined.matched, 150);
@@ -259,7 +259,7 @@ fn missing_and_inconsistent_outputs_make_the_output_incomparable_not_the_log_unr
     lines[4]["outputs"]["probabilities"] = serde_json::json!([0.5]);
     let text: String = lines.iter().map(|l| format!("{l}\n")).collect();
     let report = replayer
-        .replay_jsonl_files(&[("x.jsonl".into(), text.as_bytes())], 100)
+        .replay_log_files(&[("x.jsonl".into(), text.as_bytes())], 100)
         .unwrap();
     assert!(!report.passed);
     let outputs = &report.prediction_parity[0].outputs;
@@ -365,7 +365,7 @@ mod parquet_logs {
         let replayer = replayer(&pipeline, &model, &bytes);
         let log = log_bytes();
         let want = replayer
-            .replay_jsonl_files(&[("log".into(), &log)], 1000)
+            .replay_log_files(&[("log".into(), &log)], 1000)
             .unwrap();
         let mut total = None;
         for batch in read_parquet("predictions_nested.parquet", 23) {

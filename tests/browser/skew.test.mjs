@@ -96,6 +96,7 @@ test('a served log replayed in the page gives the checks `lockstep skew` gives',
   const downloaded = JSON.parse(readFileSync(await download.path(), 'utf8'));
   assert.deepEqual(downloaded.files, ['predictions.jsonl']);
   assert.deepEqual({ ...downloaded, files: [] }, { ...report, files: [] });
+
   assert.deepEqual(problems, []);
 });
 

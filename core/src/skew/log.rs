@@ -29,6 +29,8 @@ pub const LOG_FORMAT: u32 = 1;
 pub enum LogError {
     #[error("{place}: not a prediction log record: {message}")]
     Record { place: String, message: String },
+    #[error("{place}: {message}")]
+    Unreadable { place: String, message: String },
     #[error("{place}: log_format {found} is not supported (this lockstep reads {LOG_FORMAT})")]
     Version { place: String, found: u64 },
     #[error("{place}: the record has no `{field}`")]

@@ -16,6 +16,7 @@ use arrow_array::types::{
     UInt32Type, UInt64Type,
 };
 use arrow_array::{Array, ArrayRef, RecordBatch, StructArray};
+use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 
 use super::log::{Builder, Field, LogBatch, LogError, Scalar, Seen};
 use crate::transform::InputColumn;
@@ -157,6 +158,32 @@ enum Child<'a> {
 }
 
 impl LogBatch {
+    /// Reads a whole Parquet log held in memory, `batch_rows` records at a time, handing
+    /// each batch to `each` (which may stop the reading with an error).
+    pub fn read_parquet<E: From<LogError>>(
+        bytes: &[u8],
+        source: &str,
+        schema: &[InputColumn],
+        batch_rows: usize,
+        mut each: impl FnMut(LogBatch) -> Result<(), E>,
+    ) -> Result<(), E> {
+        let not_parquet = |message: String| LogError::Unreadable {
+            place: source.to_owned(),
+            message: format!("not a readable Parquet log: {message}"),
+        };
+        let reader = ParquetRecordBatchReaderBuilder::try_new(bytes::Bytes::copy_from_slice(bytes))
+            .and_then(|b| b.with_batch_size(batch_rows.max(1)).build())
+            .map_err(|e| not_parquet(e.to_string()))?;
+        let mut first_row = 1;
+        for batch in reader {
+            let batch = batch.map_err(|e| not_parquet(e.to_string()))?;
+            let rows = batch.num_rows() as u64;
+            each(Self::from_arrow(&batch, source, first_row, schema)?)?;
+            first_row += rows;
+        }
+        Ok(())
+    }
+
     /// Reads the records of an Arrow record batch (rows `first_row`, `first_row + 1`, …
     /// of `source`, 1-based); `schema` types the logged inputs.
     pub fn from_arrow(

@@ -344,26 +344,41 @@ impl<'a> Replayer<'a> {
         Ok(report)
     }
 
-    /// Reads and replays whole JSON Lines logs held in memory, `batch_rows` records at a
-    /// time, in one thread — what the web app does with dropped files.
-    pub fn replay_jsonl_files(
+    /// Reads and replays whole logs held in memory, `batch_rows` records at a time, in
+    /// one thread — what the web app does with dropped files. A name ending in
+    /// `.parquet` is read as Parquet (feature `parquet`), anything else as JSON Lines.
+    pub fn replay_log_files(
         &self,
         files: &[(String, &[u8])],
         batch_rows: usize,
     ) -> Result<SkewReport, ReplayError> {
         let mut total: Option<Findings<'a>> = None;
-        for (name, bytes) in files {
-            for (first_line, chunk) in line_chunks(bytes, batch_rows.max(1)) {
-                let batch =
-                    LogBatch::from_jsonl(chunk, name, first_line, self.pipeline.input_schema())?;
-                if batch.num_rows() == 0 {
-                    continue;
-                }
+        let mut add = |batch: LogBatch| -> Result<(), ReplayError> {
+            if batch.num_rows() > 0 {
                 let findings = self.replay(&batch)?;
                 match &mut total {
                     Some(t) => t.merge(findings),
                     None => total = Some(findings),
                 }
+            }
+            Ok(())
+        };
+        let schema = self.pipeline.input_schema();
+        for (name, bytes) in files {
+            if name.to_ascii_lowercase().ends_with(".parquet") {
+                #[cfg(feature = "parquet")]
+                {
+                    LogBatch::read_parquet(bytes, name, schema, batch_rows, &mut add)?;
+                    continue;
+                }
+                #[cfg(not(feature = "parquet"))]
+                return Err(ReplayError::Log(LogError::Unreadable {
+                    place: name.clone(),
+                    message: "Parquet logs are read by `lockstep skew`; this build reads JSON Lines logs (.jsonl) only".to_owned(),
+                }));
+            }
+            for (first_line, chunk) in line_chunks(bytes, batch_rows.max(1)) {
+                add(LogBatch::from_jsonl(chunk, name, first_line, schema)?)?;
             }
         }
         self.report(total, files.iter().map(|(name, _)| name.clone()).collect())
