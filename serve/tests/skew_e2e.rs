@@ -135,6 +135,29 @@ fn skew(logs: &Path, pipeline: &str, model: &str) -> (Output, Value) {
     (out, json)
 }
 
+/// Validates a report against the committed JSON Schema with Python's `jsonschema` (an
+/// independent validator, installed in .venv by scripts/setup.sh).
+fn assert_valid(report: &Value) {
+    let file = tempfile::NamedTempFile::new().unwrap();
+    std::fs::write(file.path(), report.to_string()).unwrap();
+    let out = Command::new(repo().join(".venv/bin/python"))
+        .args([
+            "-c",
+            "import json, sys, jsonschema\n\
+             schema = json.load(open(sys.argv[2]))\n\
+             jsonschema.validators.validator_for(schema)(schema).validate(json.load(open(sys.argv[1])))",
+        ])
+        .arg(file.path())
+        .arg(repo().join("docs/schema/skew-report.schema.json"))
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "the report does not follow docs/schema/skew-report.schema.json:\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
 fn failing(report: &Value, group: &str) -> Vec<String> {
     report["checks"]
         .as_array()
@@ -172,6 +195,7 @@ fn the_same_pipeline_and_model_pass() {
         29
     );
     assert!(report["distribution"].as_array().unwrap().len() >= 8);
+    assert_valid(&report);
 }
 
 #[test]
@@ -206,6 +230,7 @@ fn a_swapped_model_is_named_down_to_the_output() {
     );
     assert_eq!(failing(&report, "fingerprint"), ["model"]);
     assert!(failing(&report, "transform").is_empty());
+    assert_valid(&report);
     let outputs = failing(&report, "prediction");
     assert!(
         outputs.contains(&"core/probabilities".to_owned()),

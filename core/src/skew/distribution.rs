@@ -25,7 +25,7 @@ pub const NUMERIC_BINS: usize = 10;
 pub const MAX_INTEGER_CATEGORIES: usize = 20;
 
 /// When a column's distribution counts as skewed.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(default)]
 pub struct SkewThresholds {
     /// L∞ distance above which a categorical column is skewed.
@@ -53,7 +53,7 @@ impl Default for SkewThresholds {
 }
 
 /// The distance measured for one column.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(tag = "measure", rename_all = "snake_case")]
 pub enum FeatureDistance {
     Linf {
@@ -73,7 +73,7 @@ pub enum FeatureDistance {
 }
 
 /// One column's skew.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct DistributionSkew {
     pub column: String,
     pub distance: FeatureDistance,

@@ -8,11 +8,36 @@ use serde::Serialize;
 use super::distribution::{DistributionSkew, FeatureDistance};
 use super::transform_parity::TransformParity;
 
-/// The report format's version; changes when fields change meaning.
+/// The report format's version; changes when fields change meaning. Its JSON Schema is
+/// committed at `docs/schema/skew-report.schema.json` ([`skew_report_schema`]).
 pub const SKEW_REPORT_VERSION: &str = "1.0.0";
 
+/// The `$id` of the skew report's schema of this version.
+pub fn skew_schema_id() -> String {
+    format!("https://lockstep.invalid/schema/skew-report/{SKEW_REPORT_VERSION}.json")
+}
+
+/// The JSON Schema (draft 2020-12) of [`SkewReport`], pretty-printed with a trailing
+/// newline. A test keeps the committed copy equal to it.
+pub fn skew_report_schema() -> Result<String, serde_json::Error> {
+    let mut schema = schemars::schema_for!(SkewReport);
+    schema.insert(
+        "$id".to_owned(),
+        serde_json::Value::String(skew_schema_id()),
+    );
+    schema.insert(
+        "title".to_owned(),
+        serde_json::Value::String(format!(
+            "Lockstep skew report, schema {SKEW_REPORT_VERSION}"
+        )),
+    );
+    let mut text = serde_json::to_string_pretty(&schema)?;
+    text.push('\n');
+    Ok(text)
+}
+
 /// Logged fingerprints against the artefacts given to the checker.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct FingerprintCheck {
     pub pipeline_expected: String,
     /// Distinct pipeline fingerprints found in the log.
@@ -34,7 +59,7 @@ impl FingerprintCheck {
 }
 
 /// One model output compared over all rows.
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct OutputParity {
     pub output: String,
     /// `float` or `labels`.
@@ -56,7 +81,7 @@ impl OutputParity {
 }
 
 /// Predictions recomputed by one engine against the logged outputs.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct EngineParity {
     pub engine: String,
     pub atol: f64,
@@ -65,7 +90,7 @@ pub struct EngineParity {
 }
 
 /// A user's offline predictions joined to the log on a key.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct OfflineComparison {
     pub key: String,
     pub matched: u64,
@@ -76,7 +101,7 @@ pub struct OfflineComparison {
 }
 
 /// One line of the verdict: what was checked and how it went.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct Check {
     /// `fingerprint`, `schema`, `transform`, `prediction`, `offline` or `distribution`.
     pub group: String,
@@ -87,7 +112,7 @@ pub struct Check {
 }
 
 /// Everything `lockstep skew` found.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct SkewReport {
     pub report_version: String,
     pub rows: u64,

@@ -11,7 +11,7 @@ use crate::transform::{self, FeatureMatrix, FittedPipeline, TransformError};
 pub const EXAMPLE_IDS: usize = 5;
 
 /// One feature's parity.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct FeatureParity {
     pub feature: String,
     /// Rows whose logged value differs from the recomputed one (bitwise; NaN equals NaN).
@@ -49,7 +49,7 @@ impl RowIds for Vec<String> {
 }
 
 /// Transform parity over a batch of logged rows.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct TransformParity {
     pub rows: u64,
     /// Per feature the pipeline and the log share, in the pipeline's output order.
