@@ -77,14 +77,15 @@ test('a served log replayed in the page gives the checks `lockstep skew` gives',
     rows,
     report.checks.map((c) => [c.passed ? 'pass' : 'FAIL', c.group, c.subject, c.message]),
   );
-  // Parity holds on every row; only the unseen cities are skew.
+  // Parity holds on every row; only the unseen cities are skew: against the training
+  // data, and in the pipeline's vocabulary (alone and crossed with the device).
   assert.deepEqual(
     rows.filter((r) => r[0] === 'FAIL').map((r) => [r[1], r[2]]),
-    [['distribution', 'city']],
+    [['vocabulary', 'city'], ['vocabulary', 'city_x_device'], ['distribution', 'city']],
   );
   assert.match(
     await textOf(page, 'skew-verdict'),
-    /^lockstep skew: SKEW FOUND — 150 rows from 1 file\(s\), \d+ checks, 1 failing$/,
+    /^lockstep skew: SKEW FOUND — 150 rows from 1 file\(s\), \d+ checks, 3 failing$/,
   );
 
   // The JSON download is the CLI's report but for the file names.
@@ -121,7 +122,12 @@ test('a tampered feature fails in the page, named; a broken log is an error, not
   );
   assert.deepEqual(
     failing.map((r) => [r[1], r[2]]),
-    [['transform', pipeline.feature_names[3]], ['distribution', 'city']],
+    [
+      ['transform', pipeline.feature_names[3]],
+      ['vocabulary', 'city'],
+      ['vocabulary', 'city_x_device'],
+      ['distribution', 'city'],
+    ],
   );
   assert.ok(failing[0][3].includes(`${lines[7].request_id}#${lines[7].row}`), failing[0][3]);
 

@@ -34,7 +34,7 @@ pub use replay::{
 };
 pub use report::{
     Check, EngineParity, FingerprintCheck, OfflineComparison, OutputParity, SKEW_REPORT_VERSION,
-    SkewReport, skew_report_schema, skew_schema_id,
+    SkewReport, UnseenCategories, skew_report_schema, skew_schema_id,
 };
 pub use transform_parity::{
     FeatureParity, RowIds, TransformParity, compare_features, transform_parity,

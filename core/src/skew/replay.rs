@@ -14,13 +14,13 @@ use std::collections::{BTreeSet, HashMap};
 use crate::onnx::{Model, Tensor};
 use crate::parity::{self, OutputComparison, Tolerance};
 use crate::table::Table;
-use crate::transform::{self, FittedPipeline};
+use crate::transform::{self, FittedPipeline, OOV_EXAMPLES};
 
 use super::distribution::{ServingAccumulator, SkewThresholds, TrainingProfile};
 use super::log::{LogBatch, LogError, LoggedValue};
 use super::report::{
     EngineParity, FingerprintCheck, OfflineComparison, OutputParity, SKEW_REPORT_VERSION,
-    SkewReport,
+    SkewReport, UnseenCategories,
 };
 use super::transform_parity::{RowIds, TransformParity, compare_features};
 
@@ -146,6 +146,8 @@ pub struct Findings<'p> {
     models: BTreeSet<String>,
     input_keys: BTreeSet<String>,
     transform: TransformParity,
+    /// Per encoded column: rows with categories the pipeline lacks, and examples.
+    unseen: Vec<(String, u64, BTreeSet<String>)>,
     engines: Vec<(String, Vec<OutputParity>)>,
     offline: Vec<OutputParity>,
     offline_matched: u64,
@@ -161,6 +163,18 @@ impl<'p> Findings<'p> {
         self.models.extend(other.models);
         self.input_keys.extend(other.input_keys);
         self.transform.merge(other.transform);
+        for (column, rows, examples) in other.unseen {
+            match self.unseen.iter_mut().find(|(c, _, _)| *c == column) {
+                Some((_, mine, kept)) => {
+                    *mine += rows;
+                    kept.extend(examples);
+                    while kept.len() > OOV_EXAMPLES {
+                        kept.pop_last();
+                    }
+                }
+                None => self.unseen.push((column, rows, examples)),
+            }
+        }
         for (engine, outputs) in other.engines {
             match self.engines.iter_mut().find(|(e, _)| *e == engine) {
                 Some((_, mine)) => merge_outputs(mine, outputs),
@@ -229,6 +243,18 @@ impl<'a> Replayer<'a> {
             message: e.to_string(),
         })?;
 
+        let unseen = features
+            .oov()
+            .iter()
+            .filter(|o| o.rows > 0)
+            .map(|o| {
+                (
+                    o.column.clone(),
+                    o.rows,
+                    o.examples.iter().cloned().collect(),
+                )
+            })
+            .collect();
         let input_name = self
             .model
             .inputs()
@@ -264,6 +290,7 @@ impl<'a> Replayer<'a> {
             models: batch.model_fingerprints.clone(),
             input_keys: batch.input_keys.clone(),
             transform,
+            unseen,
             engines,
             offline: Vec::new(),
             offline_matched: 0,
@@ -317,6 +344,17 @@ impl<'a> Replayer<'a> {
                 .iter()
                 .filter(|k| !inputs.contains(k))
                 .cloned()
+                .collect(),
+            unseen_categories: total
+                .unseen
+                .into_iter()
+                .map(|(column, rows, examples)| UnseenCategories {
+                    column,
+                    rows,
+                    rate: rows as f64 / total.rows as f64,
+                    threshold: self.thresholds.unseen_rate,
+                    examples: examples.into_iter().collect(),
+                })
                 .collect(),
             transform_parity: total.transform,
             prediction_parity: total

@@ -10,7 +10,7 @@ use super::transform_parity::TransformParity;
 
 /// The report format's version; changes when fields change meaning. Its JSON Schema is
 /// committed at `docs/schema/skew-report.schema.json` ([`skew_report_schema`]).
-pub const SKEW_REPORT_VERSION: &str = "1.0.0";
+pub const SKEW_REPORT_VERSION: &str = "1.1.0";
 
 /// The `$id` of the skew report's schema of this version.
 pub fn skew_schema_id() -> String {
@@ -100,10 +100,26 @@ pub struct OfflineComparison {
     pub outputs: Vec<OutputParity>,
 }
 
+/// Logged rows holding categories the pipeline's fitted vocabulary lacks, per encoded
+/// column — the pipeline's own unseen-category counters, summed over the log.
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
+pub struct UnseenCategories {
+    /// The encoded column (or cross), as the pipeline names it.
+    pub column: String,
+    pub rows: u64,
+    /// `rows` over the rows replayed.
+    pub rate: f64,
+    /// The rate above which the check fails (`thresholds.unseen_rate`).
+    pub threshold: f64,
+    /// Up to 10 unseen categories, sorted.
+    pub examples: Vec<String>,
+}
+
 /// One line of the verdict: what was checked and how it went.
 #[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct Check {
-    /// `fingerprint`, `schema`, `transform`, `prediction`, `offline` or `distribution`.
+    /// `fingerprint`, `schema`, `transform`, `vocabulary`, `prediction`, `offline` or
+    /// `distribution`.
     pub group: String,
     /// The feature, column, output or artefact the check is about.
     pub subject: String,
@@ -123,6 +139,10 @@ pub struct SkewReport {
     pub missing_columns: Vec<String>,
     pub extra_columns: Vec<String>,
     pub transform_parity: TransformParity,
+    /// Per encoded column with any: rows whose category the pipeline never saw (added in
+    /// 1.1.0).
+    #[serde(default)]
+    pub unseen_categories: Vec<UnseenCategories>,
     pub prediction_parity: Vec<EngineParity>,
     pub offline: Option<OfflineComparison>,
     pub distribution: Option<Vec<DistributionSkew>>,
@@ -215,6 +235,21 @@ impl SkewReport {
                         f.example_ids.join(", ")
                     )
                 },
+            });
+        }
+        for u in &self.unseen_categories {
+            checks.push(Check {
+                group: "vocabulary".into(),
+                subject: u.column.clone(),
+                passed: u.rate <= u.threshold,
+                message: format!(
+                    "{} of {} rows ({:.2} %) held categories the pipeline's vocabulary lacks (threshold {:.2} %), e.g. {}",
+                    u.rows,
+                    self.rows,
+                    100.0 * u.rate,
+                    100.0 * u.threshold,
+                    u.examples.join(", ")
+                ),
             });
         }
         for engine in &self.prediction_parity {
