@@ -20,7 +20,7 @@ use crate::metrics::baselines::{self, BaselineMetrics, RandomStrategy};
 use crate::metrics::bootstrap::{BootstrapConfig, Interval, bootstrap};
 use crate::metrics::calibration::{BinStrategy, ReliabilityDiagram, reliability_diagram};
 use crate::metrics::split::Split;
-use crate::metrics::threshold::{SweepPoint, ThresholdSweep, ThresholdTarget};
+use crate::metrics::threshold::{SweepKind, SweepPoint, ThresholdSweep, ThresholdTarget};
 use crate::metrics::{
     ClassScores, ClassificationInput, ClassificationMetrics, EvalError, Metric,
     PreparedClassification, RankedScores, Weights,
@@ -370,32 +370,34 @@ pub(super) fn run(
     let mut sweep = None;
     let mut targets = Vec::new();
     if let Some(ranked) = ranked {
-        let full = if binary {
-            let is_positive = |row: usize| labels[row] == 1;
-            let r = ranked.roc_curve(is_positive, 1);
-            let p = ranked.pr_curve(is_positive, 1);
-            let max = config.max_curve_points;
-            let thin = r.thinned(max);
+        // One walk of the sort feeds the ROC and PR curves, the sweep and the targets.
+        let counts = ranked.counts(outcome, Weights::Unit);
+        let max = config.max_curve_points;
+        let total_points = counts.len() as u64;
+        if binary {
+            let r = counts.roc_curve_thinned(1, max);
             roc = Some(CurveReport {
-                total_points: r.thresholds.len() as u64,
-                x: thin.fpr,
-                y: thin.tpr,
-                thresholds: thin.thresholds,
+                total_points,
+                x: r.fpr,
+                y: r.tpr,
+                thresholds: r.thresholds,
                 area: r.auc,
             });
-            let thin = p.thinned(max);
+            let p = counts.pr_curve_thinned(1, max);
             pr = Some(CurveReport {
-                total_points: p.thresholds.len() as u64,
-                x: thin.recall,
-                y: thin.precision,
-                thresholds: thin.thresholds,
+                total_points,
+                x: p.recall,
+                y: p.precision,
+                thresholds: p.thresholds,
                 area: p.average_precision,
             });
-            ThresholdSweep::positive_class(ranked, is_positive, Weights::Unit)
+        }
+        let kind = if binary {
+            SweepKind::PositiveClass
         } else {
-            ThresholdSweep::confidence(ranked, outcome, Weights::Unit)
+            SweepKind::Confidence
         };
-        let thin = full.thinned(config.max_curve_points);
+        let thin = ThresholdSweep::from_counts(kind, &counts, max);
         sweep = Some(SweepReport {
             kind: if binary {
                 "positive_class"
@@ -403,24 +405,28 @@ pub(super) fn run(
                 "confidence"
             }
             .to_owned(),
-            rows: full.rows,
-            hits: full.hits,
+            rows: thin.rows,
+            hits: thin.hits,
             points: thin.points.iter().map(sweep_row).collect(),
-            total_points: full.points.len() as u64,
+            total_points,
         });
         for (target, goal) in [
             (TargetKind::Precision, config.targets.precision),
             (TargetKind::Coverage, config.targets.coverage),
         ] {
             let Some(goal) = goal else { continue };
-            let found = full.find(match target {
-                TargetKind::Precision => ThresholdTarget::Precision(goal),
-                TargetKind::Coverage => ThresholdTarget::Coverage(goal),
-            });
+            let found = ThresholdSweep::find_in_counts(
+                kind,
+                &counts,
+                match target {
+                    TargetKind::Precision => ThresholdTarget::Precision(goal),
+                    TargetKind::Coverage => ThresholdTarget::Coverage(goal),
+                },
+            );
             targets.push(ThresholdChoice {
                 target,
                 goal,
-                point: found.map(sweep_row),
+                point: found.as_ref().map(sweep_row),
             });
         }
     } else {
