@@ -79,12 +79,9 @@ fn main() {
     seconds.sort_by(f64::total_cmp);
     let median = seconds[seconds.len() / 2];
     println!(
-        "native eval_metrics: {rows} rows, median {median:.3} s of {seconds:.3?}, {:.0} rows/s \
-         (ROC {} points, PR {} points, sweep {} points)",
+        "native eval_metrics: {rows} rows, median {median:.3} s of {seconds:.3?}, {:.0} rows/s ({})",
         rows as f64 / median,
-        outcome.roc_points,
-        outcome.pr_points,
-        outcome.sweep_points,
+        outcome.sizes(),
     );
     println!(
         "RESULT {{\"target\": \"native\", \"rows\": {rows}, \"median_s\": {median}, \"values\": {}}}",

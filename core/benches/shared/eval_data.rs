@@ -48,12 +48,22 @@ pub struct Outcome {
     pub ece: f64,
     /// `[tn, fp, fn, tp]`, scikit-learn's `confusion_matrix(...).ravel()`.
     pub confusion: [u64; 4],
+    /// Points of the full ROC and PR curves (one per distinct score).
     pub roc_points: usize,
     pub pr_points: usize,
+    /// Points kept in the thinned sweep.
     pub sweep_points: usize,
 }
 
 impl Outcome {
+    /// What was built besides the metrics, in words.
+    pub fn sizes(&self) -> String {
+        format!(
+            "ROC {} points, PR {} points, sweep thinned to {} points",
+            self.roc_points, self.pr_points, self.sweep_points
+        )
+    }
+
     /// One JSON object (no serde_json needed in the bench binary).
     pub fn json(&self) -> String {
         format!(
@@ -142,6 +152,6 @@ pub fn evaluate(labels: &[u32], scores: &[f64], lap: &mut dyn FnMut(&'static str
         ],
         roc_points: roc.thresholds.len(),
         pr_points: pr.thresholds.len(),
-        sweep_points: counts.len(),
+        sweep_points: sweep.points.len(),
     }
 }
