@@ -22,8 +22,8 @@ use lockstep_core::metrics::{
 use lockstep_core::report::contract::LineStatus;
 use lockstep_core::report::types::{BaselineKind, MetricRow, PredictionKind};
 use lockstep_core::report::{
-    ClassProbabilityColumn, EvalConfig, EvalReport, MetricContract, Predictions, ReportError, Rule,
-    TaskKind, evaluate, export,
+    ClassProbabilityColumn, EvalConfig, EvalReport, Heuristic, HeuristicCase, HeuristicCases,
+    MetricContract, Predictions, ReportError, Rule, TaskKind, evaluate, export,
 };
 use lockstep_core::{CsvOptions, Table};
 
@@ -451,6 +451,50 @@ fn regression_is_inferred_and_scored_with_the_regression_functions() {
         evaluate(&t, &config).unwrap_err(),
         ReportError::HeuristicForRegression
     );
+}
+
+#[test]
+fn heuristic_cases_on_a_binary_task_equal_the_rule() {
+    let t = table("report_binary.csv");
+    let rule = r#"tenure_months < 12 or (age < 30 and country == "FR")"#;
+    let by_rule = evaluate(&t, &binary_config()).unwrap();
+    let mut config = binary_config();
+    config.baselines.heuristic = Some(Heuristic::Cases(HeuristicCases {
+        cases: vec![HeuristicCase {
+            when: rule.into(),
+            label: "yes".into(),
+        }],
+        default: "no".into(),
+    }));
+    let by_cases = evaluate(&t, &config).unwrap();
+    let heuristic = |r: &EvalReport| -> Vec<(String, Metric)> {
+        r.metrics
+            .iter()
+            .flat_map(|m| {
+                m.baselines
+                    .iter()
+                    .filter(|b| b.baseline == BaselineKind::Heuristic)
+                    .map(|b| (m.name.clone(), b.value))
+            })
+            .collect()
+    };
+    assert_eq!(heuristic(&by_rule).len(), 6);
+    assert_eq!(heuristic(&by_cases), heuristic(&by_rule));
+    // The same rules with the classes swapped predict the opposite class.
+    config.baselines.heuristic = Some(Heuristic::Cases(HeuristicCases {
+        cases: vec![HeuristicCase {
+            when: rule.into(),
+            label: "no".into(),
+        }],
+        default: "yes".into(),
+    }));
+    let swapped = evaluate(&t, &config).unwrap();
+    let accuracy = |r: &EvalReport| {
+        baseline(row(r, "accuracy"), BaselineKind::Heuristic)
+            .value()
+            .unwrap()
+    };
+    assert!((accuracy(&swapped) + accuracy(&by_rule) - 1.0).abs() < 1e-12);
 }
 
 #[test]

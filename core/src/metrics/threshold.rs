@@ -244,7 +244,7 @@ mod tests {
     #[test]
     fn reading_the_counts_equals_thinning_the_full_sweep() {
         let scores: Vec<f64> = (0..200).map(|i| f64::from(i % 37) / 36.0).collect();
-        let hit = |i: usize| i % 3 != 0;
+        let hit = |i: usize| !i.is_multiple_of(3);
         let ranked = RankedScores::new("s", &scores).unwrap();
         let counts = ranked.counts(hit, Weights::Unit);
         for kind in [SweepKind::PositiveClass, SweepKind::Confidence] {

@@ -88,13 +88,89 @@ pub struct HumanFigure {
     pub source: Option<String>,
 }
 
+/// One case of a [`Heuristic::Cases`] baseline: where `when` holds, predict `label`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct HeuristicCase {
+    /// A rule over the table's columns (see [`super::rule`]).
+    pub when: String,
+    /// The class predicted where the rule holds, as it appears in the label column.
+    pub label: String,
+}
+
+/// Ordered cases and the class of the rows no case takes.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct HeuristicCases {
+    pub cases: Vec<HeuristicCase>,
+    pub default: String,
+}
+
+/// A heuristic baseline: rules over the table's columns (see [`super::rule`]).
+///
+/// In TOML either a string (`heuristic = "income > 50000"`) or a table of cases:
+///
+/// ```toml
+/// [baselines.heuristic]
+/// cases = [
+///     { when = "petal_length < 2.5", label = "setosa" },
+///     { when = "petal_width >= 1.75", label = "virginica" },
+/// ]
+/// default = "versicolor"
+/// ```
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(untagged)]
+pub enum Heuristic {
+    /// Binary tasks: the positive class where the rule holds, the negative one
+    /// elsewhere.
+    Rule(String),
+    /// Any number of classes: each row gets the label of the first case whose rule
+    /// holds, and `default` when none does. A rule that is false or unknown (a
+    /// comparison with a null) does not hold, as in [`Heuristic::Rule`].
+    Cases(HeuristicCases),
+}
+
+impl<'de> Deserialize<'de> for Heuristic {
+    // By hand rather than `untagged`, so that a malformed table of cases is reported
+    // by its field ("missing field `default`") instead of "no variant matched".
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct HeuristicVisitor;
+        impl<'de> serde::de::Visitor<'de> for HeuristicVisitor {
+            type Value = Heuristic;
+
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a rule (a string) or a table with `cases` and `default`")
+            }
+
+            fn visit_str<E: serde::de::Error>(self, rule: &str) -> Result<Heuristic, E> {
+                Ok(Heuristic::Rule(rule.to_owned()))
+            }
+
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                map: A,
+            ) -> Result<Heuristic, A::Error> {
+                HeuristicCases::deserialize(serde::de::value::MapAccessDeserializer::new(map))
+                    .map(Heuristic::Cases)
+            }
+        }
+        deserializer.deserialize_any(HeuristicVisitor)
+    }
+}
+
+impl From<&str> for Heuristic {
+    fn from(rule: &str) -> Self {
+        Self::Rule(rule.to_owned())
+    }
+}
+
 /// Optional baselines next to the analytic ones.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct BaselineSettings {
-    /// A rule over the table's columns (see [`super::rule`]); where it holds the
-    /// positive class is predicted. Binary classification only.
-    pub heuristic: Option<String>,
+    /// Rules over the table's columns: one rule for a binary task, or cases for any
+    /// number of classes (see [`Heuristic`]).
+    pub heuristic: Option<Heuristic>,
     /// A column with an existing solution's predictions (classes, or values for
     /// regression).
     pub existing_column: Option<String>,
@@ -251,6 +327,53 @@ satisficing = ["ece <= 0.05"]
         assert_eq!(
             config.contract.unwrap().satisficing[0].to_string(),
             "ece <= 0.05"
+        );
+    }
+
+    #[test]
+    fn a_heuristic_is_a_rule_or_cases_with_a_default() {
+        let config = EvalConfig::from_toml(
+            r#"
+label = "species"
+predictions = { column = "predicted" }
+
+[baselines.heuristic]
+cases = [
+    { when = "petal_length < 2.5", label = "setosa" },
+    { when = "petal_width >= 1.75", label = "virginica" },
+]
+default = "versicolor"
+"#,
+        )
+        .unwrap();
+        let Some(Heuristic::Cases(cases)) = &config.baselines.heuristic else {
+            panic!("{:?}", config.baselines.heuristic);
+        };
+        assert_eq!(cases.cases[1].when, "petal_width >= 1.75");
+        assert_eq!(cases.default, "versicolor");
+        // Round trip through JSON keeps the form.
+        let json = serde_json::to_string(&config).unwrap();
+        assert_eq!(EvalConfig::from_json(&json).unwrap(), config);
+
+        let rule = EvalConfig::from_toml(
+            "label = \"y\"\npredictions = { score = \"p\" }\n[baselines]\nheuristic = \"age < 30\"\n",
+        )
+        .unwrap();
+        assert_eq!(rule.baselines.heuristic, Some(Heuristic::from("age < 30")));
+
+        let err = EvalConfig::from_toml(
+            "label = \"y\"\npredictions = { score = \"p\" }\n[baselines.heuristic]\ncases = []\n",
+        )
+        .unwrap_err();
+        assert!(err.to_string().contains("missing field `default`"), "{err}");
+        let err = EvalConfig::from_toml(
+            "label = \"y\"\npredictions = { score = \"p\" }\n[baselines]\nheuristic = 3\n",
+        )
+        .unwrap_err();
+        assert!(
+            err.to_string()
+                .contains("a rule (a string) or a table with `cases` and `default`"),
+            "{err}"
         );
     }
 

@@ -16,8 +16,9 @@
 //!
 //! * headline metrics ([`metric_names`]) with seeded percentile-bootstrap intervals;
 //! * next to every metric its baselines: uniform and label-distribution random
-//!   (analytic expectations), the zero rule, a heuristic [`rule`] over the table's
-//!   columns, an existing solution's column and human-level figures typed in;
+//!   (analytic expectations), the zero rule, a heuristic over the table's columns
+//!   (one [`rule`], or cases of rules → classes), an existing solution's column and
+//!   human-level figures typed in;
 //! * reliability bins with ECE / MCE, and Platt and isotonic recalibration fitted on
 //!   the eyeball part of the [`crate::metrics::split`] and reported on the blackbox
 //!   part;
@@ -33,6 +34,7 @@ pub mod config;
 pub mod contract;
 pub mod export;
 pub mod fingerprint;
+mod heuristic;
 pub mod metric_names;
 mod regression_run;
 pub mod rule;
@@ -41,7 +43,8 @@ pub mod types;
 
 pub use config::{
     BaselineSettings, BootstrapSettings, ClassProbabilityColumn, ConfigError, EvalConfig,
-    HumanFigure, MeasuredFacts, Predictions, SplitSettings, TaskKind, ThresholdTargets,
+    Heuristic, HeuristicCase, HeuristicCases, HumanFigure, MeasuredFacts, Predictions,
+    SplitSettings, TaskKind, ThresholdTargets,
 };
 pub use contract::{ContractError, ContractResult, MetricContract};
 pub use fingerprint::{Fingerprints, sha256_hex};
@@ -79,9 +82,15 @@ pub enum ReportError {
         expected: &'static str,
     },
     #[error(
-        "the heuristic baseline predicts the positive class, so it needs a binary task; this one has {classes} classes"
+        "a heuristic rule predicts the positive class, so it needs a binary task; this one has \
+         {classes} classes: give `cases` (rule → class) and a `default` class instead"
     )]
     HeuristicNeedsBinary { classes: usize },
+    #[error(
+        "heuristic baseline: `{label}` is not a class of the label column (classes: {})",
+        classes.join(", ")
+    )]
+    HeuristicUnknownClass { label: String, classes: Vec<String> },
     #[error(
         "the heuristic baseline predicts a class, so it does not apply to regression; compare with an existing solution column instead"
     )]

@@ -101,7 +101,8 @@ pub enum BaselineKind {
     LabelDistributionRandom,
     /// Always the majority class (classification) or the mean target (regression).
     ZeroRule,
-    /// The user's rule over table columns (true → positive class).
+    /// The user's rules over table columns: one rule (true → positive class), or
+    /// cases (the first rule that holds gives the class, else a default class).
     Heuristic,
     /// An existing solution's predictions, read from a column.
     ExistingSolution,

@@ -11,7 +11,7 @@ use std::time::Instant;
 use anyhow::{Context, bail};
 use lockstep_core::onnx::{self, Model, TensorData};
 use lockstep_core::report::{
-    self, ClassProbabilityColumn, EvalConfig, Fingerprints, HumanFigure, MetricContract,
+    self, ClassProbabilityColumn, EvalConfig, Fingerprints, Heuristic, HumanFigure, MetricContract,
     Predictions, export,
 };
 use lockstep_core::table::{Column, ColumnData, Table};
@@ -61,7 +61,8 @@ pub struct EvalArgs {
     /// Decision threshold on the score (binary).
     #[arg(long)]
     pub threshold: Option<f64>,
-    /// A heuristic baseline rule over the columns, e.g. "income > 50000 and age < 30".
+    /// A heuristic baseline rule over the columns, e.g. "income > 50000 and age < 30"
+    /// (binary; for more classes give `cases` in --config, see docs/eval.md).
     #[arg(long)]
     pub heuristic: Option<String>,
     /// A column with the current system's predictions (the existing-solution baseline).
@@ -158,7 +159,7 @@ pub fn run(args: EvalArgs) -> anyhow::Result<ExitCode> {
         config.threshold = t;
     }
     if let Some(h) = &args.heuristic {
-        config.baselines.heuristic = Some(h.clone());
+        config.baselines.heuristic = Some(Heuristic::Rule(h.clone()));
     }
     if let Some(c) = &args.existing_col {
         config.baselines.existing_column = Some(c.clone());

@@ -10,7 +10,6 @@ pub(crate) use read::{ClassData, read};
 use read::{hard_columns, predicted_indices};
 
 use super::config::EvalConfig;
-use super::rule::Rule;
 use super::types::{
     BaselineInfo, BaselineKind, CalibrationReport, ClassReport, ConfusionReport, CurveReport,
     ReliabilityBinReport, ReliabilityReport, SweepReport, SweepRow, TargetKind, ThresholdChoice,
@@ -299,33 +298,15 @@ pub(super) fn run(
         let m = prepare(labels, &slices, 0.5)?.metrics(Weights::Unit);
         Ok(values(&m, binary, false, None))
     };
-    if let Some(source) = &config.baselines.heuristic {
-        if !binary {
-            return Err(ReportError::HeuristicNeedsBinary { classes: k });
-        }
-        let rule = Rule::parse(source).map_err(|e| ReportError::Rule {
-            rule: source.clone(),
-            source: e,
-        })?;
-        let predicted: Vec<u32> = rule
-            .predict(table)
-            .map_err(|e| ReportError::Rule {
-                rule: source.clone(),
-                source: e,
-            })?
-            .into_iter()
-            .map(u32::from)
-            .collect();
+    if let Some(heuristic) = &config.baselines.heuristic {
+        let predicted = super::heuristic::predict(heuristic, table, &data.classes)?;
         named.push(NamedBaseline {
             kind: BaselineKind::Heuristic,
             values: hard(&predicted)?,
         });
         info.push(BaselineInfo {
             baseline: BaselineKind::Heuristic,
-            description: format!(
-                "predict `{}` where `{source}` holds",
-                data.classes.get(1).map_or("", String::as_str)
-            ),
+            description: super::heuristic::describe(heuristic, &data.classes),
         });
     }
     if let Some(column) = &config.baselines.existing_column {
