@@ -138,8 +138,78 @@ fn binary_metrics_intervals_and_reliability_come_from_the_metric_functions() {
         diagram.maximum_calibration_error
     );
     let reliability = report.reliability.as_ref().unwrap();
+    assert_eq!(reliability.strategy, BinStrategy::EqualWidth);
     assert_eq!(reliability.bins.len(), 10);
     assert_eq!(reliability.bins.iter().map(|b| b.count).sum::<u64>(), 120);
+
+    // The same over equal-mass bins: the diagram, its ECE / MCE rows and their
+    // intervals (the bootstrap recomputes the quantile edges in every replicate).
+    let equal_mass = calibration::reliability_diagram(
+        &scores,
+        &ranked,
+        |i| labels[i] == 1,
+        10,
+        BinStrategy::EqualMass,
+        Weights::Unit,
+    )
+    .unwrap();
+    let shown = report.reliability_equal_mass.as_ref().unwrap();
+    assert_eq!(shown.strategy, BinStrategy::EqualMass);
+    assert_eq!(shown.ece, equal_mass.expected_calibration_error);
+    for (got, expected) in shown.bins.iter().zip(&equal_mass.bins) {
+        assert_eq!(
+            (got.lower, got.upper, got.count),
+            (expected.lower, expected.upper, expected.count)
+        );
+        assert_eq!(got.observed_frequency, expected.observed_frequency);
+    }
+    assert_eq!(
+        row(&report, "ece_equal_mass").estimate,
+        equal_mass.expected_calibration_error
+    );
+    assert_eq!(
+        row(&report, "mce_equal_mass").estimate,
+        equal_mass.maximum_calibration_error
+    );
+    let expected = bootstrap::bootstrap(
+        scores.len(),
+        &BootstrapConfig {
+            replicates: 200,
+            seed: 11,
+            confidence: 0.95,
+        },
+        |w| {
+            let d = calibration::reliability_diagram(
+                &scores,
+                &ranked,
+                |i| labels[i] == 1,
+                10,
+                BinStrategy::EqualMass,
+                w,
+            )
+            .unwrap();
+            vec![("ece_equal_mass".to_owned(), d.expected_calibration_error)]
+        },
+    )
+    .unwrap();
+    let got = row(&report, "ece_equal_mass");
+    assert_eq!(
+        (got.lower, got.upper),
+        (expected[0].lower, expected[0].upper)
+    );
+
+    // Turned off, neither the diagram nor its metrics are reported.
+    let mut config = binary_config();
+    config.equal_mass_bins = false;
+    let without = evaluate(&t, &config).unwrap();
+    assert!(without.reliability_equal_mass.is_none());
+    assert!(
+        without
+            .metrics
+            .iter()
+            .all(|m| !m.name.ends_with("_equal_mass"))
+    );
+    assert_eq!(row(&without, "ece").estimate, row(&report, "ece").estimate);
 
     // ROC and PR keep the full curves' areas.
     assert_eq!(report.roc.as_ref().unwrap().area, direct.roc_auc);

@@ -217,9 +217,15 @@ pub struct EvalConfig {
     pub bootstrap: BootstrapSettings,
     #[serde(default)]
     pub split: SplitSettings,
-    /// Equal-width bins of the reliability diagrams.
+    /// Bins of the reliability diagrams.
     #[serde(default = "default_bins")]
     pub calibration_bins: usize,
+    /// Also bin the reliability diagram of all rows by equal mass (each bin holds the
+    /// same number of rows): `reliability_equal_mass`, and the metrics
+    /// `ece_equal_mass` / `mce_equal_mass` with intervals. The equal-width diagram
+    /// (`ece`, `mce`, and calibration before / after) is always computed.
+    #[serde(default = "default_true")]
+    pub equal_mass_bins: bool,
     #[serde(default)]
     pub targets: ThresholdTargets,
     #[serde(default)]
@@ -241,6 +247,10 @@ fn default_threshold() -> f64 {
 
 fn default_bins() -> usize {
     10
+}
+
+fn default_true() -> bool {
+    true
 }
 
 fn default_max_points() -> usize {
@@ -283,6 +293,7 @@ impl EvalConfig {
             bootstrap: BootstrapSettings::default(),
             split: SplitSettings::default(),
             calibration_bins: default_bins(),
+            equal_mass_bins: true,
             targets: ThresholdTargets::default(),
             baselines: BaselineSettings::default(),
             contract: None,

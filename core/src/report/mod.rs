@@ -19,9 +19,9 @@
 //!   (analytic expectations), the zero rule, a heuristic over the table's columns
 //!   (one [`rule`], or cases of rules → classes), an existing solution's column and
 //!   human-level figures typed in;
-//! * reliability bins with ECE / MCE, and Platt and isotonic recalibration fitted on
-//!   the eyeball part of the [`crate::metrics::split`] and reported on the blackbox
-//!   part;
+//! * reliability bins with ECE / MCE, equal-width and (unless turned off)
+//!   equal-mass, and Platt and isotonic recalibration fitted on the eyeball part of
+//!   the [`crate::metrics::split`] and reported on the blackbox part (equal-width);
 //! * thinned ROC / PR curves and threshold sweep, and the thresholds that reach a
 //!   target precision or coverage;
 //! * the [`contract`] verdict, the caller's measured facts and [`fingerprint`]s.
@@ -266,6 +266,7 @@ pub fn evaluate(table: &Table, config: &EvalConfig) -> Result<EvalReport, Report
                 confusion: Some(out.confusion),
                 per_class: out.per_class,
                 reliability: out.reliability,
+                reliability_equal_mass: out.reliability_equal_mass,
                 calibration: out.calibration,
                 roc: out.roc,
                 pr: out.pr,
@@ -298,6 +299,7 @@ pub fn evaluate(table: &Table, config: &EvalConfig) -> Result<EvalReport, Report
                 confusion: None,
                 per_class: Vec::new(),
                 reliability: None,
+                reliability_equal_mass: None,
                 calibration: None,
                 roc: None,
                 pr: None,

@@ -9,16 +9,22 @@
 //! ECE = Σ_b (n_b / n) · |observed_b − mean predicted_b| over non-empty bins;
 //! MCE = max_b |observed_b − mean predicted_b| over non-empty bins.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::metrics::metric_value::Sum;
 use crate::metrics::{EvalError, Metric, RankedScores, Undefined, Weights};
 
 /// How the probability axis is cut into bins.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(
+    Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum BinStrategy {
+    /// Bins of equal width on [0, 1] (scikit-learn's `strategy="uniform"`).
+    #[default]
     EqualWidth,
+    /// Bins holding equal numbers of rows, cut at the quantiles of the probabilities
+    /// (`strategy="quantile"`).
     EqualMass,
 }
 

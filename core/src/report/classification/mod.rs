@@ -41,12 +41,20 @@ fn prepare<'a>(
     PreparedClassification::new(ClassificationInput { labels, scores })
 }
 
+/// The reliability diagrams behind the calibration metrics: equal width (`ece`,
+/// `mce`) and, when asked for, equal mass (`ece_equal_mass`, `mce_equal_mass`).
+#[derive(Default)]
+struct Diagrams {
+    equal_width: Option<ReliabilityDiagram>,
+    equal_mass: Option<ReliabilityDiagram>,
+}
+
 /// The report's classification metrics, by name (see [`super::metric_names`]).
 fn values(
     m: &ClassificationMetrics,
     binary: bool,
     probabilistic: bool,
-    reliability: Option<&ReliabilityDiagram>,
+    reliability: &Diagrams,
 ) -> Vec<(String, Metric)> {
     let mut out: Vec<(&str, Metric)> = vec![
         ("accuracy", m.accuracy),
@@ -80,9 +88,13 @@ fn values(
         }
         out.push(("log_loss", m.log_loss));
         out.push(("brier_score", m.brier_score));
-        if let Some(r) = reliability {
+        if let Some(r) = &reliability.equal_width {
             out.push(("ece", r.expected_calibration_error));
             out.push(("mce", r.maximum_calibration_error));
+        }
+        if let Some(r) = &reliability.equal_mass {
+            out.push(("ece_equal_mass", r.expected_calibration_error));
+            out.push(("mce_equal_mass", r.maximum_calibration_error));
         }
     }
     out.into_iter().map(|(n, v)| (n.to_owned(), v)).collect()
@@ -112,6 +124,7 @@ fn baseline_values(b: &BaselineMetrics, binary: bool) -> Vec<(String, Metric)> {
 fn reliability_report(probability: &str, d: &ReliabilityDiagram) -> ReliabilityReport {
     ReliabilityReport {
         probability: probability.to_owned(),
+        strategy: d.strategy,
         bins: d
             .bins
             .iter()
@@ -146,6 +159,7 @@ pub(super) struct ClassificationOutcome {
     pub confusion: ConfusionReport,
     pub per_class: Vec<ClassReport>,
     pub reliability: Option<ReliabilityReport>,
+    pub reliability_equal_mass: Option<ReliabilityReport>,
     pub calibration: Option<CalibrationReport>,
     pub roc: Option<CurveReport>,
     pub pr: Option<CurveReport>,
@@ -200,30 +214,26 @@ pub(super) fn run(
     } else {
         (&confidence, confidence_ranked.as_ref())
     };
-    let diagram = |weights: Weights<'_>| {
-        ranked.and_then(|ranked| {
-            reliability_diagram(
-                probabilities,
-                ranked,
-                outcome,
-                bins,
-                BinStrategy::EqualWidth,
-                weights,
-            )
-            .ok()
-        })
+    let mut strategies = vec![BinStrategy::EqualWidth];
+    if config.equal_mass_bins {
+        strategies.push(BinStrategy::EqualMass);
+    }
+    // The diagrams of one bootstrap replicate (or of all rows, with unit weights).
+    let diagrams = |weights: Weights<'_>| -> Result<Diagrams, EvalError> {
+        let mut out = Diagrams::default();
+        let Some(ranked) = ranked else {
+            return Ok(out);
+        };
+        for &strategy in &strategies {
+            let d = reliability_diagram(probabilities, ranked, outcome, bins, strategy, weights)?;
+            match strategy {
+                BinStrategy::EqualWidth => out.equal_width = Some(d),
+                BinStrategy::EqualMass => out.equal_mass = Some(d),
+            }
+        }
+        Ok(out)
     };
-    let full_diagram = match ranked {
-        Some(ranked) => Some(reliability_diagram(
-            probabilities,
-            ranked,
-            outcome,
-            bins,
-            BinStrategy::EqualWidth,
-            Weights::Unit,
-        )?),
-        None => None,
-    };
+    let full_diagrams = diagrams(Weights::Unit)?;
     let probability_name = if binary {
         "positive_class_probability"
     } else {
@@ -236,8 +246,9 @@ pub(super) fn run(
         confidence: config.bootstrap.confidence,
     };
     let intervals = bootstrap(prepared.rows(), &boot, |w| {
-        let d = diagram(w);
-        values(&prepared.metrics(w), binary, data.probabilistic, d.as_ref())
+        // A replicate whose diagram fails lacks its calibration metrics.
+        let d = diagrams(w).unwrap_or_default();
+        values(&prepared.metrics(w), binary, data.probabilistic, &d)
     })?;
     let metrics = prepared.metrics(Weights::Unit);
 
@@ -296,7 +307,7 @@ pub(super) fn run(
         let cols = hard_columns(predicted, k);
         let slices: Vec<&[f64]> = cols.iter().map(Vec::as_slice).collect();
         let m = prepare(labels, &slices, 0.5)?.metrics(Weights::Unit);
-        Ok(values(&m, binary, false, None))
+        Ok(values(&m, binary, false, &Diagrams::default()))
     };
     if let Some(heuristic) = &config.baselines.heuristic {
         let predicted = super::heuristic::predict(heuristic, table, &data.classes)?;
@@ -436,7 +447,12 @@ pub(super) fn run(
         baseline_info: info,
         confusion,
         per_class,
-        reliability: full_diagram.map(|d| reliability_report(probability_name, &d)),
+        reliability: full_diagrams
+            .equal_width
+            .map(|d| reliability_report(probability_name, &d)),
+        reliability_equal_mass: full_diagrams
+            .equal_mass
+            .map(|d| reliability_report(probability_name, &d)),
         calibration,
         roc,
         pr,
