@@ -275,6 +275,43 @@ impl EvalConfig {
         })
     }
 
+    /// Reads the settings of a TOML text whose caller picks the columns itself (the web
+    /// app's config box): a whole config as `--config` takes it, or only a metric
+    /// contract as `--contract` takes it (top-level `optimizing` / `satisficing`), or
+    /// both. `label` and `predictions` replace any the text gives.
+    pub fn from_toml_settings(
+        text: &str,
+        label: &str,
+        predictions: &Predictions,
+    ) -> Result<Self, ConfigError> {
+        let toml_error = |message: String| ConfigError::Toml { message };
+        let mut table: toml::Table = text
+            .parse()
+            .map_err(|e: toml::de::Error| toml_error(e.to_string().trim_end().to_owned()))?;
+        const CONTRACT_KEYS: [&str; 2] = ["optimizing", "satisficing"];
+        if CONTRACT_KEYS.iter().any(|k| table.contains_key(*k)) {
+            if table.contains_key("contract") {
+                return Err(toml_error(
+                    "the contract is given twice: use top-level `optimizing` / `satisficing` \
+                     or a [contract] table, not both"
+                        .to_owned(),
+                ));
+            }
+            let contract: toml::Table = CONTRACT_KEYS
+                .iter()
+                .filter_map(|k| table.remove(*k).map(|v| ((*k).to_owned(), v)))
+                .collect();
+            table.insert("contract".to_owned(), toml::Value::Table(contract));
+        }
+        table.insert("label".to_owned(), toml::Value::String(label.to_owned()));
+        let predictions =
+            toml::Value::try_from(predictions).map_err(|e| toml_error(e.to_string()))?;
+        table.insert("predictions".to_owned(), predictions);
+        toml::Value::Table(table)
+            .try_into()
+            .map_err(|e: toml::de::Error| toml_error(e.to_string().trim_end().to_owned()))
+    }
+
     /// Reads a JSON configuration.
     pub fn from_json(text: &str) -> Result<Self, ConfigError> {
         serde_json::from_str(text).map_err(|e| ConfigError::Json {
@@ -386,6 +423,55 @@ default = "versicolor"
                 .contains("a rule (a string) or a table with `cases` and `default`"),
             "{err}"
         );
+    }
+
+    #[test]
+    fn settings_take_a_config_or_a_bare_contract_and_the_callers_columns() {
+        let score = Predictions::Score("score".into());
+        let config = EvalConfig::from_toml_settings(
+            "optimizing = \"roc_auc\"\nsatisficing = [\"f1 >= 0.8\"]\n[bootstrap]\nreplicates = 50\n",
+            "malignant",
+            &score,
+        )
+        .unwrap();
+        assert_eq!(config.label, "malignant");
+        assert_eq!(config.predictions, score);
+        assert_eq!(config.bootstrap.replicates, 50);
+        let contract = config.contract.unwrap();
+        assert_eq!(contract.optimizing, "roc_auc");
+        assert_eq!(contract.satisficing[0].to_string(), "f1 >= 0.8");
+
+        // A whole config's own label and predictions give way to the caller's.
+        let example = include_str!("../../../docs/examples/eval.toml");
+        let config = EvalConfig::from_toml_settings(example, "y", &score).unwrap();
+        assert_eq!(config.label, "y");
+        assert_eq!(config.predictions, score);
+        assert_eq!(config, {
+            let mut from_file = EvalConfig::from_toml(example).unwrap();
+            from_file.label = "y".into();
+            from_file.predictions = score.clone();
+            from_file
+        });
+        // Empty settings are the defaults.
+        assert_eq!(
+            EvalConfig::from_toml_settings("", "y", &score).unwrap(),
+            EvalConfig::new("y", score.clone())
+        );
+
+        for (text, expected) in [
+            ("[bootstrap\n", "line 1, column 11"),
+            (
+                "[bootstrap]\nreplicates = \"many\"\n",
+                "in `bootstrap.replicates`",
+            ),
+            (
+                "optimizing = \"f1\"\n[contract]\noptimizing = \"f1\"\n",
+                "the contract is given twice",
+            ),
+        ] {
+            let err = EvalConfig::from_toml_settings(text, "y", &score).unwrap_err();
+            assert!(err.to_string().contains(expected), "{text:?}: {err}");
+        }
     }
 
     #[test]

@@ -27,7 +27,8 @@
 //! * the [`contract`] verdict, the caller's measured facts and [`fingerprint`]s.
 //!
 //! Nothing here performs I/O: the CLI and the web app read files, time the model
-//! and hash bytes (or pass the bytes to [`Fingerprints::from_bytes`]).
+//! and hash bytes (or pass the bytes to [`Fingerprints::from_bytes`]). To evaluate a
+//! model rather than prediction columns, both run it through [`run_model`] first.
 
 mod classification;
 pub mod config;
@@ -36,6 +37,7 @@ pub mod export;
 pub mod fingerprint;
 mod heuristic;
 pub mod metric_names;
+pub mod model_run;
 mod regression_run;
 pub mod rule;
 pub mod schema;
@@ -48,6 +50,7 @@ pub use config::{
 };
 pub use contract::{ContractError, ContractResult, MetricContract};
 pub use fingerprint::{Fingerprints, sha256_hex};
+pub use model_run::{ModelRun, ModelRunError, run_model};
 pub use rule::{Rule, RuleError};
 pub use types::{EvalReport, SCHEMA_VERSION};
 
