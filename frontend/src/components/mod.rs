@@ -1,6 +1,8 @@
 //! The Leptos views of the page: steps 1–3 (data, columns, metrics) here, the
-//! transforms panel in [`transforms`] and the model panel in [`model`].
+//! transforms panel in [`transforms`], the model panel in [`model`] and the
+//! evaluation report in [`evaluate`].
 
+mod evaluate;
 mod model;
 mod transforms;
 
@@ -10,6 +12,7 @@ use lockstep_core::metrics::BinaryMetrics;
 
 use crate::load;
 use crate::state::{self, Mode, PageState};
+use evaluate::EvaluatePanel;
 use model::ModelPanel;
 use transforms::TransformsPanel;
 
@@ -32,6 +35,7 @@ pub fn App() -> impl IntoView {
                 <MetricsPanel />
                 <TransformsPanel />
                 <ModelPanel />
+                <EvaluatePanel />
             </Show>
         </main>
         <footer>"Computed by lockstep-core compiled to WebAssembly."</footer>
