@@ -616,6 +616,13 @@ fn errors_name_what_is_wrong() {
     ));
 
     let mut config = binary_config();
+    config.calibration_bins = 1_000_000_000;
+    assert_eq!(
+        evaluate(&t, &config).unwrap_err().to_string(),
+        "`calibration_bins` = 1000000000 is invalid: between 1 and 10000"
+    );
+
+    let mut config = binary_config();
     config.bootstrap.confidence = 1.5;
     assert_eq!(
         evaluate(&t, &config).unwrap_err().to_string(),

@@ -131,6 +131,9 @@ fn invalid(setting: &'static str, value: impl ToString, expected: &'static str) 
     }
 }
 
+/// More bins than this would only allocate (and, in the web page, could exhaust memory).
+const MAX_CALIBRATION_BINS: usize = 10_000;
+
 fn check_settings(config: &EvalConfig) -> Result<(), ReportError> {
     if !config.threshold.is_finite() {
         return Err(invalid("threshold", config.threshold, "a finite number"));
@@ -146,8 +149,12 @@ fn check_settings(config: &EvalConfig) -> Result<(), ReportError> {
             "strictly between 0 and 1",
         ));
     }
-    if config.calibration_bins == 0 {
-        return Err(invalid("calibration_bins", 0, "at least 1"));
+    if !(1..=MAX_CALIBRATION_BINS).contains(&config.calibration_bins) {
+        return Err(invalid(
+            "calibration_bins",
+            config.calibration_bins,
+            "between 1 and 10000",
+        ));
     }
     if config.max_curve_points < 2 {
         return Err(invalid(
