@@ -789,3 +789,66 @@ fn baselines_match_dummy_classifier_and_exhaustive_enumeration() {
         check_baseline(&format!("{labels:?} {strategy:?}"), &b, e);
     }
 }
+
+/// A multiclass heuristic baseline of ordered cases: the report's heuristic column
+/// against scikit-learn's metrics of the predictions numpy made from the same cases
+/// (first case that holds, default otherwise; nulls never hold).
+#[test]
+fn heuristic_cases_baseline_matches_scikit_learn() {
+    use lockstep_core::report::types::BaselineKind;
+    use lockstep_core::report::{
+        ClassProbabilityColumn, EvalConfig, Heuristic, Predictions, evaluate,
+    };
+    use lockstep_core::{CsvOptions, Table};
+
+    let case = load("heuristic_iris");
+    let bytes = std::fs::read(fixtures().join(case["table"].as_str().unwrap())).unwrap();
+    let table = Table::from_csv(&bytes, &CsvOptions::default()).unwrap();
+    let pairs = case["classes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .zip(case["probability_columns"].as_array().unwrap())
+        .map(|(class, column)| ClassProbabilityColumn {
+            class: class.as_str().unwrap().to_owned(),
+            column: column.as_str().unwrap().to_owned(),
+        })
+        .collect();
+    let mut config = EvalConfig::new(
+        case["label"].as_str().unwrap(),
+        Predictions::Probabilities(pairs),
+    );
+    config.bootstrap.replicates = 10;
+    let heuristic: Heuristic = serde_json::from_value(case["heuristic"].clone()).unwrap();
+    assert!(matches!(heuristic, Heuristic::Cases(_)));
+    config.baselines.heuristic = Some(heuristic);
+    let report = evaluate(&table, &config).unwrap();
+
+    let expected = case["expected"].as_object().unwrap();
+    assert_eq!(expected.len(), 8);
+    for (name, value) in expected {
+        let row = report
+            .metrics
+            .iter()
+            .find(|m| m.name == *name)
+            .unwrap_or_else(|| panic!("no metric `{name}`"));
+        let baseline = row
+            .baselines
+            .iter()
+            .find(|b| b.baseline == BaselineKind::Heuristic)
+            .unwrap_or_else(|| panic!("{name}: no heuristic baseline"));
+        metric(&format!("heuristic {name}"), baseline.value, value);
+    }
+    let info = report
+        .baselines
+        .iter()
+        .find(|b| b.baseline == BaselineKind::Heuristic)
+        .unwrap();
+    assert!(
+        info.description
+            .starts_with("the first case that holds: `petal_length < 2.5` → `setosa`;")
+            && info.description.ends_with("otherwise `versicolor`"),
+        "{}",
+        info.description
+    );
+}

@@ -22,8 +22,8 @@ use lockstep_core::metrics::{
 use lockstep_core::report::contract::LineStatus;
 use lockstep_core::report::types::{BaselineKind, MetricRow, PredictionKind};
 use lockstep_core::report::{
-    ClassProbabilityColumn, EvalConfig, EvalReport, MetricContract, Predictions, ReportError, Rule,
-    TaskKind, evaluate, export,
+    ClassProbabilityColumn, EvalConfig, EvalReport, Heuristic, HeuristicCase, HeuristicCases,
+    MetricContract, Predictions, ReportError, Rule, TaskKind, evaluate, export,
 };
 use lockstep_core::{CsvOptions, Table};
 
@@ -138,8 +138,78 @@ fn binary_metrics_intervals_and_reliability_come_from_the_metric_functions() {
         diagram.maximum_calibration_error
     );
     let reliability = report.reliability.as_ref().unwrap();
+    assert_eq!(reliability.strategy, BinStrategy::EqualWidth);
     assert_eq!(reliability.bins.len(), 10);
     assert_eq!(reliability.bins.iter().map(|b| b.count).sum::<u64>(), 120);
+
+    // The same over equal-mass bins: the diagram, its ECE / MCE rows and their
+    // intervals (the bootstrap recomputes the quantile edges in every replicate).
+    let equal_mass = calibration::reliability_diagram(
+        &scores,
+        &ranked,
+        |i| labels[i] == 1,
+        10,
+        BinStrategy::EqualMass,
+        Weights::Unit,
+    )
+    .unwrap();
+    let shown = report.reliability_equal_mass.as_ref().unwrap();
+    assert_eq!(shown.strategy, BinStrategy::EqualMass);
+    assert_eq!(shown.ece, equal_mass.expected_calibration_error);
+    for (got, expected) in shown.bins.iter().zip(&equal_mass.bins) {
+        assert_eq!(
+            (got.lower, got.upper, got.count),
+            (expected.lower, expected.upper, expected.count)
+        );
+        assert_eq!(got.observed_frequency, expected.observed_frequency);
+    }
+    assert_eq!(
+        row(&report, "ece_equal_mass").estimate,
+        equal_mass.expected_calibration_error
+    );
+    assert_eq!(
+        row(&report, "mce_equal_mass").estimate,
+        equal_mass.maximum_calibration_error
+    );
+    let expected = bootstrap::bootstrap(
+        scores.len(),
+        &BootstrapConfig {
+            replicates: 200,
+            seed: 11,
+            confidence: 0.95,
+        },
+        |w| {
+            let d = calibration::reliability_diagram(
+                &scores,
+                &ranked,
+                |i| labels[i] == 1,
+                10,
+                BinStrategy::EqualMass,
+                w,
+            )
+            .unwrap();
+            vec![("ece_equal_mass".to_owned(), d.expected_calibration_error)]
+        },
+    )
+    .unwrap();
+    let got = row(&report, "ece_equal_mass");
+    assert_eq!(
+        (got.lower, got.upper),
+        (expected[0].lower, expected[0].upper)
+    );
+
+    // Turned off, neither the diagram nor its metrics are reported.
+    let mut config = binary_config();
+    config.equal_mass_bins = false;
+    let without = evaluate(&t, &config).unwrap();
+    assert!(without.reliability_equal_mass.is_none());
+    assert!(
+        without
+            .metrics
+            .iter()
+            .all(|m| !m.name.ends_with("_equal_mass"))
+    );
+    assert_eq!(row(&without, "ece").estimate, row(&report, "ece").estimate);
 
     // ROC and PR keep the full curves' areas.
     assert_eq!(report.roc.as_ref().unwrap().area, direct.roc_auc);
@@ -454,6 +524,50 @@ fn regression_is_inferred_and_scored_with_the_regression_functions() {
 }
 
 #[test]
+fn heuristic_cases_on_a_binary_task_equal_the_rule() {
+    let t = table("report_binary.csv");
+    let rule = r#"tenure_months < 12 or (age < 30 and country == "FR")"#;
+    let by_rule = evaluate(&t, &binary_config()).unwrap();
+    let mut config = binary_config();
+    config.baselines.heuristic = Some(Heuristic::Cases(HeuristicCases {
+        cases: vec![HeuristicCase {
+            when: rule.into(),
+            label: "yes".into(),
+        }],
+        default: "no".into(),
+    }));
+    let by_cases = evaluate(&t, &config).unwrap();
+    let heuristic = |r: &EvalReport| -> Vec<(String, Metric)> {
+        r.metrics
+            .iter()
+            .flat_map(|m| {
+                m.baselines
+                    .iter()
+                    .filter(|b| b.baseline == BaselineKind::Heuristic)
+                    .map(|b| (m.name.clone(), b.value))
+            })
+            .collect()
+    };
+    assert_eq!(heuristic(&by_rule).len(), 6);
+    assert_eq!(heuristic(&by_cases), heuristic(&by_rule));
+    // The same rules with the classes swapped predict the opposite class.
+    config.baselines.heuristic = Some(Heuristic::Cases(HeuristicCases {
+        cases: vec![HeuristicCase {
+            when: rule.into(),
+            label: "no".into(),
+        }],
+        default: "yes".into(),
+    }));
+    let swapped = evaluate(&t, &config).unwrap();
+    let accuracy = |r: &EvalReport| {
+        baseline(row(r, "accuracy"), BaselineKind::Heuristic)
+            .value()
+            .unwrap()
+    };
+    assert!((accuracy(&swapped) + accuracy(&by_rule) - 1.0).abs() < 1e-12);
+}
+
+#[test]
 fn hard_predictions_skip_probability_metrics_and_say_so() {
     let t = table("report_binary.csv");
     let mut config = EvalConfig::new("churned", Predictions::Column("legacy_flag".into()));
@@ -500,6 +614,13 @@ fn errors_name_what_is_wrong() {
         evaluate(&t, &config),
         Err(ReportError::Fingerprint(_))
     ));
+
+    let mut config = binary_config();
+    config.calibration_bins = 1_000_000_000;
+    assert_eq!(
+        evaluate(&t, &config).unwrap_err().to_string(),
+        "`calibration_bins` = 1000000000 is invalid: between 1 and 10000"
+    );
 
     let mut config = binary_config();
     config.bootstrap.confidence = 1.5;

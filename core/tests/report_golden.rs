@@ -138,6 +138,25 @@ fn json_export_matches_the_golden_file() {
     check("report.json", &export::json(&report()).unwrap());
 }
 
+/// A 1.0.0 report (before equal-mass bins) still reads: the new fields default.
+#[test]
+fn a_report_without_the_1_1_fields_still_reads() {
+    let mut value = serde_json::to_value(report()).unwrap();
+    let object = value.as_object_mut().unwrap();
+    object.remove("reliability_equal_mass");
+    object["schema_version"] = "1.0.0".into();
+    object["reliability"]
+        .as_object_mut()
+        .unwrap()
+        .remove("strategy");
+    let read = export::from_json(&value.to_string()).unwrap();
+    assert!(read.reliability_equal_mass.is_none());
+    assert_eq!(
+        read.reliability.unwrap().strategy,
+        lockstep_core::metrics::calibration::BinStrategy::EqualWidth
+    );
+}
+
 #[test]
 fn markdown_export_matches_the_golden_file() {
     check("report.md", &export::markdown(&report()));
@@ -181,8 +200,12 @@ fn html_is_self_contained_and_holds_no_data_rows() {
     );
     assert_eq!(
         page.matches("<svg").count(),
-        4,
-        "reliability, ROC, PR, sweep"
+        5,
+        "reliability (all rows), recalibration, ROC, PR, sweep"
+    );
+    // Both binnings of all rows, as tables.
+    assert!(
+        page.contains("<h3>Equal-width bins</h3>") && page.contains("<h3>Equal-mass bins</h3>")
     );
     // No customer id (a row key) leaks into the page.
     assert!(!page.contains("c0001"));

@@ -4,19 +4,25 @@
 //! chooses the label column and either a prediction column or a score column with a
 //! threshold, and sees the metrics. They can then fit a feature pipeline on the data
 //! (or load a fitted `pipeline.json`) and run an ONNX model on it, through the
-//! pipeline when there is one. Every file is read by the browser and parsed,
-//! transformed, evaluated and run by `lockstep-core` compiled to wasm32: nothing
-//! leaves the page.
+//! pipeline when there is one. Finally they get the full evaluation report (metrics
+//! with intervals next to baselines, calibration, thresholds, the metric contract's
+//! verdict) and its JSON, Markdown, HTML and JUnit exports. Every file is read by the
+//! browser and parsed, transformed, evaluated and run by `lockstep-core` compiled to
+//! wasm32: nothing leaves the page.
 //!
 //! * [`state`] — the page's signals and the pure functions that derive results.
 //! * [`load`] — reading a picked file or fetching the demo, into bytes.
 //! * [`pipeline_report`], [`model_report`] — what the transforms and model panels show,
 //!   as plain functions over `lockstep-core` types.
+//! * [`eval_report`] — the full evaluation report (`lockstep eval`'s, computed in the
+//!   page) and its exports; [`download`] offers them as files.
 //! * [`skew_report`] — replaying dropped prediction logs against the page's pipeline
 //!   and model (the skew panel).
 //! * [`components`] — the Leptos views.
 
 pub mod components;
+pub mod download;
+pub mod eval_report;
 pub mod load;
 pub mod model_report;
 pub mod pipeline_report;

@@ -7,7 +7,8 @@ use std::sync::Arc;
 use leptos::prelude::*;
 use lockstep_core::metrics::ClassColumn;
 use lockstep_core::metrics::binary::{self, BinaryMetrics, BinaryOptions, PredictionSource};
-use lockstep_core::onnx::Model;
+use lockstep_core::onnx::{Model, class_labels};
+use lockstep_core::report::sha256_hex;
 use lockstep_core::table::{ColumnData, Table};
 use lockstep_core::transform::FittedPipeline;
 
@@ -37,6 +38,8 @@ pub struct Selection {
 pub struct Dataset {
     pub name: String,
     pub bytes: usize,
+    /// sha256 of the file's bytes, for the evaluation report's provenance.
+    pub sha256: String,
     pub table: Arc<Table>,
 }
 
@@ -55,9 +58,25 @@ pub struct LoadedPipeline {
 pub struct LoadedModel {
     pub name: String,
     pub bytes: usize,
-    /// sha256 of the file (what `lockstep serve` logs as `model_fingerprint`).
-    pub fingerprint: String,
+    /// sha256 of the file's bytes, for the evaluation report's provenance.
+    pub sha256: String,
+    /// The classifier's class labels, when the model names them.
+    pub class_labels: Option<Vec<String>>,
     pub model: Arc<Model>,
+}
+
+impl LoadedModel {
+    /// Reads `bytes` as an ONNX model; the error is the core's message.
+    pub fn from_bytes(name: String, bytes: &[u8]) -> Result<Self, String> {
+        let model = crate::model_report::load_model(bytes)?;
+        Ok(Self {
+            name,
+            bytes: bytes.len(),
+            sha256: sha256_hex(bytes),
+            class_labels: class_labels(bytes),
+            model: Arc::new(model),
+        })
+    }
 }
 
 /// All of the page's signals; `Copy`, so views capture it freely.
@@ -99,6 +118,7 @@ impl PageState {
                 self.dataset.set(Some(Dataset {
                     name,
                     bytes: bytes.len(),
+                    sha256: sha256_hex(bytes),
                     table: Arc::new(table),
                 }));
                 self.load_error.set(None);

@@ -159,7 +159,8 @@ pub fn random_baseline(counts: &[u64], strategy: RandomStrategy) -> BaselineMetr
                     Metric::ratio(2.0 * share * q, share + q, Undefined::NoDefinedMember);
                 (Metric::Value(q), Metric::Value(f1), f1_counts)
             };
-            let never = (1.0 - q).powf(nf);
+            // libm: the same bits on wasm32 and x86_64 (std's `powf` is the platform's).
+            let never = libm::pow(1.0 - q, nf);
             let precision = if never >= 1.0 {
                 Undefined::NoPredictedPositive { class }.into()
             } else {

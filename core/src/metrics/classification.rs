@@ -256,7 +256,8 @@ impl<'a> PreparedClassification<'a> {
             .enumerate()
             .map(|(row, &label)| {
                 let p_true = self.probability(row, label as usize);
-                let loss = -p_true.clamp(eps, 1.0 - eps).ln();
+                // libm: the same bits on wasm32 and x86_64 (std's `ln` is the platform's).
+                let loss = -libm::log(p_true.clamp(eps, 1.0 - eps));
                 let squares = match self.input.scores {
                     ClassScores::Binary { positive, .. } => {
                         let d = f64::from(label) - positive[row];

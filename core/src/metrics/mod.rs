@@ -29,7 +29,7 @@ pub use classification::{
 };
 pub use eval_error::EvalError;
 pub use metric_value::{Metric, Undefined, Weights};
-pub use ranking::RankedScores;
+pub use ranking::{RankCounts, RankedScores};
 pub use regression::{PreparedRegression, RegressionMetrics};
 
 use crate::table::{DataType, TableError};

@@ -6,6 +6,9 @@
 //! distinct score value). Every ranking metric, the threshold sweep
 //! ([`super::threshold`]), isotonic calibration and every bootstrap replicate then
 //! walk the same order with different per-row weights; nothing is sorted twice.
+//! [`RankCounts`] holds one walk's cumulative counts, from which the ROC curve, the
+//! PR curve and the threshold sweep are all read (thinned or in full) without
+//! walking the rows again.
 //!
 //! * ROC-AUC is the trapezoidal area under (FPR, TPR), as `roc_auc_score`. It is
 //!   accumulated in integers (twice the area, in units of one positive × one
@@ -16,6 +19,9 @@
 use serde::Serialize;
 
 use super::{EvalError, Metric, Undefined, Weights};
+
+/// Rows per block of [`RankedScores::for_each_group`]'s walk (two 8 KiB buffers).
+const WALK_BLOCK: usize = 1024;
 
 /// Row indices of one score column, sorted by descending score, with the
 /// boundaries of groups of equal score.
@@ -76,6 +82,16 @@ fn order_key(x: f64) -> u64 {
     }
 }
 
+/// The score whose [`order_key`] is `key` (`0.0` for the key of `-0.0`).
+#[inline]
+fn from_order_key(key: u64) -> f64 {
+    f64::from_bits(if key >> 63 == 1 {
+        key & !(1 << 63)
+    } else {
+        !key
+    })
+}
+
 impl RankedScores {
     /// Sorts `scores` once. Scores must be finite; at most `u32::MAX` rows.
     pub fn new(input: &'static str, scores: &[f64]) -> Result<Self, EvalError> {
@@ -97,17 +113,19 @@ impl RankedScores {
             .map(|(i, &s)| (!order_key(s), i as u32))
             .collect();
         keyed.sort_unstable();
+        // Thresholds come from the sorted keys, not from `scores[row]`: reading the
+        // scores in sorted order is a random access per row.
         let mut group_ends = Vec::new();
         let mut thresholds = Vec::new();
         for (pos, window) in keyed.windows(2).enumerate() {
             if window[0].0 != window[1].0 {
                 group_ends.push(pos as u32 + 1);
-                thresholds.push(scores[window[0].1 as usize]);
+                thresholds.push(from_order_key(!window[0].0));
             }
         }
-        if let Some(&(_, last)) = keyed.last() {
+        if let Some(&(key, _)) = keyed.last() {
             group_ends.push(keyed.len() as u32);
-            thresholds.push(scores[last as usize]);
+            thresholds.push(from_order_key(!key));
         }
         let order = keyed.into_iter().map(|(_, i)| i).collect();
         Ok(Self {
@@ -137,6 +155,13 @@ impl RankedScores {
 
     /// Calls `f(threshold, positives, negatives)` once per distinct score, highest
     /// first, with the weighted counts of the rows *in that group* (not cumulative).
+    ///
+    /// The walk reads `is_positive` and `weights` of rows in sorted order, which is a
+    /// cache miss per row on large inputs. It runs in two loops per block of
+    /// [`WALK_BLOCK`] rows: a tight gather of every row's counts, whose independent
+    /// loads the processor overlaps, then the group bookkeeping and `f` over the
+    /// gathered counts. (One fused loop stalls on each load behind `f`'s work: on
+    /// 10 M rows, ROC-AUC and AP took 2 to 4 times as long.)
     #[inline]
     pub fn for_each_group(
         &self,
@@ -144,21 +169,39 @@ impl RankedScores {
         weights: Weights<'_>,
         mut f: impl FnMut(f64, u64, u64),
     ) {
-        let mut start = 0usize;
-        for (&end, &threshold) in self.group_ends.iter().zip(&self.thresholds) {
-            let end = end as usize;
-            let (mut pos, mut neg) = (0u64, 0u64);
-            for &row in &self.order[start..end] {
+        let mut positives = [0u64; WALK_BLOCK];
+        let mut totals = [0u64; WALK_BLOCK];
+        let mut ends = self.group_ends.iter().zip(&self.thresholds);
+        let mut current = ends.next();
+        let (mut pos, mut all) = (0u64, 0u64);
+        for (block, rows) in self.order.chunks(WALK_BLOCK).enumerate() {
+            for ((&row, positive), total) in rows.iter().zip(&mut positives).zip(&mut totals) {
                 let row = row as usize;
                 let w = weights.get(row);
-                if is_positive(row) {
-                    pos += w;
-                } else {
-                    neg += w;
+                *positive = w * u64::from(is_positive(row));
+                *total = w;
+            }
+            let offset = block * WALK_BLOCK;
+            for (j, (&positive, &total)) in
+                positives.iter().zip(&totals).take(rows.len()).enumerate()
+            {
+                pos += positive;
+                all += total;
+                if let Some((&end, &threshold)) = current
+                    && (offset + j + 1) as u32 == end
+                {
+                    f(threshold, pos, all - pos);
+                    (pos, all) = (0, 0);
+                    current = ends.next();
                 }
             }
-            f(threshold, pos, neg);
-            start = end;
+        }
+    }
+
+    /// One walk's cumulative counts, from which ROC, PR and the threshold sweep are read.
+    pub fn counts(&self, is_positive: impl Fn(usize) -> bool, weights: Weights<'_>) -> RankCounts {
+        RankCounts {
+            points: self.points(is_positive, weights),
         }
     }
 
@@ -197,40 +240,107 @@ impl RankedScores {
 
     /// The ROC curve and its area.
     pub fn roc_curve(&self, is_positive: impl Fn(usize) -> bool, class: u32) -> RocCurve {
-        let points = self.points(&is_positive, Weights::Unit);
-        let areas = area_of_points(&points, class);
-        let (p, n) = totals(&points);
-        RocCurve {
-            thresholds: points.iter().map(|q| q.threshold).collect(),
-            fpr: points
-                .iter()
-                .map(|q| safe_div(q.false_positives, n))
-                .collect(),
-            tpr: points
-                .iter()
-                .map(|q| safe_div(q.true_positives, p))
-                .collect(),
-            auc: areas.roc_auc,
-        }
+        self.counts(is_positive, Weights::Unit).roc_curve(class)
     }
 
     /// The precision–recall curve and average precision.
     pub fn pr_curve(&self, is_positive: impl Fn(usize) -> bool, class: u32) -> PrCurve {
-        let points = self.points(&is_positive, Weights::Unit);
-        let areas = area_of_points(&points, class);
-        let (p, _) = totals(&points);
-        PrCurve {
-            thresholds: points.iter().map(|q| q.threshold).collect(),
-            precision: points
-                .iter()
-                .map(|q| safe_div(q.true_positives, q.true_positives + q.false_positives))
-                .collect(),
-            recall: points
-                .iter()
-                .map(|q| safe_div(q.true_positives, p))
-                .collect(),
-            average_precision: areas.average_precision,
+        self.counts(is_positive, Weights::Unit).pr_curve(class)
+    }
+}
+
+/// Cumulative counts at every distinct threshold of one ranking against one outcome
+/// (scikit-learn's `_binary_clf_curve`), from one walk of the sort: the ROC curve, the
+/// PR curve and the threshold sweep ([`super::threshold::ThresholdSweep::from_counts`])
+/// are all read from it. The `*_thinned` readers build only the points they keep, so a
+/// 10 M-row curve for a plot costs one pass over the counts, not three full curves.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RankCounts {
+    points: Vec<RankPoint>,
+}
+
+impl RankCounts {
+    /// One point per distinct threshold, highest first.
+    pub fn points(&self) -> &[RankPoint] {
+        &self.points
+    }
+
+    /// Distinct thresholds (points of the full curves).
+    pub fn len(&self) -> usize {
+        self.points.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.points.is_empty()
+    }
+
+    /// Total (weighted) positives and negatives.
+    pub fn totals(&self) -> (u64, u64) {
+        totals(&self.points)
+    }
+
+    /// ROC-AUC and average precision of the full curves.
+    pub fn areas(&self, class: u32) -> RankingAreas {
+        area_of_points(&self.points, class)
+    }
+
+    /// The full ROC curve and its area.
+    pub fn roc_curve(&self, class: u32) -> RocCurve {
+        self.roc_of(class, self.points.iter())
+    }
+
+    /// `self.roc_curve(class).thinned(max_points)`, without building the full curve.
+    pub fn roc_curve_thinned(&self, class: u32, max_points: usize) -> RocCurve {
+        let keep = thinned_indices(self.points.len(), max_points);
+        self.roc_of(class, keep.iter().filter_map(|&i| self.points.get(i)))
+    }
+
+    /// The full precision–recall curve and average precision.
+    pub fn pr_curve(&self, class: u32) -> PrCurve {
+        self.pr_of(class, self.points.iter())
+    }
+
+    /// `self.pr_curve(class).thinned(max_points)`, without building the full curve.
+    pub fn pr_curve_thinned(&self, class: u32, max_points: usize) -> PrCurve {
+        let keep = thinned_indices(self.points.len(), max_points);
+        self.pr_of(class, keep.iter().filter_map(|&i| self.points.get(i)))
+    }
+
+    fn roc_of<'a>(&self, class: u32, points: impl Iterator<Item = &'a RankPoint>) -> RocCurve {
+        let (p, n) = self.totals();
+        let len = points.size_hint().0;
+        let mut curve = RocCurve {
+            thresholds: Vec::with_capacity(len),
+            fpr: Vec::with_capacity(len),
+            tpr: Vec::with_capacity(len),
+            auc: self.areas(class).roc_auc,
+        };
+        for q in points {
+            curve.thresholds.push(q.threshold);
+            curve.fpr.push(safe_div(q.false_positives, n));
+            curve.tpr.push(safe_div(q.true_positives, p));
         }
+        curve
+    }
+
+    fn pr_of<'a>(&self, class: u32, points: impl Iterator<Item = &'a RankPoint>) -> PrCurve {
+        let (p, _) = self.totals();
+        let len = points.size_hint().0;
+        let mut curve = PrCurve {
+            thresholds: Vec::with_capacity(len),
+            precision: Vec::with_capacity(len),
+            recall: Vec::with_capacity(len),
+            average_precision: self.areas(class).average_precision,
+        };
+        for q in points {
+            curve.thresholds.push(q.threshold);
+            curve.precision.push(safe_div(
+                q.true_positives,
+                q.true_positives + q.false_positives,
+            ));
+            curve.recall.push(safe_div(q.true_positives, p));
+        }
+        curve
     }
 }
 
@@ -323,9 +433,10 @@ impl AreaAccumulator {
         self.tp += pos;
         self.fp += neg;
         self.twice_area += u128::from(neg) * u128::from(tp0 + self.tp);
-        if pos > 0 {
-            self.ap_sum += pos as f64 * (self.tp as f64 / (self.tp + self.fp) as f64);
-        }
+        // Branch-free: a group without positives adds exactly 0.0 (the `max` only
+        // avoids 0/0 before the first weighted row).
+        let precision = self.tp as f64 / (self.tp + self.fp).max(1) as f64;
+        self.ap_sum += pos as f64 * precision;
     }
 
     fn finish(self, class: u32) -> RankingAreas {
@@ -380,6 +491,35 @@ mod tests {
         assert_eq!(thin.thresholds.first(), roc.thresholds.first());
         assert_eq!(thin.tpr.last(), Some(&1.0));
         assert_eq!(thin.auc, roc.auc);
+    }
+
+    #[test]
+    fn thinned_curves_from_the_counts_equal_thinned_full_curves() {
+        let scores: Vec<f64> = (0..300).map(|i| f64::from(i % 53) / 52.0).collect();
+        let ranked = RankedScores::new("s", &scores).unwrap();
+        let counts = ranked.counts(|i| i % 4 == 1, Weights::Unit);
+        assert_eq!(counts.len(), 53);
+        for max in [2, 10, 53, 1000] {
+            assert_eq!(
+                counts.roc_curve_thinned(1, max),
+                counts.roc_curve(1).thinned(max)
+            );
+            assert_eq!(
+                counts.pr_curve_thinned(1, max),
+                counts.pr_curve(1).thinned(max)
+            );
+        }
+        assert_eq!(
+            counts.areas(1),
+            ranked.areas(|i| i % 4 == 1, Weights::Unit, 1)
+        );
+    }
+
+    #[test]
+    fn thresholds_are_the_scores() {
+        let scores = [0.25, -3.5, 1e-300, 0.25, 7.0, -0.0];
+        let ranked = RankedScores::new("s", &scores).unwrap();
+        assert_eq!(ranked.thresholds(), &[7.0, 0.25, 1e-300, 0.0, -3.5]);
     }
 
     #[test]

@@ -1,7 +1,9 @@
 //! Confidence-threshold sweeps: per threshold, precision, recall, coverage and
 //! accuracy on the covered rows; and the threshold that reaches a target.
 //!
-//! A sweep walks one [`RankedScores`] (no new sort). At threshold `t` the rows with
+//! A sweep walks one [`RankedScores`] (no new sort), or reads the [`RankCounts`] of a
+//! walk already made for the ROC and PR curves ([`ThresholdSweep::from_counts`], which
+//! builds only the points it keeps). At threshold `t` the rows with
 //! `score >= t` are *covered* (acted on: predicted positive, or answered by the
 //! model rather than deferred). Each row also has a *hit* flag:
 //!
@@ -20,7 +22,8 @@
 
 use serde::Serialize;
 
-use super::{Metric, RankedScores, Undefined, Weights};
+use super::ranking::{RankPoint, thinned_indices};
+use super::{Metric, RankCounts, RankedScores, Undefined, Weights};
 
 /// What the hit flag means.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -90,52 +93,55 @@ impl ThresholdSweep {
         hit: impl Fn(usize) -> bool,
         weights: Weights<'_>,
     ) -> Self {
-        let points = ranked.points(hit, weights);
-        let (hits, misses) = points
-            .last()
-            .map_or((0, 0), |p| (p.true_positives, p.false_positives));
-        let rows = hits + misses;
-        let points = points
-            .iter()
-            .map(|p| {
-                let covered = p.true_positives + p.false_positives;
-                let precision = Metric::ratio(
-                    p.true_positives as f64,
-                    covered as f64,
-                    Undefined::NothingCovered,
-                );
-                let recall = Metric::ratio(p.true_positives as f64, hits as f64, Undefined::NoHits);
-                let accuracy = (kind == SweepKind::PositiveClass && rows > 0).then(|| {
-                    let true_negatives = misses - p.false_positives;
-                    (p.true_positives + true_negatives) as f64 / rows as f64
-                });
-                SweepPoint {
-                    threshold: p.threshold,
-                    covered,
-                    hits_covered: p.true_positives,
-                    coverage: if rows == 0 {
-                        0.0
-                    } else {
-                        covered as f64 / rows as f64
-                    },
-                    precision,
-                    recall,
-                    accuracy_on_covered: precision,
-                    accuracy,
-                }
-            })
-            .collect();
+        let counts = ranked.counts(hit, weights);
+        Self::from_counts(kind, &counts, usize::MAX)
+    }
+
+    /// The sweep read from a walk's counts (hit = the counts' positive outcome), with at
+    /// most `max_points` points (evenly spread, first and last kept): equal to the full
+    /// sweep's [`Self::thinned`], without building the full sweep.
+    pub fn from_counts(kind: SweepKind, counts: &RankCounts, max_points: usize) -> Self {
+        let (hits, misses) = counts.totals();
+        let all = counts.points();
+        let point = |p: &RankPoint| sweep_point(kind, p, hits, misses);
+        let points = if all.len() <= max_points {
+            all.iter().map(point).collect()
+        } else {
+            thinned_indices(all.len(), max_points)
+                .into_iter()
+                .filter_map(|i| all.get(i))
+                .map(point)
+                .collect()
+        };
         Self {
             kind,
-            rows,
+            rows: hits + misses,
             hits,
             points,
         }
     }
 
+    /// The point of a walk's counts that reaches `target`, as [`Self::find`] finds it in
+    /// the full sweep.
+    pub fn find_in_counts(
+        kind: SweepKind,
+        counts: &RankCounts,
+        target: ThresholdTarget,
+    ) -> Option<SweepPoint> {
+        let (hits, misses) = counts.totals();
+        let point = |i: usize| {
+            counts
+                .points()
+                .get(i)
+                .map(|p| sweep_point(kind, p, hits, misses))
+        };
+        let index = target_index(counts.len(), target, point)?;
+        point(index)
+    }
+
     /// At most `max_points` points for plotting (evenly spread, first and last kept).
     pub fn thinned(&self, max_points: usize) -> Self {
-        let keep = super::ranking::thinned_indices(self.points.len(), max_points);
+        let keep = thinned_indices(self.points.len(), max_points);
         Self {
             kind: self.kind,
             rows: self.rows,
@@ -149,14 +155,54 @@ impl ThresholdSweep {
 
     /// The point that reaches `target`, or `None` when no threshold does.
     pub fn find(&self, target: ThresholdTarget) -> Option<&SweepPoint> {
-        match target {
-            // Points go from high to low threshold: the last qualifying one covers most.
-            ThresholdTarget::Precision(goal) => self
-                .points
-                .iter()
-                .rev()
-                .find(|p| p.precision.value().is_some_and(|v| v >= goal)),
-            ThresholdTarget::Coverage(goal) => self.points.iter().find(|p| p.coverage >= goal),
+        let index = target_index(self.points.len(), target, |i| self.points.get(i).copied())?;
+        self.points.get(index)
+    }
+}
+
+/// The sweep point of one cumulative count.
+fn sweep_point(kind: SweepKind, p: &RankPoint, hits: u64, misses: u64) -> SweepPoint {
+    let rows = hits + misses;
+    let covered = p.true_positives + p.false_positives;
+    let precision = Metric::ratio(
+        p.true_positives as f64,
+        covered as f64,
+        Undefined::NothingCovered,
+    );
+    let recall = Metric::ratio(p.true_positives as f64, hits as f64, Undefined::NoHits);
+    let accuracy = (kind == SweepKind::PositiveClass && rows > 0).then(|| {
+        let true_negatives = misses - p.false_positives;
+        (p.true_positives + true_negatives) as f64 / rows as f64
+    });
+    SweepPoint {
+        threshold: p.threshold,
+        covered,
+        hits_covered: p.true_positives,
+        coverage: if rows == 0 {
+            0.0
+        } else {
+            covered as f64 / rows as f64
+        },
+        precision,
+        recall,
+        accuracy_on_covered: precision,
+        accuracy,
+    }
+}
+
+/// The index of the point (of `len`, highest threshold first) that reaches `target`.
+fn target_index(
+    len: usize,
+    target: ThresholdTarget,
+    point: impl Fn(usize) -> Option<SweepPoint>,
+) -> Option<usize> {
+    match target {
+        // Points go from high to low threshold: the last qualifying one covers most.
+        ThresholdTarget::Precision(goal) => (0..len)
+            .rev()
+            .find(|&i| point(i).is_some_and(|p| p.precision.value().is_some_and(|v| v >= goal))),
+        ThresholdTarget::Coverage(goal) => {
+            (0..len).find(|&i| point(i).is_some_and(|p| p.coverage >= goal))
         }
     }
 }
@@ -193,5 +239,33 @@ mod tests {
         let thin = sweep.thinned(2);
         assert_eq!(thin.points.len(), 2);
         assert_eq!(thin.points[1].coverage, 1.0);
+    }
+
+    #[test]
+    fn reading_the_counts_equals_thinning_the_full_sweep() {
+        let scores: Vec<f64> = (0..200).map(|i| f64::from(i % 37) / 36.0).collect();
+        let hit = |i: usize| !i.is_multiple_of(3);
+        let ranked = RankedScores::new("s", &scores).unwrap();
+        let counts = ranked.counts(hit, Weights::Unit);
+        for kind in [SweepKind::PositiveClass, SweepKind::Confidence] {
+            let full = ThresholdSweep::build(kind, &ranked, hit, Weights::Unit);
+            assert_eq!(full.points.len(), 37);
+            for max in [2, 5, 37, 100] {
+                assert_eq!(
+                    ThresholdSweep::from_counts(kind, &counts, max),
+                    full.thinned(max)
+                );
+            }
+            for target in [
+                ThresholdTarget::Precision(0.7),
+                ThresholdTarget::Precision(1.5),
+                ThresholdTarget::Coverage(0.4),
+            ] {
+                assert_eq!(
+                    ThresholdSweep::find_in_counts(kind, &counts, target).as_ref(),
+                    full.find(target)
+                );
+            }
+        }
     }
 }

@@ -88,13 +88,89 @@ pub struct HumanFigure {
     pub source: Option<String>,
 }
 
+/// One case of a [`Heuristic::Cases`] baseline: where `when` holds, predict `label`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct HeuristicCase {
+    /// A rule over the table's columns (see [`super::rule`]).
+    pub when: String,
+    /// The class predicted where the rule holds, as it appears in the label column.
+    pub label: String,
+}
+
+/// Ordered cases and the class of the rows no case takes.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct HeuristicCases {
+    pub cases: Vec<HeuristicCase>,
+    pub default: String,
+}
+
+/// A heuristic baseline: rules over the table's columns (see [`super::rule`]).
+///
+/// In TOML either a string (`heuristic = "income > 50000"`) or a table of cases:
+///
+/// ```toml
+/// [baselines.heuristic]
+/// cases = [
+///     { when = "petal_length < 2.5", label = "setosa" },
+///     { when = "petal_width >= 1.75", label = "virginica" },
+/// ]
+/// default = "versicolor"
+/// ```
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(untagged)]
+pub enum Heuristic {
+    /// Binary tasks: the positive class where the rule holds, the negative one
+    /// elsewhere.
+    Rule(String),
+    /// Any number of classes: each row gets the label of the first case whose rule
+    /// holds, and `default` when none does. A rule that is false or unknown (a
+    /// comparison with a null) does not hold, as in [`Heuristic::Rule`].
+    Cases(HeuristicCases),
+}
+
+impl<'de> Deserialize<'de> for Heuristic {
+    // By hand rather than `untagged`, so that a malformed table of cases is reported
+    // by its field ("missing field `default`") instead of "no variant matched".
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct HeuristicVisitor;
+        impl<'de> serde::de::Visitor<'de> for HeuristicVisitor {
+            type Value = Heuristic;
+
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a rule (a string) or a table with `cases` and `default`")
+            }
+
+            fn visit_str<E: serde::de::Error>(self, rule: &str) -> Result<Heuristic, E> {
+                Ok(Heuristic::Rule(rule.to_owned()))
+            }
+
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                map: A,
+            ) -> Result<Heuristic, A::Error> {
+                HeuristicCases::deserialize(serde::de::value::MapAccessDeserializer::new(map))
+                    .map(Heuristic::Cases)
+            }
+        }
+        deserializer.deserialize_any(HeuristicVisitor)
+    }
+}
+
+impl From<&str> for Heuristic {
+    fn from(rule: &str) -> Self {
+        Self::Rule(rule.to_owned())
+    }
+}
+
 /// Optional baselines next to the analytic ones.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct BaselineSettings {
-    /// A rule over the table's columns (see [`super::rule`]); where it holds the
-    /// positive class is predicted. Binary classification only.
-    pub heuristic: Option<String>,
+    /// Rules over the table's columns: one rule for a binary task, or cases for any
+    /// number of classes (see [`Heuristic`]).
+    pub heuristic: Option<Heuristic>,
     /// A column with an existing solution's predictions (classes, or values for
     /// regression).
     pub existing_column: Option<String>,
@@ -141,9 +217,15 @@ pub struct EvalConfig {
     pub bootstrap: BootstrapSettings,
     #[serde(default)]
     pub split: SplitSettings,
-    /// Equal-width bins of the reliability diagrams.
+    /// Bins of the reliability diagrams.
     #[serde(default = "default_bins")]
     pub calibration_bins: usize,
+    /// Also bin the reliability diagram of all rows by equal mass (each bin holds the
+    /// same number of rows): `reliability_equal_mass`, and the metrics
+    /// `ece_equal_mass` / `mce_equal_mass` with intervals. The equal-width diagram
+    /// (`ece`, `mce`, and calibration before / after) is always computed.
+    #[serde(default = "default_true")]
+    pub equal_mass_bins: bool,
     #[serde(default)]
     pub targets: ThresholdTargets,
     #[serde(default)]
@@ -165,6 +247,10 @@ fn default_threshold() -> f64 {
 
 fn default_bins() -> usize {
     10
+}
+
+fn default_true() -> bool {
+    true
 }
 
 fn default_max_points() -> usize {
@@ -189,6 +275,43 @@ impl EvalConfig {
         })
     }
 
+    /// Reads the settings of a TOML text whose caller picks the columns itself (the web
+    /// app's config box): a whole config as `--config` takes it, or only a metric
+    /// contract as `--contract` takes it (top-level `optimizing` / `satisficing`), or
+    /// both. `label` and `predictions` replace any the text gives.
+    pub fn from_toml_settings(
+        text: &str,
+        label: &str,
+        predictions: &Predictions,
+    ) -> Result<Self, ConfigError> {
+        let toml_error = |message: String| ConfigError::Toml { message };
+        let mut table: toml::Table = text
+            .parse()
+            .map_err(|e: toml::de::Error| toml_error(e.to_string().trim_end().to_owned()))?;
+        const CONTRACT_KEYS: [&str; 2] = ["optimizing", "satisficing"];
+        if CONTRACT_KEYS.iter().any(|k| table.contains_key(*k)) {
+            if table.contains_key("contract") {
+                return Err(toml_error(
+                    "the contract is given twice: use top-level `optimizing` / `satisficing` \
+                     or a [contract] table, not both"
+                        .to_owned(),
+                ));
+            }
+            let contract: toml::Table = CONTRACT_KEYS
+                .iter()
+                .filter_map(|k| table.remove(*k).map(|v| ((*k).to_owned(), v)))
+                .collect();
+            table.insert("contract".to_owned(), toml::Value::Table(contract));
+        }
+        table.insert("label".to_owned(), toml::Value::String(label.to_owned()));
+        let predictions =
+            toml::Value::try_from(predictions).map_err(|e| toml_error(e.to_string()))?;
+        table.insert("predictions".to_owned(), predictions);
+        toml::Value::Table(table)
+            .try_into()
+            .map_err(|e: toml::de::Error| toml_error(e.to_string().trim_end().to_owned()))
+    }
+
     /// Reads a JSON configuration.
     pub fn from_json(text: &str) -> Result<Self, ConfigError> {
         serde_json::from_str(text).map_err(|e| ConfigError::Json {
@@ -207,6 +330,7 @@ impl EvalConfig {
             bootstrap: BootstrapSettings::default(),
             split: SplitSettings::default(),
             calibration_bins: default_bins(),
+            equal_mass_bins: true,
             targets: ThresholdTargets::default(),
             baselines: BaselineSettings::default(),
             contract: None,
@@ -252,6 +376,102 @@ satisficing = ["ece <= 0.05"]
             config.contract.unwrap().satisficing[0].to_string(),
             "ece <= 0.05"
         );
+    }
+
+    #[test]
+    fn a_heuristic_is_a_rule_or_cases_with_a_default() {
+        let config = EvalConfig::from_toml(
+            r#"
+label = "species"
+predictions = { column = "predicted" }
+
+[baselines.heuristic]
+cases = [
+    { when = "petal_length < 2.5", label = "setosa" },
+    { when = "petal_width >= 1.75", label = "virginica" },
+]
+default = "versicolor"
+"#,
+        )
+        .unwrap();
+        let Some(Heuristic::Cases(cases)) = &config.baselines.heuristic else {
+            panic!("{:?}", config.baselines.heuristic);
+        };
+        assert_eq!(cases.cases[1].when, "petal_width >= 1.75");
+        assert_eq!(cases.default, "versicolor");
+        // Round trip through JSON keeps the form.
+        let json = serde_json::to_string(&config).unwrap();
+        assert_eq!(EvalConfig::from_json(&json).unwrap(), config);
+
+        let rule = EvalConfig::from_toml(
+            "label = \"y\"\npredictions = { score = \"p\" }\n[baselines]\nheuristic = \"age < 30\"\n",
+        )
+        .unwrap();
+        assert_eq!(rule.baselines.heuristic, Some(Heuristic::from("age < 30")));
+
+        let err = EvalConfig::from_toml(
+            "label = \"y\"\npredictions = { score = \"p\" }\n[baselines.heuristic]\ncases = []\n",
+        )
+        .unwrap_err();
+        assert!(err.to_string().contains("missing field `default`"), "{err}");
+        let err = EvalConfig::from_toml(
+            "label = \"y\"\npredictions = { score = \"p\" }\n[baselines]\nheuristic = 3\n",
+        )
+        .unwrap_err();
+        assert!(
+            err.to_string()
+                .contains("a rule (a string) or a table with `cases` and `default`"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn settings_take_a_config_or_a_bare_contract_and_the_callers_columns() {
+        let score = Predictions::Score("score".into());
+        let config = EvalConfig::from_toml_settings(
+            "optimizing = \"roc_auc\"\nsatisficing = [\"f1 >= 0.8\"]\n[bootstrap]\nreplicates = 50\n",
+            "malignant",
+            &score,
+        )
+        .unwrap();
+        assert_eq!(config.label, "malignant");
+        assert_eq!(config.predictions, score);
+        assert_eq!(config.bootstrap.replicates, 50);
+        let contract = config.contract.unwrap();
+        assert_eq!(contract.optimizing, "roc_auc");
+        assert_eq!(contract.satisficing[0].to_string(), "f1 >= 0.8");
+
+        // A whole config's own label and predictions give way to the caller's.
+        let example = include_str!("../../../docs/examples/eval.toml");
+        let config = EvalConfig::from_toml_settings(example, "y", &score).unwrap();
+        assert_eq!(config.label, "y");
+        assert_eq!(config.predictions, score);
+        assert_eq!(config, {
+            let mut from_file = EvalConfig::from_toml(example).unwrap();
+            from_file.label = "y".into();
+            from_file.predictions = score.clone();
+            from_file
+        });
+        // Empty settings are the defaults.
+        assert_eq!(
+            EvalConfig::from_toml_settings("", "y", &score).unwrap(),
+            EvalConfig::new("y", score.clone())
+        );
+
+        for (text, expected) in [
+            ("[bootstrap\n", "line 1, column 11"),
+            (
+                "[bootstrap]\nreplicates = \"many\"\n",
+                "in `bootstrap.replicates`",
+            ),
+            (
+                "optimizing = \"f1\"\n[contract]\noptimizing = \"f1\"\n",
+                "the contract is given twice",
+            ),
+        ] {
+            let err = EvalConfig::from_toml_settings(text, "y", &score).unwrap_err();
+            assert!(err.to_string().contains(expected), "{text:?}: {err}");
+        }
     }
 
     #[test]

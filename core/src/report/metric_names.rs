@@ -2,8 +2,10 @@
 //!
 //! Binary tasks report `precision`, `recall` and `f1` of the positive class;
 //! multiclass tasks report their macro and weighted averages. `ece` and `mce` are
-//! the expected and maximum calibration errors of the reliability diagram (binary:
-//! of the positive-class probability; multiclass: of the top-label confidence).
+//! the expected and maximum calibration errors of the reliability diagram with
+//! equal-width bins (binary: of the positive-class probability; multiclass: of the
+//! top-label confidence); `ece_equal_mass` and `mce_equal_mass` are the same over
+//! equal-mass bins (quantiles of the probabilities).
 
 /// Classification metric names.
 pub const CLASSIFICATION_METRICS: &[&str] = &[
@@ -26,6 +28,8 @@ pub const CLASSIFICATION_METRICS: &[&str] = &[
     "brier_score",
     "ece",
     "mce",
+    "ece_equal_mass",
+    "mce_equal_mass",
 ];
 
 /// Regression metric names.
@@ -39,6 +43,8 @@ const LOWER_IS_BETTER: &[&str] = &[
     "brier_score",
     "ece",
     "mce",
+    "ece_equal_mass",
+    "mce_equal_mass",
     "mae",
     "rmse",
     "mape",

@@ -16,24 +16,28 @@
 //!
 //! * headline metrics ([`metric_names`]) with seeded percentile-bootstrap intervals;
 //! * next to every metric its baselines: uniform and label-distribution random
-//!   (analytic expectations), the zero rule, a heuristic [`rule`] over the table's
-//!   columns, an existing solution's column and human-level figures typed in;
-//! * reliability bins with ECE / MCE, and Platt and isotonic recalibration fitted on
-//!   the eyeball part of the [`crate::metrics::split`] and reported on the blackbox
-//!   part;
+//!   (analytic expectations), the zero rule, a heuristic over the table's columns
+//!   (one [`rule`], or cases of rules → classes), an existing solution's column and
+//!   human-level figures typed in;
+//! * reliability bins with ECE / MCE, equal-width and (unless turned off)
+//!   equal-mass, and Platt and isotonic recalibration fitted on the eyeball part of
+//!   the [`crate::metrics::split`] and reported on the blackbox part (equal-width);
 //! * thinned ROC / PR curves and threshold sweep, and the thresholds that reach a
 //!   target precision or coverage;
 //! * the [`contract`] verdict, the caller's measured facts and [`fingerprint`]s.
 //!
 //! Nothing here performs I/O: the CLI and the web app read files, time the model
-//! and hash bytes (or pass the bytes to [`Fingerprints::from_bytes`]).
+//! and hash bytes (or pass the bytes to [`Fingerprints::from_bytes`]). To evaluate a
+//! model rather than prediction columns, both run it through [`run_model`] first.
 
 mod classification;
 pub mod config;
 pub mod contract;
 pub mod export;
 pub mod fingerprint;
+mod heuristic;
 pub mod metric_names;
+pub mod model_run;
 mod regression_run;
 pub mod rule;
 pub mod schema;
@@ -41,10 +45,12 @@ pub mod types;
 
 pub use config::{
     BaselineSettings, BootstrapSettings, ClassProbabilityColumn, ConfigError, EvalConfig,
-    HumanFigure, MeasuredFacts, Predictions, SplitSettings, TaskKind, ThresholdTargets,
+    Heuristic, HeuristicCase, HeuristicCases, HumanFigure, MeasuredFacts, Predictions,
+    SplitSettings, TaskKind, ThresholdTargets,
 };
 pub use contract::{ContractError, ContractResult, MetricContract};
 pub use fingerprint::{Fingerprints, sha256_hex};
+pub use model_run::{ModelRun, ModelRunError, run_model};
 pub use rule::{Rule, RuleError};
 pub use types::{EvalReport, SCHEMA_VERSION};
 
@@ -79,9 +85,15 @@ pub enum ReportError {
         expected: &'static str,
     },
     #[error(
-        "the heuristic baseline predicts the positive class, so it needs a binary task; this one has {classes} classes"
+        "a heuristic rule predicts the positive class, so it needs a binary task; this one has \
+         {classes} classes: give `cases` (rule → class) and a `default` class instead"
     )]
     HeuristicNeedsBinary { classes: usize },
+    #[error(
+        "heuristic baseline: `{label}` is not a class of the label column (classes: {})",
+        classes.join(", ")
+    )]
+    HeuristicUnknownClass { label: String, classes: Vec<String> },
     #[error(
         "the heuristic baseline predicts a class, so it does not apply to regression; compare with an existing solution column instead"
     )]
@@ -119,6 +131,9 @@ fn invalid(setting: &'static str, value: impl ToString, expected: &'static str) 
     }
 }
 
+/// More bins than this would only allocate (and, in the web page, could exhaust memory).
+const MAX_CALIBRATION_BINS: usize = 10_000;
+
 fn check_settings(config: &EvalConfig) -> Result<(), ReportError> {
     if !config.threshold.is_finite() {
         return Err(invalid("threshold", config.threshold, "a finite number"));
@@ -134,8 +149,12 @@ fn check_settings(config: &EvalConfig) -> Result<(), ReportError> {
             "strictly between 0 and 1",
         ));
     }
-    if config.calibration_bins == 0 {
-        return Err(invalid("calibration_bins", 0, "at least 1"));
+    if !(1..=MAX_CALIBRATION_BINS).contains(&config.calibration_bins) {
+        return Err(invalid(
+            "calibration_bins",
+            config.calibration_bins,
+            "between 1 and 10000",
+        ));
     }
     if config.max_curve_points < 2 {
         return Err(invalid(
@@ -257,6 +276,7 @@ pub fn evaluate(table: &Table, config: &EvalConfig) -> Result<EvalReport, Report
                 confusion: Some(out.confusion),
                 per_class: out.per_class,
                 reliability: out.reliability,
+                reliability_equal_mass: out.reliability_equal_mass,
                 calibration: out.calibration,
                 roc: out.roc,
                 pr: out.pr,
@@ -289,6 +309,7 @@ pub fn evaluate(table: &Table, config: &EvalConfig) -> Result<EvalReport, Report
                 confusion: None,
                 per_class: Vec::new(),
                 reliability: None,
+                reliability_equal_mass: None,
                 calibration: None,
                 roc: None,
                 pr: None,

@@ -8,10 +8,11 @@ use super::config::{MeasuredFacts, TaskKind};
 use super::contract::ContractResult;
 use super::fingerprint::Fingerprints;
 use crate::metrics::Metric;
+use crate::metrics::calibration::BinStrategy;
 
 /// The report format's version. Bump the major part when a field changes meaning
 /// or disappears, the minor part when one is added.
-pub const SCHEMA_VERSION: &str = "1.0.0";
+pub const SCHEMA_VERSION: &str = "1.1.0";
 
 /// Everything one evaluation found.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
@@ -29,8 +30,12 @@ pub struct EvalReport {
     pub confusion: Option<ConfusionReport>,
     /// Classification: one-vs-rest metrics of every class.
     pub per_class: Vec<ClassReport>,
-    /// Reliability of the model's probabilities on all rows.
+    /// Reliability of the model's probabilities on all rows, equal-width bins.
     pub reliability: Option<ReliabilityReport>,
+    /// The same with equal-mass bins (quantiles of the probabilities), unless the
+    /// config turns it off. Since 1.1.0.
+    #[serde(default)]
+    pub reliability_equal_mass: Option<ReliabilityReport>,
     /// Recalibrators fitted on the eyeball part, reported on the blackbox part.
     pub calibration: Option<CalibrationReport>,
     pub roc: Option<CurveReport>,
@@ -101,7 +106,8 @@ pub enum BaselineKind {
     LabelDistributionRandom,
     /// Always the majority class (classification) or the mean target (regression).
     ZeroRule,
-    /// The user's rule over table columns (true → positive class).
+    /// The user's rules over table columns: one rule (true → positive class), or
+    /// cases (the first rule that holds gives the class, else a default class).
     Heuristic,
     /// An existing solution's predictions, read from a column.
     ExistingSolution,
@@ -157,7 +163,7 @@ pub struct ClassReport {
     pub roc_auc: Option<Metric>,
 }
 
-/// One equal-width bin of a reliability diagram.
+/// One bin of a reliability diagram.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct ReliabilityBinReport {
     pub lower: f64,
@@ -171,6 +177,9 @@ pub struct ReliabilityBinReport {
 pub struct ReliabilityReport {
     /// What is binned: `positive_class_probability` or `top_label_confidence`.
     pub probability: String,
+    /// How the bins are cut (`equal_width` in reports before 1.1.0).
+    #[serde(default)]
+    pub strategy: BinStrategy,
     pub bins: Vec<ReliabilityBinReport>,
     pub ece: Metric,
     pub mce: Metric,

@@ -1,7 +1,8 @@
 //! The Leptos views of the page: steps 1–3 (data, columns, metrics) here, the
-//! transforms panel in [`transforms`], the model panel in [`model`] and the skew panel
-//! in [`skew`].
+//! transforms panel in [`transforms`], the model panel in [`model`], the evaluation
+//! report in [`evaluate`] and the skew panel in [`skew`].
 
+mod evaluate;
 mod model;
 mod skew;
 mod transforms;
@@ -12,6 +13,7 @@ use lockstep_core::metrics::BinaryMetrics;
 
 use crate::load;
 use crate::state::{self, Mode, PageState};
+use evaluate::EvaluatePanel;
 use model::ModelPanel;
 use skew::SkewPanel;
 use transforms::TransformsPanel;
@@ -35,6 +37,7 @@ pub fn App() -> impl IntoView {
                 <MetricsPanel />
                 <TransformsPanel />
                 <ModelPanel />
+                <EvaluatePanel />
                 <SkewPanel />
             </Show>
         </main>

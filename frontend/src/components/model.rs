@@ -1,8 +1,6 @@
 //! Step 5: load an ONNX model, see what it is, and run it on the loaded data (through
 //! the pipeline when there is one).
 
-use std::sync::Arc;
-
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
@@ -12,7 +10,7 @@ use crate::model_report::{self, ModelSummary, PredictionPreview, ValueRow};
 use crate::state::{LoadedModel, PageState};
 
 /// Milliseconds from the page's high-resolution clock.
-fn now_ms() -> f64 {
+pub(super) fn now_ms() -> f64 {
     web_sys::window()
         .and_then(|w| w.performance())
         .map_or(0.0, |p| p.now())
@@ -26,14 +24,9 @@ pub fn ModelPanel() -> impl IntoView {
 
     let load = move |file: web_sys::File| {
         spawn_local(async move {
-            let loaded = load::read_file(&file).await.and_then(|bytes| {
-                model_report::load_model(&bytes).map(|model| LoadedModel {
-                    name: file.name(),
-                    bytes: bytes.len(),
-                    fingerprint: lockstep_core::report::sha256_hex(&bytes),
-                    model: Arc::new(model),
-                })
-            });
+            let loaded = load::read_file(&file)
+                .await
+                .and_then(|bytes| LoadedModel::from_bytes(file.name(), &bytes));
             match loaded {
                 Ok(model) => {
                     state.model.set(Some(model));

@@ -1,4 +1,4 @@
-//! Step 6: drop prediction logs written by `lockstep serve` and get the skew report
+//! Step 7: drop prediction logs written by `lockstep serve` and get the skew report
 //! `lockstep skew` would give — replayed in the page through the pipeline and model
 //! loaded above, with the loaded data as the training side of distribution skew.
 
@@ -55,7 +55,7 @@ pub fn SkewPanel() -> impl IntoView {
                     let inputs = SkewInputs {
                         pipeline: &p.pipeline,
                         model: &m.model,
-                        model_fingerprint: &m.fingerprint,
+                        model_fingerprint: &m.sha256,
                         train: d
                             .as_ref()
                             .filter(|_| use_train.get_untracked())
@@ -95,7 +95,7 @@ pub fn SkewPanel() -> impl IntoView {
 
     view! {
         <section class="card" data-testid="skew">
-            <h2>"6. Skew check"</h2>
+            <h2>"7. Skew check"</h2>
             <p class="hint">
                 "Replays prediction logs written by " <code>"lockstep serve"</code>
                 " through the pipeline and model above: transform parity (bit for bit), prediction parity, and distribution skew against the loaded data — the report "

@@ -6,6 +6,7 @@ use std::sync::Arc;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
+use crate::download::ObjectUrl;
 use crate::load;
 use crate::pipeline_report::{self, FeaturePreview};
 use crate::state::{LoadedPipeline, PageState};
@@ -136,20 +137,17 @@ pub fn TransformsPanel() -> impl IntoView {
     }
 }
 
-/// A `data:` URL holding `text` as JSON, for a download link.
-fn json_data_url(text: &str) -> String {
-    let encoded = String::from(js_sys::encode_uri_component(text));
-    format!("data:application/json;charset=utf-8,{encoded}")
-}
-
 /// What was fitted: fingerprint, input schema, statistics, output features.
 #[component]
 fn PipelineReport(loaded: LoadedPipeline) -> impl IntoView {
     let state = expect_context::<PageState>();
     let pipeline = loaded.pipeline;
-    let download = loaded
-        .fitted_here
-        .then(|| pipeline.to_json().map(|json| json_data_url(&json)));
+    let download = loaded.fitted_here.then(|| {
+        pipeline
+            .to_json()
+            .map_err(|e| e.to_string())
+            .and_then(|json| ObjectUrl::for_text(&json, "application/json"))
+    });
     let schema = pipeline_report::schema_rows(&pipeline);
     let steps = pipeline_report::step_rows(&pipeline);
     let features = pipeline.feature_names().to_vec();
@@ -175,7 +173,10 @@ fn PipelineReport(loaded: LoadedPipeline) -> impl IntoView {
             </p>
             <div class="row">
                 {match download {
-                    Some(Ok(href)) => {
+                    Some(Ok(url)) => {
+                        let href = url.url().to_owned();
+                        // The blob lives as long as its link.
+                        on_cleanup(move || drop(url));
                         view! {
                             <a class="button" href=href download="pipeline.json" data-testid="download-pipeline">
                                 "Download pipeline.json"
@@ -183,9 +184,7 @@ fn PipelineReport(loaded: LoadedPipeline) -> impl IntoView {
                         }
                             .into_any()
                     }
-                    Some(Err(e)) => {
-                        view! { <p class="error" role="alert">{e.to_string()}</p> }.into_any()
-                    }
+                    Some(Err(e)) => view! { <p class="error" role="alert">{e}</p> }.into_any(),
                     None => ().into_any(),
                 }}
                 <button data-testid="pipeline-clear" on:click=move |_| state.pipeline.set(None)>

@@ -9,14 +9,12 @@ use std::process::ExitCode;
 use std::time::Instant;
 
 use anyhow::{Context, bail};
-use lockstep_core::onnx::{self, Model, TensorData};
+use lockstep_core::onnx::{self, Model};
 use lockstep_core::report::{
-    self, ClassProbabilityColumn, EvalConfig, Fingerprints, HumanFigure, MetricContract,
-    Predictions, export,
+    self, EvalConfig, Fingerprints, Heuristic, HumanFigure, MetricContract, Predictions, export,
 };
-use lockstep_core::table::{Column, ColumnData, Table};
+use lockstep_core::table::Table;
 
-use super::build_inputs;
 use crate::input;
 
 /// Report formats.
@@ -61,7 +59,8 @@ pub struct EvalArgs {
     /// Decision threshold on the score (binary).
     #[arg(long)]
     pub threshold: Option<f64>,
-    /// A heuristic baseline rule over the columns, e.g. "income > 50000 and age < 30".
+    /// A heuristic baseline rule over the columns, e.g. "income > 50000 and age < 30"
+    /// (binary; for more classes give `cases` in --config, see docs/eval.md).
     #[arg(long)]
     pub heuristic: Option<String>,
     /// A column with the current system's predictions (the existing-solution baseline).
@@ -158,7 +157,7 @@ pub fn run(args: EvalArgs) -> anyhow::Result<ExitCode> {
         config.threshold = t;
     }
     if let Some(h) = &args.heuristic {
-        config.baselines.heuristic = Some(h.clone());
+        config.baselines.heuristic = Some(Heuristic::Rule(h.clone()));
     }
     if let Some(c) = &args.existing_col {
         config.baselines.existing_column = Some(c.clone());
@@ -222,8 +221,9 @@ pub fn run(args: EvalArgs) -> anyhow::Result<ExitCode> {
     })
 }
 
-/// Runs the model on the table with the core engine, adds its outputs as columns and
-/// says how to evaluate them. Returns the predictions and the latency per row (ms).
+/// Runs the model on the table with the core engine (`report::run_model`, as the web
+/// app does), adds its outputs as columns and says how to evaluate them. Returns the
+/// predictions and the latency per row (ms).
 fn run_model(
     bytes: &[u8],
     table: &mut Table,
@@ -231,91 +231,17 @@ fn run_model(
     label: &str,
 ) -> anyhow::Result<(Predictions, f64)> {
     let model = Model::from_bytes(bytes).context("cannot load the model")?;
-    // The label is never a model input: without a pipeline, every other column is.
-    let features = if pipeline.is_some() {
-        table.clone()
-    } else {
-        Table::new(
-            table
-                .columns()
-                .iter()
-                .filter(|c| c.name() != label)
-                .cloned()
-                .collect(),
-        )?
-    };
-    let inputs = build_inputs(&model, &features, pipeline)?;
-    let refs: Vec<_> = inputs.iter().map(|(n, t)| (n.as_str(), t)).collect();
     let start = Instant::now();
-    let outputs = model.run(&refs).context("the core engine failed")?;
-    let latency = start.elapsed().as_secs_f64() * 1e3 / table.num_rows().max(1) as f64;
-    let rows = table.num_rows();
-
-    let probabilities = outputs
-        .iter()
-        .find(|(_, t)| t.shape().len() == 2 && t.shape()[1] > 1 && t.as_f32().is_some());
-    let mut columns: Vec<Column> = table.columns().to_vec();
-    let predictions = if let Some((name, tensor)) = probabilities {
-        let width = tensor.shape()[1];
-        let classes = onnx::class_labels(bytes)
-            .filter(|c| c.len() == width)
-            .or_else(|| sorted_classes(table, label).filter(|c| c.len() == width))
-            .unwrap_or_else(|| (0..width).map(|j| j.to_string()).collect());
-        let data = tensor.as_f32().unwrap_or_default();
-        let mut per_class = Vec::with_capacity(width);
-        for (j, class) in classes.iter().enumerate() {
-            let column = format!("{name}_{class}");
-            let values = (0..rows)
-                .map(|r| Some(f64::from(data[r * width + j])))
-                .collect();
-            columns.push(Column::new(column.clone(), ColumnData::Float64(values)));
-            per_class.push(ClassProbabilityColumn {
-                class: class.clone(),
-                column,
-            });
-        }
-        if width == 2 {
-            Predictions::Score(per_class[1].column.clone())
-        } else {
-            Predictions::Probabilities(per_class)
-        }
-    } else {
-        let (name, tensor) = outputs.first().context("the model has no outputs")?;
-        let values: Vec<Option<f64>> = match tensor.data() {
-            TensorData::F32(v) => v.iter().map(|&x| Some(f64::from(x))).collect(),
-            TensorData::F64(v) => v.iter().map(|&x| Some(x)).collect(),
-            TensorData::I64(v) => v.iter().map(|&x| Some(x as f64)).collect(),
-            TensorData::Str(_) => bail!("output `{name}` holds strings and no probabilities"),
-        };
-        if values.len() != rows {
-            bail!(
-                "output `{name}` has {} values for {rows} rows",
-                values.len()
-            );
-        }
-        let column = format!("{name}_prediction");
-        columns.push(Column::new(column.clone(), ColumnData::Float64(values)));
-        Predictions::Column(column)
-    };
-    *table = Table::new(columns).context("cannot add the model's outputs to the table")?;
-    Ok((predictions, latency))
-}
-
-/// The label column's distinct values, sorted as scikit-learn orders classes.
-fn sorted_classes(table: &Table, label: &str) -> Option<Vec<String>> {
-    let column = table.column(label).ok()?;
-    let classes = lockstep_core::metrics::ClassColumn::from_column(column)
-        .ok()?
-        .classes;
-    let mut numeric: Vec<(f64, String)> = classes
-        .iter()
-        .filter_map(|c| c.parse::<f64>().ok().map(|v| (v, c.clone())))
-        .collect();
-    if numeric.len() == classes.len() {
-        numeric.sort_by(|a, b| a.0.total_cmp(&b.0));
-        return Some(numeric.into_iter().map(|(_, c)| c).collect());
-    }
-    let mut sorted = classes;
-    sorted.sort();
-    Some(sorted)
+    let clock = || start.elapsed().as_secs_f64() * 1e3;
+    let class_labels = onnx::class_labels(bytes);
+    let run = report::run_model(
+        &model,
+        class_labels.as_deref(),
+        table,
+        pipeline,
+        label,
+        &clock,
+    )?;
+    *table = run.table;
+    Ok((run.predictions, run.latency_ms_per_row))
 }

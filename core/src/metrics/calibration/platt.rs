@@ -19,12 +19,15 @@ pub struct PlattScaling {
     pub iterations: u32,
 }
 
+// `libm` rather than std's `exp` / `ln_1p`, which call the platform's math library:
+// one implementation gives the same bits on wasm32 and x86_64, so the web app's report
+// equals the CLI's.
 #[inline]
 fn softplus(z: f64) -> f64 {
     if z > 0.0 {
-        z + (-z).exp().ln_1p()
+        z + libm::log1p(libm::exp(-z))
     } else {
-        z.exp().ln_1p()
+        libm::log1p(libm::exp(z))
     }
 }
 
@@ -32,10 +35,10 @@ fn softplus(z: f64) -> f64 {
 fn sigmoid_neg(z: f64) -> f64 {
     // 1 / (1 + exp(z)), stable for both signs.
     if z >= 0.0 {
-        let e = (-z).exp();
+        let e = libm::exp(-z);
         e / (1.0 + e)
     } else {
-        1.0 / (1.0 + z.exp())
+        1.0 / (1.0 + libm::exp(z))
     }
 }
 
@@ -70,7 +73,7 @@ impl PlattScaling {
             }
             s.value()
         };
-        let (mut a, mut b) = (0.0, ((prior0 + 1.0) / (prior1 + 1.0)).ln());
+        let (mut a, mut b) = (0.0, libm::log((prior0 + 1.0) / (prior1 + 1.0)));
         let mut current = loss(a, b);
         let mut iterations = 0;
         while iterations < 100 {

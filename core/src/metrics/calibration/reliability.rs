@@ -9,16 +9,22 @@
 //! ECE = Σ_b (n_b / n) · |observed_b − mean predicted_b| over non-empty bins;
 //! MCE = max_b |observed_b − mean predicted_b| over non-empty bins.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::metrics::metric_value::Sum;
 use crate::metrics::{EvalError, Metric, RankedScores, Undefined, Weights};
 
 /// How the probability axis is cut into bins.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(
+    Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum BinStrategy {
+    /// Bins of equal width on [0, 1] (scikit-learn's `strategy="uniform"`).
+    #[default]
     EqualWidth,
+    /// Bins holding equal numbers of rows, cut at the quantiles of the probabilities
+    /// (`strategy="quantile"`).
     EqualMass,
 }
 
@@ -86,6 +92,10 @@ pub fn reliability_diagram(
         BinStrategy::EqualMass => percentiles(probabilities, ranked, &fractions, weights),
     };
     let inner = edges.get(1..bins).unwrap_or(&[]);
+    let bin_of = |p: f64| match strategy {
+        BinStrategy::EqualWidth => equal_width_bin(inner, bins, p),
+        BinStrategy::EqualMass => inner.partition_point(|&e| e < p),
+    };
     let mut count = vec![0u64; bins];
     let mut positive = vec![0u64; bins];
     let mut predicted = vec![Sum::default(); bins];
@@ -94,12 +104,11 @@ pub fn reliability_diagram(
         if w == 0 {
             continue;
         }
-        let b = inner.partition_point(|&e| e < p);
+        let b = bin_of(p);
         count[b] += w;
         predicted[b].add(w as f64 * p);
-        if is_positive(row) {
-            positive[b] += w;
-        }
+        // Branch-free: the outcome is as good as random.
+        positive[b] += w * u64::from(is_positive(row));
     }
     let total: u64 = count.iter().sum();
     let mut ece = Sum::default();
@@ -134,6 +143,24 @@ pub fn reliability_diagram(
         },
         maximum_calibration_error: mce.map_or(empty, Metric::Value),
     })
+}
+
+/// `inner.partition_point(|&e| e < p)` for the equal-width edges `i / bins`: the bin
+/// is read from `p · bins` and moved at most a step to agree with the edges exactly
+/// (a value equal to an edge belongs to the lower bin), without a binary search's
+/// unpredictable branches.
+#[inline]
+fn equal_width_bin(inner: &[f64], bins: usize, p: f64) -> usize {
+    let mut b = ((p * bins as f64).ceil() as usize)
+        .saturating_sub(1)
+        .min(inner.len());
+    while b > 0 && inner.get(b - 1).is_some_and(|&e| e >= p) {
+        b -= 1;
+    }
+    while inner.get(b).is_some_and(|&e| e < p) {
+        b += 1;
+    }
+    b
 }
 
 /// numpy's `percentile(values, 100·q)` (method "linear") of the weighted multiset,
@@ -216,6 +243,29 @@ mod tests {
             )
             .is_err()
         );
+    }
+
+    #[test]
+    fn equal_width_bins_agree_with_the_binary_search() {
+        for bins in [1, 3, 7, 10, 13, 100] {
+            let step = 1.0 / bins as f64;
+            let edges: Vec<f64> = (0..=bins)
+                .map(|i| if i == bins { 1.0 } else { i as f64 * step })
+                .collect();
+            let inner = &edges[1..bins];
+            let mut probes = vec![0.0, 1.0, f64::MIN_POSITIVE, 1.0 - f64::EPSILON];
+            for &e in inner {
+                probes.extend([e, e.next_down(), e.next_up()]);
+            }
+            probes.extend((0..1000).map(|i| f64::from(i) / 999.0));
+            for p in probes {
+                assert_eq!(
+                    equal_width_bin(inner, bins, p),
+                    inner.partition_point(|&e| e < p),
+                    "{bins} bins, p = {p:e}"
+                );
+            }
+        }
     }
 
     #[test]

@@ -10,7 +10,6 @@ pub(crate) use read::{ClassData, read};
 use read::{hard_columns, predicted_indices};
 
 use super::config::EvalConfig;
-use super::rule::Rule;
 use super::types::{
     BaselineInfo, BaselineKind, CalibrationReport, ClassReport, ConfusionReport, CurveReport,
     ReliabilityBinReport, ReliabilityReport, SweepReport, SweepRow, TargetKind, ThresholdChoice,
@@ -20,7 +19,7 @@ use crate::metrics::baselines::{self, BaselineMetrics, RandomStrategy};
 use crate::metrics::bootstrap::{BootstrapConfig, Interval, bootstrap};
 use crate::metrics::calibration::{BinStrategy, ReliabilityDiagram, reliability_diagram};
 use crate::metrics::split::Split;
-use crate::metrics::threshold::{SweepPoint, ThresholdSweep, ThresholdTarget};
+use crate::metrics::threshold::{SweepKind, SweepPoint, ThresholdSweep, ThresholdTarget};
 use crate::metrics::{
     ClassScores, ClassificationInput, ClassificationMetrics, EvalError, Metric,
     PreparedClassification, RankedScores, Weights,
@@ -42,12 +41,20 @@ fn prepare<'a>(
     PreparedClassification::new(ClassificationInput { labels, scores })
 }
 
+/// The reliability diagrams behind the calibration metrics: equal width (`ece`,
+/// `mce`) and, when asked for, equal mass (`ece_equal_mass`, `mce_equal_mass`).
+#[derive(Default)]
+struct Diagrams {
+    equal_width: Option<ReliabilityDiagram>,
+    equal_mass: Option<ReliabilityDiagram>,
+}
+
 /// The report's classification metrics, by name (see [`super::metric_names`]).
 fn values(
     m: &ClassificationMetrics,
     binary: bool,
     probabilistic: bool,
-    reliability: Option<&ReliabilityDiagram>,
+    reliability: &Diagrams,
 ) -> Vec<(String, Metric)> {
     let mut out: Vec<(&str, Metric)> = vec![
         ("accuracy", m.accuracy),
@@ -81,9 +88,13 @@ fn values(
         }
         out.push(("log_loss", m.log_loss));
         out.push(("brier_score", m.brier_score));
-        if let Some(r) = reliability {
+        if let Some(r) = &reliability.equal_width {
             out.push(("ece", r.expected_calibration_error));
             out.push(("mce", r.maximum_calibration_error));
+        }
+        if let Some(r) = &reliability.equal_mass {
+            out.push(("ece_equal_mass", r.expected_calibration_error));
+            out.push(("mce_equal_mass", r.maximum_calibration_error));
         }
     }
     out.into_iter().map(|(n, v)| (n.to_owned(), v)).collect()
@@ -113,6 +124,7 @@ fn baseline_values(b: &BaselineMetrics, binary: bool) -> Vec<(String, Metric)> {
 fn reliability_report(probability: &str, d: &ReliabilityDiagram) -> ReliabilityReport {
     ReliabilityReport {
         probability: probability.to_owned(),
+        strategy: d.strategy,
         bins: d
             .bins
             .iter()
@@ -147,6 +159,7 @@ pub(super) struct ClassificationOutcome {
     pub confusion: ConfusionReport,
     pub per_class: Vec<ClassReport>,
     pub reliability: Option<ReliabilityReport>,
+    pub reliability_equal_mass: Option<ReliabilityReport>,
     pub calibration: Option<CalibrationReport>,
     pub roc: Option<CurveReport>,
     pub pr: Option<CurveReport>,
@@ -201,30 +214,26 @@ pub(super) fn run(
     } else {
         (&confidence, confidence_ranked.as_ref())
     };
-    let diagram = |weights: Weights<'_>| {
-        ranked.and_then(|ranked| {
-            reliability_diagram(
-                probabilities,
-                ranked,
-                outcome,
-                bins,
-                BinStrategy::EqualWidth,
-                weights,
-            )
-            .ok()
-        })
+    let mut strategies = vec![BinStrategy::EqualWidth];
+    if config.equal_mass_bins {
+        strategies.push(BinStrategy::EqualMass);
+    }
+    // The diagrams of one bootstrap replicate (or of all rows, with unit weights).
+    let diagrams = |weights: Weights<'_>| -> Result<Diagrams, EvalError> {
+        let mut out = Diagrams::default();
+        let Some(ranked) = ranked else {
+            return Ok(out);
+        };
+        for &strategy in &strategies {
+            let d = reliability_diagram(probabilities, ranked, outcome, bins, strategy, weights)?;
+            match strategy {
+                BinStrategy::EqualWidth => out.equal_width = Some(d),
+                BinStrategy::EqualMass => out.equal_mass = Some(d),
+            }
+        }
+        Ok(out)
     };
-    let full_diagram = match ranked {
-        Some(ranked) => Some(reliability_diagram(
-            probabilities,
-            ranked,
-            outcome,
-            bins,
-            BinStrategy::EqualWidth,
-            Weights::Unit,
-        )?),
-        None => None,
-    };
+    let full_diagrams = diagrams(Weights::Unit)?;
     let probability_name = if binary {
         "positive_class_probability"
     } else {
@@ -237,8 +246,9 @@ pub(super) fn run(
         confidence: config.bootstrap.confidence,
     };
     let intervals = bootstrap(prepared.rows(), &boot, |w| {
-        let d = diagram(w);
-        values(&prepared.metrics(w), binary, data.probabilistic, d.as_ref())
+        // A replicate whose diagram fails lacks its calibration metrics.
+        let d = diagrams(w).unwrap_or_default();
+        values(&prepared.metrics(w), binary, data.probabilistic, &d)
     })?;
     let metrics = prepared.metrics(Weights::Unit);
 
@@ -297,35 +307,17 @@ pub(super) fn run(
         let cols = hard_columns(predicted, k);
         let slices: Vec<&[f64]> = cols.iter().map(Vec::as_slice).collect();
         let m = prepare(labels, &slices, 0.5)?.metrics(Weights::Unit);
-        Ok(values(&m, binary, false, None))
+        Ok(values(&m, binary, false, &Diagrams::default()))
     };
-    if let Some(source) = &config.baselines.heuristic {
-        if !binary {
-            return Err(ReportError::HeuristicNeedsBinary { classes: k });
-        }
-        let rule = Rule::parse(source).map_err(|e| ReportError::Rule {
-            rule: source.clone(),
-            source: e,
-        })?;
-        let predicted: Vec<u32> = rule
-            .predict(table)
-            .map_err(|e| ReportError::Rule {
-                rule: source.clone(),
-                source: e,
-            })?
-            .into_iter()
-            .map(u32::from)
-            .collect();
+    if let Some(heuristic) = &config.baselines.heuristic {
+        let predicted = super::heuristic::predict(heuristic, table, &data.classes)?;
         named.push(NamedBaseline {
             kind: BaselineKind::Heuristic,
             values: hard(&predicted)?,
         });
         info.push(BaselineInfo {
             baseline: BaselineKind::Heuristic,
-            description: format!(
-                "predict `{}` where `{source}` holds",
-                data.classes.get(1).map_or("", String::as_str)
-            ),
+            description: super::heuristic::describe(heuristic, &data.classes),
         });
     }
     if let Some(column) = &config.baselines.existing_column {
@@ -370,32 +362,34 @@ pub(super) fn run(
     let mut sweep = None;
     let mut targets = Vec::new();
     if let Some(ranked) = ranked {
-        let full = if binary {
-            let is_positive = |row: usize| labels[row] == 1;
-            let r = ranked.roc_curve(is_positive, 1);
-            let p = ranked.pr_curve(is_positive, 1);
-            let max = config.max_curve_points;
-            let thin = r.thinned(max);
+        // One walk of the sort feeds the ROC and PR curves, the sweep and the targets.
+        let counts = ranked.counts(outcome, Weights::Unit);
+        let max = config.max_curve_points;
+        let total_points = counts.len() as u64;
+        if binary {
+            let r = counts.roc_curve_thinned(1, max);
             roc = Some(CurveReport {
-                total_points: r.thresholds.len() as u64,
-                x: thin.fpr,
-                y: thin.tpr,
-                thresholds: thin.thresholds,
+                total_points,
+                x: r.fpr,
+                y: r.tpr,
+                thresholds: r.thresholds,
                 area: r.auc,
             });
-            let thin = p.thinned(max);
+            let p = counts.pr_curve_thinned(1, max);
             pr = Some(CurveReport {
-                total_points: p.thresholds.len() as u64,
-                x: thin.recall,
-                y: thin.precision,
-                thresholds: thin.thresholds,
+                total_points,
+                x: p.recall,
+                y: p.precision,
+                thresholds: p.thresholds,
                 area: p.average_precision,
             });
-            ThresholdSweep::positive_class(ranked, is_positive, Weights::Unit)
+        }
+        let kind = if binary {
+            SweepKind::PositiveClass
         } else {
-            ThresholdSweep::confidence(ranked, outcome, Weights::Unit)
+            SweepKind::Confidence
         };
-        let thin = full.thinned(config.max_curve_points);
+        let thin = ThresholdSweep::from_counts(kind, &counts, max);
         sweep = Some(SweepReport {
             kind: if binary {
                 "positive_class"
@@ -403,24 +397,28 @@ pub(super) fn run(
                 "confidence"
             }
             .to_owned(),
-            rows: full.rows,
-            hits: full.hits,
+            rows: thin.rows,
+            hits: thin.hits,
             points: thin.points.iter().map(sweep_row).collect(),
-            total_points: full.points.len() as u64,
+            total_points,
         });
         for (target, goal) in [
             (TargetKind::Precision, config.targets.precision),
             (TargetKind::Coverage, config.targets.coverage),
         ] {
             let Some(goal) = goal else { continue };
-            let found = full.find(match target {
-                TargetKind::Precision => ThresholdTarget::Precision(goal),
-                TargetKind::Coverage => ThresholdTarget::Coverage(goal),
-            });
+            let found = ThresholdSweep::find_in_counts(
+                kind,
+                &counts,
+                match target {
+                    TargetKind::Precision => ThresholdTarget::Precision(goal),
+                    TargetKind::Coverage => ThresholdTarget::Coverage(goal),
+                },
+            );
             targets.push(ThresholdChoice {
                 target,
                 goal,
-                point: found.map(sweep_row),
+                point: found.as_ref().map(sweep_row),
             });
         }
     } else {
@@ -449,7 +447,12 @@ pub(super) fn run(
         baseline_info: info,
         confusion,
         per_class,
-        reliability: full_diagram.map(|d| reliability_report(probability_name, &d)),
+        reliability: full_diagrams
+            .equal_width
+            .map(|d| reliability_report(probability_name, &d)),
+        reliability_equal_mass: full_diagrams
+            .equal_mass
+            .map(|d| reliability_report(probability_name, &d)),
         calibration,
         roc,
         pr,

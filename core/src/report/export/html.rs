@@ -7,6 +7,7 @@ use std::fmt::Write;
 use super::format::{interval, metric, metric_short, number, percent, summary, xml_escape as esc};
 use super::svg::{Series, chart};
 use crate::metrics::Metric;
+use crate::metrics::calibration::BinStrategy;
 use crate::report::types::{EvalReport, ReliabilityReport, TargetKind};
 
 const STYLE: &str = "body{font-family:system-ui,sans-serif;margin:2rem;color:#222;max-width:72rem}\
@@ -26,6 +27,13 @@ pub fn html(report: &EvalReport) -> String {
     out
 }
 
+fn strategy_name(strategy: BinStrategy) -> &'static str {
+    match strategy {
+        BinStrategy::EqualWidth => "equal-width bins",
+        BinStrategy::EqualMass => "equal-mass bins",
+    }
+}
+
 fn reliability_points(r: &ReliabilityReport) -> Vec<(f64, f64)> {
     r.bins
         .iter()
@@ -35,53 +43,72 @@ fn reliability_points(r: &ReliabilityReport) -> Vec<(f64, f64)> {
 
 fn plots(report: &EvalReport) -> Vec<String> {
     let mut out = Vec::new();
-    let mut reliability = Vec::new();
-    let names: Vec<String>;
-    if let Some(c) = &report.calibration {
-        names = std::iter::once(format!(
-            "before (blackbox), ECE {}",
-            metric_short(c.before.ece)
-        ))
-        .chain(
-            c.methods
-                .iter()
-                .map(|m| format!("{}, ECE {}", m.method, metric_short(m.after.ece))),
-        )
+    let x_label = report
+        .reliability
+        .as_ref()
+        .map_or("mean predicted probability", |r| {
+            if r.probability == "top_label_confidence" {
+                "mean top-label confidence"
+            } else {
+                "mean predicted probability"
+            }
+        });
+    // All rows, with each binning the report holds.
+    let all_rows: Vec<(String, &ReliabilityReport)> =
+        [&report.reliability, &report.reliability_equal_mass]
+            .into_iter()
+            .flatten()
+            .map(|r| {
+                (
+                    format!("{}, ECE {}", strategy_name(r.strategy), metric_short(r.ece)),
+                    r,
+                )
+            })
+            .collect();
+    let series: Vec<Series<'_>> = all_rows
+        .iter()
+        .zip(COLORS)
+        .map(|((name, r), color)| Series {
+            name,
+            points: reliability_points(r),
+            color,
+            markers: true,
+        })
         .collect();
+    if !series.is_empty() {
+        out.push(chart(
+            "Reliability, all rows",
+            x_label,
+            "observed frequency",
+            &series,
+            true,
+        ));
+    }
+    if let Some(c) = &report.calibration {
+        let names: Vec<String> =
+            std::iter::once(format!("before, ECE {}", metric_short(c.before.ece)))
+                .chain(
+                    c.methods
+                        .iter()
+                        .map(|m| format!("{}, ECE {}", m.method, metric_short(m.after.ece))),
+                )
+                .collect();
         let diagrams = std::iter::once(&c.before).chain(c.methods.iter().map(|m| &m.after));
-        for ((d, name), color) in diagrams.zip(&names).zip(COLORS) {
-            reliability.push(Series {
+        let series: Vec<Series<'_>> = diagrams
+            .zip(&names)
+            .zip(COLORS)
+            .map(|((d, name), color)| Series {
                 name,
                 points: reliability_points(d),
                 color,
                 markers: true,
-            });
-        }
-    } else if let Some(r) = &report.reliability {
-        names = vec![format!("all rows, ECE {}", metric_short(r.ece))];
-        reliability.push(Series {
-            name: &names[0],
-            points: reliability_points(r),
-            color: COLORS[0],
-            markers: true,
-        });
-    }
-    if !reliability.is_empty() {
-        let x = report
-            .reliability
-            .as_ref()
-            .map_or("mean predicted probability", |r| {
-                if r.probability == "top_label_confidence" {
-                    "mean top-label confidence"
-                } else {
-                    "mean predicted probability"
-                }
-            });
+            })
+            .collect();
         out.push(chart(
-            "Reliability",
-            x,
+            "Recalibration, blackbox rows",
+            x_label,
             "observed frequency",
-            &reliability,
+            &series,
             true,
         ));
     }
@@ -162,6 +189,42 @@ fn plots(report: &EvalReport) -> Vec<String> {
         ));
     }
     out
+}
+
+/// One diagram's bins, ECE and MCE (all rows).
+fn write_reliability(out: &mut String, r: &ReliabilityReport) -> std::fmt::Result {
+    let what = if r.probability == "top_label_confidence" {
+        "top-label confidence"
+    } else {
+        "positive-class probability"
+    };
+    writeln!(
+        out,
+        "<h3>{}</h3>\n<p>{} bins of the {what}: ECE {}, MCE {}.</p>",
+        match r.strategy {
+            BinStrategy::EqualWidth => "Equal-width bins",
+            BinStrategy::EqualMass => "Equal-mass bins",
+        },
+        r.bins.len(),
+        metric_short(r.ece),
+        metric_short(r.mce)
+    )?;
+    writeln!(
+        out,
+        "<table>\n<tr><th>bin</th><th>rows</th><th>mean predicted</th><th>observed</th></tr>"
+    )?;
+    for b in &r.bins {
+        writeln!(
+            out,
+            "<tr><td>[{:.4}, {:.4}]</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+            b.lower,
+            b.upper,
+            b.count,
+            metric_short(b.mean_predicted),
+            metric_short(b.observed_frequency)
+        )?;
+    }
+    writeln!(out, "</table>")
 }
 
 fn write_page(out: &mut String, report: &EvalReport) -> std::fmt::Result {
@@ -295,6 +358,16 @@ fn write_page(out: &mut String, report: &EvalReport) -> std::fmt::Result {
             }
         }
         writeln!(out, "</table>")?;
+    }
+
+    if report.reliability.is_some() || report.reliability_equal_mass.is_some() {
+        writeln!(out, "<h2>Reliability</h2>")?;
+        for r in [&report.reliability, &report.reliability_equal_mass]
+            .into_iter()
+            .flatten()
+        {
+            write_reliability(out, r)?;
+        }
     }
 
     if let Some(c) = &report.calibration {

@@ -1,11 +1,12 @@
 //! Markdown for a CI job summary: the verdict, the metrics with their intervals
-//! and baselines, the contract lines, calibration and the split.
+//! and baselines, the contract lines, reliability bins, calibration and the split.
 
 use std::fmt::Write;
 
 use super::format::{interval, md_cell, metric, metric_short, number, percent, summary};
+use crate::metrics::calibration::BinStrategy;
 use crate::report::contract::LineStatus;
-use crate::report::types::{BaselineKind, EvalReport, TargetKind};
+use crate::report::types::{BaselineKind, EvalReport, ReliabilityReport, TargetKind};
 
 /// The report as Markdown.
 pub fn markdown(report: &EvalReport) -> String {
@@ -141,6 +142,49 @@ fn write_report(out: &mut String, report: &EvalReport) -> std::fmt::Result {
             }
         }
         writeln!(out)?;
+    }
+
+    let diagrams: Vec<&ReliabilityReport> = [&report.reliability, &report.reliability_equal_mass]
+        .into_iter()
+        .flatten()
+        .collect();
+    if !diagrams.is_empty() {
+        writeln!(out, "## Reliability\n")?;
+        for r in diagrams {
+            let (title, what) = (
+                match r.strategy {
+                    BinStrategy::EqualWidth => "Equal-width bins",
+                    BinStrategy::EqualMass => "Equal-mass bins",
+                },
+                if r.probability == "top_label_confidence" {
+                    "top-label confidence"
+                } else {
+                    "positive-class probability"
+                },
+            );
+            writeln!(
+                out,
+                "**{title}** of the {what}, all rows: ECE {}, MCE {}.\n",
+                metric_short(r.ece),
+                metric_short(r.mce)
+            )?;
+            writeln!(
+                out,
+                "| bin | rows | mean predicted | observed |\n|---|---:|---:|---:|"
+            )?;
+            for b in &r.bins {
+                writeln!(
+                    out,
+                    "| [{:.4}, {:.4}] | {} | {} | {} |",
+                    b.lower,
+                    b.upper,
+                    b.count,
+                    metric_short(b.mean_predicted),
+                    metric_short(b.observed_frequency)
+                )?;
+            }
+            writeln!(out)?;
+        }
     }
 
     if let Some(c) = &report.calibration {

@@ -5,8 +5,11 @@
 //! * [`html`] — one self-contained page with inline SVG plots (no script, no
 //!   external asset, no data row);
 //! * [`junit`] — JUnit XML with one test case per contract line.
+//!
+//! [`format`] holds the number and text formatting they share, for other views of a
+//! report (the web app's summary) to print values the same way.
 
-mod format;
+pub mod format;
 pub mod html;
 pub mod junit;
 pub mod markdown;
