@@ -549,6 +549,16 @@ fn nan_cast_to_int64_is_a_named_error() {
         matches!(&err, OnnxError::Node { node, .. } if node == "to_int"),
         "{err}"
     );
+
+    // Split into chunks of 3 rows, the NaN sits in the third chunk; the error must still
+    // name its element in the whole batch, as an unsplit run does.
+    assert!(m.splits_batch());
+    let mut data = vec![0.5f32; 20];
+    data[15] = f32::NAN;
+    let x = Tensor::f32(vec![10, 2], data).unwrap();
+    let whole = m.run_chunked(&[("x", &x)], 0).unwrap_err();
+    assert!(whole.to_string().contains("NaN at element 15"), "{whole}");
+    assert_eq!(m.run_chunked(&[("x", &x)], 3).unwrap_err(), whole);
 }
 
 #[test]

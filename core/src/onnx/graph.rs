@@ -4,6 +4,8 @@ use std::collections::HashMap;
 
 use super::attrs::Attrs;
 use super::error::OnnxError;
+use super::fuse;
+use super::split::{self, Rows};
 use super::initializer::{checked_dims, tensor_from_proto};
 use super::ops::{self, BuildCtx, Dim, Op, ValueType};
 use super::proto::{GraphProto, ModelProto, NodeProto, ValueInfoProto};
@@ -56,11 +58,17 @@ pub(crate) struct Graph {
     pub input_slots: Vec<usize>,
     pub outputs: Vec<ValueInfo>,
     pub output_slots: Vec<usize>,
+    /// Every node as the model declares it, in execution order (for display).
+    pub infos: Vec<OpInfo>,
+    /// The nodes that run, in order: `infos` after load-time fusion (`fuse`).
     pub nodes: Vec<Node>,
     /// Constant values by slot (initializers).
     pub consts: Vec<Option<Tensor>>,
     /// For each slot, the index of the last node that reads it (to free it early).
     pub last_use: Vec<usize>,
+    /// When the batch can be split into chunks of rows (see `split`): how each graph
+    /// output depends on it (constant, or batched along an axis).
+    pub split: Option<Vec<Rows>>,
 }
 
 fn canonical_domain(domain: &str) -> &str {
@@ -222,6 +230,7 @@ pub(crate) fn build(model: &ModelProto) -> Result<Graph, OnnxError> {
 
     // Compile each node and infer its output types, in topological order.
     let mut nodes = Vec::with_capacity(n);
+    let mut protos = Vec::with_capacity(n);
     for &ni in &order {
         let node = &graph.node[ni];
         let name = display_name(node, ni);
@@ -296,6 +305,7 @@ pub(crate) fn build(model: &ModelProto) -> Result<Graph, OnnxError> {
             inputs: input_ids[ni].clone(),
             outputs: out_ids,
         });
+        protos.push(node);
     }
 
     let mut outputs = Vec::new();
@@ -331,6 +341,35 @@ pub(crate) fn build(model: &ModelProto) -> Result<Graph, OnnxError> {
         output_slots.push(slot);
     }
 
+    // Every graph input whose first dimension is free carries the batch along axis 0.
+    let batched_inputs: Vec<bool> = inputs
+        .iter()
+        .map(|i| matches!(i.shape.as_deref(), Some([d, ..]) if !matches!(d, DimInfo::Fixed(_))))
+        .collect();
+    let rows = split::analyse(consts.len(), &input_slots, &batched_inputs, &nodes, &types);
+    let split = Some(
+        output_slots
+            .iter()
+            .map(|&s| rows.get(s).copied().unwrap_or(Rows::Mixed))
+            .collect::<Vec<_>>(),
+    )
+    .filter(|out| {
+        !batched_inputs.is_empty()
+            && batched_inputs.iter().all(|&b| b)
+            && out.iter().all(|r| *r != Rows::Mixed)
+    });
+
+    let infos = nodes.iter().map(|n| n.info.clone()).collect();
+    let nodes = fuse::dense_chains(
+        nodes,
+        &fuse::FuseCtx {
+            protos,
+            consts: &consts,
+            types: &types,
+            outputs: &output_slots,
+        },
+    );
+
     let slot_count = consts.len();
     let mut last_use = vec![0usize; slot_count];
     for (pos, node) in nodes.iter().enumerate() {
@@ -347,8 +386,10 @@ pub(crate) fn build(model: &ModelProto) -> Result<Graph, OnnxError> {
         input_slots,
         outputs,
         output_slots,
+        infos,
         nodes,
         consts,
         last_use,
+        split,
     })
 }

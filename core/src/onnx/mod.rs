@@ -55,16 +55,20 @@
 mod attrs;
 mod class_labels;
 mod error;
+mod fuse;
 mod graph;
 mod initializer;
 mod model;
 mod ops;
+#[cfg(not(target_arch = "wasm32"))]
+mod parallel;
 pub mod proto;
+mod split;
 mod tensor;
 
 pub use class_labels::class_labels;
 pub use error::{OnnxError, OpError};
 pub use graph::{DimInfo, OpInfo, ValueInfo};
-pub use model::Model;
+pub use model::{CHUNK_ROWS, Model};
 pub use ops::SUPPORTED_OPS;
 pub use tensor::{DType, MAX_DIM, MAX_ELEMENTS, Tensor, TensorData};

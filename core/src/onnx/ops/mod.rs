@@ -3,10 +3,11 @@
 
 mod array_feature_extractor;
 mod cast;
-mod elementwise;
+pub(crate) mod elementwise;
+mod gemm_kernel;
 mod imputer;
 mod linear;
-mod matmul;
+pub(crate) mod matmul;
 mod normalizer;
 mod one_hot_encoder;
 pub(crate) mod post_transform;
@@ -20,6 +21,7 @@ mod tree_layout;
 
 use super::attrs::Attrs;
 use super::error::OpError;
+pub(crate) use super::split::Rows;
 use super::tensor::{DType, Tensor};
 
 /// A dimension known at load time, or not.
@@ -68,6 +70,13 @@ pub(crate) trait Op: Send + Sync + std::fmt::Debug {
         args.push(&first);
         args.extend_from_slice(rest);
         self.run(&args)
+    }
+
+    /// How the outputs depend on the batch (see `split`), from the inputs' dependence and
+    /// their inferred types. The default is right for every op and only rules out
+    /// splitting the batch; ops that compute each row from that row alone say so.
+    fn rows(&self, inputs: &[Rows], _types: &[ValueType]) -> Rows {
+        Rows::conservative(inputs)
     }
 }
 
@@ -125,7 +134,7 @@ pub(crate) fn build(
             Box::new(elementwise::Unary::new(elementwise::UnaryKind::Sigmoid))
         }
         ("ai.onnx", "Tanh") => Box::new(elementwise::Unary::new(elementwise::UnaryKind::Tanh)),
-        ("ai.onnx", "MatMul") => Box::new(matmul::MatMul),
+        ("ai.onnx", "MatMul") => Box::new(matmul::MatMul::build(ctx)),
         ("ai.onnx", "Gemm") => Box::new(matmul::Gemm::build(ctx)?),
         ("ai.onnx", "Softmax") => Box::new(reduce::Softmax::build(ctx)),
         ("ai.onnx", "ArgMax") => Box::new(reduce::ArgMax::build(ctx)),
@@ -190,6 +199,12 @@ pub(crate) fn numeric_input(t: &ValueType, index: usize) -> Result<(), OpError> 
         });
     }
     Ok(())
+}
+
+/// `axis` normalised against the rank of `t`, when the rank is known and the axis valid.
+pub(crate) fn known_axis(axis: i64, t: Option<&ValueType>) -> Option<usize> {
+    let rank = t?.shape.as_ref()?.len();
+    norm_axis(axis, rank).ok()
 }
 
 /// Normalises a possibly negative axis for a tensor of rank `rank`.

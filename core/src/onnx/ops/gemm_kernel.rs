@@ -1,0 +1,348 @@
+//! The f32 matrix product behind MatMul and Gemm: `out = epilogue(A · B)`.
+//!
+//! B is packed once (at load when it is an initializer) into column panels of [`NR`]
+//! columns, k-major, zero-padded; A is packed [`MR`] rows at a time into a stack buffer;
+//! an `MR × NR` micro-kernel keeps its accumulator tile in registers. The kernel is plain
+//! fixed-size array arithmetic that LLVM vectorises (SSE2 on generic x86_64); there is no
+//! `unsafe` and no target-specific code. Loops are blocked by [`KC`] rows of B and [`NC`]
+//! columns so that a block of B stays in the L2 cache while every row of A streams past it.
+//!
+//! **Exactness.** Every output element is accumulated in f32 in k order,
+//! `((0 + a0·b0) + a1·b1) + …`, one rounded multiply and one rounded add per step (no FMA,
+//! no reassociation): the same sequence as the textbook triple loop, whatever the blocking,
+//! the batch size or the row's position in the batch, and the same on wasm32 and x86_64.
+//! The [`Epilogue`] then applies `alpha`, `beta · C` and the activation to the finished sum
+//! in the order the unfused ONNX nodes would, so fusing them changes no bit.
+
+use super::elementwise::UnaryKind;
+
+/// Rows of A per micro-kernel tile.
+pub(crate) const MR: usize = 4;
+/// Columns of B per packed panel (and per micro-kernel tile).
+pub(crate) const NR: usize = 8;
+/// Depth of one block of the inner dimension.
+const KC: usize = 256;
+/// Columns of B per L2-resident block (a multiple of [`NR`]).
+const NC: usize = 256;
+
+/// B (`k × n`) packed into panels: for each block of [`KC`] rows, for each panel of [`NR`]
+/// columns, `kc` rows of `NR` values (columns past `n` are zero).
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct PackedB {
+    k: usize,
+    n: usize,
+    panels: Vec<[f32; NR]>,
+}
+
+impl PackedB {
+    /// Packs row-major `b`: `k × n`, or `n × k` read transposed when `transposed`.
+    /// `b` must hold `k * n` values (checked by the callers against the shapes).
+    pub(crate) fn pack(b: &[f32], k: usize, n: usize, transposed: bool) -> Self {
+        let n_panels = n.div_ceil(NR);
+        let mut panels = Vec::with_capacity(k * n_panels);
+        let at = |p: usize, j: usize| {
+            let i = if transposed { j * k + p } else { p * n + j };
+            b.get(i).copied().unwrap_or(0.0)
+        };
+        for k0 in (0..k).step_by(KC) {
+            let kc = KC.min(k - k0);
+            for jp in 0..n_panels {
+                let j0 = jp * NR;
+                for p in k0..k0 + kc {
+                    let mut row = [0.0f32; NR];
+                    for (j, v) in row.iter_mut().enumerate().take(n.saturating_sub(j0)) {
+                        *v = at(p, j0 + j);
+                    }
+                    panels.push(row);
+                }
+            }
+        }
+        Self { k, n, panels }
+    }
+
+    pub(crate) fn k(&self) -> usize {
+        self.k
+    }
+
+    pub(crate) fn n(&self) -> usize {
+        self.n
+    }
+
+    /// The `kc` packed rows of panel `jp` in the block starting at row `k0`.
+    fn panel(&self, k0: usize, kc: usize, jp: usize) -> &[[f32; NR]] {
+        let start = k0 * self.n.div_ceil(NR) + jp * kc;
+        self.panels.get(start..start + kc).unwrap_or(&[])
+    }
+}
+
+/// An addend `beta · C` with C broadcast to `m × n`: `rows` is 1 or m, `cols` 1 or n.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Addend<'a> {
+    pub data: &'a [f32],
+    pub rows: usize,
+    pub cols: usize,
+    pub beta: f32,
+}
+
+/// What happens to each finished sum `s` of output element `(i, j)`, in this order:
+/// `s *= alpha` (only when `alpha != 1`, as ONNX Runtime skips it), `s += beta · C[i, j]`,
+/// then the activation.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Epilogue<'a> {
+    pub alpha: f32,
+    pub addend: Option<Addend<'a>>,
+    pub activation: Option<UnaryKind>,
+}
+
+impl Epilogue<'_> {
+    pub(crate) const NONE: Epilogue<'static> = Epilogue {
+        alpha: 1.0,
+        addend: None,
+        activation: None,
+    };
+
+    /// Applies the epilogue to `vals`, the elements `(i, j0..j0 + vals.len())`.
+    #[inline]
+    fn apply(&self, vals: &mut [f32], i: usize, j0: usize) {
+        if self.alpha != 1.0 {
+            vals.iter_mut().for_each(|v| *v *= self.alpha);
+        }
+        if let Some(c) = self.addend {
+            let row = if c.rows == 1 { 0 } else { i };
+            let base = row * c.cols;
+            if c.cols == 1 {
+                let cv = c.data.get(base).copied().unwrap_or(0.0);
+                vals.iter_mut().for_each(|v| *v += c.beta * cv);
+            } else if let Some(cs) = c.data.get(base + j0..base + j0 + vals.len()) {
+                vals.iter_mut()
+                    .zip(cs)
+                    .for_each(|(v, &cv)| *v += c.beta * cv);
+            }
+        }
+        if let Some(act) = self.activation {
+            act.apply_f32(vals);
+        }
+    }
+}
+
+/// `acc[i][j] += Σ_p a[p][i] · b[p][j]`, p in order: the register-blocked micro-kernel.
+#[inline(always)]
+fn micro_kernel(a: &[[f32; MR]], b: &[[f32; NR]], acc: &mut [[f32; NR]; MR]) {
+    for (av, bv) in a.iter().zip(b) {
+        for i in 0..MR {
+            for j in 0..NR {
+                acc[i][j] += av[i] * bv[j];
+            }
+        }
+    }
+}
+
+/// `out = epilogue(A · B)` for row-major `a` (`m × b.k()`) into row-major `out`
+/// (`m × b.n()`). `a` and `out` must hold at least `m * k` and `m * n` values.
+pub(crate) fn gemm(a: &[f32], m: usize, b: &PackedB, out: &mut [f32], epilogue: &Epilogue<'_>) {
+    let (k, n) = (b.k, b.n);
+    if m == 0 || n == 0 {
+        return;
+    }
+    let out = &mut out[..m * n];
+    if k == 0 {
+        out.fill(0.0);
+        for (i, row) in out.chunks_exact_mut(n).enumerate() {
+            epilogue.apply(row, i, 0);
+        }
+        return;
+    }
+    let a = &a[..m * k];
+    let mut a_pack = [[0.0f32; MR]; KC];
+    for k0 in (0..k).step_by(KC) {
+        let kc = KC.min(k - k0);
+        let (first, last) = (k0 == 0, k0 + kc == k);
+        for j_block in (0..n).step_by(NC) {
+            let j_end = (j_block + NC).min(n);
+            for i0 in (0..m).step_by(MR) {
+                let mr = MR.min(m - i0);
+                // Pack A[i0..i0 + mr, k0..k0 + kc], k-major; missing rows are zero.
+                for (i, row) in a.chunks_exact(k).skip(i0).take(MR).enumerate() {
+                    for (dst, &v) in a_pack.iter_mut().zip(&row[k0..k0 + kc]) {
+                        dst[i] = v;
+                    }
+                }
+                if mr < MR {
+                    for dst in &mut a_pack[..kc] {
+                        dst[mr..].fill(0.0);
+                    }
+                }
+                for j0 in (j_block..j_end).step_by(NR) {
+                    let nr = NR.min(n - j0);
+                    let mut acc = [[0.0f32; NR]; MR];
+                    if !first {
+                        for (i, acc_row) in acc.iter_mut().enumerate().take(mr) {
+                            let o = (i0 + i) * n + j0;
+                            acc_row[..nr].copy_from_slice(&out[o..o + nr]);
+                        }
+                    }
+                    micro_kernel(&a_pack[..kc], b.panel(k0, kc, j0 / NR), &mut acc);
+                    for (i, acc_row) in acc.iter_mut().enumerate().take(mr) {
+                        let o = (i0 + i) * n + j0;
+                        let dst = &mut out[o..o + nr];
+                        dst.copy_from_slice(&acc_row[..nr]);
+                        if last {
+                            epilogue.apply(dst, i0 + i, j0);
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The textbook triple loop, accumulating in k order.
+    fn reference(a: &[f32], b: &[f32], m: usize, k: usize, n: usize) -> Vec<f32> {
+        let mut out = vec![0.0f32; m * n];
+        for i in 0..m {
+            for j in 0..n {
+                let mut s = 0.0f32;
+                for p in 0..k {
+                    s += a[i * k + p] * b[p * n + j];
+                }
+                out[i * n + j] = s;
+            }
+        }
+        out
+    }
+
+    fn values(len: usize, seed: u32) -> Vec<f32> {
+        let mut x = seed.wrapping_mul(2_654_435_761).wrapping_add(1);
+        (0..len)
+            .map(|_| {
+                x ^= x << 13;
+                x ^= x >> 17;
+                x ^= x << 5;
+                (x as f32 / u32::MAX as f32) * 4.0 - 2.0
+            })
+            .collect()
+    }
+
+    #[test]
+    fn bit_identical_to_the_triple_loop_for_every_tile_remainder() {
+        // Shapes straddling MR, NR, KC and NC, including empty dimensions.
+        let dims = [
+            (0, 3, 5),
+            (3, 0, 5),
+            (1, 1, 1),
+            (3, 7, 5),
+            (4, 8, 8),
+            (5, 30, 64),
+            (9, 64, 32),
+            (7, 32, 1),
+            (2, 300, 9),
+            (6, 3, 270),
+            (5, 513, 17),
+        ];
+        for (m, k, n) in dims {
+            let a = values(m * k, 1);
+            let b = values(k * n, 2);
+            let mut out = vec![f32::NAN; m * n];
+            gemm(&a, m, &PackedB::pack(&b, k, n, false), &mut out, &Epilogue::NONE);
+            let want = reference(&a, &b, m, k, n);
+            assert!(
+                out.iter().zip(&want).all(|(x, y)| x.to_bits() == y.to_bits()),
+                "m={m} k={k} n={n}"
+            );
+        }
+    }
+
+    #[test]
+    fn transposed_packing_reads_b_as_n_by_k() {
+        let (m, k, n) = (3, 5, 11);
+        let a = values(m * k, 3);
+        let b = values(k * n, 4);
+        let bt: Vec<f32> = (0..n)
+            .flat_map(|j| (0..k).map(move |p| (j, p)))
+            .map(|(j, p)| b[p * n + j])
+            .collect();
+        let mut out = vec![0.0; m * n];
+        gemm(&a, m, &PackedB::pack(&bt, k, n, true), &mut out, &Epilogue::NONE);
+        assert_eq!(out, reference(&a, &b, m, k, n));
+    }
+
+    #[test]
+    fn epilogue_matches_the_unfused_sequence() {
+        let (m, k, n) = (6, 10, 12);
+        let a = values(m * k, 5);
+        let b = values(k * n, 6);
+        let bias = values(n, 7);
+        let c_full = values(m * n, 8);
+        let packed = PackedB::pack(&b, k, n, false);
+        let plain = reference(&a, &b, m, k, n);
+        let cases: [(f32, Addend<'_>, UnaryKind); 4] = [
+            (
+                1.0,
+                Addend {
+                    data: &bias,
+                    rows: 1,
+                    cols: n,
+                    beta: 1.0,
+                },
+                UnaryKind::Relu,
+            ),
+            (
+                0.5,
+                Addend {
+                    data: &c_full,
+                    rows: m,
+                    cols: n,
+                    beta: 2.0,
+                },
+                UnaryKind::Tanh,
+            ),
+            (
+                1.0,
+                Addend {
+                    data: &bias[..1],
+                    rows: 1,
+                    cols: 1,
+                    beta: -1.5,
+                },
+                UnaryKind::Sigmoid,
+            ),
+            (
+                -2.0,
+                Addend {
+                    data: &c_full[..m],
+                    rows: m,
+                    cols: 1,
+                    beta: 1.0,
+                },
+                UnaryKind::Relu,
+            ),
+        ];
+        for (alpha, c, act) in cases {
+            let mut want = plain.clone();
+            for i in 0..m {
+                for j in 0..n {
+                    let v = &mut want[i * n + j];
+                    if alpha != 1.0 {
+                        *v *= alpha;
+                    }
+                    let cv = c.data[if c.rows == 1 { 0 } else { i } * c.cols
+                        + if c.cols == 1 { 0 } else { j }];
+                    *v += c.beta * cv;
+                }
+            }
+            act.apply_f32(&mut want);
+            let mut out = vec![0.0; m * n];
+            let ep = Epilogue {
+                alpha,
+                addend: Some(c),
+                activation: Some(act),
+            };
+            gemm(&a, m, &packed, &mut out, &ep);
+            assert_eq!(out, want, "alpha {alpha}, {act:?}");
+        }
+    }
+}
