@@ -6,14 +6,14 @@
 //!         cargo bench -p lockstep-serve --bench engines
 //!
 //! `LOCKSTEP_BENCH_REPS` (default 3) sets the timed runs per cell; the median is reported.
-//! Single-threaded: one core engine call / ONNX Runtime with one intra-op thread.
-//! Multi-threaded (T = available cores): the core engine runs T contiguous row chunks on
-//! `std::thread::scope` threads and concatenates the outputs; ONNX Runtime runs the whole
-//! batch with T intra-op threads. Before any timing, both engines must agree on the first
+//! Single-threaded: one core `Model::run` call (which runs the batch in 512-row chunks) /
+//! ONNX Runtime with one intra-op thread. Multi-threaded (T = available cores): core's
+//! `Model::run_parallel` (T contiguous row ranges on `std::thread::scope` threads, each in
+//! chunks, outputs concatenated); ONNX Runtime runs the whole batch with T intra-op threads. Before any timing, both engines must agree on the first
 //! 1 000 rows (labels equal, probabilities within 1e-5), so the bench cannot compare two
 //! different computations. ONNX Runtime's figures include the wrapper's copies of the input
-//! into and the outputs out of ONNX Runtime; the multi-threaded core figures include the
-//! copy of each chunk into its own tensor.
+//! into and the outputs out of ONNX Runtime; the core figures include the copy of each
+//! chunk of rows into its own tensor and the concatenation of the outputs.
 
 // Bench set-up panics on broken set-up, like a test.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
@@ -56,51 +56,10 @@ fn core_run(model: &Model, input: &Tensor) -> Outputs {
     model.run(&[("input", input)]).unwrap()
 }
 
-/// The core engine on `threads` contiguous row chunks, outputs concatenated along rows.
-fn core_run_parallel(model: &Model, data: &[f32], threads: usize) -> Outputs {
-    let n_rows = data.len() / FEATURES;
-    let chunk_rows = n_rows.div_ceil(threads.max(1));
-    let parts: Vec<Outputs> = std::thread::scope(|scope| {
-        let handles: Vec<_> = data
-            .chunks(chunk_rows * FEATURES)
-            .map(|chunk| {
-                scope.spawn(move || {
-                    model
-                        .run_f32_matrix(chunk.to_vec(), chunk.len() / FEATURES, FEATURES)
-                        .unwrap()
-                })
-            })
-            .collect();
-        handles.into_iter().map(|h| h.join().unwrap()).collect()
-    });
-    concat_rows(parts)
-}
-
-fn concat_rows(parts: Vec<Outputs>) -> Outputs {
-    let mut parts = parts.into_iter();
-    let mut out = parts.next().unwrap_or_default();
-    for part in parts {
-        for ((_, acc), (_, t)) in out.iter_mut().zip(part) {
-            let mut shape = acc.shape().to_vec();
-            shape[0] += t.shape()[0];
-            let data = match (
-                std::mem::replace(acc, Tensor::i64(vec![0], vec![]).unwrap()).into_data(),
-                t.into_data(),
-            ) {
-                (TensorData::F32(mut a), TensorData::F32(b)) => {
-                    a.extend(b);
-                    TensorData::F32(a)
-                }
-                (TensorData::I64(mut a), TensorData::I64(b)) => {
-                    a.extend(b);
-                    TensorData::I64(a)
-                }
-                (a, b) => panic!("cannot concatenate {:?} and {:?}", a.dtype(), b.dtype()),
-            };
-            *acc = Tensor::new(shape, data).unwrap();
-        }
-    }
-    out
+/// The core engine on `threads` threads (`Model::run_parallel`: contiguous row ranges,
+/// each run in chunks, outputs concatenated).
+fn core_run_parallel(model: &Model, input: &Tensor, threads: usize) -> Outputs {
+    model.run_parallel(&[("input", input)], threads).unwrap()
 }
 
 /// Labels (int64) must be equal, float outputs within PROB_TOLERANCE.
@@ -178,15 +137,11 @@ fn main() {
             let ort = OrtModel::from_bytes(&bytes, t).unwrap();
             let ort_check = ort.run(&[("input", &check)]).unwrap();
             assert_agree(name, &core_run(&core, &check), &ort_check);
-            assert_agree(
-                name,
-                &core_run_parallel(&core, check.as_f32().unwrap(), t),
-                &ort_check,
-            );
+            assert_agree(name, &core_run_parallel(&core, &check, t), &ort_check);
             let core_s = if t == 1 {
                 time(reps, || core_run(&core, &input))
             } else {
-                time(reps, || core_run_parallel(&core, &data, t))
+                time(reps, || core_run_parallel(&core, &input, t))
             };
             let ort_s = time(reps, || ort.run(&[("input", &input)]).unwrap());
             let (core_rps, ort_rps) = (ROWS as f64 / core_s, ROWS as f64 / ort_s);

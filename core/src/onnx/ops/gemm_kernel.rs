@@ -1,24 +1,35 @@
 //! The f32 matrix product behind MatMul and Gemm: `out = epilogue(A · B)`.
 //!
 //! B is packed once (at load when it is an initializer) into column panels of [`NR`]
-//! columns, k-major, zero-padded; A is packed [`MR`] rows at a time into a stack buffer;
-//! an `MR × NR` micro-kernel keeps its accumulator tile in registers. The kernel is plain
-//! fixed-size array arithmetic that LLVM vectorises (SSE2 on generic x86_64); there is no
-//! `unsafe` and no target-specific code. Loops are blocked by [`KC`] rows of B and [`NC`]
-//! columns so that a block of B stays in the L2 cache while every row of A streams past it.
+//! columns, k-major, zero-padded; A is packed `MR` rows at a time into a stack buffer; an
+//! `MR × NR` micro-kernel keeps its accumulator tile in registers. Loops are blocked by
+//! [`KC`] rows of B and [`NC`] columns so that a block of B stays in the L2 cache while
+//! every row of A streams past it.
+//!
+//! The kernel is plain fixed-size array arithmetic that LLVM vectorises for the target's
+//! baseline (SSE2 on x86_64: A is packed pre-broadcast so each step is whole-vector
+//! multiplies and adds, no shuffles); no `unsafe`, no `std::arch`, no runtime dispatch.
+//! Outputs of one or two columns (a binary classifier's last layer) take a row-interleaved
+//! path instead of tiles that would be mostly padding.
+//!
+//! Why no AVX2: the dispatch would need `unsafe` (`#[target_feature]` functions) or a crate
+//! that holds it. Compiling this kernel for AVX2 through `pulp`'s runtime dispatch (safe for
+//! us, builds for wasm32) was measured no faster on the project's machine (AMD Zen 1, which
+//! splits 256-bit operations in two; its peak is the same 16 flop/cycle with SSE2), and
+//! the `gemm` crate uses FMA and its own summation order, which would break the exactness
+//! below and the wasm32/x86_64 identity. `multiversion` emits `unsafe` blocks into our crate.
 //!
 //! **Exactness.** Every output element is accumulated in f32 in k order,
-//! `((0 + a0·b0) + a1·b1) + …`, one rounded multiply and one rounded add per step (no FMA,
-//! no reassociation): the same sequence as the textbook triple loop, whatever the blocking,
-//! the batch size or the row's position in the batch, and the same on wasm32 and x86_64.
-//! The [`Epilogue`] then applies `alpha`, `beta · C` and the activation to the finished sum
-//! in the order the unfused ONNX nodes would, so fusing them changes no bit.
+//! `((0 + a0·b0) + a1·b1) + …`, one rounded multiply and one rounded add per step (Rust
+//! never contracts them into an FMA), so the result is the textbook triple loop's, bit for
+//! bit, whatever the tile, blocking, batch size or the row's position in the batch: the
+//! same on wasm32 and x86_64. The [`Epilogue`] then applies `alpha`, `beta · C` and the
+//! activation to each finished sum in the order the unfused ONNX nodes would, so fusing
+//! them changes no bit.
 
 use super::elementwise::UnaryKind;
 
-/// Rows of A per micro-kernel tile.
-pub(crate) const MR: usize = 4;
-/// Columns of B per packed panel (and per micro-kernel tile).
+/// Columns of B per packed panel and per micro-kernel tile.
 pub(crate) const NR: usize = 8;
 /// Depth of one block of the inner dimension.
 const KC: usize = 256;
@@ -69,6 +80,7 @@ impl PackedB {
     }
 
     /// The `kc` packed rows of panel `jp` in the block starting at row `k0`.
+    #[inline(always)]
     fn panel(&self, k0: usize, kc: usize, jp: usize) -> &[[f32; NR]] {
         let start = k0 * self.n.div_ceil(NR) + jp * kc;
         self.panels.get(start..start + kc).unwrap_or(&[])
@@ -101,8 +113,52 @@ impl Epilogue<'_> {
         activation: None,
     };
 
+    /// Applies the epilogue to a full tile, rows `i0..i0 + MR` and columns `j0..j0 + NR`:
+    /// the same operations as [`Epilogue::apply`], as fixed-size loops that vectorise.
+    #[inline(always)]
+    fn apply_tile<const MR: usize>(&self, acc: &mut [[f32; NR]; MR], i0: usize, j0: usize) {
+        if self.alpha != 1.0 {
+            for row in acc.iter_mut() {
+                for v in row.iter_mut() {
+                    *v *= self.alpha;
+                }
+            }
+        }
+        if let Some(c) = self.addend {
+            for (i, row) in acc.iter_mut().enumerate() {
+                let base = if c.rows == 1 { 0 } else { (i0 + i) * c.cols };
+                let cs: [f32; NR] = if c.cols == 1 {
+                    [c.data.get(base).copied().unwrap_or(0.0); NR]
+                } else {
+                    c.data
+                        .get(base + j0..base + j0 + NR)
+                        .and_then(|s| <[f32; NR]>::try_from(s).ok())
+                        .unwrap_or([0.0; NR])
+                };
+                for j in 0..NR {
+                    row[j] += c.beta * cs[j];
+                }
+            }
+        }
+        match self.activation {
+            None => {}
+            Some(UnaryKind::Relu) => {
+                for row in acc.iter_mut() {
+                    for v in row.iter_mut() {
+                        *v = if *v > 0.0 { *v } else { 0.0 };
+                    }
+                }
+            }
+            Some(act) => {
+                for row in acc.iter_mut() {
+                    act.apply_f32(row);
+                }
+            }
+        }
+    }
+
     /// Applies the epilogue to `vals`, the elements `(i, j0..j0 + vals.len())`.
-    #[inline]
+    #[inline(always)]
     fn apply(&self, vals: &mut [f32], i: usize, j0: usize) {
         if self.alpha != 1.0 {
             vals.iter_mut().for_each(|v| *v *= self.alpha);
@@ -119,19 +175,34 @@ impl Epilogue<'_> {
                     .for_each(|(v, &cv)| *v += c.beta * cv);
             }
         }
-        if let Some(act) = self.activation {
-            act.apply_f32(vals);
+        match self.activation {
+            None => {}
+            // Inline so that it vectorises with the rest; the same expression as
+            // `UnaryKind::apply_f32`.
+            Some(UnaryKind::Relu) => vals
+                .iter_mut()
+                .for_each(|a| *a = if *a > 0.0 { *a } else { 0.0 }),
+            Some(act) => act.apply_f32(vals),
         }
     }
 }
 
+/// Lanes of the vectors the kernel is written for (SSE2, the x86_64 baseline; simd128).
+const LANES: usize = 4;
+/// Rows of A per micro-kernel tile.
+pub(crate) const MR: usize = 4;
+
 /// `acc[i][j] += Σ_p a[p][i] · b[p][j]`, p in order: the register-blocked micro-kernel.
+/// A is packed pre-broadcast (`a[p][i]` is `LANES` copies of one value), so each step is
+/// whole-vector multiplies and adds with no shuffles.
 #[inline(always)]
-fn micro_kernel(a: &[[f32; MR]], b: &[[f32; NR]], acc: &mut [[f32; NR]; MR]) {
+fn micro_kernel(a: &[[[f32; LANES]; MR]], b: &[[f32; NR]], acc: &mut [[f32; NR]; MR]) {
     for (av, bv) in a.iter().zip(b) {
         for i in 0..MR {
-            for j in 0..NR {
-                acc[i][j] += av[i] * bv[j];
+            for jv in 0..NR / LANES {
+                for l in 0..LANES {
+                    acc[i][jv * LANES + l] += av[i][l] * bv[jv * LANES + l];
+                }
             }
         }
     }
@@ -140,6 +211,65 @@ fn micro_kernel(a: &[[f32; MR]], b: &[[f32; NR]], acc: &mut [[f32; NR]; MR]) {
 /// `out = epilogue(A · B)` for row-major `a` (`m × b.k()`) into row-major `out`
 /// (`m × b.n()`). `a` and `out` must hold at least `m * k` and `m * n` values.
 pub(crate) fn gemm(a: &[f32], m: usize, b: &PackedB, out: &mut [f32], epilogue: &Epilogue<'_>) {
+    gemm_tiles(a, m, b, out, epilogue);
+}
+
+/// Outputs this narrow or narrower (a binary classifier's last layer) skip the tiles,
+/// which would compute mostly padding.
+const NARROW: usize = 2;
+/// Rows advanced together by [`narrow`]: independent sums that hide the add latency.
+const NARROW_ROWS: usize = 8;
+
+/// `out = epilogue(A · B)` for `n <= NARROW`: each output element is still one sum in k
+/// order; [`NARROW_ROWS`] rows advance together so that their additions overlap.
+fn narrow(a: &[f32], k: usize, b: &PackedB, out: &mut [f32], epilogue: &Epilogue<'_>) {
+    let n = b.n;
+    // Column j of B, contiguous (the packed panels hold it with stride NR).
+    let columns: Vec<Vec<f32>> = (0..n)
+        .map(|j| {
+            (0..k)
+                .map(|p| {
+                    let k0 = p / KC * KC;
+                    let kc = KC.min(k - k0);
+                    b.panel(k0, kc, 0).get(p - k0).map_or(0.0, |row| row[j])
+                })
+                .collect()
+        })
+        .collect();
+    for (block, (a_rows, out_rows)) in a
+        .chunks(NARROW_ROWS * k)
+        .zip(out.chunks_mut(NARROW_ROWS * n))
+        .enumerate()
+    {
+        let rows = a_rows.len() / k;
+        for (j, col) in columns.iter().enumerate() {
+            let mut acc = [0.0f32; NARROW_ROWS];
+            if rows == NARROW_ROWS {
+                for (p, &bv) in col.iter().enumerate() {
+                    for (r, s) in acc.iter_mut().enumerate() {
+                        *s += a_rows[r * k + p] * bv;
+                    }
+                }
+            } else {
+                for (p, &bv) in col.iter().enumerate() {
+                    for (r, s) in acc.iter_mut().enumerate().take(rows) {
+                        *s += a_rows[r * k + p] * bv;
+                    }
+                }
+            }
+            for (r, &s) in acc.iter().enumerate().take(rows) {
+                out_rows[r * n + j] = s;
+            }
+        }
+        for r in 0..rows {
+            let i = block * NARROW_ROWS + r;
+            epilogue.apply(&mut out_rows[r * n..(r + 1) * n], i, 0);
+        }
+    }
+}
+
+#[inline(always)]
+fn gemm_tiles(a: &[f32], m: usize, b: &PackedB, out: &mut [f32], epilogue: &Epilogue<'_>) {
     let (k, n) = (b.k, b.n);
     if m == 0 || n == 0 {
         return;
@@ -153,7 +283,11 @@ pub(crate) fn gemm(a: &[f32], m: usize, b: &PackedB, out: &mut [f32], epilogue: 
         return;
     }
     let a = &a[..m * k];
-    let mut a_pack = [[0.0f32; MR]; KC];
+    if n <= NARROW {
+        narrow(a, k, b, out, epilogue);
+        return;
+    }
+    let mut a_pack = [[[0.0f32; LANES]; MR]; KC];
     for k0 in (0..k).step_by(KC) {
         let kc = KC.min(k - k0);
         let (first, last) = (k0 == 0, k0 + kc == k);
@@ -164,12 +298,12 @@ pub(crate) fn gemm(a: &[f32], m: usize, b: &PackedB, out: &mut [f32], epilogue: 
                 // Pack A[i0..i0 + mr, k0..k0 + kc], k-major; missing rows are zero.
                 for (i, row) in a.chunks_exact(k).skip(i0).take(MR).enumerate() {
                     for (dst, &v) in a_pack.iter_mut().zip(&row[k0..k0 + kc]) {
-                        dst[i] = v;
+                        dst[i] = [v; LANES];
                     }
                 }
                 if mr < MR {
                     for dst in &mut a_pack[..kc] {
-                        dst[mr..].fill(0.0);
+                        dst[mr..].fill([0.0; LANES]);
                     }
                 }
                 for j0 in (j_block..j_end).step_by(NR) {
@@ -182,12 +316,21 @@ pub(crate) fn gemm(a: &[f32], m: usize, b: &PackedB, out: &mut [f32], epilogue: 
                         }
                     }
                     micro_kernel(&a_pack[..kc], b.panel(k0, kc, j0 / NR), &mut acc);
-                    for (i, acc_row) in acc.iter_mut().enumerate().take(mr) {
+                    if last {
+                        if mr == MR && nr == NR {
+                            epilogue.apply_tile(&mut acc, i0, j0);
+                        } else {
+                            for (i, acc_row) in acc.iter_mut().enumerate().take(mr) {
+                                epilogue.apply(&mut acc_row[..nr], i0 + i, j0);
+                            }
+                        }
+                    }
+                    for (i, acc_row) in acc.iter().enumerate().take(mr) {
                         let o = (i0 + i) * n + j0;
-                        let dst = &mut out[o..o + nr];
-                        dst.copy_from_slice(&acc_row[..nr]);
-                        if last {
-                            epilogue.apply(dst, i0 + i, j0);
+                        match out.get_mut(o..o + NR) {
+                            // A full row of the tile: a fixed-size copy, no memcpy call.
+                            Some(dst) if nr == NR => dst.copy_from_slice(acc_row),
+                            _ => out[o..o + nr].copy_from_slice(&acc_row[..nr]),
                         }
                     }
                 }
@@ -239,6 +382,8 @@ mod tests {
             (5, 30, 64),
             (9, 64, 32),
             (7, 32, 1),
+            (13, 40, 2),
+            (17, 300, 1),
             (2, 300, 9),
             (6, 3, 270),
             (5, 513, 17),
@@ -343,6 +488,40 @@ mod tests {
             };
             gemm(&a, m, &packed, &mut out, &ep);
             assert_eq!(out, want, "alpha {alpha}, {act:?}");
+        }
+    }
+}
+
+#[cfg(test)]
+mod speed {
+    use super::*;
+
+    /// Not a test: `cargo test --release -p lockstep-core --lib gemm_speed -- --ignored --nocapture`.
+    #[test]
+    #[ignore]
+    fn gemm_speed() {
+        for (m, k, n) in [(512, 30, 64), (512, 64, 32), (512, 32, 1)] {
+            let a: Vec<f32> = (0..m * k).map(|i| (i % 7) as f32 * 0.1 - 0.3).collect();
+            let b: Vec<f32> = (0..k * n).map(|i| (i % 5) as f32 * 0.2 - 0.4).collect();
+            let bias: Vec<f32> = (0..n).map(|i| i as f32 * 0.01).collect();
+            let packed = PackedB::pack(&b, k, n, false);
+            let ep = Epilogue {
+                alpha: 1.0,
+                addend: Some(Addend { data: &bias, rows: 1, cols: n, beta: 1.0 }),
+                activation: Some(UnaryKind::Relu),
+            };
+            let mut out = vec![0.0; m * n];
+            let reps = 4000;
+            let mut best = f64::MAX;
+            for _ in 0..5 {
+                let t = std::time::Instant::now();
+                for _ in 0..reps {
+                    gemm(std::hint::black_box(&a), m, &packed, &mut out, &ep);
+                }
+                best = best.min(t.elapsed().as_secs_f64());
+            }
+            let flops = 2.0 * (m * k * n * reps) as f64;
+            println!("{m}x{k}x{n}: {:.1} GFLOP/s, {:.1} ns/row", flops / best / 1e9, best / (m * reps) as f64 * 1e9);
         }
     }
 }
