@@ -168,9 +168,62 @@ pub(crate) fn build(model: &ModelProto) -> Result<Graph, OnnxError> {
         inputs.push(info);
     }
 
+    // Constant nodes are folded at load: each value becomes a constant slot, like an
+    // initializer, so the ops that read it see it when they are compiled.
+    let mut folded = vec![false; graph.node.len()];
+    let mut infos = Vec::new();
+    for (ni, node) in graph.node.iter().enumerate() {
+        if canonical_domain(&node.domain) != "ai.onnx" || node.op_type != "Constant" {
+            continue;
+        }
+        let name = display_name(node, ni);
+        let opset = *opsets
+            .get("ai.onnx")
+            .ok_or_else(|| OnnxError::MissingOpset {
+                domain: "ai.onnx".into(),
+                node: name.clone(),
+                op_type: node.op_type.clone(),
+            })?;
+        let node_err = |message: String| OnnxError::Node {
+            node: name.clone(),
+            op_type: node.op_type.clone(),
+            domain: "ai.onnx".into(),
+            opset,
+            message,
+        };
+        let value = ops::constant::value(&Attrs::new(&node.attribute))
+            .map_err(|e| node_err(e.to_string()))?;
+        let [out] = node.output.as_slice() else {
+            return Err(node_err(format!(
+                "expects 1 output, got {}",
+                node.output.len()
+            )));
+        };
+        if slots.insert(out.clone(), consts.len()).is_some() {
+            return Err(OnnxError::DuplicateValue { name: out.clone() });
+        }
+        types.push(Some(ValueType::new(
+            value.dtype(),
+            Some(value.shape().iter().map(|&d| Some(d)).collect()),
+        )));
+        consts.push(Some(value));
+        folded[ni] = true;
+        infos.push(OpInfo {
+            name,
+            op_type: node.op_type.clone(),
+            domain: "ai.onnx".into(),
+            opset,
+            inputs: node.input.clone(),
+            outputs: node.output.clone(),
+        });
+    }
+
     // Every node output gets a slot; a name produced twice is an error.
     let mut producer: Vec<Option<usize>> = vec![None; consts.len()];
     for (ni, node) in graph.node.iter().enumerate() {
+        if folded[ni] {
+            continue;
+        }
         for out in node.output.iter().filter(|o| !o.is_empty()) {
             if slots.contains_key(out) {
                 return Err(OnnxError::DuplicateValue { name: out.clone() });
@@ -231,7 +284,7 @@ pub(crate) fn build(model: &ModelProto) -> Result<Graph, OnnxError> {
     // Compile each node and infer its output types, in topological order.
     let mut nodes = Vec::with_capacity(n);
     let mut protos = Vec::with_capacity(n);
-    for &ni in &order {
+    for &ni in order.iter().filter(|&&ni| !folded[ni]) {
         let node = &graph.node[ni];
         let name = display_name(node, ni);
         let domain = canonical_domain(&node.domain).to_owned();
@@ -359,7 +412,7 @@ pub(crate) fn build(model: &ModelProto) -> Result<Graph, OnnxError> {
             && out.iter().all(|r| *r != Rows::Mixed)
     });
 
-    let infos = nodes.iter().map(|n| n.info.clone()).collect();
+    infos.extend(nodes.iter().map(|n| n.info.clone()));
     let nodes = fuse::dense_chains(
         nodes,
         &fuse::FuseCtx {

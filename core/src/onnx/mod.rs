@@ -32,7 +32,7 @@
 //!
 //! | domain | ops |
 //! |---|---|
-//! | `ai.onnx` | Add, Sub, Mul, Div (broadcasting), MatMul, Gemm, Relu, Sigmoid, Tanh, Softmax, ArgMax, Cast, Concat, Reshape, Flatten, Identity |
+//! | `ai.onnx` | Add, Sub, Mul, Div (broadcasting), MatMul, Gemm, Relu, Sigmoid, Tanh, Softmax, ArgMax, Cast, Concat, Reshape, Flatten, Squeeze, Unsqueeze, Identity, Constant (folded at load) |
 //! | `ai.onnx.ml` | Scaler, Normalizer, Imputer, OneHotEncoder, ArrayFeatureExtractor, LinearClassifier, LinearRegressor, TreeEnsembleClassifier, TreeEnsembleRegressor, TreeEnsemble (opset 5) |
 //!
 //! `ZipMap` is refused with a hint to export with ZipMap disabled; any other op fails at

@@ -3,6 +3,7 @@
 
 mod array_feature_extractor;
 mod cast;
+pub(crate) mod constant;
 pub(crate) mod elementwise;
 mod gemm_kernel;
 mod imputer;
@@ -14,6 +15,7 @@ pub(crate) mod post_transform;
 mod reduce;
 mod scaler;
 mod shape_ops;
+mod squeeze;
 mod tree_ensemble;
 mod tree_ensemble_classifier;
 mod tree_ensemble_v5;
@@ -94,6 +96,7 @@ pub const SUPPORTED_OPS: &[(&str, &str)] = &[
     ("ai.onnx", "ArgMax"),
     ("ai.onnx", "Cast"),
     ("ai.onnx", "Concat"),
+    ("ai.onnx", "Constant"),
     ("ai.onnx", "Div"),
     ("ai.onnx", "Flatten"),
     ("ai.onnx", "Gemm"),
@@ -104,8 +107,10 @@ pub const SUPPORTED_OPS: &[(&str, &str)] = &[
     ("ai.onnx", "Reshape"),
     ("ai.onnx", "Sigmoid"),
     ("ai.onnx", "Softmax"),
+    ("ai.onnx", "Squeeze"),
     ("ai.onnx", "Sub"),
     ("ai.onnx", "Tanh"),
+    ("ai.onnx", "Unsqueeze"),
     ("ai.onnx.ml", "ArrayFeatureExtractor"),
     ("ai.onnx.ml", "Imputer"),
     ("ai.onnx.ml", "LinearClassifier"),
@@ -143,6 +148,8 @@ pub(crate) fn build(
         ("ai.onnx", "Reshape") => Box::new(shape_ops::Reshape::build(ctx)),
         ("ai.onnx", "Flatten") => Box::new(shape_ops::Flatten::build(ctx)),
         ("ai.onnx", "Identity") => Box::new(shape_ops::Identity),
+        ("ai.onnx", "Squeeze") => Box::new(squeeze::Squeeze::build(ctx)),
+        ("ai.onnx", "Unsqueeze") => Box::new(squeeze::Unsqueeze::build(ctx)?),
         ("ai.onnx.ml", "Scaler") => Box::new(scaler::Scaler::build(ctx)?),
         ("ai.onnx.ml", "Normalizer") => Box::new(normalizer::Normalizer::build(ctx)?),
         ("ai.onnx.ml", "Imputer") => Box::new(imputer::Imputer::build(ctx)?),
