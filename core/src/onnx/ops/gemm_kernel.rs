@@ -190,7 +190,7 @@ impl Epilogue<'_> {
 /// Lanes of the vectors the kernel is written for (SSE2, the x86_64 baseline; simd128).
 const LANES: usize = 4;
 /// Rows of A per micro-kernel tile.
-pub(crate) const MR: usize = 4;
+pub(crate) const MR: usize = 6;
 
 /// `acc[i][j] += Σ_p a[p][i] · b[p][j]`, p in order: the register-blocked micro-kernel.
 /// A is packed pre-broadcast (`a[p][i]` is `LANES` copies of one value), so each step is
