@@ -692,7 +692,11 @@ fn a_constant_needs_exactly_one_value() {
         attr_floats("value_floats", &[1.0, 2.0]),
         attr_i("value_int", 3),
     ];
-    assert!(load_err(&constant(two)).to_string().contains("found value_floats, value_int"));
+    assert!(
+        load_err(&constant(two))
+            .to_string()
+            .contains("found value_floats, value_int")
+    );
     // value_floats [2] scales each row; the folded constant is visible at load.
     let m = Model::from_bytes(&constant(vec![attr_floats("value_floats", &[2.0, -1.0])])).unwrap();
     let out = m.run_f32_matrix(vec![1.0, 2.0, 3.0, 4.0], 2, 2).unwrap();

@@ -82,7 +82,8 @@ fn chunked_and_threaded_runs_equal_the_unsplit_run_on_every_fixture() {
             continue;
         }
         let name = path.file_stem().unwrap().to_str().unwrap().to_owned();
-        let fixture: Value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+        let fixture: Value =
+            serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
         let bytes = std::fs::read(dir.join(fixture["model"].as_str().unwrap())).unwrap();
         let model = Model::from_bytes(&bytes).unwrap();
         let inputs: Vec<(String, Tensor)> = fixture["inputs"]

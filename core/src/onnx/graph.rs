@@ -5,10 +5,10 @@ use std::collections::HashMap;
 use super::attrs::Attrs;
 use super::error::OnnxError;
 use super::fuse;
-use super::split::{self, Rows};
 use super::initializer::{checked_dims, tensor_from_proto};
 use super::ops::{self, BuildCtx, Dim, Op, ValueType};
 use super::proto::{GraphProto, ModelProto, NodeProto, ValueInfoProto};
+use super::split::{self, Rows};
 use super::tensor::{DType, Tensor};
 
 /// One dimension of a declared graph input or output.

@@ -1,19 +1,25 @@
 //! # The ONNX model engine
 //!
 //! A small, dependency-light CPU engine for the classic tabular models that scikit-learn
-//! (via skl2onnx), XGBoost and LightGBM (via onnxmltools) export. It runs in the browser
-//! (wasm32) and on the server with identical results.
+//! (via skl2onnx), XGBoost and LightGBM (via onnxmltools) and PyTorch (via `torch.onnx`)
+//! export. It runs in the browser (wasm32) and on the server with identical results.
 //!
 //! ## Data flow
 //!
 //! 1. [`Model::from_bytes`] decodes the protobuf (hand-derived `prost` messages in
 //!    `proto`), decodes initializers with every size checked before allocation, orders
-//!    the nodes topologically (a cycle is a named error), compiles each node into an op
-//!    (attributes are validated once, here) and infers element types and shapes.
+//!    the nodes topologically (a cycle is a named error), folds `Constant` nodes into
+//!    constants, compiles each node into an op (attributes are validated once, here; the
+//!    weights of MatMul/Gemm are packed for the matrix kernel), infers element types and
+//!    shapes, works out whether the batch can be split into rows (`split`) and fuses
+//!    `MatMul|Gemm → Add → Relu|Sigmoid|Tanh` chains into one op (`fuse`).
 //! 2. [`Model::run`] (named [`Tensor`] inputs) or [`Model::run_f32_matrix`] (one
 //!    row-major `[rows, features]` matrix) checks inputs against the declared types and
-//!    shapes, runs the ops in order over the whole batch, frees intermediates after their
-//!    last use, and returns the graph outputs by name.
+//!    shapes, runs the ops in order — on chunks of [`CHUNK_ROWS`] rows when the graph
+//!    computes each row from that row alone, else on the whole batch — frees intermediates
+//!    after their last use, and returns the graph outputs by name. Natively,
+//!    `Model::run_parallel` runs the chunks on several threads. Splitting never changes an
+//!    output bit (`core/tests/onnx_split.rs`).
 //!
 //! ```no_run
 //! use lockstep_core::onnx::{Model, OnnxError};
@@ -47,10 +53,12 @@
 //! Element types are f32, f64, int64 and string (int32/bool/int8/uint8 initializers are
 //! widened to int64). Tree ensembles compare and accumulate in f32, tree by tree in model
 //! order, exactly like single-threaded ONNX Runtime, and reproduce its binary-classifier
-//! conventions. Dot products accumulate in f32 in feature order; ONNX Runtime uses
-//! blocked (MLAS) GEMM and vectorised exp/logistic/tanh, so MLPs and linear models agree
-//! with it to within float rounding rather than bit for bit (see `core/tests/onnx_parity.rs`
-//! for the tolerances per model family).
+//! conventions. Dot products accumulate in f32 in feature order, one rounded multiply and
+//! one rounded add per step (the blocked kernel in `ops::gemm_kernel` keeps that order, and
+//! no FMA, so wasm32 and x86_64 agree bit for bit); ONNX Runtime uses MLAS GEMM with FMA
+//! and vectorised exp/logistic/tanh, so MLPs and linear models agree with it to within
+//! float rounding rather than bit for bit (see `core/tests/onnx_parity.rs` for the
+//! tolerances per model family).
 
 mod attrs;
 mod class_labels;

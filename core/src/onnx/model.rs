@@ -210,7 +210,7 @@ impl Model {
         range: std::ops::Range<usize>,
         chunk_rows: usize,
     ) -> Option<Vec<(String, Tensor)>> {
-        let plan = self.graph.split.as_deref()?;
+        let plan = self.split_plan()?;
         let mut buffers: Vec<Option<super::tensor::TensorData>> = vec![None; bound.len()];
         let mut outputs = None;
         for start in range.clone().step_by(chunk_rows.max(1)) {

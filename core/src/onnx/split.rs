@@ -139,7 +139,11 @@ pub(crate) fn append(acc: &mut Tensor, part: Tensor, axis: usize) -> Option<()> 
     let (sa, sp) = (acc.shape(), part.shape());
     if sa.len() != sp.len()
         || axis >= sa.len()
-        || sa.iter().zip(sp).enumerate().any(|(d, (x, y))| d != axis && x != y)
+        || sa
+            .iter()
+            .zip(sp)
+            .enumerate()
+            .any(|(d, (x, y))| d != axis && x != y)
     {
         return None;
     }

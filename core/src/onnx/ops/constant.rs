@@ -37,16 +37,21 @@ pub(crate) fn value(attrs: &Attrs<'_>) -> Result<Tensor, OpError> {
         ));
     };
     let utf8 = |b: &[u8]| {
-        String::from_utf8(b.to_vec()).map_err(|_| OpError::bad_attr("value_string", "not valid UTF-8"))
+        String::from_utf8(b.to_vec())
+            .map_err(|_| OpError::bad_attr("value_string", "not valid UTF-8"))
     };
     let (shape, data) = match *name {
         "value" => {
             let t = attrs
                 .tensor("value")
                 .ok_or_else(|| OpError::bad_attr("value", "expected a tensor"))?;
-            return tensor_from_proto(t, "Constant value").map_err(|e| OpError::bad_attr("value", e.to_string()));
+            return tensor_from_proto(t, "Constant value")
+                .map_err(|e| OpError::bad_attr("value", e.to_string()));
         }
-        "value_float" => (vec![], TensorData::F32(vec![attrs.f32_or("value_float", 0.0)])),
+        "value_float" => (
+            vec![],
+            TensorData::F32(vec![attrs.f32_or("value_float", 0.0)]),
+        ),
         "value_floats" => {
             let v = attrs.floats("value_floats").to_vec();
             (vec![v.len()], TensorData::F32(v))
@@ -57,7 +62,9 @@ pub(crate) fn value(attrs: &Attrs<'_>) -> Result<Tensor, OpError> {
             (vec![v.len()], TensorData::I64(v))
         }
         "value_string" => {
-            let s = attrs.get("value_string").map_or(Ok(String::new()), |a| utf8(&a.s))?;
+            let s = attrs
+                .get("value_string")
+                .map_or(Ok(String::new()), |a| utf8(&a.s))?;
             (vec![], TensorData::Str(vec![s]))
         }
         "value_strings" => {

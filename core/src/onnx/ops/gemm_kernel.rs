@@ -392,10 +392,18 @@ mod tests {
             let a = values(m * k, 1);
             let b = values(k * n, 2);
             let mut out = vec![f32::NAN; m * n];
-            gemm(&a, m, &PackedB::pack(&b, k, n, false), &mut out, &Epilogue::NONE);
+            gemm(
+                &a,
+                m,
+                &PackedB::pack(&b, k, n, false),
+                &mut out,
+                &Epilogue::NONE,
+            );
             let want = reference(&a, &b, m, k, n);
             assert!(
-                out.iter().zip(&want).all(|(x, y)| x.to_bits() == y.to_bits()),
+                out.iter()
+                    .zip(&want)
+                    .all(|(x, y)| x.to_bits() == y.to_bits()),
                 "m={m} k={k} n={n}"
             );
         }
@@ -411,7 +419,13 @@ mod tests {
             .map(|(j, p)| b[p * n + j])
             .collect();
         let mut out = vec![0.0; m * n];
-        gemm(&a, m, &PackedB::pack(&bt, k, n, true), &mut out, &Epilogue::NONE);
+        gemm(
+            &a,
+            m,
+            &PackedB::pack(&bt, k, n, true),
+            &mut out,
+            &Epilogue::NONE,
+        );
         assert_eq!(out, reference(&a, &b, m, k, n));
     }
 
@@ -507,7 +521,12 @@ mod speed {
             let packed = PackedB::pack(&b, k, n, false);
             let ep = Epilogue {
                 alpha: 1.0,
-                addend: Some(Addend { data: &bias, rows: 1, cols: n, beta: 1.0 }),
+                addend: Some(Addend {
+                    data: &bias,
+                    rows: 1,
+                    cols: n,
+                    beta: 1.0,
+                }),
                 activation: Some(UnaryKind::Relu),
             };
             let mut out = vec![0.0; m * n];
@@ -521,7 +540,11 @@ mod speed {
                 best = best.min(t.elapsed().as_secs_f64());
             }
             let flops = 2.0 * (m * k * n * reps) as f64;
-            println!("{m}x{k}x{n}: {:.1} GFLOP/s, {:.1} ns/row", flops / best / 1e9, best / (m * reps) as f64 * 1e9);
+            println!(
+                "{m}x{k}x{n}: {:.1} GFLOP/s, {:.1} ns/row",
+                flops / best / 1e9,
+                best / (m * reps) as f64 * 1e9
+            );
         }
     }
 }

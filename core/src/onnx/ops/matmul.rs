@@ -423,7 +423,9 @@ impl Op for FusedDense {
             {
                 inputs[0]
             }
-            ([Rows::Batched { axis: 0 }], DenseShape::Gemm { trans_a: false }) if !addend_per_row => {
+            ([Rows::Batched { axis: 0 }], DenseShape::Gemm { trans_a: false })
+                if !addend_per_row =>
+            {
                 inputs[0]
             }
             _ => Rows::conservative(inputs),
@@ -481,7 +483,13 @@ impl Op for FusedDense {
             activation: self.activation,
         };
         let mut out = vec![0.0f32; m * n];
-        gemm(a_t.as_deref().unwrap_or(a), m, &self.packed, &mut out, &epilogue);
+        gemm(
+            a_t.as_deref().unwrap_or(a),
+            m,
+            &self.packed,
+            &mut out,
+            &epilogue,
+        );
         Ok(vec![Tensor::from_parts(shape, TensorData::F32(out))?])
     }
 }

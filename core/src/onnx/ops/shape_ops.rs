@@ -221,15 +221,20 @@ impl Op for Reshape {
         if inputs.get(1) != Some(&Rows::Const) {
             return Rows::Mixed;
         }
-        let per_row: Option<usize> = shape.get(axis + 1..).and_then(|s| s.iter().copied().product());
+        let per_row: Option<usize> = shape
+            .get(axis + 1..)
+            .and_then(|s| s.iter().copied().product());
         let Some(o) = target.iter().position(|&d| d != 1) else {
             return Rows::Mixed;
         };
         let batch_here = target[o] == -1 || (target[o] == 0 && !self.allowzero && o == axis);
         let rest = &target[o + 1..];
-        let rest_size = rest
-            .iter()
-            .try_fold(1usize, |acc, &d| usize::try_from(d).ok().filter(|&d| d > 0).and_then(|d| acc.checked_mul(d)));
+        let rest_size = rest.iter().try_fold(1usize, |acc, &d| {
+            usize::try_from(d)
+                .ok()
+                .filter(|&d| d > 0)
+                .and_then(|d| acc.checked_mul(d))
+        });
         if batch_here && rest_size.is_some() && rest_size == per_row {
             Rows::Batched { axis: o }
         } else {

@@ -9,7 +9,9 @@ use crate::onnx::tensor::{DType, Tensor};
 /// The axes given as an attribute (opset < 13) or as a constant second input.
 fn build_axes(ctx: &BuildCtx<'_>) -> Option<Vec<i64>> {
     if ctx.opset < 13 {
-        ctx.attrs.has("axes").then(|| ctx.attrs.ints("axes").to_vec())
+        ctx.attrs
+            .has("axes")
+            .then(|| ctx.attrs.ints("axes").to_vec())
     } else {
         ctx.consts
             .get(1)
@@ -21,7 +23,10 @@ fn build_axes(ctx: &BuildCtx<'_>) -> Option<Vec<i64>> {
 }
 
 /// The axes for a run: the second input (opset >= 13) when given, else the attribute.
-fn run_axes(axes_input: Option<&&Tensor>, fixed: Option<&Vec<i64>>) -> Result<Option<Vec<i64>>, OpError> {
+fn run_axes(
+    axes_input: Option<&&Tensor>,
+    fixed: Option<&Vec<i64>>,
+) -> Result<Option<Vec<i64>>, OpError> {
     match axes_input {
         Some(t) => t
             .as_i64()
@@ -45,12 +50,17 @@ fn normalise(axes: &[i64], rank: usize) -> Result<Vec<usize>, OpError> {
             usize::try_from(n)
                 .ok()
                 .filter(|&n| n < rank)
-                .ok_or_else(|| OpError::bad_attr("axes", format!("axis {a} is out of range for rank {rank}")))
+                .ok_or_else(|| {
+                    OpError::bad_attr("axes", format!("axis {a} is out of range for rank {rank}"))
+                })
         })
         .collect::<Result<Vec<_>, _>>()?;
     out.sort_unstable();
     if out.windows(2).any(|w| w[0] == w[1]) {
-        return Err(OpError::bad_attr("axes", format!("axes {axes:?} repeat an axis")));
+        return Err(OpError::bad_attr(
+            "axes",
+            format!("axes {axes:?} repeat an axis"),
+        ));
     }
     Ok(out)
 }
@@ -107,7 +117,9 @@ impl Op for Squeeze {
             (Some(s), Some(axes)) => {
                 let axes = normalise(axes, s.len())?;
                 if let Some(&a) = axes.iter().find(|&&a| s[a].is_some_and(|d| d != 1)) {
-                    return Err(OpError::shape(format!("cannot squeeze axis {a} of shape {s:?}")));
+                    return Err(OpError::shape(format!(
+                        "cannot squeeze axis {a} of shape {s:?}"
+                    )));
                 }
                 Some(
                     s.iter()
@@ -251,11 +263,20 @@ mod tests {
 
     #[test]
     fn squeeze_removes_the_named_size_one_axes_or_all_of_them() {
-        assert_eq!(Squeeze::out_shape(&[4, 1, 3, 1], Some(&[-1])).unwrap(), vec![4, 1, 3]);
-        assert_eq!(Squeeze::out_shape(&[4, 1, 3, 1], Some(&[1, 3])).unwrap(), vec![4, 3]);
+        assert_eq!(
+            Squeeze::out_shape(&[4, 1, 3, 1], Some(&[-1])).unwrap(),
+            vec![4, 1, 3]
+        );
+        assert_eq!(
+            Squeeze::out_shape(&[4, 1, 3, 1], Some(&[1, 3])).unwrap(),
+            vec![4, 3]
+        );
         assert_eq!(Squeeze::out_shape(&[1, 1, 3, 1], None).unwrap(), vec![3]);
         let err = Squeeze::out_shape(&[4, 1], Some(&[0])).unwrap_err();
-        assert!(err.to_string().contains("cannot squeeze axis 0 of size 4"), "{err}");
+        assert!(
+            err.to_string().contains("cannot squeeze axis 0 of size 4"),
+            "{err}"
+        );
         assert!(Squeeze::out_shape(&[4, 1], Some(&[2])).is_err());
         assert!(Squeeze::out_shape(&[4, 1], Some(&[1, -1])).is_err());
     }
@@ -278,19 +299,35 @@ mod tests {
 
     #[test]
     fn the_batch_axis_moves_with_the_removed_and_inserted_axes() {
-        let t = |s: &[usize]| ValueType::new(DType::F32, Some(s.iter().map(|&d| Some(d)).collect()));
+        let t =
+            |s: &[usize]| ValueType::new(DType::F32, Some(s.iter().map(|&d| Some(d)).collect()));
         let sq = |axes: &[i64]| Squeeze {
             axes: Some(axes.to_vec()),
         };
         let batched = |axis| Rows::Batched { axis };
         // [1, N, 1] squeezed at 0 -> [N, 1]: the batch moves to axis 0.
-        assert_eq!(sq(&[0]).rows(&[batched(1), Rows::Const], &[t(&[1, 5, 1])]), batched(0));
-        assert_eq!(sq(&[-1]).rows(&[batched(0), Rows::Const], &[t(&[5, 1])]), batched(0));
-        assert_eq!(sq(&[0]).rows(&[batched(0), Rows::Const], &[t(&[5, 1])]), Rows::Mixed);
-        assert_eq!(Squeeze { axes: None }.rows(&[batched(0)], &[t(&[5, 1])]), Rows::Mixed);
+        assert_eq!(
+            sq(&[0]).rows(&[batched(1), Rows::Const], &[t(&[1, 5, 1])]),
+            batched(0)
+        );
+        assert_eq!(
+            sq(&[-1]).rows(&[batched(0), Rows::Const], &[t(&[5, 1])]),
+            batched(0)
+        );
+        assert_eq!(
+            sq(&[0]).rows(&[batched(0), Rows::Const], &[t(&[5, 1])]),
+            Rows::Mixed
+        );
+        assert_eq!(
+            Squeeze { axes: None }.rows(&[batched(0)], &[t(&[5, 1])]),
+            Rows::Mixed
+        );
         let unsq = Unsqueeze {
             axes: Some(vec![0, 2]),
         };
-        assert_eq!(unsq.rows(&[batched(0), Rows::Const], &[t(&[5])]), batched(1));
+        assert_eq!(
+            unsq.rows(&[batched(0), Rows::Const], &[t(&[5])]),
+            batched(1)
+        );
     }
 }
