@@ -6,6 +6,7 @@
 //!         cargo bench -p lockstep-serve --bench engines
 //!
 //! `LOCKSTEP_BENCH_REPS` (default 3) sets the timed runs per cell; the median is reported.
+//! The two engines' runs alternate, so that a drifting load on a shared machine hits both.
 //! Single-threaded: one core `Model::run` call (which runs the batch in 512-row chunks) /
 //! ONNX Runtime with one intra-op thread. Multi-threaded (T = available cores): core's
 //! `Model::run_parallel` (T contiguous row ranges on `std::thread::scope` threads, each in
@@ -89,18 +90,28 @@ fn assert_agree(model: &str, core: &Outputs, ort: &Outputs) {
     }
 }
 
-/// Median seconds of `reps` timed runs, after one untimed warm-up run.
-fn time(reps: usize, mut f: impl FnMut() -> Outputs) -> f64 {
-    std::hint::black_box(f());
-    let mut secs: Vec<f64> = (0..reps)
-        .map(|_| {
-            let start = Instant::now();
-            std::hint::black_box(f());
-            start.elapsed().as_secs_f64()
-        })
-        .collect();
-    secs.sort_by(f64::total_cmp);
-    secs[secs.len() / 2]
+/// Median seconds of `reps` timed runs of each of `a` and `b`, after one untimed warm-up
+/// run of each. The runs alternate (a, b, a, b, …) so that both see the same load: on a
+/// shared machine the load drifts, and timing all of one engine first would bias the ratio.
+fn time_pair(
+    reps: usize,
+    mut a: impl FnMut() -> Outputs,
+    mut b: impl FnMut() -> Outputs,
+) -> (f64, f64) {
+    std::hint::black_box(a());
+    std::hint::black_box(b());
+    let timed = |f: &mut dyn FnMut() -> Outputs| {
+        let start = Instant::now();
+        std::hint::black_box(f());
+        start.elapsed().as_secs_f64()
+    };
+    let (mut sa, mut sb): (Vec<f64>, Vec<f64>) =
+        (0..reps).map(|_| (timed(&mut a), timed(&mut b))).unzip();
+    let median = |v: &mut Vec<f64>| {
+        v.sort_by(f64::total_cmp);
+        v[v.len() / 2]
+    };
+    (median(&mut sa), median(&mut sb))
 }
 
 fn main() {
@@ -138,12 +149,12 @@ fn main() {
             let ort_check = ort.run(&[("input", &check)]).unwrap();
             assert_agree(name, &core_run(&core, &check), &ort_check);
             assert_agree(name, &core_run_parallel(&core, &check, t), &ort_check);
-            let core_s = if t == 1 {
-                time(reps, || core_run(&core, &input))
+            let ort_run = || ort.run(&[("input", &input)]).unwrap();
+            let (core_s, ort_s) = if t == 1 {
+                time_pair(reps, || core_run(&core, &input), ort_run)
             } else {
-                time(reps, || core_run_parallel(&core, &input, t))
+                time_pair(reps, || core_run_parallel(&core, &input, t), ort_run)
             };
-            let ort_s = time(reps, || ort.run(&[("input", &input)]).unwrap());
             let (core_rps, ort_rps) = (ROWS as f64 / core_s, ROWS as f64 / ort_s);
             println!(
                 "| {name} | {t} | {core_rps:.0} | {ort_rps:.0} | {:.2} |",

@@ -12,12 +12,14 @@
 //! Outputs of one or two columns (a binary classifier's last layer) take a row-interleaved
 //! path instead of tiles that would be mostly padding.
 //!
-//! Why no AVX2: the dispatch would need `unsafe` (`#[target_feature]` functions) or a crate
-//! that holds it. Compiling this kernel for AVX2 through `pulp`'s runtime dispatch (safe for
-//! us, builds for wasm32) was measured no faster on the project's machine (AMD Zen 1, which
-//! splits 256-bit operations in two; its peak is the same 16 flop/cycle with SSE2), and
-//! the `gemm` crate uses FMA and its own summation order, which would break the exactness
-//! below and the wasm32/x86_64 identity. `multiversion` emits `unsafe` blocks into our crate.
+//! Why no AVX2 or FMA: runtime dispatch needs `unsafe` (`#[target_feature]` functions) or a
+//! crate that holds it. We measured this kernel compiled for AVX2 through `pulp`'s dispatch
+//! (safe for us, builds for wasm32): 8-wide with separate multiply and add, and with
+//! `mul_add` (FMA); on the project's machine (AMD Zen 1, which splits 256-bit operations
+//! in two and has the same 16 flop/cycle peak with SSE2) neither was faster than this
+//! SSE2 build. FMA would also change the bits, and wasm32 has no FMA (it would fall back to
+//! software `fmaf`). The `gemm` crate uses FMA and its own summation order, and is a larger
+//! dependency; `multiversion` emits `unsafe` blocks into our crate.
 //!
 //! **Exactness.** Every output element is accumulated in f32 in k order,
 //! `((0 + a0·b0) + a1·b1) + …`, one rounded multiply and one rounded add per step (Rust
