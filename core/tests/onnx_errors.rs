@@ -549,6 +549,16 @@ fn nan_cast_to_int64_is_a_named_error() {
         matches!(&err, OnnxError::Node { node, .. } if node == "to_int"),
         "{err}"
     );
+
+    // Split into chunks of 3 rows, the NaN sits in the third chunk; the error must still
+    // name its element in the whole batch, as an unsplit run does.
+    assert!(m.splits_batch());
+    let mut data = vec![0.5f32; 20];
+    data[15] = f32::NAN;
+    let x = Tensor::f32(vec![10, 2], data).unwrap();
+    let whole = m.run_chunked(&[("x", &x)], 0).unwrap_err();
+    assert!(whole.to_string().contains("NaN at element 15"), "{whole}");
+    assert_eq!(m.run_chunked(&[("x", &x)], 3).unwrap_err(), whole);
 }
 
 #[test]
@@ -643,4 +653,81 @@ fn an_empty_input_with_a_huge_dimension_is_rejected() {
 fn models_can_be_shared_across_threads() {
     fn assert_send_sync<T: Send + Sync>() {}
     assert_send_sync::<Model>();
+}
+
+#[test]
+fn fused_and_folded_nodes_are_still_listed_as_the_model_declares_them() {
+    // MatMul+Add+Relu chains run fused; the ops list is the model's own.
+    let m = Model::from_bytes(&fixture("mlp_classifier_iris.onnx")).unwrap();
+    let ops: Vec<&str> = m.ops().map(|o| o.op_type.as_str()).collect();
+    assert_eq!(ops.iter().filter(|o| **o == "MatMul").count(), 3);
+    assert_eq!(ops.iter().filter(|o| **o == "Relu").count(), 2);
+    // Constant nodes (TorchScript exporter) are folded at load and listed first.
+    let m = Model::from_bytes(&fixture("torch_mlp_regressor_diabetes.onnx")).unwrap();
+    let ops: Vec<&str> = m.ops().map(|o| o.op_type.as_str()).collect();
+    assert_eq!(ops[..3], ["Constant", "Constant", "Constant"]);
+    assert!(ops.contains(&"Squeeze") && ops.contains(&"Gemm"));
+}
+
+#[test]
+fn a_constant_needs_exactly_one_value() {
+    let constant = |attrs: Vec<AttributeProto>| {
+        model(
+            vec![
+                node("Constant", "", "k", &[], &["c"], attrs),
+                node("Mul", "", "scale", &["x", "c"], &["y"], vec![]),
+            ],
+            vec![],
+            2,
+            &["y"],
+        )
+    };
+    let err = load_err(&constant(vec![]));
+    assert!(
+        matches!(&err, OnnxError::Node { node, .. } if node == "k")
+            && err.to_string().contains("exactly one of value"),
+        "{err}"
+    );
+    let two = vec![
+        attr_floats("value_floats", &[1.0, 2.0]),
+        attr_i("value_int", 3),
+    ];
+    assert!(
+        load_err(&constant(two))
+            .to_string()
+            .contains("found value_floats, value_int")
+    );
+    // value_floats [2] scales each row; the folded constant is visible at load.
+    let m = Model::from_bytes(&constant(vec![attr_floats("value_floats", &[2.0, -1.0])])).unwrap();
+    let out = m.run_f32_matrix(vec![1.0, 2.0, 3.0, 4.0], 2, 2).unwrap();
+    assert_eq!(out[0].1.as_f32().unwrap(), &[2.0, -2.0, 6.0, -4.0]);
+    assert!(m.splits_batch());
+}
+
+#[test]
+fn squeeze_of_a_dimension_that_is_not_one_is_a_named_error() {
+    let axes = TensorProto {
+        name: "axes".into(),
+        dims: vec![1],
+        data_type: 7,
+        int64_data: vec![0],
+        ..Default::default()
+    };
+    let m = Model::from_bytes(&model(
+        vec![node("Squeeze", "", "sq", &["x", "axes"], &["y"], vec![])],
+        vec![axes],
+        1,
+        &["y"],
+    ))
+    .unwrap();
+    // [1, 1] squeezes to [1]; [3, 1] cannot lose axis 0.
+    let ok = m.run_f32_matrix(vec![5.0], 1, 1).unwrap();
+    assert_eq!(ok[0].1.shape(), &[1]);
+    let err = m.run_f32_matrix(vec![1.0, 2.0, 3.0], 3, 1).unwrap_err();
+    assert!(
+        err.to_string().contains("cannot squeeze axis 0 of size 3"),
+        "{err}"
+    );
+    // Squeezing the batch axis mixes rows: the batch must not be split.
+    assert!(!m.splits_batch());
 }

@@ -164,6 +164,10 @@ parity! {
     mlp_classifier_iris => DENSE,
     mlp_logistic_binary_breast_cancer => DENSE,
     mlp_regressor_diabetes => DENSE,
+    // PyTorch MLPs through torch.onnx (scripts/fixtures/gen_onnx_torch.py, needs torch).
+    torch_mlp_classifier_wine => DENSE,
+    torch_mlp_binary_breast_cancer => DENSE,
+    torch_mlp_regressor_diabetes => DENSE,
     rf_binary_breast_cancer => TREES,
     rf_multiclass_iris => TREES,
     et_multiclass_wine => TREES,

@@ -6,14 +6,15 @@
 //!         cargo bench -p lockstep-serve --bench engines
 //!
 //! `LOCKSTEP_BENCH_REPS` (default 3) sets the timed runs per cell; the median is reported.
-//! Single-threaded: one core engine call / ONNX Runtime with one intra-op thread.
-//! Multi-threaded (T = available cores): the core engine runs T contiguous row chunks on
-//! `std::thread::scope` threads and concatenates the outputs; ONNX Runtime runs the whole
-//! batch with T intra-op threads. Before any timing, both engines must agree on the first
+//! The two engines' runs alternate, so that a drifting load on a shared machine hits both.
+//! Single-threaded: one core `Model::run` call (which runs the batch in 512-row chunks) /
+//! ONNX Runtime with one intra-op thread. Multi-threaded (T = available cores): core's
+//! `Model::run_parallel` (T contiguous row ranges on `std::thread::scope` threads, each in
+//! chunks, outputs concatenated); ONNX Runtime runs the whole batch with T intra-op threads. Before any timing, both engines must agree on the first
 //! 1 000 rows (labels equal, probabilities within 1e-5), so the bench cannot compare two
 //! different computations. ONNX Runtime's figures include the wrapper's copies of the input
-//! into and the outputs out of ONNX Runtime; the multi-threaded core figures include the
-//! copy of each chunk into its own tensor.
+//! into and the outputs out of ONNX Runtime; the core figures include the copy of each
+//! chunk of rows into its own tensor and the concatenation of the outputs.
 
 // Bench set-up panics on broken set-up, like a test.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
@@ -56,51 +57,10 @@ fn core_run(model: &Model, input: &Tensor) -> Outputs {
     model.run(&[("input", input)]).unwrap()
 }
 
-/// The core engine on `threads` contiguous row chunks, outputs concatenated along rows.
-fn core_run_parallel(model: &Model, data: &[f32], threads: usize) -> Outputs {
-    let n_rows = data.len() / FEATURES;
-    let chunk_rows = n_rows.div_ceil(threads.max(1));
-    let parts: Vec<Outputs> = std::thread::scope(|scope| {
-        let handles: Vec<_> = data
-            .chunks(chunk_rows * FEATURES)
-            .map(|chunk| {
-                scope.spawn(move || {
-                    model
-                        .run_f32_matrix(chunk.to_vec(), chunk.len() / FEATURES, FEATURES)
-                        .unwrap()
-                })
-            })
-            .collect();
-        handles.into_iter().map(|h| h.join().unwrap()).collect()
-    });
-    concat_rows(parts)
-}
-
-fn concat_rows(parts: Vec<Outputs>) -> Outputs {
-    let mut parts = parts.into_iter();
-    let mut out = parts.next().unwrap_or_default();
-    for part in parts {
-        for ((_, acc), (_, t)) in out.iter_mut().zip(part) {
-            let mut shape = acc.shape().to_vec();
-            shape[0] += t.shape()[0];
-            let data = match (
-                std::mem::replace(acc, Tensor::i64(vec![0], vec![]).unwrap()).into_data(),
-                t.into_data(),
-            ) {
-                (TensorData::F32(mut a), TensorData::F32(b)) => {
-                    a.extend(b);
-                    TensorData::F32(a)
-                }
-                (TensorData::I64(mut a), TensorData::I64(b)) => {
-                    a.extend(b);
-                    TensorData::I64(a)
-                }
-                (a, b) => panic!("cannot concatenate {:?} and {:?}", a.dtype(), b.dtype()),
-            };
-            *acc = Tensor::new(shape, data).unwrap();
-        }
-    }
-    out
+/// The core engine on `threads` threads (`Model::run_parallel`: contiguous row ranges,
+/// each run in chunks, outputs concatenated).
+fn core_run_parallel(model: &Model, input: &Tensor, threads: usize) -> Outputs {
+    model.run_parallel(&[("input", input)], threads).unwrap()
 }
 
 /// Labels (int64) must be equal, float outputs within PROB_TOLERANCE.
@@ -130,18 +90,28 @@ fn assert_agree(model: &str, core: &Outputs, ort: &Outputs) {
     }
 }
 
-/// Median seconds of `reps` timed runs, after one untimed warm-up run.
-fn time(reps: usize, mut f: impl FnMut() -> Outputs) -> f64 {
-    std::hint::black_box(f());
-    let mut secs: Vec<f64> = (0..reps)
-        .map(|_| {
-            let start = Instant::now();
-            std::hint::black_box(f());
-            start.elapsed().as_secs_f64()
-        })
-        .collect();
-    secs.sort_by(f64::total_cmp);
-    secs[secs.len() / 2]
+/// Median seconds of `reps` timed runs of each of `a` and `b`, after one untimed warm-up
+/// run of each. The runs alternate (a, b, a, b, …) so that both see the same load: on a
+/// shared machine the load drifts, and timing all of one engine first would bias the ratio.
+fn time_pair(
+    reps: usize,
+    mut a: impl FnMut() -> Outputs,
+    mut b: impl FnMut() -> Outputs,
+) -> (f64, f64) {
+    std::hint::black_box(a());
+    std::hint::black_box(b());
+    let timed = |f: &mut dyn FnMut() -> Outputs| {
+        let start = Instant::now();
+        std::hint::black_box(f());
+        start.elapsed().as_secs_f64()
+    };
+    let (mut sa, mut sb): (Vec<f64>, Vec<f64>) =
+        (0..reps).map(|_| (timed(&mut a), timed(&mut b))).unzip();
+    let median = |v: &mut Vec<f64>| {
+        v.sort_by(f64::total_cmp);
+        v[v.len() / 2]
+    };
+    (median(&mut sa), median(&mut sb))
 }
 
 fn main() {
@@ -178,17 +148,13 @@ fn main() {
             let ort = OrtModel::from_bytes(&bytes, t).unwrap();
             let ort_check = ort.run(&[("input", &check)]).unwrap();
             assert_agree(name, &core_run(&core, &check), &ort_check);
-            assert_agree(
-                name,
-                &core_run_parallel(&core, check.as_f32().unwrap(), t),
-                &ort_check,
-            );
-            let core_s = if t == 1 {
-                time(reps, || core_run(&core, &input))
+            assert_agree(name, &core_run_parallel(&core, &check, t), &ort_check);
+            let ort_run = || ort.run(&[("input", &input)]).unwrap();
+            let (core_s, ort_s) = if t == 1 {
+                time_pair(reps, || core_run(&core, &input), ort_run)
             } else {
-                time(reps, || core_run_parallel(&core, &data, t))
+                time_pair(reps, || core_run_parallel(&core, &input, t), ort_run)
             };
-            let ort_s = time(reps, || ort.run(&[("input", &input)]).unwrap());
             let (core_rps, ort_rps) = (ROWS as f64 / core_s, ROWS as f64 / ort_s);
             println!(
                 "| {name} | {t} | {core_rps:.0} | {ort_rps:.0} | {:.2} |",

@@ -194,6 +194,36 @@ fn predict_writes_onnx_runtime_s_outputs_with_both_engines() {
 }
 
 #[test]
+fn predict_gives_the_same_file_whatever_the_thread_count() {
+    let dir = tempfile::tempdir().unwrap();
+    let fixture = read_json(&data("onnx/mlp_classifier_iris.json"));
+    let input = dir.path().join("rows.csv");
+    fixture_csv(&fixture, &input);
+    let model = data("onnx/mlp_classifier_iris.onnx");
+    let run = |threads: &str| {
+        let output = dir.path().join(format!("preds-{threads}.csv"));
+        let out = lockstep(&[
+            "predict",
+            "--model",
+            model.to_str().unwrap(),
+            "--input",
+            input.to_str().unwrap(),
+            "--threads",
+            threads,
+            "-o",
+            output.to_str().unwrap(),
+        ]);
+        assert!(
+            out.status.success(),
+            "--threads {threads}: {}",
+            stderr(&out)
+        );
+        std::fs::read(&output).unwrap()
+    };
+    assert_eq!(run("1"), run("3"));
+}
+
+#[test]
 fn parity_passes_for_the_core_engine_against_onnx_runtime() {
     let dir = tempfile::tempdir().unwrap();
     let fixture = read_json(&data("onnx/xgb_multiclass_iris.json"));

@@ -4,9 +4,11 @@ use std::collections::HashMap;
 
 use super::attrs::Attrs;
 use super::error::OnnxError;
+use super::fuse;
 use super::initializer::{checked_dims, tensor_from_proto};
 use super::ops::{self, BuildCtx, Dim, Op, ValueType};
 use super::proto::{GraphProto, ModelProto, NodeProto, ValueInfoProto};
+use super::split::{self, Rows};
 use super::tensor::{DType, Tensor};
 
 /// One dimension of a declared graph input or output.
@@ -56,11 +58,17 @@ pub(crate) struct Graph {
     pub input_slots: Vec<usize>,
     pub outputs: Vec<ValueInfo>,
     pub output_slots: Vec<usize>,
+    /// Every node as the model declares it, in execution order (for display).
+    pub infos: Vec<OpInfo>,
+    /// The nodes that run, in order: `infos` after load-time fusion (`fuse`).
     pub nodes: Vec<Node>,
     /// Constant values by slot (initializers).
     pub consts: Vec<Option<Tensor>>,
     /// For each slot, the index of the last node that reads it (to free it early).
     pub last_use: Vec<usize>,
+    /// When the batch can be split into chunks of rows (see `split`): how each graph
+    /// output depends on it (constant, or batched along an axis).
+    pub split: Option<Vec<Rows>>,
 }
 
 fn canonical_domain(domain: &str) -> &str {
@@ -160,9 +168,62 @@ pub(crate) fn build(model: &ModelProto) -> Result<Graph, OnnxError> {
         inputs.push(info);
     }
 
+    // Constant nodes are folded at load: each value becomes a constant slot, like an
+    // initializer, so the ops that read it see it when they are compiled.
+    let mut folded = vec![false; graph.node.len()];
+    let mut infos = Vec::new();
+    for (ni, node) in graph.node.iter().enumerate() {
+        if canonical_domain(&node.domain) != "ai.onnx" || node.op_type != "Constant" {
+            continue;
+        }
+        let name = display_name(node, ni);
+        let opset = *opsets
+            .get("ai.onnx")
+            .ok_or_else(|| OnnxError::MissingOpset {
+                domain: "ai.onnx".into(),
+                node: name.clone(),
+                op_type: node.op_type.clone(),
+            })?;
+        let node_err = |message: String| OnnxError::Node {
+            node: name.clone(),
+            op_type: node.op_type.clone(),
+            domain: "ai.onnx".into(),
+            opset,
+            message,
+        };
+        let value = ops::constant::value(&Attrs::new(&node.attribute))
+            .map_err(|e| node_err(e.to_string()))?;
+        let [out] = node.output.as_slice() else {
+            return Err(node_err(format!(
+                "expects 1 output, got {}",
+                node.output.len()
+            )));
+        };
+        if slots.insert(out.clone(), consts.len()).is_some() {
+            return Err(OnnxError::DuplicateValue { name: out.clone() });
+        }
+        types.push(Some(ValueType::new(
+            value.dtype(),
+            Some(value.shape().iter().map(|&d| Some(d)).collect()),
+        )));
+        consts.push(Some(value));
+        folded[ni] = true;
+        infos.push(OpInfo {
+            name,
+            op_type: node.op_type.clone(),
+            domain: "ai.onnx".into(),
+            opset,
+            inputs: node.input.clone(),
+            outputs: node.output.clone(),
+        });
+    }
+
     // Every node output gets a slot; a name produced twice is an error.
     let mut producer: Vec<Option<usize>> = vec![None; consts.len()];
     for (ni, node) in graph.node.iter().enumerate() {
+        if folded[ni] {
+            continue;
+        }
         for out in node.output.iter().filter(|o| !o.is_empty()) {
             if slots.contains_key(out) {
                 return Err(OnnxError::DuplicateValue { name: out.clone() });
@@ -222,7 +283,8 @@ pub(crate) fn build(model: &ModelProto) -> Result<Graph, OnnxError> {
 
     // Compile each node and infer its output types, in topological order.
     let mut nodes = Vec::with_capacity(n);
-    for &ni in &order {
+    let mut protos = Vec::with_capacity(n);
+    for &ni in order.iter().filter(|&&ni| !folded[ni]) {
         let node = &graph.node[ni];
         let name = display_name(node, ni);
         let domain = canonical_domain(&node.domain).to_owned();
@@ -296,6 +358,7 @@ pub(crate) fn build(model: &ModelProto) -> Result<Graph, OnnxError> {
             inputs: input_ids[ni].clone(),
             outputs: out_ids,
         });
+        protos.push(node);
     }
 
     let mut outputs = Vec::new();
@@ -331,6 +394,35 @@ pub(crate) fn build(model: &ModelProto) -> Result<Graph, OnnxError> {
         output_slots.push(slot);
     }
 
+    // Every graph input whose first dimension is free carries the batch along axis 0.
+    let batched_inputs: Vec<bool> = inputs
+        .iter()
+        .map(|i| matches!(i.shape.as_deref(), Some([d, ..]) if !matches!(d, DimInfo::Fixed(_))))
+        .collect();
+    let rows = split::analyse(consts.len(), &input_slots, &batched_inputs, &nodes, &types);
+    let split = Some(
+        output_slots
+            .iter()
+            .map(|&s| rows.get(s).copied().unwrap_or(Rows::Mixed))
+            .collect::<Vec<_>>(),
+    )
+    .filter(|out| {
+        !batched_inputs.is_empty()
+            && batched_inputs.iter().all(|&b| b)
+            && out.iter().all(|r| *r != Rows::Mixed)
+    });
+
+    infos.extend(nodes.iter().map(|n| n.info.clone()));
+    let nodes = fuse::dense_chains(
+        nodes,
+        &fuse::FuseCtx {
+            protos,
+            consts: &consts,
+            types: &types,
+            outputs: &output_slots,
+        },
+    );
+
     let slot_count = consts.len();
     let mut last_use = vec![0usize; slot_count];
     for (pos, node) in nodes.iter().enumerate() {
@@ -347,8 +439,10 @@ pub(crate) fn build(model: &ModelProto) -> Result<Graph, OnnxError> {
         input_slots,
         outputs,
         output_slots,
+        infos,
         nodes,
         consts,
         last_use,
+        split,
     })
 }

@@ -1,19 +1,25 @@
 //! # The ONNX model engine
 //!
 //! A small, dependency-light CPU engine for the classic tabular models that scikit-learn
-//! (via skl2onnx), XGBoost and LightGBM (via onnxmltools) export. It runs in the browser
-//! (wasm32) and on the server with identical results.
+//! (via skl2onnx), XGBoost and LightGBM (via onnxmltools) and PyTorch (via `torch.onnx`)
+//! export. It runs in the browser (wasm32) and on the server with identical results.
 //!
 //! ## Data flow
 //!
 //! 1. [`Model::from_bytes`] decodes the protobuf (hand-derived `prost` messages in
 //!    `proto`), decodes initializers with every size checked before allocation, orders
-//!    the nodes topologically (a cycle is a named error), compiles each node into an op
-//!    (attributes are validated once, here) and infers element types and shapes.
+//!    the nodes topologically (a cycle is a named error), folds `Constant` nodes into
+//!    constants, compiles each node into an op (attributes are validated once, here; the
+//!    weights of MatMul/Gemm are packed for the matrix kernel), infers element types and
+//!    shapes, works out whether the batch can be split into rows (`split`) and fuses
+//!    `MatMul|Gemm → Add → Relu|Sigmoid|Tanh` chains into one op (`fuse`).
 //! 2. [`Model::run`] (named [`Tensor`] inputs) or [`Model::run_f32_matrix`] (one
 //!    row-major `[rows, features]` matrix) checks inputs against the declared types and
-//!    shapes, runs the ops in order over the whole batch, frees intermediates after their
-//!    last use, and returns the graph outputs by name.
+//!    shapes, runs the ops in order — on chunks of [`CHUNK_ROWS`] rows when the graph
+//!    computes each row from that row alone, else on the whole batch — frees intermediates
+//!    after their last use, and returns the graph outputs by name. Natively,
+//!    `Model::run_parallel` runs the chunks on several threads. Splitting never changes an
+//!    output bit (`core/tests/onnx_split.rs`).
 //!
 //! ```no_run
 //! use lockstep_core::onnx::{Model, OnnxError};
@@ -32,7 +38,7 @@
 //!
 //! | domain | ops |
 //! |---|---|
-//! | `ai.onnx` | Add, Sub, Mul, Div (broadcasting), MatMul, Gemm, Relu, Sigmoid, Tanh, Softmax, ArgMax, Cast, Concat, Reshape, Flatten, Identity |
+//! | `ai.onnx` | Add, Sub, Mul, Div (broadcasting), MatMul, Gemm, Relu, Sigmoid, Tanh, Softmax, ArgMax, Cast, Concat, Reshape, Flatten, Squeeze, Unsqueeze, Identity, Constant (folded at load) |
 //! | `ai.onnx.ml` | Scaler, Normalizer, Imputer, OneHotEncoder, ArrayFeatureExtractor, LinearClassifier, LinearRegressor, TreeEnsembleClassifier, TreeEnsembleRegressor, TreeEnsemble (opset 5) |
 //!
 //! `ZipMap` is refused with a hint to export with ZipMap disabled; any other op fails at
@@ -47,24 +53,30 @@
 //! Element types are f32, f64, int64 and string (int32/bool/int8/uint8 initializers are
 //! widened to int64). Tree ensembles compare and accumulate in f32, tree by tree in model
 //! order, exactly like single-threaded ONNX Runtime, and reproduce its binary-classifier
-//! conventions. Dot products accumulate in f32 in feature order; ONNX Runtime uses
-//! blocked (MLAS) GEMM and vectorised exp/logistic/tanh, so MLPs and linear models agree
-//! with it to within float rounding rather than bit for bit (see `core/tests/onnx_parity.rs`
-//! for the tolerances per model family).
+//! conventions. Dot products accumulate in f32 in feature order, one rounded multiply and
+//! one rounded add per step (the blocked kernel in `ops::gemm_kernel` keeps that order, and
+//! no FMA, so wasm32 and x86_64 agree bit for bit); ONNX Runtime uses MLAS GEMM with FMA
+//! and vectorised exp/logistic/tanh, so MLPs and linear models agree with it to within
+//! float rounding rather than bit for bit (see `core/tests/onnx_parity.rs` for the
+//! tolerances per model family).
 
 mod attrs;
 mod class_labels;
 mod error;
+mod fuse;
 mod graph;
 mod initializer;
 mod model;
 mod ops;
+#[cfg(not(target_arch = "wasm32"))]
+mod parallel;
 pub mod proto;
+mod split;
 mod tensor;
 
 pub use class_labels::class_labels;
 pub use error::{OnnxError, OpError};
 pub use graph::{DimInfo, OpInfo, ValueInfo};
-pub use model::Model;
+pub use model::{CHUNK_ROWS, Model};
 pub use ops::SUPPORTED_OPS;
 pub use tensor::{DType, MAX_DIM, MAX_ELEMENTS, Tensor, TensorData};

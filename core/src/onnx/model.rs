@@ -5,7 +5,12 @@ use prost::Message;
 use super::error::OnnxError;
 use super::graph::{self, DimInfo, Graph, OpInfo, ValueInfo};
 use super::proto::ModelProto;
+use super::split;
 use super::tensor::{DType, MAX_DIM, Tensor};
+
+/// Rows per chunk when [`Model::run`] splits a batch: small enough that a chunk's
+/// intermediates stay in the L2 cache, large enough that per-chunk overhead is noise.
+pub const CHUNK_ROWS: usize = 512;
 
 /// A loaded, validated and compiled ONNX model.
 #[derive(Debug)]
@@ -75,7 +80,7 @@ impl Model {
 
     /// The nodes in execution order.
     pub fn ops(&self) -> impl Iterator<Item = &OpInfo> {
-        self.graph.nodes.iter().map(|n| &n.info)
+        self.graph.infos.iter()
     }
 
     /// Producer name and version as recorded in the model.
@@ -142,14 +147,96 @@ impl Model {
     /// model's output order. NaN in float inputs is passed through as ONNX Runtime does
     /// (tree ensembles route it by `nodes_missing_value_tracks_true`); ops that cannot
     /// give NaN a meaning (Cast to int64, category lookups) fail with a named error.
+    ///
+    /// Batches of more than [`CHUNK_ROWS`] rows run in chunks when the graph computes each
+    /// row from that row alone (see [`Model::splits_batch`]); the outputs are the same, bit
+    /// for bit, as an unsplit run's.
     pub fn run(&self, inputs: &[(&str, &Tensor)]) -> Result<Vec<(String, Tensor)>, OnnxError> {
+        self.run_chunked(inputs, CHUNK_ROWS)
+    }
+
+    /// [`Model::run`] with `chunk_rows` rows per chunk (0: never split). The outputs do not
+    /// depend on it; errors neither: when a chunk fails, the whole batch runs again unsplit
+    /// so that the error (element indices included) is the one an unsplit run reports.
+    pub fn run_chunked(
+        &self,
+        inputs: &[(&str, &Tensor)],
+        chunk_rows: usize,
+    ) -> Result<Vec<(String, Tensor)>, OnnxError> {
+        let bound = self.bind(inputs)?;
+        self.run_bound(&bound, chunk_rows)
+    }
+
+    /// Whether a batch can be split into chunks of rows, and so run in chunks and, natively,
+    /// on several threads: true when every graph input has a free first (batch) dimension
+    /// and every output is constant or computed row by row.
+    pub fn splits_batch(&self) -> bool {
+        self.graph.split.is_some()
+    }
+
+    pub(crate) fn run_bound(
+        &self,
+        bound: &[&Tensor],
+        chunk_rows: usize,
+    ) -> Result<Vec<(String, Tensor)>, OnnxError> {
+        match self.batch_rows(bound) {
+            Some(rows) if chunk_rows > 0 && rows > chunk_rows => self
+                .run_rows(bound, 0..rows, chunk_rows)
+                .map_or_else(|| self.execute(bound), Ok),
+            _ => self.execute(bound),
+        }
+    }
+
+    /// How each output depends on the batch, when the batch can be split.
+    pub(crate) fn split_plan(&self) -> Option<&[split::Rows]> {
+        self.graph.split.as_deref()
+    }
+
+    /// The batch size, when the batch can be split: every input's first dimension, equal.
+    pub(crate) fn batch_rows(&self, bound: &[&Tensor]) -> Option<usize> {
+        self.graph.split.as_ref()?;
+        let rows = *bound.first()?.shape().first()?;
+        bound
+            .iter()
+            .all(|t| t.shape().first() == Some(&rows))
+            .then_some(rows)
+    }
+
+    /// Runs rows `range` of the bound inputs in chunks of `chunk_rows` and concatenates the
+    /// outputs. `None` when a chunk fails (the caller reruns unsplit to report the error).
+    pub(crate) fn run_rows(
+        &self,
+        bound: &[&Tensor],
+        range: std::ops::Range<usize>,
+        chunk_rows: usize,
+    ) -> Option<Vec<(String, Tensor)>> {
+        let plan = self.split_plan()?;
+        let mut buffers: Vec<Option<super::tensor::TensorData>> = vec![None; bound.len()];
+        let mut outputs = None;
+        for start in range.clone().step_by(chunk_rows.max(1)) {
+            let end = (start + chunk_rows).min(range.end);
+            let chunk = bound
+                .iter()
+                .zip(&mut buffers)
+                .map(|(t, buf)| split::slice_rows(t, start, end, buf.take()))
+                .collect::<Option<Vec<Tensor>>>()?;
+            let refs: Vec<&Tensor> = chunk.iter().collect();
+            let part = self.execute(&refs).ok()?;
+            split::merge(&mut outputs, part, plan)?;
+            for (buf, t) in buffers.iter_mut().zip(chunk) {
+                *buf = Some(t.into_data());
+            }
+        }
+        outputs
+    }
+
+    /// Checks named inputs against the graph's and returns them in graph-input order.
+    pub(crate) fn bind<'t>(
+        &self,
+        inputs: &[(&str, &'t Tensor)],
+    ) -> Result<Vec<&'t Tensor>, OnnxError> {
         let g = &self.graph;
         let expected: Vec<String> = g.inputs.iter().map(|i| i.name.clone()).collect();
-        let mut slots: Vec<Slot<'_>> = g
-            .consts
-            .iter()
-            .map(|c| c.as_ref().map_or(Slot::Empty, Slot::Borrowed))
-            .collect();
         for (name, _) in inputs {
             if !g.inputs.iter().any(|i| i.name == *name) {
                 return Err(OnnxError::UnknownInput {
@@ -158,7 +245,8 @@ impl Model {
                 });
             }
         }
-        for (info, &slot) in g.inputs.iter().zip(&g.input_slots) {
+        let mut bound = Vec::with_capacity(g.inputs.len());
+        for info in &g.inputs {
             let (_, t) = inputs
                 .iter()
                 .find(|(n, _)| *n == info.name)
@@ -167,6 +255,20 @@ impl Model {
                     expected: expected.clone(),
                 })?;
             Self::check_input(info, t)?;
+            bound.push(*t);
+        }
+        Ok(bound)
+    }
+
+    /// Runs the nodes on checked inputs (in graph-input order), the whole batch at once.
+    fn execute(&self, bound: &[&Tensor]) -> Result<Vec<(String, Tensor)>, OnnxError> {
+        let g = &self.graph;
+        let mut slots: Vec<Slot<'_>> = g
+            .consts
+            .iter()
+            .map(|c| c.as_ref().map_or(Slot::Empty, Slot::Borrowed))
+            .collect();
+        for (&slot, &t) in g.input_slots.iter().zip(bound) {
             slots[slot] = Slot::Borrowed(t);
         }
 

@@ -200,6 +200,14 @@ impl Tensor {
         }
     }
 
+    /// An empty f32 vector (a placeholder while a tensor is moved out).
+    pub(crate) fn empty() -> Tensor {
+        Tensor {
+            shape: vec![0],
+            data: TensorData::F32(Vec::new()),
+        }
+    }
+
     /// Same data, new shape (element counts must agree).
     pub(crate) fn reshaped(self, shape: Vec<usize>) -> Result<Tensor, OpError> {
         Tensor::from_parts(shape, self.data)

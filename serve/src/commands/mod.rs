@@ -37,7 +37,13 @@ pub fn build_inputs(
     core_predict::build_inputs(model, table, pipeline).context("cannot feed the data to the model")
 }
 
-/// Runs `model_bytes` on `table` with `engine` and returns the named outputs.
+/// The cores this process may use (1 when unknown).
+pub fn available_threads() -> usize {
+    std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get)
+}
+
+/// Runs `model_bytes` on `table` with `engine` on `threads` threads and returns the named
+/// outputs (the core engine's are the same whatever the thread count).
 pub fn run_engine(
     engine: Engine,
     model_bytes: &[u8],
@@ -50,7 +56,9 @@ pub fn run_engine(
     let inputs = build_inputs(&core, table, pipeline)?;
     let refs: Vec<(&str, &Tensor)> = inputs.iter().map(|(n, t)| (n.as_str(), t)).collect();
     match engine {
-        Engine::Cpu => core.run(&refs).context("the core engine failed"),
+        Engine::Cpu => core
+            .run_parallel(&refs, threads)
+            .context("the core engine failed"),
         Engine::Ort => {
             ort_engine::init(ort_lib)?;
             let model = OrtModel::from_bytes(model_bytes, threads)?;

@@ -29,6 +29,11 @@ pub struct PredictArgs {
     /// ONNX Runtime's library (default: $ORT_DYLIB_PATH, then .venv's onnxruntime wheel).
     #[arg(long)]
     pub ort_lib: Option<PathBuf>,
+    /// Threads (default: the available cores). The core engine splits the rows across them
+    /// when the model computes each row from that row alone, with the same outputs bit for
+    /// bit; ONNX Runtime gets them as intra-op threads.
+    #[arg(long)]
+    pub threads: Option<usize>,
 }
 
 pub fn run(args: PredictArgs) -> anyhow::Result<ExitCode> {
@@ -46,7 +51,7 @@ pub fn run(args: PredictArgs) -> anyhow::Result<ExitCode> {
         &table,
         pipeline.as_ref(),
         args.ort_lib.as_deref(),
-        1,
+        args.threads.unwrap_or_else(super::available_threads).max(1),
     )?;
     let columns = predict::output_columns(&outputs, table.num_rows(), None)?;
     output::write_columns(&args.output, &columns)?;

@@ -1,7 +1,7 @@
 //! `ai.onnx.ml` ArrayFeatureExtractor: selects elements of the last dimension of `X` by
 //! the indices in the second input (any type of `X`, including strings).
 
-use super::{Op, ValueType, expect_inputs};
+use super::{Op, Rows, ValueType, expect_inputs};
 use crate::onnx::error::OpError;
 use crate::onnx::tensor::{DType, Tensor, TensorData, element_count};
 
@@ -17,6 +17,35 @@ fn gather<T: Clone>(x: &[T], stride: usize, idx: &[usize]) -> Vec<T> {
 }
 
 impl Op for ArrayFeatureExtractor {
+    /// Batched X (rank >= 2) with constant indices selects within rows. A constant X whose
+    /// dimensions but the last are 1 (a class list) looked up by batched indices with one
+    /// index per row yields one value per row along the output's last axis.
+    fn rows(&self, inputs: &[Rows], types: &[ValueType]) -> Rows {
+        let shape = |i: usize| types.get(i).and_then(|t| t.shape.as_ref());
+        match inputs {
+            [Rows::Batched { axis: 0 }, Rows::Const] if shape(0).is_some_and(|s| s.len() >= 2) => {
+                Rows::Batched { axis: 0 }
+            }
+            [Rows::Const, Rows::Batched { axis }] => {
+                let (Some(x), Some(idx)) = (shape(0), shape(1)) else {
+                    return Rows::Mixed;
+                };
+                let x_lead_ones = x
+                    .split_last()
+                    .is_some_and(|(_, lead)| lead.iter().all(|d| *d == Some(1)));
+                let one_per_row = idx[axis + 1..].iter().all(|d| *d == Some(1));
+                if x_lead_ones && one_per_row {
+                    Rows::Batched {
+                        axis: x.len().max(2) - 1,
+                    }
+                } else {
+                    Rows::Mixed
+                }
+            }
+            _ => Rows::conservative(inputs),
+        }
+    }
+
     fn infer(&self, inputs: &[ValueType]) -> Result<Vec<ValueType>, OpError> {
         expect_inputs(inputs, 2, 2)?;
         if inputs[1].dtype != DType::I64 {

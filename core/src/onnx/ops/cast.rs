@@ -2,7 +2,7 @@
 //! string. Float to integer truncates toward zero and saturates; NaN cannot be cast to an
 //! integer and fails with a named error instead of producing an arbitrary value.
 
-use super::{BuildCtx, Op, ValueType, expect_inputs};
+use super::{BuildCtx, Op, Rows, ValueType, expect_inputs};
 use crate::onnx::error::OpError;
 use crate::onnx::proto::data_type;
 use crate::onnx::tensor::{DType, Tensor, TensorData};
@@ -45,6 +45,10 @@ fn parse<T: std::str::FromStr>(s: &str, what: &str) -> Result<T, OpError> {
 }
 
 impl Op for Cast {
+    fn rows(&self, inputs: &[Rows], _types: &[ValueType]) -> Rows {
+        inputs.first().copied().unwrap_or(Rows::Mixed)
+    }
+
     fn infer(&self, inputs: &[ValueType]) -> Result<Vec<ValueType>, OpError> {
         expect_inputs(inputs, 1, 1)?;
         Ok(vec![ValueType::new(self.to, inputs[0].shape.clone())])

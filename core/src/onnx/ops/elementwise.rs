@@ -1,7 +1,7 @@
 //! Element-wise ops: Add, Sub, Mul, Div with numpy-style broadcasting (f32, f64, int64),
 //! and Relu, Sigmoid, Tanh (f32, f64).
 
-use super::{Dim, Op, ValueType, expect_inputs};
+use super::{Dim, Op, Rows, ValueType, expect_inputs};
 use crate::onnx::error::OpError;
 use crate::onnx::tensor::{DType, Tensor, TensorData, element_count};
 
@@ -203,7 +203,44 @@ where
     }
 }
 
+/// A batched value (batch along `axis`) combined with a constant: still batched when the
+/// constant does not reach the batch axis or beyond it to the left, i.e. when its
+/// dimensions aligned with the batch axis and the ones before it are all 1.
+fn batched_with_const(axis: usize, batched: &ValueType, c: &ValueType) -> Rows {
+    let (Some(sb), Some(sc)) = (&batched.shape, &c.shape) else {
+        return Rows::Mixed;
+    };
+    let Some(offset) = sb.len().checked_sub(sc.len()) else {
+        return Rows::Mixed;
+    };
+    if sc
+        .iter()
+        .enumerate()
+        .all(|(i, d)| i + offset > axis || *d == Some(1))
+    {
+        Rows::Batched { axis }
+    } else {
+        Rows::Mixed
+    }
+}
+
 impl Op for Binary {
+    fn rows(&self, inputs: &[Rows], types: &[ValueType]) -> Rows {
+        let rank = |i: usize| types.get(i).and_then(|t| t.shape.as_ref()).map(Vec::len);
+        match (inputs, types) {
+            ([Rows::Batched { axis: a }, Rows::Batched { axis: b }], _)
+                if a == b && rank(0).is_some() && rank(0) == rank(1) =>
+            {
+                inputs[0]
+            }
+            ([Rows::Batched { axis }, Rows::Const], [tb, tc])
+            | ([Rows::Const, Rows::Batched { axis }], [tc, tb]) => {
+                batched_with_const(*axis, tb, tc)
+            }
+            _ => Rows::conservative(inputs),
+        }
+    }
+
     fn infer(&self, inputs: &[ValueType]) -> Result<Vec<ValueType>, OpError> {
         expect_inputs(inputs, 2, 2)?;
         let (a, b) = (&inputs[0], &inputs[1]);
@@ -309,24 +346,28 @@ impl Unary {
     }
 }
 
+impl UnaryKind {
+    /// Applies the function to every value in place (f32). The fused dense kernel's
+    /// epilogue calls this too, so fused and unfused activations are the same code.
+    pub(crate) fn apply_f32(self, v: &mut [f32]) {
+        match self {
+            UnaryKind::Relu => v
+                .iter_mut()
+                .for_each(|a| *a = if *a > 0.0 { *a } else { 0.0 }),
+            UnaryKind::Sigmoid => v
+                .iter_mut()
+                .for_each(|a| *a = super::post_transform::logistic(*a)),
+            UnaryKind::Tanh => v.iter_mut().for_each(|a| *a = a.tanh()),
+        }
+    }
+}
+
 impl Unary {
     /// Applies the function in place.
     fn apply_in_place(&self, data: &mut TensorData) -> Result<(), OpError> {
         let k = self.kind;
         match data {
-            TensorData::F32(v) => v.iter_mut().for_each(|a| {
-                *a = match k {
-                    UnaryKind::Relu => {
-                        if *a > 0.0 {
-                            *a
-                        } else {
-                            0.0
-                        }
-                    }
-                    UnaryKind::Sigmoid => super::post_transform::logistic(*a),
-                    UnaryKind::Tanh => a.tanh(),
-                }
-            }),
+            TensorData::F32(v) => k.apply_f32(v),
             TensorData::F64(v) => v.iter_mut().for_each(|a| {
                 *a = match k {
                     UnaryKind::Relu => {
@@ -353,6 +394,10 @@ impl Unary {
 }
 
 impl Op for Unary {
+    fn rows(&self, inputs: &[Rows], _types: &[ValueType]) -> Rows {
+        inputs.first().copied().unwrap_or(Rows::Mixed)
+    }
+
     fn infer(&self, inputs: &[ValueType]) -> Result<Vec<ValueType>, OpError> {
         expect_inputs(inputs, 1, 1)?;
         if !matches!(inputs[0].dtype, DType::F32 | DType::F64) {

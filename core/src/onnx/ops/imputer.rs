@@ -1,7 +1,7 @@
 //! `ai.onnx.ml` Imputer: replaces `replaced_value_*` (NaN when that is NaN) by the
 //! per-column or broadcast `imputed_value_*`.
 
-use super::{BuildCtx, Op, ValueType, expect_inputs, rows_cols};
+use super::{BuildCtx, Op, Rows, ValueType, expect_inputs, rows_cols};
 use crate::onnx::error::OpError;
 use crate::onnx::tensor::{DType, Tensor, TensorData};
 
@@ -47,6 +47,10 @@ impl Imputer {
 }
 
 impl Op for Imputer {
+    fn rows(&self, inputs: &[Rows], types: &[ValueType]) -> Rows {
+        Rows::per_matrix_row(inputs, types)
+    }
+
     fn infer(&self, inputs: &[ValueType]) -> Result<Vec<ValueType>, OpError> {
         expect_inputs(inputs, 1, 1)?;
         let t = &inputs[0];

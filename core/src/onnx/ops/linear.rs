@@ -6,7 +6,7 @@
 //! expected to have put probabilities there), and with one score only PROBIT is applied.
 
 use super::post_transform::{PostTransform, probit};
-use super::{BuildCtx, Op, ValueType, expect_inputs, numeric_input, rows_cols};
+use super::{BuildCtx, Op, Rows, ValueType, expect_inputs, numeric_input, rows_cols};
 use crate::onnx::error::OpError;
 use crate::onnx::tensor::{DType, Tensor, TensorData, element_count};
 
@@ -150,6 +150,10 @@ impl LinearClassifier {
 }
 
 impl Op for LinearClassifier {
+    fn rows(&self, inputs: &[Rows], types: &[ValueType]) -> Rows {
+        Rows::per_matrix_row(inputs, types)
+    }
+
     fn infer(&self, inputs: &[ValueType]) -> Result<Vec<ValueType>, OpError> {
         expect_inputs(inputs, 1, 1)?;
         numeric_input(&inputs[0], 0)?;
@@ -251,6 +255,10 @@ impl LinearRegressor {
 }
 
 impl Op for LinearRegressor {
+    fn rows(&self, inputs: &[Rows], types: &[ValueType]) -> Rows {
+        Rows::per_matrix_row(inputs, types)
+    }
+
     fn infer(&self, inputs: &[ValueType]) -> Result<Vec<ValueType>, OpError> {
         expect_inputs(inputs, 1, 1)?;
         numeric_input(&inputs[0], 0)?;

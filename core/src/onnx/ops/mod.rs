@@ -3,16 +3,19 @@
 
 mod array_feature_extractor;
 mod cast;
-mod elementwise;
+pub(crate) mod constant;
+pub(crate) mod elementwise;
+mod gemm_kernel;
 mod imputer;
 mod linear;
-mod matmul;
+pub(crate) mod matmul;
 mod normalizer;
 mod one_hot_encoder;
 pub(crate) mod post_transform;
 mod reduce;
 mod scaler;
 mod shape_ops;
+mod squeeze;
 mod tree_ensemble;
 mod tree_ensemble_classifier;
 mod tree_ensemble_v5;
@@ -20,6 +23,7 @@ mod tree_layout;
 
 use super::attrs::Attrs;
 use super::error::OpError;
+pub(crate) use super::split::Rows;
 use super::tensor::{DType, Tensor};
 
 /// A dimension known at load time, or not.
@@ -69,6 +73,13 @@ pub(crate) trait Op: Send + Sync + std::fmt::Debug {
         args.extend_from_slice(rest);
         self.run(&args)
     }
+
+    /// How the outputs depend on the batch (see `split`), from the inputs' dependence and
+    /// their inferred types. The default is right for every op and only rules out
+    /// splitting the batch; ops that compute each row from that row alone say so.
+    fn rows(&self, inputs: &[Rows], _types: &[ValueType]) -> Rows {
+        Rows::conservative(inputs)
+    }
 }
 
 /// What a builder may see: attributes, the opset version, and constant inputs
@@ -85,6 +96,7 @@ pub const SUPPORTED_OPS: &[(&str, &str)] = &[
     ("ai.onnx", "ArgMax"),
     ("ai.onnx", "Cast"),
     ("ai.onnx", "Concat"),
+    ("ai.onnx", "Constant"),
     ("ai.onnx", "Div"),
     ("ai.onnx", "Flatten"),
     ("ai.onnx", "Gemm"),
@@ -95,8 +107,10 @@ pub const SUPPORTED_OPS: &[(&str, &str)] = &[
     ("ai.onnx", "Reshape"),
     ("ai.onnx", "Sigmoid"),
     ("ai.onnx", "Softmax"),
+    ("ai.onnx", "Squeeze"),
     ("ai.onnx", "Sub"),
     ("ai.onnx", "Tanh"),
+    ("ai.onnx", "Unsqueeze"),
     ("ai.onnx.ml", "ArrayFeatureExtractor"),
     ("ai.onnx.ml", "Imputer"),
     ("ai.onnx.ml", "LinearClassifier"),
@@ -125,7 +139,7 @@ pub(crate) fn build(
             Box::new(elementwise::Unary::new(elementwise::UnaryKind::Sigmoid))
         }
         ("ai.onnx", "Tanh") => Box::new(elementwise::Unary::new(elementwise::UnaryKind::Tanh)),
-        ("ai.onnx", "MatMul") => Box::new(matmul::MatMul),
+        ("ai.onnx", "MatMul") => Box::new(matmul::MatMul::build(ctx)),
         ("ai.onnx", "Gemm") => Box::new(matmul::Gemm::build(ctx)?),
         ("ai.onnx", "Softmax") => Box::new(reduce::Softmax::build(ctx)),
         ("ai.onnx", "ArgMax") => Box::new(reduce::ArgMax::build(ctx)),
@@ -134,6 +148,8 @@ pub(crate) fn build(
         ("ai.onnx", "Reshape") => Box::new(shape_ops::Reshape::build(ctx)),
         ("ai.onnx", "Flatten") => Box::new(shape_ops::Flatten::build(ctx)),
         ("ai.onnx", "Identity") => Box::new(shape_ops::Identity),
+        ("ai.onnx", "Squeeze") => Box::new(squeeze::Squeeze::build(ctx)),
+        ("ai.onnx", "Unsqueeze") => Box::new(squeeze::Unsqueeze::build(ctx)?),
         ("ai.onnx.ml", "Scaler") => Box::new(scaler::Scaler::build(ctx)?),
         ("ai.onnx.ml", "Normalizer") => Box::new(normalizer::Normalizer::build(ctx)?),
         ("ai.onnx.ml", "Imputer") => Box::new(imputer::Imputer::build(ctx)?),
@@ -190,6 +206,12 @@ pub(crate) fn numeric_input(t: &ValueType, index: usize) -> Result<(), OpError> 
         });
     }
     Ok(())
+}
+
+/// `axis` normalised against the rank of `t`, when the rank is known and the axis valid.
+pub(crate) fn known_axis(axis: i64, t: Option<&ValueType>) -> Option<usize> {
+    let rank = t?.shape.as_ref()?.len();
+    norm_axis(axis, rank).ok()
 }
 
 /// Normalises a possibly negative axis for a tensor of rank `rank`.

@@ -1,7 +1,7 @@
 //! `ai.onnx.ml` Normalizer: each row divided by its MAX, L1 or L2 norm (rows whose norm
 //! is zero are left unchanged), computed in f32 as ONNX Runtime does.
 
-use super::{BuildCtx, Op, ValueType, expect_inputs, numeric_input, rows_cols};
+use super::{BuildCtx, Op, Rows, ValueType, expect_inputs, numeric_input, rows_cols};
 use crate::onnx::error::OpError;
 use crate::onnx::tensor::{DType, Tensor, TensorData};
 
@@ -61,6 +61,10 @@ fn normalize_row(norm: Norm, row: &mut [f32]) {
 }
 
 impl Op for Normalizer {
+    fn rows(&self, inputs: &[Rows], types: &[ValueType]) -> Rows {
+        Rows::per_matrix_row(inputs, types)
+    }
+
     fn infer(&self, inputs: &[ValueType]) -> Result<Vec<ValueType>, OpError> {
         expect_inputs(inputs, 1, 1)?;
         numeric_input(&inputs[0], 0)?;

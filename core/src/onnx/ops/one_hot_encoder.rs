@@ -4,7 +4,7 @@
 
 use std::collections::HashMap;
 
-use super::{BuildCtx, Op, ValueType, expect_inputs};
+use super::{BuildCtx, Op, Rows, ValueType, expect_inputs};
 use crate::onnx::error::OpError;
 use crate::onnx::tensor::{DType, Tensor, TensorData, element_count};
 
@@ -53,6 +53,11 @@ impl OneHotEncoder {
 }
 
 impl Op for OneHotEncoder {
+    /// Element-wise, with one more dimension after the input's: batched as the input.
+    fn rows(&self, inputs: &[Rows], _types: &[ValueType]) -> Rows {
+        inputs.first().copied().unwrap_or(Rows::Mixed)
+    }
+
     fn infer(&self, inputs: &[ValueType]) -> Result<Vec<ValueType>, OpError> {
         expect_inputs(inputs, 1, 1)?;
         let t = &inputs[0];

@@ -1,7 +1,7 @@
 //! Softmax (opset < 13: over the flattened dims from `axis`; opset >= 13: along `axis`)
 //! and ArgMax (int64 indices; first maximum unless `select_last_index`).
 
-use super::{BuildCtx, Op, ValueType, expect_inputs, norm_axis};
+use super::{BuildCtx, Op, Rows, ValueType, expect_inputs, known_axis, norm_axis};
 use crate::onnx::error::OpError;
 use crate::onnx::tensor::{DType, Tensor, TensorData};
 
@@ -42,6 +42,12 @@ macro_rules! softmax_strided {
 }
 
 impl Op for Softmax {
+    /// Batched when the softmax runs within rows (its axis after the batch axis).
+    fn rows(&self, inputs: &[Rows], types: &[ValueType]) -> Rows {
+        let input = inputs.first().copied().unwrap_or(Rows::Mixed);
+        Rows::along_axis(input, known_axis(self.axis, types.first()))
+    }
+
     fn infer(&self, inputs: &[ValueType]) -> Result<Vec<ValueType>, OpError> {
         expect_inputs(inputs, 1, 1)?;
         if !matches!(inputs[0].dtype, DType::F32 | DType::F64) {
@@ -146,6 +152,12 @@ fn argmax<T: Copy + PartialOrd>(
 }
 
 impl Op for ArgMax {
+    /// Batched when the reduction runs within rows (its axis after the batch axis).
+    fn rows(&self, inputs: &[Rows], types: &[ValueType]) -> Rows {
+        let input = inputs.first().copied().unwrap_or(Rows::Mixed);
+        Rows::along_axis(input, known_axis(self.axis, types.first()))
+    }
+
     fn infer(&self, inputs: &[ValueType]) -> Result<Vec<ValueType>, OpError> {
         expect_inputs(inputs, 1, 1)?;
         if inputs[0].dtype == DType::Str {

@@ -1,6 +1,6 @@
 //! `ai.onnx.ml` Scaler: `y = (x - offset) * scale`, per column or broadcast, in f32.
 
-use super::{BuildCtx, Op, ValueType, expect_inputs, numeric_input, rows_cols};
+use super::{BuildCtx, Op, Rows, ValueType, expect_inputs, numeric_input, rows_cols};
 use crate::onnx::error::OpError;
 use crate::onnx::tensor::{DType, Tensor, TensorData};
 
@@ -51,6 +51,10 @@ impl Scaler {
 }
 
 impl Op for Scaler {
+    fn rows(&self, inputs: &[Rows], types: &[ValueType]) -> Rows {
+        Rows::per_matrix_row(inputs, types)
+    }
+
     fn infer(&self, inputs: &[ValueType]) -> Result<Vec<ValueType>, OpError> {
         expect_inputs(inputs, 1, 1)?;
         numeric_input(&inputs[0], 0)?;

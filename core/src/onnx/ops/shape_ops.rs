@@ -1,6 +1,6 @@
 //! Concat, Reshape, Flatten and Identity: data movement without arithmetic.
 
-use super::{BuildCtx, Dim, Op, ValueType, expect_inputs, norm_axis};
+use super::{BuildCtx, Dim, Op, Rows, ValueType, expect_inputs, known_axis, norm_axis};
 use crate::onnx::error::OpError;
 use crate::onnx::tensor::{DType, Tensor, TensorData, element_count};
 
@@ -8,6 +8,10 @@ use crate::onnx::tensor::{DType, Tensor, TensorData, element_count};
 pub(crate) struct Identity;
 
 impl Op for Identity {
+    fn rows(&self, inputs: &[Rows], _types: &[ValueType]) -> Rows {
+        inputs.first().copied().unwrap_or(Rows::Mixed)
+    }
+
     fn infer(&self, inputs: &[ValueType]) -> Result<Vec<ValueType>, OpError> {
         expect_inputs(inputs, 1, 1)?;
         Ok(vec![inputs[0].clone()])
@@ -41,6 +45,20 @@ impl Concat {
 }
 
 impl Op for Concat {
+    /// Batched when every input is batched along the same axis, before the concat axis.
+    fn rows(&self, inputs: &[Rows], types: &[ValueType]) -> Rows {
+        let axis = known_axis(self.axis, types.first());
+        match inputs.first() {
+            Some(&Rows::Batched { axis: b })
+                if inputs.iter().all(|r| *r == Rows::Batched { axis: b })
+                    && axis.is_some_and(|a| a > b) =>
+            {
+                Rows::Batched { axis: b }
+            }
+            _ => Rows::conservative(inputs),
+        }
+    }
+
     fn infer(&self, inputs: &[ValueType]) -> Result<Vec<ValueType>, OpError> {
         expect_inputs(inputs, 1, usize::MAX)?;
         let dtype = inputs[0].dtype;
@@ -189,6 +207,41 @@ impl Reshape {
 }
 
 impl Op for Reshape {
+    /// Batched when the constant target shape is `[1, .., 1, -1, d1, .., dk]` (or has a 0
+    /// copying the batch dimension in place of the -1) with `d1 · .. · dk` equal to the
+    /// input's known elements per row: the batch then lands on the -1.
+    fn rows(&self, inputs: &[Rows], types: &[ValueType]) -> Rows {
+        let (Some(&Rows::Batched { axis }), Some(target), Some(shape)) = (
+            inputs.first(),
+            self.constant.as_ref(),
+            types.first().and_then(|t| t.shape.as_ref()),
+        ) else {
+            return Rows::conservative(inputs);
+        };
+        if inputs.get(1) != Some(&Rows::Const) {
+            return Rows::Mixed;
+        }
+        let per_row: Option<usize> = shape
+            .get(axis + 1..)
+            .and_then(|s| s.iter().copied().product());
+        let Some(o) = target.iter().position(|&d| d != 1) else {
+            return Rows::Mixed;
+        };
+        let batch_here = target[o] == -1 || (target[o] == 0 && !self.allowzero && o == axis);
+        let rest = &target[o + 1..];
+        let rest_size = rest.iter().try_fold(1usize, |acc, &d| {
+            usize::try_from(d)
+                .ok()
+                .filter(|&d| d > 0)
+                .and_then(|d| acc.checked_mul(d))
+        });
+        if batch_here && rest_size.is_some() && rest_size == per_row {
+            Rows::Batched { axis: o }
+        } else {
+            Rows::Mixed
+        }
+    }
+
     fn infer(&self, inputs: &[ValueType]) -> Result<Vec<ValueType>, OpError> {
         expect_inputs(inputs, 2, 2)?;
         if inputs[1].dtype != DType::I64 {
@@ -267,6 +320,21 @@ impl Flatten {
 }
 
 impl Op for Flatten {
+    /// Batched along axis 0 when the flattening axis comes after the batch and the
+    /// dimensions between them are 1.
+    fn rows(&self, inputs: &[Rows], types: &[ValueType]) -> Rows {
+        let shape = types.first().and_then(|t| t.shape.as_ref());
+        match (inputs.first(), shape) {
+            (Some(&Rows::Batched { axis: b }), Some(s)) => match self.axis(s.len()) {
+                Ok(f) if f > b && s[b + 1..f].iter().all(|d| *d == Some(1)) => {
+                    Rows::Batched { axis: 0 }
+                }
+                _ => Rows::Mixed,
+            },
+            _ => Rows::conservative(inputs),
+        }
+    }
+
     fn infer(&self, inputs: &[ValueType]) -> Result<Vec<ValueType>, OpError> {
         expect_inputs(inputs, 1, 1)?;
         let shape = match &inputs[0].shape {

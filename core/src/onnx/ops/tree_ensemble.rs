@@ -6,7 +6,7 @@
 
 use super::post_transform::{PostTransform, probit};
 use super::tree_layout::{Forest, WeightAttrs};
-use super::{BuildCtx, Op, ValueType, expect_inputs, numeric_input, rows_cols};
+use super::{BuildCtx, Op, Rows, ValueType, expect_inputs, numeric_input, rows_cols};
 use crate::onnx::error::OpError;
 use crate::onnx::tensor::{DType, Tensor, TensorData, element_count};
 
@@ -181,6 +181,10 @@ impl TreeEnsembleRegressor {
 }
 
 impl Op for TreeEnsembleRegressor {
+    fn rows(&self, inputs: &[Rows], types: &[ValueType]) -> Rows {
+        Rows::per_matrix_row(inputs, types)
+    }
+
     fn infer(&self, inputs: &[ValueType]) -> Result<Vec<ValueType>, OpError> {
         expect_inputs(inputs, 1, 1)?;
         numeric_input(&inputs[0], 0)?;

@@ -9,7 +9,7 @@
 use super::post_transform::{PostTransform, logistic, probit};
 use super::tree_ensemble::{Aggregate, accumulate, input_matrix};
 use super::tree_layout::{Forest, WeightAttrs};
-use super::{BuildCtx, Op, ValueType, expect_inputs, numeric_input};
+use super::{BuildCtx, Op, Rows, ValueType, expect_inputs, numeric_input};
 use crate::onnx::error::OpError;
 use crate::onnx::tensor::{DType, Tensor, TensorData, element_count};
 
@@ -163,6 +163,10 @@ impl TreeEnsembleClassifier {
 }
 
 impl Op for TreeEnsembleClassifier {
+    fn rows(&self, inputs: &[Rows], types: &[ValueType]) -> Rows {
+        Rows::per_matrix_row(inputs, types)
+    }
+
     fn infer(&self, inputs: &[ValueType]) -> Result<Vec<ValueType>, OpError> {
         expect_inputs(inputs, 1, 1)?;
         numeric_input(&inputs[0], 0)?;

@@ -6,7 +6,7 @@
 use super::post_transform::PostTransform;
 use super::tree_ensemble::{Aggregate, finish_regression, input_matrix};
 use super::tree_layout::{Forest, Mode, Node, Weight};
-use super::{BuildCtx, Op, ValueType, expect_inputs, numeric_input};
+use super::{BuildCtx, Op, Rows, ValueType, expect_inputs, numeric_input};
 use crate::onnx::attrs::{Attrs, to_index};
 use crate::onnx::error::OpError;
 use crate::onnx::tensor::{DType, Tensor, TensorData, element_count};
@@ -219,6 +219,10 @@ impl TreeEnsemble {
 }
 
 impl Op for TreeEnsemble {
+    fn rows(&self, inputs: &[Rows], types: &[ValueType]) -> Rows {
+        Rows::per_matrix_row(inputs, types)
+    }
+
     fn infer(&self, inputs: &[ValueType]) -> Result<Vec<ValueType>, OpError> {
         expect_inputs(inputs, 1, 1)?;
         numeric_input(&inputs[0], 0)?;
