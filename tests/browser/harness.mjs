@@ -4,12 +4,16 @@
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
 
 export const ROOT = fileURLToPath(new URL('../../', import.meta.url));
-export const BIN = process.env.LOCKSTEP_BIN ?? join(ROOT, 'target/debug/lockstep');
+// The binary `cargo build -p lockstep-serve` made (test.sh builds it first), honouring
+// CARGO_TARGET_DIR (relative to the repository root, as cargo reads it there).
+export const BIN =
+  process.env.LOCKSTEP_BIN ??
+  join(resolve(ROOT, process.env.CARGO_TARGET_DIR ?? 'target'), 'debug/lockstep');
 const CHROMIUM = process.env.CHROMIUM ?? '/usr/bin/chromium';
 
 export function readJson(relative) {
