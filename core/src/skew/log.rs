@@ -96,6 +96,14 @@ impl LoggedOutput {
         }
     }
 
+    /// Pushes a value; one that cannot be compared makes the column incomparable.
+    fn push_or_fail(&mut self, value: Scalar<'_>) {
+        if let Err(kind) = self.push(value) {
+            let name = self.name.clone();
+            self.fail(|| format!("output `{name}`: logged {kind}, which cannot be compared"));
+        }
+    }
+
     fn push(&mut self, value: Scalar<'_>) -> Result<(), &'static str> {
         match (&mut self.values, value) {
             (LoggedValues::Int(v), Scalar::Int(i)) => v.push(i),
@@ -436,37 +444,55 @@ impl<'s> Builder<'s> {
         array: bool,
         values: impl IntoIterator<Item = Scalar<'v>>,
     ) {
+        let index = self.begin_output(name);
+        let mut count = 0;
+        if let Some(output) = self.outputs.get_mut(index) {
+            for value in values {
+                count += 1;
+                output.push_or_fail(value);
+            }
+        }
+        self.end_output(index, if array { count } else { 1 });
+    }
+
+    /// Starts output `name` in the current record and returns its column; a record that
+    /// names it twice makes it incomparable.
+    fn begin_output(&mut self, name: &str) -> usize {
         let index = self.output_index(name);
+        let rows = self.places.len();
+        let place = place_text(&self.source, self.parquet, self.places.last().copied());
+        if let Some(output) = self.outputs.get_mut(index)
+            && output.rows >= rows
+        {
+            output.fail(|| format!("{place}: output `{name}` appears twice"));
+        }
+        index
+    }
+
+    /// Ends output `index` in the current record, `count` values pushed: every row must
+    /// have as many.
+    fn end_output(&mut self, index: usize, count: usize) {
+        let rows = self.places.len();
         let (source, parquet, at) = (
             self.source.as_str(),
             self.parquet,
             self.places.last().copied(),
         );
-        let place = || place_text(source, parquet, at);
-        let rows = self.places.len();
         let Some(output) = self.outputs.get_mut(index) else {
             return;
         };
-        if output.rows >= rows {
-            output.fail(|| format!("{}: output `{name}` appears twice", place()));
-        }
-        let mut count = 0;
-        for value in values {
-            count += 1;
-            if let Err(kind) = output.push(value) {
-                output.fail(|| format!("output `{name}`: logged {kind}, which cannot be compared"));
-            }
-        }
-        let count = if array { count } else { 1 };
         output.rows = rows;
         match output.width {
             None => output.width = Some(count),
-            Some(w) if w != count => output.fail(|| {
-                format!(
-                    "{}: output `{name}` has {count} values, earlier rows have {w}",
-                    place()
-                )
-            }),
+            Some(w) if w != count => {
+                let name = output.name.clone();
+                output.fail(|| {
+                    format!(
+                        "{}: output `{name}` has {count} values, earlier rows have {w}",
+                        place_text(source, parquet, at)
+                    )
+                });
+            }
             Some(_) => {}
         }
     }
@@ -1092,35 +1118,13 @@ impl<'de> Visitor<'de> for OutputsSeed<'_, '_> {
 
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
         while let Some(key) = map.next_key_seed(KeySeed)? {
-            let index = self.builder.output_index(&key);
-            let (source, parquet, at) = (
-                self.builder.source.as_str(),
-                self.builder.parquet,
-                self.builder.places.last().copied(),
-            );
-            let place = || place_text(source, parquet, at);
-            let rows = self.builder.places.len();
+            let index = self.builder.begin_output(&key);
             let Some(output) = self.builder.outputs.get_mut(index) else {
                 map.next_value::<IgnoredAny>()?;
                 continue;
             };
-            if output.rows >= rows {
-                output.fail(|| format!("{}: output `{key}` appears twice", place()));
-            }
-            let count = map.next_value_seed(OutputValueSeed {
-                output: &mut *output,
-            })?;
-            output.rows = rows;
-            match output.width {
-                None => output.width = Some(count),
-                Some(w) if w != count => output.fail(|| {
-                    format!(
-                        "{}: output `{key}` has {count} values, earlier rows have {w}",
-                        place()
-                    )
-                }),
-                Some(_) => {}
-            }
+            let count = map.next_value_seed(OutputValueSeed { output })?;
+            self.builder.end_output(index, count);
         }
         Ok(())
     }
@@ -1141,11 +1145,7 @@ impl<'de> DeserializeSeed<'de> for OutputValueSeed<'_> {
 
 impl OutputValueSeed<'_> {
     fn push(&mut self, value: Scalar<'_>) {
-        if let Err(kind) = self.output.push(value) {
-            let name = self.output.name.clone();
-            self.output
-                .fail(|| format!("output `{name}`: logged {kind}, which cannot be compared"));
-        }
+        self.output.push_or_fail(value);
     }
 }
 

@@ -8,6 +8,7 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 use lockstep_core::skew::SkewReport;
 
+use crate::download::ObjectUrl;
 use crate::load;
 use crate::skew_report::{self, SkewInputs};
 use crate::state::PageState;
@@ -21,12 +22,6 @@ fn files_of(list: Option<web_sys::FileList>) -> Vec<web_sys::File> {
         return Vec::new();
     };
     (0..list.length()).filter_map(|i| list.get(i)).collect()
-}
-
-/// A `data:` URL holding `text` with the given media type, for a download link.
-fn data_url(media_type: &str, text: &str) -> String {
-    let encoded = String::from(js_sys::encode_uri_component(text));
-    format!("data:{media_type};charset=utf-8,{encoded}")
 }
 
 #[component]
@@ -166,6 +161,48 @@ pub fn SkewPanel() -> impl IntoView {
 fn SkewReportView(report: Arc<SkewReport>) -> impl IntoView {
     let verdict = skew_report::verdict(&report);
     let json = serde_json::to_string_pretty(report.as_ref()).unwrap_or_default() + "\n";
+    let exports = [
+        (
+            "json",
+            "Report (JSON)",
+            "application/json",
+            "skew-report.json",
+            json,
+        ),
+        (
+            "md",
+            "Summary (Markdown)",
+            "text/markdown",
+            "skew-report.md",
+            report.markdown(),
+        ),
+        (
+            "junit",
+            "JUnit XML",
+            "application/xml",
+            "skew-report.xml",
+            report.junit(),
+        ),
+    ];
+    let mut urls = Vec::new();
+    let downloads = exports
+        .into_iter()
+        .map(|(key, name, mime, file, text)| match ObjectUrl::for_text(&text, mime) {
+            Ok(url) => {
+                let href = url.url().to_owned();
+                urls.push(url);
+                view! {
+                    <a class="button" href=href download=file data-testid=format!("skew-download-{key}")>
+                        {name}
+                    </a>
+                }
+                .into_any()
+            }
+            Err(message) => view! { <p class="error" role="alert">{message}</p> }.into_any(),
+        })
+        .collect_view();
+    // The blobs live as long as their links.
+    on_cleanup(move || drop(urls));
     let rows = report
         .checks
         .iter()
@@ -192,17 +229,7 @@ fn SkewReportView(report: Arc<SkewReport>) -> impl IntoView {
         >
             {verdict}
         </p>
-        <div class="row downloads">
-            <a class="button" href=data_url("application/json", &json) download="skew-report.json" data-testid="skew-download-json">
-                "Report (JSON)"
-            </a>
-            <a class="button" href=data_url("text/markdown", &report.markdown()) download="skew-report.md" data-testid="skew-download-md">
-                "Summary (Markdown)"
-            </a>
-            <a class="button" href=data_url("application/xml", &report.junit()) download="skew-report.xml" data-testid="skew-download-junit">
-                "JUnit XML"
-            </a>
-        </div>
+        <div class="row downloads">{downloads}</div>
         <table class="checks" data-testid="skew-checks">
             <thead>
                 <tr>
