@@ -50,7 +50,16 @@ fn tensor_from_json(v: &Value) -> Tensor {
 /// (absolute, relative): |ours − ORT| ≤ atol + rtol·|ORT|. The same bounds as
 /// core/tests/onnx_parity.rs uses against the stored outputs.
 fn tolerance(name: &str) -> (f64, f64) {
-    let trees = ["rf_", "et_", "gb_", "hgb_", "xgb_", "lgbm_", "synth_tree", "v5_"];
+    let trees = [
+        "rf_",
+        "et_",
+        "gb_",
+        "hgb_",
+        "xgb_",
+        "lgbm_",
+        "synth_tree",
+        "v5_",
+    ];
     if trees.iter().any(|t| name.starts_with(t)) {
         (1e-6, 1e-6)
     } else {

@@ -1,6 +1,8 @@
 //! Load-time fusion of dense layers: `MatMul|Gemm → [Add constant] → [Relu|Sigmoid|Tanh]`
 //! becomes one [`FusedDense`] node that computes the bias and the activation on each tile
 //! of the product while it is still in registers, instead of three passes over the batch.
+//! Fused layers that feed only each other (an MLP) then become one [`DenseStack`], which
+//! keeps the activations between layers in the kernel's own layout.
 //!
 //! A node is absorbed only when the value it reads is read by nothing else and is not a
 //! graph output, so no observable value disappears. The fused op computes every element
@@ -10,9 +12,10 @@
 
 use super::attrs::Attrs;
 use super::graph::Node;
+use super::ops::dense_stack::DenseStack;
 use super::ops::elementwise::UnaryKind;
 use super::ops::matmul::FusedDense;
-use super::ops::{BuildCtx, ValueType};
+use super::ops::{BuildCtx, Op, ValueType};
 use super::proto::NodeProto;
 use super::tensor::{DType, Tensor};
 
@@ -45,6 +48,9 @@ fn is_row_bias(bias: &[usize], out: &[Option<usize>], n: usize) -> bool {
     };
     bias.len() <= out.len() && lead.iter().all(|&d| d == 1) && (last == 1 || last == n)
 }
+
+/// A node's new op, with its input and output slots.
+type Replacement = (Box<dyn Op>, usize, usize);
 
 /// Fuses dense chains in `nodes` (topological order); returns the nodes left to run.
 pub(crate) fn dense_chains(nodes: Vec<Node>, ctx: &FuseCtx<'_>) -> Vec<Node> {
@@ -136,14 +142,68 @@ pub(crate) fn dense_chains(nodes: Vec<Node>, ctx: &FuseCtx<'_>) -> Vec<Node> {
         }
     }
 
+    // Stacks: a fused layer whose output only the next fused layer reads, starting from a
+    // 2-D input, runs with its successors as one `DenseStack`.
+    let mut ops: Vec<Option<Replacement>> = (0..nodes.len()).map(|_| None).collect();
+    let next_layer = |pos: usize, replaced: &[Option<(FusedDense, usize, usize)>]| {
+        let (_, _, out) = replaced.get(pos)?.as_ref()?;
+        let next = sole_reader(*out)?;
+        match replaced.get(next)? {
+            Some((_, a, _)) if a == out && next > pos => Some(next),
+            _ => None,
+        }
+    };
+    let mut in_stack = vec![false; nodes.len()];
+    for pos in 0..nodes.len() {
+        let Some((_, a_slot, _)) = replaced[pos].as_ref() else {
+            continue;
+        };
+        let two_d = ctx
+            .types
+            .get(*a_slot)
+            .and_then(Option::as_ref)
+            .and_then(|t| t.shape.as_ref())
+            .is_some_and(|s| s.len() == 2);
+        if in_stack[pos] || !two_d {
+            continue;
+        }
+        let mut chain = vec![pos];
+        while let Some(next) = chain.last().and_then(|&p| next_layer(p, &replaced)) {
+            chain.push(next);
+        }
+        let layers: Vec<&FusedDense> = chain
+            .iter()
+            .filter_map(|&p| replaced[p].as_ref().map(|(f, _, _)| f))
+            .collect();
+        if let Some(stack) = DenseStack::new(&layers)
+            && let (Some(&last), Some((_, a, _))) = (chain.last(), replaced[pos].as_ref())
+            && let Some((_, _, out)) = replaced[last].as_ref()
+        {
+            ops[pos] = Some((Box::new(stack), *a, *out));
+            for &p in &chain {
+                in_stack[p] = true;
+            }
+            for &p in &chain[1..] {
+                absorbed[p] = true;
+            }
+        }
+    }
+    for (pos, r) in replaced.into_iter().enumerate() {
+        if let Some((fused, a, out)) = r
+            && !in_stack[pos]
+        {
+            ops[pos] = Some((Box::new(fused), a, out));
+        }
+    }
+
     nodes
         .into_iter()
-        .zip(replaced)
+        .zip(ops)
         .zip(absorbed)
         .filter(|(_, gone)| !gone)
         .map(|((mut node, fused), _)| {
             if let Some((op, a, out)) = fused {
-                node.op = Box::new(op);
+                node.op = op;
                 node.inputs = vec![a];
                 node.outputs = vec![out];
             }

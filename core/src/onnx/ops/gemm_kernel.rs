@@ -81,6 +81,18 @@ impl PackedB {
         self.n
     }
 
+    /// Element `(p, j)` of B (0 outside `k × n`).
+    pub(crate) fn get(&self, p: usize, j: usize) -> f32 {
+        if p >= self.k || j >= self.n {
+            return 0.0;
+        }
+        let k0 = p / KC * KC;
+        let kc = KC.min(self.k - k0);
+        self.panel(k0, kc, j / NR)
+            .get(p - k0)
+            .map_or(0.0, |row| row[j % NR])
+    }
+
     /// The `kc` packed rows of panel `jp` in the block starting at row `k0`.
     #[inline(always)]
     fn panel(&self, k0: usize, kc: usize, jp: usize) -> &[[f32; NR]] {
@@ -190,7 +202,7 @@ impl Epilogue<'_> {
 }
 
 /// Lanes of the vectors the kernel is written for (SSE2, the x86_64 baseline; simd128).
-const LANES: usize = 4;
+pub(crate) const LANES: usize = 4;
 /// Rows of A per micro-kernel tile.
 pub(crate) const MR: usize = 6;
 
@@ -198,7 +210,7 @@ pub(crate) const MR: usize = 6;
 /// A is packed pre-broadcast (`a[p][i]` is `LANES` copies of one value), so each step is
 /// whole-vector multiplies and adds with no shuffles.
 #[inline(always)]
-fn micro_kernel(a: &[[[f32; LANES]; MR]], b: &[[f32; NR]], acc: &mut [[f32; NR]; MR]) {
+pub(crate) fn micro_kernel(a: &[[[f32; LANES]; MR]], b: &[[f32; NR]], acc: &mut [[f32; NR]; MR]) {
     for (av, bv) in a.iter().zip(b) {
         for i in 0..MR {
             for jv in 0..NR / LANES {

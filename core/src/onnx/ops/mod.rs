@@ -4,6 +4,7 @@
 mod array_feature_extractor;
 mod cast;
 pub(crate) mod constant;
+pub(crate) mod dense_stack;
 pub(crate) mod elementwise;
 mod gemm_kernel;
 mod imputer;
