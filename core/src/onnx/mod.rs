@@ -11,8 +11,10 @@
 //!    the nodes topologically (a cycle is a named error), folds `Constant` nodes into
 //!    constants, compiles each node into an op (attributes are validated once, here; the
 //!    weights of MatMul/Gemm are packed for the matrix kernel), infers element types and
-//!    shapes, works out whether the batch can be split into rows (`split`) and fuses
-//!    `MatMul|Gemm → Add → Relu|Sigmoid|Tanh` chains into one op (`fuse`).
+//!    shapes, works out whether the batch can be split into rows (`split`), fuses
+//!    `MatMul|Gemm → Add → Relu|Sigmoid|Tanh` chains into one op and runs fused layers
+//!    that feed only each other (an MLP) as one stack with feature-major activations
+//!    (`fuse`, `ops::dense_stack`).
 //! 2. [`Model::run`] (named [`Tensor`] inputs) or [`Model::run_f32_matrix`] (one
 //!    row-major `[rows, features]` matrix) checks inputs against the declared types and
 //!    shapes, runs the ops in order — on chunks of [`CHUNK_ROWS`] rows when the graph

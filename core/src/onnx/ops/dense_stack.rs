@@ -98,7 +98,11 @@ impl Layer {
                 } else {
                     // The last, partial tile: padding features get no epilogue.
                     self.finish(&mut acc[..nr], j0);
-                    out[j0..j0 + nr].copy_from_slice(&acc[..nr]);
+                    // Element by element: a `copy_from_slice` of this variable length
+                    // becomes a `memcpy` call per tile.
+                    for (dst, src) in out[j0..j0 + nr].iter_mut().zip(&acc) {
+                        *dst = *src;
+                    }
                 }
             }
         }
