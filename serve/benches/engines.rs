@@ -2,9 +2,10 @@
 //! a 100-tree depth-6 gradient-boosted classifier and a (64, 32) MLP classifier, both real
 //! scikit-learn exports (`scripts/bench/gen_bench_models.py` → `tests/data/bench/`).
 //!
-//!     ORT_DYLIB_PATH=.venv/lib/python3.11/site-packages/onnxruntime/capi/libonnxruntime.so.1.32.0 \
-//!         cargo bench -p lockstep-serve --bench engines
+//!     cargo bench -p lockstep-serve --bench engines
 //!
+//! ONNX Runtime's library: `$ORT_DYLIB_PATH` (relative to the repository root), else the
+//! `onnxruntime` wheel in the root's `.venv` (what `scripts/setup.sh` installs).
 //! `LOCKSTEP_BENCH_REPS` (default 3) sets the timed runs per cell; the median is reported.
 //! The two engines' runs alternate, so that a drifting load on a shared machine hits both.
 //! Single-threaded: one core `Model::run` call (which runs the batch in 512-row chunks) /
@@ -122,8 +123,15 @@ fn main() {
         .unwrap_or(3)
         .max(1);
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
-    ort_engine::init(None).expect("ONNX Runtime: set ORT_DYLIB_PATH");
-    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../tests/data/bench");
+    // cargo runs benches from `serve/`: a relative ORT_DYLIB_PATH means the repository
+    // root's, and without one the `.venv` wheel there is used.
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..");
+    let library = std::env::var_os("ORT_DYLIB_PATH")
+        .map(|p| root.join(p))
+        .or_else(|| ort_engine::find_in_venv(&root));
+    ort_engine::init(library.as_deref())
+        .expect("ONNX Runtime: set ORT_DYLIB_PATH or run scripts/setup.sh");
+    let dir = root.join("tests/data/bench");
 
     let data = rows(ROWS);
     let input = Tensor::f32(vec![ROWS, FEATURES], data.clone()).unwrap();
