@@ -23,9 +23,10 @@ cargo clippy -p lockstep-core -p lockstep-frontend --target wasm32-unknown-unkno
 step "cargo test (native workspace)"
 cargo test --workspace --locked
 
-step "wasm32 tests under Node (transforms byte-identical to native)"
+step "wasm32 tests under Node (transforms and model outputs byte-identical to native)"
 CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER=wasm-bindgen-test-runner \
-  cargo test -p lockstep-core --features parquet --target wasm32-unknown-unknown --locked --test transform_wasm
+  cargo test -p lockstep-core --features parquet --target wasm32-unknown-unknown --locked \
+  --test transform_wasm --test onnx_wasm
 
 step "trunk build --release"
 scripts/build-web.sh

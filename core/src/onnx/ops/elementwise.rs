@@ -357,7 +357,7 @@ impl UnaryKind {
             UnaryKind::Sigmoid => v
                 .iter_mut()
                 .for_each(|a| *a = super::post_transform::logistic(*a)),
-            UnaryKind::Tanh => v.iter_mut().for_each(|a| *a = a.tanh()),
+            UnaryKind::Tanh => v.iter_mut().for_each(|a| *a = libm::tanhf(*a)),
         }
     }
 }
@@ -377,8 +377,8 @@ impl Unary {
                             0.0
                         }
                     }
-                    UnaryKind::Sigmoid => 1.0 / (1.0 + (-*a).exp()),
-                    UnaryKind::Tanh => a.tanh(),
+                    UnaryKind::Sigmoid => 1.0 / (1.0 + libm::exp(-*a)),
+                    UnaryKind::Tanh => libm::tanh(*a),
                 }
             }),
             other => {

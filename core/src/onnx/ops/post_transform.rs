@@ -1,5 +1,7 @@
 //! `post_transform` of the ai.onnx.ml classifiers and regressors, written to match
-//! ONNX Runtime's float formulas (ml_common.h).
+//! ONNX Runtime's float formulas (ml_common.h). `exp` and `log` come from the `libm`
+//! crate, not the platform's C library, so that wasm32 and native give the same bits
+//! (`core/tests/onnx_wasm.rs`); the same holds for the Sigmoid, Tanh and Softmax ops.
 
 use crate::onnx::error::OpError;
 
@@ -45,7 +47,7 @@ impl PostTransform {
 
 /// `1 / (1 + e^-|x|)`, mirrored for negative x (ONNX Runtime's `ComputeLogistic`).
 pub(crate) fn logistic(x: f32) -> f32 {
-    let v = 1.0 / (1.0 + (-x.abs()).exp());
+    let v = 1.0 / (1.0 + libm::expf(-x.abs()));
     if x < 0.0 { 1.0 - v } else { v }
 }
 
@@ -54,7 +56,7 @@ pub(crate) fn softmax(row: &mut [f32]) {
     let max = row.iter().copied().fold(-f32::MAX, f32::max);
     let mut sum = 0.0f32;
     for v in row.iter_mut() {
-        *v = (*v - max).exp();
+        *v = libm::expf(*v - max);
         sum += *v;
     }
     for v in row.iter_mut() {
@@ -66,11 +68,11 @@ pub(crate) fn softmax(row: &mut [f32]) {
 /// `ComputeSoftmaxZero`.
 pub(crate) fn softmax_zero(row: &mut [f32]) {
     let max = row.iter().copied().fold(-f32::MAX, f32::max);
-    let exp_neg_max = (-max).exp();
+    let exp_neg_max = libm::expf(-max);
     let mut sum = 0.0f32;
     for v in row.iter_mut() {
         if *v > 0.000_000_1 || *v < -0.000_000_1 {
-            *v = (*v - max).exp();
+            *v = libm::expf(*v - max);
             sum += *v;
         } else {
             *v *= exp_neg_max;
@@ -85,7 +87,7 @@ pub(crate) fn softmax_zero(row: &mut [f32]) {
 fn erf_inv(x: f32) -> f32 {
     let sgn = if x < 0.0 { -1.0f32 } else { 1.0 };
     let x = (1.0 - x) * (1.0 + x);
-    let log = x.ln();
+    let log = libm::logf(x);
     let v = 2.0 / (std::f32::consts::PI * 0.147) + 0.5 * log;
     let v2 = 1.0 / 0.147 * log;
     let v3 = -v + (v * v - v2).sqrt();

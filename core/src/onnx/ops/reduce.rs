@@ -21,9 +21,10 @@ impl Softmax {
     }
 }
 
-/// Softmax of `n` values spaced `stride` apart starting at `start`, in f32 or f64.
+/// Softmax of `n` values spaced `stride` apart starting at `start`, in f32 or f64, with
+/// `$exp` from the `libm` crate (the same bits on wasm32 and native).
 macro_rules! softmax_strided {
-    ($v:expr, $start:expr, $n:expr, $stride:expr, $t:ty) => {{
+    ($v:expr, $start:expr, $n:expr, $stride:expr, $t:ty, $exp:path) => {{
         let v = $v;
         let mut max = <$t>::NEG_INFINITY;
         for i in 0..$n {
@@ -31,7 +32,7 @@ macro_rules! softmax_strided {
         }
         let mut sum: $t = 0.0;
         for i in 0..$n {
-            let e = (v[$start + i * $stride] - max).exp();
+            let e = $exp(v[$start + i * $stride] - max);
             v[$start + i * $stride] = e;
             sum += e;
         }
@@ -85,8 +86,8 @@ impl Op for Softmax {
             for i in 0..inner {
                 let start = o * n * inner + i;
                 match &mut data {
-                    TensorData::F32(v) => softmax_strided!(v, start, n, inner, f32),
-                    TensorData::F64(v) => softmax_strided!(v, start, n, inner, f64),
+                    TensorData::F32(v) => softmax_strided!(v, start, n, inner, f32, libm::expf),
+                    TensorData::F64(v) => softmax_strided!(v, start, n, inner, f64, libm::exp),
                     other => {
                         return Err(OpError::InputType {
                             index: 0,
