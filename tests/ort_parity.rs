@@ -19,32 +19,12 @@ use lockstep_core::onnx::{Model, Tensor, TensorData};
 use lockstep_serve::ort_engine::OrtModel;
 use serde_json::Value;
 
+#[path = "../core/tests/onnx_fixture/mod.rs"]
+mod onnx_fixture;
+use onnx_fixture::{inputs_of, tensor_from_json};
+
 fn onnx_dir() -> PathBuf {
     lockstep_tests::data_path("onnx")
-}
-
-fn tensor_from_json(v: &Value) -> Tensor {
-    let shape: Vec<usize> = v["shape"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|d| d.as_u64().unwrap() as usize)
-        .collect();
-    let data = v["data"].as_array().unwrap();
-    let float = |x: &Value| x.as_f64().unwrap_or(f64::NAN);
-    match v["dtype"].as_str().unwrap() {
-        "float32" => Tensor::f32(shape, data.iter().map(|x| float(x) as f32).collect()).unwrap(),
-        "float64" => Tensor::f64(shape, data.iter().map(float).collect()).unwrap(),
-        "int64" => Tensor::i64(shape, data.iter().map(|x| x.as_i64().unwrap()).collect()).unwrap(),
-        "string" => Tensor::strings(
-            shape,
-            data.iter()
-                .map(|x| x.as_str().unwrap().to_owned())
-                .collect(),
-        )
-        .unwrap(),
-        other => panic!("unknown dtype {other}"),
-    }
 }
 
 /// (absolute, relative): |ours − ORT| ≤ atol + rtol·|ORT|. The same bounds as
@@ -115,12 +95,7 @@ fn core_engine_matches_live_onnx_runtime_on_every_fixture() {
         let bytes = std::fs::read(onnx_dir().join(model_file)).unwrap();
         let core = Model::from_bytes(&bytes).unwrap_or_else(|e| panic!("{name}: core: {e}"));
         let ort = OrtModel::from_bytes(&bytes, 1).unwrap_or_else(|e| panic!("{name}: ort: {e}"));
-        let inputs: Vec<(String, Tensor)> = fixture["inputs"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|i| (i["name"].as_str().unwrap().to_owned(), tensor_from_json(i)))
-            .collect();
+        let inputs = inputs_of(&fixture);
         let refs: Vec<(&str, &Tensor)> = inputs.iter().map(|(n, t)| (n.as_str(), t)).collect();
         let live = ort
             .run(&refs)

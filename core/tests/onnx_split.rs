@@ -11,32 +11,11 @@ use std::path::{Path, PathBuf};
 use lockstep_core::onnx::{Model, Tensor, TensorData};
 use serde_json::Value;
 
+mod onnx_fixture;
+use onnx_fixture::inputs_of;
+
 fn data_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/data/onnx")
-}
-
-fn tensor_from_json(v: &Value) -> Tensor {
-    let shape: Vec<usize> = v["shape"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|d| d.as_u64().unwrap() as usize)
-        .collect();
-    let data = v["data"].as_array().unwrap();
-    let float = |x: &Value| x.as_f64().unwrap_or(f64::NAN);
-    match v["dtype"].as_str().unwrap() {
-        "float32" => Tensor::f32(shape, data.iter().map(|x| float(x) as f32).collect()).unwrap(),
-        "float64" => Tensor::f64(shape, data.iter().map(float).collect()).unwrap(),
-        "int64" => Tensor::i64(shape, data.iter().map(|x| x.as_i64().unwrap()).collect()).unwrap(),
-        "string" => Tensor::strings(
-            shape,
-            data.iter()
-                .map(|x| x.as_str().unwrap().to_owned())
-                .collect(),
-        )
-        .unwrap(),
-        other => panic!("unknown dtype {other}"),
-    }
 }
 
 /// Equal shapes and bit-identical data (NaN equal to the same NaN).
@@ -86,12 +65,7 @@ fn chunked_and_threaded_runs_equal_the_unsplit_run_on_every_fixture() {
             serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
         let bytes = std::fs::read(dir.join(fixture["model"].as_str().unwrap())).unwrap();
         let model = Model::from_bytes(&bytes).unwrap();
-        let inputs: Vec<(String, Tensor)> = fixture["inputs"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|i| (i["name"].as_str().unwrap().to_owned(), tensor_from_json(i)))
-            .collect();
+        let inputs = inputs_of(&fixture);
         let refs: Vec<(&str, &Tensor)> = inputs.iter().map(|(n, t)| (n.as_str(), t)).collect();
         let refused = UNSPLIT.iter().any(|(n, _)| *n == name);
         assert_eq!(

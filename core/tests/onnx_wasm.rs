@@ -19,6 +19,9 @@ use lockstep_core::onnx::{Model, Tensor, TensorData};
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 
+mod onnx_fixture;
+use onnx_fixture::inputs_of;
+
 macro_rules! fixtures {
     ($($name:literal),* $(,)?) => {
         [$((
@@ -81,30 +84,6 @@ const FIXTURES: [(&str, &[u8], &str); 45] = fixtures![
 const GBDT: &[u8] = include_bytes!("../../tests/data/bench/gbdt_100x6.onnx");
 const MLP: &[u8] = include_bytes!("../../tests/data/bench/mlp_64x32.onnx");
 
-fn tensor_from_json(v: &Value) -> Tensor {
-    let shape: Vec<usize> = v["shape"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|d| d.as_u64().unwrap() as usize)
-        .collect();
-    let data = v["data"].as_array().unwrap();
-    let float = |x: &Value| x.as_f64().unwrap_or(f64::NAN);
-    match v["dtype"].as_str().unwrap() {
-        "float32" => Tensor::f32(shape, data.iter().map(|x| float(x) as f32).collect()).unwrap(),
-        "float64" => Tensor::f64(shape, data.iter().map(float).collect()).unwrap(),
-        "int64" => Tensor::i64(shape, data.iter().map(|x| x.as_i64().unwrap()).collect()).unwrap(),
-        "string" => Tensor::strings(
-            shape,
-            data.iter()
-                .map(|x| x.as_str().unwrap().to_owned())
-                .collect(),
-        )
-        .unwrap(),
-        other => panic!("unknown dtype {other}"),
-    }
-}
-
 /// `rows × 30` values, roughly N(0, 1), from a fixed xorshift seed.
 fn generated_rows(rows: usize) -> Tensor {
     let mut s = 0x5EED_0BAD_CAFE_0001u64;
@@ -145,12 +124,7 @@ fn identity_lines() -> String {
     let mut out = String::new();
     for (name, model, json) in FIXTURES {
         let fixture: Value = serde_json::from_str(json).unwrap();
-        let inputs: Vec<(String, Tensor)> = fixture["inputs"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|i| (i["name"].as_str().unwrap().to_owned(), tensor_from_json(i)))
-            .collect();
+        let inputs = inputs_of(&fixture);
         hash_outputs(&mut out, name, model, &inputs);
     }
     let rows = vec![("input".to_owned(), generated_rows(1_000))];
