@@ -240,15 +240,7 @@ fn narrow(a: &[f32], k: usize, b: &PackedB, out: &mut [f32], epilogue: &Epilogue
     let n = b.n;
     // Column j of B, contiguous (the packed panels hold it with stride NR).
     let columns: Vec<Vec<f32>> = (0..n)
-        .map(|j| {
-            (0..k)
-                .map(|p| {
-                    let k0 = p / KC * KC;
-                    let kc = KC.min(k - k0);
-                    b.panel(k0, kc, 0).get(p - k0).map_or(0.0, |row| row[j])
-                })
-                .collect()
-        })
+        .map(|j| (0..k).map(|p| b.get(p, j)).collect())
         .collect();
     for (block, (a_rows, out_rows)) in a
         .chunks(NARROW_ROWS * k)
@@ -516,49 +508,6 @@ mod tests {
             };
             gemm(&a, m, &packed, &mut out, &ep);
             assert_eq!(out, want, "alpha {alpha}, {act:?}");
-        }
-    }
-}
-
-#[cfg(test)]
-mod speed {
-    use super::*;
-
-    /// Not a test: `cargo test --release -p lockstep-core --lib gemm_speed -- --ignored --nocapture`.
-    #[test]
-    #[ignore]
-    fn gemm_speed() {
-        for (m, k, n) in [(512, 30, 64), (512, 64, 32), (512, 32, 1)] {
-            let a: Vec<f32> = (0..m * k).map(|i| (i % 7) as f32 * 0.1 - 0.3).collect();
-            let b: Vec<f32> = (0..k * n).map(|i| (i % 5) as f32 * 0.2 - 0.4).collect();
-            let bias: Vec<f32> = (0..n).map(|i| i as f32 * 0.01).collect();
-            let packed = PackedB::pack(&b, k, n, false);
-            let ep = Epilogue {
-                alpha: 1.0,
-                addend: Some(Addend {
-                    data: &bias,
-                    rows: 1,
-                    cols: n,
-                    beta: 1.0,
-                }),
-                activation: Some(UnaryKind::Relu),
-            };
-            let mut out = vec![0.0; m * n];
-            let reps = 4000;
-            let mut best = f64::MAX;
-            for _ in 0..5 {
-                let t = std::time::Instant::now();
-                for _ in 0..reps {
-                    gemm(std::hint::black_box(&a), m, &packed, &mut out, &ep);
-                }
-                best = best.min(t.elapsed().as_secs_f64());
-            }
-            let flops = 2.0 * (m * k * n * reps) as f64;
-            println!(
-                "{m}x{k}x{n}: {:.1} GFLOP/s, {:.1} ns/row",
-                flops / best / 1e9,
-                best / (m * reps) as f64 * 1e9
-            );
         }
     }
 }
