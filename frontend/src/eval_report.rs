@@ -11,9 +11,7 @@
 //! Plain functions over `lockstep-core` and page-state types, tested natively; errors
 //! come back as the message to show.
 
-use lockstep_core::report::{
-    self, EvalConfig, EvalReport, Fingerprints, Predictions, export, sha256_hex,
-};
+use lockstep_core::report::{self, EvalConfig, EvalReport, Fingerprints, Predictions, export};
 use lockstep_core::table::Table;
 
 use crate::state::{Dataset, LoadedModel, LoadedPipeline, Selection};
@@ -85,10 +83,7 @@ pub fn evaluate(inputs: &EvalInputs<'_>, now: &dyn Fn() -> f64) -> Result<Evalua
             )
             .map_err(|e| format!("{}: {e}", model.name))?;
             fingerprints.model_sha256 = Some(model.sha256.clone());
-            fingerprints.pipeline_sha256 = pipeline
-                .map(|p| p.to_json().map(|json| sha256_hex(json.as_bytes())))
-                .transpose()
-                .map_err(|e| e.to_string())?;
+            fingerprints.pipeline_sha256 = pipeline.map(|p| p.fingerprint().to_owned());
             facts = Some((model_run.latency_ms_per_row, model.bytes as f64 / 1e6));
             (&model_run.table, model_run.predictions.clone())
         }
@@ -119,22 +114,15 @@ pub fn evaluate(inputs: &EvalInputs<'_>, now: &dyn Fn() -> f64) -> Result<Evalua
 
 #[cfg(test)]
 mod tests {
-    use std::sync::Arc;
-
     use super::*;
     use crate::state::{Mode, guess_selection};
-    use lockstep_core::table::CsvOptions;
+    use lockstep_core::table::default_null_values;
 
     const DEMO: &str = include_str!("../../www/demo/breast_cancer_eval.csv");
     const EXAMPLE: &str = include_str!("../../docs/examples/eval.toml");
 
     fn demo() -> Dataset {
-        Dataset {
-            name: "demo".into(),
-            bytes: DEMO.len(),
-            sha256: sha256_hex(DEMO.as_bytes()),
-            table: Arc::new(Table::from_csv(DEMO.as_bytes(), &CsvOptions::default()).unwrap()),
-        }
+        Dataset::from_csv("demo".into(), DEMO.as_bytes(), default_null_values()).unwrap()
     }
 
     fn inputs<'a>(
@@ -169,7 +157,7 @@ mod tests {
         let mut config = EvalConfig::from_toml(EXAMPLE).unwrap();
         config.label = "malignant".into();
         config.predictions = Predictions::Score("score".into());
-        config.fingerprints = Fingerprints::from_bytes(Some(DEMO.as_bytes()), None, None);
+        config.fingerprints = Fingerprints::of(Some(DEMO.as_bytes()), None, None);
         let cli = report::evaluate(&dataset.table, &config).unwrap();
         assert_eq!(shown.report, cli);
         assert_eq!(shown.json, export::json(&cli).unwrap());
@@ -281,12 +269,9 @@ mod tests {
             let fields: Vec<String> = row.iter().map(ToString::to_string).collect();
             csv.push_str(&format!("{},{label}\n", fields.join(",")));
         }
-        let dataset = Dataset {
-            name: "features.csv".into(),
-            bytes: csv.len(),
-            sha256: sha256_hex(csv.as_bytes()),
-            table: Arc::new(Table::from_csv(csv.as_bytes(), &CsvOptions::default()).unwrap()),
-        };
+        let dataset =
+            Dataset::from_csv("features.csv".into(), csv.as_bytes(), default_null_values())
+                .unwrap();
         let selection = Selection {
             label: "y".into(),
             ..guess_selection(&dataset.table, 0.5)

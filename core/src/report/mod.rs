@@ -27,7 +27,7 @@
 //! * the [`contract`] verdict, the caller's measured facts and [`fingerprint`]s.
 //!
 //! Nothing here performs I/O: the CLI and the web app read files, time the model
-//! and hash bytes (or pass the bytes to [`Fingerprints::from_bytes`]). To evaluate a
+//! and hash bytes (or pass the bytes and the pipeline to [`Fingerprints::of`]). To evaluate a
 //! model rather than prediction columns, both run it through [`run_model`] first.
 
 mod classification;

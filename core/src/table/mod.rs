@@ -13,7 +13,7 @@ mod jsonl;
 #[cfg(feature = "parquet")]
 mod parquet;
 
-pub use self::csv::CsvOptions;
+pub use self::csv::{CsvOptions, DEFAULT_NULL_VALUES, default_null_values};
 pub use column::{Column, ColumnData, DataType, StrColumn};
 pub use error::TableError;
 pub use jsonl::{JsonlOptions, MissingKeys, UnknownKeys};

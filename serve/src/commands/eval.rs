@@ -87,12 +87,13 @@ pub struct EvalArgs {
     /// Where to write the report (default: standard output).
     #[arg(short = 'o', long)]
     pub output: Option<PathBuf>,
+    #[command(flatten)]
+    pub null_values: input::NullValuesArg,
 }
 
 pub fn run(args: EvalArgs) -> anyhow::Result<ExitCode> {
     let data_bytes = std::fs::read(&args.data)
         .with_context(|| format!("cannot read `{}`", args.data.display()))?;
-    let mut table = input::read_table(&args.data)?;
     let mut config = match &args.config {
         Some(path) => {
             let text = std::fs::read_to_string(path)
@@ -109,15 +110,15 @@ pub fn run(args: EvalArgs) -> anyhow::Result<ExitCode> {
     config.label = args.label.clone();
 
     let mut model_bytes = None;
-    let mut pipeline_json = None;
+    let pipeline = args
+        .pipeline
+        .as_deref()
+        .map(input::read_pipeline)
+        .transpose()?;
+    let null_values = args.null_values.resolve(pipeline.as_ref())?;
+    let mut table = input::read_table(&args.data, &null_values)?;
     if let Some(model_path) = &args.model {
         let bytes = input::read_model(model_path)?;
-        let pipeline = args
-            .pipeline
-            .as_deref()
-            .map(input::read_pipeline)
-            .transpose()?;
-        pipeline_json = pipeline.as_ref().map(|p| p.to_json()).transpose()?;
         let (predictions, latency) = run_model(&bytes, &mut table, pipeline.as_ref(), &args.label)?;
         config.predictions = predictions;
         config.facts.latency_ms_per_row = Some(latency);
@@ -189,11 +190,8 @@ pub fn run(args: EvalArgs) -> anyhow::Result<ExitCode> {
         config.bootstrap.seed = seed;
         config.split.seed = seed;
     }
-    config.fingerprints = Fingerprints::from_bytes(
-        Some(&data_bytes),
-        model_bytes.as_deref(),
-        pipeline_json.as_deref(),
-    );
+    config.fingerprints =
+        Fingerprints::of(Some(&data_bytes), model_bytes.as_deref(), pipeline.as_ref());
 
     let report = report::evaluate(&table, &config).context("cannot evaluate")?;
     let text = match args.format {
