@@ -94,6 +94,8 @@ pub struct LoadedModel {
     /// The classifier's class labels, when the model names them.
     pub class_labels: Option<Vec<String>>,
     pub model: Arc<Model>,
+    /// The file's bytes (the evaluation report fingerprints and sizes them).
+    pub raw: Arc<[u8]>,
 }
 
 impl LoadedModel {
@@ -106,6 +108,7 @@ impl LoadedModel {
             sha256: sha256_hex(bytes),
             class_labels: class_labels(bytes),
             model: Arc::new(model),
+            raw: Arc::from(bytes),
         })
     }
 }
