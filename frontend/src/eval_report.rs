@@ -76,7 +76,7 @@ pub fn evaluate(inputs: &EvalInputs<'_>, now: &dyn Fn() -> f64) -> Result<Evalua
                 .ok_or("load a model first (step 5): the report evaluates its predictions")?;
             let pipeline = inputs.pipeline.map(|p| p.pipeline.as_ref());
             model_run = report::run_model(
-                &model.model,
+                model.engine(),
                 model.class_labels.as_deref(),
                 &inputs.dataset.table,
                 pipeline,

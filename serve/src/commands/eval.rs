@@ -9,12 +9,14 @@ use std::process::ExitCode;
 use std::time::Instant;
 
 use anyhow::{Context, bail};
-use lockstep_core::onnx::{self, Model};
+use lockstep_core::engine::Engine;
+use lockstep_core::onnx;
 use lockstep_core::report::{
     self, EvalConfig, Fingerprints, Heuristic, HumanFigure, MetricContract, Predictions, export,
 };
 use lockstep_core::table::Table;
 
+use super::EngineChoice;
 use crate::input;
 
 /// Report formats.
@@ -41,9 +43,15 @@ pub struct EvalArgs {
     /// A column of positive-class probabilities (binary); used for ROC, PR, calibration.
     #[arg(long, conflicts_with = "model")]
     pub score_col: Option<String>,
-    /// An ONNX model to run on the data (with the core engine) instead of prediction columns.
+    /// An ONNX model to run on the data (with --engine) instead of prediction columns.
     #[arg(long)]
     pub model: Option<PathBuf>,
+    /// Which engine runs --model, on one thread (`cpu` and `ort` are accepted as the old names of `core` and `onnxruntime`).
+    #[arg(long, value_enum, default_value = "core")]
+    pub engine: EngineChoice,
+    /// ONNX Runtime's library, for `--engine onnxruntime` (default: $ORT_DYLIB_PATH, then .venv's onnxruntime wheel).
+    #[arg(long)]
+    pub ort_lib: Option<PathBuf>,
     /// The fitted pipeline that turns the data's raw columns into the model's features.
     #[arg(long, requires = "model")]
     pub pipeline: Option<PathBuf>,
@@ -118,7 +126,14 @@ pub fn run(args: EvalArgs) -> anyhow::Result<ExitCode> {
             .map(input::read_pipeline)
             .transpose()?;
         pipeline_json = pipeline.as_ref().map(|p| p.to_json()).transpose()?;
-        let (predictions, latency) = run_model(&bytes, &mut table, pipeline.as_ref(), &args.label)?;
+        let engine = args.engine.load(&bytes, args.ort_lib.as_deref(), 1)?;
+        let (predictions, latency) = run_model(
+            engine.as_ref(),
+            &bytes,
+            &mut table,
+            pipeline.as_ref(),
+            &args.label,
+        )?;
         config.predictions = predictions;
         config.facts.latency_ms_per_row = Some(latency);
         config.facts.model_size_mb = Some(bytes.len() as f64 / 1e6);
@@ -221,21 +236,21 @@ pub fn run(args: EvalArgs) -> anyhow::Result<ExitCode> {
     })
 }
 
-/// Runs the model on the table with the core engine (`report::run_model`, as the web
-/// app does), adds its outputs as columns and says how to evaluate them. Returns the
-/// predictions and the latency per row (ms).
+/// Runs the model (`bytes`) on the table with `engine` (`report::run_model`, as the
+/// web app does), adds its outputs as columns and says how to evaluate them. Returns
+/// the predictions and the latency per row (ms).
 fn run_model(
+    engine: &dyn Engine,
     bytes: &[u8],
     table: &mut Table,
     pipeline: Option<&lockstep_core::transform::FittedPipeline>,
     label: &str,
 ) -> anyhow::Result<(Predictions, f64)> {
-    let model = Model::from_bytes(bytes).context("cannot load the model")?;
     let start = Instant::now();
     let clock = || start.elapsed().as_secs_f64() * 1e3;
     let class_labels = onnx::class_labels(bytes);
     let run = report::run_model(
-        &model,
+        engine,
         class_labels.as_deref(),
         table,
         pipeline,
