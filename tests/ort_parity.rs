@@ -19,8 +19,10 @@
 
 use std::path::PathBuf;
 
-use lockstep_core::onnx::{Model, Tensor, TensorData};
-use lockstep_serve::ort_engine::OrtModel;
+use lockstep_core::engine::Engine;
+use lockstep_core::onnx::{DimInfo, Model, Tensor, TensorData};
+use lockstep_core::parity::{self, Tolerance};
+use lockstep_serve::ort_engine::OrtEngine;
 use serde_json::Value;
 
 #[path = "../core/tests/onnx_fixture/mod.rs"]
@@ -98,7 +100,7 @@ fn core_engine_matches_live_onnx_runtime_on_every_fixture() {
         };
         let bytes = std::fs::read(onnx_dir().join(model_file)).unwrap();
         let core = Model::from_bytes(&bytes).unwrap_or_else(|e| panic!("{name}: core: {e}"));
-        let ort = OrtModel::from_bytes(&bytes, 1).unwrap_or_else(|e| panic!("{name}: ort: {e}"));
+        let ort = OrtEngine::from_bytes(&bytes, 1).unwrap_or_else(|e| panic!("{name}: ort: {e}"));
         let inputs = inputs_of(&fixture);
         let refs: Vec<(&str, &Tensor)> = inputs.iter().map(|(n, t)| (n.as_str(), t)).collect();
         let live = ort
@@ -129,4 +131,92 @@ fn core_engine_matches_live_onnx_runtime_on_every_fixture() {
         checked += 1;
     }
     assert!(checked >= 30, "only {checked} ONNX fixtures were checked");
+}
+
+/// Every fixture model's input metadata and outputs, through the engine seam: the core
+/// engine and ONNX Runtime's pool are both `&dyn Engine`, declare the same inputs, and
+/// agree in `parity::compare_engines` within the model family's tolerance.
+#[test]
+fn both_engines_run_through_the_engine_trait_and_agree_in_parity() {
+    lockstep_tests::init_ort();
+    let mut checked = 0;
+    let mut entries: Vec<PathBuf> = std::fs::read_dir(onnx_dir())
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "json"))
+        .collect();
+    entries.sort();
+    for path in entries {
+        let name = path.file_stem().unwrap().to_string_lossy().into_owned();
+        let fixture: Value = serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap();
+        let Some(model_file) = fixture["model"].as_str() else {
+            continue;
+        };
+        let bytes = std::fs::read(onnx_dir().join(model_file)).unwrap();
+        let model = Model::from_bytes(&bytes).unwrap();
+        // Two sessions: the pool the server and `lockstep skew` use.
+        let pool = OrtEngine::pool(&bytes, 2, 1).unwrap();
+        let core: &dyn Engine = &model;
+        let ort: &dyn Engine = &pool;
+        assert_eq!((core.name(), ort.name()), ("core", "onnxruntime"));
+        assert_eq!(core.inputs().len(), ort.inputs().len(), "{name}: inputs");
+        for (ours, theirs) in core.inputs().iter().zip(ort.inputs()) {
+            assert_eq!(ours.name, theirs.name, "{name}: input name");
+            assert_eq!(ours.dtype, theirs.dtype, "{name}/{}: dtype", ours.name);
+            let fixed = |shape: &Option<Vec<DimInfo>>| {
+                shape.as_ref().map(|dims| {
+                    dims.iter()
+                        .map(|d| match d {
+                            DimInfo::Fixed(n) => Some(*n),
+                            _ => None,
+                        })
+                        .collect::<Vec<_>>()
+                })
+            };
+            assert_eq!(
+                fixed(&ours.shape),
+                fixed(&theirs.shape),
+                "{name}/{}: fixed dimensions",
+                ours.name
+            );
+        }
+        let inputs = inputs_of(&fixture);
+        let refs: Vec<(&str, &Tensor)> = inputs.iter().map(|(n, t)| (n.as_str(), t)).collect();
+        let (atol, rtol) = tolerance(&name);
+        let results = parity::compare_engines(core, ort, &refs, Tolerance { atol, rtol })
+            .unwrap_or_else(|e| panic!("{name}: {e}"));
+        assert_eq!(results.len(), model.outputs().len(), "{name}: outputs");
+        for r in &results {
+            assert!(
+                r.comparison.passed(),
+                "{name}/{}: {:?}",
+                r.output,
+                r.comparison
+            );
+        }
+        checked += 1;
+    }
+    assert!(checked >= 30, "only {checked} ONNX fixtures were checked");
+}
+
+/// An engine error is typed and names the engine: ONNX Runtime's rejection of a
+/// wrong-width input comes back through the trait as a backend error.
+#[test]
+fn onnx_runtime_errors_come_through_the_trait_typed() {
+    lockstep_tests::init_ort();
+    let bytes = std::fs::read(onnx_dir().join("logreg_multinomial_iris.onnx")).unwrap();
+    let pool = OrtEngine::pool(&bytes, 1, 1).unwrap();
+    let ort: &dyn Engine = &pool;
+    let input = ort.inputs()[0].name.clone();
+    let wrong = Tensor::f32(vec![1, 3], vec![0.0; 3]).unwrap();
+    let err = ort.run(&[(input.as_str(), &wrong)]).unwrap_err();
+    let lockstep_core::engine::EngineError::Backend { engine, .. } = &err else {
+        panic!("{err:?}");
+    };
+    assert_eq!(engine, "onnxruntime");
+    assert!(
+        err.to_string()
+            .starts_with("ONNX Runtime failed to run the model"),
+        "{err}"
+    );
 }

@@ -22,6 +22,10 @@
 //!   [`metrics::Metric::Undefined`] with a typed reason, never NaN.
 //! * [`onnx::Model`] — an ONNX model decoded from bytes and run on the CPU over batches
 //!   of rows (scikit-learn, XGBoost and LightGBM exports; see [`onnx`] for the ops).
+//! * [`engine::Engine`] — the one seam for running a model: lockstep-core's engine
+//!   (`core`, [`onnx::Model`]) and ONNX Runtime (`onnxruntime`, in `lockstep-serve`)
+//!   implement it, and predict, parity, evaluation, skew, the server and the page all
+//!   run models through it.
 //! * [`transform`] — feature transforms: a declarative [`transform::PipelineSpec`],
 //!   [`transform::fit`] on a training table, [`transform::apply`] to get an `f32`
 //!   feature matrix that is bit-identical on wasm32 and x86_64.
@@ -34,6 +38,7 @@
 //! Every fallible function returns a typed error whose message names the column, the
 //! line of the input and the offending value.
 
+pub mod engine;
 pub mod fingerprint;
 pub mod metrics;
 pub mod onnx;

@@ -6,6 +6,7 @@
 
 use serde::Serialize;
 
+use crate::engine::{Engine, EngineError};
 use crate::onnx::{Tensor, TensorData};
 
 /// Tolerances for float outputs.
@@ -65,6 +66,36 @@ impl OutputComparison {
 pub struct NamedComparison {
     pub output: String,
     pub comparison: OutputComparison,
+}
+
+/// An engine failed while two were being compared.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[error("the {engine} engine failed: {source}")]
+pub struct EngineFailed {
+    pub engine: String,
+    pub source: EngineError,
+}
+
+/// Runs the same `inputs` through `candidate` and `reference` (any two [`Engine`]s:
+/// core, ONNX Runtime, later the GPU) and compares their outputs
+/// ([`compare_outputs`]).
+pub fn compare_engines(
+    candidate: &dyn Engine,
+    reference: &dyn Engine,
+    inputs: &[(&str, &Tensor)],
+    tolerance: Tolerance,
+) -> Result<Vec<NamedComparison>, EngineFailed> {
+    let run = |engine: &dyn Engine| {
+        engine.run(inputs).map_err(|source| EngineFailed {
+            engine: engine.name().to_owned(),
+            source,
+        })
+    };
+    Ok(compare_outputs(
+        &run(candidate)?,
+        &run(reference)?,
+        tolerance,
+    ))
 }
 
 /// Compares `candidate` with `reference` output by output (matched by name).

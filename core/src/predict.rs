@@ -8,11 +8,20 @@
 //!
 //! Nulls become NaN in float inputs (how scikit-learn and ONNX Runtime mark missing
 //! values; tree ensembles route them explicitly) and are an error for integer and
-//! string inputs. Outputs become one column per output, or one per class/target for
-//! `[rows, k]` outputs (`probabilities_0`, `probabilities_1`, … or the class name when
-//! known).
+//! string inputs.
+//!
+//! ## The output → column layout
+//!
+//! Model outputs become columns one way, here ([`output_columns`], [`column_names`]),
+//! for `lockstep predict`'s files, the evaluation report (`report::run_model`) and the
+//! page: a `[rows]` or `[rows, 1]` output is one column named like the output; a
+//! `[rows, k]` output is k columns `<output>_<class>`, where `<class>` is the
+//! classifier's own class label when the model names k of them
+//! ([`crate::onnx::class_labels`]: `probabilities_setosa`, `probabilities_0` for a
+//! classifier of 0/1), else the index `0 … k-1`.
 
-use crate::onnx::{DType, DimInfo, Model, Tensor, TensorData, ValueInfo};
+use crate::engine::Engine;
+use crate::onnx::{DType, DimInfo, Tensor, TensorData, ValueInfo};
 use crate::table::{ColumnData, Table};
 use crate::transform::{self, FittedPipeline, TransformError};
 
@@ -73,20 +82,22 @@ pub enum PredictError {
     Onnx(#[from] crate::onnx::OnnxError),
 }
 
-/// The model's input tensors: the pipeline's features when one is given (the model
-/// must then take one input, the feature matrix), else the table's columns
+/// The input tensors of the model `engine` runs, from its input metadata
+/// ([`Engine::inputs`]): the pipeline's features when one is given (the model must
+/// then take one input, the feature matrix), else the table's columns
 /// ([`model_inputs`]). The CLI and the web app both feed models through this.
 pub fn build_inputs(
-    model: &Model,
+    engine: &dyn Engine,
     table: &Table,
     pipeline: Option<&FittedPipeline>,
 ) -> Result<Vec<(String, Tensor)>, PredictError> {
+    let inputs = engine.inputs();
     let Some(pipeline) = pipeline else {
-        return model_inputs(table, model.inputs());
+        return model_inputs(table, inputs);
     };
-    let [input] = model.inputs() else {
+    let [input] = inputs else {
         return Err(PredictError::PipelineNeedsOneInput {
-            names: model.inputs().iter().map(|i| i.name.clone()).collect(),
+            names: inputs.iter().map(|i| i.name.clone()).collect(),
         });
     };
     let matrix = transform::apply(pipeline, table)?;
@@ -256,13 +267,26 @@ pub struct OutputColumns {
     pub columns: Vec<(String, OutputValues)>,
 }
 
-/// Lays outputs out as columns: `[rows]` and `[rows, 1]` outputs keep their name,
-/// `[rows, k]` outputs become `name_0 … name_{k-1}` (or `name_<class>` when
-/// `class_names` gives the k class names of a probability output).
+/// The column names of output `output` with `width` values per row (the layout in the
+/// module docs): the output's name when `width` is 1, else `<output>_<class>` with the
+/// model's `class_labels` when there are `width` of them, else `<output>_<index>`.
+pub fn column_names(output: &str, width: usize, class_labels: Option<&[String]>) -> Vec<String> {
+    if width == 1 {
+        return vec![output.to_owned()];
+    }
+    match class_labels.filter(|c| c.len() == width) {
+        Some(classes) => classes.iter().map(|c| format!("{output}_{c}")).collect(),
+        None => (0..width).map(|j| format!("{output}_{j}")).collect(),
+    }
+}
+
+/// Lays outputs out as columns ([`column_names`]): `[rows]` and `[rows, 1]` outputs
+/// keep their name, `[rows, k]` outputs become `name_<class>` when `class_labels`
+/// gives the model's k class labels, else `name_0 … name_{k-1}`.
 pub fn output_columns(
     outputs: &[(String, Tensor)],
     rows: usize,
-    class_names: Option<&[String]>,
+    class_labels: Option<&[String]>,
 ) -> Result<OutputColumns, PredictError> {
     let mut columns = Vec::new();
     for (name, tensor) in outputs {
@@ -278,15 +302,10 @@ pub fn output_columns(
                 });
             }
         };
-        for j in 0..width {
-            let header = if width == 1 {
-                name.clone()
-            } else {
-                match class_names.filter(|c| c.len() == width) {
-                    Some(classes) => format!("{name}_{}", classes[j]),
-                    None => format!("{name}_{j}"),
-                }
-            };
+        for (j, header) in column_names(name, width, class_labels)
+            .into_iter()
+            .enumerate()
+        {
             let pick = |i: usize| i * width + j;
             let values = match tensor.data() {
                 TensorData::F32(v) => OutputValues::F32((0..rows).map(|i| v[pick(i)]).collect()),
@@ -342,5 +361,46 @@ fn csv_field(text: &str) -> String {
         format!("\"{}\"", text.replace('"', "\"\""))
     } else {
         text.to_owned()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn columns_carry_the_class_label_when_the_model_names_its_classes() {
+        let labels = ["setosa".to_owned(), "versicolor".to_owned()];
+        assert_eq!(
+            column_names("probabilities", 2, Some(&labels)),
+            ["probabilities_setosa", "probabilities_versicolor"]
+        );
+        // No labels, or not one per column: the index.
+        assert_eq!(
+            column_names("probabilities", 2, None),
+            ["probabilities_0", "probabilities_1"]
+        );
+        assert_eq!(
+            column_names("scores", 3, Some(&labels)),
+            ["scores_0", "scores_1", "scores_2"]
+        );
+        assert_eq!(column_names("label", 1, Some(&labels)), ["label"]);
+        let outputs = vec![
+            (
+                "label".to_owned(),
+                Tensor::strings(vec![2], vec!["setosa".into(), "versicolor".into()]).unwrap(),
+            ),
+            (
+                "probabilities".to_owned(),
+                Tensor::f32(vec![2, 2], vec![0.9, 0.1, 0.2, 0.8]).unwrap(),
+            ),
+        ];
+        let columns = output_columns(&outputs, 2, Some(&labels)).unwrap();
+        let names: Vec<&str> = columns.columns.iter().map(|(n, _)| n.as_str()).collect();
+        assert_eq!(
+            names,
+            ["label", "probabilities_setosa", "probabilities_versicolor"]
+        );
+        assert_eq!(columns.columns[2].1, OutputValues::F32(vec![0.1, 0.8]));
     }
 }

@@ -36,7 +36,6 @@ fn log_bytes() -> Vec<u8> {
 fn replayer<'a>(pipeline: &'a FittedPipeline, model: &'a Model, bytes: &[u8]) -> Replayer<'a> {
     Replayer {
         pipeline,
-        model,
         model_fingerprint: lockstep_core::report::sha256_hex(bytes),
         engines: vec![model],
         tolerance: Tolerance::default(),

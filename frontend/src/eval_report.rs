@@ -63,7 +63,7 @@ pub fn evaluate(inputs: &EvalInputs<'_>, now: &dyn Fn() -> f64) -> Result<Evalua
                 .model
                 .ok_or("load a model first (step 5): the report evaluates its predictions")?;
             Source::Model(ModelSource {
-                engine: model.model.as_ref(),
+                engine: model.engine(),
                 class_labels: model.class_labels.as_deref(),
                 pipeline: inputs.pipeline.map(|p| p.pipeline.as_ref()),
                 bytes: &model.raw,

@@ -4,6 +4,7 @@
 //! Plain functions over `lockstep-core` types, tested natively; errors come back as
 //! the core's message, ready to show.
 
+use lockstep_core::engine::Engine;
 use lockstep_core::onnx::{DimInfo, Model, Tensor, ValueInfo};
 use lockstep_core::predict::{self, OutputValues, output_columns};
 use lockstep_core::table::Table;
@@ -113,18 +114,19 @@ pub fn summarize(model: &Model) -> ModelSummary {
 /// feature matrix when there is a pipeline (the model must then take one input), else
 /// the table's columns (see `lockstep_core::predict`).
 pub fn build_inputs(
-    model: &Model,
+    engine: &dyn Engine,
     table: &Table,
     pipeline: Option<&FittedPipeline>,
 ) -> Result<Vec<(String, Tensor)>, String> {
-    predict::build_inputs(model, table, pipeline).map_err(|e| e.to_string())
+    predict::build_inputs(engine, table, pipeline).map_err(|e| e.to_string())
 }
 
 /// The first rows of a run's predictions.
 #[derive(Debug, Clone, PartialEq)]
 pub struct PredictionPreview {
     pub rows: usize,
-    /// One per output column (`probabilities_0`, …).
+    /// One per output column, by `lockstep_core::predict`'s layout (`label`,
+    /// `probabilities_<class>`, …), as `lockstep predict` writes them.
     pub headers: Vec<String>,
     /// The first [`PREVIEW_ROWS`] rows; floats as the shortest text that reads back
     /// to the same value.
@@ -143,22 +145,25 @@ fn value_text(values: &OutputValues, row: usize) -> String {
     text.unwrap_or_default()
 }
 
-/// Runs `model` on `table` (through `pipeline` when given); `now` reads a clock in
-/// milliseconds.
+/// Runs the model on `engine` over `table` (through `pipeline` when given);
+/// `class_labels` are the classifier's labels (they name the probability columns);
+/// `now` reads a clock in milliseconds.
 pub fn predict(
-    model: &Model,
+    engine: &dyn Engine,
+    class_labels: Option<&[String]>,
     table: &Table,
     pipeline: Option<&FittedPipeline>,
     now: &dyn Fn() -> f64,
 ) -> Result<PredictionPreview, String> {
     let start = now();
-    let inputs = build_inputs(model, table, pipeline)?;
+    let inputs = build_inputs(engine, table, pipeline)?;
     let refs: Vec<(&str, &Tensor)> = inputs.iter().map(|(n, t)| (n.as_str(), t)).collect();
-    let outputs = model
+    let outputs = engine
         .run(&refs)
         .map_err(|e| format!("the model failed: {e}"))?;
     let millis = now() - start;
-    let columns = output_columns(&outputs, table.num_rows(), None).map_err(|e| e.to_string())?;
+    let columns =
+        output_columns(&outputs, table.num_rows(), class_labels).map_err(|e| e.to_string())?;
     let first_rows = (0..columns.rows.min(PREVIEW_ROWS))
         .map(|row| {
             columns
@@ -211,7 +216,7 @@ mod tests {
         let table =
             Table::from_csv(input_csv(&fixture).as_bytes(), &CsvOptions::default()).unwrap();
         let model = load_model(&bytes).unwrap();
-        let preview = predict(&model, &table, None, &|| 0.0).unwrap();
+        let preview = predict(&model, None, &table, None, &|| 0.0).unwrap();
         let rows = fixture["inputs"][0]["shape"][0].as_u64().unwrap() as usize;
         assert_eq!(preview.rows, rows);
         assert_eq!(preview.first_rows.len(), PREVIEW_ROWS.min(rows));
@@ -277,11 +282,11 @@ mod tests {
         let (bytes, _) = fixture("logreg_binary_breast_cancer");
         let model = load_model(&bytes).unwrap();
         let table = Table::from_csv(b"a,b\n1,2\n", &CsvOptions::default()).unwrap();
-        let err = predict(&model, &table, None, &|| 0.0).unwrap_err();
+        let err = predict(&model, None, &table, None, &|| 0.0).unwrap_err();
         assert!(err.contains("features per row"), "{err}");
         let spec = crate::pipeline_report::parse_spec("[[columns]]\nname = \"a\"\n").unwrap();
         let pipeline = transform::fit(&spec, &table).unwrap();
-        let err = predict(&model, &table, Some(&pipeline), &|| 0.0).unwrap_err();
+        let err = predict(&model, None, &table, Some(&pipeline), &|| 0.0).unwrap_err();
         assert!(err.starts_with("the model failed:"), "{err}");
     }
 

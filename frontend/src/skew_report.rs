@@ -2,7 +2,7 @@
 //! prediction logs through the page's pipeline and model — the very
 //! `lockstep_core::skew::Replayer` that `lockstep skew` runs — and summarise the report.
 
-use lockstep_core::onnx::Model;
+use lockstep_core::engine::Engine;
 use lockstep_core::skew::{Replayer, SkewConfig, SkewReport, TrainingProfile};
 use lockstep_core::table::Table;
 use lockstep_core::transform::FittedPipeline;
@@ -13,7 +13,8 @@ const BATCH_ROWS: usize = 4096;
 /// What the replay needs from the page.
 pub struct SkewInputs<'a> {
     pub pipeline: &'a FittedPipeline,
-    pub model: &'a Model,
+    /// The engine that replays the model (the page's: lockstep-core's).
+    pub engine: &'a dyn Engine,
     /// sha256 of the model file, compared with the logged fingerprints.
     pub model_fingerprint: &'a str,
     /// Training data for distribution skew, if the user chose to compare with it.
@@ -40,9 +41,8 @@ pub fn replay_logs(
     let profile = inputs.train.map(TrainingProfile::new);
     let replayer = Replayer {
         pipeline: inputs.pipeline,
-        model: inputs.model,
         model_fingerprint: inputs.model_fingerprint.to_owned(),
-        engines: vec![inputs.model],
+        engines: vec![inputs.engine],
         tolerance: config.tolerance,
         thresholds: config.thresholds,
         profile: profile.as_ref(),
@@ -67,6 +67,7 @@ mod tests {
     #![allow(clippy::unwrap_used, clippy::expect_used)]
 
     use super::*;
+    use lockstep_core::onnx::Model;
     use lockstep_core::table::CsvOptions;
 
     fn data(path: &str) -> std::path::PathBuf {
@@ -97,7 +98,7 @@ mod tests {
         let fingerprint = lockstep_core::report::sha256_hex(&bytes);
         let mut inputs = SkewInputs {
             pipeline: &pipeline,
-            model: &model,
+            engine: &model,
             model_fingerprint: &fingerprint,
             train: Some(&train),
             config: "",

@@ -5,6 +5,7 @@
 use std::sync::Arc;
 
 use leptos::prelude::*;
+use lockstep_core::engine::Engine;
 use lockstep_core::metrics::ClassColumn;
 use lockstep_core::metrics::binary::{self, BinaryMetrics, BinaryOptions, PredictionSource};
 use lockstep_core::onnx::{Model, class_labels};
@@ -99,6 +100,12 @@ pub struct LoadedModel {
 }
 
 impl LoadedModel {
+    /// The engine that runs the model in the page: lockstep-core's (`core`), the one
+    /// `lockstep predict` runs by default.
+    pub fn engine(&self) -> &dyn Engine {
+        self.model.as_ref()
+    }
+
     /// Reads `bytes` as an ONNX model; the error is the core's message.
     pub fn from_bytes(name: String, bytes: &[u8]) -> Result<Self, String> {
         let model = crate::model_report::load_model(bytes)?;

@@ -24,7 +24,7 @@ use std::path::PathBuf;
 use std::time::Instant;
 
 use lockstep_core::onnx::{Model, Tensor, TensorData};
-use lockstep_serve::ort_engine::{self, OrtModel};
+use lockstep_serve::ort_engine::{self, OrtEngine};
 
 const ROWS: usize = 1_000_000;
 const FEATURES: usize = 30;
@@ -153,7 +153,7 @@ fn main() {
         let bytes = std::fs::read(dir.join(file)).expect("run scripts/bench/gen_bench_models.py");
         let core = Model::from_bytes(&bytes).unwrap();
         for t in [1, threads] {
-            let ort = OrtModel::from_bytes(&bytes, t).unwrap();
+            let ort = OrtEngine::from_bytes(&bytes, t).unwrap();
             let ort_check = ort.run(&[("input", &check)]).unwrap();
             assert_agree(name, &core_run(&core, &check), &ort_check);
             assert_agree(name, &core_run_parallel(&core, &check, t), &ort_check);

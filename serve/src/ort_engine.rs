@@ -1,13 +1,21 @@
-//! ONNX Runtime, the reference engine: loaded at run time from the shared library in
-//! the `onnxruntime` wheel, and spoken to in `lockstep-core`'s [`Tensor`] type so its
-//! outputs compare directly with the core engine's.
+//! ONNX Runtime, the reference engine (`onnxruntime`): loaded at run time from the
+//! shared library in the `onnxruntime` wheel, and spoken to in `lockstep-core`'s
+//! [`Tensor`] type so its outputs compare directly with the core engine's.
+//!
+//! [`OrtEngine`] is the one ONNX Runtime engine: a pool of sessions behind
+//! `lockstep_core::engine::Engine`. `lockstep predict` / `parity` / `eval` use a pool of
+//! one session with several intra-op threads; `lockstep serve` and `lockstep skew` use
+//! one single-threaded session per worker, so concurrent calls do not wait for each
+//! other.
 
 use std::path::{Path, PathBuf};
-use std::sync::{Mutex, OnceLock};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Mutex, OnceLock, TryLockError};
 
-use lockstep_core::onnx::{Tensor, TensorData};
+use lockstep_core::engine::{Engine, EngineError, ONNXRUNTIME};
+use lockstep_core::onnx::{DType, DimInfo, Tensor, TensorData, ValueInfo};
 use ort::session::Session;
-use ort::value::{DynValue, TensorElementType, ValueType};
+use ort::value::{DynValue, Outlet, TensorElementType, ValueType};
 
 /// The environment variable naming ONNX Runtime's library (the `ort` crate's own).
 pub const ORT_LIB_ENV: &str = "ORT_DYLIB_PATH";
@@ -115,60 +123,67 @@ fn environment() -> Result<&'static ort::environment::Environment, OrtError> {
     }
 }
 
-/// A model loaded into ONNX Runtime. `run` takes `&self`: ONNX Runtime sessions need
-/// exclusive access, so calls are serialised by a mutex (the server keeps one model
-/// per worker for concurrency).
-pub struct OrtModel {
-    session: Mutex<Session>,
-    inputs: Vec<String>,
+/// A model loaded into ONNX Runtime: a pool of sessions. `run` takes `&self`: an ONNX
+/// Runtime session needs exclusive access, so a call takes a free session of the pool
+/// (or, when all are busy, waits for the next one in turn).
+pub struct OrtEngine {
+    sessions: Vec<Mutex<Session>>,
+    next: AtomicUsize,
+    inputs: Vec<ValueInfo>,
     outputs: Vec<String>,
 }
 
-impl OrtModel {
-    /// Builds a session from model bytes; `threads` sets ONNX Runtime's intra-op pool
-    /// (1 for a single-threaded comparison).
+impl OrtEngine {
+    /// One session with `threads` intra-op threads (1 for a single-threaded
+    /// comparison): the CLI's engine.
     pub fn from_bytes(bytes: &[u8], threads: usize) -> Result<Self, OrtError> {
-        let session_error = |e: ort::Error| OrtError::Session(e.to_string());
-        let mut builder = Session::builder(environment()?).map_err(session_error)?;
-        builder = builder
-            .with_intra_threads(threads.max(1))
-            .map_err(|e| OrtError::Session(e.to_string()))?;
-        let session = builder.commit_from_memory(bytes).map_err(session_error)?;
-        let inputs = session
-            .inputs()
-            .iter()
-            .map(|o| o.name().to_owned())
-            .collect();
-        let outputs = session
+        Self::pool(bytes, 1, threads)
+    }
+
+    /// `sessions` sessions (at least 1) of `threads` intra-op threads each: the server
+    /// and `lockstep skew` use one single-threaded session per worker.
+    pub fn pool(bytes: &[u8], sessions: usize, threads: usize) -> Result<Self, OrtError> {
+        let sessions = (0..sessions.max(1))
+            .map(|_| session(bytes, threads))
+            .collect::<Result<Vec<_>, _>>()?;
+        let first = sessions
+            .first()
+            .ok_or_else(|| OrtError::Session("the pool has no session".to_owned()))?;
+        let inputs = first.inputs().iter().map(value_info).collect();
+        let outputs = first
             .outputs()
             .iter()
             .map(|o| o.name().to_owned())
             .collect();
         Ok(Self {
-            session: Mutex::new(session),
+            sessions: sessions.into_iter().map(Mutex::new).collect(),
+            next: AtomicUsize::new(0),
             inputs,
             outputs,
         })
     }
 
-    pub fn input_names(&self) -> &[String] {
-        &self.inputs
+    /// Sessions in the pool.
+    pub fn sessions(&self) -> usize {
+        self.sessions.len()
+    }
+
+    pub fn input_names(&self) -> Vec<&str> {
+        self.inputs.iter().map(|i| i.name.as_str()).collect()
     }
 
     pub fn output_names(&self) -> &[String] {
         &self.outputs
     }
 
-    /// Runs the model on named inputs and returns every output, in the model's order.
+    /// Runs the model on named inputs and returns every output, in the model's order
+    /// (ONNX Runtime's own error; [`Engine::run`] wraps it).
     pub fn run(&self, inputs: &[(&str, &Tensor)]) -> Result<Vec<(String, Tensor)>, OrtError> {
         let values = inputs
             .iter()
             .map(|(name, tensor)| Ok(((*name).to_owned(), to_ort(name, tensor)?)))
             .collect::<Result<Vec<(String, DynValue)>, OrtError>>()?;
-        let mut session = self
-            .session
-            .lock()
-            .map_err(|_| OrtError::Run("a previous run panicked".to_owned()))?;
+        let mut session = self.take_session()?;
         let outputs = session
             .run(values)
             .map_err(|e| OrtError::Run(e.to_string()))?;
@@ -181,6 +196,85 @@ impl OrtModel {
                 Ok((name.clone(), from_ort(name, value)?))
             })
             .collect()
+    }
+
+    /// A free session, trying each once from the next in turn; when all are busy,
+    /// waits for the next in turn.
+    fn take_session(&self) -> Result<std::sync::MutexGuard<'_, Session>, OrtError> {
+        let poisoned = || OrtError::Run("a previous run panicked".to_owned());
+        let count = self.sessions.len();
+        let start = self.next.fetch_add(1, Ordering::Relaxed);
+        for k in 0..count {
+            match self.sessions[(start + k) % count].try_lock() {
+                Ok(guard) => return Ok(guard),
+                Err(TryLockError::WouldBlock) => {}
+                Err(TryLockError::Poisoned(_)) => return Err(poisoned()),
+            }
+        }
+        self.sessions[start % count].lock().map_err(|_| poisoned())
+    }
+}
+
+/// ONNX Runtime behind the engine seam; its name is `onnxruntime`.
+impl Engine for OrtEngine {
+    fn name(&self) -> &str {
+        ONNXRUNTIME
+    }
+
+    fn inputs(&self) -> &[ValueInfo] {
+        &self.inputs
+    }
+
+    fn run(&self, inputs: &[(&str, &Tensor)]) -> Result<Vec<(String, Tensor)>, EngineError> {
+        OrtEngine::run(self, inputs).map_err(|e| EngineError::backend(ONNXRUNTIME, e))
+    }
+}
+
+fn session(bytes: &[u8], threads: usize) -> Result<Session, OrtError> {
+    let session_error = |e: ort::Error| OrtError::Session(e.to_string());
+    Session::builder(environment()?)
+        .map_err(session_error)?
+        .with_intra_threads(threads.max(1))
+        .map_err(|e| OrtError::Session(e.to_string()))?
+        .commit_from_memory(bytes)
+        .map_err(session_error)
+}
+
+/// An input as ONNX Runtime declares it, in core's terms (dynamic dimensions are -1,
+/// named when the model names them).
+fn value_info(outlet: &Outlet) -> ValueInfo {
+    let (dtype, shape) = match outlet.dtype() {
+        ValueType::Tensor {
+            ty,
+            shape,
+            dimension_symbols,
+        } => {
+            let dtype = match ty {
+                TensorElementType::Float32 => Some(DType::F32),
+                TensorElementType::Float64 => Some(DType::F64),
+                TensorElementType::Int64 => Some(DType::I64),
+                TensorElementType::String => Some(DType::Str),
+                _ => None,
+            };
+            let dims = shape
+                .iter()
+                .enumerate()
+                .map(|(i, &d)| match usize::try_from(d) {
+                    Ok(n) => DimInfo::Fixed(n),
+                    Err(_) => match dimension_symbols.get(i).filter(|s| !s.is_empty()) {
+                        Some(symbol) => DimInfo::Symbolic(symbol.clone()),
+                        None => DimInfo::Unknown,
+                    },
+                })
+                .collect();
+            (dtype, Some(dims))
+        }
+        _ => (None, None),
+    };
+    ValueInfo {
+        name: outlet.name().to_owned(),
+        dtype,
+        shape,
     }
 }
 

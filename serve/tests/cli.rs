@@ -412,14 +412,12 @@ fn eval_json_report_matches_scikit_learn_and_carries_fingerprints() {
     assert_eq!(data_sha.len(), 64);
 }
 
-#[test]
-fn eval_runs_a_model_on_the_data() {
-    let dir = tempfile::tempdir().unwrap();
+/// The LightGBM fixture's rows, labelled `y` with ONNX Runtime's own predictions: an
+/// engine run by `eval --model` must then score perfectly.
+fn labelled_lgbm_rows(dir: &Path) -> PathBuf {
     let fixture = read_json(&data("onnx/lgbm_binary_breast_cancer.json"));
-    let rows_csv = dir.path().join("rows.csv");
+    let rows_csv = dir.join("rows.csv");
     fixture_csv(&fixture, &rows_csv);
-    // Label every row with ONNX Runtime's own prediction: the core engine, run by
-    // `eval --model`, must then score perfectly.
     let labels = fixture["outputs"][0]["data"].as_array().unwrap();
     let text = std::fs::read_to_string(&rows_csv).unwrap();
     let mut lines = text.lines();
@@ -427,25 +425,33 @@ fn eval_runs_a_model_on_the_data() {
     for (line, label) in lines.zip(labels) {
         csv.push_str(&format!("{line},{label}\n"));
     }
-    let labelled = dir.path().join("labelled.csv");
+    let labelled = dir.join("labelled.csv");
     std::fs::write(&labelled, csv).unwrap();
-    let out = lockstep(&[
+    labelled
+}
+
+/// `lockstep eval --model` on [`labelled_lgbm_rows`] (JSON report), with `extra` flags.
+fn eval_lgbm(dir: &Path, extra: &[&str]) -> Output {
+    let labelled = labelled_lgbm_rows(dir);
+    let model = data("onnx/lgbm_binary_breast_cancer.onnx");
+    let mut args = vec![
         "eval",
         "--data",
         labelled.to_str().unwrap(),
         "--label",
         "y",
         "--model",
-        data("onnx/lgbm_binary_breast_cancer.onnx")
-            .to_str()
-            .unwrap(),
+        model.to_str().unwrap(),
         "--bootstrap",
         "20",
         "--format",
         "json",
-    ]);
-    assert!(out.status.success(), "{}", stderr(&out));
-    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+    ];
+    args.extend_from_slice(extra);
+    lockstep(&args)
+}
+
+fn accuracy_of(report: &Value) -> f64 {
     let accuracy = report["metrics"]
         .as_array()
         .unwrap()
@@ -453,11 +459,19 @@ fn eval_runs_a_model_on_the_data() {
         .find(|m| m["name"] == "accuracy")
         .unwrap()["estimate"]
         .clone();
-    let accuracy = accuracy["value"]
+    accuracy["value"]
         .as_f64()
         .or_else(|| accuracy.as_f64())
-        .unwrap();
-    assert_eq!(accuracy, 1.0);
+        .unwrap()
+}
+
+#[test]
+fn eval_runs_a_model_on_the_data() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = eval_lgbm(dir.path(), &[]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(accuracy_of(&report), 1.0);
     assert_eq!(
         report["fingerprints"]["model_sha256"]
             .as_str()
@@ -524,4 +538,130 @@ fn eval_bad_usage_exits_2() {
         assert_eq!(out.status.code(), Some(2), "{args:?}: {}", stderr(&out));
         assert!(stderr(&out).contains(message), "{args:?}: {}", stderr(&out));
     }
+}
+
+/// The engines are named `core` and `onnxruntime`; `cpu` and `ort`, their names before,
+/// still work (scripts use them), and `--help` says so.
+#[test]
+fn engines_are_core_and_onnxruntime_and_the_old_names_are_aliases() {
+    let dir = tempfile::tempdir().unwrap();
+    let fixture = read_json(&data("onnx/rf_multiclass_iris.json"));
+    let input = dir.path().join("rows.csv");
+    fixture_csv(&fixture, &input);
+    let model = data("onnx/rf_multiclass_iris.onnx");
+    let predict = |engine: &str| {
+        let output = dir.path().join(format!("preds-{engine}.csv"));
+        let out = lockstep(&[
+            "predict",
+            "--model",
+            model.to_str().unwrap(),
+            "--input",
+            input.to_str().unwrap(),
+            "--engine",
+            engine,
+            "-o",
+            output.to_str().unwrap(),
+        ]);
+        assert!(out.status.success(), "{engine}: {}", stderr(&out));
+        (std::fs::read(&output).unwrap(), stderr(&out))
+    };
+    // An alias is the same engine: the same file, and the log line names it properly.
+    for (name, alias) in [("core", "cpu"), ("onnxruntime", "ort")] {
+        let (by_name, log) = predict(name);
+        let (by_alias, alias_log) = predict(alias);
+        assert_eq!(by_name, by_alias, "{name} vs {alias}");
+        assert!(log.contains(&format!("(engine: {name})")), "{log}");
+        assert!(
+            alias_log.contains(&format!("(engine: {name})")),
+            "{alias_log}"
+        );
+    }
+    // The parity report names the engines by their names, whatever was typed.
+    for engines in ["cpu,ort", "core,onnxruntime"] {
+        let out = lockstep(&[
+            "parity",
+            "--model",
+            model.to_str().unwrap(),
+            "--input",
+            input.to_str().unwrap(),
+            "--engines",
+            engines,
+        ]);
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        assert_eq!(out.status.code(), Some(0), "{stdout}{}", stderr(&out));
+        assert!(
+            stdout.starts_with("parity: core vs onnxruntime on "),
+            "{stdout}"
+        );
+    }
+    for command in ["predict", "parity", "eval"] {
+        let out = lockstep(&[command, "--help"]);
+        let help = String::from_utf8_lossy(&out.stdout);
+        assert!(out.status.success(), "{command}: {}", stderr(&out));
+        for expected in ["core", "onnxruntime", "alias: cpu", "alias: ort"] {
+            assert!(
+                help.contains(expected),
+                "{command} --help lacks `{expected}`:\n{help}"
+            );
+        }
+    }
+    let out = lockstep(&[
+        "predict",
+        "--model",
+        model.to_str().unwrap(),
+        "--input",
+        input.to_str().unwrap(),
+        "--engine",
+        "gpu",
+        "-o",
+        dir.path().join("x.csv").to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("invalid value 'gpu'"),
+        "{}",
+        stderr(&out)
+    );
+}
+
+/// `lockstep eval --engine onnxruntime` evaluates ONNX Runtime's predictions: on rows
+/// labelled with ONNX Runtime's own classes it scores perfectly, as the core engine does.
+#[test]
+fn eval_runs_the_model_on_either_engine() {
+    for engine in ["onnxruntime", "ort", "core"] {
+        let dir = tempfile::tempdir().unwrap();
+        let out = eval_lgbm(dir.path(), &["--engine", engine]);
+        assert!(out.status.success(), "{engine}: {}", stderr(&out));
+        let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+        assert_eq!(accuracy_of(&report), 1.0, "{engine}");
+    }
+}
+
+/// `lockstep predict` names probability columns by the model's class labels, the layout
+/// the evaluation report and the page use: string classes give `probabilities_<class>`.
+#[test]
+fn predict_names_probability_columns_by_the_class_labels() {
+    let dir = tempfile::tempdir().unwrap();
+    let model_path = data("onnx/logreg_multinomial_iris.onnx");
+    let bytes = std::fs::read(&model_path).unwrap();
+    let classes = lockstep_core::onnx::class_labels(&bytes).unwrap();
+    let fixture = read_json(&data("onnx/logreg_multinomial_iris.json"));
+    let input = dir.path().join("rows.csv");
+    fixture_csv(&fixture, &input);
+    let output = dir.path().join("preds.csv");
+    let out = lockstep(&[
+        "predict",
+        "--model",
+        model_path.to_str().unwrap(),
+        "--input",
+        input.to_str().unwrap(),
+        "-o",
+        output.to_str().unwrap(),
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let table = Table::from_csv(&std::fs::read(&output).unwrap(), &CsvOptions::default()).unwrap();
+    let names: Vec<&str> = table.column_names().collect();
+    let mut expected = vec!["label".to_owned()];
+    expected.extend(classes.iter().map(|c| format!("probabilities_{c}")));
+    assert_eq!(names, expected);
 }

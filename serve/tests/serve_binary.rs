@@ -1,7 +1,7 @@
 //! The real `lockstep serve` binary on a free loopback port: concurrent requests,
 //! SIGTERM while they are in flight, and the prediction log must hold exactly the rows
 //! of every answered request. Then NVIDIA's `tritonclient` (tests/python/test_tritonclient.py)
-//! against the binary, checked against `lockstep predict --engine cpu`.
+//! against the binary, checked against `lockstep predict --engine core`.
 //! Needs ONNX Runtime and the Python venv (.venv, or LOCKSTEP_PYTHON naming a python
 //! with tritonclient[http]).
 

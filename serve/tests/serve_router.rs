@@ -12,7 +12,7 @@ use std::path::{Path, PathBuf};
 use axum::http::StatusCode;
 use common::{MAX_ROWS, app, call, data, rows, tensors};
 use lockstep_core::table::{JsonlOptions, Table};
-use lockstep_serve::commands::{Engine, run_engine};
+use lockstep_serve::commands::{self, EngineChoice};
 use serde_json::{Value, json};
 
 /// The core engine's probabilities for the rows (no server code involved).
@@ -21,7 +21,8 @@ fn reference_probabilities(rows: &[Value]) -> Vec<f32> {
     let table = Table::from_jsonl(text.as_bytes(), &JsonlOptions::default()).unwrap();
     let pipeline = lockstep_serve::input::read_pipeline(&data("serving/pipeline.json")).unwrap();
     let model = std::fs::read(data("serving/model.onnx")).unwrap();
-    let outputs = run_engine(Engine::Cpu, &model, &table, Some(&pipeline), None, 1).unwrap();
+    let engine = EngineChoice::Core.load(&model, None, 1).unwrap();
+    let outputs = commands::run(engine.as_ref(), &table, Some(&pipeline)).unwrap();
     let (_, probabilities) = outputs.iter().find(|(n, _)| n == "probabilities").unwrap();
     probabilities.as_f32().unwrap().to_vec()
 }

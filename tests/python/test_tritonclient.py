@@ -4,7 +4,7 @@ Usage (the Rust test serve/tests/serve_binary.rs runs this against a started ser
     python tests/python/test_tritonclient.py --url 127.0.0.1:PORT --model m \
         --lockstep target/debug/lockstep --rows tests/data/transforms/test.jsonl
 
-The reference predictions come from `lockstep predict --engine cpu` (lockstep-core's own
+The reference predictions come from `lockstep predict --engine core` (lockstep-core's own
 engine, not ONNX Runtime and not the server) on the same rows. Rows holding a null are
 skipped: a numpy FP64 array cannot carry a JSON null. Exits non-zero on any mismatch.
 """
@@ -31,7 +31,7 @@ def reference(lockstep, model, pipeline, rows):
         data.write_text("".join(json.dumps(r) + "\n" for r in rows))
         out = Path(tmp) / "reference.csv"
         subprocess.run(
-            [lockstep, "predict", "--engine", "cpu", "--model", model, "--pipeline", pipeline,
+            [lockstep, "predict", "--engine", "core", "--model", model, "--pipeline", pipeline,
              "--input", str(data), "-o", str(out)],
             check=True,
         )
@@ -95,7 +95,7 @@ def main():
     except InferenceServerException as err:
         assert "missing input" in str(err), str(err)
 
-    print(f"tritonclient: {checked} rows match lockstep predict --engine cpu within {TOLERANCE}")
+    print(f"tritonclient: {checked} rows match lockstep predict --engine core within {TOLERANCE}")
     return 0
 
 

@@ -81,4 +81,6 @@ pub use error::{OnnxError, OpError};
 pub use graph::{DimInfo, OpInfo, ValueInfo};
 pub use model::{CHUNK_ROWS, Model};
 pub use ops::SUPPORTED_OPS;
+#[cfg(not(target_arch = "wasm32"))]
+pub use parallel::ParallelModel;
 pub use tensor::{DType, MAX_DIM, MAX_ELEMENTS, Tensor, TensorData};

@@ -5,9 +5,52 @@
 //! [`Model::splits_batch`]), so the outputs are bit for bit those of [`Model::run`].
 
 use super::error::OnnxError;
+use super::graph::ValueInfo;
 use super::model::{CHUNK_ROWS, Model};
 use super::split;
 use super::tensor::Tensor;
+use crate::engine::{CORE, Engine, EngineError};
+
+/// lockstep-core's engine on up to `threads` threads ([`Model::run_parallel`]): the
+/// engine `lockstep predict` and `lockstep eval` use natively. Its name is `core`, as
+/// [`Model`]'s: the outputs are the same, bit for bit, whatever the thread count.
+#[derive(Debug)]
+pub struct ParallelModel {
+    model: Model,
+    threads: usize,
+}
+
+impl ParallelModel {
+    /// `threads` is at least 1.
+    pub fn new(model: Model, threads: usize) -> Self {
+        Self {
+            model,
+            threads: threads.max(1),
+        }
+    }
+
+    pub fn model(&self) -> &Model {
+        &self.model
+    }
+
+    pub fn threads(&self) -> usize {
+        self.threads
+    }
+}
+
+impl Engine for ParallelModel {
+    fn name(&self) -> &str {
+        CORE
+    }
+
+    fn inputs(&self) -> &[ValueInfo] {
+        self.model.inputs()
+    }
+
+    fn run(&self, inputs: &[(&str, &Tensor)]) -> Result<Vec<(String, Tensor)>, EngineError> {
+        Ok(self.model.run_parallel(inputs, self.threads)?)
+    }
+}
 
 /// Fewer rows than this per thread are not worth a thread.
 const MIN_ROWS_PER_THREAD: usize = 1024;

@@ -5,17 +5,22 @@
 //!
 //! * Without a pipeline, the label column is never an input: the model takes every
 //!   other column ([`crate::predict::build_inputs`]).
-//! * A `[rows, k > 1]` float output is the class probabilities, one column per class
-//!   named `<output>_<class>`. Classes are the classifier's own labels when the model
-//!   names them, else the label column's classes in scikit-learn's order (numeric when
-//!   every class is a number, else text), else `0 … k-1`. Two classes are evaluated
-//!   as a positive-class score (the second class), more as per-class probabilities.
+//! * The model runs on any [`Engine`] (the CLI and the page pass core's).
+//! * A `[rows, k > 1]` float output is the class probabilities, one column per class,
+//!   named by the one output → column layout of [`crate::predict`] (the layout of
+//!   `lockstep predict`'s files): `<output>_<class>` with the classifier's own labels
+//!   when the model names them, else `<output>_<index>`. The class each column stands
+//!   for is the classifier's label, else the label column's classes in scikit-learn's
+//!   order (numeric when every class is a number, else text), else the index. Two
+//!   classes are evaluated as a positive-class score (the second class), more as
+//!   per-class probabilities.
 //! * Otherwise the first output is the predicted class (or value), in a column named
 //!   `<output>_prediction`.
 
 use super::config::{ClassProbabilityColumn, Predictions};
+use crate::engine::{Engine, EngineError};
 use crate::metrics::ClassColumn;
-use crate::onnx::{Model, OnnxError, TensorData};
+use crate::onnx::TensorData;
 use crate::predict::{self, PredictError};
 use crate::table::{Column, ColumnData, Table, TableError};
 use crate::transform::FittedPipeline;
@@ -26,7 +31,7 @@ pub struct ModelRun {
     /// The input table with the model's output columns added.
     pub table: Table,
     pub predictions: Predictions,
-    /// Time of `Model::run` per row, in milliseconds of the caller's clock.
+    /// Time of the engine's run per row, in milliseconds of the caller's clock.
     pub latency_ms_per_row: f64,
 }
 
@@ -35,8 +40,8 @@ pub struct ModelRun {
 pub enum ModelRunError {
     #[error("cannot feed the data to the model: {0}")]
     Inputs(#[from] PredictError),
-    #[error("the core engine failed: {0}")]
-    Run(#[from] OnnxError),
+    #[error("the {engine} engine failed: {source}")]
+    Run { engine: String, source: EngineError },
     #[error("the model has no outputs")]
     NoOutputs,
     #[error("output `{output}` holds strings and no probabilities")]
@@ -51,11 +56,12 @@ pub enum ModelRunError {
     Table(#[from] TableError),
 }
 
-/// Runs `model` on `table` and adds its outputs as columns (see the module docs).
-/// `class_labels` are the classifier's labels ([`crate::onnx::class_labels`] of the
-/// model bytes); `now` reads a clock in milliseconds, to time the run.
+/// Runs the model on `engine` over `table` and adds its outputs as columns (see the
+/// module docs). `class_labels` are the classifier's labels
+/// ([`crate::onnx::class_labels`] of the model bytes); `now` reads a clock in
+/// milliseconds, to time the run.
 pub fn run_model(
-    model: &Model,
+    engine: &dyn Engine,
     class_labels: Option<&[String]>,
     table: &Table,
     pipeline: Option<&FittedPipeline>,
@@ -74,10 +80,13 @@ pub fn run_model(
                 .collect(),
         )?
     };
-    let inputs = predict::build_inputs(model, &features, pipeline)?;
+    let inputs = predict::build_inputs(engine, &features, pipeline)?;
     let refs: Vec<_> = inputs.iter().map(|(n, t)| (n.as_str(), t)).collect();
     let start = now();
-    let outputs = model.run(&refs)?;
+    let outputs = engine.run(&refs).map_err(|source| ModelRunError::Run {
+        engine: engine.name().to_owned(),
+        source,
+    })?;
     let rows = table.num_rows();
     let latency_ms_per_row = (now() - start) / rows.max(1) as f64;
 
@@ -93,9 +102,9 @@ pub fn run_model(
             .or_else(|| sorted_classes(table, label).filter(|c| c.len() == width))
             .unwrap_or_else(|| (0..width).map(|j| j.to_string()).collect());
         let data = tensor.as_f32().unwrap_or_default();
+        let names = predict::column_names(name, width, class_labels);
         let mut per_class = Vec::with_capacity(width);
-        for (j, class) in classes.iter().enumerate() {
-            let column = format!("{name}_{class}");
+        for (j, (class, column)) in classes.iter().zip(names).enumerate() {
             let values = (0..rows)
                 .map(|r| data.get(r * width + j).map(|&p| f64::from(p)))
                 .collect();
@@ -159,12 +168,17 @@ fn sorted_classes(table: &Table, label: &str) -> Option<Vec<String>> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::onnx::class_labels;
+    use crate::onnx::{Model, class_labels};
     use crate::table::CsvOptions;
 
     /// The iris fixture's input rows as a CSV with columns f0…f3 and, as the label,
     /// ONNX Runtime's predicted class (so the core engine must score perfectly).
     fn iris() -> (Vec<u8>, Table) {
+        iris_labelled(|label| label.to_string())
+    }
+
+    /// [`iris`] with the label column's values written by `label`.
+    fn iris_labelled(label: impl Fn(&serde_json::Value) -> String) -> (Vec<u8>, Table) {
         let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/../tests/data/onnx/");
         let bytes = std::fs::read(format!("{dir}logreg_multinomial_iris.onnx")).unwrap();
         let json: serde_json::Value = serde_json::from_slice(
@@ -174,9 +188,9 @@ mod tests {
         let input = json["inputs"][0]["data"].as_array().unwrap();
         let labels = json["outputs"][0]["data"].as_array().unwrap();
         let mut csv = "f0,f1,f2,f3,species\n".to_owned();
-        for (row, label) in input.chunks(4).zip(labels) {
+        for (row, label_value) in input.chunks(4).zip(labels) {
             let fields: Vec<String> = row.iter().map(ToString::to_string).collect();
-            csv.push_str(&format!("{},{label}\n", fields.join(",")));
+            csv.push_str(&format!("{},{}\n", fields.join(","), label(label_value)));
         }
         let table = Table::from_csv(csv.as_bytes(), &CsvOptions::default()).unwrap();
         (bytes, table)
@@ -206,6 +220,36 @@ mod tests {
             .find(|m| m.name == "accuracy")
             .unwrap();
         assert_eq!(accuracy.estimate, crate::metrics::Metric::Value(1.0));
+    }
+
+    /// Without the model's class labels, the columns follow `lockstep predict`'s layout
+    /// (`probabilities_<index>`) while the classes they stand for come from the label
+    /// column, in scikit-learn's order.
+    #[test]
+    fn columns_follow_the_predict_layout_and_classes_come_from_the_label_column() {
+        let (bytes, table) = iris_labelled(|label| format!("kind{label}"));
+        let model = Model::from_bytes(&bytes).unwrap();
+        let run = run_model(&model, None, &table, None, "species", &|| 0.0).unwrap();
+        let Predictions::Probabilities(pairs) = &run.predictions else {
+            panic!("{:?}", run.predictions);
+        };
+        let got: Vec<(&str, &str)> = pairs
+            .iter()
+            .map(|p| (p.class.as_str(), p.column.as_str()))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                ("kind0", "probabilities_0"),
+                ("kind1", "probabilities_1"),
+                ("kind2", "probabilities_2")
+            ]
+        );
+        let names = predict::column_names("probabilities", 3, None);
+        assert_eq!(
+            names,
+            ["probabilities_0", "probabilities_1", "probabilities_2"]
+        );
     }
 
     #[test]

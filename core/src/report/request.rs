@@ -23,7 +23,7 @@ use super::fingerprint::Fingerprints;
 use super::model_run::{ModelRunError, run_model};
 use super::types::EvalReport;
 use super::{ReportError, evaluate};
-use crate::onnx::Model;
+use crate::engine::Engine;
 use crate::table::Table;
 use crate::transform::FittedPipeline;
 
@@ -41,7 +41,7 @@ pub enum Source<'a> {
 
 /// A model to evaluate, with what the report says of it.
 pub struct ModelSource<'a> {
-    pub engine: &'a Model,
+    pub engine: &'a dyn Engine,
     /// The classifier's class labels, when the model names them
     /// ([`crate::onnx::class_labels`]).
     pub class_labels: Option<&'a [String]>,

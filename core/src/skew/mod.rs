@@ -29,9 +29,7 @@ pub use distribution::{
     distribution_skew, jensen_shannon, linf_distance, quantile_edges,
 };
 pub use log::{LOG_FORMAT, LogBatch, LogError, LoggedOutput, LoggedValue};
-pub use replay::{
-    Engine, Findings, OfflinePredictions, ReplayError, Replayer, SkewConfig, line_chunks,
-};
+pub use replay::{Findings, OfflinePredictions, ReplayError, Replayer, SkewConfig, line_chunks};
 pub use report::{
     Check, EngineParity, FingerprintCheck, OfflineComparison, OutputParity, SKEW_REPORT_VERSION,
     SkewReport, UnseenCategories, skew_report_schema, skew_schema_id,

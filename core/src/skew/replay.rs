@@ -11,7 +11,8 @@
 
 use std::collections::{BTreeSet, HashMap};
 
-use crate::onnx::{Model, Tensor};
+use crate::engine::{Engine, EngineError};
+use crate::onnx::Tensor;
 use crate::parity::{self, OutputComparison, Tolerance};
 use crate::table::Table;
 use crate::transform::{self, FittedPipeline, OOV_EXAMPLES};
@@ -27,24 +28,6 @@ use super::transform_parity::{RowIds, TransformParity, compare_features};
 /// How many example ids a label comparison keeps.
 const LABEL_EXAMPLES: usize = 5;
 
-/// Something that runs the model on the recomputed features: the core engine, or
-/// (natively) ONNX Runtime.
-pub trait Engine: Sync {
-    /// The name reports use (`core`, `onnxruntime`).
-    fn name(&self) -> &str;
-    fn run(&self, inputs: &[(&str, &Tensor)]) -> Result<Vec<(String, Tensor)>, String>;
-}
-
-impl Engine for Model {
-    fn name(&self) -> &str {
-        "core"
-    }
-
-    fn run(&self, inputs: &[(&str, &Tensor)]) -> Result<Vec<(String, Tensor)>, String> {
-        Model::run(self, inputs).map_err(|e| e.to_string())
-    }
-}
-
 /// Why a replay failed.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum ReplayError {
@@ -52,11 +35,11 @@ pub enum ReplayError {
     Log(#[from] LogError),
     #[error("{file}: cannot re-apply the pipeline to the logged inputs: {message}")]
     Transform { file: String, message: String },
-    #[error("{file}: the {engine} engine failed on the recomputed features: {message}")]
+    #[error("{file}: the {engine} engine failed on the recomputed features: {source}")]
     Engine {
         file: String,
         engine: String,
-        message: String,
+        source: EngineError,
     },
     #[error("offline predictions: {0}")]
     Offline(String),
@@ -127,10 +110,10 @@ impl SkewConfig {
 /// What one replay needs: the offline artefacts and the settings.
 pub struct Replayer<'a> {
     pub pipeline: &'a FittedPipeline,
-    pub model: &'a Model,
     /// sha256 of the model's bytes, to compare with the logged fingerprints.
     pub model_fingerprint: String,
-    /// Engines to replay through, in report order (usually the core engine first).
+    /// Engines to replay through, in report order (usually the core engine first);
+    /// each is fed the recomputed features as its (one) input.
     pub engines: Vec<&'a dyn Engine>,
     pub tolerance: Tolerance,
     pub thresholds: SkewThresholds,
@@ -255,12 +238,6 @@ impl<'a> Replayer<'a> {
                 )
             })
             .collect();
-        let input_name = self
-            .model
-            .inputs()
-            .first()
-            .map(|i| i.name.clone())
-            .unwrap_or_default();
         let num_features = features.num_features();
         let tensor =
             Tensor::f32(vec![rows, num_features], features.into_values()).map_err(|e| {
@@ -271,13 +248,15 @@ impl<'a> Replayer<'a> {
             })?;
         let mut engines = Vec::with_capacity(self.engines.len());
         for engine in &self.engines {
-            let outputs = engine
-                .run(&[(input_name.as_str(), &tensor)])
-                .map_err(|message| ReplayError::Engine {
-                    file: source(),
-                    engine: engine.name().to_owned(),
-                    message,
-                })?;
+            let input_name = engine.inputs().first().map_or("", |i| i.name.as_str());
+            let outputs =
+                engine
+                    .run(&[(input_name, &tensor)])
+                    .map_err(|e| ReplayError::Engine {
+                        file: source(),
+                        engine: engine.name().to_owned(),
+                        source: e,
+                    })?;
             engines.push((
                 engine.name().to_owned(),
                 compare_with_log(&outputs, batch, self.tolerance),

@@ -57,7 +57,8 @@ pub fn ModelPanel() -> impl IntoView {
             state.pipeline.with(|p| {
                 let pipeline = p.as_ref().map(|p| p.pipeline.as_ref());
                 Some(model_report::predict(
-                    &model.model,
+                    model.engine(),
+                    model.class_labels.as_deref(),
                     &d.table,
                     pipeline,
                     &now_ms,

@@ -49,7 +49,7 @@ pub fn SkewPanel() -> impl IntoView {
                     let config = config.get_untracked();
                     let inputs = SkewInputs {
                         pipeline: &p.pipeline,
-                        model: &m.model,
+                        engine: m.engine(),
                         model_fingerprint: &m.sha256,
                         train: d
                             .as_ref()

@@ -9,12 +9,14 @@ use std::process::ExitCode;
 use std::time::Instant;
 
 use anyhow::{Context, bail};
-use lockstep_core::onnx::{self, Model};
+use lockstep_core::engine::Engine;
+use lockstep_core::onnx;
 use lockstep_core::report::{
     EvalRequest, Heuristic, HumanFigure, ModelSource, Overrides, RequestError, Settings,
     SettingsFormat, Source, evaluate_request, export, sha256_hex,
 };
 
+use super::EngineChoice;
 use crate::input;
 
 /// Report formats.
@@ -41,9 +43,15 @@ pub struct EvalArgs {
     /// A column of positive-class probabilities (binary); used for ROC, PR, calibration.
     #[arg(long, conflicts_with = "model")]
     pub score_col: Option<String>,
-    /// An ONNX model to run on the data (with the core engine) instead of prediction columns.
+    /// An ONNX model to run on the data (with --engine) instead of prediction columns.
     #[arg(long)]
     pub model: Option<PathBuf>,
+    /// Which engine runs --model, on one thread (`cpu` and `ort` are accepted as the old names of `core` and `onnxruntime`).
+    #[arg(long, value_enum, default_value = "core")]
+    pub engine: EngineChoice,
+    /// ONNX Runtime's library, for `--engine onnxruntime` (default: $ORT_DYLIB_PATH, then .venv's onnxruntime wheel).
+    #[arg(long)]
+    pub ort_lib: Option<PathBuf>,
     /// The fitted pipeline that turns the data's raw columns into the model's features.
     #[arg(long, requires = "model")]
     pub pipeline: Option<PathBuf>,
@@ -102,15 +110,15 @@ pub fn run(args: EvalArgs) -> anyhow::Result<ExitCode> {
     let null_values = args.null_values.resolve(pipeline.as_ref())?;
     let table = input::read_table(&args.data, &null_values)?;
     let model_bytes = args.model.as_deref().map(input::read_model).transpose()?;
-    let model = model_bytes
+    let engine: Option<Box<dyn Engine>> = model_bytes
         .as_deref()
-        .map(|bytes| Model::from_bytes(bytes).context("cannot load the model"))
+        .map(|bytes| args.engine.load(bytes, args.ort_lib.as_deref(), 1))
         .transpose()?;
     let class_labels = model_bytes.as_deref().and_then(onnx::class_labels);
 
-    let source = match (&model, &model_bytes, &args.pred_col, &args.score_col) {
-        (Some(model), Some(bytes), _, _) => Source::Model(ModelSource {
-            engine: model,
+    let source = match (&engine, &model_bytes, &args.pred_col, &args.score_col) {
+        (Some(engine), Some(bytes), _, _) => Source::Model(ModelSource {
+            engine: engine.as_ref(),
             class_labels: class_labels.as_deref(),
             pipeline: pipeline.as_ref(),
             bytes,

@@ -12,29 +12,70 @@ pub mod transform;
 use std::path::Path;
 
 use anyhow::Context;
-use lockstep_core::onnx::{Model, Tensor};
+use lockstep_core::engine::{self, Engine};
+use lockstep_core::onnx::{Model, ParallelModel, Tensor};
 use lockstep_core::predict as core_predict;
 use lockstep_core::table::Table;
 use lockstep_core::transform::FittedPipeline;
 
-use crate::ort_engine::{self, OrtModel};
+use crate::ort_engine::{self, OrtEngine};
 
-/// Which engine runs the model.
+/// Which engine runs the model (`--engine`, `--engines`). The names are the ones
+/// reports and logs use; `cpu` and `ort`, the names before, are accepted aliases.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-pub enum Engine {
-    /// lockstep-core's engine: the code the browser runs.
-    Cpu,
-    /// ONNX Runtime (the reference), loaded from its shared library.
-    Ort,
+pub enum EngineChoice {
+    /// lockstep-core's engine, the code the browser runs (alias: cpu)
+    #[value(name = "core", alias = "cpu")]
+    Core,
+    /// ONNX Runtime, the reference, loaded from its shared library (alias: ort)
+    #[value(name = "onnxruntime", alias = "ort")]
+    Onnxruntime,
+}
+
+impl EngineChoice {
+    /// The engine's name in reports and logs (`core`, `onnxruntime`).
+    pub fn name(self) -> &'static str {
+        match self {
+            EngineChoice::Core => engine::CORE,
+            EngineChoice::Onnxruntime => engine::ONNXRUNTIME,
+        }
+    }
+
+    /// Loads `model_bytes` into this engine, on `threads` threads (the core engine splits
+    /// the rows across them, with the same outputs whatever the count; ONNX Runtime gets
+    /// them as intra-op threads). `ort_lib` names ONNX Runtime's library.
+    pub fn load(
+        self,
+        model_bytes: &[u8],
+        ort_lib: Option<&Path>,
+        threads: usize,
+    ) -> anyhow::Result<Box<dyn Engine>> {
+        Ok(match self {
+            EngineChoice::Core => {
+                let model = Model::from_bytes(model_bytes).context("cannot load the model")?;
+                Box::new(ParallelModel::new(model, threads))
+            }
+            EngineChoice::Onnxruntime => {
+                ort_engine::init(ort_lib)?;
+                Box::new(OrtEngine::from_bytes(model_bytes, threads)?)
+            }
+        })
+    }
+}
+
+impl std::fmt::Display for EngineChoice {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
 }
 
 /// The model's input tensors (see `lockstep_core::predict::build_inputs`).
 pub fn build_inputs(
-    model: &Model,
+    engine: &dyn Engine,
     table: &Table,
     pipeline: Option<&FittedPipeline>,
 ) -> anyhow::Result<Vec<(String, Tensor)>> {
-    core_predict::build_inputs(model, table, pipeline).context("cannot feed the data to the model")
+    core_predict::build_inputs(engine, table, pipeline).context("cannot feed the data to the model")
 }
 
 /// The cores this process may use (1 when unknown).
@@ -42,27 +83,14 @@ pub fn available_threads() -> usize {
     std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get)
 }
 
-/// Runs `model_bytes` on `table` with `engine` on `threads` threads and returns the named
-/// outputs (the core engine's are the same whatever the thread count).
-pub fn run_engine(
-    engine: Engine,
-    model_bytes: &[u8],
+/// Runs `engine` on `table` (through `pipeline` when given) and returns the named
+/// outputs; the error names the engine.
+pub fn run(
+    engine: &dyn Engine,
     table: &Table,
     pipeline: Option<&FittedPipeline>,
-    ort_lib: Option<&Path>,
-    threads: usize,
 ) -> anyhow::Result<Vec<(String, Tensor)>> {
-    let core = Model::from_bytes(model_bytes).context("cannot load the model")?;
-    let inputs = build_inputs(&core, table, pipeline)?;
-    let refs: Vec<(&str, &Tensor)> = inputs.iter().map(|(n, t)| (n.as_str(), t)).collect();
-    match engine {
-        Engine::Cpu => core
-            .run_parallel(&refs, threads)
-            .context("the core engine failed"),
-        Engine::Ort => {
-            ort_engine::init(ort_lib)?;
-            let model = OrtModel::from_bytes(model_bytes, threads)?;
-            Ok(model.run(&refs)?)
-        }
-    }
+    let inputs = build_inputs(engine, table, pipeline)?;
+    engine::run_named(engine, &inputs)
+        .with_context(|| format!("the {} engine failed", engine.name()))
 }

@@ -4,9 +4,13 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::bail;
-use lockstep_core::parity::{self, OutputComparison, Tolerance};
+use lockstep_core::engine::Engine;
+use lockstep_core::onnx::Tensor;
+use lockstep_core::parity::{self, NamedComparison, OutputComparison, Tolerance};
+use lockstep_core::table::Table;
+use lockstep_core::transform::FittedPipeline;
 
-use super::{Engine, run_engine};
+use super::EngineChoice;
 use crate::input;
 
 /// Arguments of `lockstep parity`.
@@ -21,9 +25,9 @@ pub struct ParityArgs {
     /// The input data (.csv); its columns, in order, are the model's input.
     #[arg(long)]
     pub input: PathBuf,
-    /// The two engines to compare: candidate, then reference.
-    #[arg(long, value_delimiter = ',', default_value = "cpu,ort")]
-    pub engines: Vec<Engine>,
+    /// The two engines to compare: candidate, then reference (`cpu` and `ort` are accepted as the old names of `core` and `onnxruntime`).
+    #[arg(long, value_delimiter = ',', default_value = "core,onnxruntime")]
+    pub engines: Vec<EngineChoice>,
     /// Absolute tolerance for float outputs.
     #[arg(long, default_value_t = Tolerance::default().atol)]
     pub atol: f64,
@@ -49,6 +53,10 @@ pub fn run(args: ParityArgs) -> anyhow::Result<ExitCode> {
             bail!("{name} must be a finite number ≥ 0, got `{value}`");
         }
     }
+    let tolerance = Tolerance {
+        atol: args.atol,
+        rtol: args.rtol,
+    };
     let model = input::read_model(&args.model)?;
     let pipeline = args
         .pipeline
@@ -58,15 +66,17 @@ pub fn run(args: ParityArgs) -> anyhow::Result<ExitCode> {
     let null_values = args.null_values.resolve(pipeline.as_ref())?;
     let table = input::read_table(&args.input, &null_values)?;
     let lib = args.ort_lib.as_deref();
-    let ours = run_engine(*candidate, &model, &table, pipeline.as_ref(), lib, 1)?;
-    let theirs = run_engine(*reference, &model, &table, pipeline.as_ref(), lib, 1)?;
-    let tolerance = Tolerance {
-        atol: args.atol,
-        rtol: args.rtol,
-    };
-    let results = parity::compare_outputs(&ours, &theirs, tolerance);
+    let ours = candidate.load(&model, lib, 1)?;
+    let theirs = reference.load(&model, lib, 1)?;
+    let results = compare(
+        ours.as_ref(),
+        theirs.as_ref(),
+        &table,
+        pipeline.as_ref(),
+        tolerance,
+    )?;
     println!(
-        "parity: {candidate:?} vs {reference:?} on {} rows (atol {}, rtol {})",
+        "parity: {candidate} vs {reference} on {} rows (atol {}, rtol {})",
         table.num_rows(),
         args.atol,
         args.rtol
@@ -109,4 +119,20 @@ pub fn run(args: ParityArgs) -> anyhow::Result<ExitCode> {
     } else {
         ExitCode::from(1)
     })
+}
+
+/// Runs `candidate` and `reference` on the same inputs (built from the candidate's input
+/// metadata) and compares their outputs, output by output.
+pub fn compare(
+    candidate: &dyn Engine,
+    reference: &dyn Engine,
+    table: &Table,
+    pipeline: Option<&FittedPipeline>,
+    tolerance: Tolerance,
+) -> anyhow::Result<Vec<NamedComparison>> {
+    let inputs = super::build_inputs(candidate, table, pipeline)?;
+    let refs: Vec<(&str, &Tensor)> = inputs.iter().map(|(n, t)| (n.as_str(), t)).collect();
+    Ok(parity::compare_engines(
+        candidate, reference, &refs, tolerance,
+    )?)
 }

@@ -3,9 +3,10 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use lockstep_core::predict;
+use anyhow::Context;
+use lockstep_core::{onnx, predict};
 
-use super::{Engine, run_engine};
+use super::EngineChoice;
 use crate::{input, output};
 
 /// Arguments of `lockstep predict`.
@@ -20,10 +21,10 @@ pub struct PredictArgs {
     /// The input data (.csv, .jsonl or .parquet). Without a pipeline its columns, in order, are the model's input.
     #[arg(long)]
     pub input: PathBuf,
-    /// Which engine runs the model.
-    #[arg(long, value_enum, default_value = "cpu")]
-    pub engine: Engine,
-    /// Where to write the predictions (.csv or .parquet): one column per output, one per class for probabilities.
+    /// Which engine runs the model (`cpu` and `ort` are accepted as the old names of `core` and `onnxruntime`).
+    #[arg(long, value_enum, default_value = "core")]
+    pub engine: EngineChoice,
+    /// Where to write the predictions (.csv or .parquet): one column per output, one per class for probabilities (`<output>_<class>` with the model's class labels, else `<output>_<index>`).
     #[arg(short = 'o', long)]
     pub output: PathBuf,
     /// ONNX Runtime's library (default: $ORT_DYLIB_PATH, then .venv's onnxruntime wheel).
@@ -48,21 +49,19 @@ pub fn run(args: PredictArgs) -> anyhow::Result<ExitCode> {
         .transpose()?;
     let null_values = args.null_values.resolve(pipeline.as_ref())?;
     let table = input::read_table(&args.input, &null_values)?;
-    let outputs = run_engine(
-        args.engine,
-        &model,
-        &table,
-        pipeline.as_ref(),
-        args.ort_lib.as_deref(),
-        args.threads.unwrap_or_else(super::available_threads).max(1),
-    )?;
-    let columns = predict::output_columns(&outputs, table.num_rows(), None)?;
+    let threads = args.threads.unwrap_or_else(super::available_threads).max(1);
+    let engine = args.engine.load(&model, args.ort_lib.as_deref(), threads)?;
+    let outputs = super::run(engine.as_ref(), &table, pipeline.as_ref())?;
+    let class_labels = onnx::class_labels(&model);
+    let columns = predict::output_columns(&outputs, table.num_rows(), class_labels.as_deref())
+        .context("cannot lay the model's outputs out as columns")?;
     output::write_columns(&args.output, &columns)?;
     eprintln!(
-        "wrote {} rows × {} columns to {}",
+        "wrote {} rows × {} columns to {} (engine: {})",
         columns.rows,
         columns.columns.len(),
-        args.output.display()
+        args.output.display(),
+        engine.name()
     );
     Ok(ExitCode::SUCCESS)
 }

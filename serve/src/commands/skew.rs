@@ -15,21 +15,21 @@ use std::fs::File;
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
 use std::sync::{Arc, Mutex};
 
 use anyhow::{Context, bail};
 use arrow_array::RecordBatch;
-use lockstep_core::onnx::{Model, Tensor};
+use lockstep_core::engine::Engine;
+use lockstep_core::onnx::Model;
 use lockstep_core::skew::{
-    Engine, Findings, LogBatch, OfflinePredictions, Replayer, SkewConfig, TrainingProfile,
+    Findings, LogBatch, OfflinePredictions, Replayer, SkewConfig, TrainingProfile,
 };
 use lockstep_core::table::default_null_values;
 use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 
 use crate::input;
-use crate::ort_engine::{self, OrtModel};
+use crate::ort_engine::{self, OrtEngine};
 
 /// Report formats.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -111,7 +111,9 @@ pub fn run(args: SkewArgs) -> anyhow::Result<ExitCode> {
         None
     } else {
         match ort_engine::init(args.ort_lib.as_deref()) {
-            Ok(()) => Some(OrtPool::new(&model_bytes, workers)?),
+            // One single-threaded session per worker, so the workers do not wait for
+            // each other.
+            Ok(()) => Some(OrtEngine::pool(&model_bytes, workers, 1)?),
             Err(err) if args.ort_lib.is_some() => return Err(err.into()),
             Err(err) => {
                 eprintln!("note: not replaying through ONNX Runtime: {err}");
@@ -143,7 +145,6 @@ pub fn run(args: SkewArgs) -> anyhow::Result<ExitCode> {
     }
     let replayer = Replayer {
         pipeline: &pipeline,
-        model: &model,
         model_fingerprint: lockstep_core::report::sha256_hex(&model_bytes),
         engines,
         tolerance: config.tolerance,
@@ -176,35 +177,6 @@ pub fn run(args: SkewArgs) -> anyhow::Result<ExitCode> {
     } else {
         ExitCode::from(1)
     })
-}
-
-/// ONNX Runtime as a replay engine: one single-threaded session per worker, so the
-/// workers do not wait for each other.
-struct OrtPool {
-    sessions: Vec<OrtModel>,
-    next: AtomicUsize,
-}
-
-impl OrtPool {
-    fn new(bytes: &[u8], sessions: usize) -> anyhow::Result<Self> {
-        Ok(Self {
-            sessions: (0..sessions.max(1))
-                .map(|_| OrtModel::from_bytes(bytes, 1))
-                .collect::<Result<_, _>>()?,
-            next: AtomicUsize::new(0),
-        })
-    }
-}
-
-impl Engine for OrtPool {
-    fn name(&self) -> &str {
-        "onnxruntime"
-    }
-
-    fn run(&self, inputs: &[(&str, &Tensor)]) -> Result<Vec<(String, Tensor)>, String> {
-        let i = self.next.fetch_add(1, Ordering::Relaxed) % self.sessions.len();
-        self.sessions[i].run(inputs).map_err(|e| e.to_string())
-    }
 }
 
 /// The log formats read.

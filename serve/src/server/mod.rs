@@ -1,13 +1,12 @@
 //! `lockstep serve`: a fitted pipeline and an ONNX model behind HTTP.
 //!
 //! Data flow: a request's raw features ([`validate`]: checked against the pipeline's
-//! input schema) → a `lockstep-core` table → [`engine::Served::predict`] (core
-//! transforms, then one of a pool of ONNX Runtime sessions) → OIP tensors or JSON rows
+//! input schema) → a `lockstep-core` table → [`served::ServedModel::predict`] (core
+//! transforms, then the engine: ONNX Runtime's pool of sessions) → OIP tensors or JSON rows
 //! ([`routes`]), while [`record`] lines go through a bounded queue to the JSON Lines
 //! writer ([`logging`]). [`metrics`] counts requests; [`openapi`] documents the API.
 
 mod clock;
-pub mod engine;
 pub mod error;
 pub mod logging;
 pub mod metrics;
@@ -15,6 +14,7 @@ pub mod oip;
 pub mod openapi;
 mod record;
 pub mod routes;
+pub mod served;
 pub mod validate;
 
 use std::net::SocketAddr;
@@ -30,9 +30,9 @@ use axum::middleware::{self, Next};
 use axum::response::Response;
 use axum::routing::{get, post};
 
-use self::engine::Served;
 use self::logging::{LogConfig, LogSender};
 use self::metrics::Metrics;
+use self::served::ServedModel;
 use crate::{input, ort_engine};
 
 /// Arguments of `lockstep serve`.
@@ -89,7 +89,7 @@ pub struct Limits {
 /// Shared by every handler.
 #[derive(Clone)]
 pub struct AppState {
-    pub served: Arc<Served>,
+    pub served: Arc<ServedModel>,
     pub log: LogSender,
     pub metrics: Arc<Metrics>,
     pub limits: Limits,
@@ -99,7 +99,7 @@ pub struct AppState {
 }
 
 impl AppState {
-    pub fn new(served: Served, log: LogSender, metrics: Metrics, limits: Limits) -> Self {
+    pub fn new(served: ServedModel, log: LogSender, metrics: Metrics, limits: Limits) -> Self {
         Self {
             served: Arc::new(served),
             log,
@@ -175,11 +175,12 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
     let sessions = args
         .sessions
         .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, usize::from));
-    let served =
-        tokio::task::spawn_blocking(move || Served::load(name, pipeline, &model_bytes, sessions))
-            .await
-            .context("loading the model failed")?
-            .with_context(|| format!("cannot serve `{}`", args.model.display()))?;
+    let served = tokio::task::spawn_blocking(move || {
+        ServedModel::load(name, pipeline, &model_bytes, sessions)
+    })
+    .await
+    .context("loading the model failed")?
+    .with_context(|| format!("cannot serve `{}`", args.model.display()))?;
     let load_seconds = started.elapsed().as_secs_f64();
     let (log, log_handle) = logging::start(LogConfig {
         dir: args.log_dir.clone(),
@@ -196,6 +197,7 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
     })?;
     tracing::info!(
         model = %served.name,
+        engine = %served.engine_name(),
         model_fingerprint = %served.model_fingerprint,
         pipeline_fingerprint = %served.pipeline.fingerprint(),
         sessions,

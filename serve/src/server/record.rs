@@ -4,12 +4,12 @@ use lockstep_core::table::Table;
 use serde_json::{Map, Value, json};
 
 use super::clock;
-use super::engine::{self, Prediction, Served};
 use super::logging::{Batch, LOG_FORMAT_VERSION};
+use super::served::{self, Prediction, ServedModel};
 
 /// The lines for every row of one request.
 pub fn lines(
-    served: &Served,
+    served: &ServedModel,
     request_id: &str,
     endpoint: &str,
     client_id: Option<&str>,
@@ -24,7 +24,7 @@ pub fn lines(
             let inputs: Map<String, Value> = table
                 .columns()
                 .iter()
-                .map(|c| (c.name().to_owned(), engine::cell_json(c.data(), row)))
+                .map(|c| (c.name().to_owned(), served::cell_json(c.data(), row)))
                 .collect();
             let features: Vec<f64> = prediction
                 .features
@@ -36,7 +36,7 @@ pub fn lines(
             let outputs: Map<String, Value> = prediction
                 .outputs
                 .iter()
-                .map(|(name, t)| (name.clone(), engine::row_json(t, rows, row)))
+                .map(|(name, t)| (name.clone(), served::row_json(t, rows, row)))
                 .collect();
             let record = json!({
                 "log_format": LOG_FORMAT_VERSION,

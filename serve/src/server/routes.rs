@@ -14,12 +14,12 @@ use serde::de::DeserializeOwned;
 use serde_json::{Value, json};
 
 use super::AppState;
-use super::engine::{self, Prediction};
 use super::error::AppError;
 use super::metrics::Gauges;
 use super::oip::{
     InferRequest, InferResponse, ModelMetadata, OutputTensor, PredictRequest, TensorMetadata,
 };
+use super::served::{self, Prediction};
 use super::{record, validate};
 
 pub async fn live() -> Json<Value> {
@@ -216,9 +216,9 @@ pub async fn infer(
         .filter(|(name, _)| requested.contains(name))
         .map(|(name, tensor)| OutputTensor {
             name: name.clone(),
-            datatype: engine::datatype(tensor),
+            datatype: served::datatype(tensor),
             shape: tensor.shape().to_vec(),
-            data: engine::flat_json(tensor),
+            data: served::flat_json(tensor),
         })
         .collect();
     let mut parameters = fingerprints(&state);
@@ -249,7 +249,7 @@ pub async fn predict_rows(
             let map: serde_json::Map<String, Value> = prediction
                 .outputs
                 .iter()
-                .map(|(name, t)| (name.clone(), engine::row_json(t, rows, row)))
+                .map(|(name, t)| (name.clone(), served::row_json(t, rows, row)))
                 .collect();
             Value::Object(map)
         })

@@ -9,9 +9,9 @@ use axum::Router;
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
 use http_body_util::BodyExt;
-use lockstep_serve::server::engine::Served;
 use lockstep_serve::server::logging::{self, LogConfig, LogHandle};
 use lockstep_serve::server::metrics::Metrics;
+use lockstep_serve::server::served::ServedModel;
 use lockstep_serve::server::{AppState, Limits, router};
 use serde_json::{Value, json};
 use tower::ServiceExt;
@@ -34,7 +34,7 @@ pub async fn app(log_dir: &Path, log_max_bytes: u64) -> (Router, LogHandle) {
     lockstep_serve::ort_engine::init(lib.as_deref()).expect("ONNX Runtime: set ORT_DYLIB_PATH");
     let pipeline = lockstep_serve::input::read_pipeline(&data("serving/pipeline.json")).unwrap();
     let model = std::fs::read(data("serving/model.onnx")).unwrap();
-    let served = Served::load("m".into(), pipeline, &model, 2).unwrap();
+    let served = ServedModel::load("m".into(), pipeline, &model, 2).unwrap();
     let (log, handle) = logging::start(LogConfig {
         dir: log_dir.to_path_buf(),
         max_bytes: log_max_bytes,

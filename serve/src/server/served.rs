@@ -1,16 +1,17 @@
-//! The served model: the fitted pipeline, a pool of ONNX Runtime sessions and their
-//! fingerprints. [`Served::predict`] is the whole path — raw table → `lockstep-core`
-//! transforms (the code the browser and `lockstep transform` run) → ONNX Runtime.
+//! The served model: the fitted pipeline, the engine that runs the model and their
+//! fingerprints. [`ServedModel::predict`] is the whole path — raw table →
+//! `lockstep-core` transforms (the code the browser and `lockstep transform` run) → the
+//! engine (`lockstep serve` loads ONNX Runtime's pool of sessions, [`OrtEngine`]; any
+//! `lockstep_core::engine::Engine` serves).
 
-use std::sync::atomic::{AtomicUsize, Ordering};
-
+use lockstep_core::engine::{Engine, EngineError};
 use lockstep_core::onnx::{Tensor, TensorData};
 use lockstep_core::table::{ColumnData, Table};
 use lockstep_core::transform::{self, FeatureMatrix, FittedPipeline, fingerprint};
 use serde_json::{Value, json};
 
 use super::error::AppError;
-use crate::ort_engine::{OrtError, OrtModel};
+use crate::ort_engine::{OrtEngine, OrtError};
 
 /// What one output looks like (read from the warm-up run).
 #[derive(Debug, Clone)]
@@ -21,14 +22,25 @@ pub struct OutputInfo {
     pub row_shape: Vec<usize>,
 }
 
-pub struct Served {
+/// Why a model cannot be served.
+#[derive(Debug, thiserror::Error)]
+pub enum ServeModelError {
+    #[error(transparent)]
+    OnnxRuntime(#[from] OrtError),
+    #[error("the model must take one input (the feature matrix), but it takes {}", inputs.join(", "))]
+    Inputs { inputs: Vec<String> },
+    #[error("the {engine} engine failed on a row of zeros (the warm-up run): {source}")]
+    WarmUp { engine: String, source: EngineError },
+}
+
+/// A model being served: its name, pipeline, fingerprint and the engine that runs it.
+pub struct ServedModel {
     pub name: String,
     pub pipeline: FittedPipeline,
     pub model_fingerprint: String,
     pub outputs: Vec<OutputInfo>,
     input: String,
-    pool: Vec<OrtModel>,
-    next: AtomicUsize,
+    engine: Box<dyn Engine>,
 }
 
 /// One request's result.
@@ -37,34 +49,56 @@ pub struct Prediction {
     pub outputs: Vec<(String, Tensor)>,
 }
 
-impl Served {
-    /// Loads `sessions` ONNX Runtime sessions (one intra-op thread each) and warms each
-    /// up with a zero feature row.
+impl ServedModel {
+    /// Serves `model_bytes` with ONNX Runtime: a pool of `sessions` sessions (one
+    /// intra-op thread each), each warmed up with a zero feature row.
     pub fn load(
         name: String,
         pipeline: FittedPipeline,
         model_bytes: &[u8],
         sessions: usize,
-    ) -> Result<Self, OrtError> {
-        let pool = (0..sessions.max(1))
-            .map(|_| OrtModel::from_bytes(model_bytes, 1))
-            .collect::<Result<Vec<_>, _>>()?;
-        let input = match pool.first().map(OrtModel::input_names) {
-            Some([one]) => one.clone(),
+    ) -> Result<Self, ServeModelError> {
+        let engine = OrtEngine::pool(model_bytes, sessions, 1)?;
+        let warm_ups = engine.sessions();
+        Self::new(
+            name,
+            pipeline,
+            fingerprint::sha256_hex(model_bytes),
+            Box::new(engine),
+            warm_ups,
+        )
+    }
+
+    /// Serves the model that `engine` runs (its fingerprint: the sha256 of its bytes).
+    /// The model must take one input, the pipeline's feature matrix; a zero feature row
+    /// runs `warm_ups` times (at least once, to read the outputs' types and shapes).
+    pub fn new(
+        name: String,
+        pipeline: FittedPipeline,
+        model_fingerprint: String,
+        engine: Box<dyn Engine>,
+        warm_ups: usize,
+    ) -> Result<Self, ServeModelError> {
+        let input = match engine.inputs() {
+            [one] => one.name.clone(),
             other => {
-                return Err(OrtError::Session(format!(
-                    "the model must take one input (the feature matrix), but it takes {:?}",
-                    other.unwrap_or_default()
-                )));
+                return Err(ServeModelError::Inputs {
+                    inputs: other.iter().map(|i| i.name.clone()).collect(),
+                });
             }
+        };
+        let warm_up_error = |source| ServeModelError::WarmUp {
+            engine: engine.name().to_owned(),
+            source,
         };
         let width = pipeline.feature_names().len();
         let zeros = Tensor::f32(vec![1, width], vec![0.0; width])
-            .map_err(|e| OrtError::Session(e.to_string()))?;
+            .map_err(|e| warm_up_error(EngineError::from(e)))?;
         let mut outputs = Vec::new();
-        for session in &pool {
-            outputs = session
-                .run(&[(input.as_str(), &zeros)])?
+        for _ in 0..warm_ups.max(1) {
+            outputs = engine
+                .run(&[(input.as_str(), &zeros)])
+                .map_err(warm_up_error)?
                 .iter()
                 .map(|(name, t)| OutputInfo {
                     name: name.clone(),
@@ -76,12 +110,16 @@ impl Served {
         Ok(Self {
             name,
             pipeline,
-            model_fingerprint: fingerprint::sha256_hex(model_bytes),
+            model_fingerprint,
             outputs,
             input,
-            pool,
-            next: AtomicUsize::new(0),
+            engine,
         })
+    }
+
+    /// The name of the engine that runs the model (`onnxruntime`, `core`).
+    pub fn engine_name(&self) -> &str {
+        self.engine.name()
     }
 
     /// Transforms `table` and runs the model (blocking: call from `spawn_blocking`).
@@ -97,14 +135,10 @@ impl Served {
             features.values().to_vec(),
         )
         .map_err(|e| internal(e.to_string()))?;
-        let index = self.next.fetch_add(1, Ordering::Relaxed) % self.pool.len();
-        let session = self
-            .pool
-            .get(index)
-            .ok_or_else(|| internal("empty session pool".into()))?;
-        let outputs = session
+        let outputs = self
+            .engine
             .run(&[(self.input.as_str(), &matrix)])
-            .map_err(|e| internal(e.to_string()))?;
+            .map_err(|e| internal(format!("the {} engine failed: {e}", self.engine.name())))?;
         Ok(Prediction { features, outputs })
     }
 }
