@@ -35,7 +35,7 @@ pub(super) struct Builder<'s> {
     /// most keys are found without hashing.
     pub(super) key_order: Vec<Option<usize>>,
     pub(super) key_position: usize,
-    pub(super) inputs: Vec<InputBuilder>,
+    inputs: Vec<InputBuilder>,
     pub(super) features: Vec<f32>,
     pub(super) feature_width: Option<usize>,
     /// Features in the record being read.
@@ -397,7 +397,7 @@ pub(super) fn set_optional_text(slot: &mut Option<String>, value: Option<&str>) 
 }
 
 /// One typed input column under construction.
-pub(super) enum InputBuilder {
+enum InputBuilder {
     Bool(Vec<Option<bool>>),
     Int(Vec<Option<i64>>),
     Float(Vec<Option<f64>>),
@@ -408,7 +408,7 @@ pub(super) enum InputBuilder {
 }
 
 impl InputBuilder {
-    pub(super) fn new(data_type: DataType) -> Self {
+    fn new(data_type: DataType) -> Self {
         match data_type {
             DataType::Bool => Self::Bool(Vec::new()),
             DataType::Int64 => Self::Int(Vec::new()),
@@ -420,7 +420,7 @@ impl InputBuilder {
         }
     }
 
-    pub(super) fn len(&self) -> usize {
+    fn len(&self) -> usize {
         match self {
             Self::Bool(v) => v.len(),
             Self::Int(v) => v.len(),
@@ -431,7 +431,7 @@ impl InputBuilder {
 
     /// Sets row `row` (a repeated key keeps its last value, as JSON readers do). The
     /// conversions are those of the JSON Lines table reader with a forced column type.
-    pub(super) fn set(&mut self, row: usize, value: &Scalar<'_>) -> Result<(), ()> {
+    fn set(&mut self, row: usize, value: &Scalar<'_>) -> Result<(), ()> {
         fn put<T>(v: &mut Vec<Option<T>>, row: usize, x: Option<T>) {
             if v.len() > row {
                 v.truncate(row);
@@ -485,7 +485,7 @@ impl InputBuilder {
     }
 
     /// Nulls up to `rows` rows (keys a record left out).
-    pub(super) fn pad(&mut self, rows: usize) {
+    fn pad(&mut self, rows: usize) {
         while self.len() < rows {
             match self {
                 Self::Bool(v) => v.push(None),
@@ -496,7 +496,7 @@ impl InputBuilder {
         }
     }
 
-    pub(super) fn finish(self) -> ColumnData {
+    fn finish(self) -> ColumnData {
         match self {
             Self::Bool(v) => ColumnData::Bool(v),
             Self::Int(v) => ColumnData::Int64(v),
@@ -511,7 +511,7 @@ impl InputBuilder {
 /// than hashing one.
 const SMALL_DICTIONARY: usize = 16;
 
-pub(super) fn intern(column: &mut StrColumn, index: &mut HashMap<String, u32>, text: &str) -> u32 {
+fn intern(column: &mut StrColumn, index: &mut HashMap<String, u32>, text: &str) -> u32 {
     let found = if column.dictionary.len() <= SMALL_DICTIONARY {
         column
             .dictionary
