@@ -234,23 +234,25 @@ fn records_written_by_the_server_writer_read_back_field_for_field() {
     assert_eq!(batch.num_rows(), 2 * ROWS);
 
     // Ids, rows, request-level fields (each request once), fingerprints.
-    let expected_request = |f: &RequestFields<'_>| LoggedRequest {
-        request_id: f.request_id.to_owned(),
-        client_id: f.client_id.map(str::to_owned),
-        timestamp: Some(f.timestamp.to_owned()),
-        timestamp_ms: Some(f.timestamp_ms),
-        endpoint: Some(f.endpoint.to_owned()),
-        model: Some(f.model.to_owned()),
-    };
+    fn expected_request<'a>(f: &RequestFields<'a>) -> LoggedRequest<'a> {
+        LoggedRequest {
+            request_id: f.request_id,
+            client_id: f.client_id,
+            timestamp: Some(f.timestamp),
+            timestamp_ms: Some(f.timestamp_ms),
+            endpoint: Some(f.endpoint),
+            model: Some(f.model),
+        }
+    }
     assert_eq!(
-        batch.requests(),
+        batch.requests().collect::<Vec<_>>(),
         [expected_request(&first), expected_request(&second)]
     );
     for row in 0..2 * ROWS {
         let fields = if row < ROWS { &first } else { &second };
         assert_eq!(batch.request_id(row), fields.request_id);
         assert_eq!(batch.request_row(row), (row % ROWS) as u64);
-        assert_eq!(batch.request(row), Some(&expected_request(fields)));
+        assert_eq!(batch.request(row), Some(expected_request(fields)));
         assert_eq!(batch.place(row), format!("log.jsonl:{}", row + 1));
     }
     assert_eq!(

@@ -7,7 +7,7 @@ use std::collections::{BTreeSet, HashMap};
 use crate::table::{Column, ColumnData, DataType, StrColumn, Table};
 use crate::transform::InputColumn;
 
-use super::batch::{LogBatch, LoggedRequest};
+use super::batch::{CLIENT_ID, ENDPOINT, LogBatch, MODEL, REQUEST_ID, StoredRequest, TIMESTAMP};
 use super::error::{LogError, place_text};
 use super::output::LoggedOutput;
 use super::record::LOG_FORMAT;
@@ -17,11 +17,12 @@ pub(super) struct Builder<'s> {
     pub(super) source: String,
     pub(super) parquet: bool,
     pub(super) places: Vec<u64>,
-    pub(super) requests: Vec<LoggedRequest>,
+    pub(super) request_text: String,
+    pub(super) requests: Vec<StoredRequest>,
     pub(super) row_requests: Vec<usize>,
     /// The request-level fields of the record being read (valid where `Seen` says so);
     /// kept between records so that their buffers are reused.
-    pub(super) head: LoggedRequest,
+    pub(super) head: RequestHead,
     pub(super) request_rows: Vec<u64>,
     pub(super) pipeline_fingerprints: BTreeSet<String>,
     pub(super) model_fingerprints: BTreeSet<String>,
@@ -44,6 +45,18 @@ pub(super) struct Builder<'s> {
     /// A value error found inside a record, kept with its details (serde's error
     /// type carries only a message).
     pub(super) value_error: Option<LogError>,
+}
+
+/// The request-level fields of the record being read, in buffers reused from record
+/// to record.
+#[derive(Debug, Default)]
+pub(super) struct RequestHead {
+    pub(super) request_id: String,
+    pub(super) client_id: Option<String>,
+    pub(super) timestamp: Option<String>,
+    pub(super) timestamp_ms: Option<u64>,
+    pub(super) endpoint: Option<String>,
+    pub(super) model: Option<String>,
 }
 
 /// Which record fields were present.
@@ -69,9 +82,10 @@ impl<'s> Builder<'s> {
             source: source.to_owned(),
             parquet,
             places: Vec::new(),
+            request_text: String::new(),
             requests: Vec::new(),
             row_requests: Vec::new(),
-            head: LoggedRequest::default(),
+            head: RequestHead::default(),
             request_rows: Vec::new(),
             pipeline_fingerprints: BTreeSet::new(),
             model_fingerprints: BTreeSet::new(),
@@ -314,31 +328,36 @@ impl<'s> Builder<'s> {
     }
 
     /// Files the current record under its request: the previous row's when every
-    /// request-level field is the same (rows of a request are consecutive), else a new one.
+    /// request-level field is the same (rows of a request are consecutive), else a new
+    /// one whose text is appended to the batch's request text.
     fn end_request(&mut self, seen: Seen) {
         let head = &self.head;
-        let client_id = head.client_id.as_deref().filter(|_| seen.client_id);
-        let timestamp = head.timestamp.as_deref().filter(|_| seen.timestamp);
-        let endpoint = head.endpoint.as_deref().filter(|_| seen.endpoint);
-        let model = head.model.as_deref().filter(|_| seen.model_name);
+        let mut fields: [Option<&str>; 5] = [None; 5];
+        fields[REQUEST_ID] = Some(head.request_id.as_str());
+        fields[CLIENT_ID] = head.client_id.as_deref().filter(|_| seen.client_id);
+        fields[TIMESTAMP] = head.timestamp.as_deref().filter(|_| seen.timestamp);
+        fields[ENDPOINT] = head.endpoint.as_deref().filter(|_| seen.endpoint);
+        fields[MODEL] = head.model.as_deref().filter(|_| seen.model_name);
         let timestamp_ms = head.timestamp_ms.filter(|_| seen.timestamp_ms);
+        let text = &self.request_text;
         let same = self.requests.last().is_some_and(|last| {
-            last.request_id == head.request_id
-                && last.client_id.as_deref() == client_id
-                && last.timestamp.as_deref() == timestamp
-                && last.timestamp_ms == timestamp_ms
-                && last.endpoint.as_deref() == endpoint
-                && last.model.as_deref() == model
+            last.timestamp_ms == timestamp_ms
+                && last.text.iter().zip(&fields).all(|(span, field)| {
+                    span.and_then(|(start, end)| text.get(start..end)) == *field
+                })
         });
         if !same {
-            let owned = |v: Option<&str>| v.map(str::to_owned);
-            self.requests.push(LoggedRequest {
-                request_id: head.request_id.clone(),
-                client_id: owned(client_id),
-                timestamp: owned(timestamp),
+            let mut spans = [None; 5];
+            for (span, field) in spans.iter_mut().zip(fields) {
+                *span = field.map(|value| {
+                    let start = self.request_text.len();
+                    self.request_text.push_str(value);
+                    (start, self.request_text.len())
+                });
+            }
+            self.requests.push(StoredRequest {
+                text: spans,
                 timestamp_ms,
-                endpoint: owned(endpoint),
-                model: owned(model),
             });
         }
         self.row_requests
@@ -360,6 +379,7 @@ impl<'s> Builder<'s> {
             source: self.source,
             places: self.places,
             parquet: self.parquet,
+            request_text: self.request_text,
             requests: self.requests,
             row_requests: self.row_requests,
             request_rows: self.request_rows,
