@@ -500,3 +500,67 @@ fn features_read_exactly_whatever_the_spacing_and_null_is_nan() {
         .replace("\"features\":null", "\"features\":[ ]");
     assert_eq!(read(empty.as_bytes()).unwrap().feature_width, 0);
 }
+
+/// Issue 19, finding 5, in memory (the web app's path): a torn last line is listed in the
+/// report and the rest replayed, whatever the batch size; a torn line in the middle of a
+/// file is still an error naming its line.
+#[test]
+fn a_torn_last_line_is_set_aside_and_a_torn_middle_line_is_an_error() {
+    let (pipeline, bytes) = (pipeline(), model_bytes());
+    let model = Model::from_bytes(&bytes).unwrap();
+    let replayer = replayer(&pipeline, &model, &bytes);
+    let log = log_bytes();
+    let records: Vec<&[u8]> = log.split_inclusive(|&b| b == b'\n').collect();
+    let intact: Vec<u8> = records[..records.len() - 1].concat();
+    let last = records[records.len() - 1];
+    let want = replayer
+        .replay_log_files(&[("p.jsonl".into(), &intact)], 100_000)
+        .unwrap();
+    let torn = [&intact[..], &last[..last.len() / 2]].concat();
+    for batch_rows in [100_000, 7, records.len() - 1] {
+        let report = replayer
+            .replay_log_files(&[("p.jsonl".into(), &torn)], batch_rows)
+            .unwrap();
+        assert_eq!(
+            report.torn_lines,
+            [lockstep_core::skew::TornLine {
+                file: "p.jsonl".into(),
+                line: records.len() as u64,
+                bytes: (last.len() / 2) as u64,
+            }]
+        );
+        assert_eq!(report.rows, want.rows);
+        assert_eq!(report.checks, want.checks);
+    }
+    let (batch, torn_line) =
+        LogBatch::from_jsonl_at_end(&torn, "p.jsonl", 1, pipeline.input_schema()).unwrap();
+    assert_eq!(batch.num_rows(), records.len() - 1);
+    assert_eq!(
+        torn_line.unwrap().to_string(),
+        format!(
+            "p.jsonl:{}: the last line is torn ({} bytes and no line end; a crash or a full disk cut it short) and was not read",
+            records.len(),
+            last.len() / 2
+        )
+    );
+    // A whole last record without its line end is read, not torn.
+    let unterminated = &log[..log.len() - 1];
+    let (batch, torn_line) =
+        LogBatch::from_jsonl_at_end(unterminated, "p.jsonl", 1, pipeline.input_schema()).unwrap();
+    assert_eq!((batch.num_rows(), torn_line), (records.len(), None));
+
+    let middle = [
+        &records[0][..records[0].len() / 2],
+        b"\n",
+        &records[1..].concat(),
+    ]
+    .concat();
+    let err = replayer
+        .replay_log_files(&[("p.jsonl".into(), &middle)], 100_000)
+        .unwrap_err();
+    assert!(
+        err.to_string()
+            .starts_with("p.jsonl:1: not a prediction log record"),
+        "{err}"
+    );
+}

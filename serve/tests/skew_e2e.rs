@@ -398,3 +398,135 @@ fn an_eval_report_carries_the_fingerprints_of_the_served_log() {
         "the report and the log name the same model"
     );
 }
+
+/// `lockstep skew` on one log file with `--batch-rows`, the report as JSON.
+fn skew_file(log: &Path, batch_rows: &str) -> (Output, Value) {
+    let report = log.with_extension("report.json");
+    let out = lockstep()
+        .args(["skew", "--log"])
+        .arg(log)
+        .args(["--pipeline", PIPELINE, "--model", MODEL, "--no-ort"])
+        .args(["--batch-rows", batch_rows, "--format", "json", "-o"])
+        .arg(&report)
+        .output()
+        .unwrap();
+    let json = std::fs::read(&report)
+        .ok()
+        .and_then(|b| serde_json::from_slice(&b).ok())
+        .unwrap_or(Value::Null);
+    (out, json)
+}
+
+/// Issue 19, finding 5: after kill -9 or a full disk the last line of a log is torn.
+/// It is reported (file and line, on stderr and in the report) and the rest is checked:
+/// the verdict is the intact rows' (exit 1 here: the fixture's unseen cities), not 2.
+#[test]
+fn a_torn_last_line_is_reported_and_the_rest_is_checked() {
+    let fixture = std::fs::read(repo().join("tests/data/skew/log/predictions.jsonl")).unwrap();
+    let lines = fixture.split_inclusive(|&b| b == b'\n').count();
+    let dir = tempfile::tempdir().unwrap();
+    let whole = dir.path().join("whole.jsonl");
+    let intact: Vec<u8> = fixture
+        .split_inclusive(|&b| b == b'\n')
+        .take(lines - 1)
+        .flatten()
+        .copied()
+        .collect();
+    std::fs::write(&whole, &intact).unwrap();
+    let (out, want) = skew_file(&whole, "8192");
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+
+    // The last record cut in the middle of a string, and in the middle of a UTF-8
+    // character; every batch size, including one whose last batch is the torn line.
+    let last = &fixture[intact.len()..];
+    for cut in [last.len() / 2, 1, last.len() - 2] {
+        let torn = dir.path().join(format!("torn-{cut}.jsonl"));
+        std::fs::write(&torn, [&intact[..], &last[..cut]].concat()).unwrap();
+        let path = torn.display().to_string();
+        for batch_rows in ["8192", "7", &(lines - 1).to_string()] {
+            let (out, report) = skew_file(&torn, batch_rows);
+            let stderr = String::from_utf8_lossy(&out.stderr);
+            assert_eq!(out.status.code(), Some(1), "{stderr}");
+            assert!(
+                stderr.contains(&format!(
+                    "warning: {path}:{lines}: the last line is torn ({cut} bytes"
+                )),
+                "{stderr}"
+            );
+            assert_eq!(
+                report["torn_lines"],
+                json!([{ "file": path, "line": lines, "bytes": cut }])
+            );
+            assert_valid(&report);
+            let mut report = report.clone();
+            report.as_object_mut().unwrap().remove("torn_lines");
+            let mut want = want.clone();
+            want.as_object_mut().unwrap().remove("torn_lines");
+            assert_eq!(
+                findings(&report),
+                findings(&want),
+                "batch rows {batch_rows}"
+            );
+        }
+    }
+    // A multi-byte character cut in half is torn too.
+    let torn = dir.path().join("torn-utf8.jsonl");
+    std::fs::write(
+        &torn,
+        [
+            &intact[..],
+            "{\"log_format\":1,\"request_id\":\"東"
+                .as_bytes()
+                .split_last()
+                .unwrap()
+                .1,
+        ]
+        .concat(),
+    )
+    .unwrap();
+    let (out, report) = skew_file(&torn, "8192");
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(report["torn_lines"][0]["line"], lines);
+}
+
+/// A torn line anywhere but at the end of a file is not a crash's trace: still exit 2,
+/// naming the file and line.
+#[test]
+fn a_torn_line_in_the_middle_of_a_file_stays_an_error() {
+    let fixture = std::fs::read(repo().join("tests/data/skew/log/predictions.jsonl")).unwrap();
+    let records: Vec<&[u8]> = fixture.split_inclusive(|&b| b == b'\n').collect();
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("middle.jsonl");
+    let mut bytes = Vec::new();
+    for (i, record) in records.iter().enumerate() {
+        if i == 10 {
+            bytes.extend_from_slice(&record[..record.len() / 2]);
+            bytes.push(b'\n');
+        } else {
+            bytes.extend_from_slice(record);
+        }
+    }
+    std::fs::write(&log, bytes).unwrap();
+    for batch_rows in ["8192", "11", "3"] {
+        let (out, _) = skew_file(&log, batch_rows);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{stderr}");
+        assert!(
+            stderr.contains(&format!(
+                "{}:11: not a prediction log record",
+                log.display()
+            )),
+            "{stderr}"
+        );
+    }
+}

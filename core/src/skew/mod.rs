@@ -8,8 +8,8 @@
 //! * [`transform_parity`] — re-applies the fitted pipeline to logged raw rows and compares
 //!   feature by feature with the features the server logged (expected: equal to the bit).
 //!
-//! * [`log`] — prediction logs (`lockstep serve`'s JSON Lines, or Parquet) read into
-//!   columns in one pass.
+//! * [`log`] — the prediction log record, its writer (`lockstep serve` calls it) and its
+//!   readers: JSON Lines or Parquet read into columns in one pass.
 //! * [`replay`] — replays logged batches: transform parity, prediction parity through
 //!   each engine, the join with offline predictions, and distribution counts, merged
 //!   into one [`SkewReport`].
@@ -18,8 +18,6 @@
 
 pub mod distribution;
 pub mod log;
-#[cfg(feature = "parquet")]
-mod log_arrow;
 pub mod replay;
 pub mod report;
 pub mod transform_parity;
@@ -28,7 +26,10 @@ pub use distribution::{
     DistributionSkew, FeatureDistance, ServingAccumulator, SkewThresholds, TrainingProfile,
     distribution_skew, jensen_shannon, linf_distance, quantile_edges,
 };
-pub use log::{LOG_FORMAT, LogBatch, LogError, LoggedOutput, LoggedValue};
+pub use log::{
+    LOG_FORMAT, LogBatch, LogError, LogRecord, LoggedOutput, LoggedRequest, LoggedValue,
+    RecordError, RequestFields, TornLine, write_request,
+};
 pub use replay::{Findings, OfflinePredictions, ReplayError, Replayer, SkewConfig, line_chunks};
 pub use report::{
     Check, EngineParity, FingerprintCheck, OfflineComparison, OutputParity, SKEW_REPORT_VERSION,

@@ -354,6 +354,7 @@ impl<'a> Replayer<'a> {
                 outputs: total.offline,
             }),
             distribution: total.distribution.map(|acc| acc.finish(&self.thresholds)),
+            torn_lines: Vec::new(),
             checks: Vec::new(),
             passed: false,
         };
@@ -362,7 +363,8 @@ impl<'a> Replayer<'a> {
     }
 
     /// Reads and replays whole logs held in memory, `batch_rows` records at a time, in
-    /// one thread — what the web app does with dropped files. A name ending in
+    /// one thread — what the web app does with dropped files. A torn last line of a
+    /// file (a crash cut it short) is skipped and listed in the report's `torn_lines`. A name ending in
     /// `.parquet` is read as Parquet (feature `parquet`), anything else as JSON Lines.
     pub fn replay_log_files(
         &self,
@@ -381,6 +383,7 @@ impl<'a> Replayer<'a> {
             Ok(())
         };
         let schema = self.pipeline.input_schema();
+        let mut torn_lines = Vec::new();
         for (name, bytes) in files {
             if name.to_ascii_lowercase().ends_with(".parquet") {
                 #[cfg(feature = "parquet")]
@@ -394,11 +397,23 @@ impl<'a> Replayer<'a> {
                     message: "Parquet logs are read by `lockstep skew`; this build reads JSON Lines logs (.jsonl) only".to_owned(),
                 }));
             }
-            for (first_line, chunk) in line_chunks(bytes, batch_rows.max(1)) {
-                add(LogBatch::from_jsonl(chunk, name, first_line, schema)?)?;
+            let mut chunks = line_chunks(bytes, batch_rows.max(1)).peekable();
+            while let Some((first_line, chunk)) = chunks.next() {
+                if chunks.peek().is_some() {
+                    add(LogBatch::from_jsonl(chunk, name, first_line, schema)?)?;
+                } else {
+                    // The file's last chunk: a torn last line is reported, not fatal.
+                    let (batch, torn) =
+                        LogBatch::from_jsonl_at_end(chunk, name, first_line, schema)?;
+                    torn_lines.extend(torn);
+                    add(batch)?;
+                }
             }
         }
-        self.report(total, files.iter().map(|(name, _)| name.clone()).collect())
+        let mut report =
+            self.report(total, files.iter().map(|(name, _)| name.clone()).collect())?;
+        report.torn_lines = torn_lines;
+        Ok(report)
     }
 }
 

@@ -1,16 +1,24 @@
 //! The skew report: every check's outcome, one verdict, and renderings for a terminal,
 //! a CI job summary (Markdown) and CI test reports (JUnit XML). JSON is its serde form.
+//!
+//! Reports quote values that clients sent (categories, column names, ids), so every
+//! rendering goes through the evaluation report's export toolkit
+//! ([`crate::report::export::format`]): control characters shown escaped on a terminal,
+//! XML escaping with the control-character filter, Markdown text and code spans that a
+//! value cannot break out of, and the same number formatting.
 
 use std::fmt::Write as _;
 
 use serde::Serialize;
 
 use super::distribution::{DistributionSkew, FeatureDistance};
+use super::log::TornLine;
 use super::transform_parity::TransformParity;
+use crate::report::export::format::{difference, md_code, md_text, terminal_text, xml_escape};
 
 /// The report format's version; changes when fields change meaning. Its JSON Schema is
 /// committed at `docs/schema/skew-report.schema.json` ([`skew_report_schema`]).
-pub const SKEW_REPORT_VERSION: &str = "1.1.0";
+pub const SKEW_REPORT_VERSION: &str = "1.2.0";
 
 /// The `$id` of the skew report's schema of this version.
 pub fn skew_schema_id() -> String {
@@ -146,6 +154,10 @@ pub struct SkewReport {
     pub prediction_parity: Vec<EngineParity>,
     pub offline: Option<OfflineComparison>,
     pub distribution: Option<Vec<DistributionSkew>>,
+    /// Last lines of log files that a crash or a full disk cut short: reported and
+    /// skipped, the rest of each file was checked (added in 1.2.0).
+    #[serde(default)]
+    pub torn_lines: Vec<TornLine>,
     /// Every check, failing ones first.
     pub checks: Vec<Check>,
     pub passed: bool,
@@ -231,7 +243,7 @@ impl SkewReport {
                         "{} of {} rows differ (largest difference {}), e.g. request {}",
                         f.mismatches,
                         tp.rows,
-                        number(f.max_abs_diff),
+                        difference(f.max_abs_diff),
                         f.example_ids.join(", ")
                     )
                 },
@@ -299,7 +311,8 @@ impl SkewReport {
         self.checks = checks;
     }
 
-    /// A terminal summary: the verdict, then every failing check.
+    /// A terminal summary: the verdict, every failing check, then every torn line.
+    /// Quoted values are shown with their control characters escaped.
     pub fn text(&self) -> String {
         let mut out = String::new();
         let failing: Vec<&Check> = self.checks.iter().filter(|c| !c.passed).collect();
@@ -313,7 +326,16 @@ impl SkewReport {
             failing.len()
         );
         for c in failing {
-            let _ = writeln!(out, "  FAIL {}/{}: {}", c.group, c.subject, c.message);
+            let _ = writeln!(
+                out,
+                "  FAIL {}/{}: {}",
+                terminal_text(&c.group),
+                terminal_text(&c.subject),
+                terminal_text(&c.message)
+            );
+        }
+        for torn in &self.torn_lines {
+            let _ = writeln!(out, "  WARN log: {}", terminal_text(&torn.to_string()));
         }
         out
     }
@@ -323,16 +345,19 @@ impl SkewReport {
         let mut out = String::new();
         let _ = writeln!(
             out,
-            "## Lockstep skew: {}\n\n{} logged rows · pipeline `{}` · model `{}`\n",
+            "## Lockstep skew: {}\n\n{} logged rows · pipeline {} · model {}\n",
             if self.passed {
                 "✅ pass"
             } else {
                 "❌ skew found"
             },
             self.rows,
-            short(&self.fingerprints.pipeline_expected),
-            short(&self.fingerprints.model_expected)
+            md_code(short(&self.fingerprints.pipeline_expected)),
+            md_code(short(&self.fingerprints.model_expected))
         );
+        for torn in &self.torn_lines {
+            let _ = writeln!(out, "> ⚠️ {}\n", md_text(&torn.to_string()));
+        }
         let _ = writeln!(
             out,
             "| check | subject | result | detail |\n|---|---|---|---|"
@@ -340,11 +365,11 @@ impl SkewReport {
         for c in &self.checks {
             let _ = writeln!(
                 out,
-                "| {} | `{}` | {} | {} |",
-                c.group,
-                md_escape(&c.subject),
+                "| {} | {} | {} | {} |",
+                md_text(&c.group),
+                md_code(&c.subject),
                 if c.passed { "✅" } else { "❌" },
-                md_escape(&c.message)
+                md_text(&c.message)
             );
         }
         out
@@ -390,6 +415,23 @@ impl SkewReport {
             }
             let _ = writeln!(out, "  </testsuite>");
         }
+        if !self.torn_lines.is_empty() {
+            let _ = writeln!(
+                out,
+                "  <testsuite name=\"log\" tests=\"{0}\" failures=\"0\" skipped=\"{0}\">",
+                self.torn_lines.len()
+            );
+            for torn in &self.torn_lines {
+                let _ = writeln!(
+                    out,
+                    "    <testcase classname=\"skew.log\" name=\"torn line {}:{}\">\n      <skipped message=\"{}\" />\n    </testcase>",
+                    xml_escape(&torn.file),
+                    torn.line,
+                    xml_escape(&torn.to_string())
+                );
+            }
+            let _ = writeln!(out, "  </testsuite>");
+        }
         out.push_str("</testsuites>\n");
         out
     }
@@ -412,7 +454,7 @@ fn output_check(group: &str, subject: &str, o: &OutputParity) -> Check {
             "{} of {} values outside tolerance (largest difference {}, request {})",
             o.mismatches,
             o.values,
-            number(o.max_abs_diff),
+            difference(o.max_abs_diff),
             o.worst_ids.join(", ")
         )
     };
@@ -424,27 +466,6 @@ fn output_check(group: &str, subject: &str, o: &OutputParity) -> Check {
     }
 }
 
-/// A difference as a person reads it: 4 significant digits, scientific when tiny.
-fn number(x: f64) -> String {
-    if x != 0.0 && x.abs() < 1e-3 {
-        format!("{x:.3e}")
-    } else {
-        format!("{x:.4}")
-    }
-}
-
 fn short(fingerprint: &str) -> &str {
     fingerprint.get(..12).unwrap_or(fingerprint)
-}
-
-fn md_escape(text: &str) -> String {
-    text.replace('|', "\\|").replace('\n', " ")
-}
-
-fn xml_escape(text: &str) -> String {
-    text.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
-        .replace('\'', "&apos;")
 }

@@ -23,7 +23,7 @@ use arrow_array::RecordBatch;
 use lockstep_core::engine::Engine;
 use lockstep_core::onnx::Model;
 use lockstep_core::skew::{
-    Findings, LogBatch, OfflinePredictions, Replayer, SkewConfig, TrainingProfile,
+    Findings, LogBatch, OfflinePredictions, Replayer, SkewConfig, TornLine, TrainingProfile,
 };
 use lockstep_core::table::default_null_values;
 use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
@@ -152,11 +152,15 @@ pub fn run(args: SkewArgs) -> anyhow::Result<ExitCode> {
         profile: profile.as_ref(),
         offline: offline.as_ref(),
     };
-    let findings = replay_files(&replayer, &files, args.batch_rows, workers)?;
-    let report = replayer.report(
+    let (findings, torn_lines) = replay_files(&replayer, &files, args.batch_rows, workers)?;
+    for torn in &torn_lines {
+        eprintln!("warning: {torn}");
+    }
+    let mut report = replayer.report(
         findings,
         files.iter().map(|f| f.display().to_string()).collect(),
     )?;
+    report.torn_lines = torn_lines;
 
     let text = match args.format {
         SkewFormat::Text => report.text(),
@@ -251,6 +255,8 @@ enum Work {
         file: usize,
         first_line: u64,
         bytes: Vec<u8>,
+        /// The file's last chunk: its last line may be torn.
+        at_end: bool,
     },
     Arrow {
         file: usize,
@@ -259,16 +265,22 @@ enum Work {
     },
 }
 
+/// What replaying the files found, and the torn last lines set aside, in file order.
+type Replayed<'p> = (Option<Findings<'p>>, Vec<TornLine>);
+
 /// Reads and replays every file, `batch_rows` records at a time on `workers` threads,
-/// and merges the findings in log order.
+/// and merges the findings in log order. A torn last line of a file (kill -9, a full
+/// disk) is set aside and returned; anywhere else a bad line is an error.
 fn replay_files<'p>(
     replayer: &Replayer<'p>,
     files: &[PathBuf],
     batch_rows: usize,
     workers: usize,
-) -> anyhow::Result<Option<Findings<'p>>> {
+) -> anyhow::Result<Replayed<'p>> {
     let names: Vec<String> = files.iter().map(|f| f.display().to_string()).collect();
     let schema = replayer.pipeline.input_schema();
+    let torn_lines: Mutex<Vec<(u64, TornLine)>> = Mutex::new(Vec::new());
+    let torn_lines = &torn_lines;
     std::thread::scope(|scope| {
         let (work_tx, work_rx) = sync_channel::<(u64, Work)>(workers * 2);
         let (done_tx, done_rx) = sync_channel(workers * 2);
@@ -291,7 +303,20 @@ fn replay_files<'p>(
                             file,
                             first_line,
                             bytes,
+                            at_end: false,
                         } => LogBatch::from_jsonl(&bytes, &names[file], first_line, schema),
+                        Work::Jsonl {
+                            file,
+                            first_line,
+                            bytes,
+                            at_end: true,
+                        } => LogBatch::from_jsonl_at_end(&bytes, &names[file], first_line, schema)
+                            .map(|(batch, torn)| {
+                                if let (Some(torn), Ok(mut kept)) = (torn, torn_lines.lock()) {
+                                    kept.push((seq, torn));
+                                }
+                                batch
+                            }),
                         Work::Arrow {
                             file,
                             first_row,
@@ -321,7 +346,9 @@ fn replay_files<'p>(
         // A replay error comes first: it names a record; a read error then.
         let merged = merged?;
         read?;
-        Ok(merged)
+        let mut torn = std::mem::take(&mut *torn_lines.lock().unwrap_or_else(|e| e.into_inner()));
+        torn.sort_by_key(|(seq, _)| *seq);
+        Ok((merged, torn.into_iter().map(|(_, t)| t).collect()))
     })
 }
 
@@ -406,10 +433,15 @@ fn read_logs(
                     if lines == 0 {
                         break;
                     }
+                    let at_end = reader
+                        .fill_buf()
+                        .with_context(|| format!("cannot read `{}`", path.display()))?
+                        .is_empty();
                     if !send(Work::Jsonl {
                         file: index,
                         first_line,
                         bytes,
+                        at_end,
                     }) {
                         return Ok(());
                     }

@@ -18,10 +18,14 @@ use tokio::io::AsyncWriteExt;
 use tokio::sync::{mpsc, oneshot};
 use tokio::task::JoinHandle;
 
-/// The version written in every record's `log_format` field.
-pub const LOG_FORMAT_VERSION: u32 = 1;
+/// The most bytes one request's records may take in the log (docs/serving.md). With the
+/// OIP `id` capped (`lockstep_core::skew::log::MAX_CLIENT_ID_BYTES`), a request within
+/// `--max-body-bytes` and `--max-rows` stays far below it unless its pipeline makes
+/// hundreds of features per row; one over it is refused with 413 and logs nothing.
+pub const MAX_REQUEST_LOG_BYTES: usize = 128 << 20;
 
-/// One request's records, each a complete JSON line (newline included).
+/// One request's records (written by `lockstep_core::skew::log::write_request`, whose
+/// `LOG_FORMAT` is the version in every record), each a complete JSON line (newline included).
 pub type Batch = Vec<String>;
 
 /// The sending side, cloned into the app state.

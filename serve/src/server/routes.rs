@@ -153,7 +153,7 @@ async fn serve_table(
         client_id,
         &table,
         &prediction,
-    );
+    )?;
     state
         .log
         .send(lines)
@@ -180,6 +180,7 @@ pub async fn infer(
 ) -> Result<Response, AppError> {
     check_name(&state, &name)?;
     let request: InferRequest = parse_body(&state, body)?;
+    record::check_client_id("id", request.id.as_deref())?;
     let served = &state.served;
     let requested: Vec<String> = match &request.outputs {
         Some(list) if !list.is_empty() => list.iter().map(|o| o.name.clone()).collect(),

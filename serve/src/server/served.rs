@@ -6,7 +6,7 @@
 
 use lockstep_core::engine::{Engine, EngineError};
 use lockstep_core::onnx::{Tensor, TensorData};
-use lockstep_core::table::{ColumnData, Table};
+use lockstep_core::table::Table;
 use lockstep_core::transform::{self, FeatureMatrix, FittedPipeline, fingerprint};
 use serde_json::{Value, json};
 
@@ -184,15 +184,5 @@ pub fn row_json(tensor: &Tensor, rows: usize, row: usize) -> Value {
             items.pop().unwrap_or(Value::Null)
         }
         other => other,
-    }
-}
-
-/// The raw value of `column` in `row`, as JSON (null for a null).
-pub fn cell_json(data: &ColumnData, row: usize) -> Value {
-    match data {
-        ColumnData::Bool(v) => json!(v.get(row).copied().flatten()),
-        ColumnData::Int64(v) => json!(v.get(row).copied().flatten()),
-        ColumnData::Float64(v) => json!(v.get(row).copied().flatten()),
-        ColumnData::Str(s) => json!(s.get(row)),
     }
 }

@@ -33,6 +33,16 @@ pub fn number(v: f64) -> String {
     format_value(v)
 }
 
+/// A difference as a person reads it: 4 decimals, scientific when tiny (`1.250e-7`),
+/// so that a small difference never prints as `0`.
+pub fn difference(x: f64) -> String {
+    if x != 0.0 && x.abs() < 1e-3 {
+        format!("{x:.3e}")
+    } else {
+        format!("{x:.4}")
+    }
+}
+
 /// `95 %` from 0.95.
 pub fn percent(share: f64) -> String {
     format!("{} %", format_value(share * 100.0))
@@ -87,8 +97,10 @@ pub fn xml_escape(text: &str) -> String {
             '>' => out.push_str("&gt;"),
             '"' => out.push_str("&quot;"),
             '\'' => out.push_str("&apos;"),
-            // XML 1.0 forbids most control characters even when escaped.
+            // XML 1.0 forbids most control characters even when escaped, and the two
+            // non-characters U+FFFE / U+FFFF.
             c if (c as u32) < 0x20 && !matches!(c, '\t' | '\n' | '\r') => out.push('\u{FFFD}'),
+            '\u{FFFE}' | '\u{FFFF}' => out.push('\u{FFFD}'),
             c => out.push(c),
         }
     }
@@ -112,10 +124,92 @@ pub fn md_cell(text: &str) -> String {
             '\n' | '\r' => out.push(' '),
             '<' if !in_code => out.push_str("&lt;"),
             '>' if !in_code => out.push_str("&gt;"),
+            c if is_control(c) => push_escaped(&mut out, c),
             c => out.push(c),
         }
     }
     out
+}
+
+/// Text as plain Markdown (a table cell or a line): every character Markdown or HTML
+/// would act on is escaped — `<` `>` `&` as entities (no raw HTML such as `<script>`
+/// passes), `\\` `` ` `` `*` `_` `[` `]` `|` `#` `~` `!` with a backslash — line ends become
+/// spaces, and control characters are shown escaped. For text that quotes values
+/// clients sent.
+pub fn md_text(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '&' => out.push_str("&amp;"),
+            '\\' | '`' | '*' | '_' | '[' | ']' | '|' | '#' | '~' | '!' => {
+                out.push('\\');
+                out.push(c);
+            }
+            '\n' | '\r' => out.push(' '),
+            c if is_control(c) => push_escaped(&mut out, c),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// Text as a Markdown code span inside a table cell, whatever it holds: the fence is
+/// one backtick longer than the longest run inside (so the text cannot close the span
+/// and pass raw HTML such as `<script>` into the page), `|` is escaped (GFM splits
+/// cells on it even inside code spans), line ends become spaces and control characters
+/// are shown escaped.
+pub fn md_code(text: &str) -> String {
+    let mut longest = 0;
+    let mut run = 0;
+    for c in text.chars() {
+        run = if c == '`' { run + 1 } else { 0 };
+        longest = longest.max(run);
+    }
+    let fence = "`".repeat(longest + 1);
+    let mut inner = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '|' => inner.push_str("\\|"),
+            '\n' | '\r' => inner.push(' '),
+            c if is_control(c) => push_escaped(&mut inner, c),
+            c => inner.push(c),
+        }
+    }
+    // A space on both sides keeps a leading or trailing backtick apart from the fence.
+    let pad = if inner.starts_with('`') || inner.ends_with('`') || inner.is_empty() {
+        " "
+    } else {
+        ""
+    };
+    format!("{fence}{pad}{inner}{pad}{fence}")
+}
+
+/// Text for a terminal: every control character (C0 including ESC, DEL, C1 including
+/// the one-byte CSI U+009B) is shown as a `\u{..}` escape, so a value cannot move the
+/// cursor, recolour the screen or retitle the window. Line ends are escaped too: one
+/// value stays on one line.
+pub fn terminal_text(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        if is_control(c) || matches!(c, '\n' | '\r' | '\t') {
+            push_escaped(&mut out, c);
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+/// C0 controls but tab and line ends, DEL, and C1 controls.
+fn is_control(c: char) -> bool {
+    c.is_control() && !matches!(c, '\t' | '\n' | '\r')
+}
+
+fn push_escaped(out: &mut String, c: char) {
+    use std::fmt::Write as _;
+    let _ = write!(out, "\\u{{{:x}}}", c as u32);
 }
 
 #[cfg(test)]
@@ -129,9 +223,43 @@ mod tests {
             "a&lt;b &amp; &quot;c&quot; &apos;d&apos;\u{FFFD}"
         );
         assert_eq!(md_cell("x | y <z>"), "x \\| y &lt;z&gt;");
+        assert_eq!(md_cell("bell\u{7}"), "bell\\u{7}");
+        assert_eq!(xml_escape("\u{FFFE}"), "\u{FFFD}");
         assert_eq!(
             md_cell("rule `a < 1 | b` <ok>"),
             "rule `a < 1 \\| b` &lt;ok&gt;"
         );
+    }
+
+    #[test]
+    fn code_spans_cannot_be_closed_by_their_text() {
+        assert_eq!(md_code("city"), "`city`");
+        assert_eq!(md_code("a`<script>`b"), "``a`<script>`b``");
+        assert_eq!(md_code("`x``"), "``` `x`` ```");
+        assert_eq!(md_code("a|b\nc\u{1b}"), "`a\\|b c\\u{1b}`");
+    }
+
+    #[test]
+    fn markdown_text_passes_no_markup() {
+        assert_eq!(
+            md_text("<script>alert(1)</script> `x` | *y* \u{1b}"),
+            "&lt;script&gt;alert(1)&lt;/script&gt; \\`x\\` \\| \\*y\\* \\u{1b}"
+        );
+    }
+
+    #[test]
+    fn terminal_text_shows_control_characters_escaped() {
+        assert_eq!(
+            terminal_text("\u{1b}[31mred\u{1b}]0;title\u{7}\u{9b}2J\n"),
+            "\\u{1b}[31mred\\u{1b}]0;title\\u{7}\\u{9b}2J\\u{a}"
+        );
+        assert_eq!(terminal_text("naïve 東京 <b>"), "naïve 東京 <b>");
+    }
+
+    #[test]
+    fn differences_never_round_to_zero() {
+        assert_eq!(difference(0.0), "0.0000");
+        assert_eq!(difference(1.25e-7), "1.250e-7");
+        assert_eq!(difference(0.5), "0.5000");
     }
 }

@@ -18,7 +18,10 @@ use arrow_array::types::{
 use arrow_array::{Array, ArrayRef, RecordBatch, StructArray};
 use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 
-use super::log::{Builder, Field, LogBatch, LogError, Scalar, Seen};
+use super::batch::LogBatch;
+use super::builder::{Builder, Scalar, Seen, set_optional_text};
+use super::error::LogError;
+use super::jsonl::Field;
 use crate::transform::InputColumn;
 
 /// Reads one scalar of a row.
@@ -236,6 +239,16 @@ impl LogBatch {
                 )
             })?),
         };
+        // Request-level text fields are read where present as text (pyarrow turns
+        // `timestamp` into a timestamp column: it is then left out, like any other).
+        let optional_text = |name: &str| batch.column_by_name(name).and_then(|a| text(a.as_ref()));
+        let client_id = optional_text("client_id");
+        let timestamp = optional_text("timestamp");
+        let endpoint = optional_text("endpoint");
+        let model_name = optional_text("model");
+        let timestamp_ms = batch
+            .column_by_name("timestamp_ms")
+            .and_then(|a| scalars(a.as_ref()));
         let (array, wrong) = typed("pipeline_fingerprint", "strings")?;
         let pipeline =
             text(array.as_ref()).ok_or_else(|| column_error("pipeline_fingerprint", wrong))?;
@@ -269,6 +282,15 @@ impl LogBatch {
             let pipeline_fp = pipeline(i).ok_or_else(|| missing("pipeline_fingerprint"))?;
             let model_fp = model(i).ok_or_else(|| missing("model_fingerprint"))?;
             builder.set_request(id, request_row);
+            let head = &mut builder.head;
+            set_optional_text(&mut head.client_id, client_id.as_ref().and_then(|r| r(i)));
+            set_optional_text(&mut head.timestamp, timestamp.as_ref().and_then(|r| r(i)));
+            set_optional_text(&mut head.endpoint, endpoint.as_ref().and_then(|r| r(i)));
+            set_optional_text(&mut head.model, model_name.as_ref().and_then(|r| r(i)));
+            head.timestamp_ms = match timestamp_ms.as_ref().map(|r| r(i)) {
+                Some(Scalar::Int(v)) => u64::try_from(v).ok(),
+                _ => None,
+            };
             builder.add_fingerprints(pipeline_fp, model_fp);
             let seen = Seen {
                 log_format: Some(log_format),
@@ -278,6 +300,11 @@ impl LogBatch {
                 inputs: read_inputs(&mut builder, &inputs, i)?,
                 features: read_features(&mut builder, &features, i)?,
                 outputs: read_outputs(&mut builder, &outputs, i)?,
+                client_id: client_id.is_some(),
+                timestamp: timestamp.is_some(),
+                timestamp_ms: timestamp_ms.is_some(),
+                endpoint: endpoint.is_some(),
+                model_name: model_name.is_some(),
             };
             builder.end_record(seen)?;
         }
