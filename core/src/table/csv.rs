@@ -138,6 +138,7 @@ fn csv_error(err: ::csv::Error) -> TableError {
 
 fn header_names(record: &::csv::ByteRecord) -> Result<Vec<String>, TableError> {
     let mut names: Vec<String> = Vec::with_capacity(record.len());
+    let mut seen = std::collections::HashSet::with_capacity(record.len());
     for (index, field) in record.iter().enumerate() {
         // A UTF-8 byte-order mark (as Excel writes) is not part of the first name.
         let field = if index == 0 {
@@ -155,7 +156,7 @@ fn header_names(record: &::csv::ByteRecord) -> Result<Vec<String>, TableError> {
         if name.is_empty() {
             return Err(TableError::EmptyColumnName { index: index + 1 });
         }
-        if names.contains(&name) {
+        if !seen.insert(name.clone()) {
             return Err(TableError::DuplicateColumn { name });
         }
         names.push(name);

@@ -103,11 +103,11 @@ pub(super) fn read_jsonl(bytes: &[u8], options: &JsonlOptions) -> Result<Table, 
         .map(|(i, c)| (c.name.clone(), i))
         .collect();
     if index.len() != columns.len() {
+        let mut seen = std::collections::HashSet::with_capacity(columns.len());
         let name = columns
             .iter()
-            .enumerate()
-            .find(|(i, c)| columns[..*i].iter().any(|d| d.name == c.name))
-            .map(|(_, c)| c.name.clone())
+            .find(|c| !seen.insert(c.name.as_str()))
+            .map(|c| c.name.clone())
             .unwrap_or_default();
         return Err(TableError::DuplicateColumn { name });
     }
