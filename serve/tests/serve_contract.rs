@@ -288,3 +288,35 @@ async fn request_contract_rows_are_numbered_from_1_and_values_truncated() {
         "the value is not echoed whole: {message}"
     );
 }
+
+#[tokio::test]
+async fn non_finite_feature_is_400_naming_the_column_and_value() {
+    let dir = tempfile::tempdir().unwrap();
+    let (app, handle) = app(dir.path(), 1 << 20).await;
+    let mut rows = rows(2);
+    rows[1]["age"] = json!(-1.797_693_134_862_315_7e308);
+    let body = json!({ "rows": rows }).to_string();
+    let (status, _, reply, text) = send(&app, "POST", "/v1/predict", &[JSON], Some(body)).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{text}");
+    let message = reply["error"].as_str().unwrap();
+    assert!(
+        message.contains("column `age`, row 2: `-1.7976931348623157e308`"),
+        "{message}"
+    );
+    assert!(message.contains("not a finite 32-bit feature"), "{message}");
+    // The same through OIP.
+    let inputs = tensors(&rows);
+    let body = json!({ "inputs": inputs }).to_string();
+    let (status, _, reply, _) = send(&app, "POST", "/v2/models/m/infer", &[JSON], Some(body)).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert!(
+        reply["error"].as_str().unwrap().contains("`age`"),
+        "{reply}"
+    );
+    handle.close().await.unwrap();
+    assert_eq!(
+        logged_lines(dir.path()),
+        0,
+        "nothing answered, nothing logged"
+    );
+}

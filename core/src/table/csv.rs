@@ -244,7 +244,7 @@ impl ColumnParser<'_> {
                 Some(text) => parse(text).map(Some).ok_or_else(|| TableError::ParseValue {
                     column: self.name.to_owned(),
                     line: self.lines[row],
-                    value: text.to_owned(),
+                    value: crate::excerpt::excerpt(text),
                     expected,
                 }),
             })

@@ -259,7 +259,7 @@ fn infer(raw: &RawColumn, lines: &[u64]) -> Result<DataType, TableError> {
                 return Err(TableError::MixedTypes {
                     line: lines.get(row).copied().unwrap_or(0),
                     column: raw.name.clone(),
-                    value: cell.text(),
+                    value: crate::excerpt::excerpt(&cell.text()),
                     found: cell.kind(),
                     expected,
                 });
@@ -282,7 +282,7 @@ fn build(
     let error = |row: usize, cell: &Cell| TableError::ParseValue {
         column: raw.name.clone(),
         line: lines.get(row).copied().unwrap_or(0),
-        value: cell.text(),
+        value: crate::excerpt::excerpt(&cell.text()),
         expected: data_type,
     };
     Ok(match data_type {

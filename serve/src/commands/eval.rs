@@ -90,8 +90,7 @@ pub struct EvalArgs {
 }
 
 pub fn run(args: EvalArgs) -> anyhow::Result<ExitCode> {
-    let data_bytes = std::fs::read(&args.data)
-        .with_context(|| format!("cannot read `{}`", args.data.display()))?;
+    let data_bytes = input::read_file(&args.data, "data", input::MAX_DATA_BYTES)?;
     let mut table = input::read_table(&args.data)?;
     let mut config = match &args.config {
         Some(path) => {
