@@ -267,13 +267,13 @@ fn fit_numeric_step(
             fill_value,
         } => FittedStep::ImputeNumber {
             strategy: *strategy,
-            value: steps::fit_number_fill(*strategy, fill_value.as_ref(), &values, column)?,
+            value: steps::fit_number_fill(*strategy, fill_value.as_ref(), values, column)?,
         },
         Step::Standardize {
             with_mean,
             with_std,
-        } => steps::fit_standardize(&values, *with_mean, *with_std, column)?,
-        Step::MinMax { min, max } => steps::fit_min_max(&values, *min, *max, column)?,
+        } => steps::fit_standardize(values, *with_mean, *with_std, column)?,
+        Step::MinMax { min, max } => steps::fit_min_max(values, *min, *max, column)?,
         Step::Log1p => FittedStep::Log1p,
         Step::Clip { min, max } => FittedStep::Clip {
             min: *min,
@@ -285,7 +285,7 @@ fn fit_numeric_step(
         } => FittedStep::Bucketize {
             inner_edges: match (boundaries, quantiles) {
                 (Some(b), _) => b.clone(),
-                (None, Some(n)) => steps::quantile_inner_edges(&values, *n),
+                (None, Some(n)) => steps::quantile_inner_edges(values, *n),
                 (None, None) => Vec::new(),
             },
         },
