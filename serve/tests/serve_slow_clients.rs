@@ -144,14 +144,62 @@ async fn slow_clients_an_idle_keep_alive_connection_is_closed() {
 }
 
 #[tokio::test]
-async fn slow_clients_the_connection_cap_holds_then_frees() {
+async fn slow_clients_silent_sockets_at_the_cap_cannot_keep_a_health_check_out() {
+    let mut capped = config(60_000);
+    capped.max_connections = 4;
+    let server = start(hello(), capped).await;
+    // Five times the cap of sockets that never send a byte; the header timeout (60 s)
+    // is far away, so only the cap's eviction of idle connections lets others in.
+    let mut silent = Vec::new();
+    for _ in 0..20 {
+        silent.push(TcpStream::connect(server.addr).await.unwrap());
+    }
+    let started = Instant::now();
+    let mut health = TcpStream::connect(server.addr).await.unwrap();
+    health
+        .write_all(b"GET / HTTP/1.1\r\nHost: x\r\n\r\n")
+        .await
+        .unwrap();
+    let response = read_response(&mut health).await;
+    assert!(response.starts_with("HTTP/1.1 200"), "{response}");
+    let waited = started.elapsed();
+    // 20 silent sockets, 4 slots, a slot freed per 250 ms of idleness: about 1.25 s.
+    assert!(waited < Duration::from_secs(5), "waited {waited:?}");
+    // The oldest silent sockets were closed to make room.
+    let mut closed = 0;
+    for socket in &mut silent[..4] {
+        let mut buf = [0_u8; 16];
+        if let Ok(Ok(0) | Err(_)) =
+            tokio::time::timeout(Duration::from_millis(100), socket.read(&mut buf)).await
+        {
+            closed += 1;
+        }
+    }
+    assert_eq!(closed, 4, "the first four silent sockets were evicted");
+}
+
+#[tokio::test]
+async fn slow_clients_busy_connections_are_not_evicted_at_the_cap() {
+    let app = hello().route(
+        "/slow",
+        get(|| async {
+            tokio::time::sleep(Duration::from_millis(1000)).await;
+            "slow"
+        }),
+    );
     let mut capped = config(60_000);
     capped.max_connections = 2;
-    let server = start(hello(), capped).await;
-    let first = TcpStream::connect(server.addr).await.unwrap();
-    let second = TcpStream::connect(server.addr).await.unwrap();
+    let server = start(app, capped).await;
+    let mut slow = Vec::new();
+    for _ in 0..2 {
+        let mut client = TcpStream::connect(server.addr).await.unwrap();
+        client
+            .write_all(b"GET /slow HTTP/1.1\r\nHost: x\r\n\r\n")
+            .await
+            .unwrap();
+        slow.push(client);
+    }
     tokio::time::sleep(Duration::from_millis(100)).await;
-    // The third waits in the backlog: no answer while two connections are open.
     let mut third = TcpStream::connect(server.addr).await.unwrap();
     third
         .write_all(b"GET / HTTP/1.1\r\nHost: x\r\n\r\n")
@@ -159,13 +207,18 @@ async fn slow_clients_the_connection_cap_holds_then_frees() {
         .unwrap();
     let mut buf = [0_u8; 64];
     assert!(
-        tokio::time::timeout(Duration::from_millis(300), third.read(&mut buf))
+        tokio::time::timeout(Duration::from_millis(500), third.read(&mut buf))
             .await
             .is_err(),
-        "the third connection was served past the cap of 2"
+        "served past the cap of 2 while both connections were busy"
     );
-    drop(first);
-    drop(second);
+    for client in &mut slow {
+        let response = read_response(client).await;
+        assert!(
+            response.starts_with("HTTP/1.1 200"),
+            "not evicted: {response}"
+        );
+    }
     let response = read_response(&mut third).await;
     assert!(response.starts_with("HTTP/1.1 200"), "{response}");
 }

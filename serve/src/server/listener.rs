@@ -1,8 +1,11 @@
 //! The accept loop: every connection is an HTTP/1.1 connection served by hyper, with
 //! the limits a server facing strangers needs.
 //!
-//! - **Connection cap** (`max_connections`): the loop stops accepting while that many
-//!   connections are open; further clients wait in the kernel's backlog.
+//! - **Connection cap** (`max_connections`): at the cap, a new connection takes the slot
+//!   of the open connection idle the longest (no request in flight, no byte moved for
+//!   at least [`EVICTABLE_AFTER`]), which is closed; so sockets that send nothing
+//!   cannot keep a health check out. When every connection is busy, the loop waits
+//!   for one to end and further clients wait in the kernel's backlog.
 //! - **Header timeout** (`header_timeout`): a request's headers must arrive within it.
 //!   hyper starts the clock whenever it waits for a request head, so it also closes a
 //!   socket that sends nothing, one that trickles its headers, and a keep-alive
@@ -27,11 +30,20 @@ use std::time::{Duration, Instant};
 
 use axum::Router;
 use hyper_util::rt::{TokioIo, TokioTimer};
-use hyper_util::service::TowerToHyperService;
+use std::collections::HashMap;
+use std::sync::Mutex;
+use std::sync::atomic::AtomicUsize;
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::net::{TcpListener, TcpStream};
-use tokio::sync::{OwnedSemaphorePermit, Semaphore, watch};
+
+use axum::body::Body;
+use tokio::sync::{Notify, watch};
 use tokio::task::JoinSet;
+use tower::ServiceExt;
+
+/// A connection this long without a byte moving (and no request in flight) may be
+/// closed to make room at the connection cap.
+pub const EVICTABLE_AFTER: Duration = Duration::from_millis(250);
 
 /// Connection limits and the drain deadline.
 #[derive(Debug, Clone, Copy)]
@@ -73,16 +85,26 @@ pub async fn serve(
         shutdown.await;
         let _ = stop_tx.send(true);
     });
-    let permits = Arc::new(Semaphore::new(config.max_connections.max(1)));
+    let registry = Arc::new(Registry::default());
     let mut connections = JoinSet::new();
+    let mut next_id = 0_u64;
     loop {
-        let permit = tokio::select! {
-            () = stopped(&mut stop_rx) => break,
-            permit = Arc::clone(&permits).acquire_owned() => match permit {
-                Ok(permit) => permit,
-                Err(_) => break,
-            },
-        };
+        // Room for one more: below the cap, or by closing the idlest connection, or
+        // by waiting for one to end.
+        loop {
+            let freed = registry.freed.notified();
+            if registry.make_room(config.max_connections.max(1)) {
+                break;
+            }
+            tokio::select! {
+                () = stopped(&mut stop_rx) => break,
+                () = freed => {}
+                () = tokio::time::sleep(EVICTABLE_AFTER) => {}
+            }
+        }
+        if *stop_rx.borrow() {
+            break;
+        }
         let stream = tokio::select! {
             () = stopped(&mut stop_rx) => break,
             accepted = listener.accept() => match accepted {
@@ -96,12 +118,14 @@ pub async fn serve(
             },
         };
         while connections.try_join_next().is_some() {}
+        next_id += 1;
+        let slot = registry.admit(next_id);
         connections.spawn(connection(
             stream,
             app.clone(),
             config,
             stop_rx.clone(),
-            permit,
+            slot,
         ));
     }
     drop(listener);
@@ -141,20 +165,31 @@ async fn connection(
     app: Router,
     config: HttpConfig,
     mut stop: watch::Receiver<bool>,
-    _permit: OwnedSemaphorePermit,
+    slot: Slot,
 ) {
     let _ = stream.set_nodelay(true);
-    let activity = Arc::new(Activity::new());
+    let activity = Arc::clone(&slot.entry.activity);
     let io = TokioIo::new(Watched {
         inner: stream,
         activity: Arc::clone(&activity),
     });
+    let in_flight = Arc::clone(&slot.entry.in_flight);
+    let service =
+        hyper::service::service_fn(move |request: hyper::Request<hyper::body::Incoming>| {
+            let app = app.clone();
+            let busy = Busy::enter(&in_flight);
+            async move {
+                let response = app.oneshot(request.map(Body::new)).await;
+                drop(busy);
+                response
+            }
+        });
     let mut builder = hyper::server::conn::http1::Builder::new();
     builder
         .timer(TokioTimer::new())
         .header_read_timeout(config.header_timeout)
         .keep_alive(true);
-    let conn = builder.serve_connection(io, TowerToHyperService::new(app));
+    let conn = builder.serve_connection(io, service);
     let mut conn = std::pin::pin!(conn);
     let check_every = (config.idle_timeout / 4).max(Duration::from_millis(10));
     let mut idle_check = tokio::time::interval(check_every);
@@ -172,6 +207,10 @@ async fn connection(
                 stopping = true;
                 conn.as_mut().graceful_shutdown();
             }
+            () = slot.entry.evict.notified() => {
+                tracing::debug!("closing an idle connection to make room (--max-connections)");
+                break;
+            }
             _ = idle_check.tick() => {
                 if activity.idle_for() >= config.idle_timeout {
                     tracing::debug!("closing a connection idle for {:?} (--idle-timeout)", config.idle_timeout);
@@ -179,6 +218,95 @@ async fn connection(
                 }
             }
         }
+    }
+}
+
+/// The open connections, for the cap.
+#[derive(Default)]
+struct Registry {
+    open: Mutex<HashMap<u64, Arc<Entry>>>,
+    /// Notified whenever a connection ends.
+    freed: Notify,
+}
+
+struct Entry {
+    activity: Arc<Activity>,
+    in_flight: Arc<AtomicUsize>,
+    evict: Notify,
+}
+
+impl Registry {
+    /// True when a connection may be admitted: below `max`, or after asking the
+    /// idlest evictable connection to close (its slot counts as free at once).
+    fn make_room(&self, max: usize) -> bool {
+        let Ok(mut open) = self.open.lock() else {
+            return true;
+        };
+        if open.len() < max {
+            return true;
+        }
+        let victim = open
+            .iter()
+            .filter(|(_, e)| {
+                e.in_flight.load(Ordering::Relaxed) == 0 && e.activity.idle_for() >= EVICTABLE_AFTER
+            })
+            .max_by_key(|(_, e)| e.activity.idle_for())
+            .map(|(id, _)| *id);
+        match victim.and_then(|id| open.remove(&id)) {
+            Some(entry) => {
+                entry.evict.notify_one();
+                true
+            }
+            None => false,
+        }
+    }
+
+    fn admit(self: &Arc<Self>, id: u64) -> Slot {
+        let entry = Arc::new(Entry {
+            activity: Arc::new(Activity::new()),
+            in_flight: Arc::new(AtomicUsize::new(0)),
+            evict: Notify::new(),
+        });
+        if let Ok(mut open) = self.open.lock() {
+            open.insert(id, Arc::clone(&entry));
+        }
+        Slot {
+            id,
+            entry,
+            registry: Arc::clone(self),
+        }
+    }
+}
+
+/// A connection's place in the registry, released when the connection ends.
+struct Slot {
+    id: u64,
+    entry: Arc<Entry>,
+    registry: Arc<Registry>,
+}
+
+impl Drop for Slot {
+    fn drop(&mut self) {
+        if let Ok(mut open) = self.registry.open.lock() {
+            open.remove(&self.id);
+        }
+        self.registry.freed.notify_one();
+    }
+}
+
+/// Counts a request in flight on a connection while it lives.
+struct Busy(Arc<AtomicUsize>);
+
+impl Busy {
+    fn enter(counter: &Arc<AtomicUsize>) -> Self {
+        counter.fetch_add(1, Ordering::Relaxed);
+        Self(Arc::clone(counter))
+    }
+}
+
+impl Drop for Busy {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::Relaxed);
     }
 }
 
