@@ -28,7 +28,13 @@ pub struct CsvOptions {
     pub column_types: Vec<(String, DataType)>,
     /// Refuse inputs with more data rows than this.
     pub max_rows: Option<usize>,
+    /// Refuse a field longer than this many bytes (a named error, before the field is
+    /// copied, inferred or quoted). Default [`DEFAULT_MAX_FIELD_BYTES`].
+    pub max_field_bytes: Option<usize>,
 }
+
+/// The default [`CsvOptions::max_field_bytes`]: 64 MiB.
+pub const DEFAULT_MAX_FIELD_BYTES: usize = 64 << 20;
 
 impl Default for CsvOptions {
     fn default() -> Self {
@@ -40,6 +46,7 @@ impl Default for CsvOptions {
                 .collect(),
             column_types: Vec::new(),
             max_rows: None,
+            max_field_bytes: Some(DEFAULT_MAX_FIELD_BYTES),
         }
     }
 }
@@ -69,6 +76,16 @@ pub(super) fn read_csv(bytes: &[u8], options: &CsvOptions) -> Result<Table, Tabl
     if !reader.read_byte_record(&mut record).map_err(csv_error)? {
         return Err(TableError::EmptyInput);
     }
+    if let Some(limit) = options.max_field_bytes
+        && let Some((index, field)) = record.iter().enumerate().find(|(_, f)| f.len() > limit)
+    {
+        return Err(TableError::FieldTooLarge {
+            line: 1,
+            column: format!("#{}", index + 1),
+            bytes: field.len(),
+            limit,
+        });
+    }
     let names = header_names(&record)?;
     for (name, _) in &options.column_types {
         if !names.contains(name) {
@@ -95,6 +112,16 @@ pub(super) fn read_csv(bytes: &[u8], options: &CsvOptions) -> Result<Table, Tabl
         {
             return Err(TableError::TooManyRows {
                 rows: lines.len() + 1,
+                limit,
+            });
+        }
+        if let Some(limit) = options.max_field_bytes
+            && let Some((index, field)) = record.iter().enumerate().find(|(_, f)| f.len() > limit)
+        {
+            return Err(TableError::FieldTooLarge {
+                line,
+                column: names[index].clone(),
+                bytes: field.len(),
                 limit,
             });
         }

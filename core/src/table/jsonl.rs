@@ -36,7 +36,7 @@ pub enum MissingKeys {
 }
 
 /// How to read JSON Lines.
-#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct JsonlOptions {
     /// The columns, in order. `None`: the keys of the first object, in its order.
     pub columns: Option<Vec<String>>,
@@ -48,6 +48,25 @@ pub struct JsonlOptions {
     pub column_types: Vec<(String, DataType)>,
     /// Refuse inputs with more rows than this.
     pub max_rows: Option<usize>,
+    /// Refuse a line longer than this many bytes (a named error, before it is parsed).
+    /// Default [`DEFAULT_MAX_LINE_BYTES`].
+    pub max_line_bytes: Option<usize>,
+}
+
+/// The default [`JsonlOptions::max_line_bytes`]: 64 MiB.
+pub const DEFAULT_MAX_LINE_BYTES: usize = 64 << 20;
+
+impl Default for JsonlOptions {
+    fn default() -> Self {
+        Self {
+            columns: None,
+            unknown_keys: UnknownKeys::default(),
+            missing_keys: MissingKeys::default(),
+            column_types: Vec::new(),
+            max_rows: None,
+            max_line_bytes: Some(DEFAULT_MAX_LINE_BYTES),
+        }
+    }
 }
 
 /// One JSON scalar, before the column type is known.
@@ -122,6 +141,15 @@ pub(super) fn read_jsonl(bytes: &[u8], options: &JsonlOptions) -> Result<Table, 
         } else {
             line
         };
+        if let Some(limit) = options.max_line_bytes
+            && line.len() > limit
+        {
+            return Err(TableError::LineTooLarge {
+                line: line_no,
+                bytes: line.len(),
+                limit,
+            });
+        }
         if line.iter().all(u8::is_ascii_whitespace) {
             continue;
         }

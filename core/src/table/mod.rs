@@ -13,10 +13,10 @@ mod jsonl;
 #[cfg(feature = "parquet")]
 mod parquet;
 
-pub use self::csv::CsvOptions;
+pub use self::csv::{CsvOptions, DEFAULT_MAX_FIELD_BYTES};
 pub use column::{Column, ColumnData, DataType, StrColumn};
 pub use error::TableError;
-pub use jsonl::{JsonlOptions, MissingKeys, UnknownKeys};
+pub use jsonl::{DEFAULT_MAX_LINE_BYTES, JsonlOptions, MissingKeys, UnknownKeys};
 
 /// A columnar table. All columns have [`Table::num_rows`] entries.
 #[derive(Debug, Clone, PartialEq)]
