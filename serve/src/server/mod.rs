@@ -109,6 +109,10 @@ pub struct ServeArgs {
     pub cors_origins: Vec<String>,
 }
 
+/// SIGXFSZ ("file size limit exceeded") on Linux and the BSDs.
+#[cfg(unix)]
+const SIGXFSZ: i32 = 25;
+
 /// A duration in seconds, fractions allowed (`0.5`).
 fn seconds(text: &str) -> Result<Duration, String> {
     let value: f64 = text
@@ -274,6 +278,12 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
             .context("loading the model failed")?
             .with_context(|| format!("cannot serve `{}`", args.model.display()))?;
     let load_seconds = started.elapsed().as_secs_f64();
+    // A file-size limit (`ulimit -f`) must fail a log write (EFBIG), which the writer
+    // survives, instead of killing the process with SIGXFSZ: listening for the signal
+    // replaces its default action.
+    #[cfg(unix)]
+    let _file_size_signal =
+        tokio::signal::unix::signal(tokio::signal::unix::SignalKind::from_raw(SIGXFSZ));
     let (log, log_handle) = logging::start(LogConfig {
         dir: args.log_dir.clone(),
         max_bytes: args.log_max_bytes,
