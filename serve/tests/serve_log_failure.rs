@@ -12,7 +12,7 @@ use std::io;
 use std::path::Path;
 use std::pin::Pin;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicI64, Ordering};
 use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
 
@@ -23,16 +23,27 @@ use lockstep_serve::server::logging::{self, FailurePolicy, LogSender, Storage};
 use serde_json::{Value, json};
 use tokio::io::AsyncWrite;
 
-/// Real files whose writes and flushes fail with "No space left on device" while
-/// `full` is set.
-#[derive(Clone, Default)]
+/// Real files on a "disk" with `free` bytes left: a write gets what still fits, then
+/// "No space left on device"; `full` makes every write and flush fail.
+#[derive(Clone)]
 struct FlakyDisk {
     full: Arc<AtomicBool>,
+    free: Arc<AtomicI64>,
+}
+
+impl Default for FlakyDisk {
+    fn default() -> Self {
+        Self {
+            full: Arc::default(),
+            free: Arc::new(AtomicI64::new(i64::MAX)),
+        }
+    }
 }
 
 struct FlakyFile {
     inner: tokio::fs::File,
     full: Arc<AtomicBool>,
+    free: Arc<AtomicI64>,
 }
 
 fn no_space() -> io::Error {
@@ -45,10 +56,16 @@ impl AsyncWrite for FlakyFile {
         cx: &mut Context<'_>,
         buf: &[u8],
     ) -> Poll<io::Result<usize>> {
-        if self.full.load(Ordering::SeqCst) {
+        let free = self.free.load(Ordering::SeqCst);
+        if self.full.load(Ordering::SeqCst) || free <= 0 {
             return Poll::Ready(Err(no_space()));
         }
-        Pin::new(&mut self.inner).poll_write(cx, buf)
+        let fits = buf.len().min(usize::try_from(free).unwrap_or(usize::MAX));
+        let poll = Pin::new(&mut self.inner).poll_write(cx, &buf[..fits]);
+        if let Poll::Ready(Ok(n)) = poll {
+            self.free.fetch_sub(n as i64, Ordering::SeqCst);
+        }
+        poll
     }
 
     fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
@@ -71,11 +88,16 @@ impl Storage for FlakyDisk {
         Ok(FlakyFile {
             inner,
             full: Arc::clone(&self.full),
+            free: Arc::clone(&self.free),
         })
     }
 
     async fn remove(&self, path: &Path) -> io::Result<()> {
         tokio::fs::remove_file(path).await
+    }
+
+    async fn truncate(&self, path: &Path, len: u64) -> io::Result<()> {
+        logging::Files.truncate(path, len).await
     }
 }
 
@@ -159,6 +181,55 @@ async fn log_failure_the_writer_counts_drops_goes_unhealthy_and_recovers() {
         names.len() >= 2 && names.iter().all(|n| n.ends_with(".jsonl")),
         "a new file after recovery, and no probe file left behind: {names:?}"
     );
+}
+
+#[tokio::test]
+async fn log_failure_a_full_disk_leaves_whole_lines_and_exact_counts() {
+    let dir = tempfile::tempdir().unwrap();
+    let disk = FlakyDisk::default();
+    // Room for about 20 KiB: later writes are cut short, as on a disk that fills up.
+    disk.free.store(20_000, Ordering::SeqCst);
+    let (log, handle) = logging::start_with(log_config(dir.path(), 1 << 30), disk.clone())
+        .await
+        .unwrap();
+    let big = |i: usize| format!("{{\"row\":{i},\"pad\":\"{}\"}}\n", "x".repeat(1000));
+    let mut sent = 0_u64;
+    for batch in 0..20 {
+        log.send((0..3).map(|i| big(batch * 3 + i)).collect())
+            .await
+            .unwrap();
+        sent += 3;
+    }
+    until("the writer reports the failure", || !log.healthy()).await;
+    disk.free.store(i64::MAX, Ordering::SeqCst);
+    until("the writer recovers", || log.healthy()).await;
+    log.send(vec![big(1000)]).await.unwrap();
+    sent += 1;
+    handle.close().await.unwrap();
+
+    let written = log.written_rows.load(Ordering::Relaxed);
+    assert!(dropped(&log) > 0 && written > 0);
+    assert_eq!(
+        written + dropped(&log),
+        sent,
+        "every row is written or dropped"
+    );
+    let (lines, names) = logged(dir.path());
+    assert_eq!(
+        lines.len() as u64,
+        written,
+        "the rows on disk are the rows written"
+    );
+    for name in &names {
+        let bytes = std::fs::read(dir.path().join(name)).unwrap();
+        assert!(
+            bytes.is_empty() || bytes.ends_with(b"\n"),
+            "{name} ends in a torn line"
+        );
+    }
+    for line in &lines {
+        let _: Value = serde_json::from_str(line).unwrap();
+    }
 }
 
 #[cfg(unix)]

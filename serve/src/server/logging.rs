@@ -9,9 +9,11 @@
 //! flushes and returns. Files are created `0600` (they hold raw inputs).
 //!
 //! **A failing disk.** When a write or flush fails (a full disk, a file-size limit),
-//! the writer does not stop: it drops the current file, counts the rows it could not
-//! write (`dropped_rows`, exported as `lockstep_log_dropped_rows_total`; rows already
-//! buffered count too, so the figure is an upper bound), marks itself unhealthy
+//! the writer does not stop: it cuts the current file back to its last flush (so it
+//! ends on a whole line) and drops it, counts the rows it could not write — those
+//! buffered since that flush included — (`dropped_rows`, exported as
+//! `lockstep_log_dropped_rows_total`; the rows on disk are exactly `written_rows`),
+//! marks itself unhealthy
 //! ([`LogSender::healthy`]: readiness answers 503) and, once per flush interval, probes
 //! the folder with a small scratch file. When the probe succeeds it opens a new log
 //! file and is healthy again. What handlers do meanwhile is `--on-log-failure`'s
@@ -89,6 +91,8 @@ pub trait Storage: Send + Sync + 'static {
     fn create(&self, path: &Path) -> impl Future<Output = std::io::Result<Self::File>> + Send;
     /// Removes `path` (the writer's scratch probe file).
     fn remove(&self, path: &Path) -> impl Future<Output = std::io::Result<()>> + Send;
+    /// Cuts `path` back to `len` bytes (a failed file, to its last flushed line).
+    fn truncate(&self, path: &Path, len: u64) -> impl Future<Output = std::io::Result<()>> + Send;
 }
 
 /// Files on disk, created `0600`.
@@ -108,6 +112,11 @@ impl Storage for Files {
 
     async fn remove(&self, path: &Path) -> std::io::Result<()> {
         tokio::fs::remove_file(path).await
+    }
+
+    async fn truncate(&self, path: &Path, len: u64) -> std::io::Result<()> {
+        let file = tokio::fs::OpenOptions::new().write(true).open(path).await?;
+        file.set_len(len).await
     }
 }
 
@@ -214,7 +223,7 @@ async fn run<S: Storage>(
     }
     let result = writer.flush().await;
     if let Err(err) = &result {
-        writer.fail(err, 0);
+        writer.fail(err, 0).await;
     }
     tracing::info!(
         rows = writer.counters.written.load(Ordering::Relaxed),
@@ -235,7 +244,10 @@ struct Writer<S: Storage> {
     stem: String,
     sequence: u32,
     file: Option<tokio::io::BufWriter<S::File>>,
+    /// The current file's path, bytes written into it, and bytes flushed.
+    path: PathBuf,
     bytes: u64,
+    flushed_bytes: u64,
     /// Rows written into `file` since its last successful flush.
     unflushed: u64,
     counters: Counters,
@@ -252,7 +264,7 @@ impl<S: Storage> Writer<S> {
     ) -> std::io::Result<Self> {
         let millis = super::clock::unix_millis();
         let stem = format!("predictions-{millis}-{}", std::process::id());
-        let file = create(&storage, &dir, &stem, 0).await?;
+        let (file, path) = create(&storage, &dir, &stem, 0).await?;
         Ok(Self {
             storage,
             dir,
@@ -260,7 +272,9 @@ impl<S: Storage> Writer<S> {
             stem,
             sequence: 0,
             file: Some(file),
+            path,
             bytes: 0,
+            flushed_bytes: 0,
             unflushed: 0,
             counters,
             retry_every: Duration::from_secs(1),
@@ -275,27 +289,33 @@ impl<S: Storage> Writer<S> {
             self.counters.dropped.fetch_add(rows, Ordering::Relaxed);
             return;
         }
-        match self.write(lines).await {
-            Ok(()) => self.unflushed += rows,
-            Err(err) => self.fail(&err, rows),
+        let mut buffered = 0;
+        if let Err(err) = self.write(lines, &mut buffered).await {
+            self.fail(&err, rows - buffered).await;
         }
     }
 
-    async fn write(&mut self, lines: Batch) -> std::io::Result<()> {
+    /// Writes `lines`, counting each one buffered (in `unflushed` and `buffered`).
+    async fn write(&mut self, lines: Batch, buffered: &mut u64) -> std::io::Result<()> {
         for line in lines {
             let len = line.len() as u64;
             if self.bytes > 0 && self.bytes + len > self.max_bytes {
                 self.flush().await?;
                 self.sequence += 1;
-                self.file =
-                    Some(create(&self.storage, &self.dir, &self.stem, self.sequence).await?);
+                let (file, path) =
+                    create(&self.storage, &self.dir, &self.stem, self.sequence).await?;
+                self.file = Some(file);
+                self.path = path;
                 self.bytes = 0;
+                self.flushed_bytes = 0;
             }
             let Some(file) = self.file.as_mut() else {
                 return Err(std::io::Error::other("no log file is open"));
             };
             file.write_all(line.as_bytes()).await?;
             self.bytes += len;
+            self.unflushed += 1;
+            *buffered += 1;
         }
         Ok(())
     }
@@ -304,6 +324,7 @@ impl<S: Storage> Writer<S> {
     async fn flush(&mut self) -> std::io::Result<()> {
         if let Some(file) = self.file.as_mut() {
             file.flush().await?;
+            self.flushed_bytes = self.bytes;
             self.counters
                 .written
                 .fetch_add(std::mem::take(&mut self.unflushed), Ordering::Relaxed);
@@ -315,7 +336,7 @@ impl<S: Storage> Writer<S> {
     async fn tick(&mut self) {
         if self.file.is_some() {
             if let Err(err) = self.flush().await {
-                self.fail(&err, 0);
+                self.fail(&err, 0).await;
             }
         } else {
             self.recover().await;
@@ -323,10 +344,16 @@ impl<S: Storage> Writer<S> {
     }
 
     /// Drops the current file, counting `rows` and every unflushed row as dropped.
-    fn fail(&mut self, err: &std::io::Error, rows: u64) {
+    /// The file is cut back to its last flush, so it ends on a whole line and the
+    /// rows on disk are exactly the rows counted as written.
+    async fn fail(&mut self, err: &std::io::Error, rows: u64) {
         let lost = rows + std::mem::take(&mut self.unflushed);
         self.counters.dropped.fetch_add(lost, Ordering::Relaxed);
-        self.file = None;
+        if self.file.take().is_some()
+            && let Err(cut) = self.storage.truncate(&self.path, self.flushed_bytes).await
+        {
+            tracing::warn!(path = %self.path.display(), "prediction log: cannot cut a failed file back to its last whole line: {cut}");
+        }
         self.last_attempt = Some(Instant::now());
         if self.counters.healthy.swap(false, Ordering::Relaxed) {
             tracing::error!(
@@ -360,9 +387,11 @@ impl<S: Storage> Writer<S> {
         }
         self.sequence += 1;
         match create(&self.storage, &self.dir, &self.stem, self.sequence).await {
-            Ok(file) => {
+            Ok((file, path)) => {
                 self.file = Some(file);
+                self.path = path;
                 self.bytes = 0;
+                self.flushed_bytes = 0;
                 self.counters.healthy.store(true, Ordering::Relaxed);
                 tracing::info!("prediction log writable again");
                 true
@@ -381,9 +410,9 @@ async fn create<S: Storage>(
     dir: &Path,
     stem: &str,
     sequence: u32,
-) -> std::io::Result<tokio::io::BufWriter<S::File>> {
+) -> std::io::Result<(tokio::io::BufWriter<S::File>, PathBuf)> {
     let path = dir.join(format!("{stem}-{sequence:05}.jsonl"));
     let file = storage.create(&path).await?;
     tracing::info!(path = %path.display(), "prediction log file opened");
-    Ok(tokio::io::BufWriter::new(file))
+    Ok((tokio::io::BufWriter::new(file), path))
 }
