@@ -82,7 +82,8 @@ pub struct ServeArgs {
     /// ONNX Runtime's library (default: $ORT_DYLIB_PATH, then .venv's onnxruntime wheel).
     #[arg(long)]
     pub ort_lib: Option<PathBuf>,
-    /// Most connections open at once; further clients wait in the listen backlog.
+    /// Most connections open at once. At the cap a new connection replaces the one idle
+    /// the longest (no request in flight); when all are busy, new clients wait.
     #[arg(long, default_value_t = 1024)]
     pub max_connections: usize,
     /// Seconds a client has to send a request's headers; also how long an idle
