@@ -39,6 +39,7 @@
 //! line of the input and the offending value.
 
 pub mod engine;
+pub mod excerpt;
 pub mod fingerprint;
 pub mod metrics;
 pub mod onnx;

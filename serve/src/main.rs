@@ -101,8 +101,14 @@ async fn demo(addr: SocketAddr, web_dir: PathBuf) -> anyhow::Result<()> {
         .context("cannot read the bound address")?;
     tracing::info!(web_dir = %web_dir.display(), "lockstep demo ready on http://{local}/");
     println!("lockstep demo: open http://{local}/");
-    axum::serve(listener, app)
-        .with_graceful_shutdown(lockstep_serve::shutdown::signal())
-        .await
-        .context("the server stopped with an error")
+    // The same accept loop as `lockstep serve`: connection cap, header and idle
+    // timeouts, a drain deadline on shutdown.
+    lockstep_serve::server::listener::serve(
+        listener,
+        app,
+        lockstep_serve::server::listener::HttpConfig::default(),
+        lockstep_serve::shutdown::signal(),
+    )
+    .await;
+    Ok(())
 }

@@ -3,8 +3,10 @@
 use std::path::{Path, PathBuf};
 
 use axum::Router;
-use axum::http::header;
-use axum::response::IntoResponse;
+use axum::extract::Request;
+use axum::http::{StatusCode, header};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use tower_http::services::ServeDir;
 
@@ -38,11 +40,77 @@ pub fn check_web_dir(web_dir: &Path) -> Result<(), WebAppMissing> {
 }
 
 /// `GET /healthz`, the bundled demo CSV, and every other path served from `web_dir`.
+/// A path that resolves outside `web_dir` through a symbolic link is a 404: the
+/// folder is what is served, not what its links point at.
 pub fn router(web_dir: &Path) -> Router {
+    let root: std::sync::Arc<Path> = web_dir
+        .canonicalize()
+        .unwrap_or_else(|_| web_dir.to_path_buf())
+        .into();
+    let files = Router::new()
+        .fallback_service(ServeDir::new(web_dir).append_index_html_on_directories(true))
+        .layer(middleware::from_fn(move |request: Request, next: Next| {
+            let root = std::sync::Arc::clone(&root);
+            async move { confine(&root, request, next).await }
+        }));
     Router::new()
         .route("/healthz", get(healthz))
         .route(DEMO_CSV_PATH, get(demo_csv))
-        .fallback_service(ServeDir::new(web_dir).append_index_html_on_directories(true))
+        .merge(files)
+}
+
+/// Serves the request only if the file it names (and the `index.html` of a folder)
+/// resolves inside `root`.
+async fn confine(root: &Path, request: Request, next: Next) -> Response {
+    let Some(relative) = relative_path(request.uri().path()) else {
+        return StatusCode::NOT_FOUND.into_response();
+    };
+    let target = root.join(relative);
+    let mut candidates = vec![target.clone()];
+    if tokio::fs::metadata(&target).await.is_ok_and(|m| m.is_dir()) {
+        candidates.push(target.join("index.html"));
+    }
+    for candidate in candidates {
+        // A path that does not resolve is left to ServeDir (a 404).
+        if let Ok(real) = tokio::fs::canonicalize(&candidate).await
+            && !real.starts_with(root)
+        {
+            tracing::warn!(path = %request.uri().path(), "refused: a link out of --web-dir");
+            return StatusCode::NOT_FOUND.into_response();
+        }
+    }
+    next.run(request).await
+}
+
+/// The URL path, percent-decoded, as a relative path of plain components; `None` for
+/// `..`, a NUL or an undecodable path (ServeDir refuses those too).
+fn relative_path(path: &str) -> Option<PathBuf> {
+    let bytes = path.as_bytes();
+    let mut decoded = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'%'
+            && let Some(hex) = path.get(i + 1..i + 3)
+            && let Ok(byte) = u8::from_str_radix(hex, 16)
+        {
+            decoded.push(byte);
+            i += 3;
+        } else {
+            decoded.push(bytes[i]);
+            i += 1;
+        }
+    }
+    let text = String::from_utf8(decoded).ok()?;
+    let mut relative = PathBuf::new();
+    for part in text.split('/') {
+        match part {
+            "" | "." => {}
+            ".." => return None,
+            part if part.contains('\0') || part.contains('\\') => return None,
+            part => relative.push(part),
+        }
+    }
+    Some(relative)
 }
 
 async fn healthz() -> impl IntoResponse {

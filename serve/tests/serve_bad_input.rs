@@ -76,7 +76,7 @@ async fn bad_inputs_get_4xx_naming_the_field_and_value() {
             predict,
             v1(vec![row_with("age", None)]),
             400,
-            vec!["row 0", "missing field `age`"],
+            vec!["row 1", "missing field `age`"],
         ),
         (
             "unknown field",
@@ -237,14 +237,14 @@ async fn bad_inputs_get_4xx_naming_the_field_and_value() {
             infer,
             oip(|r| input(r, "member")["data"] = json!([true, 3])),
             400,
-            vec!["field `member`, row 1", "`3`"],
+            vec!["field `member`, row 2", "`3`"],
         ),
         (
             "NaN in an FP64 tensor",
             infer,
             oip(|r| input(r, "income")["data"] = json!([1.0, "nan"])),
             400,
-            vec!["field `income`, row 1", "\"nan\"", "NaN and infinity"],
+            vec!["field `income`, row 2", "\"nan\"", "NaN and infinity"],
         ),
         (
             "unknown requested output",

@@ -190,6 +190,67 @@ fn sigterm_drains_requests_and_the_log_holds_every_answered_row() {
 }
 
 #[test]
+fn shutdown_sigterm_with_a_partial_request_ends_by_the_deadline_and_flushes_the_log() {
+    let dir = tempfile::tempdir().unwrap();
+    // Long header timeout and flush interval: only the drain deadline can end the
+    // partial request, and only the shutdown flush can write the rows.
+    let mut server = start(
+        dir.path(),
+        &[
+            "--shutdown-timeout",
+            "1",
+            "--header-timeout",
+            "120",
+            "--log-flush-ms",
+            "600000",
+        ],
+    );
+    let mut answered = 0;
+    for n in [1, 3, 5] {
+        let body = json!({ "rows": test_rows(n) }).to_string();
+        let (status, reply) = post(&server.addr, "/v1/predict", &body).unwrap();
+        assert_eq!(status, 200, "{reply}");
+        answered += n;
+    }
+    let mut partial = TcpStream::connect(&server.addr).unwrap();
+    partial
+        .write_all(b"POST /v1/predict HTTP/1.1\r\nHost: x\r\nContent-Le")
+        .unwrap();
+    std::thread::sleep(Duration::from_millis(200));
+    let pid = server.child.id().to_string();
+    let sent = std::time::Instant::now();
+    assert!(
+        Command::new("kill")
+            .args(["-TERM", &pid])
+            .status()
+            .unwrap()
+            .success()
+    );
+    let status = loop {
+        if let Some(status) = server.child.try_wait().unwrap() {
+            break status;
+        }
+        if sent.elapsed() > Duration::from_secs(20) {
+            let _ = server.child.kill();
+            panic!("still running 20 s after SIGTERM with a partial request");
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    let took = sent.elapsed();
+    assert!(status.success(), "exit status {status}");
+    assert!(
+        took >= Duration::from_millis(900),
+        "waited for the 1 s deadline: {took:?}"
+    );
+    assert_eq!(
+        logged(dir.path()).len(),
+        answered,
+        "the log tail is flushed"
+    );
+    drop(partial);
+}
+
+#[test]
 fn tritonclient_gets_the_core_engines_predictions() {
     let python = std::env::var_os("LOCKSTEP_PYTHON")
         .map(PathBuf::from)

@@ -28,6 +28,9 @@ pub struct CsvOptions {
     pub column_types: Vec<(String, DataType)>,
     /// Refuse inputs with more data rows than this.
     pub max_rows: Option<usize>,
+    /// Refuse a field longer than this many bytes (a named error, before the field is
+    /// copied, inferred or quoted). Default [`DEFAULT_MAX_FIELD_BYTES`].
+    pub max_field_bytes: Option<usize>,
 }
 
 /// [`DEFAULT_NULL_VALUES`] as owned strings.
@@ -38,6 +41,9 @@ pub fn default_null_values() -> Vec<String> {
         .collect()
 }
 
+/// The default [`CsvOptions::max_field_bytes`]: 64 MiB.
+pub const DEFAULT_MAX_FIELD_BYTES: usize = 64 << 20;
+
 impl Default for CsvOptions {
     fn default() -> Self {
         Self {
@@ -45,6 +51,7 @@ impl Default for CsvOptions {
             null_values: default_null_values(),
             column_types: Vec::new(),
             max_rows: None,
+            max_field_bytes: Some(DEFAULT_MAX_FIELD_BYTES),
         }
     }
 }
@@ -74,6 +81,16 @@ pub(super) fn read_csv(bytes: &[u8], options: &CsvOptions) -> Result<Table, Tabl
     if !reader.read_byte_record(&mut record).map_err(csv_error)? {
         return Err(TableError::EmptyInput);
     }
+    if let Some(limit) = options.max_field_bytes
+        && let Some((index, field)) = record.iter().enumerate().find(|(_, f)| f.len() > limit)
+    {
+        return Err(TableError::FieldTooLarge {
+            line: 1,
+            column: format!("#{}", index + 1),
+            bytes: field.len(),
+            limit,
+        });
+    }
     let names = header_names(&record)?;
     for (name, _) in &options.column_types {
         if !names.contains(name) {
@@ -100,6 +117,16 @@ pub(super) fn read_csv(bytes: &[u8], options: &CsvOptions) -> Result<Table, Tabl
         {
             return Err(TableError::TooManyRows {
                 rows: lines.len() + 1,
+                limit,
+            });
+        }
+        if let Some(limit) = options.max_field_bytes
+            && let Some((index, field)) = record.iter().enumerate().find(|(_, f)| f.len() > limit)
+        {
+            return Err(TableError::FieldTooLarge {
+                line,
+                column: names[index].clone(),
+                bytes: field.len(),
                 limit,
             });
         }
@@ -143,6 +170,7 @@ fn csv_error(err: ::csv::Error) -> TableError {
 
 fn header_names(record: &::csv::ByteRecord) -> Result<Vec<String>, TableError> {
     let mut names: Vec<String> = Vec::with_capacity(record.len());
+    let mut seen = std::collections::HashSet::with_capacity(record.len());
     for (index, field) in record.iter().enumerate() {
         // A UTF-8 byte-order mark (as Excel writes) is not part of the first name.
         let field = if index == 0 {
@@ -160,7 +188,7 @@ fn header_names(record: &::csv::ByteRecord) -> Result<Vec<String>, TableError> {
         if name.is_empty() {
             return Err(TableError::EmptyColumnName { index: index + 1 });
         }
-        if names.contains(&name) {
+        if !seen.insert(name.clone()) {
             return Err(TableError::DuplicateColumn { name });
         }
         names.push(name);
@@ -248,7 +276,7 @@ impl ColumnParser<'_> {
                 Some(text) => parse(text).map(Some).ok_or_else(|| TableError::ParseValue {
                     column: self.name.to_owned(),
                     line: self.lines[row],
-                    value: text.to_owned(),
+                    value: crate::excerpt::excerpt(text),
                     expected,
                 }),
             })

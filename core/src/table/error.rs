@@ -79,4 +79,19 @@ pub enum TableError {
     UnsupportedParquetType { column: String, data_type: String },
     #[error("the input has {rows} rows, more than the limit of {limit}")]
     TooManyRows { rows: usize, limit: usize },
+    #[error(
+        "CSV line {line}, column `{column}`: the field is {bytes} bytes, over the limit of {limit} (max_field_bytes)"
+    )]
+    FieldTooLarge {
+        line: u64,
+        column: String,
+        bytes: usize,
+        limit: usize,
+    },
+    #[error("JSON Lines line {line} is {bytes} bytes, over the limit of {limit} (max_line_bytes)")]
+    LineTooLarge {
+        line: u64,
+        bytes: usize,
+        limit: usize,
+    },
 }

@@ -36,7 +36,7 @@ pub enum MissingKeys {
 }
 
 /// How to read JSON Lines.
-#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct JsonlOptions {
     /// The columns, in order. `None`: the keys of the first object, in its order.
     pub columns: Option<Vec<String>>,
@@ -54,6 +54,26 @@ pub struct JsonlOptions {
     ///
     /// [`FittedPipeline::null_values`]: crate::transform::FittedPipeline::null_values
     pub null_values: Vec<String>,
+    /// Refuse a line longer than this many bytes (a named error, before it is parsed).
+    /// Default [`DEFAULT_MAX_LINE_BYTES`].
+    pub max_line_bytes: Option<usize>,
+}
+
+/// The default [`JsonlOptions::max_line_bytes`]: 64 MiB.
+pub const DEFAULT_MAX_LINE_BYTES: usize = 64 << 20;
+
+impl Default for JsonlOptions {
+    fn default() -> Self {
+        Self {
+            columns: None,
+            unknown_keys: UnknownKeys::default(),
+            missing_keys: MissingKeys::default(),
+            column_types: Vec::new(),
+            max_rows: None,
+            max_line_bytes: Some(DEFAULT_MAX_LINE_BYTES),
+            null_values: Vec::new(),
+        }
+    }
 }
 
 /// One JSON scalar, before the column type is known.
@@ -109,11 +129,11 @@ pub(super) fn read_jsonl(bytes: &[u8], options: &JsonlOptions) -> Result<Table, 
         .map(|(i, c)| (c.name.clone(), i))
         .collect();
     if index.len() != columns.len() {
+        let mut seen = std::collections::HashSet::with_capacity(columns.len());
         let name = columns
             .iter()
-            .enumerate()
-            .find(|(i, c)| columns[..*i].iter().any(|d| d.name == c.name))
-            .map(|(_, c)| c.name.clone())
+            .find(|c| !seen.insert(c.name.as_str()))
+            .map(|c| c.name.clone())
             .unwrap_or_default();
         return Err(TableError::DuplicateColumn { name });
     }
@@ -128,6 +148,15 @@ pub(super) fn read_jsonl(bytes: &[u8], options: &JsonlOptions) -> Result<Table, 
         } else {
             line
         };
+        if let Some(limit) = options.max_line_bytes
+            && line.len() > limit
+        {
+            return Err(TableError::LineTooLarge {
+                line: line_no,
+                bytes: line.len(),
+                limit,
+            });
+        }
         if line.iter().all(u8::is_ascii_whitespace) {
             continue;
         }
@@ -267,7 +296,7 @@ fn infer(raw: &RawColumn, lines: &[u64]) -> Result<DataType, TableError> {
                 return Err(TableError::MixedTypes {
                     line: lines.get(row).copied().unwrap_or(0),
                     column: raw.name.clone(),
-                    value: cell.text(),
+                    value: crate::excerpt::excerpt(&cell.text()),
                     found: cell.kind(),
                     expected,
                 });
@@ -290,7 +319,7 @@ fn build(
     let error = |row: usize, cell: &Cell| TableError::ParseValue {
         column: raw.name.clone(),
         line: lines.get(row).copied().unwrap_or(0),
-        value: cell.text(),
+        value: crate::excerpt::excerpt(&cell.text()),
         expected: data_type,
     };
     Ok(match data_type {

@@ -13,10 +13,12 @@ mod jsonl;
 #[cfg(feature = "parquet")]
 mod parquet;
 
-pub use self::csv::{CsvOptions, DEFAULT_NULL_VALUES, default_null_values};
+pub use self::csv::{
+    CsvOptions, DEFAULT_MAX_FIELD_BYTES, DEFAULT_NULL_VALUES, default_null_values,
+};
 pub use column::{Column, ColumnData, DataType, StrColumn};
 pub use error::TableError;
-pub use jsonl::{JsonlOptions, MissingKeys, UnknownKeys};
+pub use jsonl::{DEFAULT_MAX_LINE_BYTES, JsonlOptions, MissingKeys, UnknownKeys};
 
 /// A columnar table. All columns have [`Table::num_rows`] entries.
 #[derive(Debug, Clone, PartialEq)]
@@ -29,7 +31,10 @@ impl Table {
     /// Builds a table from columns, checking that names are unique and lengths agree.
     pub fn new(columns: Vec<Column>) -> Result<Self, TableError> {
         let num_rows = columns.first().map_or(0, Column::len);
-        for (i, column) in columns.iter().enumerate() {
+        // One hash set, not a scan of the columns before each one: linear in the
+        // number of columns (a CSV can have a million).
+        let mut seen = std::collections::HashSet::with_capacity(columns.len());
+        for column in &columns {
             if column.len() != num_rows {
                 return Err(TableError::LengthMismatch {
                     column: column.name().to_owned(),
@@ -37,7 +42,7 @@ impl Table {
                     expected: num_rows,
                 });
             }
-            if columns[..i].iter().any(|c| c.name() == column.name()) {
+            if !seen.insert(column.name()) {
                 return Err(TableError::DuplicateColumn {
                     name: column.name().to_owned(),
                 });

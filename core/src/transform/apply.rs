@@ -18,9 +18,22 @@ use crate::table::{DataType, Table};
 /// Applies `pipeline` to `table`. The table must have every input column with its
 /// training type (int64 and float64 are interchangeable for numeric chains).
 pub fn apply(pipeline: &FittedPipeline, table: &Table) -> Result<FeatureMatrix, TransformError> {
-    check_schema(pipeline, table)?;
     let rows = table.num_rows();
     let width = pipeline.feature_names.len();
+    if rows == 0 {
+        // A header with no rows (an empty CSV) carries no types to check: every
+        // column must be there, and the result is an empty matrix.
+        for expected in &pipeline.input_schema {
+            input::column(table, &expected.name)?;
+        }
+        return Ok(FeatureMatrix {
+            feature_names: pipeline.feature_names.clone(),
+            num_rows: 0,
+            values: Vec::new(),
+            oov: Vec::new(),
+        });
+    }
+    check_schema(pipeline, table)?;
     let len = rows.checked_mul(width).ok_or(TransformError::TooLarge {
         rows,
         features: width,
@@ -185,15 +198,48 @@ fn numeric_block(block: &FittedBlock, table: &Table) -> Result<BlockValues, Tran
     for step in &block.steps {
         step.apply_numeric(&mut values, name)?;
     }
-    if let Some((row, x)) = values.iter().enumerate().find(|(_, x)| !x.is_finite()) {
-        return Err(TransformError::InvalidValue {
-            column: name.clone(),
-            row: row + 1,
-            value: x.to_string(),
-            expected: "the steps must give a finite number".to_owned(),
-        });
+    if let Some(row) = first_non_finite_feature(&values) {
+        // Only on this error path: the input value, read again, for the message.
+        let raw = input::numeric(column, first)?;
+        return Err(non_finite_feature(name, row, raw[row], values[row]));
     }
     Ok(BlockValues::Dense(values))
+}
+
+/// The first row whose feature is not a finite `f32` (features are written as `f32`:
+/// a finite `f64` above ±3.4e38, such as -1.7976931348623157e308 standardized,
+/// would become an infinity).
+pub(super) fn first_non_finite_feature(values: &[f64]) -> Option<usize> {
+    values.iter().position(|x| !(*x as f32).is_finite())
+}
+
+/// The error for a feature that is not a finite `f32`: names the column, the row
+/// (`row` is 0-based), the input value and what the steps made of it.
+pub(super) fn non_finite_feature(
+    column: &str,
+    row: usize,
+    raw: f64,
+    feature: f64,
+) -> TransformError {
+    TransformError::InvalidValue {
+        column: column.to_owned(),
+        row: row + 1,
+        value: number_text(raw),
+        expected: format!(
+            "the column's steps turn it into {}, which is not a finite 32-bit feature (at most ±3.4e38)",
+            number_text(feature)
+        ),
+    }
+}
+
+/// A number for a message: `null` for a missing value, else Rust's shortest
+/// round-trip form (`-1.7976931348623157e308`, not 309 digits).
+pub(super) fn number_text(x: f64) -> String {
+    if x.is_nan() {
+        "null".to_owned()
+    } else {
+        format!("{x:?}")
+    }
 }
 
 fn categories(block: &FittedBlock, table: &Table) -> Result<Categories, TransformError> {

@@ -2,6 +2,7 @@
 //! from that table alone.
 
 use super::TransformError;
+use super::apply::{first_non_finite_feature, non_finite_feature, number_text};
 use super::fitted::{
     Domain, FITTED_FORMAT_VERSION, FittedBlock, FittedPipeline, InputColumn, Source,
 };
@@ -189,6 +190,8 @@ fn fit_numeric(
     mut values: Vec<f64>,
     column: &str,
 ) -> Result<Vec<FittedStep>, TransformError> {
+    // The training values as read, to name one in an error.
+    let raw = values.clone();
     let mut fitted = Vec::with_capacity(steps.len().max(1));
     for step in steps {
         let kind = step.kind();
@@ -201,44 +204,8 @@ fn fit_numeric(
                 step: kind,
             });
         }
-        let fitted_step = match step {
-            Step::Impute {
-                strategy,
-                fill_value,
-            } => FittedStep::ImputeNumber {
-                strategy: *strategy,
-                value: steps::fit_number_fill(*strategy, fill_value.as_ref(), &values, column)?,
-            },
-            Step::Standardize {
-                with_mean,
-                with_std,
-            } => steps::fit_standardize(&values, *with_mean, *with_std, column)?,
-            Step::MinMax { min, max } => steps::fit_min_max(&values, *min, *max, column)?,
-            Step::Log1p => FittedStep::Log1p,
-            Step::Clip { min, max } => FittedStep::Clip {
-                min: *min,
-                max: *max,
-            },
-            Step::Bucketize {
-                boundaries,
-                quantiles,
-            } => FittedStep::Bucketize {
-                inner_edges: match (boundaries, quantiles) {
-                    (Some(b), _) => b.clone(),
-                    (None, Some(n)) => steps::quantile_inner_edges(&values, *n),
-                    (None, None) => Vec::new(),
-                },
-            },
-            Step::Passthrough => FittedStep::Passthrough,
-            Step::OneHot { .. } | Step::Ordinal { .. } | Step::Hash { .. } => {
-                return Err(invalid(
-                    column,
-                    0,
-                    kind,
-                    "an encoder cannot be part of a numeric chain",
-                ));
-            }
-        };
+        let fitted_step = fit_numeric_step(step, &values, column)
+            .map_err(|err| blame_extreme(err, &values, &raw, column))?;
         fitted_step.apply_numeric(&mut values, column)?;
         fitted.push(fitted_step);
     }
@@ -252,7 +219,86 @@ fn fit_numeric(
         }
         fitted.push(FittedStep::Passthrough);
     }
+    if let Some(row) = first_non_finite_feature(&values) {
+        return Err(non_finite_feature(column, row, raw[row], values[row]));
+    }
     Ok(fitted)
+}
+
+/// A statistic that overflowed (a sum of squares past `f64::MAX`) is blamed on the
+/// training value of largest magnitude, so the error names a row and a value.
+fn blame_extreme(err: TransformError, values: &[f64], raw: &[f64], column: &str) -> TransformError {
+    let TransformError::NonFiniteStatistic {
+        step,
+        statistic,
+        value,
+        ..
+    } = &err
+    else {
+        return err;
+    };
+    let extreme = values
+        .iter()
+        .enumerate()
+        .filter(|(_, x)| x.is_finite())
+        .max_by(|a, b| a.1.abs().total_cmp(&b.1.abs()));
+    match extreme {
+        Some((row, _)) => TransformError::InvalidValue {
+            column: column.to_owned(),
+            row: row + 1,
+            value: number_text(raw[row]),
+            expected: format!(
+                "a training value step `{step}` can fit: with it the fitted {statistic} is {value}, not a finite number"
+            ),
+        },
+        None => err,
+    }
+}
+
+fn fit_numeric_step(
+    step: &Step,
+    values: &[f64],
+    column: &str,
+) -> Result<FittedStep, TransformError> {
+    let kind = step.kind();
+    Ok(match step {
+        Step::Impute {
+            strategy,
+            fill_value,
+        } => FittedStep::ImputeNumber {
+            strategy: *strategy,
+            value: steps::fit_number_fill(*strategy, fill_value.as_ref(), values, column)?,
+        },
+        Step::Standardize {
+            with_mean,
+            with_std,
+        } => steps::fit_standardize(values, *with_mean, *with_std, column)?,
+        Step::MinMax { min, max } => steps::fit_min_max(values, *min, *max, column)?,
+        Step::Log1p => FittedStep::Log1p,
+        Step::Clip { min, max } => FittedStep::Clip {
+            min: *min,
+            max: *max,
+        },
+        Step::Bucketize {
+            boundaries,
+            quantiles,
+        } => FittedStep::Bucketize {
+            inner_edges: match (boundaries, quantiles) {
+                (Some(b), _) => b.clone(),
+                (None, Some(n)) => steps::quantile_inner_edges(values, *n),
+                (None, None) => Vec::new(),
+            },
+        },
+        Step::Passthrough => FittedStep::Passthrough,
+        Step::OneHot { .. } | Step::Ordinal { .. } | Step::Hash { .. } => {
+            return Err(invalid(
+                column,
+                0,
+                kind,
+                "an encoder cannot be part of a numeric chain",
+            ));
+        }
+    })
 }
 
 fn fit_categorical(

@@ -61,7 +61,7 @@ pub(crate) fn numeric(column: &Column, step: &'static str) -> Result<Vec<f64>, T
                     return Err(TransformError::NotNumeric {
                         column: name.to_owned(),
                         row: row + 1,
-                        value: text.clone(),
+                        value: crate::excerpt::excerpt(text),
                         step,
                     });
                 }

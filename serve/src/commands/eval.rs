@@ -100,15 +100,14 @@ pub struct EvalArgs {
 }
 
 pub fn run(args: EvalArgs) -> anyhow::Result<ExitCode> {
-    let data_bytes = std::fs::read(&args.data)
-        .with_context(|| format!("cannot read `{}`", args.data.display()))?;
+    let data_bytes = input::read_file(&args.data, "data", input::MAX_DATA_BYTES)?;
     let pipeline = args
         .pipeline
         .as_deref()
         .map(input::read_pipeline)
         .transpose()?;
     let null_values = args.null_values.resolve(pipeline.as_ref())?;
-    let table = input::read_table(&args.data, &null_values)?;
+    let table = input::table_from_bytes(&args.data, &data_bytes, &null_values)?;
     let model_bytes = args.model.as_deref().map(input::read_model).transpose()?;
     let engine: Option<Box<dyn Engine>> = model_bytes
         .as_deref()

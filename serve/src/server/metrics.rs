@@ -1,7 +1,8 @@
 //! Prometheus metrics in the text exposition format, written by hand (a handful of
 //! counters and two histograms need no crate): requests by route and status, request
-//! latency, rows per request, the prediction log's queue depth, rows written and
-//! drops (always 0: the queue applies back-pressure), and the model load time.
+//! latency, rows per request, the prediction log's queue depth, rows written, rows
+//! dropped (only while the log writer is failing: the queue itself applies
+//! back-pressure) and whether the writer is healthy, and the model load time.
 
 use std::collections::BTreeMap;
 use std::fmt::Write;
@@ -73,6 +74,8 @@ pub struct Gauges {
     pub log_queue_depth: usize,
     pub log_queue_capacity: usize,
     pub log_rows_written: u64,
+    pub log_rows_dropped: u64,
+    pub log_writer_healthy: bool,
 }
 
 impl Metrics {
@@ -157,8 +160,14 @@ impl Metrics {
             (
                 "lockstep_log_dropped_rows_total",
                 "counter",
-                "Rows dropped from the prediction log (always 0: the queue applies back-pressure).",
-                0.0,
+                "Rows the prediction log writer could not write (a full disk; see --on-log-failure).",
+                gauges.log_rows_dropped as f64,
+            ),
+            (
+                "lockstep_log_writer_healthy",
+                "gauge",
+                "1 while the prediction log writer can write, 0 while it is failing.",
+                f64::from(u8::from(gauges.log_writer_healthy)),
             ),
             (
                 "lockstep_model_load_seconds",

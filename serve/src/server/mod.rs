@@ -5,9 +5,13 @@
 //! transforms, then the engine: ONNX Runtime's pool of sessions) → OIP tensors or JSON rows
 //! ([`routes`]), while [`record`] lines go through a bounded queue to the JSON Lines
 //! writer ([`logging`]). [`metrics`] counts requests; [`openapi`] documents the API.
+//! [`listener`] accepts connections (cap, timeouts, drain deadline); [`guard`] holds
+//! the request contract every route shares (CORS, `Content-Type`, JSON errors).
 
 mod clock;
 pub mod error;
+pub mod guard;
+pub mod listener;
 pub mod logging;
 pub mod metrics;
 pub mod oip;
@@ -30,7 +34,8 @@ use axum::middleware::{self, Next};
 use axum::response::Response;
 use axum::routing::{get, post};
 
-use self::logging::{LogConfig, LogSender};
+use self::listener::HttpConfig;
+use self::logging::{FailurePolicy, LogConfig, LogSender};
 use self::metrics::Metrics;
 use self::served::ServedModel;
 use crate::{input, ort_engine};
@@ -77,6 +82,60 @@ pub struct ServeArgs {
     /// ONNX Runtime's library (default: $ORT_DYLIB_PATH, then .venv's onnxruntime wheel).
     #[arg(long)]
     pub ort_lib: Option<PathBuf>,
+    /// Most connections open at once. At the cap a new connection replaces the one idle
+    /// the longest (no request in flight); when all are busy, new clients wait.
+    #[arg(long, default_value_t = 1024)]
+    pub max_connections: usize,
+    /// Seconds a client has to send a request's headers; also how long an idle
+    /// keep-alive connection stays open.
+    #[arg(long, default_value = "10", value_parser = seconds)]
+    pub header_timeout: Duration,
+    /// Seconds a client has to send a request's body once its headers are in (408 after).
+    #[arg(long, default_value = "30", value_parser = seconds)]
+    pub body_timeout: Duration,
+    /// Seconds without a byte moving either way before a connection is closed.
+    #[arg(long, default_value = "60", value_parser = seconds)]
+    pub idle_timeout: Duration,
+    /// Seconds to finish in-flight requests after SIGTERM or Ctrl-C; connections still
+    /// open then are closed unanswered. The prediction log is flushed either way.
+    #[arg(long, default_value = "20", value_parser = seconds)]
+    pub shutdown_timeout: Duration,
+    /// While the prediction log cannot be written (a full disk): `refuse` answers 503,
+    /// `answer` keeps answering and counts the rows it drops. Readiness is 503 either way.
+    #[arg(long, value_enum, default_value_t = FailurePolicy::Refuse)]
+    pub on_log_failure: FailurePolicy,
+    /// Let browser pages from this origin call the API (e.g. `https://app.example.com`;
+    /// repeat for more). By default no foreign origin is allowed.
+    #[arg(long = "cors-origin", value_name = "ORIGIN")]
+    pub cors_origins: Vec<String>,
+}
+
+/// SIGXFSZ ("file size limit exceeded") on Linux and the BSDs.
+#[cfg(unix)]
+const SIGXFSZ: i32 = 25;
+
+/// A duration in seconds, fractions allowed (`0.5`).
+fn seconds(text: &str) -> Result<Duration, String> {
+    let value: f64 = text
+        .trim()
+        .parse()
+        .map_err(|_| format!("`{text}` is not a number of seconds"))?;
+    if value.is_finite() && value > 0.0 && value <= 86_400.0 {
+        Ok(Duration::from_secs_f64(value))
+    } else {
+        Err(format!(
+            "`{text}`: give a number of seconds above 0 and at most 86400"
+        ))
+    }
+}
+
+/// `text` for an error message: whole when short, else its first `max` characters,
+/// then `… (N bytes)`.
+pub fn truncate(text: &str, max: usize) -> String {
+    match text.char_indices().nth(max) {
+        None => text.to_owned(),
+        Some((cut, _)) => format!("{}… ({} bytes)", &text[..cut], text.len()),
+    }
 }
 
 /// Request limits.
@@ -86,6 +145,27 @@ pub struct Limits {
     pub max_rows: usize,
 }
 
+/// How requests are read and answered, beyond [`Limits`].
+#[derive(Debug, Clone)]
+pub struct RequestOptions {
+    /// A request's body must arrive within this time (408 after).
+    pub body_timeout: Duration,
+    /// What to do while the prediction log cannot be written.
+    pub on_log_failure: FailurePolicy,
+    /// Origins whose pages may call the API (CORS); none by default.
+    pub cors_origins: Arc<[String]>,
+}
+
+impl Default for RequestOptions {
+    fn default() -> Self {
+        Self {
+            body_timeout: Duration::from_secs(30),
+            on_log_failure: FailurePolicy::default(),
+            cors_origins: Arc::new([]),
+        }
+    }
+}
+
 /// Shared by every handler.
 #[derive(Clone)]
 pub struct AppState {
@@ -93,6 +173,7 @@ pub struct AppState {
     pub log: LogSender,
     pub metrics: Arc<Metrics>,
     pub limits: Limits,
+    pub options: RequestOptions,
     pub ready: Arc<AtomicBool>,
     id_prefix: Arc<str>,
     next_id: Arc<AtomicU64>,
@@ -105,10 +186,23 @@ impl AppState {
             log,
             metrics: Arc::new(metrics),
             limits,
+            options: RequestOptions::default(),
             ready: Arc::new(AtomicBool::new(true)),
             id_prefix: format!("{:x}-{:x}", clock::unix_millis(), std::process::id()).into(),
             next_id: Arc::new(AtomicU64::new(0)),
         }
+    }
+
+    /// The same state with `options`.
+    #[must_use]
+    pub fn with_options(mut self, options: RequestOptions) -> Self {
+        self.options = options;
+        self
+    }
+
+    /// Ready to serve: loaded, not shutting down, and the log writer is healthy.
+    pub fn is_ready(&self) -> bool {
+        self.ready.load(Ordering::Relaxed) && self.log.healthy()
     }
 
     /// A request id unique to this process: `<start ms hex>-<pid hex>-<counter>`.
@@ -119,13 +213,16 @@ impl AppState {
 }
 
 /// Every route, with metrics and the body limit; other paths go to the web app in
-/// `web_dir` when given, else get a JSON 404.
+/// `web_dir` when given, else get a JSON 404. The request contract ([`guard`]) wraps
+/// them all.
 pub fn router(state: AppState, web_dir: Option<&std::path::Path>) -> Router {
+    let cors = guard::Cors::new(state.options.cors_origins.clone());
     let api = api_routes(state);
-    match web_dir {
+    let app = match web_dir {
         Some(dir) => api.merge(crate::web::router(dir)),
         None => api.fallback(routes::not_found),
-    }
+    };
+    app.layer(middleware::from_fn_with_state(cors, guard::contract))
 }
 
 fn api_routes(state: AppState) -> Router {
@@ -161,7 +258,8 @@ async fn track(State(state): State<AppState>, request: Request, next: Next) -> R
 }
 
 /// Loads everything, then serves until SIGTERM/SIGINT; then drains in-flight
-/// requests, closes the log queue and waits for every row to be written.
+/// requests (at most `--shutdown-timeout`), closes the log queue and waits for every
+/// row to be written.
 pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
     let started = Instant::now();
     let pipeline = input::read_pipeline(&args.pipeline)?;
@@ -182,6 +280,12 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
     .context("loading the model failed")?
     .with_context(|| format!("cannot serve `{}`", args.model.display()))?;
     let load_seconds = started.elapsed().as_secs_f64();
+    // A file-size limit (`ulimit -f`) must fail a log write (EFBIG), which the writer
+    // survives, instead of killing the process with SIGXFSZ: listening for the signal
+    // replaces its default action.
+    #[cfg(unix)]
+    let _file_size_signal =
+        tokio::signal::unix::signal(tokio::signal::unix::SignalKind::from_raw(SIGXFSZ));
     let (log, log_handle) = logging::start(LogConfig {
         dir: args.log_dir.clone(),
         max_bytes: args.log_max_bytes,
@@ -208,7 +312,13 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
         max_body_bytes: args.max_body_bytes,
         max_rows: args.max_rows,
     };
-    let state = AppState::new(served, log, Metrics::new(load_seconds), limits);
+    let options = RequestOptions {
+        body_timeout: args.body_timeout,
+        on_log_failure: args.on_log_failure,
+        cors_origins: args.cors_origins.clone().into(),
+    };
+    let state =
+        AppState::new(served, log, Metrics::new(load_seconds), limits).with_options(options);
     if let Some(web_dir) = &args.web_dir {
         crate::web::check_web_dir(web_dir)?;
     }
@@ -222,14 +332,23 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
         .context("cannot read the bound address")?;
     tracing::info!("lockstep serve ready on http://{local}/");
     println!("lockstep serve: listening on http://{local}/");
-    let served = axum::serve(listener, app)
-        .with_graceful_shutdown(crate::shutdown::signal())
-        .await
-        .context("the server stopped with an error");
-    // Every in-flight request has queued its rows by now; write them all.
+    let http = HttpConfig {
+        max_connections: args.max_connections,
+        header_timeout: args.header_timeout,
+        idle_timeout: args.idle_timeout,
+        shutdown_timeout: args.shutdown_timeout,
+    };
+    let drained = listener::serve(listener, app, http, crate::shutdown::signal()).await;
+    // Every answered request has queued its rows by now; write them all.
     log_handle
         .close()
         .await
         .context("the prediction log writer failed")?;
-    served
+    if drained.dropped_connections > 0 {
+        tracing::warn!(
+            connections = drained.dropped_connections,
+            "closed at the drain deadline without an answer"
+        );
+    }
+    Ok(())
 }

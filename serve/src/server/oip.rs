@@ -69,8 +69,74 @@ pub struct TensorMetadata {
     pub shape: Vec<i64>,
 }
 
-/// `POST /v1/predict` body: one JSON object of raw features per row.
+/// `POST /v1/predict` body: one JSON object of raw features per row. A field given
+/// twice in a row is an error naming the row and the field (JSON parsers disagree on
+/// which copy wins, so the server does not pick one).
 #[derive(Debug, Deserialize)]
 pub struct PredictRequest {
+    #[serde(deserialize_with = "unique_rows")]
     pub rows: Vec<serde_json::Map<String, Value>>,
+}
+
+fn unique_rows<'de, D: serde::Deserializer<'de>>(
+    deserializer: D,
+) -> Result<Vec<serde_json::Map<String, Value>>, D::Error> {
+    deserializer.deserialize_seq(RowsVisitor)
+}
+
+struct RowsVisitor;
+
+impl<'de> serde::de::Visitor<'de> for RowsVisitor {
+    type Value = Vec<serde_json::Map<String, Value>>;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("a list of row objects")
+    }
+
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+        let mut rows = Vec::new();
+        while let Some(row) = seq.next_element_seed(RowSeed {
+            row: rows.len() + 1,
+        })? {
+            rows.push(row);
+        }
+        Ok(rows)
+    }
+}
+
+/// One row object; `row` is its 1-based number, for the error message.
+struct RowSeed {
+    row: usize,
+}
+
+impl<'de> serde::de::DeserializeSeed<'de> for RowSeed {
+    type Value = serde_json::Map<String, Value>;
+
+    fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+        d.deserialize_map(self)
+    }
+}
+
+impl<'de> serde::de::Visitor<'de> for RowSeed {
+    type Value = serde_json::Map<String, Value>;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        write!(f, "row {} to be an object of fields", self.row)
+    }
+
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+        let mut row = serde_json::Map::new();
+        while let Some(key) = map.next_key::<String>()? {
+            let value: Value = map.next_value()?;
+            if row.contains_key(&key) {
+                return Err(serde::de::Error::custom(format!(
+                    "row {}: field `{}` is given twice",
+                    self.row,
+                    super::truncate(&key, 64)
+                )));
+            }
+            row.insert(key, value);
+        }
+        Ok(row)
+    }
 }

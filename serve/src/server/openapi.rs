@@ -21,9 +21,13 @@ fn post_errors(ok: Value) -> Value {
     json!({
         "200": ok,
         "400": error_response("The body does not fit the pipeline's input schema; the message names the field and the value."),
+        "403": error_response("A browser page from an origin that is not allowed (--cors-origin)."),
         "404": error_response("No model of that name."),
-        "413": error_response("The body is over --max-body-bytes or the batch over --max-rows."),
-        "500": error_response("Internal error; the message carries the request id.")
+        "408": error_response("The body did not arrive within --body-timeout."),
+        "413": error_response("The body is over --max-body-bytes (announced or sent) or the batch over --max-rows."),
+        "415": error_response("The body is not declared as JSON (Content-Type must be application/json)."),
+        "500": error_response("Internal error; the message carries the request id."),
+        "503": error_response("The prediction log cannot be written and --on-log-failure is refuse; retry later.")
     })
 }
 

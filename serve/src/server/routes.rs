@@ -4,17 +4,18 @@
 use std::sync::Arc;
 
 use axum::Json;
-use axum::body::Bytes;
-use axum::extract::rejection::BytesRejection;
+use axum::body::{Body, Bytes};
 use axum::extract::{Path, State};
-use axum::http::{HeaderValue, StatusCode, header};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
+use http_body_util::BodyExt;
 use lockstep_core::table::Table;
 use serde::de::DeserializeOwned;
 use serde_json::{Value, json};
 
 use super::AppState;
 use super::error::AppError;
+use super::logging::FailurePolicy;
 use super::metrics::Gauges;
 use super::oip::{
     InferRequest, InferResponse, ModelMetadata, OutputTensor, PredictRequest, TensorMetadata,
@@ -31,7 +32,7 @@ pub async fn ready(State(state): State<AppState>) -> Response {
 }
 
 fn readiness(state: &AppState) -> Response {
-    let ready = state.ready.load(std::sync::atomic::Ordering::Relaxed);
+    let ready = state.is_ready();
     let status = if ready {
         StatusCode::OK
     } else {
@@ -52,7 +53,7 @@ fn check_name(state: &AppState, name: &str) -> Result<(), AppError> {
     if name == state.served.name {
         Ok(())
     } else {
-        Err(AppError::ModelNotFound(name.to_owned()))
+        Err(AppError::ModelNotFound(super::truncate(name, 64)))
     }
 }
 
@@ -108,23 +109,56 @@ fn fingerprints(state: &AppState) -> Value {
     })
 }
 
-/// Reads a JSON body, turning a too-large body into 413 and bad JSON into 400.
-fn parse_body<T: DeserializeOwned>(
-    state: &AppState,
-    body: Result<Bytes, BytesRejection>,
-) -> Result<T, AppError> {
-    let bytes = body.map_err(|rejection| {
-        if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
-            AppError::TooLarge(format!(
-                "the request body is over the limit of {} bytes (--max-body-bytes)",
-                state.limits.max_body_bytes
-            ))
-        } else {
-            AppError::BadRequest(rejection.body_text())
+/// Reads a request body: 413 when `Content-Length` announces more than
+/// `--max-body-bytes` (before reading, so an `Expect: 100-continue` client is never
+/// told to send it) or when more arrives; 408 when the whole body does not arrive
+/// within `--body-timeout` (a body announced longer than what is sent).
+async fn read_body(state: &AppState, headers: &HeaderMap, body: Body) -> Result<Bytes, AppError> {
+    let limit = state.limits.max_body_bytes;
+    let too_large = || {
+        AppError::TooLarge(format!(
+            "the request body is over the limit of {limit} bytes (--max-body-bytes)"
+        ))
+    };
+    let announced = headers
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.trim().parse::<u64>().ok());
+    if announced.is_some_and(|n| n > limit as u64) {
+        return Err(too_large());
+    }
+    let timeout = state.options.body_timeout;
+    let read = async {
+        let mut body = body;
+        let mut bytes = Vec::with_capacity(announced.map_or(0, |n| n as usize));
+        while let Some(frame) = body.frame().await {
+            let frame = frame
+                .map_err(|e| AppError::BadRequest(format!("cannot read the request body: {e}")))?;
+            if let Ok(data) = frame.into_data() {
+                if bytes.len() + data.len() > limit {
+                    return Err(too_large());
+                }
+                bytes.extend_from_slice(&data);
+            }
         }
-    })?;
-    serde_json::from_slice(&bytes)
-        .map_err(|e| AppError::BadRequest(format!("the body is not a valid request: {e}")))
+        Ok(Bytes::from(bytes))
+    };
+    tokio::time::timeout(timeout, read).await.map_err(|_| {
+        AppError::Timeout(format!(
+            "the request body did not arrive within {} s (--body-timeout)",
+            timeout.as_secs_f64()
+        ))
+    })?
+}
+
+/// Parses a JSON body into a request, 400 naming the problem otherwise.
+fn parse_body<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, AppError> {
+    serde_json::from_slice(bytes).map_err(|e| {
+        AppError::BadRequest(format!(
+            "the body is not a valid request: {}",
+            super::truncate(&e.to_string(), 200)
+        ))
+    })
 }
 
 /// Transforms, runs and logs one request's table.
@@ -135,6 +169,13 @@ async fn serve_table(
     client_id: Option<&str>,
     table: Table,
 ) -> Result<(Table, Prediction), AppError> {
+    if state.options.on_log_failure == FailurePolicy::Refuse && !state.log.healthy() {
+        return Err(AppError::Unavailable(
+            "the prediction log cannot be written (the server's disk?), so no prediction is \
+             served (--on-log-failure refuse); retry later"
+                .to_owned(),
+        ));
+    }
     let served = Arc::clone(&state.served);
     let id = request_id.to_owned();
     let (table, prediction) = tokio::task::spawn_blocking(move || {
@@ -176,10 +217,12 @@ fn with_request_id(mut response: Response, request_id: &str) -> Response {
 pub async fn infer(
     State(state): State<AppState>,
     Path(name): Path<String>,
-    body: Result<Bytes, BytesRejection>,
+    headers: HeaderMap,
+    body: Body,
 ) -> Result<Response, AppError> {
     check_name(&state, &name)?;
-    let request: InferRequest = parse_body(&state, body)?;
+    let bytes = read_body(&state, &headers, body).await?;
+    let request: InferRequest = parse_body(&bytes)?;
     record::check_client_id("id", request.id.as_deref())?;
     let served = &state.served;
     let requested: Vec<String> = match &request.outputs {
@@ -236,9 +279,11 @@ pub async fn infer(
 
 pub async fn predict_rows(
     State(state): State<AppState>,
-    body: Result<Bytes, BytesRejection>,
+    headers: HeaderMap,
+    body: Body,
 ) -> Result<Response, AppError> {
-    let request: PredictRequest = parse_body(&state, body)?;
+    let bytes = read_body(&state, &headers, body).await?;
+    let request: PredictRequest = parse_body(&bytes)?;
     let schema = state.served.pipeline.input_schema();
     let is_null = |text: &str| state.served.pipeline.is_null_value(text);
     let table = validate::rows_to_table(schema, &is_null, &request.rows, state.limits.max_rows)?;
@@ -274,6 +319,11 @@ pub async fn metrics(State(state): State<AppState>) -> Response {
             .log
             .written_rows
             .load(std::sync::atomic::Ordering::Relaxed),
+        log_rows_dropped: state
+            .log
+            .dropped_rows
+            .load(std::sync::atomic::Ordering::Relaxed),
+        log_writer_healthy: state.log.healthy(),
     };
     (
         [(

@@ -1,7 +1,9 @@
 //! Raw features from a request → a `lockstep-core` [`Table`] with the pipeline's input
 //! schema. Every rejection names the field, the offending value and what was expected.
 //! JSON cannot carry NaN or infinity as numbers; the strings `"NaN"`, `"inf"`… are
-//! refused as not-a-number, so no non-finite value reaches the transforms.
+//! refused as not-a-number, so no non-finite value reaches the transforms. Rows are
+//! numbered from 1 in messages (as in the transform errors), and values are quoted
+//! truncated ([`super::truncate`]).
 
 use std::collections::{HashMap, HashSet};
 
@@ -58,12 +60,14 @@ impl<'a> Builder<'a> {
         }
     }
 
-    /// Appends `value` (row `row`, 0-based) or says why it does not fit.
-    fn push(&mut self, row: usize, value: &Value) -> Result<(), AppError> {
+    /// Appends `value` (row `index`, 0-based) or says why it does not fit.
+    fn push(&mut self, index: usize, value: &Value) -> Result<(), AppError> {
         let name = &self.schema.name;
+        let row = index + 1;
+        let quoted = quote(value);
         let wrong = |what: &str| {
             AppError::BadRequest(format!(
-                "field `{name}`, row {row}: value `{value}` is {what}, but the pipeline expects {} ({})",
+                "field `{name}`, row {row}: value `{quoted}` is {what}, but the pipeline expects {} ({})",
                 self.schema.data_type,
                 self.schema.data_type.name()
             ))
@@ -89,7 +93,7 @@ impl<'a> Builder<'a> {
             },
             (ColumnData::Float64(_), Value::String(s)) if is_non_finite(s) => {
                 return Err(AppError::BadRequest(format!(
-                    "field `{name}`, row {row}: value `{value}` is not allowed: NaN and infinity \
+                    "field `{name}`, row {row}: value `{quoted}` is not allowed: NaN and infinity \
                      are refused (send null for a missing value)"
                 )));
             }
@@ -114,6 +118,11 @@ impl<'a> Builder<'a> {
     fn finish(self) -> Column {
         Column::new(self.schema.name.clone(), self.data)
     }
+}
+
+/// A value as JSON, truncated for an error message.
+fn quote(value: &Value) -> String {
+    super::truncate(&value.to_string(), 64)
 }
 
 fn is_non_finite(s: &str) -> bool {
@@ -158,16 +167,20 @@ pub fn rows_to_table(
     for (index, row) in rows.iter().enumerate() {
         if let Some(key) = row.keys().find(|k| !schema.iter().any(|c| &c.name == *k)) {
             return Err(AppError::BadRequest(format!(
-                "row {index}: unknown field `{key}` with value `{}` (expected fields: {})",
-                row[key.as_str()],
+                "row {}: unknown field `{}` with value `{}` (expected fields: {})",
+                index + 1,
+                super::truncate(key, 64),
+                quote(&row[key.as_str()]),
                 field_list(schema)
             )));
         }
         for builder in &mut builders {
             let value = row.get(&builder.schema.name).ok_or_else(|| {
                 AppError::BadRequest(format!(
-                    "row {index}: missing field `{}` ({}; send null for a missing value)",
-                    builder.schema.name, builder.schema.data_type
+                    "row {}: missing field `{}` ({}; send null for a missing value)",
+                    index + 1,
+                    builder.schema.name,
+                    builder.schema.data_type
                 ))
             })?;
             builder.push(index, value)?;
@@ -188,7 +201,7 @@ pub fn tensors_to_table(
         if !schema.iter().any(|c| c.name == input.name) {
             return Err(AppError::BadRequest(format!(
                 "unknown input `{}` (expected inputs: {})",
-                input.name,
+                super::truncate(&input.name, 64),
                 field_list(schema)
             )));
         }
@@ -217,7 +230,7 @@ pub fn tensors_to_table(
             return Err(AppError::BadRequest(format!(
                 "input `{}`: datatype `{}` does not fit the pipeline's {} column (use {})",
                 input.name,
-                input.datatype,
+                super::truncate(&input.datatype, 64),
                 column.data_type.name(),
                 accepted(column.data_type).join(" or ")
             )));

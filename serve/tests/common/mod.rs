@@ -9,10 +9,10 @@ use axum::Router;
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
 use http_body_util::BodyExt;
-use lockstep_serve::server::logging::{self, LogConfig, LogHandle};
+use lockstep_serve::server::logging::{self, LogConfig, LogHandle, LogSender};
 use lockstep_serve::server::metrics::Metrics;
 use lockstep_serve::server::served::ServedModel;
-use lockstep_serve::server::{AppState, Limits, router};
+use lockstep_serve::server::{AppState, Limits, RequestOptions, router};
 use serde_json::{Value, json};
 use tower::ServiceExt;
 
@@ -28,6 +28,29 @@ pub const MAX_ROWS: usize = 8;
 pub const MAX_BODY: usize = 16 * 1024;
 
 pub async fn app(log_dir: &Path, log_max_bytes: u64) -> (Router, LogHandle) {
+    let (log, handle) = logging::start(log_config(log_dir, log_max_bytes))
+        .await
+        .unwrap();
+    (app_on(log, RequestOptions::default()), handle)
+}
+
+/// The app with request options (timeouts, log-failure policy, CORS origins).
+pub async fn app_with(log_dir: &Path, options: RequestOptions) -> (Router, LogHandle) {
+    let (log, handle) = logging::start(log_config(log_dir, 1 << 20)).await.unwrap();
+    (app_on(log, options), handle)
+}
+
+pub fn log_config(log_dir: &Path, log_max_bytes: u64) -> LogConfig {
+    LogConfig {
+        dir: log_dir.to_path_buf(),
+        max_bytes: log_max_bytes,
+        queue: 4,
+        flush_every: Duration::from_millis(50),
+    }
+}
+
+/// The app logging through `log` (a writer started by the test).
+pub fn app_on(log: LogSender, options: RequestOptions) -> Router {
     let lib = std::env::var_os("ORT_DYLIB_PATH")
         .map(PathBuf::from)
         .or_else(|| lockstep_serve::ort_engine::find_in_venv(&repo()));
@@ -35,20 +58,12 @@ pub async fn app(log_dir: &Path, log_max_bytes: u64) -> (Router, LogHandle) {
     let pipeline = lockstep_serve::input::read_pipeline(&data("serving/pipeline.json")).unwrap();
     let model = std::fs::read(data("serving/model.onnx")).unwrap();
     let served = ServedModel::load("m".into(), pipeline, &model, 2).unwrap();
-    let (log, handle) = logging::start(LogConfig {
-        dir: log_dir.to_path_buf(),
-        max_bytes: log_max_bytes,
-        queue: 4,
-        flush_every: Duration::from_millis(50),
-    })
-    .await
-    .unwrap();
     let limits = Limits {
         max_body_bytes: MAX_BODY,
         max_rows: MAX_ROWS,
     };
-    let state = AppState::new(served, log, Metrics::new(0.5), limits);
-    (router(state, None), handle)
+    let state = AppState::new(served, log, Metrics::new(0.5), limits).with_options(options);
+    router(state, None)
 }
 
 pub async fn call(
