@@ -17,7 +17,7 @@ use super::config::{ClassProbabilityColumn, Predictions};
 use crate::metrics::ClassColumn;
 use crate::onnx::{Model, OnnxError, TensorData};
 use crate::predict::{self, PredictError};
-use crate::table::{Column, ColumnData, Table, TableError};
+use crate::table::{Column, ColumnData, Float64Array, Table, TableError};
 use crate::transform::FittedPipeline;
 
 /// A model's predictions, ready to evaluate.
@@ -96,7 +96,7 @@ pub fn run_model(
         let mut per_class = Vec::with_capacity(width);
         for (j, class) in classes.iter().enumerate() {
             let column = format!("{name}_{class}");
-            let values = (0..rows)
+            let values: Float64Array = (0..rows)
                 .map(|r| data.get(r * width + j).map(|&p| f64::from(p)))
                 .collect();
             columns.push(Column::new(column.clone(), ColumnData::Float64(values)));
@@ -111,10 +111,10 @@ pub fn run_model(
         }
     } else {
         let (name, tensor) = outputs.first().ok_or(ModelRunError::NoOutputs)?;
-        let values: Vec<Option<f64>> = match tensor.data() {
-            TensorData::F32(v) => v.iter().map(|&x| Some(f64::from(x))).collect(),
-            TensorData::F64(v) => v.iter().map(|&x| Some(x)).collect(),
-            TensorData::I64(v) => v.iter().map(|&x| Some(x as f64)).collect(),
+        let values: Float64Array = match tensor.data() {
+            TensorData::F32(v) => v.iter().map(|&x| f64::from(x)).collect::<Vec<_>>().into(),
+            TensorData::F64(v) => v.clone().into(),
+            TensorData::I64(v) => v.iter().map(|&x| x as f64).collect::<Vec<_>>().into(),
             TensorData::Str(_) => {
                 return Err(ModelRunError::StringOutput {
                     output: name.clone(),

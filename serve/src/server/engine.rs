@@ -5,7 +5,7 @@
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use lockstep_core::onnx::{Tensor, TensorData};
-use lockstep_core::table::{ColumnData, Table};
+use lockstep_core::table::{ColumnData, Table, ValueAt};
 use lockstep_core::transform::{self, FeatureMatrix, FittedPipeline, fingerprint};
 use serde_json::{Value, json};
 
@@ -156,9 +156,9 @@ pub fn row_json(tensor: &Tensor, rows: usize, row: usize) -> Value {
 /// The raw value of `column` in `row`, as JSON (null for a null).
 pub fn cell_json(data: &ColumnData, row: usize) -> Value {
     match data {
-        ColumnData::Bool(v) => json!(v.get(row).copied().flatten()),
-        ColumnData::Int64(v) => json!(v.get(row).copied().flatten()),
-        ColumnData::Float64(v) => json!(v.get(row).copied().flatten()),
+        ColumnData::Bool(v) => json!(v.value_at(row)),
+        ColumnData::Int64(v) => json!(v.value_at(row)),
+        ColumnData::Float64(v) => json!(v.value_at(row)),
         ColumnData::Str(s) => json!(s.get(row)),
     }
 }
