@@ -54,8 +54,10 @@ impl<T: ArrowPrimitiveType> PrimitiveBuilder<T> {
         self.validity.truncate(len);
     }
 
-    /// The array; the values vector becomes its buffer without a copy.
+    /// The array; the values vector becomes its buffer without a copy (its spare
+    /// capacity, left by growth, is given back first).
     pub fn finish(mut self) -> PrimitiveArray<T> {
+        self.values.shrink_to_fit();
         PrimitiveArray::new(ScalarBuffer::from(self.values), nulls(&mut self.validity))
     }
 }

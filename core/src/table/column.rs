@@ -82,7 +82,8 @@ impl StrColumn {
 
     /// Dictionary-encodes `values` (entries in order of first appearance).
     pub fn from_values<'a>(values: impl IntoIterator<Item = Option<&'a str>>) -> Self {
-        let mut builder = super::builder::StrBuilder::new();
+        let values = values.into_iter();
+        let mut builder = super::builder::StrBuilder::with_capacity(values.size_hint().0);
         for value in values {
             builder
                 .push(value)
