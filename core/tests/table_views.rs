@@ -2,6 +2,8 @@
 //! nulls and dictionaries, and memory stays within 8 bytes + 1 bit per numeric value
 //! and 4 bytes + 1 bit per string value.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // test helpers may panic on broken fixtures
+
 use std::sync::Arc;
 
 use lockstep_core::table::builder::{ColumnBuilder, StrBuilder};
@@ -40,7 +42,8 @@ fn big_table() -> Table {
         .collect();
     let n: Int64Array = (0..ROWS as i64).map(Some).collect();
     let cities = ["Paris", "Oslo", "Lima"];
-    let city = StrColumn::from_values((0..ROWS).map(|i| (i % 11 != 0).then(|| cities[i % 3])));
+    let city =
+        StrColumn::from_values((0..ROWS).map(|i| (i % 11 != 0).then(|| cities[i % 3]))).unwrap();
     Table::new(vec![
         Column::new("x", ColumnData::Float64(x)),
         Column::new("n", ColumnData::Int64(n)),
@@ -139,12 +142,9 @@ fn take_filter_and_with_column_keep_values_nulls_and_dictionaries() {
         ),
         Column::new(
             "s",
-            ColumnData::Str(StrColumn::from_values([
-                Some("a"),
-                Some("b"),
-                None,
-                Some("a"),
-            ])),
+            ColumnData::Str(
+                StrColumn::from_values([Some("a"), Some("b"), None, Some("a")]).unwrap(),
+            ),
         ),
     ])
     .unwrap();
@@ -218,7 +218,7 @@ fn take_filter_and_with_column_keep_values_nulls_and_dictionaries() {
     let added = table
         .with_column(Column::new(
             "t",
-            ColumnData::Str(StrColumn::from_values([None, Some("x"), Some("y"), None])),
+            ColumnData::Str(StrColumn::from_values([None, Some("x"), Some("y"), None]).unwrap()),
         ))
         .unwrap();
     assert_eq!(added.column_names().last(), Some("t"));
@@ -323,7 +323,7 @@ fn the_string_builder_interns_each_distinct_value_once() {
         assert_eq!(text, expected, "row {row}");
     }
     // A string column of 1 M rows costs 4 bytes and a bit a row, plus its dictionary.
-    let big = StrColumn::from_values((0..ROWS).map(|i| Some(texts[i % 40].as_str())));
+    let big = StrColumn::from_values((0..ROWS).map(|i| Some(texts[i % 40].as_str()))).unwrap();
     let dictionary = big.dictionary().get_buffer_memory_size();
     let data = ColumnData::Str(big);
     assert!(data.memory_bytes() <= ROWS * 4 + ROWS / 8 + 128 + dictionary);

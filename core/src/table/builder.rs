@@ -176,11 +176,13 @@ impl StrBuilder {
         self.offsets.push(end);
         if self.entries() > SMALL_DICTIONARY {
             if self.index.is_empty() {
+                // Entries are copied from `&str`, so the lossy decoding never replaces.
                 let entries: Vec<(String, u32)> = (0..self.entries())
                     .map(|i| {
-                        let text = std::str::from_utf8(self.entry(i))
-                            .expect("entries are copied from &str");
-                        (text.to_owned(), i as u32)
+                        (
+                            String::from_utf8_lossy(self.entry(i)).into_owned(),
+                            i as u32,
+                        )
                     })
                     .collect();
                 self.index.extend(entries);
@@ -218,8 +220,8 @@ impl StrBuilder {
     pub fn finish(self) -> StrColumn {
         let offsets = OffsetBuffer::new(ScalarBuffer::from(self.offsets));
         let dictionary = StringArray::new(offsets, self.bytes.into(), None);
-        StrColumn::try_new(dictionary, self.codes.finish())
-            .expect("the builder's codes index its distinct, valid UTF-8 entries")
+        // The codes index the builder's distinct entries.
+        StrColumn::from_builder(dictionary, self.codes.finish())
     }
 }
 

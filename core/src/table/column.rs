@@ -50,7 +50,11 @@ impl fmt::Display for DataType {
 /// appearance. A view of a column (a filter, a take, a slice) shares its dictionary,
 /// so the dictionary may hold entries no row of the view uses.
 #[derive(Debug, Clone, PartialEq)]
-pub struct StrColumn(DictionaryArray<UInt32Type>);
+pub struct StrColumn {
+    array: DictionaryArray<UInt32Type>,
+    /// The array's values, typed (shares their buffers).
+    dictionary: StringArray,
+}
 
 impl StrColumn {
     /// A column from its dictionary (distinct, non-null strings) and codes. An error
@@ -66,9 +70,17 @@ impl StrColumn {
                 return Err(invalid(format!("the dictionary holds `{entry}` twice")));
             }
         }
-        DictionaryArray::try_new(codes, Arc::new(dictionary))
-            .map(Self)
+        DictionaryArray::try_new(codes, Arc::new(dictionary.clone()))
+            .map(|array| Self { array, dictionary })
             .map_err(|err| invalid(err.to_string()))
+    }
+
+    /// From a builder's distinct entries and the codes indexing them.
+    pub(super) fn from_builder(dictionary: StringArray, codes: UInt32Array) -> Self {
+        Self {
+            array: DictionaryArray::new(codes, Arc::new(dictionary.clone())),
+            dictionary,
+        }
     }
 
     /// A column from its dictionary and codes given as plain vectors (tests, benches).
@@ -81,42 +93,34 @@ impl StrColumn {
     }
 
     /// Dictionary-encodes `values` (entries in order of first appearance).
-    pub fn from_values<'a>(values: impl IntoIterator<Item = Option<&'a str>>) -> Self {
+    pub fn from_values<'a>(
+        values: impl IntoIterator<Item = Option<&'a str>>,
+    ) -> Result<Self, super::builder::DictionaryFull> {
         let values = values.into_iter();
         let mut builder = super::builder::StrBuilder::with_capacity(values.size_hint().0);
         for value in values {
-            builder
-                .push(value)
-                .expect("a dictionary built in memory fits its u32 codes and i32 offsets");
+            builder.push(value)?;
         }
-        builder.finish()
+        Ok(builder.finish())
     }
 
-    /// Wraps an Arrow dictionary array whose values are a `StringArray`.
-    pub fn from_arrow(array: DictionaryArray<UInt32Type>) -> Result<Self, TableError> {
-        if array
-            .values()
-            .as_any()
-            .downcast_ref::<StringArray>()
-            .is_none()
-        {
+    /// Wraps an Arrow dictionary array whose values are a `StringArray` of distinct,
+    /// non-null entries.
+    pub fn from_arrow(array: &DictionaryArray<UInt32Type>) -> Result<Self, TableError> {
+        let Some(dictionary) = array.values().as_any().downcast_ref::<StringArray>() else {
             return Err(TableError::InvalidDictionary {
                 message: format!(
                     "the dictionary values are {}, not utf8",
                     array.values().data_type()
                 ),
             });
-        }
-        Ok(Self(array))
+        };
+        Self::try_new(dictionary.clone(), array.keys().clone())
     }
 
     /// The distinct strings the codes index.
     pub fn dictionary(&self) -> &StringArray {
-        self.0
-            .values()
-            .as_any()
-            .downcast_ref::<StringArray>()
-            .expect("StrColumn's dictionary is a StringArray (checked on construction)")
+        &self.dictionary
     }
 
     /// The dictionary's entries, in code order.
@@ -127,7 +131,7 @@ impl StrColumn {
 
     /// One code per row (null for a null row).
     pub fn codes(&self) -> &UInt32Array {
-        self.0.keys()
+        self.array.keys()
     }
 
     /// The code of row `row` (`None` for null or out of range).
@@ -152,11 +156,11 @@ impl StrColumn {
     }
 
     pub fn len(&self) -> usize {
-        self.0.len()
+        self.array.len()
     }
 
     pub fn is_empty(&self) -> bool {
-        self.0.is_empty()
+        self.array.is_empty()
     }
 
     pub fn null_count(&self) -> usize {
@@ -165,12 +169,15 @@ impl StrColumn {
 
     /// The Arrow array itself.
     pub fn as_arrow(&self) -> &DictionaryArray<UInt32Type> {
-        &self.0
+        &self.array
     }
 
     fn with_codes(&self, codes: UInt32Array) -> Self {
         // The codes come from this column's, so they stay within its dictionary.
-        Self(DictionaryArray::new(codes, Arc::clone(self.0.values())))
+        Self {
+            array: DictionaryArray::new(codes, Arc::clone(self.array.values())),
+            dictionary: self.dictionary.clone(),
+        }
     }
 }
 
@@ -257,7 +264,10 @@ impl ColumnData {
             Self::Bool(v) => Self::Bool(v.slice(offset, len)),
             Self::Int64(v) => Self::Int64(v.slice(offset, len)),
             Self::Float64(v) => Self::Float64(v.slice(offset, len)),
-            Self::Str(s) => Self::Str(StrColumn(s.0.slice(offset, len))),
+            Self::Str(s) => Self::Str(StrColumn {
+                array: s.array.slice(offset, len),
+                dictionary: s.dictionary.clone(),
+            }),
         }
     }
 

@@ -107,7 +107,7 @@ impl Table {
 
     /// Rows `offset..offset + len`: every column shares this table's buffers.
     pub fn slice(&self, offset: usize, len: usize) -> Result<Self, TableError> {
-        let end = offset.checked_add(len).unwrap_or(usize::MAX);
+        let end = offset.saturating_add(len);
         if end > self.num_rows {
             return Err(TableError::RowOutOfRange {
                 row: end.saturating_sub(1),

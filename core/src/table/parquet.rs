@@ -117,8 +117,7 @@ fn convert(name: &str, data_type: DataType, array: &ArrayRef) -> Result<ColumnDa
         DataType::Str => {
             // Kept when the dictionary is utf8 with distinct, non-null entries.
             if let Some(a) = array.as_dictionary_opt::<UInt32Type>()
-                && let Some(values) = a.values().as_string_opt::<i32>()
-                && let Ok(column) = StrColumn::try_new(values.clone(), a.keys().clone())
+                && let Ok(column) = StrColumn::from_arrow(a)
             {
                 return Ok(ColumnData::Str(column));
             }
