@@ -3,8 +3,12 @@
 //!
 //! Two checks per model and input:
 //! 1. `ort` in Rust reproduces the outputs Python's onnxruntime stored in the fixture
-//!    (same library, single-threaded): labels equal and floats bit-identical — this
-//!    proves the Rust-side ORT wrapper is a faithful reference.
+//!    (same library, single-threaded): labels equal, floats within the tolerances
+//!    below — this proves the Rust-side ORT wrapper is a faithful reference. Not bit
+//!    for bit: the stored outputs came from another machine's CPU, and ONNX Runtime
+//!    picks different vectorised kernels on an AVX-only CPU than on an AVX2 one
+//!    (seen: differences of 1e-9 on a fresh machine). Live engines are compared bit for
+//!    bit only on the same machine.
 //! 2. `lockstep-core`'s engine agrees with that live ORT run: labels equal; floats
 //!    within 1e-6 absolute + 1e-6 relative for tree ensembles (same f32 comparisons and
 //!    summation order: in practice bit-identical), and 1e-6 absolute + 2e-6 relative for
@@ -116,8 +120,8 @@ fn core_engine_matches_live_onnx_runtime_on_every_fixture() {
                 &format!("{what} (ort-rs vs onnxruntime-python)"),
                 live_t,
                 &tensor_from_json(stored_t),
-                0.0,
-                0.0,
+                atol,
+                rtol,
             );
             max = max.max(compare(&what, our_t, live_t, atol, rtol));
         }

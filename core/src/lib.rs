@@ -34,6 +34,7 @@
 //! Every fallible function returns a typed error whose message names the column, the
 //! line of the input and the offending value.
 
+pub mod fingerprint;
 pub mod metrics;
 pub mod onnx;
 pub mod parity;

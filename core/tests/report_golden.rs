@@ -13,7 +13,7 @@ use std::path::{Path, PathBuf};
 
 use lockstep_core::report::{
     ClassProbabilityColumn, EvalConfig, EvalReport, Fingerprints, HumanFigure, MetricContract,
-    Predictions, evaluate, export,
+    Predictions, evaluate, export, sha256_hex,
 };
 use lockstep_core::{CsvOptions, Table};
 
@@ -57,11 +57,9 @@ satisficing = [
         .unwrap(),
     );
     config.facts.latency_ms_per_row = Some(0.04);
-    config.fingerprints = Fingerprints::from_bytes(
-        Some(&bytes),
-        Some(b"model bytes stand-in"),
-        Some(r#"{"steps":[]}"#),
-    );
+    config.fingerprints = Fingerprints::of(Some(&bytes), Some(b"model bytes stand-in"), None);
+    // A pipeline fingerprint stand-in (the golden files carry this digest).
+    config.fingerprints.pipeline_sha256 = Some(sha256_hex(br#"{"steps":[]}"#));
     evaluate(&table, &config).unwrap()
 }
 

@@ -12,9 +12,9 @@
 //! come back as the message to show.
 
 use lockstep_core::report::{
-    self, EvalConfig, EvalReport, Fingerprints, Predictions, export, sha256_hex,
+    EvalReport, EvalRequest, ModelSource, Overrides, RequestError, Settings, SettingsFormat,
+    Source, evaluate_request, export,
 };
-use lockstep_core::table::Table;
 
 use crate::state::{Dataset, LoadedModel, LoadedPipeline, Selection};
 
@@ -51,63 +51,48 @@ pub struct EvalInputs<'a> {
     pub pipeline: Option<&'a LoadedPipeline>,
 }
 
-/// Runs the evaluation; `now` reads a clock in milliseconds (to time a model).
+/// Runs the evaluation through core's one evaluation request (what `lockstep eval`
+/// runs); `now` reads a clock in milliseconds (to time a model).
 pub fn evaluate(inputs: &EvalInputs<'_>, now: &dyn Fn() -> f64) -> Result<Evaluation, String> {
     let selection = inputs.selection;
-    let label = selection.label.as_str();
-    let mut fingerprints = Fingerprints {
-        data_sha256: Some(inputs.dataset.sha256.clone()),
-        ..Fingerprints::default()
-    };
-    let mut facts = None;
-    let model_run;
-    let (table, predictions): (&Table, Predictions) = match inputs.source {
-        EvalSource::PredictionColumn => (
-            &inputs.dataset.table,
-            Predictions::Column(selection.prediction.clone()),
-        ),
-        EvalSource::ScoreColumn => (
-            &inputs.dataset.table,
-            Predictions::Score(selection.score.clone()),
-        ),
+    let source = match inputs.source {
+        EvalSource::PredictionColumn => Source::Column(selection.prediction.clone()),
+        EvalSource::ScoreColumn => Source::Score(selection.score.clone()),
         EvalSource::Model => {
             let model = inputs
                 .model
                 .ok_or("load a model first (step 5): the report evaluates its predictions")?;
-            let pipeline = inputs.pipeline.map(|p| p.pipeline.as_ref());
-            model_run = report::run_model(
-                &model.model,
-                model.class_labels.as_deref(),
-                &inputs.dataset.table,
-                pipeline,
-                label,
-                now,
-            )
-            .map_err(|e| format!("{}: {e}", model.name))?;
-            fingerprints.model_sha256 = Some(model.sha256.clone());
-            fingerprints.pipeline_sha256 = pipeline
-                .map(|p| p.to_json().map(|json| sha256_hex(json.as_bytes())))
-                .transpose()
-                .map_err(|e| e.to_string())?;
-            facts = Some((model_run.latency_ms_per_row, model.bytes as f64 / 1e6));
-            (&model_run.table, model_run.predictions.clone())
+            Source::Model(ModelSource {
+                engine: model.model.as_ref(),
+                class_labels: model.class_labels.as_deref(),
+                pipeline: inputs.pipeline.map(|p| p.pipeline.as_ref()),
+                bytes: &model.raw,
+            })
         }
     };
-    let mut config = EvalConfig::from_toml_settings(inputs.settings, label, &predictions)
-        .map_err(|e| format!("invalid settings: {e}"))?;
-    if inputs.source == EvalSource::ScoreColumn {
-        config.threshold = selection.threshold;
-    }
     let positive = selection.positive_label.trim();
-    if !positive.is_empty() {
-        config.positive_label = Some(positive.to_owned());
-    }
-    if let Some((latency, size)) = facts {
-        config.facts.latency_ms_per_row = Some(latency);
-        config.facts.model_size_mb = Some(size);
-    }
-    config.fingerprints = fingerprints;
-    let report = report::evaluate(table, &config).map_err(|e| format!("cannot evaluate: {e}"))?;
+    let request = EvalRequest {
+        label: selection.label.clone(),
+        source,
+        settings: Some(Settings {
+            text: inputs.settings,
+            format: SettingsFormat::guess(inputs.settings),
+        }),
+        contract: None,
+        overrides: Overrides {
+            positive_label: (!positive.is_empty()).then(|| positive.to_owned()),
+            threshold: (inputs.source == EvalSource::ScoreColumn).then_some(selection.threshold),
+            ..Overrides::default()
+        },
+        data_sha256: Some(inputs.dataset.sha256.clone()),
+    };
+    let report = evaluate_request(&inputs.dataset.table, &request, now).map_err(|e| match e {
+        RequestError::Model(e) => match inputs.model {
+            Some(model) => format!("{}: {e}", model.name),
+            None => e.to_string(),
+        },
+        e => e.to_string(),
+    })?;
     Ok(Evaluation {
         json: export::json(&report).map_err(|e| e.to_string())?,
         markdown: export::markdown(&report),
@@ -119,22 +104,16 @@ pub fn evaluate(inputs: &EvalInputs<'_>, now: &dyn Fn() -> f64) -> Result<Evalua
 
 #[cfg(test)]
 mod tests {
-    use std::sync::Arc;
-
     use super::*;
     use crate::state::{Mode, guess_selection};
-    use lockstep_core::table::CsvOptions;
+    use lockstep_core::report::{self, EvalConfig, Fingerprints, Predictions};
+    use lockstep_core::table::default_null_values;
 
     const DEMO: &str = include_str!("../../www/demo/breast_cancer_eval.csv");
     const EXAMPLE: &str = include_str!("../../docs/examples/eval.toml");
 
     fn demo() -> Dataset {
-        Dataset {
-            name: "demo".into(),
-            bytes: DEMO.len(),
-            sha256: sha256_hex(DEMO.as_bytes()),
-            table: Arc::new(Table::from_csv(DEMO.as_bytes(), &CsvOptions::default()).unwrap()),
-        }
+        Dataset::from_csv("demo".into(), DEMO.as_bytes(), default_null_values()).unwrap()
     }
 
     fn inputs<'a>(
@@ -169,7 +148,7 @@ mod tests {
         let mut config = EvalConfig::from_toml(EXAMPLE).unwrap();
         config.label = "malignant".into();
         config.predictions = Predictions::Score("score".into());
-        config.fingerprints = Fingerprints::from_bytes(Some(DEMO.as_bytes()), None, None);
+        config.fingerprints = Fingerprints::of(Some(DEMO.as_bytes()), None, None);
         let cli = report::evaluate(&dataset.table, &config).unwrap();
         assert_eq!(shown.report, cli);
         assert_eq!(shown.json, export::json(&cli).unwrap());
@@ -281,12 +260,9 @@ mod tests {
             let fields: Vec<String> = row.iter().map(ToString::to_string).collect();
             csv.push_str(&format!("{},{label}\n", fields.join(",")));
         }
-        let dataset = Dataset {
-            name: "features.csv".into(),
-            bytes: csv.len(),
-            sha256: sha256_hex(csv.as_bytes()),
-            table: Arc::new(Table::from_csv(csv.as_bytes(), &CsvOptions::default()).unwrap()),
-        };
+        let dataset =
+            Dataset::from_csv("features.csv".into(), csv.as_bytes(), default_null_values())
+                .unwrap();
         let selection = Selection {
             label: "y".into(),
             ..guess_selection(&dataset.table, 0.5)

@@ -26,8 +26,12 @@ pub fn parse_spec(text: &str) -> Result<PipelineSpec, String> {
 
 /// Parses `spec` and fits it on `train`.
 pub fn fit_spec(spec: &str, train: &Table) -> Result<FittedPipeline, String> {
-    let spec = parse_spec(spec)?;
-    transform::fit(&spec, train).map_err(|e| format!("cannot fit the spec: {e}"))
+    fit_parsed(&parse_spec(spec)?, train)
+}
+
+/// Fits a parsed spec on `train`.
+pub fn fit_parsed(spec: &PipelineSpec, train: &Table) -> Result<FittedPipeline, String> {
+    transform::fit(spec, train).map_err(|e| format!("cannot fit the spec: {e}"))
 }
 
 /// Reads a fitted pipeline (`pipeline.json` from `lockstep fit` or this page).

@@ -9,7 +9,7 @@ use lockstep_core::metrics::ClassColumn;
 use lockstep_core::metrics::binary::{self, BinaryMetrics, BinaryOptions, PredictionSource};
 use lockstep_core::onnx::{Model, class_labels};
 use lockstep_core::report::sha256_hex;
-use lockstep_core::table::{ColumnData, Table};
+use lockstep_core::table::{ColumnData, CsvOptions, Table, default_null_values};
 use lockstep_core::transform::FittedPipeline;
 
 /// How predictions are given.
@@ -41,6 +41,37 @@ pub struct Dataset {
     /// sha256 of the file's bytes, for the evaluation report's provenance.
     pub sha256: String,
     pub table: Arc<Table>,
+    /// The file's bytes, kept to read it again with a pipeline's null values.
+    pub raw: Arc<[u8]>,
+    /// The raw strings this table was read with as null.
+    pub null_values: Vec<String>,
+}
+
+impl Dataset {
+    /// Reads CSV `bytes`, with `null_values` read as null.
+    pub fn from_csv(name: String, bytes: &[u8], null_values: Vec<String>) -> Result<Self, String> {
+        let options = CsvOptions {
+            null_values: null_values.clone(),
+            ..CsvOptions::default()
+        };
+        let table = Table::from_csv(bytes, &options).map_err(|e| format!("{name}: {e}"))?;
+        Ok(Self {
+            bytes: bytes.len(),
+            sha256: sha256_hex(bytes),
+            table: Arc::new(table),
+            raw: Arc::from(bytes),
+            null_values,
+            name,
+        })
+    }
+
+    /// This data set as a pipeline reads it: read again when the pipeline's null
+    /// values (recorded at fit) differ from the ones it was read with, so `NA` means in
+    /// the page what it meant in training and in serving. `None`: already so.
+    pub fn reread_with(&self, null_values: &[String]) -> Option<Result<Self, String>> {
+        (self.null_values != null_values)
+            .then(|| Self::from_csv(self.name.clone(), &self.raw, null_values.to_vec()))
+    }
 }
 
 /// A fitted pipeline in the page: fitted here on the loaded data, or read from a file.
@@ -63,6 +94,8 @@ pub struct LoadedModel {
     /// The classifier's class labels, when the model names them.
     pub class_labels: Option<Vec<String>>,
     pub model: Arc<Model>,
+    /// The file's bytes (the evaluation report fingerprints and sizes them).
+    pub raw: Arc<[u8]>,
 }
 
 impl LoadedModel {
@@ -75,6 +108,7 @@ impl LoadedModel {
             sha256: sha256_hex(bytes),
             class_labels: class_labels(bytes),
             model: Arc::new(model),
+            raw: Arc::from(bytes),
         })
     }
 }
@@ -111,20 +145,33 @@ impl PageState {
     /// Parses `bytes` as CSV and, on success, replaces the data set and guesses the
     /// columns to evaluate. On failure the previous data set stays and the error shows.
     pub fn load_csv(&self, name: String, bytes: &[u8]) {
-        match Table::from_csv(bytes, &Default::default()) {
-            Ok(table) => {
+        // Read with the loaded pipeline's null values, if there is one.
+        let null_values = self.pipeline.with_untracked(|p| {
+            p.as_ref()
+                .map_or_else(default_null_values, |p| p.pipeline.null_values())
+        });
+        match Dataset::from_csv(name, bytes, null_values) {
+            Ok(dataset) => {
                 let threshold = self.selection.with_untracked(|s| s.threshold);
-                self.selection.set(guess_selection(&table, threshold));
-                self.dataset.set(Some(Dataset {
-                    name,
-                    bytes: bytes.len(),
-                    sha256: sha256_hex(bytes),
-                    table: Arc::new(table),
-                }));
+                self.selection
+                    .set(guess_selection(&dataset.table, threshold));
+                self.dataset.set(Some(dataset));
                 self.load_error.set(None);
             }
-            Err(err) => self.load_error.set(Some(format!("{name}: {err}"))),
+            Err(err) => self.load_error.set(Some(err)),
         }
+    }
+
+    /// Reads the data set again with `null_values` when it was read with others;
+    /// `Err` with the message when it cannot be read so.
+    pub fn use_null_values(&self, null_values: &[String]) -> Result<(), String> {
+        let reread = self
+            .dataset
+            .with_untracked(|d| d.as_ref().and_then(|d| d.reread_with(null_values)));
+        if let Some(reread) = reread {
+            self.dataset.set(Some(reread?));
+        }
+        Ok(())
     }
 }
 

@@ -3,15 +3,57 @@
 use std::path::Path;
 
 use anyhow::{Context, bail};
-use lockstep_core::table::{CsvOptions, JsonlOptions, Table};
+use lockstep_core::table::{CsvOptions, JsonlOptions, Table, default_null_values};
 use lockstep_core::transform::FittedPipeline;
 
-/// Reads a data file (`.csv`, `.jsonl`/`.ndjson`, `.parquet`) into a table.
-pub fn read_table(path: &Path) -> anyhow::Result<Table> {
+/// The raw strings read as null, given on the command line (`--null-values`).
+#[derive(Debug, Clone, Default, clap::Args)]
+pub struct NullValuesArg {
+    /// The raw strings read as null in the data, comma-separated (e.g. `--null-values
+    /// ',NULL'` keeps `NA` as a category). Default: the pipeline's own list (recorded
+    /// at `lockstep fit`), else pandas' (`""`, `NA`, `NULL`, `NaN`, `None`, `null`, …).
+    #[arg(long, value_delimiter = ',', num_args = 0..)]
+    pub null_values: Option<Vec<String>>,
+}
+
+impl NullValuesArg {
+    /// The list to read data with: the flag's, else the pipeline's, else pandas'. A
+    /// flag that contradicts the pipeline is refused: the data would then be read
+    /// differently from the way the pipeline's training data was.
+    pub fn resolve(&self, pipeline: Option<&FittedPipeline>) -> anyhow::Result<Vec<String>> {
+        match (&self.null_values, pipeline) {
+            (Some(given), Some(p)) if *given != p.null_values() => bail!(
+                "--null-values {given:?} differs from the pipeline's null values {:?} \
+                 (recorded at fit): raw values would not mean what they meant in training",
+                p.null_values()
+            ),
+            (Some(given), _) => Ok(given.clone()),
+            (None, Some(p)) => Ok(p.null_values()),
+            (None, None) => Ok(default_null_values()),
+        }
+    }
+}
+
+/// Reads a data file (`.csv`, `.jsonl`/`.ndjson`, `.parquet`) into a table; the strings
+/// in `null_values` are read as null in CSV and JSON Lines (Parquet carries its own
+/// nulls).
+pub fn read_table(path: &Path, null_values: &[String]) -> anyhow::Result<Table> {
     let bytes = std::fs::read(path).with_context(|| format!("cannot read `{}`", path.display()))?;
     let table = match extension(path).as_str() {
-        "csv" => Table::from_csv(&bytes, &CsvOptions::default()),
-        "jsonl" | "ndjson" => Table::from_jsonl(&bytes, &JsonlOptions::default()),
+        "csv" => Table::from_csv(
+            &bytes,
+            &CsvOptions {
+                null_values: null_values.to_vec(),
+                ..CsvOptions::default()
+            },
+        ),
+        "jsonl" | "ndjson" => Table::from_jsonl(
+            &bytes,
+            &JsonlOptions {
+                null_values: null_values.to_vec(),
+                ..JsonlOptions::default()
+            },
+        ),
         "parquet" | "pq" => Table::from_parquet(&bytes),
         other => bail!(
             "`{}`: unsupported data format `.{other}` (expected .csv, .jsonl or .parquet)",

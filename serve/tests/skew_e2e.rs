@@ -346,3 +346,55 @@ fn parquet_logs_globs_threads_and_batch_sizes_give_the_same_report() {
     );
     assert_eq!(findings(&got), findings(&want));
 }
+
+/// One fingerprint per artefact: the evaluation report of the served pipeline and model
+/// carries the fingerprints that the server wrote into its prediction log, so a report
+/// can be matched to the served logs it belongs to.
+#[test]
+fn an_eval_report_carries_the_fingerprints_of_the_served_log() {
+    let logs = serve_and_log(PIPELINE, MODEL);
+    let log_file = std::fs::read_dir(logs.path())
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .find(|p| p.extension().is_some_and(|e| e == "jsonl"))
+        .expect("a .jsonl log file");
+    let first_line = std::fs::read_to_string(&log_file)
+        .unwrap()
+        .lines()
+        .next()
+        .unwrap()
+        .to_owned();
+    let record: Value = serde_json::from_str(&first_line).unwrap();
+
+    // Evaluation data: the raw training rows with a label column (its values do not
+    // matter here, only the fingerprints).
+    let train = std::fs::read_to_string(repo().join("tests/data/transforms/train.csv")).unwrap();
+    let mut csv = String::new();
+    for (i, line) in train.lines().take(201).enumerate() {
+        let label = if i == 0 {
+            "y".to_owned()
+        } else {
+            (i % 2).to_string()
+        };
+        csv.push_str(&format!("{line},{label}\n"));
+    }
+    let data = logs.path().join("eval.csv");
+    std::fs::write(&data, csv).unwrap();
+    let out = lockstep()
+        .args(["eval", "--data", data.to_str().unwrap(), "--label", "y"])
+        .args(["--model", MODEL, "--pipeline", PIPELINE, "--format", "json"])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let fingerprints = &report["fingerprints"];
+    assert_eq!(
+        fingerprints["pipeline_sha256"], record["pipeline_fingerprint"],
+        "the report and the log name the same pipeline"
+    );
+    assert_eq!(
+        fingerprints["model_sha256"], record["model_fingerprint"],
+        "the report and the log name the same model"
+    );
+}

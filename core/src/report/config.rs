@@ -257,6 +257,39 @@ fn default_max_points() -> usize {
     101
 }
 
+/// The keys of a bare metric contract, hoisted into `contract` by
+/// [`EvalConfig::from_settings`].
+const CONTRACT_KEYS: [&str; 2] = ["optimizing", "satisficing"];
+const CONTRACT_TWICE: &str = "the contract is given twice: use top-level `optimizing` / \
+     `satisficing` or a `contract` table, not both";
+
+/// The language of a settings text.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SettingsFormat {
+    Toml,
+    Json,
+}
+
+impl SettingsFormat {
+    /// JSON for a `.json` file, TOML otherwise.
+    pub fn from_extension(extension: &str) -> Self {
+        if extension.eq_ignore_ascii_case("json") {
+            Self::Json
+        } else {
+            Self::Toml
+        }
+    }
+
+    /// JSON when the text starts with `{`, TOML otherwise (a settings box).
+    pub fn guess(text: &str) -> Self {
+        if text.trim_start().starts_with('{') {
+            Self::Json
+        } else {
+            Self::Toml
+        }
+    }
+}
+
 /// Why a configuration could not be read.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum ConfigError {
@@ -264,6 +297,8 @@ pub enum ConfigError {
     Toml { message: String },
     #[error("the evaluation config is not valid JSON: {message}")]
     Json { message: String },
+    #[error("the settings give no `predictions`, and none were picked")]
+    MissingPredictions,
 }
 
 impl EvalConfig {
@@ -275,27 +310,44 @@ impl EvalConfig {
         })
     }
 
-    /// Reads the settings of a TOML text whose caller picks the columns itself (the web
-    /// app's config box): a whole config as `--config` takes it, or only a metric
-    /// contract as `--contract` takes it (top-level `optimizing` / `satisficing`), or
-    /// both. `label` and `predictions` replace any the text gives.
+    /// Reads evaluation settings, TOML or JSON — the one parser behind `lockstep eval
+    /// --config`, the web app's settings box and [`super::request`]: a whole config, or
+    /// only a metric contract (top-level `optimizing` / `satisficing`), or both.
+    /// `label` replaces any label the text gives; `predictions`, when given, replaces
+    /// the text's (which is then optional).
+    pub fn from_settings(
+        text: &str,
+        format: SettingsFormat,
+        label: &str,
+        predictions: Option<&Predictions>,
+    ) -> Result<Self, ConfigError> {
+        match format {
+            SettingsFormat::Toml => Self::toml_settings(text, label, predictions),
+            SettingsFormat::Json => Self::json_settings(text, label, predictions),
+        }
+    }
+
+    /// [`EvalConfig::from_settings`] for TOML, the columns picked by the caller.
     pub fn from_toml_settings(
         text: &str,
         label: &str,
         predictions: &Predictions,
     ) -> Result<Self, ConfigError> {
+        Self::from_settings(text, SettingsFormat::Toml, label, Some(predictions))
+    }
+
+    fn toml_settings(
+        text: &str,
+        label: &str,
+        predictions: Option<&Predictions>,
+    ) -> Result<Self, ConfigError> {
         let toml_error = |message: String| ConfigError::Toml { message };
         let mut table: toml::Table = text
             .parse()
             .map_err(|e: toml::de::Error| toml_error(e.to_string().trim_end().to_owned()))?;
-        const CONTRACT_KEYS: [&str; 2] = ["optimizing", "satisficing"];
         if CONTRACT_KEYS.iter().any(|k| table.contains_key(*k)) {
             if table.contains_key("contract") {
-                return Err(toml_error(
-                    "the contract is given twice: use top-level `optimizing` / `satisficing` \
-                     or a [contract] table, not both"
-                        .to_owned(),
-                ));
+                return Err(toml_error(CONTRACT_TWICE.to_owned()));
             }
             let contract: toml::Table = CONTRACT_KEYS
                 .iter()
@@ -304,12 +356,57 @@ impl EvalConfig {
             table.insert("contract".to_owned(), toml::Value::Table(contract));
         }
         table.insert("label".to_owned(), toml::Value::String(label.to_owned()));
-        let predictions =
-            toml::Value::try_from(predictions).map_err(|e| toml_error(e.to_string()))?;
-        table.insert("predictions".to_owned(), predictions);
+        if predictions.is_none() && !table.contains_key("predictions") {
+            return Err(ConfigError::MissingPredictions);
+        }
+        if let Some(predictions) = predictions {
+            let predictions =
+                toml::Value::try_from(predictions).map_err(|e| toml_error(e.to_string()))?;
+            table.insert("predictions".to_owned(), predictions);
+        }
         toml::Value::Table(table)
             .try_into()
             .map_err(|e: toml::de::Error| toml_error(e.to_string().trim_end().to_owned()))
+    }
+
+    fn json_settings(
+        text: &str,
+        label: &str,
+        predictions: Option<&Predictions>,
+    ) -> Result<Self, ConfigError> {
+        let json_error = |message: String| ConfigError::Json { message };
+        let value: serde_json::Value =
+            serde_json::from_str(text).map_err(|e| json_error(e.to_string()))?;
+        let serde_json::Value::Object(mut map) = value else {
+            return Err(json_error("the settings must be a JSON object".to_owned()));
+        };
+        if CONTRACT_KEYS.iter().any(|k| map.contains_key(*k)) {
+            if map.contains_key("contract") {
+                return Err(json_error(CONTRACT_TWICE.to_owned()));
+            }
+            let contract: serde_json::Map<String, serde_json::Value> = CONTRACT_KEYS
+                .iter()
+                .filter_map(|k| map.remove(*k).map(|v| ((*k).to_owned(), v)))
+                .collect();
+            map.insert("contract".to_owned(), serde_json::Value::Object(contract));
+        }
+        map.insert(
+            "label".to_owned(),
+            serde_json::Value::String(label.to_owned()),
+        );
+        if predictions.is_none() && !map.contains_key("predictions") {
+            return Err(ConfigError::MissingPredictions);
+        }
+        if let Some(predictions) = predictions {
+            let predictions =
+                serde_json::to_value(predictions).map_err(|e| json_error(e.to_string()))?;
+            map.insert("predictions".to_owned(), predictions);
+        }
+        // The path of a bad value (`bootstrap.replicates: invalid type …`), as TOML gives.
+        serde_path_to_error::deserialize(serde_json::Value::Object(map)).map_err(|e| {
+            let path = e.path().to_string();
+            json_error(format!("{path}: {}", e.into_inner()))
+        })
     }
 
     /// Reads a JSON configuration.

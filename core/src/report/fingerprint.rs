@@ -1,10 +1,13 @@
-//! sha256 fingerprints of what was evaluated: data bytes, model bytes and the
-//! pipeline's JSON. The caller hashes (or has hashed) the bytes; the report only
-//! carries lowercase hex digests.
+//! Fingerprints of what was evaluated: the sha256 of the data's and the model's bytes,
+//! and the fitted pipeline's own fingerprint ([`FittedPipeline::fingerprint`], the one
+//! `lockstep serve` writes into its prediction log and `lockstep skew` checks), so a
+//! report can be matched to the served logs it belongs to.
 
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
-use sha2::{Digest, Sha256};
+
+pub use crate::fingerprint::sha256_hex;
+use crate::transform::FittedPipeline;
 
 /// Lowercase hex sha256 digests; `None` where the caller gave nothing.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
@@ -23,30 +26,18 @@ pub struct FingerprintError {
     pub value: String,
 }
 
-/// The sha256 of `bytes`, as 64 lowercase hex digits.
-pub fn sha256_hex(bytes: &[u8]) -> String {
-    let digest = Sha256::digest(bytes);
-    let mut out = String::with_capacity(64);
-    for byte in digest {
-        out.push(char::from(HEX[usize::from(byte >> 4)]));
-        out.push(char::from(HEX[usize::from(byte & 0xf)]));
-    }
-    out
-}
-
-const HEX: &[u8; 16] = b"0123456789abcdef";
-
 impl Fingerprints {
-    /// Hashes whichever inputs are given.
-    pub fn from_bytes(
+    /// Fingerprints whichever inputs are given: the data and model bytes are hashed,
+    /// the pipeline gives its own [`FittedPipeline::fingerprint`].
+    pub fn of(
         data: Option<&[u8]>,
         model: Option<&[u8]>,
-        pipeline_json: Option<&str>,
+        pipeline: Option<&FittedPipeline>,
     ) -> Self {
         Self {
             data_sha256: data.map(sha256_hex),
             model_sha256: model.map(sha256_hex),
-            pipeline_sha256: pipeline_json.map(|j| sha256_hex(j.as_bytes())),
+            pipeline_sha256: pipeline.map(|p| p.fingerprint().to_owned()),
         }
     }
 
@@ -79,18 +70,6 @@ mod tests {
     use super::*;
 
     #[test]
-    fn sha256_matches_the_fips_180_2_vectors() {
-        assert_eq!(
-            sha256_hex(b""),
-            "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
-        );
-        assert_eq!(
-            sha256_hex(b"abc"),
-            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
-        );
-    }
-
-    #[test]
     fn digests_are_checked_and_lowercased() {
         let upper = sha256_hex(b"abc").to_ascii_uppercase();
         let given = Fingerprints {
@@ -109,11 +88,12 @@ mod tests {
             bad.normalized().unwrap_err().to_string(),
             "fingerprint `data_sha256` = `abc` is not a sha256 digest (64 hex digits)"
         );
-        let from = Fingerprints::from_bytes(Some(b"abc"), None, Some(""));
+        let from = Fingerprints::of(Some(b"abc"), None, None);
         assert_eq!(
-            from.pipeline_sha256.as_deref(),
-            Some(sha256_hex(b"").as_str())
+            from.data_sha256.as_deref(),
+            Some(sha256_hex(b"abc").as_str())
         );
         assert_eq!(from.model_sha256, None);
+        assert_eq!(from.pipeline_sha256, None);
     }
 }

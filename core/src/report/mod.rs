@@ -27,7 +27,7 @@
 //! * the [`contract`] verdict, the caller's measured facts and [`fingerprint`]s.
 //!
 //! Nothing here performs I/O: the CLI and the web app read files, time the model
-//! and hash bytes (or pass the bytes to [`Fingerprints::from_bytes`]). To evaluate a
+//! and hash bytes (or pass the bytes and the pipeline to [`Fingerprints::of`]). To evaluate a
 //! model rather than prediction columns, both run it through [`run_model`] first.
 
 mod classification;
@@ -39,6 +39,7 @@ mod heuristic;
 pub mod metric_names;
 pub mod model_run;
 mod regression_run;
+pub mod request;
 pub mod rule;
 pub mod schema;
 pub mod types;
@@ -46,11 +47,14 @@ pub mod types;
 pub use config::{
     BaselineSettings, BootstrapSettings, ClassProbabilityColumn, ConfigError, EvalConfig,
     Heuristic, HeuristicCase, HeuristicCases, HumanFigure, MeasuredFacts, Predictions,
-    SplitSettings, TaskKind, ThresholdTargets,
+    SettingsFormat, SplitSettings, TaskKind, ThresholdTargets,
 };
 pub use contract::{ContractError, ContractResult, MetricContract};
 pub use fingerprint::{Fingerprints, sha256_hex};
 pub use model_run::{ModelRun, ModelRunError, run_model};
+pub use request::{
+    EvalRequest, ModelSource, Overrides, RequestError, Settings, Source, evaluate_request,
+};
 pub use rule::{Rule, RuleError};
 pub use types::{EvalReport, SCHEMA_VERSION};
 

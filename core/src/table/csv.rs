@@ -29,14 +29,19 @@ pub struct CsvOptions {
     pub max_rows: Option<usize>,
 }
 
+/// [`DEFAULT_NULL_VALUES`] as owned strings.
+pub fn default_null_values() -> Vec<String> {
+    DEFAULT_NULL_VALUES
+        .iter()
+        .map(|s| (*s).to_owned())
+        .collect()
+}
+
 impl Default for CsvOptions {
     fn default() -> Self {
         Self {
             delimiter: b',',
-            null_values: DEFAULT_NULL_VALUES
-                .iter()
-                .map(|s| (*s).to_owned())
-                .collect(),
+            null_values: default_null_values(),
             column_types: Vec::new(),
             max_rows: None,
         }

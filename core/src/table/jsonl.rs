@@ -49,6 +49,12 @@ pub struct JsonlOptions {
     pub column_types: Vec<(String, DataType)>,
     /// Refuse inputs with more rows than this.
     pub max_rows: Option<usize>,
+    /// JSON strings read as null (e.g. `"NA"`), so that a raw value means the same in a
+    /// CSV file, a JSON Lines file and a served request. Empty by default: only JSON's
+    /// `null` is null. A pipeline's own list is [`FittedPipeline::null_values`].
+    ///
+    /// [`FittedPipeline::null_values`]: crate::transform::FittedPipeline::null_values
+    pub null_values: Vec<String>,
 }
 
 /// One JSON scalar, before the column type is known.
@@ -181,10 +187,11 @@ pub(super) fn read_jsonl(bytes: &[u8], options: &JsonlOptions) -> Result<Table, 
                     }
                 },
             };
-            let cell = to_cell(value).ok_or_else(|| TableError::NestedValue {
-                line: line_no,
-                column: key.clone(),
-            })?;
+            let cell =
+                to_cell(value, &options.null_values).ok_or_else(|| TableError::NestedValue {
+                    line: line_no,
+                    column: key.clone(),
+                })?;
             if let Some(column) = columns.get_mut(position) {
                 column.cells.push(cell);
             }
@@ -227,7 +234,7 @@ pub(super) fn read_jsonl(bytes: &[u8], options: &JsonlOptions) -> Result<Table, 
     Table::new(columns)
 }
 
-fn to_cell(value: Value) -> Option<Cell> {
+fn to_cell(value: Value, null_values: &[String]) -> Option<Cell> {
     Some(match value {
         Value::Null => Cell::Null,
         Value::Bool(b) => Cell::Bool(b),
@@ -235,6 +242,7 @@ fn to_cell(value: Value) -> Option<Cell> {
             Some(i) => Cell::Int(i),
             None => Cell::Float(n.as_f64()?),
         },
+        Value::String(s) if null_values.contains(&s) => Cell::Null,
         Value::String(s) => Cell::Str(s),
         Value::Array(_) | Value::Object(_) => return None,
     })

@@ -20,7 +20,7 @@ mod jsonl;
 #[cfg(feature = "parquet")]
 mod parquet;
 
-pub use self::csv::CsvOptions;
+pub use self::csv::{CsvOptions, DEFAULT_NULL_VALUES, default_null_values};
 pub use arrow_array::{Array, BooleanArray, Float64Array, Int64Array, StringArray, UInt32Array};
 pub use column::{Column, ColumnData, DataType, StrColumn, ValueAt};
 pub use error::TableError;

@@ -6,10 +6,9 @@
 //! numbers as serde_json writes them (shortest round-trip form; integers without a
 //! decimal point). It depends on neither the platform nor serde_json's map order.
 
-use serde_json::Value;
-use sha2::{Digest, Sha256};
-
 use super::{FittedPipeline, TransformError};
+pub use crate::fingerprint::sha256_hex;
+use serde_json::Value;
 
 /// Computes the fingerprint (the stored `fingerprint` field is ignored).
 pub(crate) fn compute(pipeline: &FittedPipeline) -> Result<String, TransformError> {
@@ -23,19 +22,6 @@ pub(crate) fn compute(pipeline: &FittedPipeline) -> Result<String, TransformErro
     write_canonical(&value, &mut out);
     Ok(sha256_hex(out.as_bytes()))
 }
-
-/// sha256 of `bytes`, lower-case hex.
-pub fn sha256_hex(bytes: &[u8]) -> String {
-    let digest = Sha256::digest(bytes);
-    let mut hex = String::with_capacity(64);
-    for byte in digest {
-        hex.push(char::from(HEX[usize::from(byte >> 4)]));
-        hex.push(char::from(HEX[usize::from(byte & 0x0f)]));
-    }
-    hex
-}
-
-const HEX: &[u8; 16] = b"0123456789abcdef";
 
 fn write_canonical(value: &Value, out: &mut String) {
     match value {

@@ -102,6 +102,22 @@ impl FittedPipeline {
         &self.spec
     }
 
+    /// The raw strings read as null in every source of this pipeline's inputs (the
+    /// spec's `null_values`, or pandas' defaults): training files, served requests,
+    /// logs replayed by skew checks, the page.
+    pub fn null_values(&self) -> Vec<String> {
+        self.spec.effective_null_values()
+    }
+
+    /// Whether the raw string `text` is one of [`FittedPipeline::null_values`] (no
+    /// allocation: for request validation).
+    pub fn is_null_value(&self, text: &str) -> bool {
+        match &self.spec.null_values {
+            Some(list) => list.iter().any(|v| v == text),
+            None => crate::table::DEFAULT_NULL_VALUES.contains(&text),
+        }
+    }
+
     /// The fitted blocks (one per spec column or cross), in output order.
     pub fn blocks(&self) -> &[FittedBlock] {
         &self.blocks

@@ -47,6 +47,13 @@ pub struct PipelineSpec {
     /// Crosses of two categorical input columns.
     #[serde(default)]
     pub crosses: Vec<CrossSpec>,
+    /// The raw strings that mean "missing" in the input columns, in every source: a
+    /// CSV or JSON Lines file, a served request, the page. Absent: pandas' `read_csv`
+    /// defaults (`""`, `NA`, `NULL`, `NaN`, `None`, `n/a`, `null`, …). Give a list
+    /// without `NA` when `NA` is a category (North America, Namibia). Recorded in the
+    /// fitted pipeline, so serving and skew checks read raw values as training did.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub null_values: Option<Vec<String>>,
 }
 
 fn spec_version() -> u32 {
@@ -263,6 +270,14 @@ impl PipelineSpec {
             format: "JSON",
             message: err.to_string(),
         })
+    }
+
+    /// The raw strings read as null: [`PipelineSpec::null_values`], or pandas'
+    /// defaults when the spec gives none.
+    pub fn effective_null_values(&self) -> Vec<String> {
+        self.null_values
+            .clone()
+            .unwrap_or_else(crate::table::default_null_values)
     }
 
     /// The JSON Schema of the spec format, pretty-printed with a trailing newline:

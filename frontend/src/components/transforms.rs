@@ -33,9 +33,15 @@ pub fn TransformsPanel() -> impl IntoView {
 
     let fit = move || {
         let text = spec.get_untracked();
-        let fitted = state.dataset.with_untracked(|d| match d {
-            Some(d) => pipeline_report::fit_spec(&text, &d.table).map(|p| (p, d.name.clone())),
-            None => Err("load a data set first: the spec is fitted on it".to_owned()),
+        // The training data is read with the spec's null values, as `lockstep fit` reads it.
+        let fitted = pipeline_report::parse_spec(&text).and_then(|parsed| {
+            state.use_null_values(&parsed.effective_null_values())?;
+            state.dataset.with_untracked(|d| match d {
+                Some(d) => {
+                    pipeline_report::fit_parsed(&parsed, &d.table).map(|p| (p, d.name.clone()))
+                }
+                None => Err("load a data set first: the spec is fitted on it".to_owned()),
+            })
         });
         match fitted {
             Ok((pipeline, data)) => {
@@ -78,6 +84,10 @@ pub fn TransformsPanel() -> impl IntoView {
                 .map_err(|e| format!("{}: {e}", file.name()));
             match read {
                 Ok(pipeline) => {
+                    if let Err(message) = state.use_null_values(&pipeline.null_values()) {
+                        error.set(Some(message));
+                        return;
+                    }
                     state.pipeline.set(Some(LoadedPipeline {
                         origin: format!("loaded from {}", file.name()),
                         fitted_here: false,

@@ -4,16 +4,16 @@
 //! Exit status: 0 when the contract holds (or none is given), 1 when it fails, 2 on
 //! bad usage or unreadable input.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::Instant;
 
 use anyhow::{Context, bail};
 use lockstep_core::onnx::{self, Model};
 use lockstep_core::report::{
-    self, EvalConfig, Fingerprints, Heuristic, HumanFigure, MetricContract, Predictions, export,
+    EvalRequest, Heuristic, HumanFigure, ModelSource, Overrides, RequestError, Settings,
+    SettingsFormat, Source, evaluate_request, export, sha256_hex,
 };
-use lockstep_core::table::Table;
 
 use crate::input;
 
@@ -87,81 +87,48 @@ pub struct EvalArgs {
     /// Where to write the report (default: standard output).
     #[arg(short = 'o', long)]
     pub output: Option<PathBuf>,
+    #[command(flatten)]
+    pub null_values: input::NullValuesArg,
 }
 
 pub fn run(args: EvalArgs) -> anyhow::Result<ExitCode> {
     let data_bytes = std::fs::read(&args.data)
         .with_context(|| format!("cannot read `{}`", args.data.display()))?;
-    let mut table = input::read_table(&args.data)?;
-    let mut config = match &args.config {
-        Some(path) => {
-            let text = std::fs::read_to_string(path)
-                .with_context(|| format!("cannot read `{}`", path.display()))?;
-            let parsed = if input::extension(path) == "json" {
-                EvalConfig::from_json(&text)
-            } else {
-                EvalConfig::from_toml(&text)
-            };
-            parsed.with_context(|| format!("invalid config `{}`", path.display()))?
-        }
-        None => EvalConfig::new(args.label.clone(), Predictions::Column(String::new())),
+    let pipeline = args
+        .pipeline
+        .as_deref()
+        .map(input::read_pipeline)
+        .transpose()?;
+    let null_values = args.null_values.resolve(pipeline.as_ref())?;
+    let table = input::read_table(&args.data, &null_values)?;
+    let model_bytes = args.model.as_deref().map(input::read_model).transpose()?;
+    let model = model_bytes
+        .as_deref()
+        .map(|bytes| Model::from_bytes(bytes).context("cannot load the model"))
+        .transpose()?;
+    let class_labels = model_bytes.as_deref().and_then(onnx::class_labels);
+
+    let source = match (&model, &model_bytes, &args.pred_col, &args.score_col) {
+        (Some(model), Some(bytes), _, _) => Source::Model(ModelSource {
+            engine: model,
+            class_labels: class_labels.as_deref(),
+            pipeline: pipeline.as_ref(),
+            bytes,
+        }),
+        (_, _, _, Some(score)) => Source::Score(score.clone()),
+        (_, _, Some(pred), None) => Source::Column(pred.clone()),
+        _ if args.config.is_some() => Source::Settings,
+        _ => bail!("give --pred-col, --score-col or --model"),
     };
-    config.label = args.label.clone();
-
-    let mut model_bytes = None;
-    let mut pipeline_json = None;
-    if let Some(model_path) = &args.model {
-        let bytes = input::read_model(model_path)?;
-        let pipeline = args
-            .pipeline
-            .as_deref()
-            .map(input::read_pipeline)
-            .transpose()?;
-        pipeline_json = pipeline.as_ref().map(|p| p.to_json()).transpose()?;
-        let (predictions, latency) = run_model(&bytes, &mut table, pipeline.as_ref(), &args.label)?;
-        config.predictions = predictions;
-        config.facts.latency_ms_per_row = Some(latency);
-        config.facts.model_size_mb = Some(bytes.len() as f64 / 1e6);
-        model_bytes = Some(bytes);
-    } else {
-        config.predictions = match (&args.pred_col, &args.score_col) {
-            (_, Some(score)) => Predictions::Score(score.clone()),
-            (Some(pred), None) => Predictions::Column(pred.clone()),
-            (None, None) if args.config.is_some() => config.predictions.clone(),
-            (None, None) => bail!("give --pred-col, --score-col or --model"),
-        };
-        if let (Some(pred), Some(_)) = (&args.pred_col, &args.score_col)
-            && config.baselines.existing_column.is_none()
-            && args.existing_col.is_none()
-        {
-            // Both given: the score drives the evaluation; say so rather than ignore it.
-            eprintln!("note: --score-col drives the evaluation; --pred-col `{pred}` is not used");
-        }
+    if let (Some(pred), Some(_)) = (&args.pred_col, &args.score_col)
+        && args.existing_col.is_none()
+    {
+        // Both given: the score drives the evaluation; say so rather than ignore it.
+        eprintln!("note: --score-col drives the evaluation; --pred-col `{pred}` is not used");
     }
-
-    if let Some(path) = &args.contract {
-        let text = std::fs::read_to_string(path)
-            .with_context(|| format!("cannot read `{}`", path.display()))?;
-        let contract = if input::extension(path) == "json" {
-            MetricContract::from_json(&text)
-        } else {
-            MetricContract::from_toml(&text)
-        };
-        config.contract =
-            Some(contract.with_context(|| format!("invalid contract `{}`", path.display()))?);
-    }
-    if let Some(p) = &args.positive_label {
-        config.positive_label = Some(p.clone());
-    }
-    if let Some(t) = args.threshold {
-        config.threshold = t;
-    }
-    if let Some(h) = &args.heuristic {
-        config.baselines.heuristic = Some(Heuristic::Rule(h.clone()));
-    }
-    if let Some(c) = &args.existing_col {
-        config.baselines.existing_column = Some(c.clone());
-    }
+    let config_text = args.config.as_deref().map(read_text).transpose()?;
+    let contract_text = args.contract.as_deref().map(read_text).transpose()?;
+    let mut human = Vec::new();
     for figure in &args.human {
         let Some((metric, value)) = figure.split_once('=') else {
             bail!("--human `{figure}`: expected METRIC=VALUE, e.g. accuracy=0.93");
@@ -170,32 +137,43 @@ pub fn run(args: EvalArgs) -> anyhow::Result<ExitCode> {
             .trim()
             .parse()
             .with_context(|| format!("--human `{figure}`: `{value}` is not a number"))?;
-        config.baselines.human.push(HumanFigure {
+        human.push(HumanFigure {
             metric: metric.trim().to_owned(),
             value,
             source: Some("--human".to_owned()),
         });
     }
-    if let Some(v) = args.latency_ms_per_row {
-        config.facts.latency_ms_per_row = Some(v);
-    }
-    if let Some(v) = args.model_size_mb {
-        config.facts.model_size_mb = Some(v);
-    }
-    if let Some(n) = args.bootstrap {
-        config.bootstrap.replicates = n;
-    }
-    if let Some(seed) = args.seed {
-        config.bootstrap.seed = seed;
-        config.split.seed = seed;
-    }
-    config.fingerprints = Fingerprints::from_bytes(
-        Some(&data_bytes),
-        model_bytes.as_deref(),
-        pipeline_json.as_deref(),
-    );
-
-    let report = report::evaluate(&table, &config).context("cannot evaluate")?;
+    let request = EvalRequest {
+        label: args.label.clone(),
+        source,
+        settings: settings_of(args.config.as_deref(), config_text.as_deref()),
+        contract: settings_of(args.contract.as_deref(), contract_text.as_deref()),
+        overrides: Overrides {
+            positive_label: args.positive_label.clone(),
+            threshold: args.threshold,
+            heuristic: args.heuristic.clone().map(Heuristic::Rule),
+            existing_column: args.existing_col.clone(),
+            human,
+            latency_ms_per_row: args.latency_ms_per_row,
+            model_size_mb: args.model_size_mb,
+            bootstrap_replicates: args.bootstrap,
+            seed: args.seed,
+        },
+        data_sha256: Some(sha256_hex(&data_bytes)),
+    };
+    let start = Instant::now();
+    let clock = || start.elapsed().as_secs_f64() * 1e3;
+    let report = evaluate_request(&table, &request, &clock).map_err(|e| {
+        match (&e, args.config.as_deref(), args.contract.as_deref()) {
+            (RequestError::Settings(inner), Some(path), _) => {
+                anyhow::anyhow!("invalid config `{}`: {inner}", path.display())
+            }
+            (RequestError::Contract(inner), _, Some(path)) => {
+                anyhow::anyhow!("invalid contract `{}`: {inner}", path.display())
+            }
+            _ => anyhow::Error::new(e),
+        }
+    })?;
     let text = match args.format {
         ReportFormat::Json => export::json(&report)?,
         ReportFormat::Md => export::markdown(&report),
@@ -221,27 +199,14 @@ pub fn run(args: EvalArgs) -> anyhow::Result<ExitCode> {
     })
 }
 
-/// Runs the model on the table with the core engine (`report::run_model`, as the web
-/// app does), adds its outputs as columns and says how to evaluate them. Returns the
-/// predictions and the latency per row (ms).
-fn run_model(
-    bytes: &[u8],
-    table: &mut Table,
-    pipeline: Option<&lockstep_core::transform::FittedPipeline>,
-    label: &str,
-) -> anyhow::Result<(Predictions, f64)> {
-    let model = Model::from_bytes(bytes).context("cannot load the model")?;
-    let start = Instant::now();
-    let clock = || start.elapsed().as_secs_f64() * 1e3;
-    let class_labels = onnx::class_labels(bytes);
-    let run = report::run_model(
-        &model,
-        class_labels.as_deref(),
-        table,
-        pipeline,
-        label,
-        &clock,
-    )?;
-    *table = run.table;
-    Ok((run.predictions, run.latency_ms_per_row))
+/// A settings file's text as a request carries it (JSON for `.json`, else TOML).
+fn settings_of<'a>(path: Option<&Path>, text: Option<&'a str>) -> Option<Settings<'a>> {
+    path.zip(text).map(|(path, text)| Settings {
+        text,
+        format: SettingsFormat::from_extension(&input::extension(path)),
+    })
+}
+
+fn read_text(path: &Path) -> anyhow::Result<String> {
+    std::fs::read_to_string(path).with_context(|| format!("cannot read `{}`", path.display()))
 }

@@ -20,17 +20,27 @@ pub struct FitArgs {
     /// Where to write the fitted pipeline (JSON).
     #[arg(short = 'o', long)]
     pub output: PathBuf,
+    /// The raw strings read as null, comma-separated; recorded in the fitted pipeline
+    /// (it replaces the spec's `null_values`), so that serving, skew checks and the
+    /// page read raw values the way training did. Default: the spec's list, else
+    /// pandas' (`""`, `NA`, `NULL`, `NaN`, `None`, `null`, …). `--null-values ''` reads
+    /// only empty fields as null, keeping `NA` as a category.
+    #[arg(long, value_delimiter = ',', num_args = 0..)]
+    pub null_values: Option<Vec<String>>,
 }
 
 pub fn run(args: FitArgs) -> anyhow::Result<ExitCode> {
     let text = std::fs::read_to_string(&args.spec)
         .with_context(|| format!("cannot read the spec `{}`", args.spec.display()))?;
-    let spec = match input::extension(&args.spec).as_str() {
+    let mut spec = match input::extension(&args.spec).as_str() {
         "json" => PipelineSpec::from_json(&text),
         _ => PipelineSpec::from_toml(&text),
     }
     .with_context(|| format!("invalid spec `{}`", args.spec.display()))?;
-    let train = input::read_table(&args.train)?;
+    if let Some(given) = args.null_values {
+        spec.null_values = Some(given);
+    }
+    let train = input::read_table(&args.train, &spec.effective_null_values())?;
     let fitted = transform::fit(&spec, &train)
         .with_context(|| format!("cannot fit on `{}`", args.train.display()))?;
     let json = fitted.to_json()?;

@@ -33,6 +33,8 @@ pub struct ParityArgs {
     /// ONNX Runtime's library (default: $ORT_DYLIB_PATH, then .venv's onnxruntime wheel).
     #[arg(long)]
     pub ort_lib: Option<PathBuf>,
+    #[command(flatten)]
+    pub null_values: input::NullValuesArg,
 }
 
 pub fn run(args: ParityArgs) -> anyhow::Result<ExitCode> {
@@ -48,12 +50,13 @@ pub fn run(args: ParityArgs) -> anyhow::Result<ExitCode> {
         }
     }
     let model = input::read_model(&args.model)?;
-    let table = input::read_table(&args.input)?;
     let pipeline = args
         .pipeline
         .as_deref()
         .map(input::read_pipeline)
         .transpose()?;
+    let null_values = args.null_values.resolve(pipeline.as_ref())?;
+    let table = input::read_table(&args.input, &null_values)?;
     let lib = args.ort_lib.as_deref();
     let ours = run_engine(*candidate, &model, &table, pipeline.as_ref(), lib, 1)?;
     let theirs = run_engine(*reference, &model, &table, pipeline.as_ref(), lib, 1)?;

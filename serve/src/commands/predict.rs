@@ -34,17 +34,20 @@ pub struct PredictArgs {
     /// bit; ONNX Runtime gets them as intra-op threads.
     #[arg(long)]
     pub threads: Option<usize>,
+    #[command(flatten)]
+    pub null_values: input::NullValuesArg,
 }
 
 pub fn run(args: PredictArgs) -> anyhow::Result<ExitCode> {
     output::format_of(&args.output)?;
     let model = input::read_model(&args.model)?;
-    let table = input::read_table(&args.input)?;
     let pipeline = args
         .pipeline
         .as_deref()
         .map(input::read_pipeline)
         .transpose()?;
+    let null_values = args.null_values.resolve(pipeline.as_ref())?;
+    let table = input::read_table(&args.input, &null_values)?;
     let outputs = run_engine(
         args.engine,
         &model,

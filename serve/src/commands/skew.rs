@@ -25,6 +25,7 @@ use lockstep_core::onnx::{Model, Tensor};
 use lockstep_core::skew::{
     Engine, Findings, LogBatch, OfflinePredictions, Replayer, SkewConfig, TrainingProfile,
 };
+use lockstep_core::table::default_null_values;
 use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 
 use crate::input;
@@ -121,13 +122,15 @@ pub fn run(args: SkewArgs) -> anyhow::Result<ExitCode> {
     let profile = args
         .train
         .as_deref()
-        .map(|path| input::read_table(path).map(|t| TrainingProfile::new(&t)))
+        .map(|path| {
+            input::read_table(path, &pipeline.null_values()).map(|t| TrainingProfile::new(&t))
+        })
         .transpose()?;
     let offline = args
         .offline_preds
         .as_deref()
         .map(|path| {
-            let table = input::read_table(path)?;
+            let table = input::read_table(path, &default_null_values())?;
             OfflinePredictions::new(table, &args.key)
                 .with_context(|| format!("`{}`", path.display()))
         })

@@ -20,12 +20,15 @@ pub struct TransformArgs {
     /// Where to write the features (.parquet or .csv), one column per output feature.
     #[arg(short = 'o', long)]
     pub output: PathBuf,
+    #[command(flatten)]
+    pub null_values: input::NullValuesArg,
 }
 
 pub fn run(args: TransformArgs) -> anyhow::Result<ExitCode> {
     output::format_of(&args.output)?;
     let pipeline = input::read_pipeline(&args.pipeline)?;
-    let table = input::read_table(&args.input)?;
+    let null_values = args.null_values.resolve(Some(&pipeline))?;
+    let table = input::read_table(&args.input, &null_values)?;
     let matrix = transform::apply(&pipeline, &table)
         .with_context(|| format!("cannot transform `{}`", args.input.display()))?;
     output::write_columns(&args.output, &output::feature_columns(&matrix))?;

@@ -197,6 +197,7 @@ pub async fn infer(
     }
     let table = validate::tensors_to_table(
         served.pipeline.input_schema(),
+        &|text| served.pipeline.is_null_value(text),
         &request.inputs,
         state.limits.max_rows,
     )?;
@@ -238,7 +239,8 @@ pub async fn predict_rows(
 ) -> Result<Response, AppError> {
     let request: PredictRequest = parse_body(&state, body)?;
     let schema = state.served.pipeline.input_schema();
-    let table = validate::rows_to_table(schema, &request.rows, state.limits.max_rows)?;
+    let is_null = |text: &str| state.served.pipeline.is_null_value(text);
+    let table = validate::rows_to_table(schema, &is_null, &request.rows, state.limits.max_rows)?;
     let request_id = state.next_request_id();
     let (table, prediction) = serve_table(&state, &request_id, "v1/predict", None, table).await?;
     let rows = table.num_rows();

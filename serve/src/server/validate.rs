@@ -37,13 +37,16 @@ fn accepted(data_type: DataType) -> &'static [&'static str] {
 /// One column being filled, value by value (the table's column builder).
 struct Builder<'a> {
     schema: &'a InputColumn,
+    /// The pipeline's null values (`FittedPipeline::is_null_value`).
+    is_null: &'a dyn Fn(&str) -> bool,
     data: ColumnBuilder,
 }
 
 impl<'a> Builder<'a> {
-    fn new(schema: &'a InputColumn, rows: usize) -> Self {
+    fn new(schema: &'a InputColumn, is_null: &'a dyn Fn(&str) -> bool, rows: usize) -> Self {
         Self {
             schema,
+            is_null,
             data: ColumnBuilder::new(schema.data_type, rows),
         }
     }
@@ -60,6 +63,11 @@ impl<'a> Builder<'a> {
         };
         match (&mut self.data, value) {
             (data, Value::Null) => data.push_null(),
+            // The pipeline's null values (recorded at fit) mean what they meant in
+            // the training file: `"NA"` is a null unless the pipeline says otherwise.
+            (ColumnBuilder::Str(s), Value::String(text)) if (self.is_null)(text) => {
+                s.push_null();
+            }
             (ColumnBuilder::Bool(v), Value::Bool(b)) => v.push(Some(*b)),
             (ColumnBuilder::Int64(v), Value::Number(n)) => match n.as_i64() {
                 Some(i) => v.push(Some(i)),
@@ -119,14 +127,19 @@ fn table(columns: Vec<Column>) -> Result<Table, AppError> {
 }
 
 /// `{"rows": [{field: value, ...}, ...]}` → a table. Every row must hold every input
-/// field (null for a missing value) and nothing else.
+/// field (null for a missing value) and nothing else. A string of a string field for
+/// which `is_null` holds (the pipeline's null values) is read as null.
 pub fn rows_to_table(
     schema: &[InputColumn],
+    is_null: &dyn Fn(&str) -> bool,
     rows: &[Map<String, Value>],
     max_rows: usize,
 ) -> Result<Table, AppError> {
     check_rows(rows.len(), max_rows)?;
-    let mut builders: Vec<Builder> = schema.iter().map(|c| Builder::new(c, rows.len())).collect();
+    let mut builders: Vec<Builder> = schema
+        .iter()
+        .map(|c| Builder::new(c, is_null, rows.len()))
+        .collect();
     for (index, row) in rows.iter().enumerate() {
         if let Some(key) = row.keys().find(|k| !schema.iter().any(|c| &c.name == *k)) {
             return Err(AppError::BadRequest(format!(
@@ -151,6 +164,7 @@ pub fn rows_to_table(
 /// OIP input tensors, one per raw feature, shape `[batch]` or `[batch, 1]` → a table.
 pub fn tensors_to_table(
     schema: &[InputColumn],
+    is_null: &dyn Fn(&str) -> bool,
     inputs: &[InputTensor],
     max_rows: usize,
 ) -> Result<Table, AppError> {
@@ -221,7 +235,7 @@ pub fn tensors_to_table(
                 values.len()
             )));
         }
-        let mut builder = Builder::new(column, rows);
+        let mut builder = Builder::new(column, is_null, rows);
         for (row, value) in values.into_iter().enumerate() {
             builder.push(row, value)?;
         }
