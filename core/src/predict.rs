@@ -22,7 +22,7 @@
 
 use crate::engine::Engine;
 use crate::onnx::{DType, DimInfo, Tensor, TensorData, ValueInfo};
-use crate::table::{ColumnData, Table};
+use crate::table::{ColumnData, Table, ValueAt};
 use crate::transform::{self, FittedPipeline, TransformError};
 
 /// Why a table could not be fed to a model, or its outputs laid out.
@@ -185,9 +185,9 @@ fn input_tensor(
             for (j, column) in cols.iter().enumerate() {
                 for row in 0..rows {
                     let value = match column.data() {
-                        ColumnData::Int64(v) => v[row],
-                        ColumnData::Bool(v) => v[row].map(i64::from),
-                        ColumnData::Float64(v) => match v[row] {
+                        ColumnData::Int64(v) => v.value_at(row),
+                        ColumnData::Bool(v) => v.value_at(row).map(i64::from),
+                        ColumnData::Float64(v) => match v.value_at(row) {
                             Some(f) if f.fract() == 0.0 && f.abs() < 9.0e15 => Some(f as i64),
                             Some(f) => {
                                 return Err(PredictError::NotNumeric {
@@ -233,14 +233,14 @@ fn numeric_column(
     input: &str,
 ) -> Result<Vec<Option<f64>>, PredictError> {
     Ok(match data {
-        ColumnData::Float64(v) => v.clone(),
+        ColumnData::Float64(v) => v.iter().collect(),
         ColumnData::Int64(v) => v.iter().map(|x| x.map(|i| i as f64)).collect(),
         ColumnData::Bool(v) => v
             .iter()
             .map(|x| x.map(|b| f64::from(u8::from(b))))
             .collect(),
         ColumnData::Str(s) => {
-            let row = s.codes.iter().position(Option::is_some).unwrap_or(0);
+            let row = s.codes().iter().position(|c| c.is_some()).unwrap_or(0);
             return Err(PredictError::NotNumeric {
                 column: name.to_owned(),
                 row: row + 1,

@@ -25,21 +25,24 @@ fn infers_each_column_type_and_reads_pandas_nulls() {
     );
     assert_eq!(
         table.column("flag").unwrap().data(),
-        &ColumnData::Bool(vec![Some(true), Some(false), Some(true)])
+        &ColumnData::Bool(vec![Some(true), Some(false), Some(true)].into())
     );
     assert_eq!(
         table.column("count").unwrap().data(),
-        &ColumnData::Int64(vec![Some(1), None, Some(-3)])
+        &ColumnData::Int64(vec![Some(1), None, Some(-3)].into())
     );
     assert_eq!(
         table.column("ratio").unwrap().data(),
-        &ColumnData::Float64(vec![Some(0.5), None, Some(2.0)])
+        &ColumnData::Float64(vec![Some(0.5), None, Some(2.0)].into())
     );
     let ColumnData::Str(city) = table.column("city").unwrap().data() else {
         panic!("city should be a string column");
     };
-    assert_eq!(city.dictionary, ["Paris", "Oslo"]);
-    assert_eq!(city.codes, [Some(0), None, Some(1)]);
+    assert_eq!(city.entries().collect::<Vec<_>>(), ["Paris", "Oslo"]);
+    assert_eq!(
+        city.codes().iter().collect::<Vec<_>>(),
+        [Some(0), None, Some(1)]
+    );
     assert_eq!(table.column("city").unwrap().null_count(), 1);
 }
 
@@ -161,11 +164,7 @@ fn infinities_are_numbers_but_a_nan_spelling_outside_the_null_list_is_not() {
     let table = read("v\n1.5\ninf\n-inf\n").unwrap();
     assert_eq!(
         table.column("v").unwrap().data(),
-        &ColumnData::Float64(vec![
-            Some(1.5),
-            Some(f64::INFINITY),
-            Some(f64::NEG_INFINITY)
-        ])
+        &ColumnData::Float64(vec![Some(1.5), Some(f64::INFINITY), Some(f64::NEG_INFINITY)].into())
     );
     // With the null list emptied, "NaN" must not sneak in as a float NaN.
     let options = CsvOptions {

@@ -30,15 +30,15 @@ fn infers_types_keeps_key_order_and_reads_nulls() {
     );
     assert_eq!(
         table.column("zeta").unwrap().data(),
-        &ColumnData::Bool(vec![Some(true), Some(false), None])
+        &ColumnData::Bool(vec![Some(true), Some(false), None].into())
     );
     assert_eq!(
         table.column("count").unwrap().data(),
-        &ColumnData::Int64(vec![Some(1), None, Some(-3)])
+        &ColumnData::Int64(vec![Some(1), None, Some(-3)].into())
     );
     assert_eq!(
         table.column("ratio").unwrap().data(),
-        &ColumnData::Float64(vec![Some(0.5), Some(2.0), Some(-1.25)])
+        &ColumnData::Float64(vec![Some(0.5), Some(2.0), Some(-1.25)].into())
     );
     let ColumnData::Str(city) = table.column("city").unwrap().data() else {
         panic!("city should be a string column");
@@ -84,7 +84,7 @@ fn forced_types_parse_numeric_strings_and_name_bad_values() {
     .unwrap();
     assert_eq!(
         table.column("a").unwrap().data(),
-        &ColumnData::Float64(vec![Some(1.5), Some(2.0)])
+        &ColumnData::Float64(vec![Some(1.5), Some(2.0)].into())
     );
     assert_eq!(
         table.column("id").unwrap().value_text(0).as_deref(),
@@ -145,7 +145,7 @@ fn missing_keys_are_null_or_refused() {
     let table = read(text).unwrap();
     assert_eq!(
         table.column("b").unwrap().data(),
-        &ColumnData::Int64(vec![Some(2), None])
+        &ColumnData::Int64(vec![Some(2), None].into())
     );
     let strict = JsonlOptions {
         missing_keys: MissingKeys::Error,

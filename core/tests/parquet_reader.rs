@@ -60,16 +60,16 @@ fn dictionaries_small_integers_float32_and_nullable_booleans() {
     );
     assert_eq!(
         table.column("small").unwrap().data(),
-        &ColumnData::Int64(vec![Some(1), Some(2), Some(3), Some(255)])
+        &ColumnData::Int64(vec![Some(1), Some(2), Some(3), Some(255)].into())
     );
     // NaN is read as null, as pandas means it.
     assert_eq!(
         table.column("f32").unwrap().data(),
-        &ColumnData::Float64(vec![Some(0.5), None, Some(-1.25), Some(2.0)])
+        &ColumnData::Float64(vec![Some(0.5), None, Some(-1.25), Some(2.0)].into())
     );
     assert_eq!(
         table.column("flag").unwrap().data(),
-        &ColumnData::Bool(vec![Some(true), None, Some(false), Some(true)])
+        &ColumnData::Bool(vec![Some(true), None, Some(false), Some(true)].into())
     );
 }
 

@@ -11,7 +11,7 @@ use lockstep_core::skew::log::{
     LOG_FORMAT, MAX_CLIENT_ID_BYTES, RecordError, RequestFields, write_request,
 };
 use lockstep_core::skew::{LogBatch, LoggedRequest};
-use lockstep_core::table::{Column, ColumnData, DataType, StrColumn, Table};
+use lockstep_core::table::{Column, ColumnData, DataType, StrColumn, Table, ValueAt};
 use lockstep_core::transform::{FeatureMatrix, InputColumn};
 
 const ROWS: usize = 6;
@@ -28,53 +28,41 @@ fn strings() -> Vec<Option<&'static str>> {
 }
 
 fn inputs() -> Table {
-    let mut city = StrColumn::default();
-    for s in strings() {
-        city.codes.push(s.map(|s| {
-            let code = city
-                .dictionary
-                .iter()
-                .position(|d| d == s)
-                .unwrap_or_else(|| {
-                    city.dictionary.push(s.to_owned());
-                    city.dictionary.len() - 1
-                });
-            code as u32
-        }));
-    }
+    let city = StrColumn::from_values(strings()).unwrap();
     Table::new(vec![
         Column::new(
             "member",
-            ColumnData::Bool(vec![
-                Some(true),
-                Some(false),
-                None,
-                Some(true),
-                None,
-                Some(false),
-            ]),
+            ColumnData::Bool(
+                vec![Some(true), Some(false), None, Some(true), None, Some(false)].into(),
+            ),
         ),
         Column::new(
             "visits",
-            ColumnData::Int64(vec![
-                Some(0),
-                Some(i64::MAX),
-                Some(i64::MIN),
-                None,
-                Some(-1),
-                Some(1 << 53),
-            ]),
+            ColumnData::Int64(
+                vec![
+                    Some(0),
+                    Some(i64::MAX),
+                    Some(i64::MIN),
+                    None,
+                    Some(-1),
+                    Some(1 << 53),
+                ]
+                .into(),
+            ),
         ),
         Column::new(
             "income",
-            ColumnData::Float64(vec![
-                Some(f64::MAX),
-                Some(-f64::MAX),
-                Some(f64::MIN_POSITIVE),
-                Some(5e-324),
-                None,
-                Some(-0.0),
-            ]),
+            ColumnData::Float64(
+                vec![
+                    Some(f64::MAX),
+                    Some(-f64::MAX),
+                    Some(f64::MIN_POSITIVE),
+                    Some(5e-324),
+                    None,
+                    Some(-0.0),
+                ]
+                .into(),
+            ),
         ),
         Column::new("city \"quoted\" \u{1b}", ColumnData::Str(city)),
     ])
@@ -274,12 +262,16 @@ fn records_written_by_the_server_writer_read_back_field_for_field() {
         for row in 0..2 * ROWS {
             let w = row % ROWS;
             match (read.data(), written.data()) {
-                (ColumnData::Bool(r), ColumnData::Bool(x)) => assert_eq!(r[row], x[w]),
-                (ColumnData::Int64(r), ColumnData::Int64(x)) => assert_eq!(r[row], x[w]),
+                (ColumnData::Bool(r), ColumnData::Bool(x)) => {
+                    assert_eq!(r.value_at(row), x.value_at(w))
+                }
+                (ColumnData::Int64(r), ColumnData::Int64(x)) => {
+                    assert_eq!(r.value_at(row), x.value_at(w))
+                }
                 (ColumnData::Float64(r), ColumnData::Float64(x)) => {
                     assert_eq!(
-                        r[row].map(f64::to_bits),
-                        x[w].map(f64::to_bits),
+                        r.value_at(row).map(f64::to_bits),
+                        x.value_at(w).map(f64::to_bits),
                         "row {row}"
                     );
                 }

@@ -35,7 +35,7 @@ fn wide_csv_with_100k_columns_reads_and_finds_a_late_duplicate() {
 
 #[test]
 fn wide_table_new_with_100k_columns_and_a_late_duplicate() {
-    let column = |name: String| Column::new(name, ColumnData::Int64(vec![Some(1)]));
+    let column = |name: String| Column::new(name, ColumnData::Int64(vec![Some(1)].into()));
     let table = Table::new(names(WIDE).into_iter().map(column).collect()).unwrap();
     assert_eq!(table.num_columns(), WIDE);
     let mut columns: Vec<Column> = names(WIDE).into_iter().map(column).collect();

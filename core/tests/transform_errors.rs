@@ -155,7 +155,7 @@ fn a_non_numeric_string_in_a_numeric_column() {
 fn nan_and_infinity_are_refused() {
     let table = Table::new(vec![Column::new(
         "x",
-        ColumnData::Float64(vec![Some(1.0), Some(f64::NAN)]),
+        ColumnData::Float64(vec![Some(1.0), Some(f64::NAN)].into()),
     )])
     .unwrap();
     let s =
@@ -267,13 +267,10 @@ fn an_empty_training_table() {
 #[test]
 fn impute_with_no_training_values() {
     let table = Table::new(vec![
-        Column::new("x", ColumnData::Float64(vec![None, None])),
+        Column::new("x", ColumnData::Float64(vec![None, None].into())),
         Column::new(
             "s",
-            ColumnData::Str(StrColumn {
-                dictionary: vec![],
-                codes: vec![None, None],
-            }),
+            ColumnData::Str(StrColumn::from_parts::<&str>(&[], vec![None, None]).unwrap()),
         ),
     ])
     .unwrap();

@@ -28,14 +28,17 @@ pub fn table(rows: usize) -> Table {
     let mut rng = Rng(0x9e37_79b9_7f4a_7c15);
     let mut columns = Vec::new();
     for c in 0..NUMERIC {
-        let values = (0..rows)
+        let values: Vec<Option<f64>> = (0..rows)
             .map(|_| {
                 let x = rng.unit();
                 // 2 % nulls, positive skewed values.
                 (x > 0.02).then(|| (x * 10.0).powi(2) + c as f64)
             })
             .collect();
-        columns.push(Column::new(format!("n{c}"), ColumnData::Float64(values)));
+        columns.push(Column::new(
+            format!("n{c}"),
+            ColumnData::Float64(values.into()),
+        ));
     }
     for c in 0..CATEGORICAL {
         let dictionary: Vec<String> = (0..50).map(|i| format!("cat{c}_{i}")).collect();
@@ -48,7 +51,7 @@ pub fn table(rows: usize) -> Table {
             .collect();
         columns.push(Column::new(
             format!("c{c}"),
-            ColumnData::Str(StrColumn { dictionary, codes }),
+            ColumnData::Str(StrColumn::from_parts(&dictionary, codes).unwrap()),
         ));
     }
     Table::new(columns).unwrap()

@@ -45,9 +45,12 @@ impl ClassColumn {
                 }
             }
             ColumnData::Str(s) => {
-                for (row, code) in s.codes.iter().enumerate() {
+                let dictionary = s.dictionary();
+                for (row, code) in s.codes().iter().enumerate() {
                     let code = code.ok_or_else(|| null(row))?;
-                    builder.push(u64::from(code), || s.dictionary[code as usize].clone());
+                    builder.push(u64::from(code), || {
+                        dictionary.value(code as usize).to_owned()
+                    });
                 }
             }
         }

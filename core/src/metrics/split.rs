@@ -119,11 +119,11 @@ pub fn split_column(column: &Column, config: &SplitConfig) -> Result<Split, Eval
         ColumnData::Str(s) => {
             // Hash each distinct value once, then look rows up by code.
             let parts: Vec<Part> = s
-                .dictionary
+                .dictionary()
                 .iter()
-                .map(|v| assign(v.as_bytes(), config))
+                .map(|v| assign(v.unwrap_or("").as_bytes(), config))
                 .collect();
-            for (row, code) in s.codes.iter().enumerate() {
+            for (row, code) in s.codes().iter().enumerate() {
                 let code = code.ok_or_else(|| null(row))? as usize;
                 place(
                     &mut split,

@@ -22,7 +22,7 @@ use crate::engine::{Engine, EngineError};
 use crate::metrics::ClassColumn;
 use crate::onnx::TensorData;
 use crate::predict::{self, PredictError};
-use crate::table::{Column, ColumnData, Table, TableError};
+use crate::table::{Column, ColumnData, Float64Array, Table, TableError};
 use crate::transform::FittedPipeline;
 
 /// A model's predictions, ready to evaluate.
@@ -105,7 +105,7 @@ pub fn run_model(
         let names = predict::column_names(name, width, class_labels);
         let mut per_class = Vec::with_capacity(width);
         for (j, (class, column)) in classes.iter().zip(names).enumerate() {
-            let values = (0..rows)
+            let values: Float64Array = (0..rows)
                 .map(|r| data.get(r * width + j).map(|&p| f64::from(p)))
                 .collect();
             columns.push(Column::new(column.clone(), ColumnData::Float64(values)));
@@ -120,10 +120,10 @@ pub fn run_model(
         }
     } else {
         let (name, tensor) = outputs.first().ok_or(ModelRunError::NoOutputs)?;
-        let values: Vec<Option<f64>> = match tensor.data() {
-            TensorData::F32(v) => v.iter().map(|&x| Some(f64::from(x))).collect(),
-            TensorData::F64(v) => v.iter().map(|&x| Some(x)).collect(),
-            TensorData::I64(v) => v.iter().map(|&x| Some(x as f64)).collect(),
+        let values: Float64Array = match tensor.data() {
+            TensorData::F32(v) => v.iter().map(|&x| f64::from(x)).collect::<Vec<_>>().into(),
+            TensorData::F64(v) => v.clone().into(),
+            TensorData::I64(v) => v.iter().map(|&x| x as f64).collect::<Vec<_>>().into(),
             TensorData::Str(_) => {
                 return Err(ModelRunError::StringOutput {
                     output: name.clone(),

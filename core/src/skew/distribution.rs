@@ -16,7 +16,7 @@ use std::collections::HashMap;
 
 use serde::{Deserialize, Serialize};
 
-use crate::table::{Column, ColumnData, Table};
+use crate::table::{Array, Column, ColumnData, Table};
 
 /// Number of quantile bins for numeric columns (deciles).
 pub const NUMERIC_BINS: usize = 10;
@@ -356,8 +356,8 @@ fn is_categorical(column: &Column) -> bool {
         ColumnData::Int64(values) => {
             let mut seen: Vec<i64> = Vec::new();
             for v in values.iter().flatten() {
-                if !seen.contains(v) {
-                    seen.push(*v);
+                if !seen.contains(&v) {
+                    seen.push(v);
                     if seen.len() > MAX_INTEGER_CATEGORIES {
                         return false;
                     }
@@ -374,15 +374,15 @@ fn category_counts(column: &Column) -> (HashMap<String, u64>, u64) {
     let mut total = 0;
     // Strings are counted by dictionary code, then named: no text per row.
     if let ColumnData::Str(strings) = column.data() {
-        let mut by_code = vec![0_u64; strings.dictionary.len()];
-        for code in strings.codes.iter().flatten() {
-            if let Some(count) = by_code.get_mut(*code as usize) {
+        let mut by_code = vec![0_u64; strings.dictionary().len()];
+        for code in strings.codes().iter().flatten() {
+            if let Some(count) = by_code.get_mut(code as usize) {
                 *count += 1;
             }
         }
-        for (text, count) in strings.dictionary.iter().zip(by_code) {
+        for (text, count) in strings.dictionary().iter().zip(by_code) {
             if count > 0 {
-                *counts.entry(text.clone()).or_default() += count;
+                *counts.entry(text.unwrap_or("").to_owned()).or_default() += count;
                 total += count;
             }
         }
@@ -442,18 +442,9 @@ pub fn linf_distance(a: &HashMap<String, u64>, b: &HashMap<String, u64>) -> (f64
 
 fn numeric_values(column: &Column) -> Vec<f64> {
     match column.data() {
-        ColumnData::Float64(v) => v
-            .iter()
-            .flatten()
-            .copied()
-            .filter(|x| !x.is_nan())
-            .collect(),
-        ColumnData::Int64(v) => v.iter().flatten().map(|&x| x as f64).collect(),
-        ColumnData::Bool(v) => v
-            .iter()
-            .flatten()
-            .map(|&b| f64::from(u8::from(b)))
-            .collect(),
+        ColumnData::Float64(v) => v.iter().flatten().filter(|x| !x.is_nan()).collect(),
+        ColumnData::Int64(v) => v.iter().flatten().map(|x| x as f64).collect(),
+        ColumnData::Bool(v) => v.iter().flatten().map(|b| f64::from(u8::from(b))).collect(),
         ColumnData::Str(_) => Vec::new(),
     }
 }

@@ -5,8 +5,7 @@
 //! inferred (bool ⊂ int64 ⊂ float64 ⊂ string, nulls ignored) or taken from
 //! [`CsvOptions::column_types`], and the fields are parsed into that type.
 
-use std::collections::HashMap;
-
+use super::builder::{BoolBuilder, Float64Builder, Int64Builder, StrBuilder};
 use super::{Column, ColumnData, DataType, StrColumn, Table, TableError};
 
 /// The strings read as null (missing): pandas' `read_csv` defaults, so a CSV written by
@@ -254,12 +253,20 @@ impl ColumnParser<'_> {
             None => self.infer()?,
         };
         Ok(match data_type {
-            DataType::Bool => ColumnData::Bool(self.parse_each(DataType::Bool, parse_bool)?),
+            DataType::Bool => {
+                let mut out = BoolBuilder::with_capacity(self.rows());
+                self.parse_each(DataType::Bool, parse_bool, |v| out.push(v))?;
+                ColumnData::Bool(out.finish())
+            }
             DataType::Int64 => {
-                ColumnData::Int64(self.parse_each(DataType::Int64, |t| t.trim().parse().ok())?)
+                let mut out = Int64Builder::with_capacity(self.rows());
+                self.parse_each(DataType::Int64, |t| t.trim().parse().ok(), |v| out.push(v))?;
+                ColumnData::Int64(out.finish())
             }
             DataType::Float64 => {
-                ColumnData::Float64(self.parse_each(DataType::Float64, parse_float)?)
+                let mut out = Float64Builder::with_capacity(self.rows());
+                self.parse_each(DataType::Float64, parse_float, |v| out.push(v))?;
+                ColumnData::Float64(out.finish())
             }
             DataType::Str => ColumnData::Str(self.dictionary_encode()?),
         })
@@ -269,37 +276,30 @@ impl ColumnParser<'_> {
         &self,
         expected: DataType,
         parse: impl Fn(&str) -> Option<T>,
-    ) -> Result<Vec<Option<T>>, TableError> {
-        (0..self.rows())
-            .map(|row| match self.text(row)? {
-                None => Ok(None),
-                Some(text) => parse(text).map(Some).ok_or_else(|| TableError::ParseValue {
+        mut push: impl FnMut(Option<T>),
+    ) -> Result<(), TableError> {
+        for row in 0..self.rows() {
+            push(match self.text(row)? {
+                None => None,
+                Some(text) => Some(parse(text).ok_or_else(|| TableError::ParseValue {
                     column: self.name.to_owned(),
                     line: self.lines[row],
                     value: crate::excerpt::excerpt(text),
                     expected,
-                }),
-            })
-            .collect()
+                })?),
+            });
+        }
+        Ok(())
     }
 
     fn dictionary_encode(&self) -> Result<StrColumn, TableError> {
-        let mut index: HashMap<&str, u32> = HashMap::new();
-        let mut column = StrColumn {
-            dictionary: Vec::new(),
-            codes: Vec::with_capacity(self.rows()),
-        };
+        let mut column = StrBuilder::with_capacity(self.rows());
         for row in 0..self.rows() {
-            let code = self.text(row)?.map(|text| {
-                *index.entry(text).or_insert_with(|| {
-                    column.dictionary.push(text.to_owned());
-                    // Fewer distinct values than rows, and rows fit in memory.
-                    (column.dictionary.len() - 1) as u32
-                })
-            });
-            column.codes.push(code);
+            column
+                .push(self.text(row)?)
+                .map_err(|full| full.for_column(self.name))?;
         }
-        Ok(column)
+        Ok(column.finish())
     }
 }
 

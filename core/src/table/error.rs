@@ -94,4 +94,14 @@ pub enum TableError {
         bytes: usize,
         limit: usize,
     },
+    #[error(
+        "column `{column}` has too many distinct strings for one dictionary (more than 2^32 entries or 2 GiB of text)"
+    )]
+    DictionaryFull { column: String },
+    #[error("invalid string dictionary: {message}")]
+    InvalidDictionary { message: String },
+    #[error("row {row} (0-based) is past the end of the table ({rows} rows)")]
+    RowOutOfRange { row: usize, rows: usize },
+    #[error("the row mask has {len} entries, but the table has {rows} rows")]
+    MaskLength { len: usize, rows: usize },
 }

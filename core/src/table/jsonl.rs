@@ -11,7 +11,8 @@ use std::collections::HashMap;
 
 use serde_json::Value;
 
-use super::{Column, ColumnData, DataType, StrColumn, Table, TableError};
+use super::builder::{BoolBuilder, Float64Builder, Int64Builder, StrBuilder};
+use super::{Column, ColumnData, DataType, Table, TableError};
 
 /// What to do with a key that is not one of the table's columns.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -323,41 +324,62 @@ fn build(
         expected: data_type,
     };
     Ok(match data_type {
-        DataType::Bool => ColumnData::Bool(convert(&raw.cells, error, |cell| match cell {
-            Cell::Bool(b) => Some(*b),
-            _ => None,
-        })?),
-        DataType::Int64 => ColumnData::Int64(convert(&raw.cells, error, |cell| match cell {
-            Cell::Int(i) => Some(*i),
-            Cell::Str(s) => s.trim().parse().ok(),
-            _ => None,
-        })?),
-        DataType::Float64 => ColumnData::Float64(convert(&raw.cells, error, |cell| match cell {
-            Cell::Int(i) => Some(*i as f64),
-            Cell::Float(f) => Some(*f),
-            Cell::Str(s) => s.trim().parse::<f64>().ok().filter(|f| !f.is_nan()),
-            _ => None,
-        })?),
+        DataType::Bool => {
+            let mut out = BoolBuilder::with_capacity(raw.cells.len());
+            convert(
+                &raw.cells,
+                error,
+                |v| out.push(v),
+                |cell| match cell {
+                    Cell::Bool(b) => Some(*b),
+                    _ => None,
+                },
+            )?;
+            ColumnData::Bool(out.finish())
+        }
+        DataType::Int64 => {
+            let mut out = Int64Builder::with_capacity(raw.cells.len());
+            convert(
+                &raw.cells,
+                error,
+                |v| out.push(v),
+                |cell| match cell {
+                    Cell::Int(i) => Some(*i),
+                    Cell::Str(s) => s.trim().parse().ok(),
+                    _ => None,
+                },
+            )?;
+            ColumnData::Int64(out.finish())
+        }
+        DataType::Float64 => {
+            let mut out = Float64Builder::with_capacity(raw.cells.len());
+            convert(
+                &raw.cells,
+                error,
+                |v| out.push(v),
+                |cell| match cell {
+                    Cell::Int(i) => Some(*i as f64),
+                    Cell::Float(f) => Some(*f),
+                    Cell::Str(s) => s.trim().parse::<f64>().ok().filter(|f| !f.is_nan()),
+                    _ => None,
+                },
+            )?;
+            ColumnData::Float64(out.finish())
+        }
         DataType::Str => {
-            let mut index: HashMap<String, u32> = HashMap::new();
-            let mut column = StrColumn {
-                dictionary: Vec::new(),
-                codes: Vec::with_capacity(raw.cells.len()),
-            };
+            let mut column = StrBuilder::with_capacity(raw.cells.len());
             for cell in &raw.cells {
-                let code = match cell {
-                    Cell::Null => None,
-                    other => {
-                        let text = other.text();
-                        Some(*index.entry(text).or_insert_with_key(|text| {
-                            column.dictionary.push(text.clone());
-                            (column.dictionary.len() - 1) as u32
-                        }))
+                let pushed = match cell {
+                    Cell::Null => {
+                        column.push_null();
+                        Ok(())
                     }
+                    Cell::Str(text) => column.push(Some(text)),
+                    other => column.push(Some(&other.text())),
                 };
-                column.codes.push(code);
+                pushed.map_err(|full| full.for_column(&raw.name))?;
             }
-            ColumnData::Str(column)
+            ColumnData::Str(column.finish())
         }
     })
 }
@@ -365,16 +387,16 @@ fn build(
 fn convert<T>(
     cells: &[Cell],
     error: impl Fn(usize, &Cell) -> TableError,
+    mut push: impl FnMut(Option<T>),
     parse: impl Fn(&Cell) -> Option<T>,
-) -> Result<Vec<Option<T>>, TableError> {
-    cells
-        .iter()
-        .enumerate()
-        .map(|(row, cell)| match cell {
-            Cell::Null => Ok(None),
-            other => parse(other).map(Some).ok_or_else(|| error(row, other)),
-        })
-        .collect()
+) -> Result<(), TableError> {
+    for (row, cell) in cells.iter().enumerate() {
+        push(match cell {
+            Cell::Null => None,
+            other => Some(parse(other).ok_or_else(|| error(row, other))?),
+        });
+    }
+    Ok(())
 }
 
 /// One line: an object's entries in their written order (serde_json's own map

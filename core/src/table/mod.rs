@@ -5,7 +5,14 @@
 //! model engine and the metrics consume. Strings are dictionary-encoded
 //! ([`StrColumn`]): categorical features are looked up once per distinct value, not
 //! once per row.
+//!
+//! Columns use Arrow's memory layout ([`ColumnData`] holds `arrow-array` arrays):
+//! one values buffer plus a validity bitmap, reference-counted. Cloning a table and
+//! its views ([`Table::slice`], [`Table::take`], [`Table::filter`],
+//! [`Table::with_column`], [`Table::select`]) share the buffers of the columns they
+//! keep. Readers fill columns through [`builder`].
 
+pub mod builder;
 mod column;
 mod csv;
 mod error;
@@ -16,7 +23,8 @@ mod parquet;
 pub use self::csv::{
     CsvOptions, DEFAULT_MAX_FIELD_BYTES, DEFAULT_NULL_VALUES, default_null_values,
 };
-pub use column::{Column, ColumnData, DataType, StrColumn};
+pub use arrow_array::{Array, BooleanArray, Float64Array, Int64Array, StringArray, UInt32Array};
+pub use column::{Column, ColumnData, DataType, StrColumn, ValueAt};
 pub use error::TableError;
 pub use jsonl::{DEFAULT_MAX_LINE_BYTES, JsonlOptions, MissingKeys, UnknownKeys};
 
@@ -92,5 +100,101 @@ impl Table {
                 name: name.to_owned(),
                 available: self.column_names().map(str::to_owned).collect(),
             })
+    }
+
+    /// The bytes of the buffers the columns reference (values, validity bitmaps,
+    /// string codes and dictionaries). Views share buffers with the table they came
+    /// from; each reports the buffers it references.
+    pub fn memory_bytes(&self) -> usize {
+        self.columns.iter().map(|c| c.data().memory_bytes()).sum()
+    }
+
+    /// Rows `offset..offset + len`: every column shares this table's buffers.
+    pub fn slice(&self, offset: usize, len: usize) -> Result<Self, TableError> {
+        let end = offset.saturating_add(len);
+        if end > self.num_rows {
+            return Err(TableError::RowOutOfRange {
+                row: end.saturating_sub(1),
+                rows: self.num_rows,
+            });
+        }
+        Ok(Self {
+            columns: self
+                .columns
+                .iter()
+                .map(|c| c.map_data(|d| d.slice(offset, len)))
+                .collect(),
+            num_rows: len,
+        })
+    }
+
+    /// The rows `rows` (0-based, in that order, repeats allowed). Values are gathered
+    /// into new buffers; string columns keep their dictionaries.
+    pub fn take(&self, rows: &[usize]) -> Result<Self, TableError> {
+        if let Some(&row) = rows.iter().find(|&&r| r >= self.num_rows) {
+            return Err(TableError::RowOutOfRange {
+                row,
+                rows: self.num_rows,
+            });
+        }
+        Ok(self.take_unchecked(rows))
+    }
+
+    fn take_unchecked(&self, rows: &[usize]) -> Self {
+        Self {
+            columns: self
+                .columns
+                .iter()
+                .map(|c| c.map_data(|d| d.take(rows)))
+                .collect(),
+            num_rows: rows.len(),
+        }
+    }
+
+    /// The rows where `mask` is true, in order. A mask that keeps every row shares
+    /// all buffers; one that keeps a contiguous run is a [`Table::slice`]; any other
+    /// gathers values into new buffers (string columns keep their dictionaries).
+    pub fn filter(&self, mask: &[bool]) -> Result<Self, TableError> {
+        if mask.len() != self.num_rows {
+            return Err(TableError::MaskLength {
+                len: mask.len(),
+                rows: self.num_rows,
+            });
+        }
+        let rows: Vec<usize> = (0..mask.len()).filter(|&r| mask[r]).collect();
+        match (rows.first(), rows.last()) {
+            (Some(&first), Some(&last)) if last - first + 1 == rows.len() => {
+                self.slice(first, rows.len())
+            }
+            _ => Ok(self.take_unchecked(&rows)),
+        }
+    }
+
+    /// This table with `column` added, or replacing the column of the same name (in
+    /// its place). The other columns share their buffers.
+    pub fn with_column(&self, column: Column) -> Result<Self, TableError> {
+        if !self.columns.is_empty() && column.len() != self.num_rows {
+            return Err(TableError::LengthMismatch {
+                column: column.name().to_owned(),
+                len: column.len(),
+                expected: self.num_rows,
+            });
+        }
+        let mut columns = self.columns.clone();
+        match columns.iter().position(|c| c.name() == column.name()) {
+            Some(i) => columns[i] = column,
+            None => columns.push(column),
+        }
+        let num_rows = columns[0].len();
+        Ok(Self { columns, num_rows })
+    }
+
+    /// The columns `names`, in that order, sharing their buffers.
+    pub fn select<S: AsRef<str>>(&self, names: &[S]) -> Result<Self, TableError> {
+        let columns = names
+            .iter()
+            .map(|n| self.column(n.as_ref()).cloned())
+            .collect::<Result<Vec<_>, _>>()?;
+        Self::new(columns)
     }
 }

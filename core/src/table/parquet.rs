@@ -5,18 +5,18 @@
 //! large utf8, utf8 view and dictionaries of them → string. Any other type is an
 //! error naming the column and its type. Pages may be uncompressed or snappy.
 
-use std::collections::HashMap;
-
 use arrow_array::cast::AsArray;
 use arrow_array::types::{
     Float32Type, Float64Type, Int8Type, Int16Type, Int32Type, Int64Type, UInt8Type, UInt16Type,
     UInt32Type,
 };
-use arrow_array::{Array, ArrayRef, RecordBatchReader};
+use arrow_array::{Array, ArrayRef, Float64Array, RecordBatchReader};
+use arrow_buffer::{BooleanBuffer, NullBuffer};
 use arrow_schema::DataType as ArrowType;
 use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 
-use super::{Column, ColumnData, StrColumn, Table, TableError};
+use super::builder::ColumnBuilder;
+use super::{Column, ColumnData, DataType, StrColumn, Table, TableError};
 
 pub(super) fn read_parquet(bytes: &[u8]) -> Result<Table, TableError> {
     let data = bytes::Bytes::copy_from_slice(bytes);
@@ -24,20 +24,31 @@ pub(super) fn read_parquet(bytes: &[u8]) -> Result<Table, TableError> {
         .and_then(|b| b.build())
         .map_err(parquet_error)?;
     let schema = reader.schema();
-    let mut builders: Vec<Builder> = schema
+    let mut columns: Vec<(String, DataType, Vec<ColumnData>)> = schema
         .fields()
         .iter()
-        .map(|f| Builder::new(f.name(), f.data_type()))
-        .collect::<Result<_, _>>()?;
+        .map(|f| {
+            Ok((
+                f.name().clone(),
+                data_type(f.name(), f.data_type())?,
+                Vec::new(),
+            ))
+        })
+        .collect::<Result<_, TableError>>()?;
     for batch in reader {
         let batch = batch.map_err(|err| TableError::Parquet {
             message: err.to_string(),
         })?;
-        for (builder, array) in builders.iter_mut().zip(batch.columns()) {
-            builder.append(array)?;
+        for ((name, data_type, parts), array) in columns.iter_mut().zip(batch.columns()) {
+            parts.push(convert(name, *data_type, array)?);
         }
     }
-    Table::new(builders.into_iter().map(Builder::finish).collect())
+    Table::new(
+        columns
+            .into_iter()
+            .map(|(name, data_type, parts)| Ok(Column::new(name, concat(data_type, parts)?)))
+            .collect::<Result<_, TableError>>()?,
+    )
 }
 
 fn parquet_error(err: parquet::errors::ParquetError) -> TableError {
@@ -46,94 +57,122 @@ fn parquet_error(err: parquet::errors::ParquetError) -> TableError {
     }
 }
 
-struct Builder {
-    name: String,
-    data: ColumnData,
-    index: HashMap<String, u32>,
+fn data_type(name: &str, data_type: &ArrowType) -> Result<DataType, TableError> {
+    Ok(match value_type(data_type) {
+        ArrowType::Boolean => DataType::Bool,
+        ArrowType::Int8
+        | ArrowType::Int16
+        | ArrowType::Int32
+        | ArrowType::Int64
+        | ArrowType::UInt8
+        | ArrowType::UInt16
+        | ArrowType::UInt32 => DataType::Int64,
+        ArrowType::Float32 | ArrowType::Float64 => DataType::Float64,
+        ArrowType::Utf8 | ArrowType::LargeUtf8 | ArrowType::Utf8View => DataType::Str,
+        other => {
+            return Err(TableError::UnsupportedParquetType {
+                column: name.to_owned(),
+                data_type: other.to_string(),
+            });
+        }
+    })
 }
 
-impl Builder {
-    fn new(name: &str, data_type: &ArrowType) -> Result<Self, TableError> {
-        let data = match value_type(data_type) {
-            ArrowType::Boolean => ColumnData::Bool(Vec::new()),
-            ArrowType::Int8
-            | ArrowType::Int16
-            | ArrowType::Int32
-            | ArrowType::Int64
-            | ArrowType::UInt8
-            | ArrowType::UInt16
-            | ArrowType::UInt32 => ColumnData::Int64(Vec::new()),
-            ArrowType::Float32 | ArrowType::Float64 => ColumnData::Float64(Vec::new()),
-            ArrowType::Utf8 | ArrowType::LargeUtf8 | ArrowType::Utf8View => {
-                ColumnData::Str(StrColumn::default())
+/// One batch's array as a column. Arrays already in Lockstep's layout (bool, int64,
+/// float64 without NaN, utf8 dictionaries with u32 keys) are kept as they are, with
+/// no copy; the rest is converted.
+fn convert(name: &str, data_type: DataType, array: &ArrayRef) -> Result<ColumnData, TableError> {
+    let unsupported = || TableError::UnsupportedParquetType {
+        column: name.to_owned(),
+        data_type: array.data_type().to_string(),
+    };
+    Ok(match data_type {
+        DataType::Bool => ColumnData::Bool(array.as_boolean_opt().ok_or_else(unsupported)?.clone()),
+        DataType::Int64 => {
+            if let Some(a) = array.as_primitive_opt::<Int64Type>() {
+                return Ok(ColumnData::Int64(a.clone()));
             }
-            other => {
-                return Err(TableError::UnsupportedParquetType {
-                    column: name.to_owned(),
-                    data_type: other.to_string(),
+            macro_rules! ints {
+                ($($t:ty),*) => {
+                    $(if let Some(a) = array.as_primitive_opt::<$t>() {
+                        return Ok(ColumnData::Int64(a.unary::<_, Int64Type>(i64::from)));
+                    })*
+                };
+            }
+            ints!(
+                Int8Type, Int16Type, Int32Type, UInt8Type, UInt16Type, UInt32Type
+            );
+            return Err(unsupported());
+        }
+        DataType::Float64 => {
+            let a = if let Some(a) = array.as_primitive_opt::<Float64Type>() {
+                a.clone()
+            } else if let Some(a) = array.as_primitive_opt::<Float32Type>() {
+                a.unary::<_, Float64Type>(f64::from)
+            } else {
+                return Err(unsupported());
+            };
+            ColumnData::Float64(nan_as_null(a))
+        }
+        DataType::Str => {
+            // Kept when the dictionary is utf8 with distinct, non-null entries.
+            if let Some(a) = array.as_dictionary_opt::<UInt32Type>()
+                && let Ok(column) = StrColumn::from_arrow(a)
+            {
+                return Ok(ColumnData::Str(column));
+            }
+            let strings = strings(array).ok_or_else(unsupported)?;
+            let mut out = ColumnBuilder::new(DataType::Str, strings.len());
+            if let ColumnBuilder::Str(b) = &mut out {
+                for value in &strings {
+                    b.push(value.as_deref())
+                        .map_err(|full| full.for_column(name))?;
+                }
+            }
+            out.finish()
+        }
+    })
+}
+
+/// `NaN` read as null, as pandas means it; the values buffer is shared.
+fn nan_as_null(a: Float64Array) -> Float64Array {
+    if !a.iter().flatten().any(f64::is_nan) {
+        return a;
+    }
+    let validity: BooleanBuffer = a.iter().map(|v| v.is_some_and(|x| !x.is_nan())).collect();
+    Float64Array::new(a.values().clone(), Some(NullBuffer::new(validity)))
+}
+
+/// The batches' parts as one column: the part itself when there is one, else the
+/// values copied into one buffer (strings re-interned into one dictionary).
+fn concat(data_type: DataType, mut parts: Vec<ColumnData>) -> Result<ColumnData, TableError> {
+    if parts.len() == 1 {
+        return Ok(parts.remove(0));
+    }
+    let len = parts.iter().map(ColumnData::len).sum();
+    let mut out = ColumnBuilder::new(data_type, len);
+    for part in &parts {
+        match (&mut out, part) {
+            (ColumnBuilder::Bool(b), ColumnData::Bool(v)) => v.iter().for_each(|x| b.push(x)),
+            (ColumnBuilder::Int64(b), ColumnData::Int64(v)) => v.iter().for_each(|x| b.push(x)),
+            (ColumnBuilder::Float64(b), ColumnData::Float64(v)) => {
+                v.iter().for_each(|x| b.push(x));
+            }
+            (ColumnBuilder::Str(b), ColumnData::Str(s)) => {
+                for text in s.iter() {
+                    b.push(text).map_err(|_| TableError::Parquet {
+                        message: "a string column's dictionary is full".to_owned(),
+                    })?;
+                }
+            }
+            _ => {
+                return Err(TableError::Parquet {
+                    message: format!("a column's batches disagree on its type ({data_type})"),
                 });
             }
-        };
-        Ok(Self {
-            name: name.to_owned(),
-            data,
-            index: HashMap::new(),
-        })
-    }
-
-    fn append(&mut self, array: &ArrayRef) -> Result<(), TableError> {
-        let unsupported = || TableError::UnsupportedParquetType {
-            column: self.name.clone(),
-            data_type: array.data_type().to_string(),
-        };
-        match &mut self.data {
-            ColumnData::Bool(out) => {
-                let a = array.as_boolean_opt().ok_or_else(unsupported)?;
-                out.extend(a.iter());
-            }
-            ColumnData::Int64(out) => {
-                macro_rules! ints {
-                    ($($t:ty),*) => {
-                        $(if let Some(a) = array.as_primitive_opt::<$t>() {
-                            out.extend(a.iter().map(|v| v.map(i64::from)));
-                            return Ok(());
-                        })*
-                    };
-                }
-                ints!(
-                    Int8Type, Int16Type, Int32Type, Int64Type, UInt8Type, UInt16Type, UInt32Type
-                );
-                return Err(unsupported());
-            }
-            ColumnData::Float64(out) => {
-                let not_nan = |v: Option<f64>| v.filter(|x| !x.is_nan());
-                if let Some(a) = array.as_primitive_opt::<Float64Type>() {
-                    out.extend(a.iter().map(not_nan));
-                } else if let Some(a) = array.as_primitive_opt::<Float32Type>() {
-                    out.extend(a.iter().map(|v| not_nan(v.map(f64::from))));
-                } else {
-                    return Err(unsupported());
-                }
-            }
-            ColumnData::Str(out) => {
-                let strings = strings(array).ok_or_else(unsupported)?;
-                for value in strings {
-                    let code = value.map(|text| {
-                        *self.index.entry(text.clone()).or_insert_with(|| {
-                            out.dictionary.push(text);
-                            (out.dictionary.len() - 1) as u32
-                        })
-                    });
-                    out.codes.push(code);
-                }
-            }
         }
-        Ok(())
     }
-
-    fn finish(self) -> Column {
-        Column::new(self.name, self.data)
-    }
+    Ok(out.finish())
 }
 
 /// The type of the values: a dictionary's value type, else the type itself.

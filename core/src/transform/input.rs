@@ -31,7 +31,7 @@ pub(crate) fn numeric(column: &Column, step: &'static str) -> Result<Vec<f64>, T
             for (row, v) in values.iter().enumerate() {
                 out.push(match v {
                     None => f64::NAN,
-                    Some(x) if x.is_finite() => *x,
+                    Some(x) if x.is_finite() => x,
                     Some(x) => {
                         return Err(TransformError::InvalidValue {
                             column: name.to_owned(),
@@ -53,8 +53,8 @@ pub(crate) fn numeric(column: &Column, step: &'static str) -> Result<Vec<f64>, T
             .map(|v| v.map_or(f64::NAN, |b| if b { 1.0 } else { 0.0 }))
             .collect()),
         ColumnData::Str(strings) => {
-            for (row, code) in strings.codes.iter().enumerate() {
-                let Some(text) = code.and_then(|c| strings.dictionary.get(c as usize)) else {
+            for (row, text) in strings.iter().enumerate() {
+                let Some(text) = text else {
                     continue;
                 };
                 if text.trim().parse::<f64>().is_err() {
@@ -122,11 +122,15 @@ impl Categories {
     pub(crate) fn from_column(column: &Column) -> Result<Self, TransformError> {
         match column.data() {
             ColumnData::Str(s) => Ok(Self {
-                dictionary: s.dictionary.clone(),
-                codes: s.codes.clone(),
+                dictionary: s
+                    .dictionary()
+                    .iter()
+                    .map(|d| d.unwrap_or("").to_owned())
+                    .collect(),
+                codes: s.codes().iter().collect(),
             }),
-            ColumnData::Int64(values) => Ok(Self::encode(values, |i| i.to_string())),
-            ColumnData::Bool(values) => Ok(Self::encode(values, |b| b.to_string())),
+            ColumnData::Int64(values) => Ok(Self::encode(values.iter(), |i| i.to_string())),
+            ColumnData::Bool(values) => Ok(Self::encode(values.iter(), |b| b.to_string())),
             ColumnData::Float64(_) => Err(TransformError::WrongType {
                 column: column.name().to_owned(),
                 found: DataType::Float64,
@@ -136,7 +140,7 @@ impl Categories {
     }
 
     fn encode<T: Copy + Eq + std::hash::Hash>(
-        values: &[Option<T>],
+        values: impl ExactSizeIterator<Item = Option<T>>,
         text: impl Fn(T) -> String,
     ) -> Self {
         let mut index: HashMap<T, u32> = HashMap::new();

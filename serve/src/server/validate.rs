@@ -5,9 +5,10 @@
 //! numbered from 1 in messages (as in the transform errors), and values are quoted
 //! truncated ([`super::truncate`]).
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
 
-use lockstep_core::table::{Column, ColumnData, DataType, StrColumn, Table};
+use lockstep_core::table::builder::ColumnBuilder;
+use lockstep_core::table::{Column, DataType, Table};
 use lockstep_core::transform::InputColumn;
 use serde_json::{Map, Value};
 
@@ -35,28 +36,20 @@ fn accepted(data_type: DataType) -> &'static [&'static str] {
     }
 }
 
-/// One column being filled, value by value.
+/// One column being filled, value by value (the table's column builder).
 struct Builder<'a> {
     schema: &'a InputColumn,
     /// The pipeline's null values (`FittedPipeline::is_null_value`).
     is_null: &'a dyn Fn(&str) -> bool,
-    data: ColumnData,
-    dictionary: HashMap<String, u32>,
+    data: ColumnBuilder,
 }
 
 impl<'a> Builder<'a> {
     fn new(schema: &'a InputColumn, is_null: &'a dyn Fn(&str) -> bool, rows: usize) -> Self {
-        let data = match schema.data_type {
-            DataType::Bool => ColumnData::Bool(Vec::with_capacity(rows)),
-            DataType::Int64 => ColumnData::Int64(Vec::with_capacity(rows)),
-            DataType::Float64 => ColumnData::Float64(Vec::with_capacity(rows)),
-            DataType::Str => ColumnData::Str(StrColumn::default()),
-        };
         Self {
             schema,
             is_null,
-            data,
-            dictionary: HashMap::new(),
+            data: ColumnBuilder::new(schema.data_type, rows),
         }
     }
 
@@ -73,39 +66,31 @@ impl<'a> Builder<'a> {
             ))
         };
         match (&mut self.data, value) {
-            (ColumnData::Bool(v), Value::Null) => v.push(None),
-            (ColumnData::Int64(v), Value::Null) => v.push(None),
-            (ColumnData::Float64(v), Value::Null) => v.push(None),
-            (ColumnData::Str(s), Value::Null) => s.codes.push(None),
+            (data, Value::Null) => data.push_null(),
             // The pipeline's null values (recorded at fit) mean what they meant in
             // the training file: `"NA"` is a null unless the pipeline says otherwise.
-            (ColumnData::Str(s), Value::String(text)) if (self.is_null)(text) => {
-                s.codes.push(None);
+            (ColumnBuilder::Str(s), Value::String(text)) if (self.is_null)(text) => {
+                s.push_null();
             }
-            (ColumnData::Bool(v), Value::Bool(b)) => v.push(Some(*b)),
-            (ColumnData::Int64(v), Value::Number(n)) => match n.as_i64() {
+            (ColumnBuilder::Bool(v), Value::Bool(b)) => v.push(Some(*b)),
+            (ColumnBuilder::Int64(v), Value::Number(n)) => match n.as_i64() {
                 Some(i) => v.push(Some(i)),
                 None => return Err(wrong("not an integer")),
             },
-            (ColumnData::Float64(v), Value::Number(n)) => match n.as_f64() {
+            (ColumnBuilder::Float64(v), Value::Number(n)) => match n.as_f64() {
                 Some(f) if f.is_finite() => v.push(Some(f)),
                 _ => return Err(wrong("not a finite number")),
             },
-            (ColumnData::Float64(_), Value::String(s)) if is_non_finite(s) => {
+            (ColumnBuilder::Float64(_), Value::String(s)) if is_non_finite(s) => {
                 return Err(AppError::BadRequest(format!(
                     "field `{name}`, row {row}: value `{quoted}` is not allowed: NaN and infinity \
                      are refused (send null for a missing value)"
                 )));
             }
-            (ColumnData::Str(s), Value::String(text)) => {
-                let next = u32::try_from(s.dictionary.len()).map_err(|_| {
+            (ColumnBuilder::Str(s), Value::String(text)) => {
+                s.push(Some(text)).map_err(|_| {
                     AppError::TooLarge(format!("field `{name}`: too many distinct strings"))
                 })?;
-                let code = *self.dictionary.entry(text.clone()).or_insert_with(|| {
-                    s.dictionary.push(text.clone());
-                    next
-                });
-                s.codes.push(Some(code));
             }
             (_, Value::Array(_) | Value::Object(_)) => return Err(wrong("nested")),
             (_, Value::Bool(_)) => return Err(wrong("a boolean")),
@@ -116,7 +101,7 @@ impl<'a> Builder<'a> {
     }
 
     fn finish(self) -> Column {
-        Column::new(self.schema.name.clone(), self.data)
+        self.data.finish_column(self.schema.name.clone())
     }
 }
 

@@ -4,7 +4,7 @@
 use super::lexer::CompareOp;
 use super::parser::{Expr, Literal};
 use super::{RuleError, type_name};
-use crate::table::{ColumnData, DataType, Table};
+use crate::table::{ColumnData, DataType, Table, ValueAt};
 
 /// One side of a comparison.
 #[derive(Debug)]
@@ -197,13 +197,9 @@ fn cell<'a>(value: &'a Value, table: &'a Table, row: usize) -> Option<Cell<'a>> 
         Value::Str(s) => Some(Cell::Str(s)),
         Value::Bool(b) => Some(Cell::Bool(*b)),
         Value::Column(index) => match table.columns().get(*index)?.data() {
-            ColumnData::Int64(v) => v
-                .get(row)
-                .copied()
-                .flatten()
-                .map(|i| Cell::Number(i as f64)),
-            ColumnData::Float64(v) => v.get(row).copied().flatten().map(Cell::Number),
-            ColumnData::Bool(v) => v.get(row).copied().flatten().map(Cell::Bool),
+            ColumnData::Int64(v) => v.value_at(row).map(|i| Cell::Number(i as f64)),
+            ColumnData::Float64(v) => v.value_at(row).map(Cell::Number),
+            ColumnData::Bool(v) => v.value_at(row).map(Cell::Bool),
             ColumnData::Str(s) => s.get(row).map(Cell::Str),
         },
     }
@@ -211,10 +207,8 @@ fn cell<'a>(value: &'a Value, table: &'a Table, row: usize) -> Option<Cell<'a>> 
 
 fn is_null(table: &Table, index: usize, row: usize) -> bool {
     table.columns().get(index).is_none_or(|c| match c.data() {
-        ColumnData::Int64(v) => v.get(row).copied().flatten().is_none(),
-        ColumnData::Float64(v) => v.get(row).copied().flatten().is_none(),
-        ColumnData::Bool(v) => v.get(row).copied().flatten().is_none(),
         ColumnData::Str(s) => s.get(row).is_none(),
+        other => other.is_null(row),
     })
 }
 
@@ -223,7 +217,7 @@ impl Condition {
     pub(super) fn eval(&self, table: &Table, row: usize) -> Option<bool> {
         match self {
             Self::BoolColumn(index) => match table.columns().get(*index)?.data() {
-                ColumnData::Bool(v) => v.get(row).copied().flatten(),
+                ColumnData::Bool(v) => v.value_at(row),
                 _ => None,
             },
             Self::Constant(b) => *b,

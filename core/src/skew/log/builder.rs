@@ -4,7 +4,8 @@
 use std::borrow::Cow;
 use std::collections::{BTreeSet, HashMap};
 
-use crate::table::{Column, ColumnData, DataType, StrColumn, Table};
+use crate::table::builder::ColumnBuilder;
+use crate::table::{Column, ColumnData, DataType, Table};
 use crate::transform::InputColumn;
 
 use super::batch::{CLIENT_ID, ENDPOINT, LogBatch, MODEL, REQUEST_ID, StoredRequest, TIMESTAMP};
@@ -416,150 +417,63 @@ pub(super) fn set_optional_text(slot: &mut Option<String>, value: Option<&str>) 
     }
 }
 
-/// One typed input column under construction.
-enum InputBuilder {
-    Bool(Vec<Option<bool>>),
-    Int(Vec<Option<i64>>),
-    Float(Vec<Option<f64>>),
-    Str {
-        column: StrColumn,
-        index: HashMap<String, u32>,
-    },
-}
+/// One typed input column under construction (the table's column builder).
+struct InputBuilder(ColumnBuilder);
 
 impl InputBuilder {
     fn new(data_type: DataType) -> Self {
-        match data_type {
-            DataType::Bool => Self::Bool(Vec::new()),
-            DataType::Int64 => Self::Int(Vec::new()),
-            DataType::Float64 => Self::Float(Vec::new()),
-            DataType::Str => Self::Str {
-                column: StrColumn::default(),
-                index: HashMap::new(),
-            },
-        }
-    }
-
-    fn len(&self) -> usize {
-        match self {
-            Self::Bool(v) => v.len(),
-            Self::Int(v) => v.len(),
-            Self::Float(v) => v.len(),
-            Self::Str { column, .. } => column.codes.len(),
-        }
+        Self(ColumnBuilder::new(data_type, 0))
     }
 
     /// Sets row `row` (a repeated key keeps its last value, as JSON readers do). The
     /// conversions are those of the JSON Lines table reader with a forced column type.
     fn set(&mut self, row: usize, value: &Scalar<'_>) -> Result<(), ()> {
-        fn put<T>(v: &mut Vec<Option<T>>, row: usize, x: Option<T>) {
-            if v.len() > row {
-                v.truncate(row);
-            }
-            v.push(x);
+        if self.0.len() > row {
+            self.0.truncate(row);
         }
-        match self {
-            Self::Bool(v) => {
-                let x = match value {
-                    Scalar::Null => None,
-                    Scalar::Bool(b) => Some(*b),
-                    _ => return Err(()),
-                };
-                put(v, row, x);
-            }
-            Self::Int(v) => {
-                let x = match value {
-                    Scalar::Null => None,
-                    Scalar::Int(i) => Some(*i),
-                    Scalar::Str(s) => Some(s.trim().parse().map_err(|_| ())?),
-                    _ => return Err(()),
-                };
-                put(v, row, x);
-            }
-            Self::Float(v) => {
-                let x = match value {
-                    Scalar::Null => None,
-                    Scalar::Int(i) => Some(*i as f64),
-                    Scalar::Float(f) => Some(*f),
-                    Scalar::Str(s) => Some(
-                        s.trim()
-                            .parse::<f64>()
-                            .ok()
-                            .filter(|f| !f.is_nan())
-                            .ok_or(())?,
-                    ),
-                    Scalar::Bool(_) => return Err(()),
-                };
-                put(v, row, x);
-            }
-            Self::Str { column, index } => {
-                let code = match value {
-                    Scalar::Null => None,
-                    Scalar::Str(s) => Some(intern(column, index, s)),
-                    other => Some(intern(column, index, &other.text())),
-                };
-                put(&mut column.codes, row, code);
-            }
+        match &mut self.0 {
+            ColumnBuilder::Bool(v) => v.push(match value {
+                Scalar::Null => None,
+                Scalar::Bool(b) => Some(*b),
+                _ => return Err(()),
+            }),
+            ColumnBuilder::Int64(v) => v.push(match value {
+                Scalar::Null => None,
+                Scalar::Int(i) => Some(*i),
+                Scalar::Str(s) => Some(s.trim().parse().map_err(|_| ())?),
+                _ => return Err(()),
+            }),
+            ColumnBuilder::Float64(v) => v.push(match value {
+                Scalar::Null => None,
+                Scalar::Int(i) => Some(*i as f64),
+                Scalar::Float(f) => Some(*f),
+                Scalar::Str(s) => Some(
+                    s.trim()
+                        .parse::<f64>()
+                        .ok()
+                        .filter(|f| !f.is_nan())
+                        .ok_or(())?,
+                ),
+                Scalar::Bool(_) => return Err(()),
+            }),
+            // A full dictionary (2^32 distinct strings) reads as a value that does not fit.
+            ColumnBuilder::Str(column) => match value {
+                Scalar::Null => column.push_null(),
+                Scalar::Str(s) => column.push(Some(s)).map_err(|_| ())?,
+                other => column.push(Some(&other.text())).map_err(|_| ())?,
+            },
         }
         Ok(())
     }
 
     /// Nulls up to `rows` rows (keys a record left out).
     fn pad(&mut self, rows: usize) {
-        while self.len() < rows {
-            match self {
-                Self::Bool(v) => v.push(None),
-                Self::Int(v) => v.push(None),
-                Self::Float(v) => v.push(None),
-                Self::Str { column, .. } => column.codes.push(None),
-            }
-        }
+        self.0.pad(rows);
     }
 
     fn finish(self) -> ColumnData {
-        match self {
-            Self::Bool(v) => ColumnData::Bool(v),
-            Self::Int(v) => ColumnData::Int64(v),
-            Self::Float(v) => ColumnData::Float64(v),
-            Self::Str { column, .. } => ColumnData::Str(column),
-        }
+        self.0.finish()
     }
-}
-
-/// Dictionaries up to this size are searched in order rather than hashed: categorical
-/// inputs usually have a few categories, and comparing a few short strings is cheaper
-/// than hashing one.
-const SMALL_DICTIONARY: usize = 16;
-
-fn intern(column: &mut StrColumn, index: &mut HashMap<String, u32>, text: &str) -> u32 {
-    let found = if column.dictionary.len() <= SMALL_DICTIONARY {
-        column
-            .dictionary
-            .iter()
-            .position(|d| d == text)
-            .map(|i| i as u32)
-    } else {
-        index.get(text).copied()
-    };
-    if let Some(code) = found {
-        return code;
-    }
-    let code = column.dictionary.len() as u32;
-    column.dictionary.push(text.to_owned());
-    if column.dictionary.len() > SMALL_DICTIONARY {
-        if index.is_empty() {
-            index.extend(
-                column
-                    .dictionary
-                    .iter()
-                    .enumerate()
-                    .map(|(i, d)| (d.clone(), i as u32)),
-            );
-        } else {
-            index.insert(text.to_owned(), code);
-        }
-    }
-    code
 }
 
 /// One JSON scalar, borrowed from the input where it can be.

@@ -9,7 +9,7 @@ use serde::Serialize;
 use serde::ser::{SerializeMap, SerializeSeq, SerializeStruct, Serializer};
 
 use crate::onnx::{Tensor, TensorData};
-use crate::table::{ColumnData, Table};
+use crate::table::{ColumnData, Table, ValueAt};
 use crate::transform::FeatureMatrix;
 
 /// The `log_format` written in every record, and the newest one the readers understand.
@@ -146,13 +146,13 @@ impl Serialize for RowInputs<'_> {
         for column in columns {
             let name = column.name();
             match column.data() {
-                ColumnData::Bool(v) => map.serialize_entry(name, &v.get(row).copied().flatten())?,
+                ColumnData::Bool(v) => map.serialize_entry(name, &v.value_at(row))?,
                 ColumnData::Int64(v) => {
-                    map.serialize_entry(name, &v.get(row).copied().flatten())?;
+                    map.serialize_entry(name, &v.value_at(row))?;
                 }
                 // serde_json writes a non-finite f64 as `null`.
                 ColumnData::Float64(v) => {
-                    map.serialize_entry(name, &v.get(row).copied().flatten())?;
+                    map.serialize_entry(name, &v.value_at(row))?;
                 }
                 ColumnData::Str(v) => map.serialize_entry(name, &v.get(row))?,
             }
