@@ -112,7 +112,7 @@ function identical(a, b) {
 /**
  * One cell: `name` on `rows` rows. Checks agreement on all rows first (Lockstep vs ORT
  * within `tolerance`, labels equal; Lockstep's worker pool bit-identical to one instance),
- * then times `reps` runs of each engine, alternating, after one warm-up; medians in ms.
+ * then times `reps` runs of each engine, alternating, after two untimed runs; medians in ms.
  */
 window.benchCell = async ({ name, rows, reps, tolerance, engines }) => {
   const x = input(rows);
@@ -134,6 +134,8 @@ window.benchCell = async ({ name, rows, reps, tolerance, engines }) => {
     check.poolIdentical = identical(first.lockstep, first.pool);
     if (!check.poolIdentical) throw new Error(`${name} ${rows}: workers differ from one instance`);
   }
+  // A second untimed run (the first was the check) lets V8 tier the hot code up.
+  for (const e of engines) await run[e]();
   const times = Object.fromEntries(engines.map((e) => [e, []]));
   for (let r = 0; r < reps; r++) {
     for (const e of engines) {

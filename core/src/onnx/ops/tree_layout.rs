@@ -610,3 +610,159 @@ impl Forest {
         &self.weights
     }
 }
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+
+    use super::*;
+
+    /// xorshift32 in [0, 1).
+    struct Rng(u32);
+
+    impl Rng {
+        fn next(&mut self) -> f32 {
+            self.0 ^= self.0 << 13;
+            self.0 ^= self.0 >> 17;
+            self.0 ^= self.0 << 5;
+            (self.0 >> 8) as f32 / (1u32 << 24) as f32
+        }
+    }
+
+    /// Random trees of uneven depth (up to `max_depth`) over `cols` features, every split
+    /// comparing with `mode`, some sending missing values to the true child.
+    fn forest(mode: Mode, trees: usize, max_depth: u32, cols: u32, rng: &mut Rng) -> Forest {
+        let (mut nodes, mut roots, mut weights) = (Vec::new(), Vec::new(), Vec::new());
+        fn grow(
+            nodes: &mut Vec<Node>,
+            weights: &mut Vec<Weight>,
+            mode: Mode,
+            depth: u32,
+            cols: u32,
+            rng: &mut Rng,
+        ) -> u32 {
+            let i = nodes.len() as u32;
+            nodes.push(Node {
+                threshold: rng.next() * 2.0 - 1.0,
+                feature: (rng.next() * cols as f32) as u32,
+                true_next: 0,
+                false_next: 0,
+                set: 0,
+                mode,
+                missing_true: rng.next() < 0.3,
+            });
+            if depth == 0 || rng.next() < 0.2 {
+                let n = &mut nodes[i as usize];
+                n.mode = Mode::Leaf;
+                n.true_next = weights.len() as u32;
+                for target in 0..1 + (rng.next() * 2.0) as u32 {
+                    weights.push(Weight {
+                        target,
+                        value: rng.next(),
+                    });
+                }
+                nodes[i as usize].false_next = weights.len() as u32;
+            } else {
+                let t = grow(nodes, weights, mode, depth - 1, cols, rng);
+                let f = grow(nodes, weights, mode, depth - 1, cols, rng);
+                nodes[i as usize].true_next = t;
+                nodes[i as usize].false_next = f;
+            }
+            i
+        }
+        for _ in 0..trees {
+            roots.push(grow(&mut nodes, &mut weights, mode, max_depth, cols, rng));
+        }
+        Forest::assemble(nodes, roots, weights, Vec::new()).unwrap()
+    }
+
+    fn visits(f: &Forest, x: &[f32], rows: usize, cols: usize, walk: bool) -> Vec<(usize, u32)> {
+        let mut seen = Vec::new();
+        let base = f.weights.as_ptr() as usize;
+        let mut visit = |r: usize, w: &Weight| {
+            let index = (w as *const Weight as usize - base) / std::mem::size_of::<Weight>();
+            seen.push((r, index as u32));
+        };
+        if walk {
+            f.for_each_leaf(x, rows, cols, &mut visit);
+        } else {
+            f.test_leaves(x, rows, cols, &mut visit);
+        }
+        seen
+    }
+
+    /// The fixed-depth walk visits exactly the leaves, in exactly the order, of the
+    /// leaf-testing walk: every comparison, with and without missing-value flags, NaN
+    /// inputs, ties at thresholds, row counts around the block and lane sizes.
+    #[test]
+    fn the_fixed_depth_walk_reaches_the_same_leaves() {
+        let mut rng = Rng(0x1234_5678);
+        let cols = 5;
+        for mode in [
+            Mode::Leq,
+            Mode::Lt,
+            Mode::Gte,
+            Mode::Gt,
+            Mode::Eq,
+            Mode::Neq,
+        ] {
+            let f = forest(mode, 7, 6, cols as u32, &mut rng);
+            assert!(f.walk.is_some(), "{mode:?}");
+            for rows in [0, 1, 7, 8, 9, 129, 300] {
+                let x: Vec<f32> = (0..rows * cols)
+                    .map(|i| match i % 11 {
+                        0 => f32::NAN,
+                        // Ties with a threshold.
+                        1 => f.nodes[i % f.nodes.len()].threshold,
+                        _ => rng.next() * 2.0 - 1.0,
+                    })
+                    .collect();
+                assert_eq!(
+                    visits(&f, &x, rows, cols, true),
+                    visits(&f, &x, rows, cols, false),
+                    "{mode:?} rows {rows}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn mixed_comparisons_and_deep_trees_keep_the_leaf_testing_walk() {
+        let mut rng = Rng(99);
+        let mut f = forest(Mode::Leq, 2, 4, 3, &mut rng);
+        assert!(f.walk.is_some());
+        if let Some(n) = f.nodes.iter_mut().find(|n| n.mode != Mode::Leaf) {
+            n.mode = Mode::Lt;
+        }
+        assert!(Walk::build(&f.nodes, &f.roots).is_none());
+        // A chain of splits, each with a leaf on its true side, one split too deep.
+        let splits = MAX_WALK_DEPTH + 1;
+        let mut nodes = Vec::new();
+        for i in 0..splits {
+            let split = Node {
+                threshold: 0.0,
+                feature: 0,
+                true_next: 2 * i + 1,
+                false_next: 2 * i + 2,
+                set: 0,
+                mode: Mode::Leq,
+                missing_true: false,
+            };
+            let leaf = Node {
+                mode: Mode::Leaf,
+                true_next: 0,
+                false_next: 0,
+                ..split
+            };
+            nodes.extend([split, leaf]);
+        }
+        nodes.push(nodes[1]);
+        let deep = Forest::assemble(nodes, vec![0], Vec::new(), Vec::new()).unwrap();
+        assert!(deep.walk.is_none());
+        let x = vec![1.0, -1.0, f32::NAN];
+        assert_eq!(
+            visits(&deep, &x, 3, 1, true),
+            visits(&deep, &x, 3, 1, false)
+        );
+    }
+}
