@@ -30,7 +30,7 @@ impl BenchModel {
     /// returns every output in the model's order: f32 as `Float32Array`, int64 as
     /// `BigInt64Array`.
     pub fn run(&self, x: Vec<f32>, cols: usize) -> Result<Array, JsError> {
-        if cols == 0 || x.len() % cols != 0 {
+        if cols == 0 || !x.len().is_multiple_of(cols) {
             return Err(JsError::new(&format!(
                 "{} values are not whole rows of {cols} columns",
                 x.len()
