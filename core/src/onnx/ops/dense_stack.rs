@@ -15,14 +15,67 @@
 //! layers' bit for bit (tested below against `FusedDense`).
 
 use super::elementwise::UnaryKind;
-use super::gemm_kernel::{LANES, MR, NR, micro_kernel};
+use super::gemm_kernel::LANES;
 use super::matmul::{DenseShape, FusedDense};
 use super::{Op, Rows, ValueType, expect_inputs};
 use crate::onnx::error::OpError;
 use crate::onnx::tensor::{DType, Tensor, TensorData, element_count};
 
 /// Rows per block of the feature-major layout: the kernel tile's width.
-const ROWS: usize = NR;
+const ROWS: usize = 8;
+
+/// Output features per kernel tile (the tile's height).
+#[cfg(not(target_arch = "wasm32"))]
+const FEATS: usize = 6;
+#[cfg(target_arch = "wasm32")]
+const FEATS: usize = 4;
+
+/// One weight as the kernel reads it. Natively (SSE2) pre-broadcast to a vector, so that
+/// each kernel step is whole-vector arithmetic with no shuffles; on wasm32 a single value,
+/// which simd128 broadcasts as it loads it (`v128.load32_splat`), so the weights take a
+/// quarter of the cache.
+#[cfg(not(target_arch = "wasm32"))]
+type Weight = [f32; LANES];
+#[cfg(target_arch = "wasm32")]
+type Weight = f32;
+
+/// Lane `l` of a [`Weight`].
+#[inline(always)]
+#[cfg(not(target_arch = "wasm32"))]
+fn lane(w: &Weight, l: usize) -> f32 {
+    w[l]
+}
+#[inline(always)]
+#[cfg(target_arch = "wasm32")]
+fn lane(w: &Weight, _l: usize) -> f32 {
+    *w
+}
+
+#[inline(always)]
+#[cfg(not(target_arch = "wasm32"))]
+fn weight(v: f32) -> Weight {
+    [v; LANES]
+}
+#[inline(always)]
+#[cfg(target_arch = "wasm32")]
+fn weight(v: f32) -> Weight {
+    v
+}
+
+/// `acc[i][r] += Σ_p w[p][i] · x[p][r]`, p in order: the register-blocked micro-kernel,
+/// `gemm_kernel::micro_kernel` with the weights as its broadcast operand.
+#[inline(always)]
+fn micro_kernel(w: &[[Weight; FEATS]], x: &[[f32; ROWS]], acc: &mut [[f32; ROWS]; FEATS]) {
+    for (wv, xv) in w.iter().zip(x) {
+        for i in 0..FEATS {
+            for jv in 0..ROWS / LANES {
+                for l in 0..LANES {
+                    acc[i][jv * LANES + l] += lane(&wv[i], l) * xv[jv * LANES + l];
+                }
+            }
+        }
+    }
+}
 
 /// One layer: `activation(alpha · (X · W) + beta · c)` with `c` one value per output
 /// feature (or one for all).
@@ -30,9 +83,9 @@ const ROWS: usize = NR;
 struct Layer {
     k: usize,
     n: usize,
-    /// `n.div_ceil(MR)` tiles of `k` entries: the weights of features `MR·t .. MR·t + MR`
-    /// for input feature `p`, each broadcast to `LANES` lanes (zero past `n`).
-    weights: Vec<[[f32; LANES]; MR]>,
+    /// `n.div_ceil(FEATS)` tiles of `k` entries: the weights of features
+    /// `FEATS·t .. FEATS·t + FEATS` for input feature `p` (zero past `n`).
+    weights: Vec<[Weight; FEATS]>,
     alpha: f32,
     bias: Option<(f32, Vec<f32>)>,
     activation: Option<UnaryKind>,
@@ -63,11 +116,11 @@ impl Layer {
                 Some((c.beta, c.data.clone()))
             }
         };
-        let mut weights = Vec::with_capacity(n.div_ceil(MR) * k);
-        for t in 0..n.div_ceil(MR) {
+        let mut weights = Vec::with_capacity(n.div_ceil(FEATS) * k);
+        for t in 0..n.div_ceil(FEATS) {
             for p in 0..k {
                 weights.push(std::array::from_fn(|jj| {
-                    [f.packed.get(p, t * MR + jj); LANES]
+                    weight(f.packed.get(p, t * FEATS + jj))
                 }));
             }
         }
@@ -85,14 +138,14 @@ impl Layer {
     fn forward(&self, input: &[[f32; ROWS]], output: &mut [[f32; ROWS]]) {
         let (k, n) = (self.k, self.n);
         for (t, w) in self.weights.chunks_exact(k).enumerate() {
-            let j0 = t * MR;
-            let nr = MR.min(n - j0);
+            let j0 = t * FEATS;
+            let nr = FEATS.min(n - j0);
             for (x, out) in input.chunks_exact(k).zip(output.chunks_exact_mut(n)) {
-                let mut acc = [[0.0f32; ROWS]; MR];
+                let mut acc = [[0.0f32; ROWS]; FEATS];
                 micro_kernel(w, x, &mut acc);
-                if nr == MR {
+                if nr == FEATS {
                     self.finish(&mut acc, j0);
-                    if let Some(dst) = out.get_mut(j0..j0 + MR) {
+                    if let Some(dst) = out.get_mut(j0..j0 + FEATS) {
                         dst.copy_from_slice(&acc);
                     }
                 } else {
@@ -108,7 +161,7 @@ impl Layer {
         }
     }
 
-    /// The epilogue of features `j0..j0 + MR` (rows of `acc`): the same operations, in the
+    /// The epilogue of features `j0..j0 + FEATS` (rows of `acc`): the same operations, in the
     /// same order, as `gemm_kernel::Epilogue`.
     #[inline(always)]
     fn finish(&self, acc: &mut [[f32; ROWS]], j0: usize) {

@@ -72,6 +72,127 @@ pub(crate) struct Forest {
     member_sets: Vec<Vec<f32>>,
     /// Smallest input width the trees can read (max feature id + 1).
     pub min_features: usize,
+    /// The fixed-depth layout of the same trees, when every split compares the same way.
+    walk: Option<Walk>,
+}
+
+/// One node of a [`Walk`]: a split, or a leaf that leads back to itself.
+#[derive(Debug, Clone, Copy)]
+struct WalkNode {
+    threshold: f32,
+    /// The feature index; the top bit is set when a missing (NaN) value goes to the true
+    /// child.
+    feature: u32,
+    /// The child a row goes to: `[false, true]` (a leaf: itself, both ways).
+    next: [u32; 2],
+}
+
+/// `WalkNode::feature`'s flag bit.
+const MISSING_TRUE: u32 = 1 << 31;
+/// Trees deeper than this keep the leaf-testing walk (a fixed-depth walk would spend too
+/// many steps on the rows that reach a shallow leaf).
+const MAX_WALK_DEPTH: u32 = 32;
+
+/// The trees as a branch-free, fixed-depth walk: when every split node has the same
+/// comparison (`mode`, not `Member`), each row takes exactly `depth` steps through a tree,
+/// leaves stepping to themselves, so the walk has no data-dependent branch and no leaf
+/// test; only the final node of each row is looked up in [`Forest::nodes`]. Same node
+/// indices as `Forest::nodes`, so the leaves (and so the sums) are exactly those of the
+/// leaf-testing walk.
+#[derive(Debug)]
+struct Walk {
+    nodes: Vec<WalkNode>,
+    /// Per tree (in `roots` order): the number of splits on its longest path.
+    depth: Vec<u32>,
+    mode: Mode,
+    /// Whether any split sends a missing value to its true child.
+    missing: bool,
+}
+
+impl Walk {
+    /// The walk of validated, acyclic trees, or `None` when the splits compare in more than
+    /// one way (or by set membership), a feature index does not fit, or a tree is deeper
+    /// than [`MAX_WALK_DEPTH`].
+    fn build(nodes: &[Node], roots: &[u32]) -> Option<Walk> {
+        let mut splits = nodes.iter().filter(|n| n.mode != Mode::Leaf);
+        let mode = splits.next().map_or(Mode::Leq, |n| n.mode);
+        if mode == Mode::Member || !splits.all(|n| n.mode == mode) {
+            return None;
+        }
+        let mut walk = Vec::with_capacity(nodes.len());
+        for (i, n) in nodes.iter().enumerate() {
+            walk.push(if n.mode == Mode::Leaf {
+                WalkNode {
+                    threshold: 0.0,
+                    feature: 0,
+                    next: [i as u32; 2],
+                }
+            } else {
+                if n.feature & MISSING_TRUE != 0 {
+                    return None;
+                }
+                WalkNode {
+                    threshold: n.threshold,
+                    feature: n.feature | if n.missing_true { MISSING_TRUE } else { 0 },
+                    next: [n.false_next, n.true_next],
+                }
+            });
+        }
+        let mut depth = Vec::with_capacity(roots.len());
+        let mut stack = Vec::new();
+        for &root in roots {
+            let mut deepest = 0;
+            stack.push((root, 0u32));
+            while let Some((i, d)) = stack.pop() {
+                let n = &nodes[i as usize];
+                if n.mode == Mode::Leaf {
+                    deepest = deepest.max(d);
+                } else if d >= MAX_WALK_DEPTH {
+                    return None;
+                } else {
+                    stack.push((n.true_next, d + 1));
+                    stack.push((n.false_next, d + 1));
+                }
+            }
+            depth.push(deepest);
+        }
+        let missing = nodes.iter().any(|n| n.mode != Mode::Leaf && n.missing_true);
+        Some(Walk {
+            nodes: walk,
+            depth,
+            mode,
+            missing,
+        })
+    }
+}
+
+/// A split's comparison as a type, so that [`Forest::walk_leaves`] is compiled once per
+/// comparison with no `match` in its inner loop.
+trait Compare {
+    fn goes_true(x: f32, t: f32) -> bool;
+}
+
+macro_rules! compare {
+    ($($name:ident: $x:ident, $t:ident => $e:expr;)*) => {
+        $(
+            struct $name;
+            impl Compare for $name {
+                #[inline(always)]
+                fn goes_true($x: f32, $t: f32) -> bool {
+                    $e
+                }
+            }
+        )*
+    };
+}
+
+compare! {
+    Leq: x, t => x <= t;
+    Lt: x, t => x < t;
+    Gte: x, t => x >= t;
+    Gt: x, t => x > t;
+    Eq: x, t => x == t;
+    Neq: x, t => x != t;
 }
 
 /// Names of the leaf-weight attributes: `class_*` for the classifier, `target_*` for the
@@ -261,14 +382,16 @@ impl Forest {
                 format!("root {r} is outside the {n} nodes"),
             ));
         }
-        let forest = Forest {
+        let mut forest = Forest {
             nodes,
             roots,
             weights,
             member_sets,
             min_features,
+            walk: None,
         };
         forest.check_acyclic()?;
+        forest.walk = Walk::build(&forest.nodes, &forest.roots);
         Ok(forest)
     }
 
@@ -359,6 +482,98 @@ impl Forest {
         x: &[f32],
         rows: usize,
         cols: usize,
+        visit: impl FnMut(usize, &Weight),
+    ) {
+        // The walk reads feature 0 at leaves and trusts feature ids below `cols`.
+        if let Some(walk) = self
+            .walk
+            .as_ref()
+            .filter(|_| cols > 0 && cols >= self.min_features)
+        {
+            match (walk.mode, walk.missing) {
+                (Mode::Leq, false) => self.walk_leaves::<Leq, false>(walk, x, rows, cols, visit),
+                (Mode::Leq, true) => self.walk_leaves::<Leq, true>(walk, x, rows, cols, visit),
+                (Mode::Lt, false) => self.walk_leaves::<Lt, false>(walk, x, rows, cols, visit),
+                (Mode::Lt, true) => self.walk_leaves::<Lt, true>(walk, x, rows, cols, visit),
+                // Rarer comparisons: one copy each, reading the missing flag (clear when unused).
+                (Mode::Gte, _) => self.walk_leaves::<Gte, true>(walk, x, rows, cols, visit),
+                (Mode::Gt, _) => self.walk_leaves::<Gt, true>(walk, x, rows, cols, visit),
+                (Mode::Eq, _) => self.walk_leaves::<Eq, true>(walk, x, rows, cols, visit),
+                (Mode::Neq, _) => self.walk_leaves::<Neq, true>(walk, x, rows, cols, visit),
+                (Mode::Member | Mode::Leaf, _) => self.test_leaves(x, rows, cols, visit),
+            }
+        } else {
+            self.test_leaves(x, rows, cols, visit);
+        }
+    }
+
+    /// [`Forest::for_each_leaf`] through the fixed-depth [`Walk`]: eight rows descend
+    /// together, each step a load of the node, a load of the row's feature, a comparison
+    /// and a select, with no branch on the data; then each row's leaf weights are visited.
+    /// `MISSING`: whether to look at each split's missing-value flag (when no split has it,
+    /// a NaN compares false, as in [`Forest::step`]).
+    #[inline(always)]
+    fn walk_leaves<C: Compare, const MISSING: bool>(
+        &self,
+        walk: &Walk,
+        x: &[f32],
+        rows: usize,
+        cols: usize,
+        mut visit: impl FnMut(usize, &Weight),
+    ) {
+        const BLOCK: usize = 128;
+        const LANES: usize = 8;
+        let nodes = walk.nodes.as_slice();
+        let step = |i: u32, row: usize| -> u32 {
+            let node = &nodes[i as usize];
+            let f = (node.feature & !MISSING_TRUE) as usize;
+            let v = x[row * cols + f];
+            let mut go_true = C::goes_true(v, node.threshold);
+            if MISSING {
+                go_true |= (node.feature & MISSING_TRUE != 0) & v.is_nan();
+            }
+            node.next[usize::from(go_true)]
+        };
+        for start in (0..rows).step_by(BLOCK) {
+            let end = (start + BLOCK).min(rows);
+            for (&root, &depth) in self.roots.iter().zip(&walk.depth) {
+                let mut r = start;
+                while r + LANES <= end {
+                    let mut at = [root; LANES];
+                    for _ in 0..depth {
+                        for (l, i) in at.iter_mut().enumerate() {
+                            *i = step(*i, r + l);
+                        }
+                    }
+                    for (l, &i) in at.iter().enumerate() {
+                        let leaf = &self.nodes[i as usize];
+                        for w in &self.weights[leaf.true_next as usize..leaf.false_next as usize] {
+                            visit(r + l, w);
+                        }
+                    }
+                    r += LANES;
+                }
+                for r in r..end {
+                    let mut i = root;
+                    for _ in 0..depth {
+                        i = step(i, r);
+                    }
+                    let leaf = &self.nodes[i as usize];
+                    for w in &self.weights[leaf.true_next as usize..leaf.false_next as usize] {
+                        visit(r, w);
+                    }
+                }
+            }
+        }
+    }
+
+    /// [`Forest::for_each_leaf`] testing for a leaf at every step (any comparisons,
+    /// value sets, any depth).
+    fn test_leaves(
+        &self,
+        x: &[f32],
+        rows: usize,
+        cols: usize,
         mut visit: impl FnMut(usize, &Weight),
     ) {
         const BLOCK: usize = 128;
@@ -393,5 +608,161 @@ impl Forest {
     /// All weights (for the classifier's binary-case analysis).
     pub(crate) fn weights(&self) -> &[Weight] {
         &self.weights
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+
+    use super::*;
+
+    /// xorshift32 in [0, 1).
+    struct Rng(u32);
+
+    impl Rng {
+        fn next(&mut self) -> f32 {
+            self.0 ^= self.0 << 13;
+            self.0 ^= self.0 >> 17;
+            self.0 ^= self.0 << 5;
+            (self.0 >> 8) as f32 / (1u32 << 24) as f32
+        }
+    }
+
+    /// Random trees of uneven depth (up to `max_depth`) over `cols` features, every split
+    /// comparing with `mode`, some sending missing values to the true child.
+    fn forest(mode: Mode, trees: usize, max_depth: u32, cols: u32, rng: &mut Rng) -> Forest {
+        let (mut nodes, mut roots, mut weights) = (Vec::new(), Vec::new(), Vec::new());
+        fn grow(
+            nodes: &mut Vec<Node>,
+            weights: &mut Vec<Weight>,
+            mode: Mode,
+            depth: u32,
+            cols: u32,
+            rng: &mut Rng,
+        ) -> u32 {
+            let i = nodes.len() as u32;
+            nodes.push(Node {
+                threshold: rng.next() * 2.0 - 1.0,
+                feature: (rng.next() * cols as f32) as u32,
+                true_next: 0,
+                false_next: 0,
+                set: 0,
+                mode,
+                missing_true: rng.next() < 0.3,
+            });
+            if depth == 0 || rng.next() < 0.2 {
+                let n = &mut nodes[i as usize];
+                n.mode = Mode::Leaf;
+                n.true_next = weights.len() as u32;
+                for target in 0..1 + (rng.next() * 2.0) as u32 {
+                    weights.push(Weight {
+                        target,
+                        value: rng.next(),
+                    });
+                }
+                nodes[i as usize].false_next = weights.len() as u32;
+            } else {
+                let t = grow(nodes, weights, mode, depth - 1, cols, rng);
+                let f = grow(nodes, weights, mode, depth - 1, cols, rng);
+                nodes[i as usize].true_next = t;
+                nodes[i as usize].false_next = f;
+            }
+            i
+        }
+        for _ in 0..trees {
+            roots.push(grow(&mut nodes, &mut weights, mode, max_depth, cols, rng));
+        }
+        Forest::assemble(nodes, roots, weights, Vec::new()).unwrap()
+    }
+
+    fn visits(f: &Forest, x: &[f32], rows: usize, cols: usize, walk: bool) -> Vec<(usize, u32)> {
+        let mut seen = Vec::new();
+        let base = f.weights.as_ptr() as usize;
+        let mut visit = |r: usize, w: &Weight| {
+            let index = (w as *const Weight as usize - base) / std::mem::size_of::<Weight>();
+            seen.push((r, index as u32));
+        };
+        if walk {
+            f.for_each_leaf(x, rows, cols, &mut visit);
+        } else {
+            f.test_leaves(x, rows, cols, &mut visit);
+        }
+        seen
+    }
+
+    /// The fixed-depth walk visits exactly the leaves, in exactly the order, of the
+    /// leaf-testing walk: every comparison, with and without missing-value flags, NaN
+    /// inputs, ties at thresholds, row counts around the block and lane sizes.
+    #[test]
+    fn the_fixed_depth_walk_reaches_the_same_leaves() {
+        let mut rng = Rng(0x1234_5678);
+        let cols = 5;
+        for mode in [
+            Mode::Leq,
+            Mode::Lt,
+            Mode::Gte,
+            Mode::Gt,
+            Mode::Eq,
+            Mode::Neq,
+        ] {
+            let f = forest(mode, 7, 6, cols as u32, &mut rng);
+            assert!(f.walk.is_some(), "{mode:?}");
+            for rows in [0, 1, 7, 8, 9, 129, 300] {
+                let x: Vec<f32> = (0..rows * cols)
+                    .map(|i| match i % 11 {
+                        0 => f32::NAN,
+                        // Ties with a threshold.
+                        1 => f.nodes[i % f.nodes.len()].threshold,
+                        _ => rng.next() * 2.0 - 1.0,
+                    })
+                    .collect();
+                assert_eq!(
+                    visits(&f, &x, rows, cols, true),
+                    visits(&f, &x, rows, cols, false),
+                    "{mode:?} rows {rows}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn mixed_comparisons_and_deep_trees_keep_the_leaf_testing_walk() {
+        let mut rng = Rng(99);
+        let mut f = forest(Mode::Leq, 2, 4, 3, &mut rng);
+        assert!(f.walk.is_some());
+        if let Some(n) = f.nodes.iter_mut().find(|n| n.mode != Mode::Leaf) {
+            n.mode = Mode::Lt;
+        }
+        assert!(Walk::build(&f.nodes, &f.roots).is_none());
+        // A chain of splits, each with a leaf on its true side, one split too deep.
+        let splits = MAX_WALK_DEPTH + 1;
+        let mut nodes = Vec::new();
+        for i in 0..splits {
+            let split = Node {
+                threshold: 0.0,
+                feature: 0,
+                true_next: 2 * i + 1,
+                false_next: 2 * i + 2,
+                set: 0,
+                mode: Mode::Leq,
+                missing_true: false,
+            };
+            let leaf = Node {
+                mode: Mode::Leaf,
+                true_next: 0,
+                false_next: 0,
+                ..split
+            };
+            nodes.extend([split, leaf]);
+        }
+        nodes.push(nodes[1]);
+        let deep = Forest::assemble(nodes, vec![0], Vec::new(), Vec::new()).unwrap();
+        assert!(deep.walk.is_none());
+        let x = vec![1.0, -1.0, f32::NAN];
+        assert_eq!(
+            visits(&deep, &x, 3, 1, true),
+            visits(&deep, &x, 3, 1, false)
+        );
     }
 }
