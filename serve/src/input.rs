@@ -24,6 +24,18 @@ pub struct NullValuesArg {
 }
 
 impl NullValuesArg {
+    /// Reads the optional fitted pipeline at `pipeline`, then the data file `data` with
+    /// the null values [`NullValuesArg::resolve`] picks.
+    pub fn read(
+        &self,
+        data: &Path,
+        pipeline: Option<&Path>,
+    ) -> anyhow::Result<(Option<FittedPipeline>, Table)> {
+        let pipeline = pipeline.map(read_pipeline).transpose()?;
+        let null_values = self.resolve(pipeline.as_ref())?;
+        Ok((pipeline, read_table(data, &null_values)?))
+    }
+
     /// The list to read data with: the flag's, else the pipeline's, else pandas'. A
     /// flag that contradicts the pipeline is refused: the data would then be read
     /// differently from the way the pipeline's training data was.

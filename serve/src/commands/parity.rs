@@ -58,13 +58,9 @@ pub fn run(args: ParityArgs) -> anyhow::Result<ExitCode> {
         rtol: args.rtol,
     };
     let model = input::read_model(&args.model)?;
-    let pipeline = args
-        .pipeline
-        .as_deref()
-        .map(input::read_pipeline)
-        .transpose()?;
-    let null_values = args.null_values.resolve(pipeline.as_ref())?;
-    let table = input::read_table(&args.input, &null_values)?;
+    let (pipeline, table) = args
+        .null_values
+        .read(&args.input, args.pipeline.as_deref())?;
     let lib = args.ort_lib.as_deref();
     let ours = candidate.load(&model, lib, 1)?;
     let theirs = reference.load(&model, lib, 1)?;

@@ -42,13 +42,9 @@ pub struct PredictArgs {
 pub fn run(args: PredictArgs) -> anyhow::Result<ExitCode> {
     output::format_of(&args.output)?;
     let model = input::read_model(&args.model)?;
-    let pipeline = args
-        .pipeline
-        .as_deref()
-        .map(input::read_pipeline)
-        .transpose()?;
-    let null_values = args.null_values.resolve(pipeline.as_ref())?;
-    let table = input::read_table(&args.input, &null_values)?;
+    let (pipeline, table) = args
+        .null_values
+        .read(&args.input, args.pipeline.as_deref())?;
     let threads = args.threads.unwrap_or_else(super::available_threads).max(1);
     let engine = args.engine.load(&model, args.ort_lib.as_deref(), threads)?;
     let outputs = super::run(engine.as_ref(), &table, pipeline.as_ref())?;
