@@ -12,22 +12,17 @@
 //!
 //! * [`state`] — the page's signals and the pure functions that derive results.
 //! * [`load`] — reading a picked file or fetching the demo, into bytes.
-//! * [`pipeline_report`], [`model_report`] — what the transforms and model panels show,
-//!   as plain functions over `lockstep-core` types.
-//! * [`eval_report`] — the full evaluation report (`lockstep eval`'s, computed in the
-//!   page) and its exports; [`download`] offers them as files.
-//! * [`skew_report`] — replaying dropped prediction logs against the page's pipeline
-//!   and model (the skew panel).
+//! * [`view`] — the panels' view-models: what each panel shows, as plain functions over
+//!   `lockstep-core` types, tested natively ([`view::pipeline`], [`view::model`],
+//!   [`view::eval`] — the evaluation report built through core's evaluation request —
+//!   and [`view::skew`]); [`download`] offers the exports as files.
 //! * [`components`] — the Leptos views.
 
 pub mod components;
 pub mod download;
-pub mod eval_report;
 pub mod load;
-pub mod model_report;
-pub mod pipeline_report;
-pub mod skew_report;
 pub mod state;
+pub mod view;
 
 /// Installs the panic hook and mounts [`components::App`] on `<body>`.
 pub fn start() {

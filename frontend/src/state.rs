@@ -108,7 +108,7 @@ impl LoadedModel {
 
     /// Reads `bytes` as an ONNX model; the error is the core's message.
     pub fn from_bytes(name: String, bytes: &[u8]) -> Result<Self, String> {
-        let model = crate::model_report::load_model(bytes)?;
+        let model = crate::view::model::load_model(bytes)?;
         Ok(Self {
             name,
             bytes: bytes.len(),

@@ -12,9 +12,12 @@ use super::ColumnSelect;
 use super::model::now_ms;
 use super::transforms::picked_file;
 use crate::download::ObjectUrl;
-use crate::eval_report::{self, EvalInputs, EvalSource, Evaluation};
 use crate::load;
 use crate::state::{Mode, PageState};
+use crate::view::{
+    self,
+    eval::{EvalInputs, EvalSource, Evaluation},
+};
 
 const SETTINGS_PLACEHOLDER: &str = r#"# A metric contract, as `lockstep eval --contract` reads it …
 optimizing = "roc_auc"
@@ -57,7 +60,7 @@ pub fn EvaluatePanel() -> impl IntoView {
         let pipeline = state.pipeline.get_untracked();
         let settings = settings.get_untracked();
         let outcome = state.dataset.with_untracked(|d| match d {
-            Some(dataset) => eval_report::evaluate(
+            Some(dataset) => view::eval::evaluate(
                 &EvalInputs {
                     dataset,
                     selection: &selection,

@@ -6,8 +6,11 @@ use leptos::task::spawn_local;
 
 use super::transforms::picked_file;
 use crate::load;
-use crate::model_report::{self, ModelSummary, PredictionPreview, ValueRow};
 use crate::state::{LoadedModel, PageState};
+use crate::view::{
+    self,
+    model::{ModelSummary, PredictionPreview, ValueRow},
+};
 
 /// Milliseconds from the page's high-resolution clock.
 pub(super) fn now_ms() -> f64 {
@@ -56,7 +59,7 @@ pub fn ModelPanel() -> impl IntoView {
             let d = d.as_ref()?;
             state.pipeline.with(|p| {
                 let pipeline = p.as_ref().map(|p| p.pipeline.as_ref());
-                Some(model_report::predict(
+                Some(view::model::predict(
                     model.engine(),
                     model.class_labels.as_deref(),
                     &d.table,
@@ -100,7 +103,7 @@ pub fn ModelPanel() -> impl IntoView {
                     .model
                     .get()
                     .map(|m| {
-                        let summary = model_report::summarize(&m.model);
+                        let summary = view::model::summarize(&m.model);
                         view! { <ModelInfo name=m.name bytes=m.bytes summary /> }
                     })
             }}

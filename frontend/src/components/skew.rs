@@ -10,8 +10,8 @@ use lockstep_core::skew::SkewReport;
 
 use crate::download::ObjectUrl;
 use crate::load;
-use crate::skew_report::{self, SkewInputs};
 use crate::state::PageState;
+use crate::view::{self, skew::SkewInputs};
 
 /// Dropped or picked log files, in the order given.
 type Logs = Arc<Vec<(String, Vec<u8>)>>;
@@ -57,7 +57,7 @@ pub fn SkewPanel() -> impl IntoView {
                             .map(|d| d.table.as_ref()),
                         config: &config,
                     };
-                    skew_report::replay_logs(&inputs, &files).map(Arc::new)
+                    view::skew::replay_logs(&inputs, &files).map(Arc::new)
                 })
             })
         });
@@ -159,7 +159,7 @@ pub fn SkewPanel() -> impl IntoView {
 
 #[component]
 fn SkewReportView(report: Arc<SkewReport>) -> impl IntoView {
-    let verdict = skew_report::verdict(&report);
+    let verdict = view::skew::verdict(&report);
     let json = serde_json::to_string_pretty(report.as_ref()).unwrap_or_default() + "\n";
     let exports = [
         (

@@ -8,8 +8,8 @@ use leptos::task::spawn_local;
 
 use crate::download::ObjectUrl;
 use crate::load;
-use crate::pipeline_report::{self, FeaturePreview};
 use crate::state::{LoadedPipeline, PageState};
+use crate::view::{self, pipeline::FeaturePreview};
 
 const SPEC_PLACEHOLDER: &str = r#"[[columns]]
 name = "mean_radius"
@@ -34,11 +34,11 @@ pub fn TransformsPanel() -> impl IntoView {
     let fit = move || {
         let text = spec.get_untracked();
         // The training data is read with the spec's null values, as `lockstep fit` reads it.
-        let fitted = pipeline_report::parse_spec(&text).and_then(|parsed| {
+        let fitted = view::pipeline::parse_spec(&text).and_then(|parsed| {
             state.use_null_values(&parsed.effective_null_values())?;
             state.dataset.with_untracked(|d| match d {
                 Some(d) => {
-                    pipeline_report::fit_parsed(&parsed, &d.table).map(|p| (p, d.name.clone()))
+                    view::pipeline::fit_parsed(&parsed, &d.table).map(|p| (p, d.name.clone()))
                 }
                 None => Err("load a data set first: the spec is fitted on it".to_owned()),
             })
@@ -80,7 +80,7 @@ pub fn TransformsPanel() -> impl IntoView {
         spawn_local(async move {
             let read = load::read_file(&file)
                 .await
-                .and_then(|bytes| pipeline_report::read_fitted(&bytes))
+                .and_then(|bytes| view::pipeline::read_fitted(&bytes))
                 .map_err(|e| format!("{}: {e}", file.name()));
             match read {
                 Ok(pipeline) => {
@@ -158,15 +158,15 @@ fn PipelineReport(loaded: LoadedPipeline) -> impl IntoView {
             .map_err(|e| e.to_string())
             .and_then(|json| ObjectUrl::for_text(&json, "application/json"))
     });
-    let schema = pipeline_report::schema_rows(&pipeline);
-    let steps = pipeline_report::step_rows(&pipeline);
+    let schema = view::pipeline::schema_rows(&pipeline);
+    let steps = view::pipeline::step_rows(&pipeline);
     let features = pipeline.feature_names().to_vec();
     let preview = {
         let pipeline = Arc::clone(&pipeline);
         move || {
             state.dataset.with(|d| {
                 d.as_ref()
-                    .map(|d| pipeline_report::preview_features(&pipeline, &d.table))
+                    .map(|d| view::pipeline::preview_features(&pipeline, &d.table))
             })
         }
     };

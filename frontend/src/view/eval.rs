@@ -109,8 +109,8 @@ mod tests {
     use lockstep_core::report::{self, EvalConfig, Fingerprints, Predictions};
     use lockstep_core::table::default_null_values;
 
-    const DEMO: &str = include_str!("../../www/demo/breast_cancer_eval.csv");
-    const EXAMPLE: &str = include_str!("../../docs/examples/eval.toml");
+    const DEMO: &str = include_str!("../../../www/demo/breast_cancer_eval.csv");
+    const EXAMPLE: &str = include_str!("../../../docs/examples/eval.toml");
 
     fn demo() -> Dataset {
         Dataset::from_csv("demo".into(), DEMO.as_bytes(), default_null_values()).unwrap()

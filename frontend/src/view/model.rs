@@ -284,7 +284,7 @@ mod tests {
         let table = Table::from_csv(b"a,b\n1,2\n", &CsvOptions::default()).unwrap();
         let err = predict(&model, None, &table, None, &|| 0.0).unwrap_err();
         assert!(err.contains("features per row"), "{err}");
-        let spec = crate::pipeline_report::parse_spec("[[columns]]\nname = \"a\"\n").unwrap();
+        let spec = crate::view::pipeline::parse_spec("[[columns]]\nname = \"a\"\n").unwrap();
         let pipeline = transform::fit(&spec, &table).unwrap();
         let err = predict(&model, None, &table, Some(&pipeline), &|| 0.0).unwrap_err();
         assert!(err.starts_with("the model failed:"), "{err}");
