@@ -82,23 +82,31 @@ fn compare(what: &str, ours: &Tensor, reference: &Tensor, atol: f64, rtol: f64) 
     max
 }
 
-#[test]
-fn core_engine_matches_live_onnx_runtime_on_every_fixture() {
-    lockstep_tests::init_ort();
-    let mut checked = 0;
+/// Every fixture of tests/data/onnx that names a model, in name order: (name, the
+/// fixture's JSON, the model's bytes).
+fn model_fixtures() -> Vec<(String, Value, Vec<u8>)> {
     let mut entries: Vec<PathBuf> = std::fs::read_dir(onnx_dir())
         .unwrap()
         .map(|e| e.unwrap().path())
         .filter(|p| p.extension().is_some_and(|e| e == "json"))
         .collect();
     entries.sort();
-    for path in entries {
-        let name = path.file_stem().unwrap().to_string_lossy().into_owned();
-        let fixture: Value = serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap();
-        let Some(model_file) = fixture["model"].as_str() else {
-            continue;
-        };
-        let bytes = std::fs::read(onnx_dir().join(model_file)).unwrap();
+    entries
+        .into_iter()
+        .filter_map(|path| {
+            let name = path.file_stem().unwrap().to_string_lossy().into_owned();
+            let fixture: Value = serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap();
+            let bytes = std::fs::read(onnx_dir().join(fixture["model"].as_str()?)).unwrap();
+            Some((name, fixture, bytes))
+        })
+        .collect()
+}
+
+#[test]
+fn core_engine_matches_live_onnx_runtime_on_every_fixture() {
+    lockstep_tests::init_ort();
+    let mut checked = 0;
+    for (name, fixture, bytes) in model_fixtures() {
         let core = Model::from_bytes(&bytes).unwrap_or_else(|e| panic!("{name}: core: {e}"));
         let ort = OrtEngine::from_bytes(&bytes, 1).unwrap_or_else(|e| panic!("{name}: ort: {e}"));
         let inputs = inputs_of(&fixture);
@@ -140,19 +148,7 @@ fn core_engine_matches_live_onnx_runtime_on_every_fixture() {
 fn both_engines_run_through_the_engine_trait_and_agree_in_parity() {
     lockstep_tests::init_ort();
     let mut checked = 0;
-    let mut entries: Vec<PathBuf> = std::fs::read_dir(onnx_dir())
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .filter(|p| p.extension().is_some_and(|e| e == "json"))
-        .collect();
-    entries.sort();
-    for path in entries {
-        let name = path.file_stem().unwrap().to_string_lossy().into_owned();
-        let fixture: Value = serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap();
-        let Some(model_file) = fixture["model"].as_str() else {
-            continue;
-        };
-        let bytes = std::fs::read(onnx_dir().join(model_file)).unwrap();
+    for (name, fixture, bytes) in model_fixtures() {
         let model = Model::from_bytes(&bytes).unwrap();
         // Two sessions: the pool the server and `lockstep skew` use.
         let pool = OrtEngine::pool(&bytes, 2, 1).unwrap();

@@ -129,10 +129,6 @@ pub fn evaluate_request(
         Source::Score(c) => Some(Predictions::Score(c.clone())),
         Source::Settings | Source::Model(_) => None,
     };
-    let mut fingerprints = Fingerprints {
-        data_sha256: request.data_sha256.clone(),
-        ..Fingerprints::default()
-    };
     let run = match &request.source {
         Source::Model(source) => {
             let run = run_model(
@@ -143,10 +139,6 @@ pub fn evaluate_request(
                 label,
                 now,
             )?;
-            fingerprints = Fingerprints {
-                data_sha256: request.data_sha256.clone(),
-                ..Fingerprints::of(None, Some(source.bytes), source.pipeline)
-            };
             Some((run, source.bytes.len()))
         }
         _ => None,
@@ -198,7 +190,14 @@ pub fn evaluate_request(
         config.bootstrap.seed = seed;
         config.split.seed = seed;
     }
-    config.fingerprints = fingerprints;
+    let (model, pipeline) = match &request.source {
+        Source::Model(source) => (Some(source.bytes), source.pipeline),
+        _ => (None, None),
+    };
+    config.fingerprints = Fingerprints {
+        data_sha256: request.data_sha256.clone(),
+        ..Fingerprints::of(None, model, pipeline)
+    };
     let table = run.as_ref().map_or(table, |(r, _)| &r.table);
     Ok(evaluate(table, &config)?)
 }
