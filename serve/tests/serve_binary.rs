@@ -306,3 +306,36 @@ fn the_openapi_document_validates_as_openapi_3() {
         String::from_utf8_lossy(&output.stderr)
     );
 }
+
+/// Issue 19, finding 5: with `--log-sync request` (and `fsync`), a `kill -9` right after
+/// the last answer loses no answered row — the flush interval is an hour, so only the
+/// per-request commit can have put them in the file. With the default (`interval`) the
+/// same run loses them all: the test shows the setting is what makes the difference.
+#[test]
+fn kill9_with_log_sync_request_loses_no_answered_row() {
+    for (sync, kept) in [("request", true), ("fsync", true), ("interval", false)] {
+        let dir = tempfile::tempdir().unwrap();
+        let mut server = start(
+            dir.path(),
+            &["--log-sync", sync, "--log-flush-ms", "3600000"],
+        );
+        let mut answered = 0;
+        for n in [1, 2, 3, 4] {
+            let body = json!({ "rows": test_rows(n) }).to_string();
+            let (status, reply) = post(&server.addr, "/v1/predict", &body).unwrap();
+            assert_eq!(status, 200, "--log-sync {sync}: {reply}");
+            answered += n;
+        }
+        server.child.kill().unwrap(); // SIGKILL
+        server.child.wait().unwrap();
+        let rows = logged(dir.path()).len();
+        if kept {
+            assert_eq!(
+                rows, answered,
+                "--log-sync {sync}: every answered row is logged"
+            );
+        } else {
+            assert_eq!(rows, 0, "--log-sync {sync}: rows wait for the next flush");
+        }
+    }
+}

@@ -19,6 +19,14 @@
 //! file and is healthy again. What handlers do meanwhile is `--on-log-failure`'s
 //! policy ([`FailurePolicy`]). Files go through a [`Storage`], so tests can inject
 //! failures without filling a disk.
+//!
+//! **When rows are safe** (`--log-sync`, [`SyncPolicy`]). By default a request is
+//! answered as soon as its lines are queued; they reach the OS at the next flush, so a
+//! `kill -9` loses at most the rows of one flush interval (plus the queue). With
+//! `request` a handler waits until its lines are written to the OS, with `fsync` until
+//! they are on disk (`fdatasync`). The writer commits in groups: it writes every batch
+//! waiting in the queue, flushes (and syncs) once, then answers them all, so waiting
+//! handlers share one flush.
 
 use std::future::Future;
 use std::path::{Path, PathBuf};
@@ -40,10 +48,45 @@ pub const MAX_REQUEST_LOG_BYTES: usize = 128 << 20;
 /// `LOG_FORMAT` is the version in every record), each a complete JSON line (newline included).
 pub type Batch = Vec<String>;
 
+/// A batch in the queue, with the handler waiting for it when `--log-sync` asks.
+struct Queued {
+    lines: Batch,
+    /// Answered `true` once the lines are flushed (and synced), `false` when dropped.
+    done: Option<oneshot::Sender<bool>>,
+}
+
+/// When a request's rows must be in the log before the request is answered
+/// (`--log-sync`; figures in docs/serving.md, `scripts/load/kill9.sh`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
+pub enum SyncPolicy {
+    /// Answer once the rows are queued; they reach the OS at the next flush
+    /// (`--log-flush-ms`). A `kill -9` can lose the rows of the last interval.
+    #[default]
+    Interval,
+    /// Answer once the rows are written to the OS: a `kill -9` of the server loses no
+    /// answered row (a power loss still can).
+    Request,
+    /// Answer once the rows are on disk (`fdatasync`): a power loss loses no answered
+    /// row either.
+    Fsync,
+}
+
+/// Why a request's rows are not in the log.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum SendError {
+    /// The writer task has ended (an I/O error at start or shutdown, already logged).
+    #[error("the prediction log writer has stopped")]
+    Stopped,
+    /// The writer could not write them (a full disk): they were dropped and counted.
+    #[error("the request's rows could not be written to the prediction log (the server's disk?)")]
+    Dropped,
+}
+
 /// The sending side, cloned into the app state.
 #[derive(Clone)]
 pub struct LogSender {
-    tx: mpsc::Sender<Batch>,
+    tx: mpsc::Sender<Queued>,
+    sync: SyncPolicy,
     pub written_rows: Arc<AtomicU64>,
     /// Rows the writer could not write (see the module documentation).
     pub dropped_rows: Arc<AtomicU64>,
@@ -51,13 +94,33 @@ pub struct LogSender {
 }
 
 impl LogSender {
-    /// Queues a request's lines, waiting for room (back-pressure). Fails only when the
-    /// writer has stopped (an I/O error, already logged).
-    pub async fn send(&self, batch: Batch) -> Result<(), String> {
+    /// Queues a request's lines, waiting for room (back-pressure), and with
+    /// [`SyncPolicy::Request`] or [`SyncPolicy::Fsync`] until they are written (synced).
+    pub async fn send(&self, lines: Batch) -> Result<(), SendError> {
+        let (done, written) = match self.sync {
+            SyncPolicy::Interval => (None, None),
+            SyncPolicy::Request | SyncPolicy::Fsync => {
+                let (tx, rx) = oneshot::channel();
+                (Some(tx), Some(rx))
+            }
+        };
         self.tx
-            .send(batch)
+            .send(Queued { lines, done })
             .await
-            .map_err(|_| "the prediction log writer has stopped".to_owned())
+            .map_err(|_| SendError::Stopped)?;
+        match written {
+            None => Ok(()),
+            Some(rx) => match rx.await {
+                Ok(true) => Ok(()),
+                Ok(false) => Err(SendError::Dropped),
+                Err(_) => Err(SendError::Stopped),
+            },
+        }
+    }
+
+    /// The `--log-sync` policy this sender waits by.
+    pub fn sync_policy(&self) -> SyncPolicy {
+        self.sync
     }
 
     /// Batches waiting in the queue.
@@ -97,6 +160,12 @@ pub trait Storage: Send + Sync + 'static {
     fn remove(&self, path: &Path) -> impl Future<Output = std::io::Result<()>> + Send;
     /// Cuts `path` back to `len` bytes (a failed file, to its last flushed line).
     fn truncate(&self, path: &Path, len: u64) -> impl Future<Output = std::io::Result<()>> + Send;
+    /// Puts what was flushed into `file` on disk (`--log-sync fsync`). Stand-ins with
+    /// nothing below them have nothing to do.
+    fn sync(&self, file: &mut Self::File) -> impl Future<Output = std::io::Result<()>> + Send {
+        let _ = file;
+        async { Ok(()) }
+    }
 }
 
 /// Files on disk, created `0600`.
@@ -122,6 +191,10 @@ impl Storage for Files {
         let file = tokio::fs::OpenOptions::new().write(true).open(path).await?;
         file.set_len(len).await
     }
+
+    async fn sync(&self, file: &mut tokio::fs::File) -> std::io::Result<()> {
+        file.sync_data().await
+    }
 }
 
 /// Owns the writer task.
@@ -146,6 +219,7 @@ pub struct LogConfig {
     pub max_bytes: u64,
     pub queue: usize,
     pub flush_every: Duration,
+    pub sync: SyncPolicy,
 }
 
 /// Creates `dir` and starts the writer on real files.
@@ -169,10 +243,11 @@ pub async fn start_with<S: Storage>(
         counters.clone(),
     )
     .await?;
-    let task = tokio::spawn(run(writer, rx, close_rx, config.flush_every));
+    let task = tokio::spawn(run(writer, rx, close_rx, config.flush_every, config.sync));
     Ok((
         LogSender {
             tx,
+            sync: config.sync,
             written_rows: counters.written,
             dropped_rows: counters.dropped,
             healthy: counters.healthy,
@@ -202,19 +277,41 @@ impl Default for Counters {
     }
 }
 
+/// The most queued batches one group commit takes before it flushes and answers them.
+const GROUP_COMMIT: usize = 256;
+
 async fn run<S: Storage>(
     mut writer: Writer<S>,
-    mut rx: mpsc::Receiver<Batch>,
+    mut rx: mpsc::Receiver<Queued>,
     mut close: oneshot::Receiver<()>,
     flush_every: Duration,
+    sync: SyncPolicy,
 ) -> std::io::Result<()> {
     writer.retry_every = flush_every;
-    let mut tick = tokio::time::interval(flush_every);
+    // The first flush is one interval after the start (`interval` would tick at once).
+    let mut tick = tokio::time::interval_at(tokio::time::Instant::now() + flush_every, flush_every);
     let mut closing = false;
+    let mut waiting: Vec<oneshot::Sender<bool>> = Vec::new();
     loop {
         tokio::select! {
-            batch = rx.recv() => match batch {
-                Some(lines) => writer.write_batch(lines).await,
+            queued = rx.recv() => match queued {
+                Some(first) => {
+                    // A group commit: everything already queued, then one flush (and
+                    // sync) for the handlers waiting on any of it.
+                    let mut ok = writer.write_batch(first.lines).await;
+                    waiting.extend(first.done);
+                    while waiting.len() < GROUP_COMMIT {
+                        let Ok(next) = rx.try_recv() else { break };
+                        ok &= writer.write_batch(next.lines).await;
+                        waiting.extend(next.done);
+                    }
+                    if !waiting.is_empty() {
+                        let committed = ok && writer.commit(sync).await;
+                        for done in waiting.drain(..) {
+                            let _ = done.send(committed);
+                        }
+                    }
+                }
                 None => break,
             },
             _ = tick.tick() => writer.tick().await,
@@ -286,16 +383,41 @@ impl<S: Storage> Writer<S> {
         })
     }
 
-    /// Writes one request's lines, or drops and counts them while failing.
-    async fn write_batch(&mut self, lines: Batch) {
+    /// Writes one request's lines, or drops and counts them while failing. False when
+    /// they were dropped.
+    async fn write_batch(&mut self, lines: Batch) -> bool {
         let rows = lines.len() as u64;
         if self.file.is_none() && !self.recover().await {
             self.counters.dropped.fetch_add(rows, Ordering::Relaxed);
-            return;
+            return false;
         }
         let mut buffered = 0;
         if let Err(err) = self.write(lines, &mut buffered).await {
             self.fail(&err, rows - buffered).await;
+            return false;
+        }
+        true
+    }
+
+    /// Flushes (and with [`SyncPolicy::Fsync`] syncs) what was written, for handlers
+    /// waiting on it. False when that failed: the unflushed rows are then dropped.
+    async fn commit(&mut self, sync: SyncPolicy) -> bool {
+        let result = async {
+            self.flush().await?;
+            if sync == SyncPolicy::Fsync
+                && let Some(file) = self.file.as_mut()
+            {
+                self.storage.sync(file.get_mut()).await?;
+            }
+            Ok(())
+        }
+        .await;
+        match result {
+            Ok(()) => self.file.is_some(),
+            Err(err) => {
+                self.fail(&err, 0).await;
+                false
+            }
         }
     }
 
@@ -352,14 +474,16 @@ impl<S: Storage> Writer<S> {
     /// rows on disk are exactly the rows counted as written.
     async fn fail(&mut self, err: &std::io::Error, rows: u64) {
         let lost = rows + std::mem::take(&mut self.unflushed);
-        self.counters.dropped.fetch_add(lost, Ordering::Relaxed);
+        // Unhealthy before the drops are counted: whoever sees the count sees readiness off.
+        let was_healthy = self.counters.healthy.swap(false, Ordering::SeqCst);
+        self.counters.dropped.fetch_add(lost, Ordering::SeqCst);
         if self.file.take().is_some()
             && let Err(cut) = self.storage.truncate(&self.path, self.flushed_bytes).await
         {
             tracing::warn!(path = %self.path.display(), "prediction log: cannot cut a failed file back to its last whole line: {cut}");
         }
         self.last_attempt = Some(Instant::now());
-        if self.counters.healthy.swap(false, Ordering::Relaxed) {
+        if was_healthy {
             tracing::error!(
                 dropped_rows = lost,
                 "prediction log: {err}; rows are dropped and counted until the folder is writable again"

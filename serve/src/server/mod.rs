@@ -35,7 +35,7 @@ use axum::response::Response;
 use axum::routing::{get, post};
 
 use self::listener::HttpConfig;
-use self::logging::{FailurePolicy, LogConfig, LogSender};
+use self::logging::{FailurePolicy, LogConfig, LogSender, SyncPolicy};
 use self::metrics::Metrics;
 use self::served::ServedModel;
 use crate::{input, ort_engine};
@@ -104,6 +104,12 @@ pub struct ServeArgs {
     /// `answer` keeps answering and counts the rows it drops. Readiness is 503 either way.
     #[arg(long, value_enum, default_value_t = FailurePolicy::Refuse)]
     pub on_log_failure: FailurePolicy,
+    /// When a request's rows must be in the log before it is answered: `interval`
+    /// (at the next flush, every --log-flush-ms: a kill -9 can lose that interval's
+    /// rows), `request` (written to the OS: a kill -9 loses no answered row) or `fsync`
+    /// (on disk: a power loss loses none either). Cost in docs/serving.md.
+    #[arg(long, value_enum, default_value_t = SyncPolicy::Interval)]
+    pub log_sync: SyncPolicy,
     /// Let browser pages from this origin call the API (e.g. `https://app.example.com`;
     /// repeat for more). By default no foreign origin is allowed.
     #[arg(long = "cors-origin", value_name = "ORIGIN")]
@@ -291,6 +297,7 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
         max_bytes: args.log_max_bytes,
         queue: args.log_queue,
         flush_every: Duration::from_millis(args.log_flush_ms.max(1)),
+        sync: args.log_sync,
     })
     .await
     .with_context(|| {

@@ -15,7 +15,7 @@ use serde_json::{Value, json};
 
 use super::AppState;
 use super::error::AppError;
-use super::logging::FailurePolicy;
+use super::logging::{FailurePolicy, SendError};
 use super::metrics::Gauges;
 use super::oip::{
     InferRequest, InferResponse, ModelMetadata, OutputTensor, PredictRequest, TensorMetadata,
@@ -195,14 +195,25 @@ async fn serve_table(
         &table,
         &prediction,
     )?;
-    state
-        .log
-        .send(lines)
-        .await
-        .map_err(|detail| AppError::Internal {
-            request_id: request_id.to_owned(),
-            detail,
-        })?;
+    match state.log.send(lines).await {
+        Ok(()) => {}
+        // `--log-sync request|fsync` and the rows did not reach the log: no prediction
+        // is served that the log does not hold, unless the policy says to answer.
+        Err(SendError::Dropped) if state.options.on_log_failure == FailurePolicy::Refuse => {
+            return Err(AppError::Unavailable(
+                "the prediction log cannot be written (the server's disk?), so no \
+                 prediction is served (--on-log-failure refuse); retry later"
+                    .to_owned(),
+            ));
+        }
+        Err(SendError::Dropped) => {}
+        Err(err @ SendError::Stopped) => {
+            return Err(AppError::Internal {
+                request_id: request_id.to_owned(),
+                detail: err.to_string(),
+            });
+        }
+    }
     state.metrics.record_rows(table.num_rows());
     Ok((table, prediction))
 }

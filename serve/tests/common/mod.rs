@@ -46,6 +46,7 @@ pub fn log_config(log_dir: &Path, log_max_bytes: u64) -> LogConfig {
         max_bytes: log_max_bytes,
         queue: 4,
         flush_every: Duration::from_millis(50),
+        sync: logging::SyncPolicy::Interval,
     }
 }
 
