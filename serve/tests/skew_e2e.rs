@@ -530,3 +530,44 @@ fn a_torn_line_in_the_middle_of_a_file_stays_an_error() {
         );
     }
 }
+
+/// Issue 19, finding 9: one huge log line took 6.2 GB. `--max-line-bytes` bounds a line
+/// while it is read: a longer one is exit 2 naming the file and line, and the limit is
+/// exactly the line's length (a line of that length is read).
+#[test]
+fn a_log_line_over_the_limit_is_an_error_naming_file_and_line() {
+    let fixture = std::fs::read(repo().join("tests/data/skew/log/predictions.jsonl")).unwrap();
+    let lines: Vec<&[u8]> = fixture.split_inclusive(|&b| b == b'\n').collect();
+    let longest = lines.iter().map(|l| l.len() - 1).max().unwrap();
+    let at = lines.iter().position(|l| l.len() - 1 == longest).unwrap() + 1;
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("log.jsonl");
+    std::fs::write(&log, &fixture).unwrap();
+    let run = |limit: usize| {
+        lockstep()
+            .args(["skew", "--log"])
+            .arg(&log)
+            .args(["--pipeline", PIPELINE, "--model", MODEL, "--no-ort"])
+            .args(["--max-line-bytes", &limit.to_string()])
+            .output()
+            .unwrap()
+    };
+    let out = run(longest - 1);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains(&format!(
+            "{}:{at}: the line is longer than {} bytes (--max-line-bytes)",
+            log.display(),
+            longest - 1
+        )),
+        "{stderr}"
+    );
+    let out = run(longest);
+    assert_ne!(
+        out.status.code(),
+        Some(2),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}

@@ -12,7 +12,7 @@
 
 use std::collections::BTreeMap;
 use std::fs::File;
-use std::io::{BufRead, BufReader};
+use std::io::{BufRead, BufReader, Read};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
@@ -25,7 +25,7 @@ use lockstep_core::onnx::Model;
 use lockstep_core::skew::{
     Findings, LogBatch, OfflinePredictions, Replayer, SkewConfig, TornLine, TrainingProfile,
 };
-use lockstep_core::table::default_null_values;
+use lockstep_core::table::{DEFAULT_MAX_LINE_BYTES, default_null_values};
 use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 
 use crate::input;
@@ -83,7 +83,24 @@ pub struct SkewArgs {
     /// Worker threads (default: one per core).
     #[arg(long)]
     pub threads: Option<usize>,
+    /// The longest JSON Lines log line read, in bytes (default 64 MiB): a longer one is
+    /// an error naming its file and line, found while reading, before it is all in memory.
+    #[arg(long, default_value_t = DEFAULT_MAX_LINE_BYTES)]
+    pub max_line_bytes: usize,
 }
+
+/// How the reader cuts the logs into work.
+#[derive(Debug, Clone, Copy)]
+struct ReadLimits {
+    /// Records per batch.
+    batch_rows: usize,
+    /// The longest line.
+    max_line_bytes: usize,
+}
+
+/// A JSON Lines batch ends early once it holds this many bytes, so a batch of long
+/// records stays small in memory.
+const BATCH_BYTES: usize = 16 << 20;
 
 pub fn run(args: SkewArgs) -> anyhow::Result<ExitCode> {
     let config: SkewConfig = match &args.config {
@@ -152,7 +169,11 @@ pub fn run(args: SkewArgs) -> anyhow::Result<ExitCode> {
         profile: profile.as_ref(),
         offline: offline.as_ref(),
     };
-    let (findings, torn_lines) = replay_files(&replayer, &files, args.batch_rows, workers)?;
+    let limits = ReadLimits {
+        batch_rows: args.batch_rows,
+        max_line_bytes: args.max_line_bytes,
+    };
+    let (findings, torn_lines) = replay_files(&replayer, &files, limits, workers)?;
     for torn in &torn_lines {
         eprintln!("warning: {torn}");
     }
@@ -274,7 +295,7 @@ type Replayed<'p> = (Option<Findings<'p>>, Vec<TornLine>);
 fn replay_files<'p>(
     replayer: &Replayer<'p>,
     files: &[PathBuf],
-    batch_rows: usize,
+    limits: ReadLimits,
     workers: usize,
 ) -> anyhow::Result<Replayed<'p>> {
     let names: Vec<String> = files.iter().map(|f| f.display().to_string()).collect();
@@ -284,7 +305,7 @@ fn replay_files<'p>(
     std::thread::scope(|scope| {
         let (work_tx, work_rx) = sync_channel::<(u64, Work)>(workers * 2);
         let (done_tx, done_rx) = sync_channel(workers * 2);
-        let reader = scope.spawn(move || read_logs(files, batch_rows, &work_tx));
+        let reader = scope.spawn(move || read_logs(files, limits, &work_tx));
         let work_rx = Arc::new(Mutex::new(work_rx));
         for _ in 0..workers {
             let work_rx = Arc::clone(&work_rx);
@@ -380,9 +401,13 @@ fn merge_in_order<'p>(
 /// Cuts the files into batches of `batch_rows` records, numbered in log order.
 fn read_logs(
     files: &[PathBuf],
-    batch_rows: usize,
+    limits: ReadLimits,
     work: &SyncSender<(u64, Work)>,
 ) -> anyhow::Result<()> {
+    let ReadLimits {
+        batch_rows,
+        max_line_bytes,
+    } = limits;
     let mut seq = 0_u64;
     let mut send = |item: Work| -> bool {
         let ok = work.send((seq, item)).is_ok();
@@ -420,12 +445,24 @@ fn read_logs(
                     let first_line = line_no;
                     let mut bytes = Vec::with_capacity(1 << 20);
                     let mut lines = 0;
-                    while lines < batch_rows {
-                        let read = reader
+                    while lines < batch_rows && bytes.len() < BATCH_BYTES {
+                        let start = bytes.len();
+                        let read = (&mut reader)
+                            .take(max_line_bytes as u64 + 1)
                             .read_until(b'\n', &mut bytes)
                             .with_context(|| format!("cannot read `{}`", path.display()))?;
                         if read == 0 {
                             break;
+                        }
+                        let line = &bytes[start..];
+                        let content = line.strip_suffix(b"\n").unwrap_or(line).len();
+                        if content > max_line_bytes {
+                            bail!(
+                                "{}:{}: the line is longer than {max_line_bytes} bytes \
+                                 (--max-line-bytes); it was not read",
+                                path.display(),
+                                line_no + lines as u64
+                            );
                         }
                         lines += 1;
                     }
