@@ -225,8 +225,8 @@ fn malformed_records_are_named_by_line_field_and_value() {
             "log.jsonl:2: not a prediction log record",
         ),
         (
-            with(&|r| r["log_format"] = serde_json::json!(2)),
-            "log.jsonl:3: log_format 2 is not supported",
+            with(&|r| r["log_format"] = serde_json::json!(3)),
+            "log.jsonl:3: log_format 3 is not supported (this lockstep reads 1 and 2)",
         ),
         (
             with(&|r| {
@@ -563,4 +563,111 @@ fn a_torn_last_line_is_set_aside_and_a_torn_middle_line_is_an_error() {
             .starts_with("p.jsonl:1: not a prediction log record"),
         "{err}"
     );
+}
+
+/// The fixture log (format 1: every record carries the request's fields) rewritten as
+/// format 2 (the request's fields once, in its first record), keys in the writer's order.
+fn as_format_2(v1: &str) -> String {
+    let mut out = String::new();
+    let mut open: Option<String> = None;
+    for line in v1.lines().filter(|l| !l.trim().is_empty()) {
+        let r: serde_json::Value = serde_json::from_str(line).unwrap();
+        let id = r["request_id"].as_str().unwrap().to_owned();
+        let head = if open.as_deref() == Some(id.as_str()) {
+            format!("\"request_id\":{}", r["request_id"])
+        } else {
+            let fields: Vec<String> = [
+                "request_id",
+                "client_id",
+                "timestamp",
+                "timestamp_ms",
+                "endpoint",
+                "model",
+                "model_fingerprint",
+                "pipeline_fingerprint",
+            ]
+            .iter()
+            .filter(|k| r.get(**k).is_some())
+            .map(|k| format!("\"{k}\":{}", r[*k]))
+            .collect();
+            open = Some(id);
+            format!("\"request\":{{{}}}", fields.join(","))
+        };
+        out.push_str(&format!(
+            "{{\"log_format\":2,{head},\"row\":{},\"inputs\":{},\"features\":{},\"outputs\":{}}}\n",
+            r["row"], r["inputs"], r["features"], r["outputs"]
+        ));
+    }
+    out
+}
+
+#[test]
+fn format_1_and_format_2_logs_of_the_same_rows_read_the_same() {
+    let v1 = String::from_utf8(log_bytes()).unwrap();
+    let v2 = as_format_2(&v1);
+    assert!(v2.len() < v1.len(), "the request's fields are written once");
+    let continuation = v2
+        .lines()
+        .filter(|l| lockstep_core::skew::log::continues_request(l.as_bytes()))
+        .count();
+    assert!(continuation > 0, "the fixture has multi-row requests");
+    assert_eq!(read(v1.as_bytes()).unwrap(), read(v2.as_bytes()).unwrap());
+}
+
+#[test]
+fn a_format_2_row_without_its_requests_first_record_is_named() {
+    let v2 = as_format_2(&String::from_utf8(log_bytes()).unwrap());
+    let records: Vec<(&str, serde_json::Value)> = v2
+        .lines()
+        .map(|l| (l, serde_json::from_str(l).unwrap()))
+        .collect();
+    let (continuation, cont) = records
+        .iter()
+        .find(|(l, _)| lockstep_core::skew::log::continues_request(l.as_bytes()))
+        .unwrap();
+    let id = cont["request_id"].as_str().unwrap();
+    let (other, first) = records
+        .iter()
+        .find(|(_, r)| r["request"]["request_id"].as_str().is_some_and(|i| i != id))
+        .unwrap();
+    // The continuation alone, and after another request's first record.
+    for text in [
+        format!("{continuation}\n"),
+        format!("{other}\n{continuation}\n"),
+    ] {
+        let err = read(text.as_bytes()).unwrap_err().to_string();
+        assert!(
+            err.contains(&format!(
+                "of request `{id}` comes without the request's first record"
+            )),
+            "{err}"
+        );
+    }
+    // `request` beside a top-level `request_id`.
+    let mut both = first.clone();
+    both["request_id"] = serde_json::json!("x");
+    let err = read(format!("{both}\n").as_bytes())
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("`request_id` appears twice"), "{err}");
+}
+
+#[test]
+fn chunks_never_cut_a_format_2_request() {
+    let v2 = as_format_2(&String::from_utf8(log_bytes()).unwrap());
+    let whole = read(v2.as_bytes()).unwrap();
+    for lines in [1, 2, 3, 5] {
+        let mut rows = 0;
+        let mut expected_first = 1;
+        for (first, chunk) in lockstep_core::skew::line_chunks(v2.as_bytes(), lines) {
+            assert_eq!(first, expected_first);
+            let text = std::str::from_utf8(chunk).unwrap();
+            assert!(!lockstep_core::skew::log::continues_request(
+                text.as_bytes()
+            ));
+            expected_first += text.lines().count() as u64;
+            rows += read(chunk).unwrap().num_rows();
+        }
+        assert_eq!(rows, whole.num_rows(), "chunks of {lines} lines");
+    }
 }

@@ -210,10 +210,21 @@ fn records_written_by_the_server_writer_read_back_field_for_field() {
     for fields in [&first, &second] {
         let lines = write_request(fields, &table, &matrix, &outputs, usize::MAX).unwrap();
         assert_eq!(lines.len(), ROWS);
-        for line in lines {
+        for (row, line) in lines.into_iter().enumerate() {
             assert!(line.ends_with('\n') && line.matches('\n').count() == 1);
             let record: serde_json::Value = serde_json::from_str(&line).unwrap();
             assert_eq!(record["log_format"], LOG_FORMAT);
+            // The request-level fields once per request (issue 19, finding 1): in the
+            // first record's `request`; the others carry only the id, and start so that
+            // a reader cutting the log keeps them with their request.
+            let continues = lockstep_core::skew::log::continues_request(line.as_bytes());
+            assert_eq!(continues, row > 0, "{line}");
+            assert_eq!(record.get("request").is_some(), row == 0, "{line}");
+            assert_eq!(line.contains("fingerprint"), row == 0, "{line}");
+            if let Some(client) = fields.client_id {
+                let quoted = serde_json::to_string(client).unwrap();
+                assert_eq!(line.contains(&quoted), row == 0, "{line}");
+            }
             text.push_str(&line);
         }
     }

@@ -179,7 +179,9 @@ fn sigterm_drains_requests_and_the_log_holds_every_answered_row() {
     let ids = answered_ids.lock().unwrap();
     for id in ids.iter() {
         assert!(
-            records.iter().any(|r| r["request_id"] == id.as_str()),
+            records
+                .iter()
+                .any(|r| r["request"]["request_id"] == id.as_str()),
             "request {id} not logged"
         );
     }

@@ -46,7 +46,8 @@ async fn amplification_an_oip_id_over_the_limit_is_refused_naming_field_length_a
         )
     );
 
-    // At the limit: answered, and every row carries the id as sent.
+    // At the limit: answered, and the id is logged once, as sent, in the request's
+    // first record (log_format 2), not copied into every row.
     let id = "é".repeat(MAX_CLIENT_ID_BYTES / 2);
     let body = json!({"id": id, "inputs": tensors(&rows)});
     let (status, oip, text) =
@@ -61,5 +62,20 @@ async fn amplification_an_oip_id_over_the_limit_is_refused_naming_field_length_a
         rows.len(),
         "the refused request logged nothing"
     );
-    assert!(logged.iter().all(|r| r["client_id"] == id.as_str()));
+    assert_eq!(logged[0]["request"]["client_id"], id.as_str());
+    assert!(
+        logged[1..]
+            .iter()
+            .all(|r| r.get("client_id").is_none() && r.get("request").is_none())
+    );
+    let text: String = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| std::fs::read_to_string(e.unwrap().path()).unwrap())
+        .collect();
+    assert_eq!(
+        text.matches(id.as_str()).count(),
+        1,
+        "the id is written once for {} rows",
+        logged.len()
+    );
 }

@@ -106,18 +106,32 @@ async fn infer_and_predict_match_the_core_engine_and_every_row_is_logged() {
     handle.close().await.unwrap();
     let logged = log_lines(dir.path());
     assert_eq!(logged.len(), 2 * rows.len());
-    for record in &logged {
-        assert_eq!(record["log_format"], 1);
-        assert_eq!(record["model_fingerprint"], model_fp.as_str());
-        assert_eq!(record["pipeline_fingerprint"], v1["pipeline_fingerprint"]);
+    // log_format 2: each request's first record holds the request-level fields once,
+    // in `request`; the others name the request by id only.
+    for (i, record) in logged.iter().enumerate() {
+        let row = i % rows.len();
+        let first = &logged[i - row]["request"];
+        assert_eq!(record["log_format"], 2);
+        assert_eq!(record["row"], row);
         assert_eq!(record["features"].as_array().unwrap().len(), 29);
+        if row == 0 {
+            assert_eq!(first["model_fingerprint"], model_fp.as_str());
+            assert_eq!(first["pipeline_fingerprint"], v1["pipeline_fingerprint"]);
+            assert_eq!(first["rows"], rows.len());
+        } else {
+            assert!(record.get("request").is_none(), "{record}");
+            assert!(record.get("model_fingerprint").is_none(), "{record}");
+            assert_eq!(record["request_id"], first["request_id"]);
+        }
     }
+    assert_eq!(
+        logged[0]["request"]["client_id"], "req-7",
+        "the OIP `id` is kept"
+    );
+    assert_eq!(logged[rows.len()]["request"]["client_id"], Value::Null);
     // The log holds the raw inputs as sent (nulls included) and the served outputs.
     for (i, row) in rows.iter().enumerate() {
         assert_eq!(&logged[i]["inputs"], row, "row {i}");
-        assert_eq!(logged[i]["row"], i);
-        assert_eq!(logged[i]["client_id"], "req-7", "the OIP `id` is kept");
-        assert_eq!(logged[rows.len() + i]["client_id"], Value::Null);
         assert_eq!(logged[rows.len() + i]["outputs"], predictions[i]);
     }
 }

@@ -316,18 +316,21 @@ fn parquet_logs_globs_threads_and_batch_sizes_give_the_same_report() {
     let got: Value = serde_json::from_slice(&std::fs::read(&report).unwrap()).unwrap();
     assert_eq!(findings(&got), findings(&want));
 
-    // The log converted to Parquet by pyarrow, nested (structs and lists).
+    // The log converted to Parquet by pyarrow, nested (structs and lists), with each
+    // row's request fields filled from its request's first record (log_format 2) by
+    // the documented converter.
     let parquet = tempfile::tempdir().unwrap();
     let python = repo().join(".venv/bin/python");
+    let mut jsonl: Vec<PathBuf> = std::fs::read_dir(logs.path())
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "jsonl"))
+        .collect();
+    jsonl.sort();
     let status = Command::new(&python)
-        .args([
-            "-c",
-            "import sys, glob, pyarrow.json as pj, pyarrow.parquet as pq\n\
-             for i, f in enumerate(sorted(glob.glob(sys.argv[1] + '/*.jsonl'))):\n\
-             \x20   pq.write_table(pj.read_json(f), f'{sys.argv[2]}/part-{i:03}.parquet', row_group_size=64)",
-        ])
-        .arg(logs.path())
+        .arg(repo().join("scripts/logs_to_parquet.py"))
         .arg(parquet.path())
+        .args(&jsonl)
         .status()
         .unwrap();
     assert!(status.success(), "{} failed", python.display());
@@ -364,7 +367,8 @@ fn an_eval_report_carries_the_fingerprints_of_the_served_log() {
         .next()
         .unwrap()
         .to_owned();
-    let record: Value = serde_json::from_str(&first_line).unwrap();
+    // The first record of a request holds its request-level fields (log_format 2).
+    let record = serde_json::from_str::<Value>(&first_line).unwrap()["request"].clone();
 
     // Evaluation data: the raw training rows with a label column (its values do not
     // matter here, only the fingerprints).
@@ -569,5 +573,34 @@ fn a_log_line_over_the_limit_is_an_error_naming_file_and_line() {
         Some(2),
         "{}",
         String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+/// A format-2 log converted to Parquet as is (the `request` object only in each
+/// request's first row) is refused with a message that says how to convert it.
+#[test]
+fn a_format_2_log_converted_without_filling_request_fields_is_named() {
+    let logs = serve_and_log(PIPELINE, MODEL);
+    let parquet = tempfile::tempdir().unwrap();
+    let python = repo().join(".venv/bin/python");
+    let status = Command::new(&python)
+        .args([
+            "-c",
+            "import sys, glob, pyarrow.json as pj, pyarrow.parquet as pq\n\
+             f = sorted(glob.glob(sys.argv[1] + '/*.jsonl'))[0]\n\
+             pq.write_table(pj.read_json(f), sys.argv[2] + '/raw.parquet')",
+        ])
+        .arg(logs.path())
+        .arg(parquet.path())
+        .status()
+        .unwrap();
+    assert!(status.success(), "{} failed", python.display());
+    let (out, _) = skew(parquet.path(), PIPELINE, MODEL);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("column `request` holds log_format 2's request fields")
+            && stderr.contains("scripts/logs_to_parquet.py"),
+        "{stderr}"
     );
 }

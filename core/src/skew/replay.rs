@@ -417,8 +417,10 @@ impl<'a> Replayer<'a> {
     }
 }
 
-/// Splits `bytes` into runs of at most `lines` lines, each with the 1-based number of
-/// its first line.
+/// Splits `bytes` into runs of `lines` lines, each with the 1-based number of its first
+/// line. A run is never cut before a line that continues a request
+/// ([`continues_request`](super::log::continues_request): format 2 writes a request's
+/// fields once, in its first row), so it may run longer.
 pub fn line_chunks(bytes: &[u8], lines: usize) -> impl Iterator<Item = (u64, &[u8])> {
     let mut rest = bytes;
     let mut next_line = 1_u64;
@@ -426,16 +428,26 @@ pub fn line_chunks(bytes: &[u8], lines: usize) -> impl Iterator<Item = (u64, &[u
         if rest.is_empty() {
             return None;
         }
-        let end = rest
-            .iter()
-            .enumerate()
-            .filter(|(_, b)| **b == b'\n')
-            .nth(lines.saturating_sub(1))
-            .map_or(rest.len(), |(i, _)| i + 1);
+        let mut end = 0;
+        let mut count = 0_u64;
+        while end < rest.len() {
+            if count >= lines.max(1) as u64
+                && !super::log::continues_request(rest.get(end..).unwrap_or_default())
+            {
+                break;
+            }
+            end = rest
+                .get(end..)
+                .unwrap_or_default()
+                .iter()
+                .position(|&b| b == b'\n')
+                .map_or(rest.len(), |i| end + i + 1);
+            count += 1;
+        }
         let (chunk, tail) = rest.split_at(end);
         rest = tail;
         let first = next_line;
-        next_line += lines as u64;
+        next_line += count;
         Some((first, chunk))
     })
 }

@@ -22,6 +22,7 @@ use anyhow::{Context, bail};
 use arrow_array::RecordBatch;
 use lockstep_core::engine::Engine;
 use lockstep_core::onnx::Model;
+use lockstep_core::skew::log::continues_request;
 use lockstep_core::skew::{
     Findings, LogBatch, OfflinePredictions, Replayer, SkewConfig, TornLine, TrainingProfile,
 };
@@ -441,11 +442,17 @@ fn read_logs(
             _ => {
                 let mut reader = BufReader::with_capacity(1 << 20, open()?);
                 let mut line_no = 1_u64;
+                // A line read past the end of the last batch: it starts the next one.
+                let mut carried: Vec<u8> = Vec::new();
                 loop {
                     let first_line = line_no;
                     let mut bytes = Vec::with_capacity(1 << 20);
                     let mut lines = 0;
-                    while lines < batch_rows && bytes.len() < BATCH_BYTES {
+                    if !carried.is_empty() {
+                        bytes.append(&mut carried);
+                        lines += 1;
+                    }
+                    loop {
                         let start = bytes.len();
                         let read = (&mut reader)
                             .take(max_line_bytes as u64 + 1)
@@ -464,16 +471,24 @@ fn read_logs(
                                 line_no + lines as u64
                             );
                         }
+                        // A full batch ends before the next request's first line; a
+                        // line that continues a request (log_format 2) stays with it.
+                        let full = lines >= batch_rows || start >= BATCH_BYTES;
+                        if full && !continues_request(&bytes[start..]) {
+                            carried = bytes.split_off(start);
+                            break;
+                        }
                         lines += 1;
                     }
                     line_no += lines as u64;
                     if lines == 0 {
                         break;
                     }
-                    let at_end = reader
-                        .fill_buf()
-                        .with_context(|| format!("cannot read `{}`", path.display()))?
-                        .is_empty();
+                    let at_end = carried.is_empty()
+                        && reader
+                            .fill_buf()
+                            .with_context(|| format!("cannot read `{}`", path.display()))?
+                            .is_empty();
                     if !send(Work::Jsonl {
                         file: index,
                         first_line,

@@ -217,6 +217,17 @@ impl LogBatch {
                 )
             })
         };
+        if batch.column_by_name("request").is_some()
+            && batch.column_by_name("pipeline_fingerprint").is_none()
+        {
+            return Err(column_error(
+                "request",
+                "holds log_format 2's request fields, written once per request: fill every \
+                 row's fields from its request's first record when converting the log \
+                 (scripts/logs_to_parquet.py; docs/skew-ci.md, \"Parquet logs\")"
+                    .to_owned(),
+            ));
+        }
         let typed = |name: &'static str, what: &str| {
             let array = column(name)?;
             Ok::<_, LogError>((
@@ -294,6 +305,7 @@ impl LogBatch {
             builder.add_fingerprints(pipeline_fp, model_fp);
             let seen = Seen {
                 log_format: Some(log_format),
+                request_object: false,
                 request_id: true,
                 pipeline: true,
                 model: true,

@@ -11,7 +11,7 @@ use crate::transform::InputColumn;
 use super::batch::{CLIENT_ID, ENDPOINT, LogBatch, MODEL, REQUEST_ID, StoredRequest, TIMESTAMP};
 use super::error::{LogError, place_text};
 use super::output::LoggedOutput;
-use super::record::LOG_FORMAT;
+use super::record::READ_FORMATS;
 
 /// Columns under construction.
 pub(super) struct Builder<'s> {
@@ -24,6 +24,11 @@ pub(super) struct Builder<'s> {
     /// The request-level fields of the record being read (valid where `Seen` says so);
     /// kept between records so that their buffers are reused.
     pub(super) head: RequestHead,
+    /// The top-level `request_id` of the record being read.
+    pub(super) row_request_id: String,
+    /// Which request-level fields the current request's first record held, while the
+    /// rows that continue it (log_format 2) are read; `None` before any such record.
+    pub(super) open_request: Option<Seen>,
     pub(super) request_rows: Vec<u64>,
     pub(super) pipeline_fingerprints: BTreeSet<String>,
     pub(super) model_fingerprints: BTreeSet<String>,
@@ -64,6 +69,8 @@ pub(super) struct RequestHead {
 #[derive(Debug, Default, Clone, Copy)]
 pub(super) struct Seen {
     pub(super) log_format: Option<u64>,
+    /// A `request` object (log_format 2: the request's first record) was read.
+    pub(super) request_object: bool,
     pub(super) request_id: bool,
     pub(super) client_id: bool,
     pub(super) timestamp: bool,
@@ -87,6 +94,8 @@ impl<'s> Builder<'s> {
             requests: Vec::new(),
             row_requests: Vec::new(),
             head: RequestHead::default(),
+            row_request_id: String::new(),
+            open_request: None,
             request_rows: Vec::new(),
             pipeline_fingerprints: BTreeSet::new(),
             model_fingerprints: BTreeSet::new(),
@@ -120,7 +129,7 @@ impl<'s> Builder<'s> {
 
     #[cfg_attr(not(feature = "parquet"), allow(dead_code))] // used by the Arrow reader
     pub(super) fn set_request(&mut self, id: &str, row: Option<u64>) {
-        set_text(&mut self.head.request_id, id);
+        set_text(&mut self.row_request_id, id);
         if let Some(row) = row {
             self.request_rows.push(row);
         }
@@ -278,7 +287,7 @@ impl<'s> Builder<'s> {
         };
         match seen.log_format {
             None => return Err(missing("log_format")),
-            Some(v) if v != u64::from(LOG_FORMAT) => {
+            Some(v) if !u32::try_from(v).is_ok_and(|v| READ_FORMATS.contains(&v)) => {
                 return Err(LogError::Version {
                     place: place.clone(),
                     found: v,
@@ -286,6 +295,36 @@ impl<'s> Builder<'s> {
             }
             Some(_) => {}
         }
+        // Where the request-level fields come from: this record's `request` object (a
+        // request's first record, format 2), this record itself (format 1, and Parquet
+        // logs: every row carries them), or the request's first record before it.
+        let seen = if seen.request_object {
+            self.open_request = Some(seen);
+            seen
+        } else if seen.pipeline || seen.model {
+            set_text(&mut self.head.request_id, &self.row_request_id);
+            self.open_request = None;
+            seen
+        } else {
+            if !seen.request_id {
+                return Err(missing("request_id"));
+            }
+            match self.open_request {
+                Some(first) if self.head.request_id == self.row_request_id => Seen {
+                    inputs: seen.inputs,
+                    features: seen.features,
+                    outputs: seen.outputs,
+                    ..first
+                },
+                _ => {
+                    return Err(LogError::OrphanRow {
+                        place,
+                        request_id: crate::excerpt::excerpt(&self.row_request_id),
+                        row: self.request_rows.last().copied().unwrap_or(0),
+                    });
+                }
+            }
+        };
         for (present, field) in [
             (seen.request_id, "request_id"),
             (seen.pipeline, "pipeline_fingerprint"),

@@ -2,8 +2,6 @@
 
 use crate::table::DataType;
 
-use super::record::LOG_FORMAT;
-
 /// Why logged records could not be read.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum LogError {
@@ -11,10 +9,22 @@ pub enum LogError {
     Record { place: String, message: String },
     #[error("{place}: {message}")]
     Unreadable { place: String, message: String },
-    #[error("{place}: log_format {found} is not supported (this lockstep reads {LOG_FORMAT})")]
+    #[error("{place}: log_format {found} is not supported (this lockstep reads 1 and 2)")]
     Version { place: String, found: u64 },
     #[error("{place}: the record has no `{field}`")]
     MissingField { place: String, field: &'static str },
+    /// A format-2 record that continues a request whose first record (with the
+    /// request-level fields) is not before it in the same batch.
+    #[error(
+        "{place}: row {row} of request `{request_id}` comes without the request's first \
+         record (log_format 2 writes the request's fields once, in its first row); a log \
+         must not be cut between a request's rows"
+    )]
+    OrphanRow {
+        place: String,
+        request_id: String,
+        row: u64,
+    },
     #[error("{place}: {found} features, but earlier rows have {expected}")]
     FeatureWidth {
         place: String,

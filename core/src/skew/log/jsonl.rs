@@ -343,43 +343,38 @@ impl<'de> Visitor<'de> for RecordSeed<'_, '_> {
                 "request_id" => {
                     let id: Cow<'de, str> = map.next_value_seed(KeySeed)?;
                     if seen.request_id {
-                        return Err(de::Error::custom("`request_id` appears twice"));
+                        return Err(de::Error::custom(
+                            "`request_id` appears twice (or both in `request` and outside it)",
+                        ));
                     }
-                    set_text(&mut b.head.request_id, &id);
+                    set_text(&mut b.row_request_id, &id);
                     seen.request_id = true;
                 }
-                "client_id" | "timestamp" | "endpoint" | "model" => {
-                    let value = map.next_value_seed(OptionalTextSeed)?;
-                    let (slot, flag) = match key.as_ref() {
-                        "client_id" => (&mut b.head.client_id, &mut seen.client_id),
-                        "timestamp" => (&mut b.head.timestamp, &mut seen.timestamp),
-                        "endpoint" => (&mut b.head.endpoint, &mut seen.endpoint),
-                        _ => (&mut b.head.model, &mut seen.model_name),
-                    };
-                    set_optional_text(slot, value.as_deref());
-                    *flag = true;
+                "request" => {
+                    if seen.request_id || seen.request_object {
+                        return Err(de::Error::custom(
+                            "`request` appears twice, or beside a top-level `request_id`",
+                        ));
+                    }
+                    map.next_value_seed(RequestSeed {
+                        builder: b,
+                        seen: &mut seen,
+                    })?;
+                    seen.request_object = true;
                 }
-                "timestamp_ms" => {
-                    b.head.timestamp_ms = map.next_value()?;
-                    seen.timestamp_ms = true;
+                "client_id"
+                | "timestamp"
+                | "endpoint"
+                | "model"
+                | "timestamp_ms"
+                | "pipeline_fingerprint"
+                | "model_fingerprint" => {
+                    request_field(b, &mut seen, key.as_ref(), &mut map)?;
                 }
                 "row" => {
                     let row: u64 = map.next_value()?;
                     if b.request_rows.len() < b.places.len() {
                         b.request_rows.push(row);
-                    }
-                }
-                "pipeline_fingerprint" | "model_fingerprint" => {
-                    let fingerprint: Cow<'de, str> = map.next_value_seed(KeySeed)?;
-                    let set = if key == "model_fingerprint" {
-                        seen.model = true;
-                        &mut b.model_fingerprints
-                    } else {
-                        seen.pipeline = true;
-                        &mut b.pipeline_fingerprints
-                    };
-                    if !set.contains(fingerprint.as_ref()) {
-                        set.insert(fingerprint.into_owned());
                     }
                 }
                 "inputs" => {
@@ -407,6 +402,95 @@ impl<'de> Visitor<'de> for RecordSeed<'_, '_> {
             }
         }
         Ok(seen)
+    }
+}
+
+/// Reads one request-level field's value (at the top of a format-1 record, or inside a
+/// format-2 record's `request` object) into the builder's request head.
+fn request_field<'de, A: MapAccess<'de>>(
+    b: &mut Builder<'_>,
+    seen: &mut Seen,
+    key: &str,
+    map: &mut A,
+) -> Result<(), A::Error> {
+    match key {
+        "timestamp_ms" => {
+            b.head.timestamp_ms = map.next_value()?;
+            seen.timestamp_ms = true;
+        }
+        "pipeline_fingerprint" | "model_fingerprint" => {
+            let fingerprint: Cow<'de, str> = map.next_value_seed(KeySeed)?;
+            let set = if key == "model_fingerprint" {
+                seen.model = true;
+                &mut b.model_fingerprints
+            } else {
+                seen.pipeline = true;
+                &mut b.pipeline_fingerprints
+            };
+            if !set.contains(fingerprint.as_ref()) {
+                set.insert(fingerprint.into_owned());
+            }
+        }
+        _ => {
+            let value = map.next_value_seed(OptionalTextSeed)?;
+            let (slot, flag) = match key {
+                "client_id" => (&mut b.head.client_id, &mut seen.client_id),
+                "timestamp" => (&mut b.head.timestamp, &mut seen.timestamp),
+                "endpoint" => (&mut b.head.endpoint, &mut seen.endpoint),
+                _ => (&mut b.head.model, &mut seen.model_name),
+            };
+            set_optional_text(slot, value.as_deref());
+            *flag = true;
+        }
+    }
+    Ok(())
+}
+
+/// A format-2 record's `request` object: the request-level fields, once per request.
+struct RequestSeed<'b, 's> {
+    builder: &'b mut Builder<'s>,
+    seen: &'b mut Seen,
+}
+
+impl<'de> DeserializeSeed<'de> for RequestSeed<'_, '_> {
+    type Value = ();
+
+    fn deserialize<D: de::Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+        d.deserialize_map(self)
+    }
+}
+
+impl<'de> Visitor<'de> for RequestSeed<'_, '_> {
+    type Value = ();
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("an object of the request's fields")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+        let b = self.builder;
+        while let Some(key) = map.next_key_seed(KeySeed)? {
+            match key.as_ref() {
+                "request_id" => {
+                    let id: Cow<'de, str> = map.next_value_seed(KeySeed)?;
+                    set_text(&mut b.head.request_id, &id);
+                    self.seen.request_id = true;
+                }
+                "client_id"
+                | "timestamp"
+                | "endpoint"
+                | "model"
+                | "timestamp_ms"
+                | "pipeline_fingerprint"
+                | "model_fingerprint" => {
+                    request_field(b, self.seen, key.as_ref(), &mut map)?;
+                }
+                _ => {
+                    map.next_value::<IgnoredAny>()?;
+                }
+            }
+        }
+        Ok(())
     }
 }
 

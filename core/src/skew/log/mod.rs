@@ -1,7 +1,8 @@
 //! Prediction logs (docs/serving-log-format.md): the record, its writer, and its readers.
 //!
-//! * [`record`] — the record as a type, [`LOG_FORMAT`] (the one format version) and
-//!   [`write_request`], which `lockstep serve` calls to turn a request into JSON Lines.
+//! * [`record`] — the record as a type, [`LOG_FORMAT`] (the format written; the readers
+//!   also read format 1) and [`write_request`], which `lockstep serve` calls to turn a
+//!   request into JSON Lines: the request-level fields once, in its first record.
 //! * [`LogBatch::from_jsonl`] (`jsonl`) parses a run of JSON Lines records in one pass,
 //!   straight into typed columns: the logged raw inputs as a [`Table`](crate::table::Table)
 //!   typed by the pipeline's input schema, the logged features as a row-major f32 matrix,
@@ -31,6 +32,6 @@ pub use error::LogError;
 pub use jsonl::TornLine;
 pub use output::{LoggedOutput, LoggedValue};
 pub use record::{
-    LOG_FORMAT, LogRecord, MAX_CLIENT_ID_BYTES, RecordError, RequestFields, check_client_field,
-    write_request,
+    CONTINUATION_PREFIX, LOG_FORMAT, LogRecord, MAX_CLIENT_ID_BYTES, READ_FORMATS, RecordError,
+    RequestFields, check_client_field, continues_request, write_request,
 };

@@ -13,7 +13,26 @@ use crate::table::{ColumnData, Table, ValueAt};
 use crate::transform::FeatureMatrix;
 
 /// The `log_format` written in every record, and the newest one the readers understand.
-pub const LOG_FORMAT: u32 = 1;
+///
+/// * **2** (written since 2026-12): the first record of a request carries the
+///   request-level fields once, in a `request` object; the request's other records
+///   carry only its `request_id` ([`CONTINUATION_PREFIX`]).
+/// * **1**: every record carries every request-level field. Still read.
+pub const LOG_FORMAT: u32 = 2;
+
+/// The formats the readers understand.
+pub const READ_FORMATS: std::ops::RangeInclusive<u32> = 1..=2;
+
+/// How a format-2 record that continues a request (not its first row) starts: readers
+/// that cut a log into chunks keep such a line with the lines before it
+/// ([`continues_request`]).
+pub const CONTINUATION_PREFIX: &[u8] = b"{\"log_format\":2,\"request_id\":";
+
+/// Whether `line` (a whole log line as the writer wrote it) continues the request of
+/// the line before it, so that a reader cutting the log must not cut before it.
+pub fn continues_request(line: &[u8]) -> bool {
+    line.starts_with(CONTINUATION_PREFIX)
+}
 
 /// The longest client-supplied request-level string (the OIP `id`) a record may hold,
 /// in bytes: one request cannot make every logged row carry a large value.
@@ -98,20 +117,24 @@ pub struct LogRecord<'a> {
     pub rows: usize,
 }
 
+/// A format-2 record: the request's fields (first row only) or its id, then the row.
 impl Serialize for LogRecord<'_> {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         let r = self.request;
-        let mut record = s.serialize_struct("LogRecord", 13)?;
+        let mut record = s.serialize_struct("LogRecord", 6)?;
         record.serialize_field("log_format", &LOG_FORMAT)?;
-        record.serialize_field("request_id", r.request_id)?;
-        record.serialize_field("client_id", &r.client_id)?;
+        if self.row == 0 {
+            record.serialize_field(
+                "request",
+                &RequestObject {
+                    fields: r,
+                    rows: self.rows,
+                },
+            )?;
+        } else {
+            record.serialize_field("request_id", r.request_id)?;
+        }
         record.serialize_field("row", &self.row)?;
-        record.serialize_field("timestamp", r.timestamp)?;
-        record.serialize_field("timestamp_ms", &r.timestamp_ms)?;
-        record.serialize_field("endpoint", r.endpoint)?;
-        record.serialize_field("model", r.model)?;
-        record.serialize_field("model_fingerprint", r.model_fingerprint)?;
-        record.serialize_field("pipeline_fingerprint", r.pipeline_fingerprint)?;
         record.serialize_field(
             "inputs",
             &RowInputs {
@@ -129,6 +152,29 @@ impl Serialize for LogRecord<'_> {
             },
         )?;
         record.end()
+    }
+}
+
+/// The request-level fields, written once per request (in its first record).
+struct RequestObject<'a> {
+    fields: &'a RequestFields<'a>,
+    rows: usize,
+}
+
+impl Serialize for RequestObject<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let r = self.fields;
+        let mut request = s.serialize_struct("Request", 9)?;
+        request.serialize_field("request_id", r.request_id)?;
+        request.serialize_field("client_id", &r.client_id)?;
+        request.serialize_field("timestamp", r.timestamp)?;
+        request.serialize_field("timestamp_ms", &r.timestamp_ms)?;
+        request.serialize_field("endpoint", r.endpoint)?;
+        request.serialize_field("model", r.model)?;
+        request.serialize_field("model_fingerprint", r.model_fingerprint)?;
+        request.serialize_field("pipeline_fingerprint", r.pipeline_fingerprint)?;
+        request.serialize_field("rows", &self.rows)?;
+        request.end()
     }
 }
 
