@@ -40,6 +40,7 @@ pub mod metric_names;
 pub mod model_run;
 mod regression_run;
 pub mod request;
+pub mod rows;
 pub mod rule;
 pub mod schema;
 pub mod types;
@@ -74,6 +75,8 @@ use crate::table::{ColumnData, Table};
 pub enum ReportError {
     #[error(transparent)]
     Eval(#[from] EvalError),
+    #[error("row outcomes need a classification task; this one is regression")]
+    NotClassification,
     #[error(transparent)]
     Metrics(#[from] MetricsError),
     #[error("heuristic baseline `{rule}`: {source}")]
