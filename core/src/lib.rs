@@ -42,6 +42,7 @@ pub mod diagnose;
 pub mod engine;
 pub mod excerpt;
 pub mod fingerprint;
+pub mod gate;
 pub mod metrics;
 pub mod onnx;
 pub mod parity;

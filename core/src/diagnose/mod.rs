@@ -42,6 +42,10 @@ pub mod errors;
 use serde::{Deserialize, Serialize};
 
 use crate::metrics::bootstrap::{BootstrapConfig, percentile, resample_counts};
+use crate::report::rows::row_outcomes;
+use crate::report::types::BaselineKind;
+use crate::report::{EvalReport, EvalRequest, RequestError, prepare_request};
+use crate::table::Table;
 
 /// The four data sets of the diagnosis.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -506,4 +510,36 @@ pub fn diagnose(input: &DiagnosisInput) -> Result<Diagnosis, DiagnoseError> {
         confidence: config.confidence,
         notes,
     })
+}
+
+/// One set's per-row 0/1 errors, computed by Lockstep: the request is resolved (and
+/// its model run through the `Engine` seam) by [`prepare_request`], and each row's
+/// outcome read by the evaluation's own reader ([`row_outcomes`]).
+pub fn measure(
+    table: &Table,
+    request: &EvalRequest<'_>,
+    now: &dyn Fn() -> f64,
+) -> Result<SetError, RequestError> {
+    let prepared = prepare_request(table, request, now)?;
+    let table = prepared.table.as_ref().unwrap_or(table);
+    let outcomes = row_outcomes(table, &prepared.config).map_err(RequestError::Evaluate)?;
+    Ok(SetError::Rows(outcomes.errors()))
+}
+
+/// The fallback optimal error: the best computed baseline's error rate
+/// (1 − accuracy) in `report`, human-level figures aside (those are declared).
+pub fn best_baseline(report: &EvalReport) -> Option<Optimal> {
+    let accuracy = report.metrics.iter().find(|m| m.name == "accuracy")?;
+    accuracy
+        .baselines
+        .iter()
+        .filter(|b| b.baseline != BaselineKind::HumanLevel)
+        .filter_map(|b| b.value.value().map(|v| (b.baseline, v)))
+        .max_by(|a, b| a.1.total_cmp(&b.1))
+        .map(|(kind, v)| Optimal {
+            value: 1.0 - v,
+            source: OptimalSource::BestBaseline {
+                baseline: kind.label().to_owned(),
+            },
+        })
 }

@@ -54,7 +54,8 @@ pub use contract::{ContractError, ContractResult, MetricContract};
 pub use fingerprint::{Fingerprints, sha256_hex};
 pub use model_run::{ModelRun, ModelRunError, run_model};
 pub use request::{
-    EvalRequest, ModelSource, Overrides, RequestError, Settings, Source, evaluate_request,
+    EvalRequest, ModelSource, Overrides, PreparedRequest, RequestError, Settings, Source,
+    evaluate_request, prepare_request,
 };
 pub use rule::{Rule, RuleError};
 pub use types::{EvalReport, SCHEMA_VERSION};
