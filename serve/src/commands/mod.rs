@@ -4,6 +4,7 @@
 
 pub mod eval;
 pub mod fit;
+pub mod gate;
 pub mod parity;
 pub mod predict;
 pub mod skew;
