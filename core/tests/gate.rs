@@ -17,7 +17,8 @@ use lockstep_core::{CsvOptions, Table};
 use serde_json::{Value, json};
 
 fn report_with(human: Option<f64>) -> EvalReport {
-    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../tests/data/eval/report_binary.csv");
+    let path =
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../tests/data/eval/report_binary.csv");
     let table = Table::from_csv(&std::fs::read(path).unwrap(), &CsvOptions::default()).unwrap();
     let mut config = EvalConfig::new("churned", Predictions::Score("score".to_owned()));
     config.positive_label = Some("yes".to_owned());
@@ -151,7 +152,11 @@ fn passes_when_every_check_holds() {
     let r = gate(&passing_toml(&i.report), &i, &provenance());
     assert_eq!(statuses(&r), vec![Status::Pass; 9], "{:#?}", r.checks);
     assert_eq!(r.verdict, Status::Pass);
-    assert!(r.checks[0].evidence.contains("beats"), "{}", r.checks[0].evidence);
+    assert!(
+        r.checks[0].evidence.contains("beats"),
+        "{}",
+        r.checks[0].evidence
+    );
 }
 
 #[test]
@@ -163,27 +168,61 @@ fn fails_on_each_single_check() {
     // (index of the failing check, how it is made to fail)
     type Breaker = Box<dyn Fn(&mut Inputs, &mut String, &mut Provenance)>;
     let breakers: Vec<(usize, Breaker)> = vec![
-        (0, Box::new(|i, _, _| {
-            // A human-level baseline the model does not beat.
-            i.report = report_with(Some(0.999));
-        })),
-        (1, Box::new(move |_, t, _| {
-            // The point estimate would pass; the lower bound does not.
-            *t = t.replacen(&format!("value = {}", recall_lo_of(t)), &format!("value = {}", (recall + recall_hi) / 2.0), 1);
-        })),
-        (2, Box::new(|i, _, _| i.report.facts.latency_ms_per_row = Some(3.0))),
-        (3, Box::new(move |_, t, _| *t = t.replace(&format!("max_ece = {}", ece + 0.01), &format!("max_ece = {}", ece / 2.0)))),
-        (4, Box::new(|i, _, _| {
-            i.json["slices"] = json!({"passed": false, "slices": [{"name": "country=IT", "passed": false}]});
-        })),
-        (5, Box::new(|i, _, _| {
-            i.json["behaviour"] = json!({"tests": [{"name": "flip test", "status": "fail"}]});
-        })),
-        (6, Box::new(|i, _, _| i.comparison = json!({"verdict": "inferior"}))),
-        (7, Box::new(|i, _, _| {
-            i.skew["passed"] = json!(false);
-            i.skew["checks"][0]["passed"] = json!(false);
-        })),
+        (
+            0,
+            Box::new(|i, _, _| {
+                // A human-level baseline the model does not beat.
+                i.report = report_with(Some(0.999));
+            }),
+        ),
+        (
+            1,
+            Box::new(move |_, t, _| {
+                // The point estimate would pass; the lower bound does not.
+                *t = t.replacen(
+                    &format!("value = {}", recall_lo_of(t)),
+                    &format!("value = {}", (recall + recall_hi) / 2.0),
+                    1,
+                );
+            }),
+        ),
+        (
+            2,
+            Box::new(|i, _, _| i.report.facts.latency_ms_per_row = Some(3.0)),
+        ),
+        (
+            3,
+            Box::new(move |_, t, _| {
+                *t = t.replace(
+                    &format!("max_ece = {}", ece + 0.01),
+                    &format!("max_ece = {}", ece / 2.0),
+                )
+            }),
+        ),
+        (
+            4,
+            Box::new(|i, _, _| {
+                i.json["slices"] =
+                    json!({"passed": false, "slices": [{"name": "country=IT", "passed": false}]});
+            }),
+        ),
+        (
+            5,
+            Box::new(|i, _, _| {
+                i.json["behaviour"] = json!({"tests": [{"name": "flip test", "status": "fail"}]});
+            }),
+        ),
+        (
+            6,
+            Box::new(|i, _, _| i.comparison = json!({"verdict": "inferior"})),
+        ),
+        (
+            7,
+            Box::new(|i, _, _| {
+                i.skew["passed"] = json!(false);
+                i.skew["checks"][0]["passed"] = json!(false);
+            }),
+        ),
         (8, Box::new(|_, _, p| p.data_sha256 = None)),
     ];
     for (index, brk) in breakers {
@@ -214,7 +253,11 @@ fn skew_report_for_another_model_fails() {
     i.skew["fingerprints"]["model_expected"] = json!("ab".repeat(32));
     let r = gate(&passing_toml(&i.report), &i, &provenance());
     assert_eq!(r.checks[7].status, Status::Fail);
-    assert!(r.checks[7].evidence.contains("another model"), "{}", r.checks[7].evidence);
+    assert!(
+        r.checks[7].evidence.contains("another model"),
+        "{}",
+        r.checks[7].evidence
+    );
 }
 
 #[test]
@@ -240,31 +283,59 @@ value = 0.5
         statuses(&r),
         vec![Status::Fail, Status::Warn, Status::Fail, Status::Fail]
     );
-    assert!(r.checks.iter().all(|c| c.evidence.starts_with("missing input")));
+    assert!(
+        r.checks
+            .iter()
+            .all(|c| c.evidence.starts_with("missing input"))
+    );
     // Present report, absent section.
     let i = passing_inputs();
     let json = serde_json::to_value(&i.report).unwrap();
     let r = run_gate(
         &config,
-        &GateInputs { report: Some(&i.report), report_json: Some(&json), ..GateInputs::default() },
+        &GateInputs {
+            report: Some(&i.report),
+            report_json: Some(&json),
+            ..GateInputs::default()
+        },
         &provenance(),
     );
     assert_eq!(r.checks[0].status, Status::Fail);
-    assert!(r.checks[0].evidence.contains("no `slices` section"), "{}", r.checks[0].evidence);
+    assert!(
+        r.checks[0].evidence.contains("no `slices` section"),
+        "{}",
+        r.checks[0].evidence
+    );
     assert_eq!(r.checks[3].status, Status::Pass, "{}", r.checks[3].evidence);
     // Only the optional check warns: the verdict is WARN.
-    let warn_only = GateConfig::from_toml("[[check]]\nkind = \"skew\"\nrequired = false\n").unwrap();
-    assert_eq!(run_gate(&warn_only, &GateInputs::default(), &provenance()).verdict, Status::Warn);
+    let warn_only =
+        GateConfig::from_toml("[[check]]\nkind = \"skew\"\nrequired = false\n").unwrap();
+    assert_eq!(
+        run_gate(&warn_only, &GateInputs::default(), &provenance()).verdict,
+        Status::Warn
+    );
 }
 
 #[test]
 fn bad_gate_files_are_named_errors() {
-    assert_eq!(GateConfig::from_toml("name = \"x\"").unwrap_err().to_string(), "the gate declares no checks: add at least one [[check]]");
-    let e = GateConfig::from_toml("[[check]]\nkind = \"threshold\"\nmetric = \"recall\"\nop = \"=>\"\nvalue = 1\n").unwrap_err();
-    assert!(e.to_string().contains("op"), "{e}");
+    assert_eq!(
+        GateConfig::from_toml("name = \"x\"")
+            .unwrap_err()
+            .to_string(),
+        "the gate declares no checks: add at least one [[check]]"
+    );
+    let e = GateConfig::from_toml(
+        "[[check]]\nkind = \"threshold\"\nmetric = \"recall\"\nop = \"=>\"\nvalue = 1\n",
+    )
+    .unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        "check 1: unknown variant `=>`, expected one of `>=`, `>`, `<=`, `<`"
+    );
     let e = GateConfig::from_toml("[[check]]\nkind = \"teleport\"\n").unwrap_err();
     assert!(e.to_string().contains("teleport"), "{e}");
-    let e = GateConfig::from_toml("[[check]]\nkind = \"calibration\"\nmax_ece = nan\n").unwrap_err();
+    let e =
+        GateConfig::from_toml("[[check]]\nkind = \"calibration\"\nmax_ece = nan\n").unwrap_err();
     assert!(e.to_string().contains("finite"), "{e}");
 }
 
@@ -275,7 +346,10 @@ fn exports_and_blessing() {
     let text = export::json(&r).unwrap();
     assert_eq!(export::from_json(&text).unwrap(), r);
     let md = export::markdown(&r);
-    assert!(md.contains("**Verdict: PASS**") && md.contains("| PASS |"), "{md}");
+    assert!(
+        md.contains("**Verdict: PASS**") && md.contains("| PASS |"),
+        "{md}"
+    );
     let html = export::html(&r);
     assert!(html.contains("<strong class=\"pass\">PASS</strong>"));
     let junit = export::junit(&r);
@@ -285,7 +359,10 @@ fn exports_and_blessing() {
     let round = Blessing::from_json(&blessing.to_json().unwrap()).unwrap();
     assert_eq!(round, blessing);
     // Bytes whose sha256 is not MODEL: refused with a named error.
-    assert!(matches!(verify(&blessing, b"model", Some(b"p")), Err(BlessingError::ModelMismatch { .. })));
+    assert!(matches!(
+        verify(&blessing, b"model", Some(b"p")),
+        Err(BlessingError::ModelMismatch { .. })
+    ));
     let mut failed = blessing.clone();
     failed.verdict = Status::Fail;
     assert_eq!(verify(&failed, b"m", None), Err(BlessingError::NotPassed));

@@ -142,7 +142,11 @@ pub fn sample_errors(
                 .collect(),
         });
     }
-    errors.sort_by(|a, b| b.confidence.total_cmp(&a.confidence).then(a.row.cmp(&b.row)));
+    errors.sort_by(|a, b| {
+        b.confidence
+            .total_cmp(&a.confidence)
+            .then(a.row.cmp(&b.row))
+    });
     Ok(ErrorSample {
         limit,
         seed,

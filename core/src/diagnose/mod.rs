@@ -271,7 +271,11 @@ impl Prepared {
     }
 }
 
-fn prepare(set: DataSet, error: &SetError, notes: &mut Vec<String>) -> Result<(Prepared, SetFigure), DiagnoseError> {
+fn prepare(
+    set: DataSet,
+    error: &SetError,
+    notes: &mut Vec<String>,
+) -> Result<(Prepared, SetFigure), DiagnoseError> {
     let name = set.label();
     let finite = |what, value: f64| {
         if value.is_finite() {

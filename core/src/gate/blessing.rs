@@ -62,7 +62,8 @@ impl Blessing {
             .model_sha256
             .clone()
             .ok_or_else(|| BlessingError::Encode("no model fingerprint to bless".to_owned()))?;
-        let json = serde_json::to_string(report).map_err(|e| BlessingError::Encode(e.to_string()))?;
+        let json =
+            serde_json::to_string(report).map_err(|e| BlessingError::Encode(e.to_string()))?;
         Ok(Self {
             blessing_version: BLESSING_VERSION.to_owned(),
             gate: report.name.clone(),

@@ -46,7 +46,11 @@ pub struct GateInputs<'a> {
 }
 
 /// Runs every check of `config`.
-pub fn run_gate(config: &GateConfig, inputs: &GateInputs<'_>, provenance: &Provenance) -> GateReport {
+pub fn run_gate(
+    config: &GateConfig,
+    inputs: &GateInputs<'_>,
+    provenance: &Provenance,
+) -> GateReport {
     let checks: Vec<CheckResult> = config
         .checks
         .iter()
@@ -97,9 +101,9 @@ fn run_check(check: &CheckConfig, inputs: &GateInputs<'_>, provenance: &Provenan
                 "no evaluation report to read section `{section}` from"
             )),
             Some(json) => match json.get(section) {
-                None | Some(Value::Null) => Outcome::Missing(format!(
-                    "the evaluation report has no `{section}` section"
-                )),
+                None | Some(Value::Null) => {
+                    Outcome::Missing(format!("the evaluation report has no `{section}` section"))
+                }
                 Some(value) => verdict_outcome(&format!("section `{section}`"), value),
             },
         },
@@ -113,10 +117,7 @@ fn run_check(check: &CheckConfig, inputs: &GateInputs<'_>, provenance: &Provenan
     let (status, evidence) = match outcome {
         Outcome::Holds(e) => (Status::Pass, e),
         Outcome::Fails(e) => (fail_or_warn(check.required), e),
-        Outcome::Missing(e) => (
-            fail_or_warn(check.required),
-            format!("missing input: {e}"),
-        ),
+        Outcome::Missing(e) => (fail_or_warn(check.required), format!("missing input: {e}")),
     };
     CheckResult {
         name: check.display_name(),
@@ -277,14 +278,20 @@ pub fn read_verdict(value: &Value) -> Result<(bool, Vec<String>), String> {
                 w.as_str(),
                 "pass" | "passed" | "ok" | "better" | "superior" | "non_inferior" | "noninferior"
             );
-            return Ok((holds, if holds { vec![] } else { vec![format!("{key} `{word}`")] }));
+            return Ok((
+                holds,
+                if holds {
+                    vec![]
+                } else {
+                    vec![format!("{key} `{word}`")]
+                },
+            ));
         }
     }
     if let Some(items) = list(value) {
         let mut failing = Vec::new();
         for (i, item) in items.iter().enumerate() {
-            let (ok, _) = read_verdict(item)
-                .map_err(|e| format!("item {}: {e}", i + 1))?;
+            let (ok, _) = read_verdict(item).map_err(|e| format!("item {}: {e}", i + 1))?;
             if !ok {
                 failing.push(item_name(item, i));
             }
@@ -323,9 +330,7 @@ fn verdict_outcome(what: &str, value: &Value) -> Outcome {
     match read_verdict(value) {
         Err(e) => Outcome::Missing(format!("cannot read a verdict from {what}: {e}")),
         Ok((true, _)) => Outcome::Holds(format!("{what} passes")),
-        Ok((false, failing)) if failing.is_empty() => {
-            Outcome::Fails(format!("{what} fails"))
-        }
+        Ok((false, failing)) if failing.is_empty() => Outcome::Fails(format!("{what} fails")),
         Ok((false, failing)) => Outcome::Fails(format!(
             "{what} fails: {}",
             failing
@@ -378,8 +383,10 @@ fn reproducibility(p: &Provenance) -> Outcome {
         missing.push("settings");
     }
     let short = |d: &Option<String>| {
-        d.as_deref()
-            .map_or_else(|| "none".to_owned(), |d| d.get(..12).unwrap_or(d).to_owned())
+        d.as_deref().map_or_else(
+            || "none".to_owned(),
+            |d| d.get(..12).unwrap_or(d).to_owned(),
+        )
     };
     let text = format!(
         "model {}, pipeline {}, data {}, Lockstep {}, code {}",

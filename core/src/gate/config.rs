@@ -160,8 +160,29 @@ pub enum GateConfigError {
 
 impl GateConfig {
     pub fn from_toml(text: &str) -> Result<Self, GateConfigError> {
-        let config: GateConfig =
+        // Each check on its own, so an error names the check (a flattened enum's
+        // errors carry no position).
+        let mut table: toml::Table =
             toml::from_str(text).map_err(|e| GateConfigError::Toml(e.to_string()))?;
+        let checks = match table.remove("check") {
+            None => Vec::new(),
+            Some(toml::Value::Array(items)) => items,
+            Some(other) => {
+                return Err(GateConfigError::Toml(format!(
+                    "`check` must be an array of tables ([[check]]), found a {}",
+                    other.type_str()
+                )));
+            }
+        };
+        let mut config: GateConfig = table
+            .try_into()
+            .map_err(|e: toml::de::Error| GateConfigError::Toml(e.to_string()))?;
+        for (i, item) in checks.into_iter().enumerate() {
+            let check: CheckConfig = item.try_into().map_err(|e: toml::de::Error| {
+                GateConfigError::Toml(format!("check {}: {}", i + 1, e.message()))
+            })?;
+            config.checks.push(check);
+        }
         if config.checks.is_empty() {
             return Err(GateConfigError::NoChecks);
         }

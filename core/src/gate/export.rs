@@ -80,7 +80,9 @@ pub fn html(report: &GateReport) -> String {
         class(report.verdict),
         report.verdict.label()
     );
-    out.push_str("<table><tr><th>status</th><th>check</th><th>required</th><th>evidence</th></tr>\n");
+    out.push_str(
+        "<table><tr><th>status</th><th>check</th><th>required</th><th>evidence</th></tr>\n",
+    );
     for c in &report.checks {
         let _ = writeln!(
             out,
@@ -94,7 +96,11 @@ pub fn html(report: &GateReport) -> String {
     }
     out.push_str("</table>\n<h2>Provenance</h2>\n<table>\n");
     for (what, value) in provenance_rows(report) {
-        let _ = writeln!(out, "<tr><th>{what}</th><td>{}</td></tr>", xml_escape(&value));
+        let _ = writeln!(
+            out,
+            "<tr><th>{what}</th><td>{}</td></tr>",
+            xml_escape(&value)
+        );
     }
     out.push_str("</table>\n</body></html>\n");
     out
@@ -124,7 +130,11 @@ pub fn junit(report: &GateReport) -> String {
     for c in &report.checks {
         let name = xml_escape(&c.name);
         let evidence = xml_escape(&c.evidence);
-        let _ = write!(out, "    <testcase classname=\"gate.{}\" name=\"{name}\"", c.kind);
+        let _ = write!(
+            out,
+            "    <testcase classname=\"gate.{}\" name=\"{name}\"",
+            c.kind
+        );
         match c.status {
             super::Status::Fail => {
                 let _ = writeln!(

@@ -24,8 +24,8 @@ use lockstep_core::gate::{
 use lockstep_core::onnx;
 use lockstep_core::report::rows::split_rows;
 use lockstep_core::report::{
-    EvalRequest, ModelSource, Overrides, Settings, SettingsFormat, Source, evaluate,
-    export, prepare_request, sha256_hex,
+    EvalRequest, ModelSource, Overrides, Settings, SettingsFormat, Source, evaluate, export,
+    prepare_request, sha256_hex,
 };
 use serde_json::Value;
 
@@ -111,7 +111,10 @@ pub fn run(args: GateArgs) -> anyhow::Result<ExitCode> {
     let eval_text = args.eval_config.as_deref().map(read_text).transpose()?;
     let mut settings = Vec::new();
     if let Some(text) = &eval_text {
-        settings.push(format!("eval settings sha256 {}", sha256_hex(text.as_bytes())));
+        settings.push(format!(
+            "eval settings sha256 {}",
+            sha256_hex(text.as_bytes())
+        ));
     }
 
     let (report, report_json, data_sha256) = match (&args.report, &args.data) {
@@ -119,9 +122,8 @@ pub fn run(args: GateArgs) -> anyhow::Result<ExitCode> {
             let text = read_text(path)?;
             let json: Value = serde_json::from_str(&text)
                 .with_context(|| format!("`{}` is not JSON", path.display()))?;
-            let report = export::from_json(&text).with_context(|| {
-                format!("`{}` is not an evaluation report", path.display())
-            })?;
+            let report = export::from_json(&text)
+                .with_context(|| format!("`{}` is not an evaluation report", path.display()))?;
             let data = report.fingerprints.data_sha256.clone();
             (Some(report), Some(json), data)
         }
@@ -238,12 +240,17 @@ fn write_outputs(dir: &Path, report: &gate::GateReport) -> anyhow::Result<()> {
     }
     for (name, text) in files {
         let path = dir.join(name);
-        std::fs::write(&path, text).with_context(|| format!("cannot write `{}`", path.display()))?;
+        std::fs::write(&path, text)
+            .with_context(|| format!("cannot write `{}`", path.display()))?;
     }
     Ok(())
 }
 
-fn verify(blessing: &Path, model: Option<&Path>, pipeline: Option<&Path>) -> anyhow::Result<ExitCode> {
+fn verify(
+    blessing: &Path,
+    model: Option<&Path>,
+    pipeline: Option<&Path>,
+) -> anyhow::Result<ExitCode> {
     let Some(model) = model else {
         bail!("--verify needs --model (and --pipeline when one was gated)");
     };
@@ -256,7 +263,11 @@ fn verify(blessing: &Path, model: Option<&Path>, pipeline: Option<&Path>) -> any
         Ok(()) => {
             println!(
                 "blessed: the model{} passed the gate ({})",
-                if pipeline.is_some() { " and pipeline" } else { "" },
+                if pipeline.is_some() {
+                    " and pipeline"
+                } else {
+                    ""
+                },
                 blessing.verdict.label()
             );
             Ok(ExitCode::SUCCESS)
@@ -275,7 +286,11 @@ fn read_blessing(path: &Path) -> anyhow::Result<Blessing> {
 
 /// `lockstep serve --require-blessing`: refuses to start unless the model bytes and
 /// the pipeline file are the blessed ones.
-pub fn require_blessing(blessing: &Path, model_bytes: &[u8], pipeline: &Path) -> anyhow::Result<()> {
+pub fn require_blessing(
+    blessing: &Path,
+    model_bytes: &[u8],
+    pipeline: &Path,
+) -> anyhow::Result<()> {
     let blessing = read_blessing(blessing)?;
     let pipeline_bytes = input::read_file(pipeline, "pipeline", input::MAX_PIPELINE_BYTES)?;
     gate::verify(&blessing, model_bytes, Some(&pipeline_bytes))
@@ -290,4 +305,3 @@ fn read_json(path: &Path) -> anyhow::Result<Value> {
     serde_json::from_str(&read_text(path)?)
         .with_context(|| format!("`{}` is not JSON", path.display()))
 }
-
