@@ -298,3 +298,71 @@ fn serve_starts_with_the_blessed_model_and_pipeline() {
         "{line:?} {status:?}"
     );
 }
+
+#[test]
+fn diagnose_measures_the_dev_file_through_the_model_and_lists_its_errors() {
+    let dir = tempfile::tempdir().unwrap();
+    let tags = dir.path().join("tags.csv");
+    let out_path = dir.path().join("diagnosis.json");
+    // First the errors, to tag two of them.
+    let run = |extra: &[&str]| {
+        let mut args = vec![
+            "diagnose",
+            "--model",
+            MODEL,
+            "--pipeline",
+            PIPELINE,
+            "--label",
+            "label",
+            "--dev",
+            "tests/data/gate/serving_eval.csv",
+            "--given",
+            "train=0.02/1000",
+            "--given",
+            "train_dev=0.03/500",
+            "--human",
+            "0.01",
+            "--errors",
+            "100",
+            "--bootstrap",
+            "200",
+            "--format",
+            "json",
+            "-o",
+            out_path.to_str().unwrap(),
+        ];
+        args.extend_from_slice(extra);
+        let out = lockstep(&args);
+        assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+        let v: Value = serde_json::from_slice(&std::fs::read(&out_path).unwrap()).unwrap();
+        v
+    };
+    let v = run(&[]);
+    let sets = v["diagnosis"]["sets"].as_array().unwrap();
+    assert_eq!(sets[2]["source"], "computed");
+    assert_eq!(sets[2]["rows"], 150);
+    let errors = v["errors"]["errors"].as_array().unwrap();
+    assert!(!errors.is_empty());
+    let confidence: Vec<f64> = errors
+        .iter()
+        .map(|e| e["confidence"].as_f64().unwrap())
+        .collect();
+    assert!(
+        confidence.windows(2).all(|w| w[0] >= w[1]),
+        "{confidence:?}"
+    );
+    let first = errors[0]["row_id"].as_str().unwrap();
+    std::fs::write(&tags, format!("row_id,tag\n{first},boundary\n")).unwrap();
+    let v = run(&["--tags", tags.to_str().unwrap()]);
+    assert_eq!(v["tags"]["shares"][0]["tag"], "boundary");
+    assert_eq!(v["tags"]["shares"][0]["count"], 1);
+    assert_eq!(v["diagnosis"]["optimal"]["source"]["kind"], "human_level");
+
+    let bad = lockstep(&["diagnose", "--given", "validation=0.1"]);
+    assert_eq!(bad.status.code(), Some(2));
+    assert!(
+        stderr(&bad).contains("the set must be train, train_dev, dev or test"),
+        "{}",
+        stderr(&bad)
+    );
+}

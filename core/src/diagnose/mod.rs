@@ -38,13 +38,14 @@
 
 pub mod curves;
 pub mod errors;
+pub mod export;
 
 use serde::{Deserialize, Serialize};
 
 use crate::metrics::bootstrap::{BootstrapConfig, percentile, resample_counts};
-use crate::report::rows::row_outcomes;
+use crate::report::rows::{RowOutcomes, row_outcomes};
 use crate::report::types::BaselineKind;
-use crate::report::{EvalReport, EvalRequest, RequestError, prepare_request};
+use crate::report::{EvalReport, EvalRequest, PreparedRequest, RequestError, prepare_request};
 use crate::table::Table;
 
 /// The four data sets of the diagnosis.
@@ -516,18 +517,36 @@ pub fn diagnose(input: &DiagnosisInput) -> Result<Diagnosis, DiagnoseError> {
     })
 }
 
-/// One set's per-row 0/1 errors, computed by Lockstep: the request is resolved (and
-/// its model run through the `Engine` seam) by [`prepare_request`], and each row's
-/// outcome read by the evaluation's own reader ([`row_outcomes`]).
+/// One data set measured by Lockstep: the request resolved (its model run through
+/// the `Engine` seam) by [`prepare_request`], and each row's outcome read by the
+/// evaluation's own reader ([`row_outcomes`]).
+pub struct Measured {
+    pub prepared: PreparedRequest,
+    pub outcomes: RowOutcomes,
+}
+
+impl Measured {
+    /// The table the outcomes are of (the input with the model's outputs, if any).
+    pub fn table<'t>(&'t self, input: &'t Table) -> &'t Table {
+        self.prepared.table.as_ref().unwrap_or(input)
+    }
+
+    /// The set's per-row 0/1 errors.
+    pub fn set_error(&self) -> SetError {
+        SetError::Rows(self.outcomes.errors())
+    }
+}
+
+/// Measures one set (see [`Measured`]).
 pub fn measure(
     table: &Table,
     request: &EvalRequest<'_>,
     now: &dyn Fn() -> f64,
-) -> Result<SetError, RequestError> {
+) -> Result<Measured, RequestError> {
     let prepared = prepare_request(table, request, now)?;
-    let table = prepared.table.as_ref().unwrap_or(table);
-    let outcomes = row_outcomes(table, &prepared.config).map_err(RequestError::Evaluate)?;
-    Ok(SetError::Rows(outcomes.errors()))
+    let input = prepared.table.as_ref().unwrap_or(table);
+    let outcomes = row_outcomes(input, &prepared.config).map_err(RequestError::Evaluate)?;
+    Ok(Measured { prepared, outcomes })
 }
 
 /// The fallback optimal error: the best computed baseline's error rate
