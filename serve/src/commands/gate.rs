@@ -125,6 +125,21 @@ pub fn run(args: GateArgs) -> anyhow::Result<ExitCode> {
             let report = export::from_json(&text)
                 .with_context(|| format!("`{}` is not an evaluation report", path.display()))?;
             let data = report.fingerprints.data_sha256.clone();
+            settings.push(format!(
+                "report `{}`; split eyeball_fraction {} seed {} key {}; bootstrap {} \
+                 replicates seed {} confidence {}; threshold {}",
+                path.display(),
+                report.split.eyeball_fraction,
+                report.split.seed,
+                report.split.key_column.as_deref().unwrap_or("row number"),
+                report.bootstrap.replicates,
+                report.bootstrap.seed,
+                report.bootstrap.confidence,
+                report
+                    .inputs
+                    .threshold
+                    .map_or_else(|| "none".to_owned(), |t| t.to_string())
+            ));
             (Some(report), Some(json), data)
         }
         (None, Some(data_path)) => {
