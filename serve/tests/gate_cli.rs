@@ -366,3 +366,70 @@ fn diagnose_measures_the_dev_file_through_the_model_and_lists_its_errors() {
         stderr(&bad)
     );
 }
+
+/// PROVISIONAL: the `slices` section below is hand-built; replace it with the real
+/// section once `lockstep eval` writes one.
+#[test]
+fn gate_reads_a_named_section_of_an_eval_report() {
+    let dir = tempfile::tempdir().unwrap();
+    let report = dir.path().join("eval.json");
+    let out = lockstep(&[
+        "eval",
+        "--data",
+        "tests/data/gate/serving_eval.csv",
+        "--label",
+        "label",
+        "--model",
+        MODEL,
+        "--pipeline",
+        PIPELINE,
+        "--bootstrap",
+        "100",
+        "--format",
+        "json",
+        "-o",
+        report.to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let toml = "[[check]]\nkind = \"report_section\"\nsection = \"slices\"\n[[check]]\nkind = \"reproducibility\"\n";
+    let config = dir.path().join("gate.toml");
+    std::fs::write(&config, toml).unwrap();
+    let run = || {
+        lockstep(&[
+            "gate",
+            "--config",
+            config.to_str().unwrap(),
+            "--report",
+            report.to_str().unwrap(),
+            "--model",
+            MODEL,
+            "--pipeline",
+            PIPELINE,
+            "--out-dir",
+            dir.path().join("out").to_str().unwrap(),
+        ])
+    };
+    let absent = run();
+    assert_eq!(absent.status.code(), Some(1), "{}", stderr(&absent));
+    assert!(String::from_utf8_lossy(&absent.stdout).contains("has no `slices` section"));
+    let mut json: Value = serde_json::from_slice(&std::fs::read(&report).unwrap()).unwrap();
+    json["slices"] = serde_json::json!({"slices": [
+        {"name": "city=Paris", "passed": true},
+        {"name": "device=ios", "passed": false}
+    ]});
+    std::fs::write(&report, serde_json::to_string(&json).unwrap()).unwrap();
+    let failing = run();
+    assert_eq!(failing.status.code(), Some(1));
+    assert!(
+        String::from_utf8_lossy(&failing.stdout).contains("section `slices` fails: device=ios")
+    );
+    json["slices"]["slices"][1]["passed"] = Value::Bool(true);
+    std::fs::write(&report, serde_json::to_string(&json).unwrap()).unwrap();
+    let passing = run();
+    assert_eq!(
+        passing.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&passing.stdout)
+    );
+}

@@ -118,7 +118,7 @@ pub fn verify(
     match (&blessing.pipeline_file_sha256, pipeline) {
         (Some(expected), Some(bytes)) => {
             let actual = sha256_hex(bytes);
-            if &actual != expected {
+            if actual != *expected {
                 return Err(BlessingError::PipelineMismatch {
                     expected: expected.clone(),
                     actual,

@@ -267,7 +267,8 @@ fn threshold(
 pub fn read_verdict(value: &Value) -> Result<(bool, Vec<String>), String> {
     if let Some(passed) = value.get("passed").and_then(Value::as_bool) {
         let failing = list(value)
-            .map(|items| failing_items(items))
+            .map(Vec::as_slice)
+            .map(failing_items)
             .unwrap_or_default();
         return Ok((passed, failing));
     }
@@ -335,7 +336,7 @@ fn verdict_outcome(what: &str, value: &Value) -> Outcome {
             "{what} fails: {}",
             failing
                 .iter()
-                .map(|f| crate::excerpt::excerpt(f))
+                .map(|f| crate::excerpt::excerpt(f.as_str()))
                 .collect::<Vec<_>>()
                 .join(", ")
         )),
