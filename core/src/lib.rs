@@ -38,9 +38,11 @@
 //! Every fallible function returns a typed error whose message names the column, the
 //! line of the input and the offending value.
 
+pub mod diagnose;
 pub mod engine;
 pub mod excerpt;
 pub mod fingerprint;
+pub mod gate;
 pub mod metrics;
 pub mod onnx;
 pub mod parity;

@@ -41,6 +41,13 @@ enum Command {
     /// Replay logged serving rows through the offline pipeline and model and compare
     /// (exit 1 when skew is found).
     Skew(Box<lockstep_serve::commands::skew::SkewArgs>),
+    /// What to do next: avoidable bias, variance, data mismatch and dev overfitting with
+    /// intervals, learning curves, and the dev set's errors with their tags.
+    Diagnose(Box<lockstep_serve::commands::diagnose::DiagnoseArgs>),
+    /// One readiness verdict from the declared checks of a gate file (exit 1 on FAIL),
+    /// written as JSON, Markdown, HTML and JUnit plus a blessing; `--verify` checks a
+    /// blessing against the artefacts about to ship.
+    Gate(Box<lockstep_serve::commands::gate::GateArgs>),
     /// Run an ONNX model over a data file and write its predictions.
     Predict(lockstep_serve::commands::predict::PredictArgs),
     /// Run the same model and data through two engines and compare their outputs
@@ -85,6 +92,8 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Transform(args) => lockstep_serve::commands::transform::run(args),
         Command::Eval(args) => lockstep_serve::commands::eval::run(*args),
         Command::Skew(args) => lockstep_serve::commands::skew::run(*args),
+        Command::Diagnose(args) => lockstep_serve::commands::diagnose::run(*args),
+        Command::Gate(args) => lockstep_serve::commands::gate::run(*args),
         Command::Predict(args) => lockstep_serve::commands::predict::run(args),
         Command::Parity(args) => lockstep_serve::commands::parity::run(args),
     }

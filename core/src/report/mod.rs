@@ -40,6 +40,7 @@ pub mod metric_names;
 pub mod model_run;
 mod regression_run;
 pub mod request;
+pub mod rows;
 pub mod rule;
 pub mod schema;
 pub mod types;
@@ -53,7 +54,8 @@ pub use contract::{ContractError, ContractResult, MetricContract};
 pub use fingerprint::{Fingerprints, sha256_hex};
 pub use model_run::{ModelRun, ModelRunError, run_model};
 pub use request::{
-    EvalRequest, ModelSource, Overrides, RequestError, Settings, Source, evaluate_request,
+    EvalRequest, ModelSource, Overrides, PreparedRequest, RequestError, Settings, Source,
+    evaluate_request, prepare_request,
 };
 pub use rule::{Rule, RuleError};
 pub use types::{EvalReport, SCHEMA_VERSION};
@@ -74,6 +76,8 @@ use crate::table::{ColumnData, Table};
 pub enum ReportError {
     #[error(transparent)]
     Eval(#[from] EvalError),
+    #[error("row outcomes need a classification task; this one is regression")]
+    NotClassification,
     #[error(transparent)]
     Metrics(#[from] MetricsError),
     #[error("heuristic baseline `{rule}`: {source}")]

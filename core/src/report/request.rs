@@ -123,6 +123,28 @@ pub fn evaluate_request(
     request: &EvalRequest<'_>,
     now: &dyn Fn() -> f64,
 ) -> Result<EvalReport, RequestError> {
+    let prepared = prepare_request(table, request, now)?;
+    let table = prepared.table.as_ref().unwrap_or(table);
+    Ok(evaluate(table, &prepared.config)?)
+}
+
+/// A request made ready to evaluate: the config it resolves to and, when a model ran,
+/// the table with its output columns.
+pub struct PreparedRequest {
+    /// The input table with the model's outputs added; `None` when no model ran.
+    pub table: Option<Table>,
+    pub config: EvalConfig,
+}
+
+/// Everything [`evaluate_request`] does before [`evaluate`]: runs the model (through
+/// the `Engine` seam) and resolves the settings and overrides into one config. The
+/// diagnosis reads each row's outcome from it
+/// ([`super::rows::row_outcomes`]) without a second orchestration.
+pub fn prepare_request(
+    table: &Table,
+    request: &EvalRequest<'_>,
+    now: &dyn Fn() -> f64,
+) -> Result<PreparedRequest, RequestError> {
     let label = request.label.as_str();
     let given = match &request.source {
         Source::Column(c) => Some(Predictions::Column(c.clone())),
@@ -198,6 +220,8 @@ pub fn evaluate_request(
         data_sha256: request.data_sha256.clone(),
         ..Fingerprints::of(None, model, pipeline)
     };
-    let table = run.as_ref().map_or(table, |(r, _)| &r.table);
-    Ok(evaluate(table, &config)?)
+    Ok(PreparedRequest {
+        table: run.map(|(r, _)| r.table),
+        config,
+    })
 }

@@ -2,8 +2,10 @@
 //! status: 0 success, 1 a check failed, 2 bad usage or unreadable input (returned as
 //! an error and printed once by `main`).
 
+pub mod diagnose;
 pub mod eval;
 pub mod fit;
+pub mod gate;
 pub mod parity;
 pub mod predict;
 pub mod skew;

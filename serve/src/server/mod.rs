@@ -114,6 +114,10 @@ pub struct ServeArgs {
     /// repeat for more). By default no foreign origin is allowed.
     #[arg(long = "cors-origin", value_name = "ORIGIN")]
     pub cors_origins: Vec<String>,
+    /// Refuse to start unless the model and pipeline files are the ones this blessing
+    /// (`lockstep gate`'s blessing.json) binds, and the gate did not fail.
+    #[arg(long, value_name = "BLESSING_JSON")]
+    pub require_blessing: Option<PathBuf>,
 }
 
 /// SIGXFSZ ("file size limit exceeded") on Linux and the BSDs.
@@ -270,6 +274,9 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
     let started = Instant::now();
     let pipeline = input::read_pipeline(&args.pipeline)?;
     let model_bytes = input::read_model(&args.model)?;
+    if let Some(path) = &args.require_blessing {
+        crate::commands::gate::require_blessing(path, &model_bytes, &args.pipeline)?;
+    }
     let name = args.name.clone().unwrap_or_else(|| {
         args.model
             .file_stem()

@@ -3,7 +3,7 @@
 //! reliability, calibration, curves and the threshold sweep.
 
 mod calibration;
-mod read;
+pub(crate) mod read;
 
 pub(crate) use read::{ClassData, read};
 
