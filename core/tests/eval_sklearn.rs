@@ -25,7 +25,7 @@
 
 use std::path::{Path, PathBuf};
 
-use lockstep_core::metrics::bootstrap::{self, BootstrapConfig};
+use lockstep_core::metrics::bootstrap::{self, BootstrapConfig, BootstrapMethod};
 use lockstep_core::metrics::calibration::{
     self, BinStrategy, BinarySplit, CalibrationMethod, Calibrator, IsotonicCalibration,
     MulticlassCalibrator, PlattScaling, ReliabilityDiagram,
@@ -588,6 +588,31 @@ fn bootstrap_intervals_match_resampling_with_scikit_learn() {
     for (name, e) in expected {
         let interval = intervals.iter().find(|i| &i.metric == name).unwrap();
         check_interval(name, interval, e);
+    }
+    // The same intervals from the sequential bootstrap, and the multinomial method's
+    // against its own resamples; one thread or four give the same intervals.
+    let statistic = |w: Weights<'_>| prepared.metrics(w).named_values();
+    let sequential = bootstrap::bootstrap_with(
+        labels.len(),
+        &config(&case),
+        BootstrapMethod::Poisson,
+        statistic,
+    )
+    .unwrap();
+    assert_eq!(sequential, intervals);
+    for threads in [1, 4] {
+        let multinomial = bootstrap::bootstrap_parallel(
+            labels.len(),
+            &config(&case),
+            BootstrapMethod::Multinomial,
+            threads,
+            statistic,
+        )
+        .unwrap();
+        for (name, e) in case["expected_multinomial"].as_object().unwrap() {
+            let interval = multinomial.iter().find(|i| &i.metric == name).unwrap();
+            check_interval(&format!("multinomial {name}"), interval, e);
+        }
     }
 
     let case = load("bootstrap_wine_multiclass");

@@ -93,9 +93,21 @@ fn binary_metrics_intervals_and_reliability_come_from_the_metric_functions() {
     assert_eq!(row(&report, "log_loss").estimate, direct.log_loss);
     assert_eq!(row(&report, "f1_macro").estimate, direct.macro_average.f1);
 
-    // Same seed and replicates: the report's intervals are the bootstrap's.
+    // Same seed and replicates: the report's intervals are the bootstrap's, with the
+    // rows numbered in descending score order (as the report resamples them).
+    let by_score = RankedScores::new("score", &scores).unwrap();
+    let (sorted_labels, sorted_scores) =
+        bootstrap::descending_score_order(&labels, &scores, &by_score);
+    let sorted_prepared = PreparedClassification::new(ClassificationInput {
+        labels: &sorted_labels,
+        scores: ClassScores::Binary {
+            positive: &sorted_scores,
+            threshold: 0.5,
+        },
+    })
+    .unwrap();
     let boot = bootstrap::bootstrap_classification(
-        &prepared,
+        &sorted_prepared,
         &BootstrapConfig {
             replicates: 200,
             seed: 11,
@@ -171,6 +183,7 @@ fn binary_metrics_intervals_and_reliability_come_from_the_metric_functions() {
         row(&report, "mce_equal_mass").estimate,
         equal_mass.maximum_calibration_error
     );
+    let sorted_ranked = RankedScores::new("score", &sorted_scores).unwrap();
     let expected = bootstrap::bootstrap(
         scores.len(),
         &BootstrapConfig {
@@ -180,9 +193,9 @@ fn binary_metrics_intervals_and_reliability_come_from_the_metric_functions() {
         },
         |w| {
             let d = calibration::reliability_diagram(
-                &scores,
-                &ranked,
-                |i| labels[i] == 1,
+                &sorted_scores,
+                &sorted_ranked,
+                |i| sorted_labels[i] == 1,
                 10,
                 BinStrategy::EqualMass,
                 w,

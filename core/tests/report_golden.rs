@@ -198,9 +198,14 @@ fn html_is_self_contained_and_holds_no_data_rows() {
     );
     assert_eq!(
         page.matches("<svg").count(),
-        5,
-        "reliability (all rows), recalibration, ROC, PR, sweep"
+        6,
+        "reliability (all rows), recalibration, ROC, PR, sweep, confusion matrix"
     );
+    // Every chart parses as XML.
+    for svg in page.split("<svg").skip(1) {
+        let end = svg.find("</svg>").unwrap() + "</svg>".len();
+        roxmltree::Document::parse(&format!("<svg{}", &svg[..end])).unwrap();
+    }
     // Both binnings of all rows, as tables.
     assert!(
         page.contains("<h3>Equal-width bins</h3>") && page.contains("<h3>Equal-mass bins</h3>")
@@ -224,4 +229,133 @@ fn junit_has_one_case_per_contract_line() {
     )));
     assert!(xml.contains("name=\"f1 &gt;= 0.8\""));
     assert!(!xml.contains(">=")); // every `>` escaped
+}
+
+/// The elements of `doc` with tag `name` (in the SVG namespace).
+fn elements<'a>(doc: &'a roxmltree::Document<'a>, name: &str) -> Vec<roxmltree::Node<'a, 'a>> {
+    doc.descendants()
+        .filter(|n| n.tag_name().name() == name)
+        .collect()
+}
+
+fn texts(doc: &roxmltree::Document<'_>) -> Vec<String> {
+    elements(doc, "text")
+        .iter()
+        .filter_map(|n| n.text().map(str::to_owned))
+        .collect()
+}
+
+/// Every focusable element says what it is and shows it on hover.
+fn check_focusable(doc: &roxmltree::Document<'_>) -> usize {
+    let focusable: Vec<_> = doc
+        .descendants()
+        .filter(|n| n.attribute("tabindex") == Some("0"))
+        .collect();
+    for n in &focusable {
+        let label = n.attribute("aria-label").unwrap();
+        let title = n
+            .children()
+            .find(|c| c.tag_name().name() == "title")
+            .unwrap();
+        assert_eq!(title.text(), Some(label));
+    }
+    focusable.len()
+}
+
+#[test]
+fn charts_are_well_formed_labelled_and_focusable() {
+    use lockstep_core::chart;
+    use lockstep_core::report::types::{ConfusionReport, CurveReport};
+
+    let report = report();
+    let root_attrs = |doc: &roxmltree::Document<'_>| {
+        let root = doc.root_element();
+        assert_eq!(root.attribute("role"), Some("img"));
+        assert!(root.attribute("aria-label").is_some());
+        assert!(root.attribute("class").unwrap().contains("ls-chart"));
+    };
+
+    let roc = report.roc.as_ref().unwrap();
+    let c = chart::roc(roc);
+    let doc = roxmltree::Document::parse(&c.svg).unwrap();
+    root_attrs(&doc);
+    let t = texts(&doc);
+    assert!(
+        t.iter().any(|s| s == "false-positive rate") && t.iter().any(|s| s == "true-positive rate")
+    );
+    let line = elements(&doc, "polyline");
+    assert_eq!(line.len(), 1);
+    let vertices = line[0].attribute("points").unwrap().split(' ').count();
+    assert!(vertices >= 2 && vertices <= roc.x.len() + 1, "{vertices}");
+    assert!(check_focusable(&doc) >= 2);
+
+    let pr = chart::precision_recall(report.pr.as_ref().unwrap());
+    let doc = roxmltree::Document::parse(&pr.svg).unwrap();
+    assert!(texts(&doc).iter().any(|s| s == "recall"));
+    check_focusable(&doc);
+
+    // Reliability: one focusable marker per bin with a value, in both binnings.
+    let width = report.reliability.as_ref().unwrap();
+    let mass = report.reliability_equal_mass.as_ref().unwrap();
+    let c = chart::reliability(
+        "Reliability",
+        "mean predicted probability",
+        &[("equal width".into(), width), ("equal mass".into(), mass)],
+    );
+    let doc = roxmltree::Document::parse(&c.svg).unwrap();
+    let defined = |r: &lockstep_core::report::types::ReliabilityReport| {
+        r.bins
+            .iter()
+            .filter(|b| {
+                b.mean_predicted.value().is_some() && b.observed_frequency.value().is_some()
+            })
+            .count()
+    };
+    assert_eq!(check_focusable(&doc), defined(width) + defined(mass));
+    assert!(texts(&doc).iter().any(|s| s == "observed frequency"));
+
+    // Threshold sweep: the chosen-threshold slider and the scale that maps a pointer back.
+    let sweep = report.threshold_sweep.as_ref().unwrap();
+    let c = chart::threshold_sweep(sweep, Some(0.3));
+    let doc = roxmltree::Document::parse(&c.svg).unwrap();
+    let slider = doc
+        .descendants()
+        .find(|n| n.attribute("role") == Some("slider"))
+        .unwrap();
+    assert_eq!(slider.attribute("aria-valuenow"), Some("0.3"));
+    let cx: f64 = slider.attribute("cx").unwrap().parse().unwrap();
+    assert!((c.x.from_px(cx) - 0.3).abs() < 1e-3);
+    assert_eq!(elements(&doc, "polyline").len(), 3);
+    assert!(texts(&doc).iter().any(|s| s == "threshold"));
+
+    // Confusion matrix: k × k focusable cells; names are escaped.
+    let confusion = ConfusionReport {
+        classes: vec!["<a&b>".into(), "x\"y".into(), "z".into()],
+        counts: vec![vec![5, 1, 0], vec![2, 7, 1], vec![0, 0, 9]],
+    };
+    let c = chart::confusion_matrix(&confusion);
+    assert!(!c.svg.contains("<a&b>"));
+    let doc = roxmltree::Document::parse(&c.svg).unwrap();
+    assert_eq!(check_focusable(&doc), 9);
+    let t = texts(&doc);
+    assert!(
+        t.iter().any(|s| s == "<a&b>")
+            && t.iter().any(|s| s == "predicted")
+            && t.iter().any(|s| s == "actual")
+    );
+    assert!(t.iter().any(|s| s == "7"));
+
+    // A million-point curve stays small.
+    let n = 1_000_000u32;
+    let x: Vec<f64> = (0..n).map(|i| f64::from(i) / f64::from(n)).collect();
+    let big = CurveReport {
+        y: x.iter().map(|v| v.sqrt()).collect(),
+        thresholds: x.iter().map(|v| 1.0 - v).collect(),
+        x,
+        area: lockstep_core::metrics::Metric::Value(0.66),
+        total_points: u64::from(n),
+    };
+    let c = chart::roc(&big);
+    assert!(c.svg.len() < 60_000, "{}", c.svg.len());
+    roxmltree::Document::parse(&c.svg).unwrap();
 }

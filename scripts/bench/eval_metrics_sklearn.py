@@ -7,7 +7,14 @@ precision / recall / F1 of the positive class, the confusion matrix, ROC-AUC, av
 precision, log loss, Brier score, the full ROC and precision-recall curves, and
 calibration_curve (10 equal-width bins) with a numpy ECE over the same bins.
 
-    .venv/bin/python scripts/bench/eval_metrics_sklearn.py [--rows N] [--reps R]
+    .venv/bin/python scripts/bench/eval_metrics_sklearn.py [--rows N] [--reps R] [--bootstrap B]
+
+`--bootstrap B` then times B replicates of the bootstrap a notebook would write for the
+default report's intervals: Poisson(1) weights per row (numpy's `Generator.poisson`),
+then the same scikit-learn metrics with `sample_weight` (accuracy, balanced accuracy,
+precision / recall / F1, ROC-AUC, AP, log loss, Brier, the equal-width ECE), and
+prints the time per replicate and its extrapolation to 1,000 replicates
+(`scripts/bench/eval_report.sh` runs it at 1 M rows next to the Rust report bench).
 
 Prints per-function times of each timed run, the median of R timed runs after one
 warm-up, and a final `RESULT {json}` line (median and metric values) that
@@ -95,10 +102,32 @@ def evaluate(y, s, lap):
     return {k: (float(v) if isinstance(v, (float, np.floating)) else v) for k, v in out.items()}
 
 
+def bootstrap_replicate(y, s, rng):
+    """One Poisson-bootstrap replicate of the report's metrics, with sample weights."""
+    w = rng.poisson(1.0, len(y))
+    y_pred = (s >= THRESHOLD).astype(np.int64)
+    accuracy_score(y, y_pred, sample_weight=w)
+    balanced_accuracy_score(y, y_pred, sample_weight=w)
+    precision_recall_fscore_support(y, y_pred, average="binary", sample_weight=w)
+    roc_auc_score(y, s, sample_weight=w)
+    average_precision_score(y, s, sample_weight=w)
+    log_loss(y, s, sample_weight=w)
+    brier_score_loss(y, s, sample_weight=w)
+    edges = np.linspace(0.0, 1.0, BINS + 1)
+    bins = np.searchsorted(edges[1:-1], s)
+    count = np.bincount(bins, weights=w, minlength=BINS)
+    predicted = np.bincount(bins, weights=w * s, minlength=BINS)
+    observed = np.bincount(bins, weights=w * y, minlength=BINS)
+    full = count > 0
+    gaps = np.abs(observed[full] / count[full] - predicted[full] / count[full])
+    return float(np.sum(count[full] / count.sum() * gaps))
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=10_000_000)
     parser.add_argument("--reps", type=int, default=3)
+    parser.add_argument("--bootstrap", type=int, default=0)
     args = parser.parse_args()
     start = time.perf_counter()
     y, s = data(args.rows)
@@ -124,6 +153,17 @@ def main():
     print(f"scikit-learn eval_metrics: {args.rows} rows, median {median:.3f} s, {args.rows / median:.0f} rows/s")
     result = {"target": "scikit-learn", "version": sklearn.__version__, "rows": args.rows, "median_s": median}
     result["values"] = values
+    if args.bootstrap:
+        rng = np.random.default_rng(0)
+        start = time.perf_counter()
+        for _ in range(args.bootstrap):
+            bootstrap_replicate(y, s, rng)
+        per = (time.perf_counter() - start) / args.bootstrap
+        print(
+            f"scikit-learn Poisson bootstrap: {args.rows} rows, {per:.3f} s per replicate "
+            f"({args.bootstrap} timed), so {per * 1000:.0f} s for 1,000 replicates"
+        )
+        result["bootstrap_replicate_s"] = per
     print("RESULT " + json.dumps(result))
 
 

@@ -100,6 +100,13 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
 }
 
 async fn demo(addr: SocketAddr, web_dir: PathBuf) -> anyhow::Result<()> {
+    // Compressed copies are made off the startup path; until one exists its file is
+    // sent uncompressed.
+    let folder = web_dir.clone();
+    std::thread::spawn(move || match lockstep_serve::web::precompress(&folder) {
+        Ok(written) => tracing::info!(written, "precompressed the web app (gzip)"),
+        Err(err) => tracing::warn!(%err, "cannot precompress the web app; serving it uncompressed"),
+    });
     let app =
         lockstep_serve::web::router(&web_dir).layer(tower_http::trace::TraceLayer::new_for_http());
     let listener = tokio::net::TcpListener::bind(addr)

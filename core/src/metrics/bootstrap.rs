@@ -1,22 +1,37 @@
 //! Seeded bootstrap confidence intervals for every metric.
 //!
 //! Method: the non-parametric percentile bootstrap (Efron & Tibshirani 1993, §13.3).
-//! Each of `replicates` resamples draws `n` rows uniformly *with replacement*; the
-//! draw is represented as a count per row ([`Weights::Counts`]), so a replicate is
-//! one more pass over the already-sorted rows, never a copy or a re-sort. A metric's
-//! interval is `[q(α/2), q(1 − α/2)]` of its replicate values, `α = 1 − confidence`,
-//! with numpy's default ("linear") percentile interpolation. Replicates in which the
-//! metric is undefined (e.g. a resample with no positive row for ROC-AUC) are left
-//! out and counted in [`Interval::undefined_replicates`]: the interval is
-//! conditional on the metric being defined.
+//! A replicate is represented as a count per row ([`Weights::Counts`]), so it is one
+//! more pass over the already-sorted rows, never a copy or a re-sort. Two resampling
+//! schemes ([`BootstrapMethod`]):
+//!
+//! * **Poisson** (the default; TFMA's and Hanley & MacGibbon's "Poisson bootstrap",
+//!   Chamandy et al. 2012): row `i`'s count is an independent Poisson(1) draw, made in
+//!   row order from one uniform per row ([`poisson1`]: the inverse CDF on a table of 20
+//!   64-bit thresholds). Counts are written sequentially, with no scattered writes, and
+//!   the resample size varies around `n` (every metric here is a weighted mean or
+//!   ratio, so it is defined for any total). As `n` grows it is the same bootstrap as
+//!   the multinomial one (the counts of `n` draws with replacement are
+//!   Multinomial(n, 1/n), whose margins tend to Poisson(1)).
+//! * **Multinomial** (the classic one): `n` uniform draws of a row index with
+//!   replacement (Lemire's unbiased bounded draw, 2019), one scattered increment each.
+//!
+//! A metric's interval is `[q(α/2), q(1 − α/2)]` of its replicate values,
+//! `α = 1 − confidence`, with numpy's default ("linear") percentile interpolation.
+//! Replicates in which the metric is undefined (e.g. a resample with no positive row
+//! for ROC-AUC) are left out and counted in [`Interval::undefined_replicates`]: the
+//! interval is conditional on the metric being defined.
 //!
 //! Randomness: [`SplitMix64`] (Steele, Lea & Flood 2014), implemented here so the
-//! same seed gives the same intervals on every platform (wasm32 and x86_64), and
-//! Lemire's unbiased bounded draw (2019) for row indices. Replicate `r` draws from
-//! its own stream seeded by [`replicate_seed`], so a caller may compute replicates
-//! in parallel ([`resample_counts`]) and get the same intervals.
+//! same seed gives the same intervals on every platform (wasm32 and x86_64).
+//! Replicate `r` draws from its own stream seeded by [`replicate_seed`], so replicates
+//! run in any order: [`bootstrap_parallel`] spreads them over threads natively (one
+//! counts buffer per thread) with results identical to [`bootstrap`]'s whatever the
+//! thread count. `scripts/fixtures/gen_eval_metrics.py` re-implements both schemes in
+//! Python and scores each resample with scikit-learn.
 
-use serde::Serialize;
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
 
 use super::calibration::{BinStrategy, ReliabilityDiagram, reliability_diagram};
 use super::{
@@ -72,6 +87,66 @@ pub(crate) fn mix64(mut z: u64) -> u64 {
     z ^ (z >> 31)
 }
 
+/// How a replicate's row counts are drawn (see the module docs).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum BootstrapMethod {
+    /// Each row's count is an independent Poisson(1) draw, in row order.
+    #[default]
+    Poisson,
+    /// `n` draws of a row index with replacement (counts ~ Multinomial(n, 1/n)).
+    Multinomial,
+}
+
+impl BootstrapMethod {
+    /// The name used in settings and reports (`poisson`, `multinomial`).
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Poisson => "poisson",
+            Self::Multinomial => "multinomial",
+        }
+    }
+}
+
+/// `POISSON1_CDF[k] = ⌊2⁶⁴ · P(X ≤ k)⌋` for `X ~ Poisson(1)`, `k = 0..20` (computed
+/// with 80-digit decimal arithmetic; the fixture script recomputes them). A draw is
+/// the number of thresholds at or below one uniform `u64`, so counts above 20 (total
+/// probability below 2⁻⁶²) are never drawn.
+pub const POISSON1_CDF: [u64; 20] = [
+    0x5e2d_58d8_b3bc_df1a,
+    0xbc5a_b1b1_6779_be35,
+    0xeb71_5e1d_c158_2dc2,
+    0xfb23_9797_34a2_52f1,
+    0xff10_25f5_9174_dc3d,
+    0xffd9_0f3b_a405_5e19,
+    0xfffa_8b71_fc72_c913,
+    0xffff_540c_0914_b3c9,
+    0xffff_ed1f_4aa8_f120,
+    0xffff_fe21_6e64_1462,
+    0xffff_ffd4_d85d_3183,
+    0xffff_fffc_6da2_62b4,
+    0xffff_ffff_ba12_d178,
+    0xffff_ffff_fb07_c64c,
+    0xffff_ffff_ffab_8ea5,
+    0xffff_ffff_fffa_be22,
+    0xffff_ffff_ffff_b11a,
+    0xffff_ffff_ffff_fba1,
+    0xffff_ffff_ffff_ffc5,
+    0xffff_ffff_ffff_fffd,
+];
+
+/// A Poisson(1) draw from one uniform `u64` (inverse CDF on [`POISSON1_CDF`]).
+/// Branch-free for counts up to 3 (98.1 % of draws); larger ones walk the table.
+#[inline]
+pub fn poisson1(u: u64) -> u32 {
+    let t = &POISSON1_CDF;
+    let small = u32::from(u >= t[0]) + u32::from(u >= t[1]) + u32::from(u >= t[2]);
+    if u < t[3] {
+        return small;
+    }
+    3 + t[3..].iter().take_while(|&&x| u >= x).count() as u32
+}
+
 /// How to bootstrap.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
 pub struct BootstrapConfig {
@@ -102,17 +177,117 @@ pub struct Interval {
     pub undefined_replicates: u32,
 }
 
-/// Bootstraps any statistic of `rows` rows. `statistic` is called once with
+/// Bootstraps any statistic of `rows` rows with the default method
+/// ([`BootstrapMethod::Poisson`]). `statistic` is called once with
 /// [`Weights::Unit`] for the estimate (which also fixes the metric names, in
-/// order) and once per replicate with the resample's counts.
+/// order) and once per replicate with the resample's counts. Sequential; see
+/// [`bootstrap_parallel`] for the same intervals computed on several threads.
 pub fn bootstrap<F>(
     rows: usize,
     config: &BootstrapConfig,
+    statistic: F,
+) -> Result<Vec<Interval>, EvalError>
+where
+    F: FnMut(Weights<'_>) -> Vec<(String, Metric)>,
+{
+    bootstrap_with(rows, config, BootstrapMethod::Poisson, statistic)
+}
+
+/// [`bootstrap`] with an explicit resampling method.
+pub fn bootstrap_with<F>(
+    rows: usize,
+    config: &BootstrapConfig,
+    method: BootstrapMethod,
     mut statistic: F,
 ) -> Result<Vec<Interval>, EvalError>
 where
     F: FnMut(Weights<'_>) -> Vec<(String, Metric)>,
 {
+    check_config(config)?;
+    let estimate = statistic(Weights::Unit);
+    let mut samples = Samples::new(estimate.len(), config.replicates);
+    let mut counts = vec![0u32; rows];
+    for replicate in 0..config.replicates {
+        replicate_counts(method, config.seed, replicate, &mut counts);
+        samples.push(&statistic(Weights::Counts(&counts)));
+    }
+    Ok(samples.intervals(estimate, config))
+}
+
+/// The threads [`bootstrap_parallel`] uses by default: the machine's available
+/// parallelism natively, 1 on wasm32.
+pub fn default_threads() -> usize {
+    #[cfg(not(target_arch = "wasm32"))]
+    {
+        std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get)
+    }
+    #[cfg(target_arch = "wasm32")]
+    {
+        1
+    }
+}
+
+/// [`bootstrap_with`] with the replicates spread over up to `threads` threads
+/// (natively; wasm32 runs them in turn). Each replicate draws from its own stream and
+/// the values are gathered in replicate order, so the intervals are identical to
+/// [`bootstrap_with`]'s for any thread count.
+pub fn bootstrap_parallel<F>(
+    rows: usize,
+    config: &BootstrapConfig,
+    method: BootstrapMethod,
+    threads: usize,
+    statistic: F,
+) -> Result<Vec<Interval>, EvalError>
+where
+    F: Fn(Weights<'_>) -> Vec<(String, Metric)> + Sync,
+{
+    let threads = threads.clamp(1, config.replicates.max(1) as usize);
+    if threads == 1 || cfg!(target_arch = "wasm32") {
+        return bootstrap_with(rows, config, method, statistic);
+    }
+    check_config(config)?;
+    let estimate = statistic(Weights::Unit);
+    let width = estimate.len();
+    // Thread `t` computes replicates t, t + threads, …; `parts[t][j]` is replicate
+    // `t + j·threads`'s values (None: undefined, missing: not returned).
+    let run = |t: usize| -> Vec<Vec<Option<f64>>> {
+        let mut counts = vec![0u32; rows];
+        (t as u32..config.replicates)
+            .step_by(threads)
+            .map(|replicate| {
+                replicate_counts(method, config.seed, replicate, &mut counts);
+                statistic(Weights::Counts(&counts))
+                    .iter()
+                    .take(width)
+                    .map(|(_, m)| m.value())
+                    .collect()
+            })
+            .collect()
+    };
+    let parts: Vec<Vec<Vec<Option<f64>>>> = std::thread::scope(|scope| {
+        let run = &run;
+        let handles: Vec<_> = (1..threads).map(|t| scope.spawn(move || run(t))).collect();
+        let mut parts = vec![run(0)];
+        // A panicking statistic panics here too, as it would sequentially.
+        parts.extend(handles.into_iter().map(|h| match h.join() {
+            Ok(part) => part,
+            Err(payload) => std::panic::resume_unwind(payload),
+        }));
+        parts
+    });
+    let mut samples = Samples::new(width, config.replicates);
+    for replicate in 0..config.replicates as usize {
+        if let Some(values) = parts
+            .get(replicate % threads)
+            .and_then(|p| p.get(replicate / threads))
+        {
+            samples.push_values(values);
+        }
+    }
+    Ok(samples.intervals(estimate, config))
+}
+
+fn check_config(config: &BootstrapConfig) -> Result<(), EvalError> {
     if !(config.confidence > 0.0 && config.confidence < 1.0) {
         return Err(EvalError::InvalidParameter {
             parameter: "confidence",
@@ -127,39 +302,60 @@ where
             expected: "at least 1",
         });
     }
-    let estimate = statistic(Weights::Unit);
-    let mut samples: Vec<Vec<f64>> =
-        vec![Vec::with_capacity(config.replicates as usize); estimate.len()];
-    let mut undefined = vec![0u32; estimate.len()];
-    let mut counts = vec![0u32; rows];
-    for replicate in 0..config.replicates {
-        resample_counts(config.seed, replicate, &mut counts);
-        let values = statistic(Weights::Counts(&counts));
-        for (i, (_, metric)) in values.iter().enumerate().take(estimate.len()) {
-            match metric.value() {
-                Some(v) => samples[i].push(v),
-                None => undefined[i] += 1,
+    Ok(())
+}
+
+/// Each metric's defined replicate values and its count of undefined ones.
+struct Samples {
+    values: Vec<Vec<f64>>,
+    undefined: Vec<u32>,
+}
+
+impl Samples {
+    fn new(width: usize, replicates: u32) -> Self {
+        Self {
+            values: vec![Vec::with_capacity(replicates as usize); width],
+            undefined: vec![0; width],
+        }
+    }
+
+    fn push(&mut self, values: &[(String, Metric)]) {
+        let values: Vec<Option<f64>> = values.iter().map(|(_, m)| m.value()).collect();
+        self.push_values(&values);
+    }
+
+    /// A replicate shorter than the estimate leaves its missing metrics uncounted.
+    fn push_values(&mut self, values: &[Option<f64>]) {
+        for ((value, samples), undefined) in
+            values.iter().zip(&mut self.values).zip(&mut self.undefined)
+        {
+            match value {
+                Some(v) => samples.push(*v),
+                None => *undefined += 1,
             }
         }
     }
-    let alpha = 1.0 - config.confidence;
-    Ok(estimate
-        .into_iter()
-        .zip(samples)
-        .zip(undefined)
-        .map(|(((metric, estimate), mut values), undefined_replicates)| {
-            values.sort_unstable_by(f64::total_cmp);
-            let none = Metric::Undefined(Undefined::NoDefinedMember);
-            Interval {
-                metric,
-                estimate,
-                lower: percentile(&values, alpha / 2.0).map_or(none, Metric::Value),
-                upper: percentile(&values, 1.0 - alpha / 2.0).map_or(none, Metric::Value),
-                defined_replicates: values.len() as u32,
-                undefined_replicates,
-            }
-        })
-        .collect())
+
+    fn intervals(self, estimate: Vec<(String, Metric)>, config: &BootstrapConfig) -> Vec<Interval> {
+        let alpha = 1.0 - config.confidence;
+        estimate
+            .into_iter()
+            .zip(self.values)
+            .zip(self.undefined)
+            .map(|(((metric, estimate), mut values), undefined_replicates)| {
+                values.sort_unstable_by(f64::total_cmp);
+                let none = Metric::Undefined(Undefined::NoDefinedMember);
+                Interval {
+                    metric,
+                    estimate,
+                    lower: percentile(&values, alpha / 2.0).map_or(none, Metric::Value),
+                    upper: percentile(&values, 1.0 - alpha / 2.0).map_or(none, Metric::Value),
+                    defined_replicates: values.len() as u32,
+                    undefined_replicates,
+                }
+            })
+            .collect()
+    }
 }
 
 /// The seed of replicate `replicate`'s own stream: `mix64(seed ^ mix64(replicate + 1))`.
@@ -167,8 +363,25 @@ pub fn replicate_seed(seed: u64, replicate: u32) -> u64 {
     mix64(seed ^ mix64(u64::from(replicate) + 1))
 }
 
+/// Fills `counts` (one entry per row) with replicate `replicate`'s counts by `method`.
+pub fn replicate_counts(method: BootstrapMethod, seed: u64, replicate: u32, counts: &mut [u32]) {
+    match method {
+        BootstrapMethod::Poisson => poisson_counts(seed, replicate, counts),
+        BootstrapMethod::Multinomial => resample_counts(seed, replicate, counts),
+    }
+}
+
+/// Fills `counts` with replicate `replicate`'s Poisson(1) counts: row `i` takes
+/// `poisson1` of the `i`-th output of `SplitMix64::new(replicate_seed(seed, replicate))`.
+pub fn poisson_counts(seed: u64, replicate: u32, counts: &mut [u32]) {
+    let mut rng = SplitMix64::new(replicate_seed(seed, replicate));
+    for c in counts.iter_mut() {
+        *c = poisson1(rng.next_u64());
+    }
+}
+
 /// Fills `counts` (one entry per row, `counts.len()` rows) with the multiplicities
-/// of replicate `replicate`: `n` draws of `below(n)` from
+/// of multinomial replicate `replicate`: `n` draws of `below(n)` from
 /// `SplitMix64::new(replicate_seed(seed, replicate))`. Each replicate has its own
 /// stream, so replicates may run in any order or in parallel with identical results.
 pub fn resample_counts(seed: u64, replicate: u32, counts: &mut [u32]) {
@@ -180,6 +393,22 @@ pub fn resample_counts(seed: u64, replicate: u32, counts: &mut [u32]) {
             *c += 1;
         }
     }
+}
+
+/// `labels` and `scores` with the rows in `ranked`'s order (descending score, ties in
+/// row order): the order in which the report's bootstrap of a binary score column
+/// numbers its rows, so that each replicate reads every array front to back.
+/// (`ranked` must be the sort of `scores`; `labels` as long.)
+pub fn descending_score_order<T: Copy>(
+    labels: &[T],
+    scores: &[f64],
+    ranked: &RankedScores,
+) -> (Vec<T>, Vec<f64>) {
+    ranked
+        .order()
+        .iter()
+        .filter_map(|&row| Some((*labels.get(row as usize)?, *scores.get(row as usize)?)))
+        .unzip()
 }
 
 /// numpy's `quantile(sorted, q)`, method "linear".
@@ -275,12 +504,12 @@ impl ReliabilityDiagram {
     }
 }
 
-/// Intervals for ECE and MCE. Equal-mass bin edges are recomputed in every
+/// Intervals for ECE and MCE (Poisson bootstrap, on [`default_threads`]). Equal-mass bin edges are recomputed in every
 /// replicate (from the resample's quantiles), as a fresh evaluation would.
 pub fn bootstrap_calibration_error(
     probabilities: &[f64],
     ranked: &RankedScores,
-    is_positive: impl Fn(usize) -> bool,
+    is_positive: impl Fn(usize) -> bool + Sync,
     bins: usize,
     strategy: BinStrategy,
     config: &BootstrapConfig,
@@ -294,28 +523,37 @@ pub fn bootstrap_calibration_error(
         strategy,
         Weights::Unit,
     )?;
-    bootstrap(probabilities.len(), config, |w| {
-        reliability_diagram(probabilities, ranked, &is_positive, bins, strategy, w)
-            .map_or_else(|_| Vec::new(), |d| d.named_values())
-    })
+    let method = BootstrapMethod::Poisson;
+    bootstrap_parallel(
+        probabilities.len(),
+        config,
+        method,
+        default_threads(),
+        |w| {
+            reliability_diagram(probabilities, ranked, &is_positive, bins, strategy, w)
+                .map_or_else(|_| Vec::new(), |d| d.named_values())
+        },
+    )
 }
 
-/// Intervals for every classification metric.
+/// Intervals for every classification metric (Poisson bootstrap, on [`default_threads`]).
 pub fn bootstrap_classification(
     prepared: &PreparedClassification<'_>,
     config: &BootstrapConfig,
 ) -> Result<Vec<Interval>, EvalError> {
-    bootstrap(prepared.rows(), config, |w| {
+    let method = BootstrapMethod::Poisson;
+    bootstrap_parallel(prepared.rows(), config, method, default_threads(), |w| {
         prepared.metrics(w).named_values()
     })
 }
 
-/// Intervals for every regression metric.
+/// Intervals for every regression metric (Poisson bootstrap, on [`default_threads`]).
 pub fn bootstrap_regression(
     prepared: &PreparedRegression<'_>,
     config: &BootstrapConfig,
 ) -> Result<Vec<Interval>, EvalError> {
-    bootstrap(prepared.rows(), config, |w| {
+    let method = BootstrapMethod::Poisson;
+    bootstrap_parallel(prepared.rows(), config, method, default_threads(), |w| {
         prepared.metrics(w).named_values()
     })
 }
@@ -353,6 +591,58 @@ mod tests {
         // Replicate 3 alone equals replicate 3 after others: order does not matter.
         resample_counts(5, 3, &mut b);
         assert_eq!(a, b);
+    }
+
+    #[test]
+    fn poisson_draws_have_poisson_1_frequencies() {
+        let mut counts = vec![0u32; 200_000];
+        poisson_counts(9, 0, &mut counts);
+        let n = counts.len() as f64;
+        let mean = counts.iter().map(|&c| f64::from(c)).sum::<f64>() / n;
+        let var = counts
+            .iter()
+            .map(|&c| (f64::from(c) - mean).powi(2))
+            .sum::<f64>()
+            / n;
+        let zeros = counts.iter().filter(|&&c| c == 0).count() as f64 / n;
+        let twos = counts.iter().filter(|&&c| c == 2).count() as f64 / n;
+        // Standard errors at n = 200k are about 0.0022 (mean, var) and 0.0011 (shares).
+        assert!((mean - 1.0).abs() < 0.01, "{mean}");
+        assert!((var - 1.0).abs() < 0.015, "{var}");
+        assert!((zeros - (-1.0f64).exp()).abs() < 0.005, "{zeros}");
+        assert!((twos - (-1.0f64).exp() / 2.0).abs() < 0.005, "{twos}");
+        // The inverse CDF at the table's edges.
+        assert_eq!(poisson1(0), 0);
+        assert_eq!(poisson1(POISSON1_CDF[0] - 1), 0);
+        assert_eq!(poisson1(POISSON1_CDF[0]), 1);
+        assert_eq!(poisson1(POISSON1_CDF[3]), 4);
+        assert_eq!(poisson1(POISSON1_CDF[7] - 1), 7);
+        assert_eq!(poisson1(u64::MAX), 20);
+    }
+
+    #[test]
+    fn threads_do_not_change_the_intervals() {
+        let y: Vec<f64> = (0..300).map(|i| f64::from(i % 23)).collect();
+        let p: Vec<f64> = (0..300).map(|i| f64::from(i % 19)).collect();
+        let prepared = PreparedRegression::new(&y, &p).unwrap();
+        let config = BootstrapConfig {
+            replicates: 37,
+            seed: 4,
+            confidence: 0.9,
+        };
+        for method in [BootstrapMethod::Poisson, BootstrapMethod::Multinomial] {
+            let statistic = |w: Weights<'_>| prepared.metrics(w).named_values();
+            let one = bootstrap_with(y.len(), &config, method, statistic).unwrap();
+            for threads in [2, 3, 8, 100] {
+                let many = bootstrap_parallel(y.len(), &config, method, threads, statistic);
+                assert_eq!(many.unwrap(), one, "{method:?} on {threads} threads");
+            }
+        }
+        let poisson = bootstrap(y.len(), &config, |w| prepared.metrics(w).named_values());
+        let multinomial = bootstrap_with(y.len(), &config, BootstrapMethod::Multinomial, |w| {
+            prepared.metrics(w).named_values()
+        });
+        assert_ne!(poisson.unwrap(), multinomial.unwrap());
     }
 
     #[test]

@@ -4,6 +4,8 @@
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
+use crate::metrics::bootstrap::BootstrapMethod;
+
 use super::contract::MetricContract;
 use super::fingerprint::Fingerprints;
 
@@ -44,6 +46,12 @@ pub struct BootstrapSettings {
     pub replicates: u32,
     pub seed: u64,
     pub confidence: f64,
+    /// `poisson` (default) or `multinomial`; see [`crate::metrics::bootstrap`].
+    pub method: BootstrapMethod,
+    /// Threads for the replicates (natively; `None`: every available core). Not a
+    /// setting of the evaluation: the intervals are the same for any count.
+    #[serde(skip)]
+    pub threads: Option<usize>,
 }
 
 impl Default for BootstrapSettings {
@@ -52,6 +60,8 @@ impl Default for BootstrapSettings {
             replicates: 1000,
             seed: 0,
             confidence: 0.95,
+            method: BootstrapMethod::Poisson,
+            threads: None,
         }
     }
 }

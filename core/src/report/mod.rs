@@ -259,6 +259,7 @@ pub fn evaluate(table: &Table, config: &EvalConfig) -> Result<EvalReport, Report
         replicates: config.bootstrap.replicates,
         seed: config.bootstrap.seed,
         confidence: config.bootstrap.confidence,
+        method: config.bootstrap.method,
     };
     let mut report = match task {
         TaskKind::Classification => {

@@ -4,7 +4,7 @@
 use super::config::{EvalConfig, Predictions};
 use super::types::{BaselineInfo, BaselineKind};
 use super::{NamedBaseline, ReportError};
-use crate::metrics::bootstrap::{BootstrapConfig, Interval, bootstrap_regression};
+use crate::metrics::bootstrap::{BootstrapConfig, Interval, bootstrap_parallel, default_threads};
 use crate::metrics::table_input::{numeric_column, regression_columns};
 use crate::metrics::{PreparedRegression, baselines, regression};
 use crate::table::Table;
@@ -41,7 +41,13 @@ pub(super) fn run(table: &Table, config: &EvalConfig) -> Result<RegressionOutcom
         seed: config.bootstrap.seed,
         confidence: config.bootstrap.confidence,
     };
-    let intervals = bootstrap_regression(&prepared, &boot)?;
+    let intervals = bootstrap_parallel(
+        prepared.rows(),
+        &boot,
+        config.bootstrap.method,
+        config.bootstrap.threads.unwrap_or_else(default_threads),
+        |w| prepared.metrics(w).named_values(),
+    )?;
     let mut named = vec![NamedBaseline {
         kind: BaselineKind::ZeroRule,
         values: baselines::mean_baseline(&targets)?.named_values(),

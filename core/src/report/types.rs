@@ -8,11 +8,12 @@ use super::config::{MeasuredFacts, TaskKind};
 use super::contract::ContractResult;
 use super::fingerprint::Fingerprints;
 use crate::metrics::Metric;
+use crate::metrics::bootstrap::BootstrapMethod;
 use crate::metrics::calibration::BinStrategy;
 
 /// The report format's version. Bump the major part when a field changes meaning
 /// or disappears, the minor part when one is added.
-pub const SCHEMA_VERSION: &str = "1.1.0";
+pub const SCHEMA_VERSION: &str = "1.2.0";
 
 /// Everything one evaluation found.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
@@ -81,6 +82,14 @@ pub struct BootstrapSummary {
     pub replicates: u32,
     pub seed: u64,
     pub confidence: f64,
+    /// How the replicates were drawn: `poisson` or `multinomial`. Since 1.2.0;
+    /// reports before it used `multinomial`.
+    #[serde(default = "multinomial")]
+    pub method: BootstrapMethod,
+}
+
+fn multinomial() -> BootstrapMethod {
+    BootstrapMethod::Multinomial
 }
 
 /// A metric's point estimate, percentile interval and baselines.

@@ -16,7 +16,9 @@ use super::types::{
 };
 use super::{NamedBaseline, ReportError};
 use crate::metrics::baselines::{self, BaselineMetrics, RandomStrategy};
-use crate::metrics::bootstrap::{BootstrapConfig, Interval, bootstrap};
+use crate::metrics::bootstrap::{
+    BootstrapConfig, Interval, bootstrap_parallel, default_threads, descending_score_order,
+};
 use crate::metrics::calibration::{BinStrategy, ReliabilityDiagram, reliability_diagram};
 use crate::metrics::split::Split;
 use crate::metrics::threshold::{SweepKind, SweepPoint, ThresholdSweep, ThresholdTarget};
@@ -245,11 +247,49 @@ pub(super) fn run(
         seed: config.bootstrap.seed,
         confidence: config.bootstrap.confidence,
     };
-    let intervals = bootstrap(prepared.rows(), &boot, |w| {
-        // A replicate whose diagram fails lacks its calibration metrics.
-        let d = diagrams(w).unwrap_or_default();
-        values(&prepared.metrics(w), binary, data.probabilistic, &d)
-    })?;
+    let method = config.bootstrap.method;
+    let threads = config.bootstrap.threads.unwrap_or_else(default_threads);
+    // A binary score column is resampled in descending score order (ties in row
+    // order; see `bootstrap::descending_score_order`): every per-replicate pass, the
+    // ranking walk and the equal-mass quantiles included, then reads rows in order.
+    let sorted = match (binary && data.probabilistic, prepared.ranked(1)) {
+        (true, Some(ranked)) => Some(descending_score_order(labels, probabilities, ranked)),
+        _ => None,
+    };
+    // (The sorted copies cost about 48 bytes a row while the bootstrap runs; they are
+    // dropped with this block.)
+    let intervals = if let Some((sorted_labels, sorted_scores)) = sorted {
+        let (sorted_labels, sorted_scores) = (&sorted_labels, &sorted_scores);
+        let sorted_columns = [sorted_scores.as_slice()];
+        let sorted_prepared = prepare(sorted_labels, &sorted_columns, threshold)?;
+        let sorted_ranked = sorted_prepared.ranked(1);
+        let outcome = |row: usize| sorted_labels[row] == 1;
+        bootstrap_parallel(sorted_labels.len(), &boot, method, threads, |w| {
+            let mut d = Diagrams::default();
+            if let Some(ranked) = sorted_ranked {
+                for &strategy in &strategies {
+                    // A replicate whose diagram fails lacks its calibration metrics.
+                    let Ok(diagram) =
+                        reliability_diagram(sorted_scores, ranked, outcome, bins, strategy, w)
+                    else {
+                        d = Diagrams::default();
+                        break;
+                    };
+                    match strategy {
+                        BinStrategy::EqualWidth => d.equal_width = Some(diagram),
+                        BinStrategy::EqualMass => d.equal_mass = Some(diagram),
+                    }
+                }
+            }
+            values(&sorted_prepared.metrics(w), binary, data.probabilistic, &d)
+        })?
+    } else {
+        bootstrap_parallel(prepared.rows(), &boot, method, threads, |w| {
+            // A replicate whose diagram fails lacks its calibration metrics.
+            let d = diagrams(w).unwrap_or_default();
+            values(&prepared.metrics(w), binary, data.probabilistic, &d)
+        })?
+    };
     let metrics = prepared.metrics(Weights::Unit);
 
     // Baselines.

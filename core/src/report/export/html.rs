@@ -5,8 +5,7 @@
 use std::fmt::Write;
 
 use super::format::{interval, metric, metric_short, number, percent, summary, xml_escape as esc};
-use super::svg::{Series, chart};
-use crate::metrics::Metric;
+use crate::chart;
 use crate::metrics::calibration::BinStrategy;
 use crate::report::types::{EvalReport, ReliabilityReport, TargetKind};
 
@@ -16,8 +15,6 @@ th,td{border:1px solid #ccc;padding:.25rem .6rem;text-align:right;white-space:no
 th:first-child,td:first-child,td.text{text-align:left}td.text{white-space:normal}\
 .pass{color:#176f2c;font-weight:bold}.fail{color:#b00020;font-weight:bold}\
 .plots{display:flex;flex-wrap:wrap;gap:1rem}code{font-size:.9em}";
-
-const COLORS: [&str; 4] = ["#1f77b4", "#d62728", "#2ca02c", "#ff7f0e"];
 
 /// The report as an HTML page.
 pub fn html(report: &EvalReport) -> String {
@@ -32,13 +29,6 @@ fn strategy_name(strategy: BinStrategy) -> &'static str {
         BinStrategy::EqualWidth => "equal-width bins",
         BinStrategy::EqualMass => "equal-mass bins",
     }
-}
-
-fn reliability_points(r: &ReliabilityReport) -> Vec<(f64, f64)> {
-    r.bins
-        .iter()
-        .filter_map(|b| Some((b.mean_predicted.value()?, b.observed_frequency.value()?)))
-        .collect()
 }
 
 fn plots(report: &EvalReport) -> Vec<String> {
@@ -65,128 +55,39 @@ fn plots(report: &EvalReport) -> Vec<String> {
                 )
             })
             .collect();
-    let series: Vec<Series<'_>> = all_rows
-        .iter()
-        .zip(COLORS)
-        .map(|((name, r), color)| Series {
-            name,
-            points: reliability_points(r),
-            color,
-            markers: true,
-        })
-        .collect();
-    if !series.is_empty() {
-        out.push(chart(
-            "Reliability, all rows",
-            x_label,
-            "observed frequency",
-            &series,
-            true,
-        ));
+    if !all_rows.is_empty() {
+        out.push(chart::reliability("Reliability, all rows", x_label, &all_rows).svg);
     }
     if let Some(c) = &report.calibration {
-        let names: Vec<String> =
-            std::iter::once(format!("before, ECE {}", metric_short(c.before.ece)))
-                .chain(
-                    c.methods
-                        .iter()
-                        .map(|m| format!("{}, ECE {}", m.method, metric_short(m.after.ece))),
-                )
-                .collect();
-        let diagrams = std::iter::once(&c.before).chain(c.methods.iter().map(|m| &m.after));
-        let series: Vec<Series<'_>> = diagrams
-            .zip(&names)
-            .zip(COLORS)
-            .map(|((d, name), color)| Series {
-                name,
-                points: reliability_points(d),
-                color,
-                markers: true,
-            })
-            .collect();
-        out.push(chart(
-            "Recalibration, blackbox rows",
-            x_label,
-            "observed frequency",
-            &series,
-            true,
-        ));
+        let diagrams: Vec<(String, &ReliabilityReport)> = std::iter::once((
+            format!("before, ECE {}", metric_short(c.before.ece)),
+            &c.before,
+        ))
+        .chain(c.methods.iter().map(|m| {
+            (
+                format!("{}, ECE {}", m.method, metric_short(m.after.ece)),
+                &m.after,
+            )
+        }))
+        .collect();
+        out.push(chart::reliability("Recalibration, blackbox rows", x_label, &diagrams).svg);
     }
     if let Some(roc) = &report.roc {
-        let name = format!("AUC {}", metric_short(roc.area));
-        let mut points = vec![(0.0, 0.0)];
-        points.extend(roc.x.iter().copied().zip(roc.y.iter().copied()));
-        out.push(chart(
-            "ROC",
-            "false-positive rate",
-            "true-positive rate",
-            &[Series {
-                name: &name,
-                points,
-                color: COLORS[0],
-                markers: false,
-            }],
-            true,
-        ));
+        out.push(chart::roc(roc).svg);
     }
     if let Some(pr) = &report.pr {
-        let name = format!("AP {}", metric_short(pr.area));
-        out.push(chart(
-            "Precision–recall",
-            "recall",
-            "precision",
-            &[Series {
-                name: &name,
-                points: pr.x.iter().copied().zip(pr.y.iter().copied()).collect(),
-                color: COLORS[0],
-                markers: false,
-            }],
-            false,
-        ));
+        out.push(chart::precision_recall(pr).svg);
     }
     if let Some(sweep) = &report.threshold_sweep {
-        let metric_points = |get: &dyn Fn(&crate::report::types::SweepRow) -> Metric| {
-            sweep
-                .points
-                .iter()
-                .filter_map(|p| Some((p.threshold, get(p).value()?)))
-                .collect::<Vec<_>>()
-        };
-        let (precision_name, x_label) = if sweep.kind == "confidence" {
-            ("accuracy on answered rows", "confidence threshold")
+        let chosen = if sweep.kind == "confidence" {
+            None
         } else {
-            ("precision", "threshold")
+            report.inputs.threshold
         };
-        out.push(chart(
-            "Threshold sweep",
-            x_label,
-            "value",
-            &[
-                Series {
-                    name: precision_name,
-                    points: metric_points(&|p| p.precision),
-                    color: COLORS[0],
-                    markers: false,
-                },
-                Series {
-                    name: "recall",
-                    points: metric_points(&|p| p.recall),
-                    color: COLORS[1],
-                    markers: false,
-                },
-                Series {
-                    name: "coverage",
-                    points: sweep
-                        .points
-                        .iter()
-                        .map(|p| (p.threshold, p.coverage))
-                        .collect(),
-                    color: COLORS[2],
-                    markers: false,
-                },
-            ],
-            false,
-        ));
+        out.push(chart::threshold_sweep(sweep, chosen).svg);
+    }
+    if let Some(confusion) = &report.confusion {
+        out.push(chart::confusion_matrix(confusion).svg);
     }
     out
 }
@@ -234,7 +135,8 @@ fn write_page(out: &mut String, report: &EvalReport) -> std::fmt::Result {
     )?;
     writeln!(
         out,
-        "<title>Lockstep evaluation report</title>\n<style>{STYLE}</style>\n</head>\n<body>"
+        "<title>Lockstep evaluation report</title>\n<style>{STYLE}{}</style>\n</head>\n<body>",
+        chart::STYLESHEET
     )?;
     writeln!(
         out,

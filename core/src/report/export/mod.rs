@@ -2,8 +2,8 @@
 //!
 //! * [`json`] — the report as JSON (the format the schema describes);
 //! * [`markdown`] — tables for a CI job summary;
-//! * [`html`] — one self-contained page with inline SVG plots (no script, no
-//!   external asset, no data row);
+//! * [`html`] — one self-contained page with inline SVG plots ([`crate::chart`]; no
+//!   script, no external asset, no data row);
 //! * [`junit`] — JUnit XML with one test case per contract line.
 //!
 //! [`format`] holds the number and text formatting they share, for other views of a
@@ -13,7 +13,6 @@ pub mod format;
 pub mod html;
 pub mod junit;
 pub mod markdown;
-mod svg;
 
 use super::EvalReport;
 
