@@ -40,6 +40,7 @@
 
 pub mod engine;
 pub mod excerpt;
+pub mod expr;
 pub mod fingerprint;
 pub mod metrics;
 pub mod onnx;

@@ -17,7 +17,7 @@
 //! * headline metrics ([`metric_names`]) with seeded percentile-bootstrap intervals;
 //! * next to every metric its baselines: uniform and label-distribution random
 //!   (analytic expectations), the zero rule, a heuristic over the table's columns
-//!   (one [`rule`], or cases of rules → classes), an existing solution's column and
+//!   (one [`rule`](crate::expr), or cases of rules → classes), an existing solution's column and
 //!   human-level figures typed in;
 //! * reliability bins with ECE / MCE, equal-width and (unless turned off)
 //!   equal-mass, and Platt and isotonic recalibration fitted on the eyeball part of
@@ -30,7 +30,7 @@
 //! and hash bytes (or pass the bytes and the pipeline to [`Fingerprints::of`]). To evaluate a
 //! model rather than prediction columns, both run it through [`run_model`] first.
 
-mod classification;
+pub(crate) mod classification;
 pub mod config;
 pub mod contract;
 pub mod export;
@@ -38,9 +38,8 @@ pub mod fingerprint;
 mod heuristic;
 pub mod metric_names;
 pub mod model_run;
-mod regression_run;
+pub(crate) mod regression_run;
 pub mod request;
-pub mod rule;
 pub mod schema;
 pub mod types;
 
@@ -55,7 +54,9 @@ pub use model_run::{ModelRun, ModelRunError, run_model};
 pub use request::{
     EvalRequest, ModelSource, Overrides, RequestError, Settings, Source, evaluate_request,
 };
-pub use rule::{Rule, RuleError};
+pub use crate::expr::{Rule, RuleError};
+/// The rule language, now shared with slices: [`crate::expr`].
+pub use crate::expr as rule;
 pub use types::{EvalReport, SCHEMA_VERSION};
 
 use contract::Lookup;
