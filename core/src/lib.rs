@@ -48,6 +48,7 @@ pub mod parity;
 pub mod predict;
 pub mod report;
 pub mod skew;
+pub mod slices;
 pub mod table;
 pub mod transform;
 

@@ -292,6 +292,7 @@ pub fn evaluate(table: &Table, config: &EvalConfig) -> Result<EvalReport, Report
                 facts: config.facts,
                 fingerprints,
                 notes: out.notes,
+                slices: None,
             }
         }
         TaskKind::Regression => {
@@ -325,6 +326,7 @@ pub fn evaluate(table: &Table, config: &EvalConfig) -> Result<EvalReport, Report
                 facts: config.facts,
                 fingerprints,
                 notes: out.notes,
+                slices: None,
             }
         }
     };
@@ -391,8 +393,24 @@ fn add_human_figures(report: &mut EvalReport, config: &EvalConfig) {
     }
 }
 
-/// A metric's point estimate or a measured fact, for the contract.
+/// Checks the contract again (after the `slices` section was added).
+pub(crate) fn recheck_contract(report: &mut EvalReport, config: &EvalConfig) {
+    if let Some(contract) = &config.contract {
+        report.contract = Some(contract::check(contract, |name| lookup(report, name)));
+    }
+}
+
+/// A metric's point estimate or a measured fact, for the contract; `slice:NAME metric`
+/// reads the slice's estimate.
 fn lookup(report: &EvalReport, name: &str) -> Lookup {
+    if let Some((slice, metric)) = contract::split_slice(name) {
+        return report
+            .slices
+            .as_ref()
+            .and_then(|s| s.slice(slice))
+            .and_then(|s| s.metrics.iter().find(|m| m.name == metric))
+            .map_or(Lookup::NotComputed, |m| m.estimate.into());
+    }
     match name {
         "latency_ms_per_row" => report
             .facts

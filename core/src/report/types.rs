@@ -12,7 +12,7 @@ use crate::metrics::calibration::BinStrategy;
 
 /// The report format's version. Bump the major part when a field changes meaning
 /// or disappears, the minor part when one is added.
-pub const SCHEMA_VERSION: &str = "1.1.0";
+pub const SCHEMA_VERSION: &str = "1.2.0";
 
 /// Everything one evaluation found.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
@@ -49,6 +49,10 @@ pub struct EvalReport {
     pub fingerprints: Fingerprints,
     /// Anything a reader must know: parts that were skipped and why.
     pub notes: Vec<String>,
+    /// Named slices' metrics and the slice finder's results, when asked for
+    /// (`--slices`). Since 1.2.0.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub slices: Option<crate::slices::SlicesReport>,
 }
 
 /// The columns and choices the evaluation used.
