@@ -43,6 +43,9 @@ pub mod request;
 pub mod schema;
 pub mod types;
 
+/// The rule language, now shared with slices: [`crate::expr`].
+pub use crate::expr as rule;
+pub use crate::expr::{Rule, RuleError};
 pub use config::{
     BaselineSettings, BootstrapSettings, ClassProbabilityColumn, ConfigError, EvalConfig,
     Heuristic, HeuristicCase, HeuristicCases, HumanFigure, MeasuredFacts, Predictions,
@@ -54,9 +57,6 @@ pub use model_run::{ModelRun, ModelRunError, run_model};
 pub use request::{
     EvalRequest, ModelSource, Overrides, RequestError, Settings, Source, evaluate_request,
 };
-pub use crate::expr::{Rule, RuleError};
-/// The rule language, now shared with slices: [`crate::expr`].
-pub use crate::expr as rule;
 pub use types::{EvalReport, SCHEMA_VERSION};
 
 use contract::Lookup;

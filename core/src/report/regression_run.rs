@@ -94,7 +94,10 @@ pub(crate) fn subset_intervals(
 }
 
 /// The regression columns `config` names: targets and predictions.
-pub(crate) fn read(table: &Table, config: &EvalConfig) -> Result<(Vec<f64>, Vec<f64>), ReportError> {
+pub(crate) fn read(
+    table: &Table,
+    config: &EvalConfig,
+) -> Result<(Vec<f64>, Vec<f64>), ReportError> {
     match &config.predictions {
         Predictions::Column(c) => Ok(regression_columns(table, &config.label, c)?),
         Predictions::Score(_) => Err(ReportError::RegressionNeedsColumn { kind: "score" }),

@@ -204,7 +204,10 @@ mod tests {
         assert_eq!(sa.and_count(&sb), both);
         assert_eq!(sa.count(), 44);
         assert_eq!(sa.not().count(), 130 - 44);
-        assert_eq!(sa.ones().collect::<Vec<_>>(), (0..130).step_by(3).collect::<Vec<_>>());
+        assert_eq!(
+            sa.ones().collect::<Vec<_>>(),
+            (0..130).step_by(3).collect::<Vec<_>>()
+        );
         assert_eq!(Bitset::full(130).count(), 130);
         assert_eq!(sa.to_bools(), a);
         let union = (0..130).filter(|&i| a[i] || b[i]).count();

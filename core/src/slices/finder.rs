@@ -94,7 +94,9 @@ impl Default for FinderSettings {
 impl FinderSettings {
     /// σ for `rows` rows.
     pub fn support(&self, rows: usize) -> usize {
-        self.min_support.unwrap_or_else(|| (rows / 100).max(32)).max(1)
+        self.min_support
+            .unwrap_or_else(|| (rows / 100).max(32))
+            .max(1)
     }
 
     fn check(&self) -> Result<(), SliceError> {
@@ -112,16 +114,28 @@ impl FinderSettings {
             return bad("finder.fdr_q", self.fdr_q.to_string(), "in (0, 1)");
         }
         if !(self.fold_jaccard > 0.0 && self.fold_jaccard <= 1.0) {
-            return bad("finder.fold_jaccard", self.fold_jaccard.to_string(), "in (0, 1]");
+            return bad(
+                "finder.fold_jaccard",
+                self.fold_jaccard.to_string(),
+                "in (0, 1]",
+            );
         }
         if self.top_k == 0 {
             return bad("finder.top_k", "0".into(), "at least 1");
         }
         if !(1..=5).contains(&self.max_level) {
-            return bad("finder.max_level", self.max_level.to_string(), "between 1 and 5");
+            return bad(
+                "finder.max_level",
+                self.max_level.to_string(),
+                "between 1 and 5",
+            );
         }
         if !(2..=100).contains(&self.max_bins) {
-            return bad("finder.max_bins", self.max_bins.to_string(), "between 2 and 100");
+            return bad(
+                "finder.max_bins",
+                self.max_bins.to_string(),
+                "between 2 and 100",
+            );
         }
         if !(1..=1000).contains(&self.max_categories) {
             return bad(
@@ -262,6 +276,79 @@ fn measure(set: &Bitset, losses: &[f64], errors: Option<&Bitset>) -> Moments {
     }
 }
 
+/// The lattice search's result: every candidate measured.
+struct Search {
+    predicates: Vec<Predicate>,
+    numeric: Vec<bool>,
+    rows: Vec<Bitset>,
+    evaluated: Vec<Candidate>,
+    total: Moments,
+    level: usize,
+    stopped: Option<Stopped>,
+    sigma: usize,
+}
+
+impl Search {
+    fn set_of(&self, c: &Candidate) -> Bitset {
+        c.preds
+            .iter()
+            .skip(1)
+            .fold(self.rows[c.preds[0] as usize].clone(), |acc, &p| {
+                acc.and(&self.rows[p as usize])
+            })
+    }
+
+    fn names(&self, c: &Candidate) -> Vec<String> {
+        c.preds
+            .iter()
+            .map(|&p| self.predicates[p as usize].name())
+            .collect()
+    }
+}
+
+/// A slice ranked by SliceLine's score alone (no test, no folding).
+#[derive(Debug, Clone, PartialEq)]
+pub struct ScoredSlice {
+    pub predicates: Vec<String>,
+    pub rows: u64,
+    pub loss_sum: f64,
+    pub score: f64,
+}
+
+/// SliceLine's own answer: the top K slices by score (score > 0), best first — what
+/// the `sliceline` package returns, for comparison.
+pub fn top_by_score(
+    table: &Table,
+    columns: &[String],
+    losses: &[f64],
+    settings: &FinderSettings,
+    control: &mut Control<'_>,
+) -> Result<Vec<ScoredSlice>, SliceError> {
+    let search = search(table, columns, losses, settings, control)?;
+    let mut order: Vec<usize> = (0..search.evaluated.len())
+        .filter(|&i| search.evaluated[i].score > 0.0)
+        .collect();
+    order.sort_by(|&a, &b| {
+        let (x, y) = (&search.evaluated[a], &search.evaluated[b]);
+        y.score
+            .total_cmp(&x.score)
+            .then_with(|| x.preds.cmp(&y.preds))
+    });
+    Ok(order
+        .into_iter()
+        .take(settings.top_k)
+        .map(|i| {
+            let c = &search.evaluated[i];
+            ScoredSlice {
+                predicates: search.names(c),
+                rows: c.moments.count as u64,
+                loss_sum: c.moments.sum,
+                score: c.score,
+            }
+        })
+        .collect())
+}
+
 /// Searches `columns` of `table` for slices where `losses` (one per row, ≥ 0) are high.
 pub fn find(
     table: &Table,
@@ -271,6 +358,123 @@ pub fn find(
     settings: &FinderSettings,
     control: &mut Control<'_>,
 ) -> Result<FinderReport, SliceError> {
+    let search = search(table, columns, losses, settings, control)?;
+    let Search {
+        predicates,
+        numeric,
+        evaluated,
+        total,
+        level,
+        stopped,
+        sigma,
+        ..
+    } = &search;
+    let (level, stopped, sigma, total) = (*level, *stopped, *sigma, *total);
+    let n = table.num_rows();
+    let mean = total.mean();
+    let alpha = settings.alpha;
+    let k = settings.top_k;
+
+    // Significance over every candidate evaluated.
+    let tests: Vec<Option<super::stats::Welch>> = evaluated
+        .iter()
+        .map(|c| welch(&c.moments, &c.moments.complement(&total)))
+        .collect();
+    let p: Vec<f64> = tests
+        .iter()
+        .map(|t| t.map_or(f64::NAN, |t| t.p_value))
+        .collect();
+    let significant = benjamini_hochberg(&p, settings.fdr_q);
+    let discoveries = significant.iter().filter(|s| **s).count();
+
+    // Rank the discoveries with a positive score; fold near-duplicates.
+    let mut ranked: Vec<usize> = (0..evaluated.len())
+        .filter(|&i| significant[i] && evaluated[i].score > 0.0)
+        .collect();
+    ranked.sort_by(|&a, &b| {
+        evaluated[b]
+            .score
+            .total_cmp(&evaluated[a].score)
+            .then_with(|| evaluated[a].preds.cmp(&evaluated[b].preds))
+    });
+    let set_of = |c: &Candidate| search.set_of(c);
+    let name_of = |c: &Candidate| search.names(c);
+    let mut kept: Vec<(usize, Bitset, Vec<String>)> = Vec::new();
+    for i in ranked {
+        let c = &evaluated[i];
+        let set = set_of(c);
+        let name = name_of(c).join("&");
+        if let Some(host) = kept
+            .iter_mut()
+            .find(|(_, s, _)| s.jaccard(&set) >= settings.fold_jaccard)
+        {
+            host.2.push(name);
+            continue;
+        }
+        if kept.len() == k {
+            // Only folds into the kept slices matter from here on.
+            continue;
+        }
+        kept.push((i, set, Vec::new()));
+    }
+    let slices = kept
+        .into_iter()
+        .map(|(i, _, folded)| {
+            let c = &evaluated[i];
+            let rest = c.moments.complement(&total);
+            let test = tests[i].unwrap_or(super::stats::Welch {
+                t: f64::NAN,
+                df: f64::NAN,
+                p_value: f64::NAN,
+            });
+            let names = name_of(c);
+            FoundSlice {
+                name: names.join("&"),
+                rule: c
+                    .preds
+                    .iter()
+                    .map(|&p| format!("({})", predicates[p as usize].rule(numeric[p as usize])))
+                    .collect::<Vec<_>>()
+                    .join(" and "),
+                predicates: names,
+                rows: c.moments.count as u64,
+                mean_loss: c.moments.mean(),
+                rest_mean_loss: rest.mean(),
+                score: c.score,
+                effect_size: effect_size(&c.moments, &rest),
+                t: test.t,
+                df: test.df,
+                p_value: test.p_value,
+                folded,
+            }
+        })
+        .collect();
+    Ok(FinderReport {
+        loss: loss_name.to_owned(),
+        rows: n as u64,
+        mean_loss: mean,
+        alpha,
+        min_support: sigma as u64,
+        fdr_q: settings.fdr_q,
+        max_level: settings.max_level as u64,
+        levels_searched: level as u64,
+        columns: columns.to_vec(),
+        predicates: predicates.len() as u64,
+        candidates_evaluated: evaluated.len() as u64,
+        discoveries: discoveries as u64,
+        stopped,
+        slices,
+    })
+}
+
+/// The lattice search (see the module docs).
+fn search(
+    table: &Table,
+    columns: &[String],
+    losses: &[f64],
+    settings: &FinderSettings,
+    control: &mut Control<'_>,
+) -> Result<Search, SliceError> {
     settings.check()?;
     let n = table.num_rows();
     if losses.len() != n {
@@ -279,11 +483,22 @@ pub fn find(
             rows: n,
         });
     }
-    if let Some((row, &v)) = losses.iter().enumerate().find(|(_, v)| !(v.is_finite() && **v >= 0.0)) {
-        return Err(SliceError::BadLoss { row: row + 1, value: v });
+    if let Some((row, &v)) = losses
+        .iter()
+        .enumerate()
+        .find(|(_, v)| !(v.is_finite() && **v >= 0.0))
+    {
+        return Err(SliceError::BadLoss {
+            row: row + 1,
+            value: v,
+        });
     }
     let started = (control.now)();
-    let out_of_time = |now: f64| settings.max_seconds.is_some_and(|s| now - started > s * 1000.0);
+    let out_of_time = |now: f64| {
+        settings
+            .max_seconds
+            .is_some_and(|s| now - started > s * 1000.0)
+    };
 
     // Predicates: global ids, their column and rows.
     let mut predicates: Vec<Predicate> = Vec::new();
@@ -295,7 +510,11 @@ pub fn find(
             name: name.clone(),
             available: table.column_names().map(str::to_owned).collect(),
         })?;
-        let cut = cut(column, &Buckets::Quantiles(settings.max_bins), settings.max_categories)?;
+        let cut = cut(
+            column,
+            &Buckets::Quantiles(settings.max_bins),
+            settings.max_categories,
+        )?;
         for (p, set) in cut.predicates.into_iter().zip(cut.rows) {
             predicates.push(p);
             numeric.push(cut.numeric);
@@ -384,7 +603,9 @@ pub fn find(
         for (i, (preds, _, _)) in level_sets.iter().enumerate() {
             for &new in &base {
                 if preds.contains(&new)
-                    || preds.iter().any(|&p| feature[p as usize] == feature[new as usize])
+                    || preds
+                        .iter()
+                        .any(|&p| feature[p as usize] == feature[new as usize])
                 {
                     continue;
                 }
@@ -460,11 +681,12 @@ pub fn find(
                     level_total: total_candidates,
                 });
             }
-            let set = level_sets[parent].1.and(&rows[new as usize]);
-            let m = measure(&set, losses, errors.as_ref());
-            if m.count < sigma {
+            // Count first: most candidates fall under σ and need no intersection built.
+            if level_sets[parent].1.and_count(&rows[new as usize]) < sigma {
                 continue;
             }
+            let set = level_sets[parent].1.and(&rows[new as usize]);
+            let m = measure(&set, losses, errors.as_ref());
             let s = score(alpha, nf, mean, &m);
             push_top(&mut top, s);
             evaluated.push(Candidate {
@@ -486,101 +708,14 @@ pub fn find(
         level_sets = next;
     }
 
-    // Significance over every candidate evaluated.
-    let tests: Vec<Option<super::stats::Welch>> = evaluated
-        .iter()
-        .map(|c| welch(&c.moments, &c.moments.complement(&total)))
-        .collect();
-    let p: Vec<f64> = tests.iter().map(|t| t.map_or(f64::NAN, |t| t.p_value)).collect();
-    let significant = benjamini_hochberg(&p, settings.fdr_q);
-    let discoveries = significant.iter().filter(|s| **s).count();
-
-    // Rank the discoveries with a positive score; fold near-duplicates.
-    let mut ranked: Vec<usize> = (0..evaluated.len())
-        .filter(|&i| significant[i] && evaluated[i].score > 0.0)
-        .collect();
-    ranked.sort_by(|&a, &b| {
-        evaluated[b]
-            .score
-            .total_cmp(&evaluated[a].score)
-            .then_with(|| evaluated[a].preds.cmp(&evaluated[b].preds))
-    });
-    let set_of = |c: &Candidate| {
-        c.preds
-            .iter()
-            .skip(1)
-            .fold(rows[c.preds[0] as usize].clone(), |acc, &p| acc.and(&rows[p as usize]))
-    };
-    let name_of = |c: &Candidate| {
-        c.preds
-            .iter()
-            .map(|&p| predicates[p as usize].name())
-            .collect::<Vec<_>>()
-    };
-    let mut kept: Vec<(usize, Bitset, Vec<String>)> = Vec::new();
-    for i in ranked {
-        let c = &evaluated[i];
-        let set = set_of(c);
-        let name = name_of(c).join("&");
-        if let Some(host) = kept
-            .iter_mut()
-            .find(|(_, s, _)| s.jaccard(&set) >= settings.fold_jaccard)
-        {
-            host.2.push(name);
-            continue;
-        }
-        if kept.len() == k {
-            // Only folds into the kept slices matter from here on.
-            continue;
-        }
-        kept.push((i, set, Vec::new()));
-    }
-    let slices = kept
-        .into_iter()
-        .map(|(i, _, folded)| {
-            let c = &evaluated[i];
-            let rest = c.moments.complement(&total);
-            let test = tests[i].unwrap_or(super::stats::Welch {
-                t: f64::NAN,
-                df: f64::NAN,
-                p_value: f64::NAN,
-            });
-            let names = name_of(c);
-            FoundSlice {
-                name: names.join("&"),
-                rule: c
-                    .preds
-                    .iter()
-                    .map(|&p| format!("({})", predicates[p as usize].rule(numeric[p as usize])))
-                    .collect::<Vec<_>>()
-                    .join(" and "),
-                predicates: names,
-                rows: c.moments.count as u64,
-                mean_loss: c.moments.mean(),
-                rest_mean_loss: rest.mean(),
-                score: c.score,
-                effect_size: effect_size(&c.moments, &rest),
-                t: test.t,
-                df: test.df,
-                p_value: test.p_value,
-                folded,
-            }
-        })
-        .collect();
-    Ok(FinderReport {
-        loss: loss_name.to_owned(),
-        rows: n as u64,
-        mean_loss: mean,
-        alpha,
-        min_support: sigma as u64,
-        fdr_q: settings.fdr_q,
-        max_level: settings.max_level as u64,
-        levels_searched: level as u64,
-        columns: columns.to_vec(),
-        predicates: predicates.len() as u64,
-        candidates_evaluated: evaluated.len() as u64,
-        discoveries: discoveries as u64,
+    Ok(Search {
+        predicates,
+        numeric,
+        rows,
+        evaluated,
+        total,
+        level,
         stopped,
-        slices,
+        sigma,
     })
 }

@@ -7,9 +7,9 @@ use serde::{Deserialize, Serialize};
 use super::SliceError;
 use super::bitset::Bitset;
 use super::finder::{Control, FinderReport, find};
+use super::loss;
 use super::predicate::cut;
 use super::spec::SlicesSpec;
-use super::loss;
 use crate::expr::Rule;
 use crate::metrics::Metric;
 use crate::metrics::bootstrap::Interval;
@@ -89,7 +89,11 @@ fn slice_sets(
                 slice: named.name.clone(),
                 source,
             })?;
-        out.push((named.name.clone(), named.rule.clone(), Bitset::from_bools(&rule)));
+        out.push((
+            named.name.clone(),
+            named.rule.clone(),
+            Bitset::from_bools(&rule),
+        ));
     }
     for by in &spec.by {
         let mut combos: Vec<(Vec<String>, Vec<String>, Bitset)> =
@@ -188,12 +192,10 @@ pub fn attach(
         let metrics = inside
             .into_iter()
             .map(|i| {
-                let other = rest
-                    .iter()
-                    .find(|r| r.metric == i.metric)
-                    .map_or(Metric::Undefined(crate::metrics::Undefined::EmptyInput), |r| {
-                        r.estimate
-                    });
+                let other = rest.iter().find(|r| r.metric == i.metric).map_or(
+                    Metric::Undefined(crate::metrics::Undefined::EmptyInput),
+                    |r| r.estimate,
+                );
                 SliceMetricRow {
                     gap: match (i.estimate.value(), other.value()) {
                         (Some(a), Some(b)) => Some(a - b),
@@ -230,7 +232,9 @@ pub fn attach(
             } else {
                 settings.columns.clone()
             };
-            Some(find(table, &columns, &losses, loss_name, settings, control)?)
+            Some(find(
+                table, &columns, &losses, loss_name, settings, control,
+            )?)
         }
         None => None,
     };

@@ -38,7 +38,10 @@ use crate::report::ReportError;
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum SliceError {
     #[error("no column named `{name}` (columns: {})", available.join(", "))]
-    UnknownColumn { name: String, available: Vec<String> },
+    UnknownColumn {
+        name: String,
+        available: Vec<String>,
+    },
     #[error("column `{column}` ({data_type}) cannot be cut into numeric buckets")]
     NotNumeric {
         column: String,
@@ -65,7 +68,9 @@ pub enum SliceError {
     BadName { name: String },
     #[error("two slices are named `{name}`")]
     DuplicateName { name: String },
-    #[error("`by = {columns:?}` makes {count} slices, more than {limit}: use fewer bins or columns")]
+    #[error(
+        "`by = {columns:?}` makes {count} slices, more than {limit}: use fewer bins or columns"
+    )]
     TooManySlices {
         columns: Vec<String>,
         count: usize,

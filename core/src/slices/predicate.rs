@@ -169,7 +169,11 @@ pub fn quantile_edges(sorted: &[f64], buckets: usize) -> Vec<f64> {
 /// Cuts `column` into predicates: categories (at most `max_categories` values by
 /// frequency, ties by first appearance, then `other`) or numeric buckets, plus
 /// `null` when the column has nulls.
-pub fn cut(column: &Column, buckets: &Buckets, max_categories: usize) -> Result<CutColumn, SliceError> {
+pub fn cut(
+    column: &Column,
+    buckets: &Buckets,
+    max_categories: usize,
+) -> Result<CutColumn, SliceError> {
     let n = column.len();
     let name = column.name().to_owned();
     let mut nulls = Bitset::empty(n);

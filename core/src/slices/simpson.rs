@@ -58,8 +58,12 @@ pub struct SimpsonFinding {
 #[serde(rename_all = "snake_case", tag = "kind")]
 pub enum SimpsonCheck {
     /// A reversal cannot happen for this metric and input; nothing was searched.
-    Impossible { reason: String },
-    Checked { findings: Vec<SimpsonFinding> },
+    Impossible {
+        reason: String,
+    },
+    Checked {
+        findings: Vec<SimpsonFinding>,
+    },
 }
 
 impl SimpsonCheck {
@@ -154,7 +158,12 @@ pub fn groups(
 ) -> Result<SimpsonFinding, SliceError> {
     let g = cut(column_of(table, group)?, &Buckets::Quantiles(4), 20)?;
     let sides: Vec<usize> = (0..g.predicates.len())
-        .filter(|&i| !matches!(g.predicates[i].condition, super::predicate::Condition::IsNull))
+        .filter(|&i| {
+            !matches!(
+                g.predicates[i].condition,
+                super::predicate::Condition::IsNull
+            )
+        })
         .collect();
     if sides.len() != 2 {
         return Err(SliceError::InvalidSetting {
@@ -164,7 +173,9 @@ pub fn groups(
         });
     }
     let values: Vec<Option<f64>> = match column_of(table, outcome)?.data() {
-        ColumnData::Bool(v) => (0..table.num_rows()).map(|r| v.value_at(r).map(f64::from)).collect(),
+        ColumnData::Bool(v) => (0..table.num_rows())
+            .map(|r| v.value_at(r).map(f64::from))
+            .collect(),
         ColumnData::Int64(v) => v.iter().map(|x| x.map(|x| x as f64)).collect(),
         ColumnData::Float64(v) => v.iter().collect(),
         ColumnData::Str(_) => {

@@ -193,12 +193,12 @@ mod tests {
     #[test]
     fn t_tail_matches_closed_forms() {
         // df = 1 is Cauchy: P(T > t) = 1/2 − atan(t)/π.
-        for t in [-3.0, -0.5, 0.0, 0.7, 2.0, 10.0] {
+        for t in [-3.0_f64, -0.5, 0.0, 0.7, 2.0, 10.0] {
             let expected = 0.5 - f64::atan(t) / std::f64::consts::PI;
             assert!((t_upper_tail(t, 1.0) - expected).abs() < 1e-12, "t = {t}");
         }
         // df = 2: P(T > t) = 1/2 − t / (2 sqrt(2 + t²)).
-        for t in [-1.0, 0.3, 4.0] {
+        for t in [-1.0_f64, 0.3, 4.0] {
             let expected = 0.5 - t / (2.0 * (2.0 + t * t).sqrt());
             assert!((t_upper_tail(t, 2.0) - expected).abs() < 1e-12, "t = {t}");
         }

@@ -543,6 +543,11 @@ pub(crate) fn subset_intervals(
         confidence: config.bootstrap.confidence,
     };
     Ok(bootstrap(prepared.rows(), &boot, |w| {
-        values(&prepared.metrics(w), binary, data.probabilistic, &diagrams(w))
+        values(
+            &prepared.metrics(w),
+            binary,
+            data.probabilistic,
+            &diagrams(w),
+        )
     })?)
 }

@@ -37,10 +37,7 @@ fn named_table(s: &SlicesReport) -> (Vec<String>, Vec<Vec<String>>) {
         .slices
         .iter()
         .map(|x| {
-            let mut row = vec![
-                x.name.clone(),
-                format!("{} ({})", x.rows, percent(x.share)),
-            ];
+            let mut row = vec![x.name.clone(), format!("{} ({})", x.rows, percent(x.share))];
             for n in &names {
                 row.push(
                     x.metrics
@@ -206,7 +203,14 @@ pub fn junit_properties(s: &SlicesReport) -> Vec<(String, String)> {
                 format!("slice_found_{}", i + 1),
                 format!(
                     "{}: rows {}, mean {} {:.4} vs {:.4}, score {:.4}, effect size {:.3}, p {:.2e}",
-                    x.name, x.rows, f.loss, x.mean_loss, x.rest_mean_loss, x.score, x.effect_size, x.p_value
+                    x.name,
+                    x.rows,
+                    f.loss,
+                    x.mean_loss,
+                    x.rest_mean_loss,
+                    x.score,
+                    x.effect_size,
+                    x.p_value
                 ),
             ));
         }
