@@ -544,3 +544,29 @@ fn simpson_on_the_same_rows_reverses_f1_and_says_accuracy_cannot() {
     };
     assert!(reason.contains("cannot lose in every stratum"), "{reason}");
 }
+
+#[test]
+fn contract_lines_name_a_slice_and_check_its_metric() {
+    use lockstep_core::report::MetricContract;
+    let c = MetricContract::from_toml(
+        "optimizing = \"f1\"\nsatisficing = [\"slice:region=EU recall >= 0.8\", \"f1 >= 0.5\"]\n",
+    )
+    .unwrap();
+    assert_eq!(c.satisficing[0].metric, "slice:region=EU recall");
+    assert_eq!(
+        c.satisficing[0].to_string(),
+        "slice:region=EU recall >= 0.8"
+    );
+    let e = MetricContract::from_toml(
+        "optimizing = \"f1\"\nsatisficing = [\"slice:a=b recal >= 1\"]\n",
+    )
+    .unwrap_err();
+    assert!(e.to_string().starts_with("unknown metric `recal`"), "{e}");
+    let e =
+        MetricContract::from_toml("optimizing = \"f1\"\nsatisficing = [\"slice: recall >= 1\"]\n")
+            .unwrap_err();
+    assert!(
+        e.to_string().contains("is not `metric op threshold`"),
+        "{e}"
+    );
+}
