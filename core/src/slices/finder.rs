@@ -37,7 +37,7 @@
 //! Nothing is random: for the same table, losses and settings the result is the same
 //! on every run and platform (ties are broken by predicate order).
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use schemars::JsonSchema;
@@ -590,7 +590,6 @@ fn search(
             .collect();
         // Candidates: a parent plus one predicate of another column, every parent
         // present; bounds from the parents (min size, min loss sum, min max loss).
-        let mut seen: HashSet<Vec<u32>> = HashSet::new();
         let mut candidates: Vec<(Vec<u32>, usize, u32)> = Vec::new();
         let min_score = threshold(&top);
         // Predicates that survived level 1 (a level-L slice's predicates all did).
@@ -601,20 +600,18 @@ fn search(
         base.sort_unstable();
         base.dedup();
         for (i, (preds, _, _)) in level_sets.iter().enumerate() {
-            for &new in &base {
-                if preds.contains(&new)
-                    || preds
-                        .iter()
-                        .any(|&p| feature[p as usize] == feature[new as usize])
+            // Each candidate once: from the parent without its largest predicate (a
+            // candidate needs every parent anyway, that one included).
+            let last = preds.last().copied().unwrap_or(0);
+            for &new in base.iter().filter(|&&q| q > last) {
+                if preds
+                    .iter()
+                    .any(|&p| feature[p as usize] == feature[new as usize])
                 {
                     continue;
                 }
                 let mut joined = preds.clone();
                 joined.push(new);
-                joined.sort_unstable();
-                if !seen.insert(joined.clone()) {
-                    continue;
-                }
                 // Every parent (drop one predicate) must have survived; the bounds
                 // are the parents' smallest size, loss sum and row loss.
                 let mut bound_size = f64::INFINITY;
