@@ -218,13 +218,20 @@ pub fn cut(
                 }
             }
             ColumnData::Bool(v) => {
+                let mut map: HashMap<bool, u32> = HashMap::new();
                 for row in 0..n {
-                    codes.push(v.value_at(row).map_or(u32::MAX, |b| code_of(b.to_string())));
+                    codes.push(v.value_at(row).map_or(u32::MAX, |b| {
+                        *map.entry(b).or_insert_with(|| code_of(b.to_string()))
+                    }));
                 }
             }
             ColumnData::Int64(v) => {
+                // Text only once per distinct value.
+                let mut map: HashMap<i64, u32> = HashMap::new();
                 for row in 0..n {
-                    codes.push(v.value_at(row).map_or(u32::MAX, |x| code_of(x.to_string())));
+                    codes.push(v.value_at(row).map_or(u32::MAX, |x| {
+                        *map.entry(x).or_insert_with(|| code_of(x.to_string()))
+                    }));
                 }
             }
             ColumnData::Float64(_) => {}
