@@ -42,6 +42,7 @@ pub mod chart;
 pub mod diagnose;
 pub mod engine;
 pub mod excerpt;
+pub mod expr;
 pub mod fingerprint;
 pub mod gate;
 pub mod metrics;
@@ -50,6 +51,7 @@ pub mod parity;
 pub mod predict;
 pub mod report;
 pub mod skew;
+pub mod slices;
 pub mod table;
 pub mod transform;
 

@@ -123,10 +123,15 @@ impl std::str::FromStr for ContractLine {
             text: text.to_owned(),
         };
         let parts: Vec<&str> = text.split_whitespace().collect();
-        let [metric, op, threshold] = parts.as_slice() else {
-            return Err(bad());
+        // `slice:NAME metric op threshold` keeps `slice:NAME metric` as the metric.
+        let (metric, op, threshold) = match parts.as_slice() {
+            [metric, op, threshold] => ((*metric).to_owned(), *op, *threshold),
+            [slice, metric, op, threshold] if slice.starts_with("slice:") && slice.len() > 6 => {
+                (format!("{slice} {metric}"), *op, *threshold)
+            }
+            _ => return Err(bad()),
         };
-        let op = match *op {
+        let op = match op {
             ">=" => ContractOp::Ge,
             ">" => ContractOp::Gt,
             "<=" => ContractOp::Le,
@@ -138,11 +143,17 @@ impl std::str::FromStr for ContractLine {
             return Err(bad());
         }
         Ok(Self {
-            metric: (*metric).to_owned(),
+            metric,
             op,
             threshold,
         })
     }
+}
+
+/// `slice:NAME metric` → `(NAME, metric)`: a floor on one slice of the report's
+/// `slices` section.
+pub fn split_slice(name: &str) -> Option<(&str, &str)> {
+    name.strip_prefix("slice:")?.split_once(' ')
 }
 
 /// The contract as written by the user.
@@ -194,6 +205,7 @@ impl MetricContract {
         let names = std::iter::once(self.optimizing.as_str())
             .chain(self.satisficing.iter().map(|l| l.metric.as_str()));
         for name in names {
+            let name = split_slice(name).map_or(name, |(_, metric)| metric);
             if !metric_names::is_known(name) {
                 return Err(ContractError::UnknownMetric {
                     name: name.to_owned(),
@@ -286,6 +298,13 @@ fn describe_missing(metric: &str, found: Lookup) -> (LineStatus, String) {
             format!(
                 "{metric} is undefined for this data ({})",
                 undefined_text(reason)
+            ),
+        ),
+        Lookup::NotComputed if split_slice(metric).is_some() => (
+            LineStatus::NotComputed,
+            format!(
+                "{metric} was not computed: name that slice in the slices file (`--slices`) and \
+                 check the metric applies to this evaluation"
             ),
         ),
         Lookup::NotComputed => (

@@ -3,7 +3,7 @@
 
 use super::ReportError;
 use super::config::{Heuristic, HeuristicCases};
-use super::rule::Rule;
+use crate::expr::Rule;
 use crate::table::Table;
 
 fn parse(source: &str) -> Result<Rule, ReportError> {

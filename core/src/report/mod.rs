@@ -17,7 +17,7 @@
 //! * headline metrics ([`metric_names`]) with seeded percentile-bootstrap intervals;
 //! * next to every metric its baselines: uniform and label-distribution random
 //!   (analytic expectations), the zero rule, a heuristic over the table's columns
-//!   (one [`rule`], or cases of rules → classes), an existing solution's column and
+//!   (one [`rule`](crate::expr), or cases of rules → classes), an existing solution's column and
 //!   human-level figures typed in;
 //! * reliability bins with ECE / MCE, equal-width and (unless turned off)
 //!   equal-mass, and Platt and isotonic recalibration fitted on the eyeball part of
@@ -30,7 +30,7 @@
 //! and hash bytes (or pass the bytes and the pipeline to [`Fingerprints::of`]). To evaluate a
 //! model rather than prediction columns, both run it through [`run_model`] first.
 
-mod classification;
+pub(crate) mod classification;
 pub mod config;
 pub mod contract;
 pub mod export;
@@ -38,13 +38,15 @@ pub mod fingerprint;
 mod heuristic;
 pub mod metric_names;
 pub mod model_run;
-mod regression_run;
+pub(crate) mod regression_run;
 pub mod request;
 pub mod rows;
-pub mod rule;
 pub mod schema;
 pub mod types;
 
+/// The rule language, now shared with slices: [`crate::expr`].
+pub use crate::expr as rule;
+pub use crate::expr::{Rule, RuleError};
 pub use config::{
     BaselineSettings, BootstrapSettings, ClassProbabilityColumn, ConfigError, EvalConfig,
     Heuristic, HeuristicCase, HeuristicCases, HumanFigure, MeasuredFacts, Predictions,
@@ -57,7 +59,6 @@ pub use request::{
     EvalRequest, ModelSource, Overrides, PreparedRequest, RequestError, Settings, Source,
     evaluate_request, prepare_request,
 };
-pub use rule::{Rule, RuleError};
 pub use types::{EvalReport, SCHEMA_VERSION};
 
 use contract::Lookup;
@@ -296,6 +297,7 @@ pub fn evaluate(table: &Table, config: &EvalConfig) -> Result<EvalReport, Report
                 facts: config.facts,
                 fingerprints,
                 notes: out.notes,
+                slices: None,
             }
         }
         TaskKind::Regression => {
@@ -329,6 +331,7 @@ pub fn evaluate(table: &Table, config: &EvalConfig) -> Result<EvalReport, Report
                 facts: config.facts,
                 fingerprints,
                 notes: out.notes,
+                slices: None,
             }
         }
     };
@@ -395,8 +398,24 @@ fn add_human_figures(report: &mut EvalReport, config: &EvalConfig) {
     }
 }
 
-/// A metric's point estimate or a measured fact, for the contract.
+/// Checks the contract again (after the `slices` section was added).
+pub(crate) fn recheck_contract(report: &mut EvalReport, config: &EvalConfig) {
+    if let Some(contract) = &config.contract {
+        report.contract = Some(contract::check(contract, |name| lookup(report, name)));
+    }
+}
+
+/// A metric's point estimate or a measured fact, for the contract; `slice:NAME metric`
+/// reads the slice's estimate.
 fn lookup(report: &EvalReport, name: &str) -> Lookup {
+    if let Some((slice, metric)) = contract::split_slice(name) {
+        return report
+            .slices
+            .as_ref()
+            .and_then(|s| s.slice(slice))
+            .and_then(|s| s.metrics.iter().find(|m| m.name == metric))
+            .map_or(Lookup::NotComputed, |m| m.estimate.into());
+    }
     match name {
         "latency_ms_per_row" => report
             .facts

@@ -79,3 +79,36 @@ pub(super) fn run(table: &Table, config: &EvalConfig) -> Result<RegressionOutcom
         ],
     })
 }
+
+/// The report's regression metrics with their bootstrap intervals over some rows (a
+/// slice) of `targets` and `predictions`.
+pub(crate) fn subset_intervals(
+    config: &EvalConfig,
+    targets: &[f64],
+    predictions: &[f64],
+    rows: &[usize],
+) -> Result<Vec<Interval>, ReportError> {
+    let t: Vec<f64> = rows.iter().map(|&r| targets[r]).collect();
+    let p: Vec<f64> = rows.iter().map(|&r| predictions[r]).collect();
+    let prepared = PreparedRegression::new(&t, &p)?;
+    let boot = BootstrapConfig {
+        replicates: config.bootstrap.replicates,
+        seed: config.bootstrap.seed,
+        confidence: config.bootstrap.confidence,
+    };
+    Ok(bootstrap_regression(&prepared, &boot)?)
+}
+
+/// The regression columns `config` names: targets and predictions.
+pub(crate) fn read(
+    table: &Table,
+    config: &EvalConfig,
+) -> Result<(Vec<f64>, Vec<f64>), ReportError> {
+    match &config.predictions {
+        Predictions::Column(c) => Ok(regression_columns(table, &config.label, c)?),
+        Predictions::Score(_) => Err(ReportError::RegressionNeedsColumn { kind: "score" }),
+        Predictions::Probabilities(_) => Err(ReportError::RegressionNeedsColumn {
+            kind: "probability",
+        }),
+    }
+}

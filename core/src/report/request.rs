@@ -72,6 +72,8 @@ pub struct Overrides {
     pub bootstrap_replicates: Option<u32>,
     /// The bootstrap's and the split's seed.
     pub seed: Option<u64>,
+    /// Slices to measure and the finder's settings (`--slices`).
+    pub slices: Option<crate::slices::SlicesSpec>,
 }
 
 /// Everything one evaluation needs besides the table.
@@ -105,6 +107,8 @@ pub enum RequestError {
     Model(#[from] ModelRunError),
     #[error("cannot evaluate: {0}")]
     Evaluate(#[from] ReportError),
+    #[error("slices: {0}")]
+    Slices(#[from] crate::slices::SliceError),
 }
 
 impl Settings<'_> {
@@ -123,9 +127,33 @@ pub fn evaluate_request(
     request: &EvalRequest<'_>,
     now: &dyn Fn() -> f64,
 ) -> Result<EvalReport, RequestError> {
+    let input = table;
     let prepared = prepare_request(table, request, now)?;
     let table = prepared.table.as_ref().unwrap_or(table);
-    Ok(evaluate(table, &prepared.config)?)
+    let config = &prepared.config;
+    let mut report = evaluate(table, config)?;
+    if let Some(spec) = &request.overrides.slices {
+        // Search the input's own columns, not the label, predictions or baselines.
+        let label = request.label.as_str();
+        let skip = |c: &str| {
+            c == label
+                || report.inputs.prediction_columns.iter().any(|p| p == c)
+                || config.baselines.existing_column.as_deref() == Some(c)
+        };
+        let columns: Vec<String> = input
+            .column_names()
+            .filter(|c| !skip(c))
+            .map(str::to_owned)
+            .collect();
+        let cancel = std::sync::atomic::AtomicBool::new(false);
+        let mut control = crate::slices::Control {
+            now,
+            progress: &mut |_| {},
+            cancel: &cancel,
+        };
+        crate::slices::attach(&mut report, table, config, spec, &columns, &mut control)?;
+    }
+    Ok(report)
 }
 
 /// A request made ready to evaluate: the config it resolves to and, when a model ran,

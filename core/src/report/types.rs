@@ -50,6 +50,10 @@ pub struct EvalReport {
     pub fingerprints: Fingerprints,
     /// Anything a reader must know: parts that were skipped and why.
     pub notes: Vec<String>,
+    /// Named slices' metrics and the slice finder's results, when asked for
+    /// (`--slices`). Since 1.2.0.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub slices: Option<crate::slices::SlicesReport>,
 }
 
 /// The columns and choices the evaluation used.

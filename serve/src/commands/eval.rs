@@ -58,6 +58,10 @@ pub struct EvalArgs {
     /// A metric contract (TOML or JSON): one optimizing metric and satisficing lines.
     #[arg(long)]
     pub contract: Option<PathBuf>,
+    /// Slices (TOML): named slices, `by` columns and the slice finder's settings; adds a
+    /// `slices` section to the report (see docs/eval.md).
+    #[arg(long)]
+    pub slices: Option<PathBuf>,
     /// A full evaluation config (TOML or JSON; see docs/eval.md); flags override it.
     #[arg(long)]
     pub config: Option<PathBuf>,
@@ -135,6 +139,13 @@ pub fn run(args: EvalArgs) -> anyhow::Result<ExitCode> {
     }
     let config_text = args.config.as_deref().map(read_text).transpose()?;
     let contract_text = args.contract.as_deref().map(read_text).transpose()?;
+    let slices = match args.slices.as_deref() {
+        Some(path) => Some(
+            lockstep_core::slices::SlicesSpec::from_toml(&read_text(path)?)
+                .with_context(|| format!("invalid slices file `{}`", path.display()))?,
+        ),
+        None => None,
+    };
     let mut human = Vec::new();
     for figure in &args.human {
         let Some((metric, value)) = figure.split_once('=') else {
@@ -165,6 +176,7 @@ pub fn run(args: EvalArgs) -> anyhow::Result<ExitCode> {
             model_size_mb: args.model_size_mb,
             bootstrap_replicates: args.bootstrap,
             seed: args.seed,
+            slices,
         },
         data_sha256: Some(sha256_hex(&data_bytes)),
     };

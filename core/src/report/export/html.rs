@@ -387,6 +387,9 @@ fn write_page(out: &mut String, report: &EvalReport) -> std::fmt::Result {
         esc(&report.schema_version)
     )?;
 
+    if let Some(slices) = &report.slices {
+        super::slices::html(out, slices)?;
+    }
     if !report.notes.is_empty() {
         writeln!(out, "<h2>Notes</h2>\n<ul>")?;
         for n in &report.notes {

@@ -26,6 +26,18 @@ fn write_junit(out: &mut String, report: &EvalReport) -> std::fmt::Result {
             out,
             r#"  <testsuite name="metric contract" tests="1" failures="0" skipped="1">"#
         )?;
+        if let Some(slices) = &report.slices {
+            writeln!(out, "    <properties>")?;
+            for (name, value) in super::slices::junit_properties(slices) {
+                writeln!(
+                    out,
+                    r#"      <property name="{}" value="{}"/>"#,
+                    xml_escape(&name),
+                    xml_escape(&value)
+                )?;
+            }
+            writeln!(out, "    </properties>")?;
+        }
         writeln!(
             out,
             r#"    <testcase classname="lockstep.contract" name="metric contract"><skipped message="no metric contract was given"/></testcase>"#
@@ -62,6 +74,11 @@ fn write_junit(out: &mut String, report: &EvalReport) -> std::fmt::Result {
     }
     if let Some(p) = &report.fingerprints.pipeline_sha256 {
         property("pipeline_sha256", p)?;
+    }
+    if let Some(slices) = &report.slices {
+        for (name, value) in super::slices::junit_properties(slices) {
+            property(&name, &value)?;
+        }
     }
     writeln!(out, "    </properties>")?;
     for line in &contract.lines {

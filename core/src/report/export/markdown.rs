@@ -300,6 +300,9 @@ fn write_report(out: &mut String, report: &EvalReport) -> std::fmt::Result {
     }
     writeln!(out, "| schema | {} |", md_cell(&report.schema_version))?;
 
+    if let Some(slices) = &report.slices {
+        super::slices::markdown(out, slices)?;
+    }
     if !report.notes.is_empty() {
         writeln!(out, "\n## Notes\n")?;
         for n in &report.notes {

@@ -13,6 +13,7 @@ pub mod format;
 pub mod html;
 pub mod junit;
 pub mod markdown;
+pub mod slices;
 
 use super::EvalReport;
 

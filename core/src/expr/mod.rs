@@ -1,4 +1,5 @@
-//! A small expression language for heuristic baselines over table columns.
+//! A small expression language over table columns, shared by the heuristic
+//! baseline (a rule → the positive class) and slices (a rule → the rows it selects).
 //!
 //! ```text
 //! income > 50000 and age < 30

@@ -1,0 +1,219 @@
+//! The `slices` section in every export: one table of named slices (rows, each
+//! metric with its interval and its gap to the rest) and one of the slices the
+//! finder found. Markdown and HTML render the same cells; JUnit carries them as
+//! properties.
+
+use std::fmt::Write;
+
+use super::format::{md_cell, metric_short, number, percent, xml_escape};
+use crate::metrics::Metric;
+use crate::slices::{FinderReport, SlicesReport};
+
+/// `0.7100 [0.6500, 0.7700] (−0.0800)`.
+fn cell(estimate: Metric, lower: Metric, upper: Metric, gap: Option<f64>) -> String {
+    let interval = match (lower, upper) {
+        (Metric::Value(lo), Metric::Value(hi)) => format!(" [{lo:.4}, {hi:.4}]"),
+        _ => String::new(),
+    };
+    let gap = gap.map_or(String::new(), |g| format!(" ({g:+.4} vs rest)"));
+    format!("{}{interval}{gap}", metric_short(estimate))
+}
+
+/// Header and rows of the named slices' table.
+fn named_table(s: &SlicesReport) -> (Vec<String>, Vec<Vec<String>>) {
+    let mut header = vec!["slice".to_owned(), "rows".to_owned()];
+    let names: Vec<String> = s
+        .slices
+        .iter()
+        .flat_map(|x| x.metrics.iter().map(|m| m.name.clone()))
+        .fold(Vec::new(), |mut acc, n| {
+            if !acc.contains(&n) {
+                acc.push(n);
+            }
+            acc
+        });
+    header.extend(names.iter().cloned());
+    let rows = s
+        .slices
+        .iter()
+        .map(|x| {
+            let mut row = vec![x.name.clone(), format!("{} ({})", x.rows, percent(x.share))];
+            for n in &names {
+                row.push(
+                    x.metrics
+                        .iter()
+                        .find(|m| &m.name == n)
+                        .map_or(String::new(), |m| cell(m.estimate, m.lower, m.upper, m.gap)),
+                );
+            }
+            row
+        })
+        .collect();
+    (header, rows)
+}
+
+fn finder_summary(f: &FinderReport) -> String {
+    format!(
+        "Slice finder: {} of {} candidates (levels ≤ {}, σ = {} rows, α = {}) have a {} \
+         significantly above the rest (Welch, Benjamini–Hochberg q = {}); mean {} {}.{}",
+        f.discoveries,
+        f.candidates_evaluated,
+        f.levels_searched,
+        f.min_support,
+        number(f.alpha),
+        f.loss,
+        number(f.fdr_q),
+        f.loss,
+        number(f.mean_loss),
+        match f.stopped {
+            Some(crate::slices::Stopped::TimeLimit) => " Stopped at the time limit.",
+            Some(crate::slices::Stopped::Cancelled) => " Cancelled.",
+            _ => "",
+        }
+    )
+}
+
+fn finder_table(f: &FinderReport) -> (Vec<String>, Vec<Vec<String>>) {
+    let header = [
+        "slice",
+        "rows",
+        "mean loss",
+        "rest",
+        "score",
+        "effect size",
+        "p",
+        "folded",
+    ]
+    .map(str::to_owned)
+    .to_vec();
+    let rows = f
+        .slices
+        .iter()
+        .map(|s| {
+            vec![
+                s.name.clone(),
+                s.rows.to_string(),
+                format!("{:.4}", s.mean_loss),
+                format!("{:.4}", s.rest_mean_loss),
+                format!("{:.4}", s.score),
+                format!("{:.3}", s.effect_size),
+                format!("{:.2e}", s.p_value),
+                s.folded.join(", "),
+            ]
+        })
+        .collect();
+    (header, rows)
+}
+
+fn md_table(out: &mut String, header: &[String], rows: &[Vec<String>]) -> std::fmt::Result {
+    let cells: Vec<String> = header.iter().map(|h| md_cell(h)).collect();
+    writeln!(out, "| {} |", cells.join(" | "))?;
+    writeln!(out, "|{}", "---|".repeat(header.len()))?;
+    for row in rows {
+        let cells: Vec<String> = row.iter().map(|c| md_cell(c)).collect();
+        writeln!(out, "| {} |", cells.join(" | "))?;
+    }
+    Ok(())
+}
+
+/// The section in Markdown.
+pub fn markdown(out: &mut String, s: &SlicesReport) -> std::fmt::Result {
+    writeln!(out, "\n## Slices\n")?;
+    if !s.slices.is_empty() {
+        let (h, r) = named_table(s);
+        md_table(out, &h, &r)?;
+    }
+    if let Some(f) = &s.finder {
+        writeln!(out, "\n{}\n", md_cell(&finder_summary(f)))?;
+        if !f.slices.is_empty() {
+            let (h, r) = finder_table(f);
+            md_table(out, &h, &r)?;
+        }
+    }
+    for n in &s.notes {
+        writeln!(out, "\n- {}", md_cell(n))?;
+    }
+    Ok(())
+}
+
+fn html_table(
+    out: &mut String,
+    header: &[String],
+    rows: &[Vec<String>],
+    esc: fn(&str) -> String,
+) -> std::fmt::Result {
+    write!(out, "<table>\n<tr>")?;
+    for h in header {
+        write!(out, "<th>{}</th>", esc(h))?;
+    }
+    writeln!(out, "</tr>")?;
+    for row in rows {
+        write!(out, "<tr>")?;
+        for c in row {
+            write!(out, "<td>{}</td>", esc(c))?;
+        }
+        writeln!(out, "</tr>")?;
+    }
+    writeln!(out, "</table>")
+}
+
+/// The section in HTML.
+pub fn html(out: &mut String, s: &SlicesReport) -> std::fmt::Result {
+    writeln!(out, "<h2>Slices</h2>")?;
+    let esc: fn(&str) -> String = xml_escape;
+    if !s.slices.is_empty() {
+        let (h, r) = named_table(s);
+        html_table(out, &h, &r, esc)?;
+    }
+    if let Some(f) = &s.finder {
+        writeln!(out, "<p>{}</p>", esc(&finder_summary(f)))?;
+        if !f.slices.is_empty() {
+            let (h, r) = finder_table(f);
+            html_table(out, &h, &r, esc)?;
+        }
+    }
+    if !s.notes.is_empty() {
+        writeln!(out, "<ul>")?;
+        for n in &s.notes {
+            writeln!(out, "<li>{}</li>", esc(n))?;
+        }
+        writeln!(out, "</ul>")?;
+    }
+    Ok(())
+}
+
+/// JUnit properties: one per named slice and per slice found.
+pub fn junit_properties(s: &SlicesReport) -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    for x in &s.slices {
+        let metrics: Vec<String> = x
+            .metrics
+            .iter()
+            .map(|m| format!("{} {}", m.name, cell(m.estimate, m.lower, m.upper, m.gap)))
+            .collect();
+        out.push((
+            format!("slice:{}", x.name),
+            format!("rows {}; {}", x.rows, metrics.join("; ")),
+        ));
+    }
+    if let Some(f) = &s.finder {
+        out.push(("slice_finder".to_owned(), finder_summary(f)));
+        for (i, x) in f.slices.iter().enumerate() {
+            out.push((
+                format!("slice_found_{}", i + 1),
+                format!(
+                    "{}: rows {}, mean {} {:.4} vs {:.4}, score {:.4}, effect size {:.3}, p {:.2e}",
+                    x.name,
+                    x.rows,
+                    f.loss,
+                    x.mean_loss,
+                    x.rest_mean_loss,
+                    x.score,
+                    x.effect_size,
+                    x.p_value
+                ),
+            ));
+        }
+    }
+    out
+}
