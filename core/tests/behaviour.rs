@@ -244,3 +244,71 @@ fn an_empty_file_runs_the_default_suite() {
     assert_eq!(report.tests[0].curve.len(), 5);
     assert!(report.notes[0].starts_with("no test was declared"));
 }
+
+#[test]
+fn the_report_carries_the_tests_into_its_verdict_and_every_export() {
+    use lockstep_core::report::{
+        EvalRequest, ModelSource, Overrides, RequestError, Source, attach_behaviour,
+        evaluate_request, export,
+    };
+    let bytes = read("nonmonotonic_tree.onnx");
+    let model = Model::from_bytes(&bytes).unwrap();
+    let labels = class_labels(&bytes);
+    let table = data();
+    let request = EvalRequest {
+        label: "label".into(),
+        source: Source::Model(ModelSource {
+            engine: &model,
+            class_labels: labels.as_deref(),
+            pipeline: None,
+            bytes: &bytes,
+        }),
+        settings: None,
+        contract: None,
+        overrides: Overrides::default(),
+        data_sha256: None,
+    };
+    let mut report = evaluate_request(&table, &request, &|| 0.0).unwrap();
+    assert!(report.passed() && report.behaviour.is_none());
+    let mut tests = spec("directional_x1.toml");
+    tests.perturbation = spec("noise.toml").perturbation;
+    tests.settings.seed = 7;
+    attach_behaviour(&mut report, &table, &request, &tests).unwrap();
+    assert!(!report.passed(), "the directional test fails");
+    let behaviour = report.behaviour.as_ref().unwrap();
+    assert_eq!(behaviour.tests.len(), 4);
+
+    let json = export::json(&report).unwrap();
+    assert_eq!(export::from_json(&json).unwrap(), report);
+    let md = export::markdown(&report);
+    assert!(md.contains("## Behavioural tests\n\n❌ **FAIL**"), "{md}");
+    assert!(
+        md.contains("| directional: x1 +0.25 | directional |"),
+        "{md}"
+    );
+    let html = export::html(&report);
+    assert!(html.contains("<h2>Behavioural tests</h2>"));
+    assert!(
+        html.contains("aria-label=\"gaussian noise\""),
+        "the noise curve is drawn"
+    );
+    let junit = export::junit(&report);
+    let doc = roxmltree::Document::parse(&junit).unwrap();
+    let root = doc.root_element();
+    assert_eq!(root.attribute("tests"), Some("5"));
+    assert_eq!(root.attribute("failures"), Some("1"));
+    let failed: Vec<&str> = doc
+        .descendants()
+        .filter(|n| n.has_tag_name("failure"))
+        .filter_map(|n| n.parent()?.attribute("name"))
+        .collect();
+    assert_eq!(failed, ["directional: x1 +0.25"]);
+
+    // Prediction columns cannot be perturbed.
+    let columns = EvalRequest {
+        source: Source::Column("x1".into()),
+        ..request
+    };
+    let err = attach_behaviour(&mut report, &table, &columns, &tests).unwrap_err();
+    assert_eq!(err, RequestError::BehaviourNeedsModel);
+}

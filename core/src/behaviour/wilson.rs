@@ -15,7 +15,18 @@ pub fn wilson_interval(successes: u64, n: u64, confidence: f64) -> (f64, f64) {
     let denominator = 1.0 + z2 / n;
     let centre = (p + z2 / (2.0 * n)) / denominator;
     let half = z * (p * (1.0 - p) / n + z2 / (4.0 * n * n)).sqrt() / denominator;
-    ((centre - half).max(0.0), (centre + half).min(1.0))
+    // At the edges the bound is exactly 0 (no success) or 1 (all), not a rounding of it.
+    let lower = if successes == 0 {
+        0.0
+    } else {
+        (centre - half).max(0.0)
+    };
+    let upper = if successes as f64 >= n {
+        1.0
+    } else {
+        (centre + half).min(1.0)
+    };
+    (lower, upper)
 }
 
 /// The standard normal quantile Φ⁻¹(p) for `p` in (0, 1): Acklam's rational
@@ -98,6 +109,6 @@ mod tests {
         assert_eq!(lo, 0.0);
         assert!(hi > 0.0 && hi < 0.35);
         let (lo, hi) = wilson_interval(10, 10, 0.95);
-        assert!(lo > 0.65 && (hi - 1.0).abs() < 1e-15);
+        assert!(lo > 0.65 && hi == 1.0);
     }
 }

@@ -53,7 +53,8 @@ pub use contract::{ContractError, ContractResult, MetricContract};
 pub use fingerprint::{Fingerprints, sha256_hex};
 pub use model_run::{ModelRun, ModelRunError, run_model};
 pub use request::{
-    EvalRequest, ModelSource, Overrides, RequestError, Settings, Source, evaluate_request,
+    EvalRequest, ModelSource, Overrides, RequestError, Settings, Source, attach_behaviour,
+    evaluate_request,
 };
 pub use rule::{Rule, RuleError};
 pub use types::{EvalReport, SCHEMA_VERSION};
@@ -291,6 +292,7 @@ pub fn evaluate(table: &Table, config: &EvalConfig) -> Result<EvalReport, Report
                 facts: config.facts,
                 fingerprints,
                 notes: out.notes,
+                behaviour: None,
             }
         }
         TaskKind::Regression => {
@@ -324,6 +326,7 @@ pub fn evaluate(table: &Table, config: &EvalConfig) -> Result<EvalReport, Report
                 facts: config.facts,
                 fingerprints,
                 notes: out.notes,
+                behaviour: None,
             }
         }
     };

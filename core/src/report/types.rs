@@ -12,7 +12,7 @@ use crate::metrics::calibration::BinStrategy;
 
 /// The report format's version. Bump the major part when a field changes meaning
 /// or disappears, the minor part when one is added.
-pub const SCHEMA_VERSION: &str = "1.1.0";
+pub const SCHEMA_VERSION: &str = "1.2.0";
 
 /// Everything one evaluation found.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
@@ -49,6 +49,19 @@ pub struct EvalReport {
     pub fingerprints: Fingerprints,
     /// Anything a reader must know: parts that were skipped and why.
     pub notes: Vec<String>,
+    /// Behavioural tests of the model (`lockstep eval --behaviour`), when they ran.
+    /// Since 1.2.0.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub behaviour: Option<crate::behaviour::BehaviourReport>,
+}
+
+impl EvalReport {
+    /// The verdict `lockstep eval` exits with: the contract holds (or none was given)
+    /// and no behavioural test exceeds its maximum fail rate.
+    pub fn passed(&self) -> bool {
+        self.contract.as_ref().is_none_or(|c| c.passed)
+            && self.behaviour.as_ref().is_none_or(|b| b.passed)
+    }
 }
 
 /// The columns and choices the evaluation used.
