@@ -7,6 +7,8 @@
 //! decision, where float32 ONNX and float64 scikit-learn may disagree; 0 in the
 //! committed data); Wilson bounds by 1e-12.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use lockstep_core::behaviour::{
     BehaviourError, BehaviourKind, BehaviourReport, BehaviourSpec, BehaviourStatus, wilson_interval,
 };

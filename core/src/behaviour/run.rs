@@ -112,8 +112,8 @@ pub fn run_behaviour(
     for (i, t) in spec.invariance.iter().enumerate() {
         tests.push(runner.invariance(i as u64, t)?);
     }
-    for (i, t) in spec.directional.iter().enumerate() {
-        tests.push(runner.directional(t, i)?);
+    for t in &spec.directional {
+        tests.push(runner.directional(t)?);
     }
     Ok(BehaviourReport {
         rows_total: table.num_rows() as u64,
@@ -627,7 +627,7 @@ impl Runner<'_> {
         ))
     }
 
-    fn directional(&self, t: &DirectionalSpec, _i: usize) -> Result<BehaviourTest, BehaviourError> {
+    fn directional(&self, t: &DirectionalSpec) -> Result<BehaviourTest, BehaviourError> {
         let sign = if t.delta > 0.0 { "+" } else { "" };
         let name = t
             .name
@@ -693,7 +693,7 @@ impl Runner<'_> {
                 continue;
             }
             tested += 1;
-            let fails = !(against <= tolerance);
+            let fails = against.is_nan() || against > tolerance;
             failed += u64::from(fails);
             let value = column.value_text(r).unwrap_or_default();
             candidates.push((

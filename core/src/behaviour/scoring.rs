@@ -181,7 +181,7 @@ impl Outputs {
         let flipped = self.kind != OutputKind::Regression
             && self.predicted.get(row) != other.predicted.get(row);
         let moved = self.max_score_change(other, row);
-        flipped || !(moved <= tolerance)
+        flipped || moved.is_nan() || moved > tolerance
     }
 
     /// Per row: 1/0 correct (classification) or the absolute error (regression),
