@@ -777,9 +777,10 @@ impl Runner<'_> {
     }
 }
 
-/// The `n` candidates with the largest key, largest first (ties: earlier rows first).
+/// The `n` candidates with the largest positive key (rows that moved, or moved against
+/// the expectation), largest first (ties: earlier rows first).
 fn worst(candidates: impl Iterator<Item = (f64, WorstRow)>, n: usize) -> Vec<WorstRow> {
-    let mut all: Vec<(f64, WorstRow)> = candidates.collect();
+    let mut all: Vec<(f64, WorstRow)> = candidates.filter(|(key, _)| *key > 0.0).collect();
     all.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.row.cmp(&b.1.row)));
     all.into_iter().take(n).map(|(_, w)| w).collect()
 }

@@ -168,10 +168,19 @@ impl Outputs {
         }
     }
 
-    /// The largest move of any score of row `row` between `self` and `other`.
+    /// The largest move of any score of row `row` between `self` and `other`
+    /// (infinite when one of them is NaN and the other not).
     pub fn max_score_change(&self, other: &Outputs, row: usize) -> f64 {
         (0..self.width)
-            .map(|j| (other.score(row, j) - self.score(row, j)).abs())
+            .map(|j| {
+                let (a, b) = (self.score(row, j), other.score(row, j));
+                match (a.is_nan(), b.is_nan()) {
+                    (true, true) => 0.0,
+                    // A score that became (or stopped being) NaN moved without bound.
+                    (true, false) | (false, true) => f64::INFINITY,
+                    (false, false) => (b - a).abs(),
+                }
+            })
             .fold(0.0, f64::max)
     }
 
