@@ -38,6 +38,7 @@
 //! Every fallible function returns a typed error whose message names the column, the
 //! line of the input and the offending value.
 
+pub mod behaviour;
 pub mod chart;
 pub mod diagnose;
 pub mod engine;

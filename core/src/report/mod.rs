@@ -57,7 +57,7 @@ pub use fingerprint::{Fingerprints, sha256_hex};
 pub use model_run::{ModelRun, ModelRunError, run_model};
 pub use request::{
     EvalRequest, ModelSource, Overrides, PreparedRequest, RequestError, Settings, Source,
-    evaluate_request, prepare_request,
+    attach_behaviour, evaluate_request, prepare_request,
 };
 pub use types::{EvalReport, SCHEMA_VERSION};
 
@@ -298,6 +298,7 @@ pub fn evaluate(table: &Table, config: &EvalConfig) -> Result<EvalReport, Report
                 fingerprints,
                 notes: out.notes,
                 slices: None,
+                behaviour: None,
             }
         }
         TaskKind::Regression => {
@@ -332,6 +333,7 @@ pub fn evaluate(table: &Table, config: &EvalConfig) -> Result<EvalReport, Report
                 fingerprints,
                 notes: out.notes,
                 slices: None,
+                behaviour: None,
             }
         }
     };

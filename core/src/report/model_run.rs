@@ -149,7 +149,7 @@ pub fn run_model(
 }
 
 /// The label column's distinct values, sorted as scikit-learn orders classes.
-fn sorted_classes(table: &Table, label: &str) -> Option<Vec<String>> {
+pub(crate) fn sorted_classes(table: &Table, label: &str) -> Option<Vec<String>> {
     let column = table.column(label).ok()?;
     let classes = ClassColumn::from_column(column).ok()?.classes;
     let mut numeric: Vec<(f64, String)> = classes

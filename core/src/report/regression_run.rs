@@ -96,7 +96,13 @@ pub(crate) fn subset_intervals(
         seed: config.bootstrap.seed,
         confidence: config.bootstrap.confidence,
     };
-    Ok(bootstrap_regression(&prepared, &boot)?)
+    Ok(bootstrap_parallel(
+        prepared.rows(),
+        &boot,
+        config.bootstrap.method,
+        config.bootstrap.threads.unwrap_or_else(default_threads),
+        |w| prepared.metrics(w).named_values(),
+    )?)
 }
 
 /// The regression columns `config` names: targets and predictions.

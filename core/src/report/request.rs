@@ -23,6 +23,7 @@ use super::fingerprint::Fingerprints;
 use super::model_run::{ModelRunError, run_model};
 use super::types::EvalReport;
 use super::{ReportError, evaluate};
+use crate::behaviour::{BehaviourError, BehaviourSpec, run_behaviour};
 use crate::engine::Engine;
 use crate::table::Table;
 use crate::transform::FittedPipeline;
@@ -109,6 +110,10 @@ pub enum RequestError {
     Evaluate(#[from] ReportError),
     #[error("slices: {0}")]
     Slices(#[from] crate::slices::SliceError),
+    #[error("behavioural tests run a model: give one (they cannot perturb prediction columns)")]
+    BehaviourNeedsModel,
+    #[error("{0}")]
+    Behaviour(#[from] BehaviourError),
 }
 
 impl Settings<'_> {
@@ -252,4 +257,32 @@ pub fn prepare_request(
         table: run.map(|(r, _)| r.table),
         config,
     })
+}
+
+/// Runs the behavioural tests of `spec` on the request's model (through its
+/// pipeline) and adds them to `report` (the evaluation of the same request), whose
+/// verdict ([`EvalReport::passed`]) then also needs every test within its maximum
+/// fail rate. The binary threshold is the report's unless the spec sets one.
+pub fn attach_behaviour(
+    report: &mut EvalReport,
+    table: &Table,
+    request: &EvalRequest<'_>,
+    spec: &BehaviourSpec,
+) -> Result<(), RequestError> {
+    let Source::Model(source) = &request.source else {
+        return Err(RequestError::BehaviourNeedsModel);
+    };
+    let mut spec = spec.clone();
+    if spec.settings.threshold.is_none() {
+        spec.settings.threshold = report.inputs.threshold;
+    }
+    report.behaviour = Some(run_behaviour(
+        source.engine,
+        source.class_labels,
+        table,
+        source.pipeline,
+        &request.label,
+        &spec,
+    )?);
+    Ok(())
 }

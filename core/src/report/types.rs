@@ -54,6 +54,19 @@ pub struct EvalReport {
     /// (`--slices`). Since 1.2.0.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub slices: Option<crate::slices::SlicesReport>,
+    /// Behavioural tests of the model (`lockstep eval --behaviour`), when they ran.
+    /// Since 1.2.0.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub behaviour: Option<crate::behaviour::BehaviourReport>,
+}
+
+impl EvalReport {
+    /// The verdict `lockstep eval` exits with: the contract holds (or none was given)
+    /// and no behavioural test exceeds its maximum fail rate.
+    pub fn passed(&self) -> bool {
+        self.contract.as_ref().is_none_or(|c| c.passed)
+            && self.behaviour.as_ref().is_none_or(|b| b.passed)
+    }
 }
 
 /// The columns and choices the evaluation used.

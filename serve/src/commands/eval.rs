@@ -1,19 +1,21 @@
 //! `lockstep eval`: evaluate predictions (a column of a file, or a model run on it)
 //! into one report, checked against an optional metric contract.
 //!
-//! Exit status: 0 when the contract holds (or none is given), 1 when it fails, 2 on
-//! bad usage or unreadable input.
+//! Exit status: 0 when the contract holds (or none is given) and every behavioural
+//! test (`--behaviour`) stays within its maximum fail rate, 1 when either fails, 2
+//! on bad usage or unreadable input.
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::Instant;
 
 use anyhow::{Context, bail};
+use lockstep_core::behaviour::BehaviourSpec;
 use lockstep_core::engine::Engine;
 use lockstep_core::onnx;
 use lockstep_core::report::{
     EvalRequest, Heuristic, HumanFigure, ModelSource, Overrides, RequestError, Settings,
-    SettingsFormat, Source, evaluate_request, export, sha256_hex,
+    SettingsFormat, Source, attach_behaviour, evaluate_request, export, sha256_hex,
 };
 
 use super::EngineChoice;
@@ -62,6 +64,10 @@ pub struct EvalArgs {
     /// `slices` section to the report (see docs/eval.md).
     #[arg(long)]
     pub slices: Option<PathBuf>,
+    /// Behavioural tests (TOML; see docs/behaviour.md) run on --model: perturbation,
+    /// invariance, directional expectation; a test over its maximum fail rate exits 1.
+    #[arg(long, requires = "model", value_name = "TESTS.toml")]
+    pub behaviour: Option<PathBuf>,
     /// A full evaluation config (TOML or JSON; see docs/eval.md); flags override it.
     #[arg(long)]
     pub config: Option<PathBuf>,
@@ -146,6 +152,14 @@ pub fn run(args: EvalArgs) -> anyhow::Result<ExitCode> {
         ),
         None => None,
     };
+    let behaviour = args
+        .behaviour
+        .as_deref()
+        .map(|path| {
+            BehaviourSpec::from_toml(&read_text(path)?)
+                .with_context(|| format!("invalid behavioural tests `{}`", path.display()))
+        })
+        .transpose()?;
     let mut human = Vec::new();
     for figure in &args.human {
         let Some((metric, value)) = figure.split_once('=') else {
@@ -182,7 +196,7 @@ pub fn run(args: EvalArgs) -> anyhow::Result<ExitCode> {
     };
     let start = Instant::now();
     let clock = || start.elapsed().as_secs_f64() * 1e3;
-    let report = evaluate_request(&table, &request, &clock).map_err(|e| {
+    let mut report = evaluate_request(&table, &request, &clock).map_err(|e| {
         match (&e, args.config.as_deref(), args.contract.as_deref()) {
             (RequestError::Settings(inner), Some(path), _) => {
                 anyhow::anyhow!("invalid config `{}`: {inner}", path.display())
@@ -193,6 +207,10 @@ pub fn run(args: EvalArgs) -> anyhow::Result<ExitCode> {
             _ => anyhow::Error::new(e),
         }
     })?;
+    if let (Some(spec), Some(path)) = (&behaviour, &args.behaviour) {
+        attach_behaviour(&mut report, &table, &request, spec)
+            .with_context(|| format!("behavioural tests `{}`", path.display()))?;
+    }
     let text = match args.format {
         ReportFormat::Json => export::json(&report)?,
         ReportFormat::Md => export::markdown(&report),
@@ -204,11 +222,17 @@ pub fn run(args: EvalArgs) -> anyhow::Result<ExitCode> {
             .with_context(|| format!("cannot write `{}`", path.display()))?,
         None => print!("{text}"),
     }
-    let passed = report.contract.as_ref().is_none_or(|c| c.passed);
+    let passed = report.passed();
     if let Some(contract) = &report.contract {
         eprintln!(
             "contract: {}",
             if contract.passed { "PASS" } else { "FAIL" }
+        );
+    }
+    if let Some(b) = &report.behaviour {
+        eprintln!(
+            "behavioural tests: {}",
+            if b.passed { "PASS" } else { "FAIL" }
         );
     }
     Ok(if passed {

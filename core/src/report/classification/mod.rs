@@ -582,7 +582,9 @@ pub(crate) fn subset_intervals(
         seed: config.bootstrap.seed,
         confidence: config.bootstrap.confidence,
     };
-    Ok(bootstrap(prepared.rows(), &boot, |w| {
+    let threads = config.bootstrap.threads.unwrap_or_else(default_threads);
+    let method = config.bootstrap.method;
+    Ok(bootstrap_parallel(prepared.rows(), &boot, method, threads, |w| {
         values(
             &prepared.metrics(w),
             binary,

@@ -223,6 +223,10 @@ fn write_page(out: &mut String, report: &EvalReport) -> std::fmt::Result {
         writeln!(out, "</table>")?;
     }
 
+    if let Some(b) = &report.behaviour {
+        super::behaviour::html(out, b)?;
+    }
+
     let charts = plots(report);
     if !charts.is_empty() {
         writeln!(out, "<h2>Plots</h2>\n<div class=\"plots\">")?;

@@ -1,5 +1,6 @@
 //! JUnit XML: one test case per contract line, so a CI system shows each line as a
-//! passing or failing test. Without a contract, one skipped case says so.
+//! passing or failing test. Without a contract, one skipped case says so. The
+//! behavioural tests, when the report has them, are a second suite.
 
 use std::fmt::Write;
 
@@ -17,10 +18,23 @@ pub fn junit(report: &EvalReport) -> String {
 
 fn write_junit(out: &mut String, report: &EvalReport) -> std::fmt::Result {
     writeln!(out, r#"<?xml version="1.0" encoding="UTF-8"?>"#)?;
+    let (b_tests, b_failures, b_skipped) = report
+        .behaviour
+        .as_ref()
+        .map_or((0, 0, 0), super::behaviour::counts);
+    let close = |out: &mut String| -> std::fmt::Result {
+        writeln!(out, "  </testsuite>")?;
+        if let Some(b) = &report.behaviour {
+            super::behaviour::junit(out, b)?;
+        }
+        writeln!(out, "</testsuites>")
+    };
     let Some(contract) = &report.contract else {
         writeln!(
             out,
-            r#"<testsuites name="lockstep eval" tests="1" failures="0" skipped="1">"#
+            r#"<testsuites name="lockstep eval" tests="{}" failures="{b_failures}" skipped="{}">"#,
+            1 + b_tests,
+            1 + b_skipped
         )?;
         writeln!(
             out,
@@ -42,14 +56,20 @@ fn write_junit(out: &mut String, report: &EvalReport) -> std::fmt::Result {
             out,
             r#"    <testcase classname="lockstep.contract" name="metric contract"><skipped message="no metric contract was given"/></testcase>"#
         )?;
-        writeln!(out, "  </testsuite>\n</testsuites>")?;
-        return Ok(());
+        return close(out);
     };
     let tests = contract.lines.len();
     let failures = contract.lines.iter().filter(|l| !l.passed).count();
+    let skipped = if b_skipped > 0 {
+        format!(r#" skipped="{b_skipped}""#)
+    } else {
+        String::new()
+    };
     writeln!(
         out,
-        r#"<testsuites name="lockstep eval" tests="{tests}" failures="{failures}">"#
+        r#"<testsuites name="lockstep eval" tests="{}" failures="{}"{skipped}>"#,
+        tests + b_tests,
+        failures + b_failures
     )?;
     writeln!(
         out,
@@ -110,5 +130,5 @@ fn write_junit(out: &mut String, report: &EvalReport) -> std::fmt::Result {
             writeln!(out, "    </testcase>")?;
         }
     }
-    writeln!(out, "  </testsuite>\n</testsuites>")
+    close(out)
 }

@@ -116,6 +116,9 @@ fn write_report(out: &mut String, report: &EvalReport) -> std::fmt::Result {
         }
         writeln!(out)?;
     }
+    if let Some(b) = &report.behaviour {
+        super::behaviour::markdown(out, b)?;
+    }
 
     if !report.threshold_targets.is_empty() {
         writeln!(out, "## Threshold targets\n")?;

@@ -4,11 +4,16 @@
 //! * [`markdown`] — tables for a CI job summary;
 //! * [`html`] — one self-contained page with inline SVG plots ([`crate::chart`]; no
 //!   script, no external asset, no data row);
-//! * [`junit`] — JUnit XML with one test case per contract line.
+//! * [`junit`] — JUnit XML with one test case per contract line (and per
+//!   behavioural test).
+//!
+//! Each shows the behavioural tests when the report has them (`behaviour`, one
+//! renderer per format in the private `behaviour` module).
 //!
 //! [`format`] holds the number and text formatting they share, for other views of a
 //! report (the web app's summary) to print values the same way.
 
+mod behaviour;
 pub mod format;
 pub mod html;
 pub mod junit;
