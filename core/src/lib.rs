@@ -38,6 +38,7 @@
 //! Every fallible function returns a typed error whose message names the column, the
 //! line of the input and the offending value.
 
+pub mod compare;
 pub mod engine;
 pub mod excerpt;
 pub mod fingerprint;

@@ -30,7 +30,7 @@
 //! and hash bytes (or pass the bytes and the pipeline to [`Fingerprints::of`]). To evaluate a
 //! model rather than prediction columns, both run it through [`run_model`] first.
 
-mod classification;
+pub(crate) mod classification;
 pub mod config;
 pub mod contract;
 pub mod export;
@@ -203,7 +203,7 @@ fn check_settings(config: &EvalConfig) -> Result<(), ReportError> {
 
 /// Regression when the label or the prediction column holds a non-integral
 /// number; see [`EvalConfig::task`].
-fn infer_task(table: &Table, config: &EvalConfig) -> Result<TaskKind, ReportError> {
+pub(crate) fn infer_task(table: &Table, config: &EvalConfig) -> Result<TaskKind, ReportError> {
     if let Some(task) = config.task {
         return Ok(task);
     }

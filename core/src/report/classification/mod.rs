@@ -3,7 +3,10 @@
 //! reliability, calibration, curves and the threshold sweep.
 
 mod calibration;
+mod metric_set;
 mod read;
+
+pub(crate) use metric_set::MetricSet;
 
 pub(crate) use read::{ClassData, read};
 
@@ -17,12 +20,12 @@ use super::types::{
 use super::{NamedBaseline, ReportError};
 use crate::metrics::baselines::{self, BaselineMetrics, RandomStrategy};
 use crate::metrics::bootstrap::{BootstrapConfig, Interval, bootstrap};
-use crate::metrics::calibration::{BinStrategy, ReliabilityDiagram, reliability_diagram};
+use crate::metrics::calibration::ReliabilityDiagram;
 use crate::metrics::split::Split;
 use crate::metrics::threshold::{SweepKind, SweepPoint, ThresholdSweep, ThresholdTarget};
 use crate::metrics::{
     ClassScores, ClassificationInput, ClassificationMetrics, EvalError, Metric,
-    PreparedClassification, RankedScores, Weights,
+    PreparedClassification, Weights,
 };
 use crate::table::Table;
 
@@ -44,7 +47,7 @@ fn prepare<'a>(
 /// The reliability diagrams behind the calibration metrics: equal width (`ece`,
 /// `mce`) and, when asked for, equal mass (`ece_equal_mass`, `mce_equal_mass`).
 #[derive(Default)]
-struct Diagrams {
+pub(super) struct Diagrams {
     equal_width: Option<ReliabilityDiagram>,
     equal_mass: Option<ReliabilityDiagram>,
 }
@@ -180,60 +183,20 @@ pub(super) fn run(
     } else {
         0.5
     });
-    let prepared = prepare(&data.labels, &columns, threshold)?;
+    let set = MetricSet::new(
+        data,
+        &columns,
+        threshold,
+        config.calibration_bins,
+        config.equal_mass_bins,
+    )?;
+    let prepared = set.prepared();
     let labels = &data.labels;
     let bins = config.calibration_bins;
     let mut notes = Vec::new();
-
-    // What the reliability diagram bins: the positive-class probability (binary)
-    // or the top-label confidence (multiclass), with its sort and outcome.
-    let confidence: Vec<f64> = if binary {
-        Vec::new()
-    } else {
-        (0..prepared.rows())
-            .map(|r| prepared.confidence(r))
-            .collect()
-    };
-    let confidence_ranked = if binary || !data.probabilistic {
-        None
-    } else {
-        Some(RankedScores::new("confidence", &confidence)?)
-    };
-    let predicted = prepared.predicted();
-    let outcome = |row: usize| {
-        if binary {
-            labels[row] == 1
-        } else {
-            predicted[row] == labels[row]
-        }
-    };
-    let (probabilities, ranked): (&[f64], Option<&RankedScores>) = if !data.probabilistic {
-        (&[], None)
-    } else if binary {
-        (columns.first().copied().unwrap_or(&[]), prepared.ranked(1))
-    } else {
-        (&confidence, confidence_ranked.as_ref())
-    };
-    let mut strategies = vec![BinStrategy::EqualWidth];
-    if config.equal_mass_bins {
-        strategies.push(BinStrategy::EqualMass);
-    }
-    // The diagrams of one bootstrap replicate (or of all rows, with unit weights).
-    let diagrams = |weights: Weights<'_>| -> Result<Diagrams, EvalError> {
-        let mut out = Diagrams::default();
-        let Some(ranked) = ranked else {
-            return Ok(out);
-        };
-        for &strategy in &strategies {
-            let d = reliability_diagram(probabilities, ranked, outcome, bins, strategy, weights)?;
-            match strategy {
-                BinStrategy::EqualWidth => out.equal_width = Some(d),
-                BinStrategy::EqualMass => out.equal_mass = Some(d),
-            }
-        }
-        Ok(out)
-    };
-    let full_diagrams = diagrams(Weights::Unit)?;
+    let outcome = |row: usize| set.outcome(row);
+    let ranked = set.probabilities().map(|(_, ranked)| ranked);
+    let full_diagrams = set.diagrams(Weights::Unit)?;
     let probability_name = if binary {
         "positive_class_probability"
     } else {
@@ -245,11 +208,7 @@ pub(super) fn run(
         seed: config.bootstrap.seed,
         confidence: config.bootstrap.confidence,
     };
-    let intervals = bootstrap(prepared.rows(), &boot, |w| {
-        // A replicate whose diagram fails lacks its calibration metrics.
-        let d = diagrams(w).unwrap_or_default();
-        values(&prepared.metrics(w), binary, data.probabilistic, &d)
-    })?;
+    let intervals = bootstrap(prepared.rows(), &boot, |w| set.values(w))?;
     let metrics = prepared.metrics(Weights::Unit);
 
     // Baselines.

@@ -10,14 +10,14 @@ use crate::metrics::Metric;
 use crate::metrics::calibration::BinStrategy;
 use crate::report::types::{EvalReport, ReliabilityReport, TargetKind};
 
-const STYLE: &str = "body{font-family:system-ui,sans-serif;margin:2rem;color:#222;max-width:72rem}\
+pub(crate) const STYLE: &str = "body{font-family:system-ui,sans-serif;margin:2rem;color:#222;max-width:72rem}\
 table{border-collapse:collapse;margin:.5rem 0 1.5rem}\
 th,td{border:1px solid #ccc;padding:.25rem .6rem;text-align:right;white-space:nowrap}\
 th:first-child,td:first-child,td.text{text-align:left}td.text{white-space:normal}\
 .pass{color:#176f2c;font-weight:bold}.fail{color:#b00020;font-weight:bold}\
 .plots{display:flex;flex-wrap:wrap;gap:1rem}code{font-size:.9em}";
 
-const COLORS: [&str; 4] = ["#1f77b4", "#d62728", "#2ca02c", "#ff7f0e"];
+pub(crate) const COLORS: [&str; 4] = ["#1f77b4", "#d62728", "#2ca02c", "#ff7f0e"];
 
 /// The report as an HTML page.
 pub fn html(report: &EvalReport) -> String {

@@ -13,7 +13,7 @@ pub mod format;
 pub mod html;
 pub mod junit;
 pub mod markdown;
-mod svg;
+pub(crate) mod svg;
 
 use super::EvalReport;
 
