@@ -13,7 +13,7 @@ use crate::report::fingerprint::Fingerprints;
 use crate::report::model_run::{ModelRun, run_model};
 use crate::report::request::{Settings, Source};
 use crate::report::types::PredictionKind;
-use crate::table::Table;
+use crate::table::{ColumnData, Table};
 
 /// What the caller sets over the settings text (the CLI's flags).
 #[derive(Debug, Clone, Default)]
@@ -39,6 +39,29 @@ pub struct CompareRequest<'a> {
     pub data_sha256: Option<String>,
 }
 
+/// How a prediction column given without its kind is read: a score (positive-class
+/// probability) when it is numeric, every value lies in [0, 1] and at least one is
+/// strictly between 0 and 1; predicted classes (or values) otherwise. A column of
+/// 0/1 is predicted classes. A missing column is left to the comparison to name.
+pub fn column_source(table: &Table, column: &str) -> Source<'static> {
+    let is_score = table.column(column).is_ok_and(|c| match c.data() {
+        ColumnData::Float64(v) => {
+            let mut fractional = false;
+            let all_in_unit = v.iter().flatten().all(|x| {
+                fractional |= x > 0.0 && x < 1.0;
+                (0.0..=1.0).contains(&x)
+            });
+            all_in_unit && fractional
+        }
+        _ => false,
+    });
+    if is_score {
+        Source::Score(column.to_owned())
+    } else {
+        Source::Column(column.to_owned())
+    }
+}
+
 /// A side's predictions, with the table its model's run made.
 struct Resolved {
     run: Option<ModelRun>,
@@ -52,6 +75,7 @@ fn resolve(
     source: &Source<'_>,
     table: &Table,
     label: &str,
+    regression: bool,
     now: &dyn Fn() -> f64,
 ) -> Result<Resolved, CompareError> {
     let info = |fingerprints: Fingerprints, latency: Option<f64>| ModelSide {
@@ -62,14 +86,14 @@ fn resolve(
         latency_ms_per_row: latency,
     };
     Ok(match source {
-        Source::Column(c) => Resolved {
-            run: None,
-            predictions: Predictions::Column(c.clone()),
-            info: info(Fingerprints::default(), None),
-        },
-        Source::Score(c) => Resolved {
+        Source::Score(c) if !regression => Resolved {
             run: None,
             predictions: Predictions::Score(c.clone()),
+            info: info(Fingerprints::default(), None),
+        },
+        Source::Column(c) | Source::Score(c) => Resolved {
+            run: None,
+            predictions: Predictions::Column(c.clone()),
             info: info(Fingerprints::default(), None),
         },
         Source::Settings => return Err(CompareError::NoPredictions { side }),
@@ -114,8 +138,25 @@ pub fn compare_request(
     }
     let label = request.label.as_str();
     let [name_a, name_b] = &request.names;
-    let a = resolve("champion", name_a, &request.champion, table, label, now)?;
-    let b = resolve("challenger", name_b, &request.challenger, table, label, now)?;
+    let regression = config.task == Some(crate::report::config::TaskKind::Regression);
+    let a = resolve(
+        "champion",
+        name_a,
+        &request.champion,
+        table,
+        label,
+        regression,
+        now,
+    )?;
+    let b = resolve(
+        "challenger",
+        name_b,
+        &request.challenger,
+        table,
+        label,
+        regression,
+        now,
+    )?;
     fn side<'t>(r: &'t Resolved, table: &'t Table) -> SidePredictions<'t> {
         SidePredictions {
             table: r.run.as_ref().map_or(table, |run| &run.table),
