@@ -60,12 +60,12 @@ pub enum CompareError {
     #[error("the {side} model: {source}")]
     Model {
         side: &'static str,
-        source: ModelRunError,
+        source: Box<ModelRunError>,
     },
     #[error("the {side}: {source}")]
     Read {
         side: &'static str,
-        source: ReportError,
+        source: Box<ReportError>,
     },
     #[error(
         "the champion has {champion} rows and the challenger {challenger}: both must be scored on the same rows"
@@ -257,11 +257,11 @@ pub fn compare(
         None => {
             let a = task_of(champion, label).map_err(|source| CompareError::Read {
                 side: "champion",
-                source,
+                source: Box::new(source),
             })?;
             let b = task_of(challenger, label).map_err(|source| CompareError::Read {
                 side: "challenger",
-                source,
+                source: Box::new(source),
             })?;
             if a != b {
                 return Err(CompareError::TaskDiffers {
@@ -390,7 +390,10 @@ fn read_side(
 ) -> Result<ClassData, CompareError> {
     let mut eval = EvalConfig::new(label, s.predictions.clone());
     eval.positive_label = config.positive_label.clone();
-    read(s.table, &eval).map_err(|source| CompareError::Read { side, source })
+    read(s.table, &eval).map_err(|source| CompareError::Read {
+        side,
+        source: Box::new(source),
+    })
 }
 
 fn classification(
@@ -549,13 +552,13 @@ fn regression(
         Predictions::Column(c) => Ok(c.clone()),
         Predictions::Score(_) => Err(CompareError::Read {
             side,
-            source: ReportError::RegressionNeedsColumn { kind: "score" },
+            source: Box::new(ReportError::RegressionNeedsColumn { kind: "score" }),
         }),
         Predictions::Probabilities(_) => Err(CompareError::Read {
             side,
-            source: ReportError::RegressionNeedsColumn {
+            source: Box::new(ReportError::RegressionNeedsColumn {
                 kind: "probability",
-            },
+            }),
         }),
     };
     let (col_a, col_b) = (
@@ -565,7 +568,7 @@ fn regression(
     let read = |side: &'static str, s: &SidePredictions<'_>, c: &str| {
         regression_columns(s.table, label, c).map_err(|e| CompareError::Read {
             side,
-            source: ReportError::Eval(e),
+            source: Box::new(ReportError::Eval(e)),
         })
     };
     let (targets, pred_a) = read("champion", champion, &col_a)?;

@@ -98,8 +98,12 @@ fn resolve(
         },
         Source::Settings => return Err(CompareError::NoPredictions { side }),
         Source::Model(m) => {
-            let run = run_model(m.engine, m.class_labels, table, m.pipeline, label, now)
-                .map_err(|source| CompareError::Model { side, source })?;
+            let run = run_model(m.engine, m.class_labels, table, m.pipeline, label, now).map_err(
+                |source| CompareError::Model {
+                    side,
+                    source: Box::new(source),
+                },
+            )?;
             Resolved {
                 predictions: run.predictions.clone(),
                 info: info(
