@@ -60,7 +60,13 @@ fn main() {
     let table = Table::new(vec![
         Column::new(
             "label",
-            ColumnData::Int64(labels.iter().map(|&l| i64::from(l)).collect::<Vec<_>>().into()),
+            ColumnData::Int64(
+                labels
+                    .iter()
+                    .map(|&l| i64::from(l))
+                    .collect::<Vec<_>>()
+                    .into(),
+            ),
         ),
         Column::new("champion", ColumnData::Float64(champion.into())),
         Column::new("challenger", ColumnData::Float64(challenger.into())),

@@ -242,3 +242,51 @@ fn bad_inputs_are_named_errors() {
     assert!(err.to_string().starts_with("the challenger: "), "{err}");
     assert!(err.to_string().contains("missing"), "{err}");
 }
+
+/// Each side's own interval is the one `lockstep eval` reports for that model alone
+/// (same seed, same resamples), for classification and regression alike.
+#[test]
+fn each_side_equals_its_own_evaluation() {
+    use lockstep_core::report::{EvalConfig, evaluate};
+    let check = |csv: &str, label: &str, champion: Predictions, challenger: Predictions| {
+        let t = table(csv);
+        let mut config = CompareConfig::default();
+        config.bootstrap.replicates = 50;
+        let report = compare(
+            label,
+            &side(&t, champion.clone()),
+            &side(&t, challenger),
+            &config,
+            None,
+        )
+        .unwrap();
+        let mut eval = EvalConfig::new(label, champion);
+        eval.bootstrap.replicates = 50;
+        let alone = evaluate(&t, &eval).unwrap();
+        for row in &alone.metrics {
+            let m = report.metrics.iter().find(|m| m.name == row.name).unwrap();
+            assert_eq!(
+                (m.champion.estimate, m.champion.lower, m.champion.upper),
+                (row.estimate, row.lower, row.upper),
+                "{csv} {}",
+                row.name
+            );
+        }
+        report
+    };
+    let regression = check(
+        "../eval/report_regression.csv",
+        "price",
+        Predictions::Column("predicted".into()),
+        Predictions::Column("legacy_estimate".into()),
+    );
+    assert_eq!(regression.task, lockstep_core::report::TaskKind::Regression);
+    assert!(regression.mcnemar.is_none() && regression.delong.is_none());
+    assert_eq!(regression.checks[0].metric, "rmse");
+    check(
+        "binary_scores.csv",
+        "label",
+        Predictions::Score("champion".into()),
+        Predictions::Score("challenger".into()),
+    );
+}

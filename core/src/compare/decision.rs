@@ -99,19 +99,17 @@ fn satisficing(
     m: &MetricComparison,
 ) -> CheckResult {
     let c = &m.challenger;
-    let mut failures = Vec::new();
+    let mut passed = true;
     let mut parts = Vec::new();
     if let Some(min) = min {
         match c.lower {
             Metric::Value(lo) => {
                 parts.push(format!("lower bound {} ≥ {}", difference(lo), number(min)));
-                if lo < min {
-                    failures.push(());
-                }
+                passed &= lo >= min;
             }
             Metric::Undefined(r) => {
                 parts.push(format!("lower bound undefined ({})", undefined_text(r)));
-                failures.push(());
+                passed = false;
             }
         }
     }
@@ -119,17 +117,14 @@ fn satisficing(
         match c.upper {
             Metric::Value(hi) => {
                 parts.push(format!("upper bound {} ≤ {}", difference(hi), number(max)));
-                if hi > max {
-                    failures.push(());
-                }
+                passed &= hi <= max;
             }
             Metric::Undefined(r) => {
                 parts.push(format!("upper bound undefined ({})", undefined_text(r)));
-                failures.push(());
+                passed = false;
             }
         }
     }
-    let passed = failures.is_empty();
     CheckResult {
         kind: CheckKind::Satisficing,
         metric: metric.to_owned(),
