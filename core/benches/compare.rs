@@ -32,6 +32,18 @@ fn env_usize(name: &str, default: usize) -> usize {
         .unwrap_or(default)
 }
 
+/// This process's user + system CPU time in seconds (Linux `/proc/self/stat`, clock
+/// ticks of 1/100 s); `None` elsewhere. On a shared machine, wall time follows the
+/// other processes' load; CPU time does not.
+#[cfg(not(target_arch = "wasm32"))]
+fn cpu_seconds() -> Option<f64> {
+    let stat = std::fs::read_to_string("/proc/self/stat").ok()?;
+    let after = stat.rsplit_once(')')?.1;
+    let fields: Vec<&str> = after.split_whitespace().collect();
+    let ticks: f64 = fields.get(11)?.parse::<f64>().ok()? + fields.get(12)?.parse::<f64>().ok()?;
+    Some(ticks / 100.0)
+}
+
 #[cfg(not(target_arch = "wasm32"))]
 fn main() {
     use std::time::Instant;
@@ -88,13 +100,18 @@ fn main() {
     config.bootstrap.replicates = (replicates / 10).max(1);
     compare("label", &a, &b, &config, None).unwrap();
     config.bootstrap.replicates = replicates;
-    let start = Instant::now();
+    let (start, cpu_start) = (Instant::now(), cpu_seconds());
     let report = compare("label", &a, &b, &config, None).unwrap();
     let seconds = start.elapsed().as_secs_f64();
+    let cpu = cpu_seconds().zip(cpu_start).map(|(end, start)| end - start);
     println!(
-        "native compare: {rows} rows, {replicates} paired replicates, {} metrics per model: {seconds:.2} s ({:.1} ms per replicate)",
+        "native compare: {rows} rows, {replicates} paired replicates, {} metrics per model: {seconds:.2} s wall, {} CPU ({} ms CPU per replicate; estimates, McNemar, DeLong and ROC curves included)",
         report.metrics.len(),
-        seconds * 1e3 / f64::from(replicates)
+        cpu.map_or("?".to_owned(), |c| format!("{c:.2} s")),
+        cpu.map_or("?".to_owned(), |c| format!(
+            "{:.1}",
+            c * 1e3 / f64::from(replicates)
+        ))
     );
     let values: serde_json::Map<String, serde_json::Value> = report
         .metrics
@@ -111,6 +128,7 @@ fn main() {
         "rows": rows,
         "replicates": replicates,
         "seconds": seconds,
+        "cpu_seconds": cpu,
         "metrics": report.metrics.len(),
         "values": values,
         "mcnemar_p": report.mcnemar.map(|t| t.p_value),
