@@ -40,6 +40,7 @@
 
 pub mod behaviour;
 pub mod chart;
+pub mod compare;
 pub mod diagnose;
 pub mod engine;
 pub mod excerpt;

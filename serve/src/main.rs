@@ -38,6 +38,9 @@ enum Command {
     /// Evaluate predictions (columns, or a model run on the data) into a report; exit 1
     /// when the metric contract fails.
     Eval(Box<lockstep_serve::commands::eval::EvalArgs>),
+    /// Champion vs challenger on the same rows: paired intervals of every metric's
+    /// difference, McNemar's and DeLong's tests; exit 1 when the challenger is rejected.
+    Compare(Box<lockstep_serve::commands::compare::CompareArgs>),
     /// Replay logged serving rows through the offline pipeline and model and compare
     /// (exit 1 when skew is found).
     Skew(Box<lockstep_serve::commands::skew::SkewArgs>),
@@ -91,6 +94,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Fit(args) => lockstep_serve::commands::fit::run(args),
         Command::Transform(args) => lockstep_serve::commands::transform::run(args),
         Command::Eval(args) => lockstep_serve::commands::eval::run(*args),
+        Command::Compare(args) => lockstep_serve::commands::compare::run(*args),
         Command::Skew(args) => lockstep_serve::commands::skew::run(*args),
         Command::Diagnose(args) => lockstep_serve::commands::diagnose::run(*args),
         Command::Gate(args) => lockstep_serve::commands::gate::run(*args),

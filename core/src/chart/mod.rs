@@ -619,6 +619,108 @@ fn write_confusion(
     writeln!(out, "</svg>")
 }
 
+/// One row of an [`interval_chart`]: a point estimate and its interval.
+pub struct IntervalRow<'a> {
+    pub name: &'a str,
+    pub estimate: f64,
+    pub lower: f64,
+    pub upper: f64,
+    /// The row's colour (the caller's: e.g. by which side of zero the interval lies).
+    pub color: &'a str,
+}
+
+const INTERVAL_ROW: f64 = 22.0;
+const INTERVAL_LABEL: f64 = 170.0;
+
+/// A forest plot: one row per estimate with its interval as a bar, on a common
+/// horizontal axis symmetric around a dashed zero line (differences of metrics).
+pub fn interval_chart(title: &str, axis_label: &str, rows: &[IntervalRow<'_>]) -> String {
+    let mut out = String::new();
+    // `write!` into a String cannot fail.
+    let _ = write_interval_chart(&mut out, title, axis_label, rows);
+    out
+}
+
+fn write_interval_chart(
+    out: &mut String,
+    title: &str,
+    axis_label: &str,
+    rows: &[IntervalRow<'_>],
+) -> std::fmt::Result {
+    let extent = rows
+        .iter()
+        .flat_map(|r| [r.estimate, r.lower, r.upper])
+        .filter(|v| v.is_finite())
+        .fold(0.0f64, |m, v| m.max(v.abs()));
+    let extent = if extent > 0.0 { extent * 1.1 } else { 1.0 };
+    let width = INTERVAL_LABEL + PLOT + 20.0;
+    let height = TOP + INTERVAL_ROW * rows.len() as f64 + 40.0;
+    let x_of =
+        |v: f64| INTERVAL_LABEL + (v.clamp(-extent, extent) + extent) / (2.0 * extent) * PLOT;
+    writeln!(
+        out,
+        r#"<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" width="{width}" height="{height}" role="img" aria-label="{}">"#,
+        esc(title)
+    )?;
+    writeln!(
+        out,
+        r#"<text x="{:.1}" y="18" text-anchor="middle" font-size="14" font-weight="bold">{}</text>"#,
+        width / 2.0,
+        esc(title)
+    )?;
+    let bottom = TOP + INTERVAL_ROW * rows.len() as f64;
+    writeln!(
+        out,
+        r##"<line x1="{:.1}" y1="{TOP}" x2="{:.1}" y2="{bottom:.1}" stroke="#999" stroke-dasharray="4 3"/>"##,
+        x_of(0.0),
+        x_of(0.0)
+    )?;
+    for (i, r) in rows.iter().enumerate() {
+        let y = TOP + INTERVAL_ROW * i as f64 + INTERVAL_ROW / 2.0;
+        writeln!(
+            out,
+            r#"<text x="{:.1}" y="{:.1}" text-anchor="end" font-size="11">{}</text>"#,
+            INTERVAL_LABEL - 8.0,
+            y + 4.0,
+            esc(r.name)
+        )?;
+        if r.lower.is_finite() && r.upper.is_finite() {
+            writeln!(
+                out,
+                r#"<line x1="{:.1}" y1="{y:.1}" x2="{:.1}" y2="{y:.1}" stroke="{}" stroke-width="2"/>"#,
+                x_of(r.lower),
+                x_of(r.upper),
+                esc(r.color)
+            )?;
+        }
+        if r.estimate.is_finite() {
+            writeln!(
+                out,
+                r#"<circle cx="{:.1}" cy="{y:.1}" r="3.5" fill="{}"/>"#,
+                x_of(r.estimate),
+                esc(r.color)
+            )?;
+        }
+    }
+    for v in [-extent, 0.0, extent] {
+        writeln!(
+            out,
+            r#"<text x="{:.1}" y="{:.1}" text-anchor="middle" font-size="10">{}</text>"#,
+            x_of(v),
+            bottom + 14.0,
+            crate::report::export::format::difference(v)
+        )?;
+    }
+    writeln!(
+        out,
+        r#"<text x="{:.1}" y="{:.1}" text-anchor="middle" font-size="11">{}</text>"#,
+        INTERVAL_LABEL + PLOT / 2.0,
+        bottom + 30.0,
+        esc(axis_label)
+    )?;
+    writeln!(out, "</svg>")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -153,6 +153,12 @@ impl RankedScores {
         &self.thresholds
     }
 
+    /// One past the last position in [`Self::order`] of each group of tied scores
+    /// (group `g` holds `thresholds()[g]`), highest first.
+    pub fn group_ends(&self) -> &[u32] {
+        &self.group_ends
+    }
+
     /// Calls `f(threshold, positives, negatives)` once per distinct score, highest
     /// first, with the weighted counts of the rows *in that group* (not cumulative).
     ///

@@ -208,7 +208,7 @@ fn check_settings(config: &EvalConfig) -> Result<(), ReportError> {
 
 /// Regression when the label or the prediction column holds a non-integral
 /// number; see [`EvalConfig::task`].
-fn infer_task(table: &Table, config: &EvalConfig) -> Result<TaskKind, ReportError> {
+pub(crate) fn infer_task(table: &Table, config: &EvalConfig) -> Result<TaskKind, ReportError> {
     if let Some(task) = config.task {
         return Ok(task);
     }

@@ -243,13 +243,13 @@ pub fn run(args: EvalArgs) -> anyhow::Result<ExitCode> {
 }
 
 /// A settings file's text as a request carries it (JSON for `.json`, else TOML).
-fn settings_of<'a>(path: Option<&Path>, text: Option<&'a str>) -> Option<Settings<'a>> {
+pub(super) fn settings_of<'a>(path: Option<&Path>, text: Option<&'a str>) -> Option<Settings<'a>> {
     path.zip(text).map(|(path, text)| Settings {
         text,
         format: SettingsFormat::from_extension(&input::extension(path)),
     })
 }
 
-fn read_text(path: &Path) -> anyhow::Result<String> {
+pub(super) fn read_text(path: &Path) -> anyhow::Result<String> {
     std::fs::read_to_string(path).with_context(|| format!("cannot read `{}`", path.display()))
 }

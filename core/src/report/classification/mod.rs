@@ -3,7 +3,12 @@
 //! reliability, calibration, curves and the threshold sweep.
 
 mod calibration;
+mod metric_set;
 pub(crate) mod read;
+
+/// One model's metrics for any weights: what a comparison computes for both models on
+/// each paired resample ([`crate::compare`]).
+pub(crate) use metric_set::MetricSet;
 
 pub(crate) use read::{ClassData, read};
 
@@ -46,7 +51,7 @@ fn prepare<'a>(
 /// The reliability diagrams behind the calibration metrics: equal width (`ece`,
 /// `mce`) and, when asked for, equal mass (`ece_equal_mass`, `mce_equal_mass`).
 #[derive(Default)]
-struct Diagrams {
+pub(super) struct Diagrams {
     equal_width: Option<ReliabilityDiagram>,
     equal_mass: Option<ReliabilityDiagram>,
 }
@@ -584,12 +589,18 @@ pub(crate) fn subset_intervals(
     };
     let threads = config.bootstrap.threads.unwrap_or_else(default_threads);
     let method = config.bootstrap.method;
-    Ok(bootstrap_parallel(prepared.rows(), &boot, method, threads, |w| {
-        values(
-            &prepared.metrics(w),
-            binary,
-            data.probabilistic,
-            &diagrams(w),
-        )
-    })?)
+    Ok(bootstrap_parallel(
+        prepared.rows(),
+        &boot,
+        method,
+        threads,
+        |w| {
+            values(
+                &prepared.metrics(w),
+                binary,
+                data.probabilistic,
+                &diagrams(w),
+            )
+        },
+    )?)
 }

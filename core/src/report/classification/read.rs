@@ -29,7 +29,7 @@ impl ClassData {
         self.classes.len() == 2
     }
 
-    pub(super) fn input(&self, threshold: f64) -> (Vec<&[f64]>, f64) {
+    pub(crate) fn input(&self, threshold: f64) -> (Vec<&[f64]>, f64) {
         let slices = self.columns.iter().map(Vec::as_slice).collect();
         (slices, threshold)
     }

@@ -4,8 +4,8 @@
 use std::fmt::Write;
 
 use super::format::{md_cell, metric_short, number, percent, xml_escape};
-use crate::chart::{LineChart, Series, line_chart};
 use crate::behaviour::{BehaviourKind, BehaviourReport, BehaviourStatus, BehaviourTest};
+use crate::chart::{LineChart, Series, line_chart};
 use crate::metrics::Metric;
 
 /// Features listed per perturbation test.

@@ -22,9 +22,41 @@ pub fn metric_short(m: Metric) -> String {
 
 /// `[lower, upper]`, or `–` when the interval is undefined.
 pub fn interval(row: &MetricRow) -> String {
-    match (row.lower, row.upper) {
+    bounds(row.lower, row.upper)
+}
+
+/// `[lower, upper]` with 4 decimals, or `–` when either bound is undefined.
+pub fn bounds(lower: Metric, upper: Metric) -> String {
+    match (lower, upper) {
         (Metric::Value(lo), Metric::Value(hi)) => format!("[{lo:.4}, {hi:.4}]"),
         _ => "–".to_owned(),
+    }
+}
+
+/// `[lower, upper]` of a difference, each bound as [`difference`] prints it, or `–`.
+pub fn difference_bounds(lower: Metric, upper: Metric) -> String {
+    match (lower, upper) {
+        (Metric::Value(lo), Metric::Value(hi)) => {
+            format!("[{}, {}]", difference(lo), difference(hi))
+        }
+        _ => "–".to_owned(),
+    }
+}
+
+/// A difference ([`difference`]), or `undefined (reason)`.
+pub fn metric_difference(m: Metric) -> String {
+    match m {
+        Metric::Value(v) => difference(v),
+        Metric::Undefined(reason) => format!("undefined ({})", undefined_text(reason)),
+    }
+}
+
+/// A p-value: 4 significant digits, scientific below 0.001 (`3.125e-12`).
+pub fn p_value(p: f64) -> String {
+    if p != 0.0 && p < 1e-3 {
+        format!("{p:.3e}")
+    } else {
+        format!("{p:.4}")
     }
 }
 

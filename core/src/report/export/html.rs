@@ -9,7 +9,7 @@ use crate::chart;
 use crate::metrics::calibration::BinStrategy;
 use crate::report::types::{EvalReport, ReliabilityReport, TargetKind};
 
-const STYLE: &str = "body{font-family:system-ui,sans-serif;margin:2rem;color:#222;max-width:72rem}\
+pub(crate) const STYLE: &str = "body{font-family:system-ui,sans-serif;margin:2rem;color:#222;max-width:72rem}\
 table{border-collapse:collapse;margin:.5rem 0 1.5rem}\
 th,td{border:1px solid #ccc;padding:.25rem .6rem;text-align:right;white-space:nowrap}\
 th:first-child,td:first-child,td.text{text-align:left}td.text{white-space:normal}\

@@ -1,0 +1,413 @@
+//! Exports of a [`ComparisonReport`]: JSON, Markdown, HTML (inline SVG: both ROC
+//! curves on one plot, the differences with their intervals) and JUnit XML (one test
+//! case per check). Escaping, numbers and charts come from the evaluation report's
+//! toolkit ([`crate::report::export::format`], its SVG charts): one way to print a
+//! value everywhere.
+
+use std::fmt::Write;
+
+use super::types::{CheckKind, ComparisonReport, MetricComparison};
+use crate::chart::{COLORS, IntervalRow, LineChart, Series, interval_chart, line_chart};
+use crate::metrics::Metric;
+use crate::report::TaskKind;
+use crate::report::export::format::{
+    bounds, difference_bounds, md_cell, md_code, metric, metric_difference, number, p_value,
+    percent, xml_escape as esc,
+};
+use crate::report::export::html::STYLE;
+
+/// The report as pretty-printed JSON with a trailing newline.
+pub fn json(report: &ComparisonReport) -> Result<String, serde_json::Error> {
+    let mut text = serde_json::to_string_pretty(report)?;
+    text.push('\n');
+    Ok(text)
+}
+
+/// Reads a report written by [`json`].
+pub fn from_json(text: &str) -> Result<ComparisonReport, serde_json::Error> {
+    serde_json::from_str(text)
+}
+
+/// One line saying what was compared.
+pub fn summary(report: &ComparisonReport) -> String {
+    let task = match report.task {
+        TaskKind::Classification if report.classes.len() == 2 => "binary classification".to_owned(),
+        TaskKind::Classification => format!("{}-class classification", report.classes.len()),
+        TaskKind::Regression => "regression".to_owned(),
+    };
+    let mut parts = vec![
+        format!("{task}, {} rows", report.rows),
+        format!("label `{}`", report.label_column),
+        format!(
+            "champion `{}` vs challenger `{}`",
+            report.champion.name, report.challenger.name
+        ),
+        format!(
+            "paired bootstrap: {} replicates, seed {}",
+            report.bootstrap.replicates, report.bootstrap.seed
+        ),
+    ];
+    if let Some(p) = &report.positive_label {
+        parts.push(format!("positive `{p}`"));
+    }
+    parts.join(" · ")
+}
+
+fn kind_name(kind: CheckKind) -> &'static str {
+    match kind {
+        CheckKind::Superiority => "superiority",
+        CheckKind::NonInferiority => "non-inferiority",
+        CheckKind::Satisficing => "satisficing",
+        CheckKind::PointThreshold => "point threshold",
+    }
+}
+
+fn check_name(kind: CheckKind, metric: &str, default: bool) -> String {
+    format!(
+        "{} {metric}{}",
+        kind_name(kind),
+        if default { " (default)" } else { "" }
+    )
+}
+
+/// Whether the difference's interval lies wholly on the challenger's better side
+/// (`Some(true)`), wholly on its worse side (`Some(false)`), or straddles zero.
+fn side_of_zero(m: &MetricComparison) -> Option<bool> {
+    let (lo, hi) = (m.difference.lower.value()?, m.difference.upper.value()?);
+    let (better_lo, better_hi) = if m.higher_is_better {
+        (lo, hi)
+    } else {
+        (-hi, -lo)
+    };
+    if better_lo > 0.0 {
+        Some(true)
+    } else if better_hi < 0.0 {
+        Some(false)
+    } else {
+        None
+    }
+}
+
+/// The report as Markdown (a CI job summary).
+pub fn markdown(report: &ComparisonReport) -> String {
+    let mut out = String::new();
+    // `write!` into a String cannot fail.
+    let _ = write_markdown(&mut out, report);
+    out
+}
+
+fn write_markdown(out: &mut String, r: &ComparisonReport) -> std::fmt::Result {
+    writeln!(out, "# Champion vs challenger\n")?;
+    writeln!(out, "{}\n", md_cell(&summary(r)))?;
+    let verdict = if r.verdict.accepted {
+        "✅ **ACCEPTED**"
+    } else {
+        "❌ **REJECTED**"
+    };
+    writeln!(
+        out,
+        "**Verdict:** {verdict} · {}\n",
+        md_cell(&r.verdict.summary)
+    )?;
+    writeln!(out, "## Checks\n")?;
+    writeln!(out, "| check | result | reason |\n|---|---|---|")?;
+    for c in &r.checks {
+        writeln!(
+            out,
+            "| {} | {} | {} |",
+            md_cell(&check_name(c.kind, &c.metric, c.default)),
+            if c.passed { "✅ pass" } else { "❌ fail" },
+            md_cell(&c.reason)
+        )?;
+    }
+    let ci = percent(r.bootstrap.confidence);
+    writeln!(out, "\n## Metrics\n")?;
+    writeln!(
+        out,
+        "| metric | champion | challenger | difference | {ci} CI of the difference |\n|---|---:|---:|---:|---|"
+    )?;
+    for m in &r.metrics {
+        writeln!(
+            out,
+            "| {} {} | {} | {} | {} | {} |",
+            md_code(&m.name),
+            if m.higher_is_better { "↑" } else { "↓" },
+            metric(m.champion.estimate),
+            metric(m.challenger.estimate),
+            metric_difference(m.difference.estimate),
+            difference_bounds(m.difference.lower, m.difference.upper)
+        )?;
+    }
+    if let Some(t) = &r.mcnemar {
+        writeln!(out, "\n## McNemar's exact test\n")?;
+        writeln!(
+            out,
+            "| | challenger right | challenger wrong |\n|---|---:|---:|\n| **champion right** | {} | {} |\n| **champion wrong** | {} | {} |\n",
+            t.both_correct, t.champion_only_correct, t.challenger_only_correct, t.both_wrong
+        )?;
+        writeln!(
+            out,
+            "Discordant rows {} · statistic min(b, c) = {} · p-value {}",
+            t.champion_only_correct + t.challenger_only_correct,
+            t.statistic,
+            p_value(t.p_value)
+        )?;
+    }
+    if let Some(t) = &r.delong {
+        writeln!(out, "\n## DeLong's test (ROC-AUC)\n")?;
+        writeln!(
+            out,
+            "| champion AUC | challenger AUC | difference | standard error | z | p-value | {} CI |\n|---:|---:|---:|---:|---:|---:|---|",
+            percent(t.confidence)
+        )?;
+        writeln!(
+            out,
+            "| {} | {} | {} | {} | {} | {} | {} |",
+            metric(Metric::Value(t.champion_auc)),
+            metric(Metric::Value(t.challenger_auc)),
+            metric_difference(Metric::Value(t.difference)),
+            metric_difference(Metric::Value(t.std_error)),
+            t.z.map_or("–".to_owned(), number),
+            p_value(t.p_value),
+            difference_bounds(Metric::Value(t.lower), Metric::Value(t.upper))
+        )?;
+    }
+    write_notes_md(out, r)
+}
+
+fn write_notes_md(out: &mut String, r: &ComparisonReport) -> std::fmt::Result {
+    if !r.notes.is_empty() {
+        writeln!(out, "\n## Notes\n")?;
+        for n in &r.notes {
+            writeln!(out, "- {}", md_cell(n))?;
+        }
+    }
+    Ok(())
+}
+
+/// The report as one self-contained HTML page (no script, no external asset).
+pub fn html(report: &ComparisonReport) -> String {
+    let mut out = String::new();
+    // `write!` into a String cannot fail.
+    let _ = write_html(&mut out, report);
+    out
+}
+
+fn write_html(out: &mut String, r: &ComparisonReport) -> std::fmt::Result {
+    writeln!(
+        out,
+        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<title>Lockstep: champion vs challenger</title>\n<style>{STYLE}</style>\n</head>\n<body>"
+    )?;
+    writeln!(
+        out,
+        "<h1>Champion vs challenger</h1>\n<p>{}</p>",
+        esc(&summary(r))
+    )?;
+    let (class, verdict) = if r.verdict.accepted {
+        ("pass", "ACCEPTED")
+    } else {
+        ("fail", "REJECTED")
+    };
+    writeln!(
+        out,
+        "<p>Verdict: <span class=\"{class}\">{verdict}</span> · {}</p>",
+        esc(&r.verdict.summary)
+    )?;
+    writeln!(
+        out,
+        "<h2>Checks</h2>\n<table>\n<tr><th>check</th><th>result</th><th>reason</th></tr>"
+    )?;
+    for c in &r.checks {
+        let (class, result) = if c.passed {
+            ("pass", "pass")
+        } else {
+            ("fail", "fail")
+        };
+        writeln!(
+            out,
+            "<tr><td>{}</td><td class=\"{class}\">{result}</td><td class=\"text\">{}</td></tr>",
+            esc(&check_name(c.kind, &c.metric, c.default)),
+            esc(&c.reason)
+        )?;
+    }
+    writeln!(out, "</table>")?;
+    let ci = percent(r.bootstrap.confidence);
+    writeln!(
+        out,
+        "<h2>Metrics</h2>\n<table>\n<tr><th>metric</th><th>champion</th><th>{ci} CI</th><th>challenger</th><th>{ci} CI</th><th>difference</th><th>{ci} CI</th></tr>"
+    )?;
+    for m in &r.metrics {
+        writeln!(
+            out,
+            "<tr><td>{} {}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+            esc(&m.name),
+            if m.higher_is_better { "↑" } else { "↓" },
+            esc(&metric(m.champion.estimate)),
+            bounds(m.champion.lower, m.champion.upper),
+            esc(&metric(m.challenger.estimate)),
+            bounds(m.challenger.lower, m.challenger.upper),
+            esc(&metric_difference(m.difference.estimate)),
+            difference_bounds(m.difference.lower, m.difference.upper)
+        )?;
+    }
+    writeln!(out, "</table>")?;
+    writeln!(out, "<div class=\"plots\">")?;
+    if let Some(roc) = &r.roc {
+        let name_a = format!(
+            "champion {}, AUC {}",
+            r.champion.name,
+            metric(roc.champion.area)
+        );
+        let name_b = format!(
+            "challenger {}, AUC {}",
+            r.challenger.name,
+            metric(roc.challenger.area)
+        );
+        let points = |c: &crate::report::types::CurveReport| {
+            std::iter::once((0.0, 0.0))
+                .chain(c.x.iter().copied().zip(c.y.iter().copied()))
+                .collect()
+        };
+        out.push_str(
+            &line_chart(&LineChart {
+                title: "ROC curves".to_owned(),
+                x_label: "false-positive rate".to_owned(),
+                y_label: "true-positive rate".to_owned(),
+                x_domain: (0.0, 1.0),
+                y_domain: (0.0, 1.0),
+                series: vec![
+                    Series::new(name_a.clone(), points(&roc.champion)),
+                    Series::new(name_b.clone(), points(&roc.challenger)),
+                ],
+                diagonal: true,
+                marker: None,
+            })
+            .svg,
+        );
+    }
+    let rows: Vec<IntervalRow<'_>> = r
+        .metrics
+        .iter()
+        .filter_map(|m| {
+            Some(IntervalRow {
+                name: &m.name,
+                estimate: m.difference.estimate.value()?,
+                lower: m.difference.lower.value().unwrap_or(f64::NAN),
+                upper: m.difference.upper.value().unwrap_or(f64::NAN),
+                color: match side_of_zero(m) {
+                    Some(true) => COLORS[2],
+                    Some(false) => COLORS[1],
+                    None => "#777",
+                },
+            })
+        })
+        .collect();
+    if !rows.is_empty() {
+        out.push_str(&interval_chart(
+            &format!("Challenger − champion, {ci} paired intervals"),
+            "difference (green: challenger better, red: worse)",
+            &rows,
+        ));
+    }
+    writeln!(out, "</div>")?;
+    if let Some(t) = &r.mcnemar {
+        writeln!(
+            out,
+            "<h2>McNemar's exact test</h2>\n<table>\n<tr><th></th><th>challenger right</th><th>challenger wrong</th></tr>\n<tr><td>champion right</td><td>{}</td><td>{}</td></tr>\n<tr><td>champion wrong</td><td>{}</td><td>{}</td></tr>\n</table>\n<p>statistic min(b, c) = {} · p-value {}</p>",
+            t.both_correct,
+            t.champion_only_correct,
+            t.challenger_only_correct,
+            t.both_wrong,
+            t.statistic,
+            p_value(t.p_value)
+        )?;
+    }
+    if let Some(t) = &r.delong {
+        writeln!(
+            out,
+            "<h2>DeLong's test (ROC-AUC)</h2>\n<p>champion {} · challenger {} · difference {} ({} CI {}) · standard error {} · p-value {}</p>",
+            metric(Metric::Value(t.champion_auc)),
+            metric(Metric::Value(t.challenger_auc)),
+            metric_difference(Metric::Value(t.difference)),
+            percent(t.confidence),
+            difference_bounds(Metric::Value(t.lower), Metric::Value(t.upper)),
+            metric_difference(Metric::Value(t.std_error)),
+            p_value(t.p_value)
+        )?;
+    }
+    if !r.notes.is_empty() {
+        writeln!(out, "<h2>Notes</h2>\n<ul>")?;
+        for n in &r.notes {
+            writeln!(out, "<li>{}</li>", esc(n))?;
+        }
+        writeln!(out, "</ul>")?;
+    }
+    writeln!(out, "</body>\n</html>")
+}
+
+/// JUnit XML: one test case per check, so CI shows each as passing or failing.
+pub fn junit(report: &ComparisonReport) -> String {
+    let mut out = String::new();
+    // `write!` into a String cannot fail.
+    let _ = write_junit(&mut out, report);
+    out
+}
+
+fn write_junit(out: &mut String, r: &ComparisonReport) -> std::fmt::Result {
+    let tests = r.checks.len();
+    let failures = r.checks.iter().filter(|c| !c.passed).count();
+    writeln!(out, r#"<?xml version="1.0" encoding="UTF-8"?>"#)?;
+    writeln!(
+        out,
+        r#"<testsuites name="lockstep compare" tests="{tests}" failures="{failures}">"#
+    )?;
+    writeln!(
+        out,
+        r#"  <testsuite name="champion vs challenger" tests="{tests}" failures="{failures}">"#
+    )?;
+    writeln!(out, "    <properties>")?;
+    let mut property = |name: &str, value: &str| {
+        writeln!(
+            out,
+            r#"      <property name="{}" value="{}"/>"#,
+            esc(name),
+            esc(value)
+        )
+    };
+    property("schema_version", &r.schema_version)?;
+    property("verdict", &r.verdict.summary)?;
+    property("champion", &r.champion.name)?;
+    property("challenger", &r.challenger.name)?;
+    if let Some(d) = &r.data_sha256 {
+        property("data_sha256", d)?;
+    }
+    for (side, s) in [("champion", &r.champion), ("challenger", &r.challenger)] {
+        if let Some(m) = &s.fingerprints.model_sha256 {
+            property(&format!("{side}_model_sha256"), m)?;
+        }
+    }
+    writeln!(out, "    </properties>")?;
+    for c in &r.checks {
+        let name = esc(&check_name(c.kind, &c.metric, c.default));
+        if c.passed {
+            writeln!(
+                out,
+                r#"    <testcase classname="lockstep.compare" name="{name}"/>"#
+            )?;
+        } else {
+            writeln!(
+                out,
+                r#"    <testcase classname="lockstep.compare" name="{name}">"#
+            )?;
+            writeln!(
+                out,
+                r#"      <failure type="{}" message="{}">{}</failure>"#,
+                kind_name(c.kind),
+                esc(&c.reason),
+                esc(&c.reason)
+            )?;
+            writeln!(out, "    </testcase>")?;
+        }
+    }
+    writeln!(out, "  </testsuite>\n</testsuites>")
+}

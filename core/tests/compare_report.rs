@@ -1,0 +1,317 @@
+//! The comparison report: its committed JSON Schema equals the types'; decisions and
+//! point thresholds decide as documented (docs/compare.md); exports are well formed;
+//! bad inputs are named errors.
+//!
+//! After an intended change to the report: `UPDATE_SCHEMA=1 cargo test -p
+//! lockstep-core --test compare_report`, and bump `COMPARE_SCHEMA_VERSION` unless the
+//! change only adds fields.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::path::Path;
+
+use lockstep_core::compare::schema::{report_schema, schema_id};
+use lockstep_core::compare::types::{CheckKind, ModelSide};
+use lockstep_core::compare::{
+    COMPARE_SCHEMA_VERSION, CompareConfig, CompareError, ComparisonReport, SidePredictions,
+    compare, export,
+};
+use lockstep_core::report::types::PredictionKind;
+use lockstep_core::report::{Predictions, SettingsFormat};
+use lockstep_core::table::{CsvOptions, Table};
+
+fn table(csv: &str) -> Table {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../tests/data/compare")
+        .join(csv);
+    Table::from_csv(&std::fs::read(path).unwrap(), &CsvOptions::default()).unwrap()
+}
+
+fn side<'a>(table: &'a Table, predictions: Predictions) -> SidePredictions<'a> {
+    SidePredictions {
+        table,
+        predictions,
+        info: ModelSide {
+            name: "m".to_owned(),
+            prediction_kind: PredictionKind::Labels,
+            prediction_columns: Vec::new(),
+            fingerprints: Default::default(),
+            latency_ms_per_row: None,
+        },
+    }
+}
+
+fn config(toml: &str) -> CompareConfig {
+    let mut c = CompareConfig::from_settings(toml, SettingsFormat::Toml).unwrap();
+    c.bootstrap.replicates = 100;
+    c
+}
+
+/// The breast-cancer scores of the fixture: the challenger ranks worse (ROC-AUC
+/// −0.025, 90 % interval wholly below 0), its accuracy is 0.0246 lower.
+fn binary(config: &CompareConfig) -> Result<ComparisonReport, CompareError> {
+    let t = table("binary_scores.csv");
+    compare(
+        "label",
+        &side(&t, Predictions::Score("champion".into())),
+        &side(&t, Predictions::Score("challenger".into())),
+        config,
+        None,
+    )
+}
+
+#[test]
+fn committed_schema_matches_the_types() {
+    let path =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../docs/schema/compare-report.schema.json");
+    let generated = report_schema().unwrap();
+    if std::env::var_os("UPDATE_SCHEMA").is_some() {
+        std::fs::write(&path, &generated).unwrap();
+        return;
+    }
+    let committed = std::fs::read_to_string(&path)
+        .unwrap_or_else(|e| panic!("{}: {e}; write it with UPDATE_SCHEMA=1", path.display()));
+    assert!(
+        committed == generated,
+        "{} is stale: rerun with UPDATE_SCHEMA=1 (and bump COMPARE_SCHEMA_VERSION if fields changed meaning)",
+        path.display()
+    );
+    let schema: serde_json::Value = serde_json::from_str(&generated).unwrap();
+    assert_eq!(schema["$id"], schema_id());
+    assert!(schema_id().contains(COMPARE_SCHEMA_VERSION));
+    // Every property of a report serialised today is declared by the schema.
+    let report = binary(&config("")).unwrap();
+    let value = serde_json::to_value(&report).unwrap();
+    for key in value.as_object().unwrap().keys() {
+        assert!(
+            schema["properties"].get(key).is_some(),
+            "{key} is not in the schema"
+        );
+    }
+    let back = export::from_json(&export::json(&report).unwrap()).unwrap();
+    assert_eq!(back, report);
+}
+
+#[test]
+fn decisions_read_the_sign_aware_interval() {
+    let report = binary(&config(
+        r#"
+[[decision]]
+metric = "roc_auc"
+test = "non_inferiority"
+margin = 0.05
+[[decision]]
+metric = "roc_auc"
+test = "non_inferiority"
+margin = 0.05
+interval = "delong"
+[[decision]]
+metric = "log_loss"
+test = "superiority"
+[[decision]]
+metric = "log_loss"
+test = "non_inferiority"
+margin = 2.0
+[[decision]]
+metric = "roc_auc"
+test = "superiority"
+"#,
+    ))
+    .unwrap();
+    let passed: Vec<bool> = report.checks.iter().map(|c| c.passed).collect();
+    // ROC-AUC within 0.05 (both intervals), log loss not better (lower is better:
+    // the improvement is champion − challenger, here −0.91 [−1.37, −0.41]), within 2.0, not superior on AUC.
+    assert_eq!(
+        passed,
+        [true, true, false, true, false],
+        "{:#?}",
+        report.checks
+    );
+    let log_loss = report
+        .metrics
+        .iter()
+        .find(|m| m.name == "log_loss")
+        .unwrap();
+    assert!(!log_loss.higher_is_better);
+    assert!(report.checks[2].reason.contains("lower is better"));
+    assert!(!report.verdict.accepted);
+    assert!(report.verdict.summary.contains("2 of 5 checks fail"));
+}
+
+#[test]
+fn point_thresholds_translate_tfma_and_mlflow() {
+    let report = binary(&config(
+        r#"
+[[threshold_check]]          # MLflow MetricThreshold(threshold=0.9, greater_is_better=True)
+metric = "accuracy"
+lower_bound = 0.9
+[[threshold_check]]          # TFMA change_threshold: absolute -1e-10, HIGHER_IS_BETTER
+metric = "accuracy"
+min_absolute_change = -1e-10
+[[threshold_check]]          # MLflow min_relative_change on a lower-is-better metric
+metric = "brier_score"
+min_relative_change = -10.0
+[[threshold_check]]          # TFMA value_threshold upper_bound
+metric = "log_loss"
+upper_bound = 0.001
+[[satisficing]]
+metric = "recall"
+min = 0.5
+"#,
+    ))
+    .unwrap();
+    let kinds: Vec<CheckKind> = report.checks.iter().map(|c| c.kind).collect();
+    assert_eq!(
+        kinds[0],
+        CheckKind::Satisficing,
+        "satisficing is listed before thresholds"
+    );
+    let passed: Vec<bool> = report.checks.iter().map(|c| c.passed).collect();
+    // recall ≥ 0.5 holds; accuracy ≥ 0.9 holds; its change is negative; the Brier
+    // score worsens by far less than 1000 %; log loss is far above 0.001.
+    assert_eq!(
+        passed,
+        [true, true, false, true, false],
+        "{:#?}",
+        report.checks
+    );
+}
+
+#[test]
+fn exports_are_well_formed_and_escape_names() {
+    let mut report = binary(&config("")).unwrap();
+    report.champion.name = "<b>&champion|".to_owned();
+    let md = export::markdown(&report);
+    assert!(md.contains("# Champion vs challenger"));
+    assert!(md.contains("❌ **REJECTED**"));
+    // In a code span: shown literally, `|` escaped for the table.
+    assert!(md.contains("`<b>&champion\\|`"), "{md}");
+    let html = export::html(&report);
+    assert!(html.contains("&lt;b&gt;&amp;champion|"));
+    assert!(!html.contains("<b>&champion"));
+    let junit = export::junit(&report);
+    let doc = roxmltree::Document::parse(&junit).unwrap();
+    let suite = doc
+        .descendants()
+        .find(|n| n.has_tag_name("testsuite"))
+        .unwrap();
+    assert_eq!(suite.attribute("failures"), Some("1"));
+    assert!(junit.contains("non-inferiority roc_auc (default)"));
+}
+
+#[test]
+fn bad_inputs_are_named_errors() {
+    let t = table("binary_scores.csv");
+    let short = t.slice(0, 10).unwrap();
+    let err = compare(
+        "label",
+        &side(&t, Predictions::Score("champion".into())),
+        &side(&short, Predictions::Score("challenger".into())),
+        &CompareConfig::default(),
+        None,
+    )
+    .unwrap_err();
+    assert_eq!(
+        err,
+        CompareError::RowCountMismatch {
+            champion: t.num_rows(),
+            challenger: 10
+        }
+    );
+    let err = binary(&config(
+        "[[decision]]\nmetric = \"auc\"\ntest = \"superiority\"\n",
+    ))
+    .unwrap_err();
+    assert!(
+        matches!(&err, CompareError::UnknownMetric { metric, .. } if metric == "auc"),
+        "{err}"
+    );
+    let err = binary(&config(
+        "[[decision]]\nmetric = \"accuracy\"\ntest = \"superiority\"\ninterval = \"delong\"\n",
+    ))
+    .unwrap_err();
+    assert!(err.to_string().contains("`roc_auc` only"), "{err}");
+    let err = compare(
+        "label",
+        &side(&t, Predictions::Score("champion".into())),
+        &side(&t, Predictions::Score("missing".into())),
+        &CompareConfig::default(),
+        None,
+    )
+    .unwrap_err();
+    assert!(err.to_string().starts_with("the challenger: "), "{err}");
+    assert!(err.to_string().contains("missing"), "{err}");
+}
+
+/// Each side's own estimate is the one `lockstep eval` reports for that model alone, and
+/// so is its interval when both draw the same resamples (same seed, rows in the same
+/// order: regression). For a binary score column the report numbers the rows by
+/// descending score before resampling (`bootstrap::descending_score_order`, a speed
+/// measure), which a paired comparison cannot do for two models at once: the same
+/// Poisson bootstrap on another row numbering, so the bounds agree within Monte Carlo
+/// error (each within half the evaluation's interval width at 50 replicates), not bit
+/// for bit.
+#[test]
+fn each_side_equals_its_own_evaluation() {
+    use lockstep_core::report::{EvalConfig, evaluate};
+    let check = |csv: &str, label: &str, champion: Predictions, challenger: Predictions| {
+        let same_stream = !matches!(champion, Predictions::Score(_));
+        let t = table(csv);
+        let mut config = CompareConfig::default();
+        config.bootstrap.replicates = 50;
+        let report = compare(
+            label,
+            &side(&t, champion.clone()),
+            &side(&t, challenger),
+            &config,
+            None,
+        )
+        .unwrap();
+        let mut eval = EvalConfig::new(label, champion);
+        eval.bootstrap.replicates = 50;
+        let alone = evaluate(&t, &eval).unwrap();
+        for row in &alone.metrics {
+            let m = report.metrics.iter().find(|m| m.name == row.name).unwrap();
+            if same_stream {
+                assert_eq!(
+                    (m.champion.estimate, m.champion.lower, m.champion.upper),
+                    (row.estimate, row.lower, row.upper),
+                    "{csv} {}",
+                    row.name
+                );
+            } else {
+                assert_eq!(m.champion.estimate, row.estimate, "{csv} {}", row.name);
+                let width = match (row.lower.value(), row.upper.value()) {
+                    (Some(lo), Some(hi)) => hi - lo,
+                    _ => 0.0,
+                };
+                for (a, b) in [(m.champion.lower, row.lower), (m.champion.upper, row.upper)] {
+                    match (a.value(), b.value()) {
+                        (Some(a), Some(b)) => assert!(
+                            (a - b).abs() <= width / 2.0,
+                            "{csv} {}: {a} vs {b} (interval width {width})",
+                            row.name
+                        ),
+                        (a, b) => assert_eq!(a.is_some(), b.is_some(), "{csv} {}", row.name),
+                    }
+                }
+            }
+        }
+        report
+    };
+    let regression = check(
+        "../eval/report_regression.csv",
+        "price",
+        Predictions::Column("predicted".into()),
+        Predictions::Column("legacy_estimate".into()),
+    );
+    assert_eq!(regression.task, lockstep_core::report::TaskKind::Regression);
+    assert!(regression.mcnemar.is_none() && regression.delong.is_none());
+    assert_eq!(regression.checks[0].metric, "rmse");
+    check(
+        "binary_scores.csv",
+        "label",
+        Predictions::Score("champion".into()),
+        Predictions::Score("challenger".into()),
+    );
+}

@@ -1,0 +1,233 @@
+//! `lockstep compare`: champion against challenger on the same rows — two models run
+//! on the data (through their pipelines, on either engine) or two prediction / score
+//! columns — into one comparison report with paired intervals, McNemar's and DeLong's
+//! tests and the declared decisions' verdict.
+//!
+//! Exit status: 0 when the challenger is accepted, 1 when it is rejected, 2 on bad
+//! usage or unreadable input. The orchestration is core's
+//! (`lockstep_core::compare::compare_request`); this file only reads files and flags.
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::time::Instant;
+
+use anyhow::{Context, bail};
+use lockstep_core::compare::request::column_source;
+use lockstep_core::compare::{
+    CompareError, CompareOverrides, CompareRequest, compare_request, export,
+};
+use lockstep_core::engine::Engine;
+use lockstep_core::onnx;
+use lockstep_core::report::{ModelSource, Source, sha256_hex};
+use lockstep_core::table::Table;
+use lockstep_core::transform::FittedPipeline;
+
+use super::EngineChoice;
+use super::eval::{ReportFormat, read_text, settings_of};
+use crate::input;
+
+/// Arguments of `lockstep compare`.
+#[derive(Debug, clap::Args)]
+pub struct CompareArgs {
+    /// The data both models are scored on (.csv, .jsonl or .parquet).
+    #[arg(long)]
+    pub data: PathBuf,
+    /// The column holding the true class (or target, for regression).
+    #[arg(long)]
+    pub label: String,
+    /// The champion: an ONNX model run on the data.
+    #[arg(long, conflicts_with = "champion_col")]
+    pub champion: Option<PathBuf>,
+    /// The challenger: an ONNX model run on the data.
+    #[arg(long, conflicts_with = "challenger_col")]
+    pub challenger: Option<PathBuf>,
+    /// The champion's predictions in a column: read as positive-class scores when
+    /// numeric in [0, 1] with a fractional value, else as predicted classes / values.
+    #[arg(long)]
+    pub champion_col: Option<String>,
+    /// The challenger's predictions in a column (as --champion-col).
+    #[arg(long)]
+    pub challenger_col: Option<String>,
+    /// The fitted pipeline both models take their features from.
+    #[arg(long)]
+    pub pipeline: Option<PathBuf>,
+    /// The champion's own pipeline (overrides --pipeline for it).
+    #[arg(long)]
+    pub champion_pipeline: Option<PathBuf>,
+    /// The challenger's own pipeline (overrides --pipeline for it).
+    #[arg(long)]
+    pub challenger_pipeline: Option<PathBuf>,
+    /// Which engine runs the models (`cpu` and `ort` are accepted as the old names).
+    #[arg(long, value_enum, default_value = "core")]
+    pub engine: EngineChoice,
+    /// ONNX Runtime's library, for `--engine onnxruntime`.
+    #[arg(long)]
+    pub ort_lib: Option<PathBuf>,
+    /// The compare config (TOML or JSON; see docs/compare.md): decisions, satisficing
+    /// metrics, point thresholds, bootstrap settings.
+    #[arg(long)]
+    pub config: Option<PathBuf>,
+    /// The positive class (binary); default: 1 / true.
+    #[arg(long)]
+    pub positive_label: Option<String>,
+    /// Decision threshold on both models' scores (binary).
+    #[arg(long)]
+    pub threshold: Option<f64>,
+    /// Paired bootstrap replicates.
+    #[arg(long)]
+    pub bootstrap: Option<u32>,
+    /// Seed of the bootstrap.
+    #[arg(long)]
+    pub seed: Option<u64>,
+    /// Output format.
+    #[arg(long, value_enum, default_value = "md")]
+    pub format: ReportFormat,
+    /// Where to write the report (default: standard output).
+    #[arg(short = 'o', long)]
+    pub output: Option<PathBuf>,
+    #[command(flatten)]
+    pub null_values: input::NullValuesArg,
+}
+
+/// One side's model file, engine and pipeline, loaded.
+struct LoadedModel {
+    bytes: Vec<u8>,
+    engine: Box<dyn Engine>,
+    class_labels: Option<Vec<String>>,
+    pipeline: Option<FittedPipeline>,
+}
+
+fn load(
+    args: &CompareArgs,
+    model: Option<&Path>,
+    pipeline: Option<&Path>,
+) -> anyhow::Result<Option<LoadedModel>> {
+    let Some(path) = model else {
+        return Ok(None);
+    };
+    let bytes = input::read_model(path)?;
+    let engine = args
+        .engine
+        .load(&bytes, args.ort_lib.as_deref(), 1)
+        .with_context(|| format!("model `{}`", path.display()))?;
+    let pipeline = pipeline.map(input::read_pipeline).transpose()?;
+    Ok(Some(LoadedModel {
+        class_labels: onnx::class_labels(&bytes),
+        bytes,
+        engine,
+        pipeline,
+    }))
+}
+
+fn source<'a>(
+    table: &Table,
+    loaded: Option<&'a LoadedModel>,
+    column: Option<&String>,
+) -> Option<Source<'a>> {
+    match (loaded, column) {
+        (Some(m), _) => Some(Source::Model(ModelSource {
+            engine: m.engine.as_ref(),
+            class_labels: m.class_labels.as_deref(),
+            pipeline: m.pipeline.as_ref(),
+            bytes: &m.bytes,
+        })),
+        (None, Some(c)) => Some(column_source(table, c)),
+        (None, None) => None,
+    }
+}
+
+/// A model's file name, or the column's name.
+fn name_of(model: Option<&Path>, column: Option<&String>, side: &str) -> String {
+    model
+        .and_then(|p| p.file_name())
+        .map(|n| n.to_string_lossy().into_owned())
+        .or_else(|| column.cloned())
+        .unwrap_or_else(|| side.to_owned())
+}
+
+pub fn run(args: CompareArgs) -> anyhow::Result<ExitCode> {
+    if args.champion.is_none() && args.champion_col.is_none() {
+        bail!("give the champion: --champion MODEL.onnx or --champion-col COLUMN");
+    }
+    if args.challenger.is_none() && args.challenger_col.is_none() {
+        bail!("give the challenger: --challenger MODEL.onnx or --challenger-col COLUMN");
+    }
+    let data_bytes = input::read_file(&args.data, "data", input::MAX_DATA_BYTES)?;
+    let champion_pipeline = args
+        .champion_pipeline
+        .as_deref()
+        .or(args.pipeline.as_deref());
+    let challenger_pipeline = args
+        .challenger_pipeline
+        .as_deref()
+        .or(args.pipeline.as_deref());
+    let champion = load(&args, args.champion.as_deref(), champion_pipeline)?;
+    let challenger = load(&args, args.challenger.as_deref(), challenger_pipeline)?;
+    // The data is read with the null values the pipelines recorded at fit.
+    let first_pipeline = champion
+        .as_ref()
+        .and_then(|m| m.pipeline.as_ref())
+        .or_else(|| challenger.as_ref().and_then(|m| m.pipeline.as_ref()));
+    let null_values = args.null_values.resolve(first_pipeline)?;
+    let table = input::table_from_bytes(&args.data, &data_bytes, &null_values)?;
+
+    let config_text = args.config.as_deref().map(read_text).transpose()?;
+    let (Some(champion_source), Some(challenger_source)) = (
+        source(&table, champion.as_ref(), args.champion_col.as_ref()),
+        source(&table, challenger.as_ref(), args.challenger_col.as_ref()),
+    ) else {
+        bail!("give both the champion and the challenger");
+    };
+    let request = CompareRequest {
+        label: args.label.clone(),
+        names: [
+            name_of(
+                args.champion.as_deref(),
+                args.champion_col.as_ref(),
+                "champion",
+            ),
+            name_of(
+                args.challenger.as_deref(),
+                args.challenger_col.as_ref(),
+                "challenger",
+            ),
+        ],
+        champion: champion_source,
+        challenger: challenger_source,
+        settings: settings_of(args.config.as_deref(), config_text.as_deref()),
+        overrides: CompareOverrides {
+            positive_label: args.positive_label.clone(),
+            threshold: args.threshold,
+            bootstrap_replicates: args.bootstrap,
+            seed: args.seed,
+        },
+        data_sha256: Some(sha256_hex(&data_bytes)),
+    };
+    let start = Instant::now();
+    let clock = || start.elapsed().as_secs_f64() * 1e3;
+    let report = compare_request(&table, &request, &clock).map_err(|e| {
+        match (&e, args.config.as_deref()) {
+            (CompareError::Settings(inner), Some(path)) => {
+                anyhow::anyhow!("invalid config `{}`: {inner}", path.display())
+            }
+            _ => anyhow::Error::new(e),
+        }
+    })?;
+    let text = match args.format {
+        ReportFormat::Json => export::json(&report)?,
+        ReportFormat::Md => export::markdown(&report),
+        ReportFormat::Html => export::html(&report),
+        ReportFormat::Junit => export::junit(&report),
+    };
+    match &args.output {
+        Some(path) => std::fs::write(path, text)
+            .with_context(|| format!("cannot write `{}`", path.display()))?,
+        None => print!("{text}"),
+    }
+    eprintln!("compare: {}", report.verdict.summary);
+    Ok(if report.verdict.accepted {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
+}
