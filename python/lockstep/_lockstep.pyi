@@ -72,3 +72,72 @@ def read_csv(
 ) -> pa.Table:
     """Reads CSV with lockstep-core's reader: the table `lockstep transform --input x.csv`
     sees. Strings come back as dictionary<uint32, utf8>."""
+
+class Model:
+    """An ONNX model on lockstep-core's engine (`core`: the code the browser runs)."""
+
+    def __init__(self, onnx_bytes: bytes, threads: Optional[int] = None) -> None:
+        """Loads a model; `threads` (default: the available cores) split the rows, with
+        the same outputs bit for bit."""
+    def run(
+        self, data: Union[TableLike, npt.ArrayLike, Mapping[str, npt.ArrayLike]],
+        pipeline: Optional[Pipeline] = None,
+    ) -> Any:
+        """A table (through `pipeline` when given) → a pyarrow table with `lockstep
+        predict`'s columns; an array or a dict of arrays by input name → a dict of numpy
+        arrays by output name."""
+    @property
+    def inputs(self) -> List[Tuple[str, Optional[str], Optional[List[Optional[int]]]]]:
+        """(name, element type, shape with None for free dimensions) per input."""
+    @property
+    def class_labels(self) -> Optional[List[str]]: ...
+    @property
+    def fingerprint(self) -> str:
+        """sha256 of the model's bytes (the fingerprint in reports and logs)."""
+    @property
+    def engine(self) -> str:
+        """The engine's name: `core`."""
+
+def evaluate(
+    table: TableLike,
+    config: Optional[Spec] = None,
+    *,
+    label: str,
+    pred_col: Optional[str] = None,
+    score_col: Optional[str] = None,
+    model: Optional[Model] = None,
+    pipeline: Optional[Pipeline] = None,
+    contract: Optional[Spec] = None,
+    positive_label: Optional[str] = None,
+    threshold: Optional[float] = None,
+    bootstrap: Optional[int] = None,
+    seed: Optional[int] = None,
+    data_sha256: Optional[str] = None,
+) -> dict:
+    """The evaluation report (`lockstep eval --format json`, as a dict) of `table`:
+    core's `report::evaluate_request`. `config`/`contract`: TOML or JSON text or a dict."""
+
+def export_report(report: Mapping[str, Any], format: str) -> str:
+    """An evaluation report as `json`, `md`, `html` or `junit`: `lockstep eval --format`."""
+
+class Findings:
+    """What replaying some log batches found; merge in log order, then `report()`."""
+
+    def merge(self, other: Findings) -> None:
+        """Adds (and consumes) the findings of the batches that follow these in the log."""
+    @property
+    def rows(self) -> int: ...
+    def report(self, files: Sequence[str] = ..., format: str = "dict") -> Any:
+        """The skew report: `dict`, `json`, `text`, `md` or `junit` (`lockstep skew --format`)."""
+
+class Replayer:
+    """Replays prediction logs through a pipeline and a model (`lockstep skew --no-ort`)."""
+
+    def __init__(
+        self, pipeline: Pipeline, model: Model, train: Optional[TableLike] = None,
+        config: Optional[str] = None,
+    ) -> None: ...
+    def replay_batch(self, batch: Any, source: str = "batch", first_row: int = 1) -> Findings:
+        """Findings of one batch of log records (pyarrow RecordBatch/Table, the Parquet log layout)."""
+    def replay_files(self, paths: Sequence[str], batch_rows: int = 8192) -> dict:
+        """The report (a dict) of whole log files (JSON Lines or Parquet)."""
