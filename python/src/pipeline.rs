@@ -101,6 +101,29 @@ impl Pipeline {
         arrow::features_to_numpy(py, matrix)
     }
 
+    /// Where `transform_numpy`'s time goes, in seconds: (Arrow → core's table, core's
+    /// `transform::apply`, features → numpy). For the benchmark
+    /// (scripts/bench/python_transform.sh): the first and last are the binding's cost.
+    fn _transform_timings(
+        &self,
+        py: Python<'_>,
+        table: &Bound<'_, PyAny>,
+    ) -> PyResult<(f64, f64, f64)> {
+        let start = std::time::Instant::now();
+        let table = arrow::table_from_py(table)?;
+        let converted = start.elapsed().as_secs_f64();
+        let start = std::time::Instant::now();
+        let matrix = py
+            .detach(|| transform::apply(&self.inner, &table))
+            .map_err(errors::transform)?;
+        let applied = start.elapsed().as_secs_f64();
+        let start = std::time::Instant::now();
+        let array = arrow::features_to_numpy(py, matrix)?;
+        let out = start.elapsed().as_secs_f64();
+        drop(array);
+        Ok((converted, applied, out))
+    }
+
     /// Per encoded column, the rows of `table` whose category training never saw:
     /// a list of (column, rows, distinct, examples).
     fn unseen_categories<'py>(
