@@ -37,7 +37,7 @@ fn arrays_in_lockstep_layout_are_shared_and_others_converted() {
         ("f32", Arc::new(Float32Array::from(vec![0.5, 1.0, 2.0]))),
         ("b", Arc::new(BooleanArray::from(vec![true, false, true]))),
     ]);
-    let table = Table::from_record_batches(&b.schema(), &[b.clone()]).unwrap();
+    let table = Table::from_record_batches(&b.schema(), std::slice::from_ref(&b)).unwrap();
     assert_eq!(table.num_rows(), 3);
     let ColumnData::Int64(i) = table.column("i").unwrap().data() else {
         panic!("int64 column expected")
@@ -95,7 +95,7 @@ fn an_unsupported_type_names_the_column() {
         "seen",
         Arc::new(TimestampSecondArray::from(vec![1_i64])) as ArrayRef,
     )]);
-    let err = Table::from_record_batches(&b.schema(), &[b.clone()]).unwrap_err();
+    let err = Table::from_record_batches(&b.schema(), std::slice::from_ref(&b)).unwrap_err();
     assert!(
         matches!(&err, TableError::UnsupportedParquetType { column, .. } if column == "seen"),
         "{err}"
