@@ -11,6 +11,8 @@
 #   - npm packages in tests/browser: playwright-core (drives Debian's chromium; never
 #     downloads a browser) and binaryen 132 (wasm-opt for Trunk; Debian's is too old)
 #   - a Python virtualenv in .venv with ONNX Runtime and the fixture generators
+#   - a second one in target/python-venv with maturin, pytest and the Python package's
+#     test dependencies (python/requirements-dev.txt)
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 ROOT=$PWD
@@ -82,6 +84,18 @@ if [ ! -x .venv/bin/python ] || ! cmp -s "$REQUIREMENTS" .venv/.requirements-ins
   python3 -m venv .venv
   .venv/bin/pip install --quiet --disable-pip-version-check -r "$REQUIREMENTS"
   cp "$REQUIREMENTS" .venv/.requirements-installed
+fi
+
+# --- Python: the lockstep package's build and test tools (python/) -----------------------
+# A venv of its own, so the fixtures' .venv stays as it is; scripts/test-python.sh builds
+# the wheel with its maturin and runs pytest in it.
+PY_REQUIREMENTS=python/requirements-dev.txt
+PY_VENV=target/python-venv
+if [ ! -x "$PY_VENV/bin/python" ] || ! cmp -s "$PY_REQUIREMENTS" "$PY_VENV/.requirements-installed"; then
+  log "python venv $PY_VENV from $PY_REQUIREMENTS"
+  python3 -m venv "$PY_VENV"
+  "$PY_VENV/bin/pip" install --quiet --disable-pip-version-check -r "$PY_REQUIREMENTS"
+  cp "$PY_REQUIREMENTS" "$PY_VENV/.requirements-installed"
 fi
 
 log "ready (root: $ROOT)"

@@ -75,6 +75,19 @@ impl Table {
         parquet::read_parquet(bytes)
     }
 
+    /// Arrow record batches of one schema as a table (feature `parquet`), with the
+    /// Parquet reader's type mapping: arrays already in Lockstep's layout (bool, int64,
+    /// float64 without NaN, `Dictionary<UInt32, Utf8>`) are shared, not copied, when
+    /// there is one batch; `NaN` is read as null; other types are converted or named
+    /// in an error.
+    #[cfg(feature = "parquet")]
+    pub fn from_record_batches(
+        schema: &arrow_schema::Schema,
+        batches: &[arrow_array::RecordBatch],
+    ) -> Result<Self, TableError> {
+        parquet::from_batches(schema, batches.iter().cloned().map(Ok))
+    }
+
     pub fn num_rows(&self) -> usize {
         self.num_rows
     }

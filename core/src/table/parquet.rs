@@ -1,4 +1,5 @@
-//! Parquet bytes → [`Table`] (feature `parquet`), through arrow record batches.
+//! Parquet bytes → [`Table`] (feature `parquet`), through arrow record batches; the
+//! same conversion reads in-memory record batches ([`Table::from_record_batches`]).
 //!
 //! Column types map as: boolean → bool; signed integers and uint8/16/32 → int64;
 //! float32/64 → float64 (`NaN` is read as null, as pandas means it); utf8,
@@ -10,9 +11,9 @@ use arrow_array::types::{
     Float32Type, Float64Type, Int8Type, Int16Type, Int32Type, Int64Type, UInt8Type, UInt16Type,
     UInt32Type,
 };
-use arrow_array::{Array, ArrayRef, Float64Array, RecordBatchReader};
+use arrow_array::{Array, ArrayRef, Float64Array, RecordBatch, RecordBatchReader};
 use arrow_buffer::{BooleanBuffer, NullBuffer};
-use arrow_schema::DataType as ArrowType;
+use arrow_schema::{DataType as ArrowType, Schema};
 use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 
 use super::builder::ColumnBuilder;
@@ -24,6 +25,22 @@ pub(super) fn read_parquet(bytes: &[u8]) -> Result<Table, TableError> {
         .and_then(|b| b.build())
         .map_err(parquet_error)?;
     let schema = reader.schema();
+    from_batches(
+        &schema,
+        reader.map(|batch| {
+            batch.map_err(|err| TableError::Parquet {
+                message: err.to_string(),
+            })
+        }),
+    )
+}
+
+/// Arrow record batches of one schema → a table (Parquet files and in-memory Arrow
+/// data, e.g. a pyarrow table handed over by the Python package, alike).
+pub(super) fn from_batches(
+    schema: &Schema,
+    batches: impl IntoIterator<Item = Result<RecordBatch, TableError>>,
+) -> Result<Table, TableError> {
     let mut columns: Vec<(String, DataType, Vec<ColumnData>)> = schema
         .fields()
         .iter()
@@ -35,10 +52,8 @@ pub(super) fn read_parquet(bytes: &[u8]) -> Result<Table, TableError> {
             ))
         })
         .collect::<Result<_, TableError>>()?;
-    for batch in reader {
-        let batch = batch.map_err(|err| TableError::Parquet {
-            message: err.to_string(),
-        })?;
+    for batch in batches {
+        let batch = batch?;
         for ((name, data_type, parts), array) in columns.iter_mut().zip(batch.columns()) {
             parts.push(convert(name, *data_type, array)?);
         }
