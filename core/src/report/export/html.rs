@@ -41,7 +41,10 @@ fn reliability_points(r: &ReliabilityReport) -> Vec<(f64, f64)> {
         .collect()
 }
 
-fn plots(report: &EvalReport) -> Vec<String> {
+/// The report's SVG plots (reliability, recalibration, ROC, precision–recall, threshold
+/// sweep — those the report holds), as the HTML page draws them; the web app shows the
+/// same ones inline. Each `<svg>` names its title in `aria-label`.
+pub fn plots(report: &EvalReport) -> Vec<String> {
     let mut out = Vec::new();
     let x_label = report
         .reliability

@@ -15,6 +15,8 @@ pub mod junit;
 pub mod markdown;
 mod svg;
 
+pub use html::plots;
+
 use super::EvalReport;
 
 /// The report as pretty-printed JSON with a trailing newline.
