@@ -129,7 +129,7 @@ pub fn CellFrame(id: u32, kind: CellKind) -> impl IntoView {
                     <button
                         aria-label=move || format!("Remove {}", name.get())
                         data-testid=format!("remove-{}", kind.key())
-                        disabled=move || running()
+                        disabled=running
                         on:click=move |_| {
                             ui.nb.update(|n| n.remove(id));
                             ui.outputs.update(|o| drop(o.remove(&id)));
