@@ -5,7 +5,8 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 source scripts/env.sh
 trunk build --release --locked 2>&1 | grep -v "^\s*$" | tail -n 5
 wasm=$(ls dist/*.wasm)
-js=$(ls dist/*.js)
+# The wasm-bindgen module (the worker, dist/worker.js, loads the same bundle).
+js=$(ls dist/lockstep-frontend-*.js)
 raw=$(stat -c %s "$wasm")
 gz=$(gzip -9 -c "$wasm" | wc -c)
 js_gz=$(gzip -9 -c "$js" | wc -c)

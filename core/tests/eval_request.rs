@@ -119,3 +119,39 @@ fn overrides_win_over_the_settings() {
     let report = evaluate_request(&table(), &req, &|| 0.0).unwrap();
     assert_eq!(report.inputs.threshold, Some(0.3));
 }
+
+fn error_on(data: &str, source: Source<'_>) -> String {
+    let table = Table::from_csv(data.as_bytes(), &CsvOptions::default()).unwrap();
+    evaluate_request(&table, &request(source, None), &|| 0.0)
+        .unwrap_err()
+        .to_string()
+}
+
+/// Issue 13: the page's quick metrics accepted scores outside [0, 1] that the report
+/// refused; through the one request every caller refuses them, naming row and value.
+#[test]
+fn scores_outside_the_unit_interval_name_the_row_and_value() {
+    let err = error_on("y,s\n1,0.9\n0,1.7\n", Source::Score("s".into()));
+    assert!(err.contains("row 2") && err.contains("1.7"), "{err}");
+}
+
+/// Issue 13: a non-numeric score cell was reported without its row and value.
+#[test]
+fn a_non_numeric_score_cell_names_its_row_and_value() {
+    let err = error_on("y,s\n1,0.9\n0,high\n1,0.2\n", Source::Score("s".into()));
+    assert_eq!(
+        err,
+        "cannot evaluate: column `s`, row 2: `high` is not a number; a score column must hold numbers"
+    );
+}
+
+/// Issue 13: three classes with a score column blamed the score column for the classes.
+#[test]
+fn three_classes_with_a_score_column_blame_the_label() {
+    let err = error_on("y,s\na,0.9\nb,0.1\nc,0.2\n", Source::Score("s".into()));
+    assert!(
+        err.contains("the label `y` holds 3 classes (a, b, c)")
+            && err.contains("a score column (`s`) gives one positive-class probability"),
+        "{err}"
+    );
+}

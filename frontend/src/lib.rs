@@ -1,31 +1,52 @@
 //! # lockstep-frontend
 //!
-//! The browser notebook. A person picks a CSV file (or loads the bundled demo),
-//! chooses the label column and either a prediction column or a score column with a
-//! threshold, and sees the metrics. They can then fit a feature pipeline on the data
-//! (or load a fitted `pipeline.json`) and run an ONNX model on it, through the
-//! pipeline when there is one. Finally they get the full evaluation report (metrics
-//! with intervals next to baselines, calibration, thresholds, the metric contract's
-//! verdict) and its JSON, Markdown, HTML and JUnit exports. Every file is read by the
-//! browser and parsed, transformed, evaluated and run by `lockstep-core` compiled to
-//! wasm32: nothing leaves the page.
+//! The browser notebook. A person loads data sets (training, dev, test, serving logs;
+//! CSV, Parquet or JSON Lines), fitted pipelines and ONNX models (champion,
+//! challengers) — or the demo — and runs cells on them: Data, Pipeline, Models,
+//! Evaluate (the full `lockstep eval` report), Calibration & threshold, Skew (the
+//! `lockstep skew` replay of serving logs) and Notes. Cells can be added, removed,
+//! reordered, collapsed and re-run; a cell whose inputs changed is marked stale.
 //!
-//! * [`state`] — the page's signals and the pure functions that derive results.
-//! * [`load`] — reading a picked file or fetching the demo, into bytes.
-//! * [`view`] — the panels' view-models: what each panel shows, as plain functions over
-//!   `lockstep-core` types, tested natively ([`view::pipeline`], [`view::model`],
-//!   [`view::eval`] — the evaluation report built through core's evaluation request —
-//!   and [`view::skew`]); [`download`] offers the exports as files.
+//! `lockstep-core` runs in a dedicated Web Worker that owns the data: the page sends
+//! the browser's `File` objects and small commands, and gets small results back, so
+//! the page stays responsive during a long evaluation, which can be cancelled.
+//! Nothing leaves the browser.
+//!
+//! * [`notebook`] — the notebook's state as serde data (cells, order, inputs, the
+//!   data sets' roles, names and fingerprints): what a share link serializes.
+//! * [`protocol`] — the commands and replies between the page and the worker.
+//! * [`host`] — what the worker holds and does, plain Rust over `lockstep-core`
+//!   (tested natively); [`worker`] — the worker's message loop (wasm32).
+//! * [`client`] — the page's side: spawns the worker, sends, routes replies, cancels.
+//! * [`state`], [`view`] — the data sets, models and the cells' view-models, plain
+//!   functions over `lockstep-core`, tested natively; [`download`] — exports as files.
 //! * [`components`] — the Leptos views.
+//!
+//! # Data flow
+//!
+//! ```text
+//! page (UI thread)                          worker (same wasm bundle)
+//! File / command ──postMessage(JSON + File)──▶ Host: read, parse, fingerprint,
+//!                                              fit, run, evaluate (lockstep-core)
+//! Notebook ◀── Loaded / Evaluated / Skewed ───┘  (progress replies while it works)
+//! ```
 
+pub mod client;
 pub mod components;
 pub mod download;
-pub mod load;
+pub mod host;
+pub mod notebook;
+pub mod protocol;
 pub mod state;
 pub mod view;
+pub mod worker;
 
-/// Installs the panic hook and mounts [`components::App`] on `<body>`.
+/// Starts the page, or — when there is no `window` — the worker's message loop.
 pub fn start() {
+    if worker::in_worker() {
+        worker::run();
+        return;
+    }
     console_error_panic_hook::set_once();
     leptos::mount::mount_to_body(components::App);
 }

@@ -1,4 +1,4 @@
-// End-to-end: the evaluation report panel (step 6). Expected values never come from
+// End-to-end: the Evaluate cell. Expected values never come from
 // this file: each test runs the native CLI, `lockstep eval`, on the same file with the
 // same settings (the CLI is the native build of the same core code, itself checked
 // against scikit-learn by core/tests/eval_sklearn.rs and serve/tests/cli.rs) and
@@ -70,8 +70,21 @@ function assertPrinted(text, value, what) {
 }
 
 async function evaluateInPage(page, settings) {
+  await page.locator('[data-testid=cell-evaluate] details').evaluate((d) => (d.open = true));
   await page.getByTestId('eval-settings').fill(settings);
-  await page.getByTestId('evaluate').click();
+  await page.getByTestId('run-evaluate').click();
+  await page.waitForFunction(
+    () => /^(done|failed)/.test(document.querySelector('[data-testid=state-evaluate]')?.textContent ?? ''),
+    null,
+    { timeout: 60_000 },
+  );
+}
+
+/** Opens the page with the breast-cancer demo CSV picked. */
+async function openWithDemoCsv(page) {
+  await page.goto(server.url);
+  await page.getByTestId('file-input').setInputFiles(DEMO_CSV);
+  await page.getByTestId('dataset-row').filter({ hasText: 'breast_cancer_eval.csv' }).waitFor();
 }
 
 /** The verdict, the contract lines and every metric row shown equal the CLI's report. */
@@ -127,10 +140,8 @@ async function assertDownloads(page, cliArgs) {
 
 test("the demo's report, with the example config, is the CLI's: verdict, metrics and every download", async () => {
   const { page, problems } = session;
-  await page.goto(server.url);
-  await page.getByTestId('load-demo').click();
-  await page.getByTestId('eval-source-score').check();
-  await page.getByTestId('eval-score').selectOption('score');
+  await openWithDemoCsv(page);
+  await page.getByTestId('eval-source').selectOption('score:score');
   await evaluateInPage(page, readFileSync(EXAMPLE, 'utf8'));
   await page.getByTestId('eval-report').waitFor({ timeout: 30_000 });
 
@@ -142,14 +153,17 @@ test("the demo's report, with the example config, is the CLI's: verdict, metrics
   assert.equal(expected.contract.passed, false);
   await assertSummary(page, expected);
   // The line saying what was evaluated is the Markdown report's, without its code marks.
-  assert.equal(await textOf(page, 'eval-summary'), cliEval(args, 'md').text.split('\n')[2].replaceAll('`', ''));
+  assert.equal(
+    (await textOf(page, 'eval-summary')).split(' — ')[0],
+    cliEval(args, 'md').text.split('\n')[2].replaceAll('`', ''),
+  );
   await assertDownloads(page, args);
 
-  // The whole report, in a sandboxed frame that runs no script.
-  const frame = page.frameLocator('[data-testid=eval-html]');
-  assert.equal((await frame.locator('h1').textContent()).trim(), 'Evaluation report');
-  await frame.getByText('Equal-mass bins').first().waitFor();
-  assert.equal(await page.getByTestId('eval-html').getAttribute('sandbox'), '');
+  // The ROC and PR curves are drawn inline, as the HTML export draws them.
+  const html = cliEval(args, 'html').text;
+  const svgs = await page.locator('[data-testid=eval-plots] svg').evaluateAll((s) => s.map((e) => e.getAttribute('aria-label')));
+  assert.deepEqual(svgs, ['ROC', 'Precision–recall']);
+  assert.ok(html.includes('aria-label="ROC"'));
   assert.deepEqual(problems, []);
 });
 
@@ -166,8 +180,7 @@ test('a bare contract that holds gives PASS, as `lockstep eval --contract` does'
   assert.equal(readFileSync(await download.path(), 'utf8'), cliEval(args, 'junit').text);
 
   // The prediction column, no settings: no contract, the hard predictions' metrics.
-  await page.getByTestId('eval-source-prediction').check();
-  await page.getByTestId('eval-prediction').selectOption('predicted');
+  await page.getByTestId('eval-source').selectOption('column:predicted');
   await evaluateInPage(page, '');
   await page.getByTestId('eval-verdict').filter({ hasText: 'No metric contract' }).waitFor();
   const labels = JSON.parse(cliEval(['--data', DEMO_CSV, '--label', 'malignant', '--pred-col', 'predicted'], 'json').text);
@@ -178,16 +191,12 @@ test('a bare contract that holds gives PASS, as `lockstep eval --contract` does'
 test('bad settings show the core error, never a panic', async () => {
   const { page, problems } = session;
   await evaluateInPage(page, '[bootstrap]\nreplicates = "many"\n');
-  assert.match(await textOf(page, 'eval-error'), /^invalid settings: .*bootstrap\.replicates/s);
+  assert.match(await textOf(page, 'error-evaluate'), /^invalid settings: .*bootstrap\.replicates/s);
   assert.equal(await page.getByTestId('eval-report').count(), 0);
   await evaluateInPage(page, 'optimizing = "roc_auc"\nsatisficing = ["acuracy >= 0.9"]\n');
-  assert.match(await textOf(page, 'eval-error'), /acuracy.*accuracy, balanced_accuracy/s);
+  assert.match(await textOf(page, 'error-evaluate'), /acuracy.*accuracy, balanced_accuracy/s);
   await evaluateInPage(page, '[baselines]\nheuristic = "no_such_column > 1"\n');
-  assert.match(await textOf(page, 'eval-error'), /^cannot evaluate: heuristic baseline `no_such_column > 1`: position 1: no column named `no_such_column`/);
-  // The model source without a model says what to do.
-  await page.getByTestId('eval-source-model').check();
-  await evaluateInPage(page, '');
-  assert.match(await textOf(page, 'eval-error'), /^load a model first/);
+  assert.match(await textOf(page, 'error-evaluate'), /^cannot evaluate: heuristic baseline `no_such_column > 1`: position 1: no column named `no_such_column`/);
   assert.deepEqual(problems, []);
 });
 
@@ -210,12 +219,11 @@ test('the loaded model is run and evaluated as `lockstep eval --model` does', as
   writeFileSync(csvPath, labelledFixtureCsv(readJson(`tests/data/onnx/${name}.json`)));
   const modelPath = join(ROOT, `tests/data/onnx/${name}.onnx`);
   await page.goto(server.url);
-  await page.getByTestId('file-input').setInputFiles(csvPath);
-  await page.getByTestId('dataset-summary').filter({ hasText: `${name}.csv` }).waitFor();
-  await page.getByTestId('model-file').setInputFiles(modelPath);
-  await page.getByTestId('model-info').waitFor();
+  await page.getByTestId('file-input').setInputFiles([csvPath, modelPath]);
+  await page.getByTestId('dataset-row').filter({ hasText: `${name}.csv` }).waitFor();
+  await page.getByTestId('model-item').waitFor();
   await page.getByTestId('eval-label').selectOption('y');
-  await page.getByTestId('eval-source-model').check();
+  await page.getByTestId('eval-source').selectOption(`model:${name}.onnx`);
   await evaluateInPage(page, PASSING_CONTRACT);
   await page.getByTestId('eval-report').waitFor({ timeout: 30_000 });
 

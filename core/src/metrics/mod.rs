@@ -44,6 +44,25 @@ pub enum MetricsError {
     NullValue { column: String, row: usize },
     #[error("column `{column}` has type {}; a score column must hold numbers", data_type.name())]
     NotNumeric { column: String, data_type: DataType },
+    #[error(
+        "column `{column}`, row {row}: `{value}` is not a number; a score column must hold numbers"
+    )]
+    NotANumber {
+        column: String,
+        row: usize,
+        value: String,
+    },
+    #[error(
+        "the label `{label}` holds {} classes ({}), but a score column (`{score}`) gives one \
+         positive-class probability, for two classes: give one probability column per class \
+         or a column of predicted classes",
+        classes.len(), classes.join(", ")
+    )]
+    ScoreNeedsTwoClasses {
+        label: String,
+        score: String,
+        classes: Vec<String>,
+    },
     #[error("column `{column}`, row {row}: score `{value}` is not a finite number")]
     NonFiniteScore {
         column: String,

@@ -129,7 +129,26 @@ pub fn numeric_column(table: &Table, name: &str) -> Result<Vec<f64>, EvalError> 
             .enumerate()
             .map(|(row, x)| x.map(|i| i as f64).ok_or_else(|| null(row)))
             .collect::<Result<_, _>>()?,
-        ColumnData::Bool(_) | ColumnData::Str(_) => {
+        ColumnData::Str(strings) => {
+            // A column read as text: name the first value that is not a number.
+            let bad = strings.iter().enumerate().find_map(|(row, v)| {
+                v.filter(|v| v.trim().parse::<f64>().is_err())
+                    .map(|v| (row, v))
+            });
+            return Err(match bad {
+                Some((row, value)) => MetricsError::NotANumber {
+                    column: name.to_owned(),
+                    row: row + 1,
+                    value: crate::excerpt::excerpt(value),
+                },
+                None => MetricsError::NotNumeric {
+                    column: name.to_owned(),
+                    data_type: column.data_type(),
+                },
+            }
+            .into());
+        }
+        ColumnData::Bool(_) => {
             return Err(MetricsError::NotNumeric {
                 column: name.to_owned(),
                 data_type: column.data_type(),

@@ -1,23 +1,15 @@
-//! Step 6: the full evaluation report, computed in the page by `lockstep-core` (the
-//! code `lockstep eval` runs). The verdict, the contract lines and the metrics with
-//! their intervals and baselines are shown here; the whole report is core's own
-//! self-contained HTML export in a sandboxed frame; the four exports are downloads.
+//! The Evaluate cell: the full report of `lockstep eval` — metrics with bootstrap
+//! intervals next to baselines, the metric contract's verdict, ROC and
+//! precision–recall curves (core's own SVG, as the HTML export draws them) — computed in
+//! the worker through core's one evaluation request, and its four exports.
 
 use leptos::prelude::*;
-use leptos::task::spawn_local;
 use lockstep_core::report::EvalReport;
 use lockstep_core::report::export::format::{interval, metric, metric_short, number, summary};
 
-use super::ColumnSelect;
-use super::model::now_ms;
-use super::transforms::picked_file;
+use super::{EvalOutput, Output, Ui};
 use crate::download::ObjectUrl;
-use crate::load;
-use crate::state::{Mode, PageState};
-use crate::view::{
-    self,
-    eval::{EvalInputs, EvalSource, Evaluation},
-};
+use crate::notebook::{CellInputs, EvalInputs, PredictionSource, Role};
 
 const SETTINGS_PLACEHOLDER: &str = r#"# A metric contract, as `lockstep eval --contract` reads it …
 optimizing = "roc_auc"
@@ -29,197 +21,237 @@ replicates = 1000"#;
 
 /// The four exports: key, name, MIME type, file name.
 const EXPORTS: [(&str, &str, &str, &str); 4] = [
-    ("json", "JSON", "application/json", "eval-report.json"),
-    ("md", "Markdown", "text/markdown", "eval-report.md"),
-    ("html", "HTML", "text/html", "eval-report.html"),
-    ("junit", "JUnit XML", "application/xml", "eval-junit.xml"),
+    (
+        "json",
+        "Evaluation report (JSON)",
+        "application/json",
+        "eval-report.json",
+    ),
+    (
+        "md",
+        "Evaluation report (Markdown)",
+        "text/markdown",
+        "eval-report.md",
+    ),
+    (
+        "html",
+        "Evaluation report (HTML)",
+        "text/html",
+        "eval-report.html",
+    ),
+    (
+        "junit",
+        "Evaluation report (JUnit XML)",
+        "application/xml",
+        "eval-junit.xml",
+    ),
 ];
 
-#[component]
-pub fn EvaluatePanel() -> impl IntoView {
-    let state = expect_context::<PageState>();
-    let sel = state.selection;
-    let source = RwSignal::new(if sel.with_untracked(|s| s.mode) == Mode::Scores {
-        EvalSource::ScoreColumn
-    } else {
-        EvalSource::PredictionColumn
-    });
-    let settings = RwSignal::new(String::new());
-    let result = RwSignal::new(None::<Result<Evaluation, String>>);
-    // Another data set makes a shown report stale.
-    Effect::new(move |previous: Option<()>| {
-        state.dataset.track();
-        if previous.is_some() {
-            result.set(None);
-        }
-    });
-
-    let run = move |_| {
-        let selection = sel.get_untracked();
-        let model = state.model.get_untracked();
-        let pipeline = state.pipeline.get_untracked();
-        let settings = settings.get_untracked();
-        let outcome = state.dataset.with_untracked(|d| match d {
-            Some(dataset) => view::eval::evaluate(
-                &EvalInputs {
-                    dataset,
-                    selection: &selection,
-                    source: source.get_untracked(),
-                    settings: &settings,
-                    model: model.as_ref(),
-                    pipeline: pipeline.as_ref(),
-                },
-                &now_ms,
-            ),
-            None => Err("load a data set first".to_owned()),
-        });
-        result.set(Some(outcome));
-    };
-    let on_settings_file = move |ev: leptos::ev::Event| {
-        let Some(file) = picked_file(&ev) else {
-            return;
-        };
-        spawn_local(async move {
-            let text = load::read_file(&file).await.and_then(|bytes| {
-                String::from_utf8(bytes)
-                    .map_err(|e| format!("{}: not UTF-8 text: {e}", file.name()))
-            });
-            match text {
-                Ok(text) => settings.set(text),
-                Err(message) => result.set(Some(Err(message))),
-            }
-        });
-    };
-    let source_radio = move |value: EvalSource, testid: &'static str| {
-        view! {
-            <input
-                type="radio"
-                name="eval-source"
-                data-testid=testid
-                prop:checked=move || source.get() == value
-                on:change=move |_| source.set(value)
-            />
-        }
-    };
-    let model_name = move || {
-        state
-            .model
-            .with(|m| m.as_ref().map(|m| m.name.clone()))
-            .map_or_else(
-                || "the loaded model (none yet: step 5)".to_owned(),
-                |name| {
-                    let through = if state.pipeline.with(Option::is_some) {
-                        " through the pipeline"
-                    } else {
-                        ""
-                    };
-                    format!("the model {name}{through}, run here")
-                },
-            )
-    };
-
-    view! {
-        <section class="card" data-testid="eval-panel">
-            <h2>"6. Evaluation report"</h2>
-            <p class="hint">
-                "The full report of " <code>"lockstep eval"</code>
-                ", computed in this page: metrics with bootstrap intervals next to baselines, calibration, threshold choices and the metric contract's verdict."
-            </p>
-            <div class="grid">
-                <label>
-                    "Label column"
-                    <ColumnSelect
-                        testid="eval-label"
-                        value=Signal::derive(move || sel.with(|s| s.label.clone()))
-                        on_pick=move |v| sel.update(|s| s.label = v)
-                    />
-                </label>
-                <fieldset>
-                    <legend>"Evaluate the predictions of"</legend>
-                    <label>
-                        {source_radio(EvalSource::PredictionColumn, "eval-source-prediction")}
-                        "a prediction column"
-                    </label>
-                    <label>
-                        {source_radio(EvalSource::ScoreColumn, "eval-source-score")}
-                        {move || {
-                            format!(
-                                "a score column, positive when score ≥ {} (step 2)",
-                                sel.with(|s| s.threshold),
-                            )
-                        }}
-                    </label>
-                    <label>
-                        {source_radio(EvalSource::Model, "eval-source-model")} {model_name}
-                    </label>
-                </fieldset>
-                <Show when=move || source.get() == EvalSource::PredictionColumn>
-                    <label>
-                        "Prediction column"
-                        <ColumnSelect
-                            testid="eval-prediction"
-                            value=Signal::derive(move || sel.with(|s| s.prediction.clone()))
-                            on_pick=move |v| sel.update(|s| s.prediction = v)
-                        />
-                    </label>
-                </Show>
-                <Show when=move || source.get() == EvalSource::ScoreColumn>
-                    <label>
-                        "Score column"
-                        <ColumnSelect
-                            testid="eval-score"
-                            value=Signal::derive(move || sel.with(|s| s.score.clone()))
-                            on_pick=move |v| sel.update(|s| s.score = v)
-                        />
-                    </label>
-                </Show>
-            </div>
-            <label class="stack">
-                "Settings (TOML): a metric contract as --contract reads it, or a whole config as --config does; empty for the defaults"
-                <textarea
-                    rows="8"
-                    spellcheck="false"
-                    data-testid="eval-settings"
-                    placeholder=SETTINGS_PLACEHOLDER
-                    prop:value=move || settings.get()
-                    on:input=move |ev| settings.set(event_target_value(&ev))
-                ></textarea>
-            </label>
-            <p class="hint">
-                "The label, the predictions, a score column's threshold and the positive class (step 2) are taken from the picks, not from the settings, as the CLI's flags override its config."
-            </p>
-            <div class="row">
-                <label class="file">
-                    "Settings file (TOML) "
-                    <input type="file" accept=".toml" data-testid="eval-settings-file" on:change=on_settings_file />
-                </label>
-                <button data-testid="evaluate" on:click=run>
-                    "Evaluate"
-                </button>
-            </div>
-            {move || match result.get() {
-                None => ().into_any(),
-                Some(Err(message)) => {
-                    view! { <p class="error" role="alert" data-testid="eval-error">{message}</p> }.into_any()
-                }
-                Some(Ok(evaluation)) => view! { <EvalResult evaluation /> }.into_any(),
-            }}
-        </section>
+fn source_key(source: Option<&PredictionSource>) -> String {
+    match source {
+        Some(PredictionSource::Model(m)) => format!("model:{m}"),
+        Some(PredictionSource::Score(c)) => format!("score:{c}"),
+        Some(PredictionSource::Column(c)) => format!("column:{c}"),
+        None => String::new(),
     }
 }
 
-/// The verdict, the contract lines, the metrics, the downloads and the full report.
+fn source_of(key: &str) -> Option<PredictionSource> {
+    let (kind, name) = key.split_once(':')?;
+    let name = name.to_owned();
+    match kind {
+        "model" => Some(PredictionSource::Model(name)),
+        "score" => Some(PredictionSource::Score(name)),
+        "column" => Some(PredictionSource::Column(name)),
+        _ => None,
+    }
+}
+
+/// An `<option>` list of `values`, `chosen` selected.
+fn options(values: Vec<(String, String)>, chosen: String) -> impl IntoView {
+    values
+        .into_iter()
+        .map(|(value, text)| {
+            let selected = value == chosen;
+            view! { <option value=value selected=selected>{text}</option> }
+        })
+        .collect_view()
+}
+
 #[component]
-fn EvalResult(evaluation: Evaluation) -> impl IntoView {
+pub fn EvaluateCell(id: u32) -> impl IntoView {
+    let ui = expect_context::<Ui>();
+    let inputs = move || {
+        ui.nb.with(|n| match n.cell(id).map(|c| &c.inputs) {
+            Some(CellInputs::Evaluate(e)) => e.clone(),
+            _ => EvalInputs::default(),
+        })
+    };
+    let edit = move |f: Box<dyn FnOnce(&mut EvalInputs)>| {
+        ui.edit(id, |i| {
+            if let CellInputs::Evaluate(e) = i {
+                f(e);
+            }
+        });
+    };
+    let name = move || super::frame::cell_name(ui, id, crate::notebook::CellKind::Evaluate);
+    let suffix = move || {
+        let n = name();
+        if n == "Evaluate" {
+            String::new()
+        } else {
+            format!(" ({n})")
+        }
+    };
+    let tables = move || {
+        ui.nb.with(|n| {
+            n.datasets
+                .iter()
+                .filter(|d| d.role != Role::Serving)
+                .map(|d| (d.name.clone(), format!("{} ({})", d.name, d.role.label())))
+                .collect::<Vec<_>>()
+        })
+    };
+    let columns = move || {
+        let chosen = inputs().dataset;
+        ui.nb.with(|n| {
+            n.datasets
+                .iter()
+                .find(|d| d.name == chosen)
+                .map(|d| d.columns.clone())
+                .unwrap_or_default()
+        })
+    };
+    let sources = move || {
+        let label = inputs().label;
+        let mut out: Vec<(String, String)> = ui.nb.with(|n| {
+            n.models
+                .iter()
+                .map(|m| {
+                    let through = m
+                        .pipeline
+                        .as_ref()
+                        .map_or_else(String::new, |p| format!(" through {p}"));
+                    (
+                        format!("model:{}", m.name),
+                        format!("{}: {}{through}", m.role.key(), m.name),
+                    )
+                })
+                .collect()
+        });
+        for c in columns().into_iter().filter(|c| *c != label) {
+            out.push((format!("score:{c}"), format!("score column {c}")));
+            out.push((format!("column:{c}"), format!("prediction column {c}")));
+        }
+        out
+    };
+    let output = move || {
+        ui.outputs.with(|o| match o.get(&id) {
+            Some(Output::Evaluated(e)) => Some(view! { <EvalResult output=e.clone() /> }),
+            _ => None,
+        })
+    };
+    view! {
+        <div class="grid">
+            <label>
+                {move || format!("Data set{}", suffix())}
+                <select
+                    data-testid="eval-dataset"
+                    on:change=move |ev| {
+                        let v = event_target_value(&ev);
+                        edit(Box::new(move |e| e.dataset = v));
+                    }
+                >
+                    {move || options(tables(), inputs().dataset)}
+                </select>
+            </label>
+            <label>
+                {move || format!("Label column{}", suffix())}
+                <select
+                    data-testid="eval-label"
+                    on:change=move |ev| {
+                        let v = event_target_value(&ev);
+                        edit(Box::new(move |e| e.label = v));
+                    }
+                >
+                    {move || options(columns().into_iter().map(|c| (c.clone(), c)).collect(), inputs().label)}
+                </select>
+            </label>
+            <label>
+                {move || format!("Predictions{}", suffix())}
+                <select
+                    data-testid="eval-source"
+                    on:change=move |ev| {
+                        let v = source_of(&event_target_value(&ev));
+                        edit(Box::new(move |e| e.source = v));
+                    }
+                >
+                    {move || options(sources(), source_key(inputs().source.as_ref()))}
+                </select>
+            </label>
+            <label>
+                {move || format!("Threshold{} (empty: the settings', else 0.5)", suffix())}
+                <input
+                    type="text"
+                    inputmode="decimal"
+                    data-testid="eval-threshold"
+                    prop:value=move || inputs().threshold
+                    on:input=move |ev| {
+                        let v = event_target_value(&ev);
+                        edit(Box::new(move |e| e.threshold = v));
+                    }
+                />
+            </label>
+            <label>
+                {move || format!("Positive class{} (empty: 1 or true)", suffix())}
+                <input
+                    type="text"
+                    data-testid="eval-positive"
+                    prop:value=move || inputs().positive_label
+                    on:input=move |ev| {
+                        let v = event_target_value(&ev);
+                        edit(Box::new(move |e| e.positive_label = v));
+                    }
+                />
+            </label>
+        </div>
+        <details>
+            <summary>"Settings: a metric contract or a whole config"</summary>
+            <label class="stack">
+                {move || format!("Settings{} (TOML or JSON, as lockstep eval --config reads them)", suffix())}
+                <textarea
+                    rows="7"
+                    spellcheck="false"
+                    data-testid="eval-settings"
+                    placeholder=SETTINGS_PLACEHOLDER
+                    prop:value=move || inputs().settings
+                    on:input=move |ev| {
+                        let v = event_target_value(&ev);
+                        edit(Box::new(move |e| e.settings = v));
+                    }
+                ></textarea>
+            </label>
+            <p class="hint">
+                "The picks above replace the settings' label, predictions, threshold and positive class, as the CLI's flags replace its config's."
+            </p>
+        </details>
+        {output}
+    }
+}
+
+/// The verdict, the contract lines, the metrics, the ranking plots and the downloads.
+#[component]
+fn EvalResult(output: std::sync::Arc<EvalOutput>) -> impl IntoView {
     let mut urls = Vec::new();
+    let e = &output.evaluated;
     let downloads = EXPORTS
         .iter()
         .map(|&(key, name, mime, file)| {
             let text = match key {
-                "json" => &evaluation.json,
-                "md" => &evaluation.markdown,
-                "html" => &evaluation.html,
-                _ => &evaluation.junit,
+                "json" => &e.json,
+                "md" => &e.markdown,
+                "html" => &e.html,
+                _ => &e.junit,
             };
             match ObjectUrl::for_text(text, mime) {
                 Ok(url) => {
@@ -227,10 +259,10 @@ fn EvalResult(evaluation: Evaluation) -> impl IntoView {
                     urls.push(url);
                     view! {
                         <a class="button" href=href download=file data-testid=format!("download-{key}")>
-                            {format!("Download {name}")}
+                            {name}
                         </a>
                     }
-                        .into_any()
+                    .into_any()
                 }
                 Err(message) => view! { <p class="error" role="alert">{message}</p> }.into_any(),
             }
@@ -238,21 +270,21 @@ fn EvalResult(evaluation: Evaluation) -> impl IntoView {
         .collect_view();
     // The blobs live as long as their links.
     on_cleanup(move || drop(urls));
-    let report = evaluation.report;
+    let report = output.report.clone();
+    let plots = output
+        .ranking
+        .iter()
+        .map(|p| view! { <figure class="plot" inner_html=p.svg.clone()></figure> })
+        .collect_view();
     view! {
         <div class="report" data-testid="eval-report">
-            <p class="summary" data-testid="eval-summary">{summary(&report).replace('`', "")}</p>
+            <p class="summary" data-testid="eval-summary">
+                {format!("{} — {} rows of {}", summary(&report).replace('`', ""), e.rows, e.dataset)}
+            </p>
             <Verdict report=report.clone() />
             <MetricsTable report />
-            <div class="row">{downloads}</div>
-            <h3>"The whole report"</h3>
-            <iframe
-                class="report-frame"
-                title="Evaluation report"
-                sandbox=""
-                srcdoc=evaluation.html
-                data-testid="eval-html"
-            ></iframe>
+            <div class="plots" data-testid="eval-plots">{plots}</div>
+            <div class="row downloads">{downloads}</div>
         </div>
     }
 }

@@ -1,348 +1,584 @@
-//! The Leptos views of the page: steps 1–3 (data, columns, metrics) here, the
-//! transforms panel in [`transforms`], the model panel in [`model`], the evaluation
-//! report in [`evaluate`] and the skew panel in [`skew`].
+//! The Leptos views of the notebook: the toolbar (files, the demo, adding a cell),
+//! the cells in their order, each in a [`frame::CellFrame`] (title, run state,
+//! collapse, reorder, remove, run), and the status line (`aria-live`).
+//!
+//! The page holds the notebook's state ([`crate::notebook::Notebook`]) and the cells'
+//! outputs; the data lives in the worker, reached through [`crate::client`].
 
+mod calibration;
+mod data;
 mod evaluate;
-mod model;
+mod frame;
+mod models;
+mod notes;
+mod pipeline;
 mod skew;
-mod transforms;
+
+use std::collections::HashMap;
+use std::sync::Arc;
 
 use leptos::prelude::*;
-use leptos::task::spawn_local;
-use lockstep_core::metrics::BinaryMetrics;
+use lockstep_core::report::EvalReport;
 
-use crate::load;
-use crate::state::{self, Mode, PageState};
-use evaluate::EvaluatePanel;
-use model::ModelPanel;
-use skew::SkewPanel;
-use transforms::TransformsPanel;
+use crate::client;
+use crate::notebook::{
+    CellInputs, CellKind, EvalInputs, ModelRole, Notebook, PredictionSource, Role, RunState,
+    SkewInputs,
+};
+use crate::protocol::{Command, Evaluated, Predicted, Reply, Skewed};
+use crate::view::plots::{Plot, split};
+use frame::CellFrame;
+
+/// An evaluation as the page shows it: the worker's reply and the report read back.
+#[derive(Debug)]
+pub struct EvalOutput {
+    pub evaluated: Evaluated,
+    pub report: EvalReport,
+    pub ranking: Vec<Plot>,
+    pub calibration: Vec<Plot>,
+}
+
+/// What a cell's last run produced.
+#[derive(Debug, Clone)]
+pub enum Output {
+    Evaluated(Arc<EvalOutput>),
+    Predicted(Arc<Vec<Predicted>>),
+    Skewed(Arc<Skewed>),
+}
+
+/// The page's state; `Copy`, so views capture it freely.
+#[derive(Clone, Copy)]
+pub struct Ui {
+    pub nb: RwSignal<Notebook>,
+    pub outputs: RwSignal<HashMap<u32, Output>>,
+    /// The cell whose run is in flight (one at a time: a second click cancels it).
+    pub running: RwSignal<Option<u32>>,
+    /// When the run in flight started (ms, the page's clock).
+    pub started: RwSignal<f64>,
+    /// Advances while a run is in flight, to show the time taken.
+    pub tick: RwSignal<f64>,
+    /// The status line, read out by screen readers.
+    pub status: RwSignal<String>,
+    pub load_error: RwSignal<Option<String>>,
+    pub loading: RwSignal<bool>,
+}
+
+/// Milliseconds from the page's clock.
+pub fn now_ms() -> f64 {
+    web_sys::window()
+        .and_then(|w| w.performance())
+        .map_or(0.0, |p| p.now())
+}
+
+impl Ui {
+    fn set_state(self, id: u32, state: RunState) {
+        self.nb.update(|n| {
+            if let Some(c) = n.cell_mut(id) {
+                c.state = state;
+            }
+        });
+    }
+
+    /// Updates a cell's inputs and marks it (and what reads it) stale.
+    pub fn edit(self, id: u32, f: impl FnOnce(&mut CellInputs)) {
+        self.nb.update(|n| {
+            if let Some(c) = n.cell_mut(id) {
+                f(&mut c.inputs);
+            }
+            n.edited(id);
+        });
+    }
+
+    /// Applies a `Loaded` reply to the notebook, and fills empty inputs with guesses.
+    fn loaded(self, reply: Reply) -> Result<usize, String> {
+        let (datasets, pipelines, models) = match reply {
+            Reply::Loaded {
+                datasets,
+                pipelines,
+                models,
+            } => (datasets, pipelines, models),
+            Reply::Failed { error } => return Err(error),
+            _ => return Ok(0),
+        };
+        let count = datasets.len() + pipelines.len() + models.len();
+        self.nb.update(|n| {
+            for d in datasets {
+                n.put_dataset(d);
+            }
+            for p in pipelines {
+                n.put_pipeline(p);
+            }
+            for m in models {
+                n.put_model(m);
+            }
+            fill_defaults(n);
+        });
+        Ok(count)
+    }
+
+    /// Sends files to the worker (the `File` objects, not their bytes).
+    pub fn load_files(self, files: Vec<web_sys::File>) {
+        for file in files {
+            let name = file.name();
+            self.loading.set(true);
+            self.status.set(format!("Reading {name}…"));
+            let command = Command::Load {
+                name: name.clone(),
+                role: None,
+                model_role: None,
+            };
+            client::send(command, Some(file), move |reply| match reply {
+                Reply::Progress { stage, .. } => self.status.set(stage),
+                reply => {
+                    self.loading.set(false);
+                    match self.loaded(reply) {
+                        Ok(_) => {
+                            self.load_error.set(None);
+                            self.status.set(format!("Loaded {name}."));
+                        }
+                        Err(e) => {
+                            self.status.set(format!("Could not load {name}."));
+                            self.load_error.set(Some(e));
+                        }
+                    }
+                }
+            });
+        }
+    }
+
+    pub fn load_demo(self) {
+        self.loading.set(true);
+        self.status.set("Loading the demo…".to_owned());
+        client::send(Command::LoadDemo, None, move |reply| match reply {
+            Reply::Progress { stage, .. } => self.status.set(stage),
+            reply => {
+                self.loading.set(false);
+                match self.loaded(reply) {
+                    Ok(n) => {
+                        self.load_error.set(None);
+                        self.status.set(format!("Loaded the demo: {n} files."));
+                    }
+                    Err(e) => self.load_error.set(Some(e)),
+                }
+            }
+        });
+    }
+
+    /// Sends a command that changes what the worker holds (a role, a model's pipeline).
+    pub fn change(self, command: Command) {
+        client::send(command, None, move |reply| {
+            if !matches!(reply, Reply::Progress { .. })
+                && let Err(e) = self.loaded(reply)
+            {
+                self.load_error.set(Some(e));
+            }
+        });
+    }
+
+    /// Runs a cell; while a run is in flight, a second click cancels it instead of
+    /// queueing another.
+    pub fn run(self, id: u32) {
+        if let Some(running) = self.running.get_untracked() {
+            if running == id {
+                self.cancel();
+            }
+            return;
+        }
+        let Some(cell) = self.nb.with_untracked(|n| n.cell(id).cloned()) else {
+            return;
+        };
+        let commands = match (&cell.kind, &cell.inputs) {
+            (CellKind::Evaluate, CellInputs::Evaluate(inputs)) => {
+                vec![Command::Evaluate(inputs.clone())]
+            }
+            (CellKind::Skew, CellInputs::Skew(inputs)) => vec![Command::Skew(inputs.clone())],
+            (CellKind::Pipeline, CellInputs::Pipeline { spec, training }) => {
+                vec![Command::Fit {
+                    spec: spec.clone(),
+                    training: training.clone(),
+                }]
+            }
+            (CellKind::Models, _) => self.nb.with_untracked(|n| {
+                let test = n
+                    .dataset_with(Role::Test)
+                    .or_else(|| n.datasets.iter().find(|d| d.role != Role::Serving));
+                let label = evaluate_inputs(n).map(|e| e.label).unwrap_or_default();
+                test.map(|d| {
+                    n.models
+                        .iter()
+                        .map(|m| Command::Predict {
+                            model: m.name.clone(),
+                            dataset: d.name.clone(),
+                            label: if label.is_empty() {
+                                d.guess.label.clone()
+                            } else {
+                                label.clone()
+                            },
+                        })
+                        .collect()
+                })
+                .unwrap_or_default()
+            }),
+            (CellKind::Calibration, _) => {
+                let evaluated = self.outputs.with_untracked(|o| {
+                    self.nb.with_untracked(|n| {
+                        n.cells
+                            .iter()
+                            .filter(|c| c.kind == CellKind::Evaluate)
+                            .find_map(|c| match o.get(&c.id) {
+                                Some(Output::Evaluated(e)) => Some(e.clone()),
+                                _ => None,
+                            })
+                    })
+                });
+                match evaluated {
+                    Some(e) => {
+                        self.outputs
+                            .update(|o| drop(o.insert(id, Output::Evaluated(e))));
+                        self.set_state(id, RunState::Done { millis: 0.0 });
+                        self.status.set("Calibration & threshold: done.".to_owned());
+                    }
+                    None => self.set_state(
+                        id,
+                        RunState::Failed {
+                            error: "run an Evaluate cell first: this cell reads its report"
+                                .to_owned(),
+                        },
+                    ),
+                }
+                return;
+            }
+            _ => return,
+        };
+        if commands.is_empty() {
+            self.set_state(
+                id,
+                RunState::Failed {
+                    error: "nothing to run yet: load a data set and a model".to_owned(),
+                },
+            );
+            return;
+        }
+        let kind = cell.kind;
+        let title = kind.title();
+        self.running.set(Some(id));
+        self.started.set(now_ms());
+        self.set_state(
+            id,
+            RunState::Running {
+                stage: "starting".to_owned(),
+                fraction: 0.0,
+            },
+        );
+        self.status.set(format!("{title}: running…"));
+        let expected = commands.len();
+        let predicted = Arc::new(std::sync::Mutex::new(Vec::new()));
+        for command in commands {
+            let predicted = predicted.clone();
+            client::send(command, None, move |reply| {
+                // A reply that comes after a cancel is dropped.
+                if self.running.get_untracked() != Some(id) {
+                    return;
+                }
+                let done = |millis: f64, output: Option<Output>| {
+                    if let Some(output) = output {
+                        self.outputs.update(|o| drop(o.insert(id, output)));
+                    }
+                    self.running.set(None);
+                    self.set_state(id, RunState::Done { millis });
+                    self.nb
+                        .update(|n| drop(n.touch(crate::notebook::Input::Cell(kind))));
+                    self.status
+                        .set(format!("{title}: done in {}.", seconds(millis)));
+                };
+                match reply {
+                    Reply::Progress { stage, fraction } => self.set_state(
+                        id,
+                        RunState::Running {
+                            stage,
+                            fraction: fraction.unwrap_or(0.0),
+                        },
+                    ),
+                    Reply::Failed { error } => {
+                        self.running.set(None);
+                        self.outputs.update(|o| drop(o.remove(&id)));
+                        self.status.set(format!("{title}: failed: {error}"));
+                        self.set_state(id, RunState::Failed { error });
+                    }
+                    Reply::Evaluated(evaluated) => match crate::host::report_of(&evaluated) {
+                        Ok(report) => {
+                            let (ranking, calibration) = split(&report);
+                            let millis = evaluated.millis;
+                            done(
+                                millis,
+                                Some(Output::Evaluated(Arc::new(EvalOutput {
+                                    evaluated,
+                                    report,
+                                    ranking,
+                                    calibration,
+                                }))),
+                            );
+                        }
+                        Err(error) => {
+                            self.running.set(None);
+                            self.set_state(id, RunState::Failed { error });
+                        }
+                    },
+                    Reply::Skewed(skewed) => {
+                        let millis = skewed.millis;
+                        done(millis, Some(Output::Skewed(Arc::new(skewed))));
+                    }
+                    Reply::Predicted(p) => {
+                        let all = {
+                            let Ok(mut list) = predicted.lock() else {
+                                return;
+                            };
+                            list.push(p);
+                            (list.len() == expected).then(|| list.clone())
+                        };
+                        if let Some(all) = all {
+                            let millis = all.iter().map(|p| p.millis).sum();
+                            done(millis, Some(Output::Predicted(Arc::new(all))));
+                        }
+                    }
+                    reply @ Reply::Loaded { .. } => match self.loaded(reply) {
+                        Ok(_) => done(now_ms() - self.started.get_untracked(), None),
+                        Err(error) => {
+                            self.running.set(None);
+                            self.set_state(id, RunState::Failed { error });
+                        }
+                    },
+                }
+            });
+        }
+    }
+
+    /// Stops the run in flight (the worker is restarted with the same files).
+    pub fn cancel(self) {
+        let Some(id) = self.running.get_untracked() else {
+            return;
+        };
+        self.running.set(None);
+        self.outputs.update(|o| drop(o.remove(&id)));
+        client::cancel();
+        self.set_state(
+            id,
+            RunState::Failed {
+                error: "cancelled".to_owned(),
+            },
+        );
+        self.status.set("Cancelled.".to_owned());
+    }
+}
+
+/// `1.23 s` or `45 ms`.
+pub fn seconds(millis: f64) -> String {
+    if millis >= 1000.0 {
+        format!("{:.2} s", millis / 1000.0)
+    } else {
+        format!("{millis:.0} ms")
+    }
+}
+
+/// The first Evaluate cell's inputs.
+fn evaluate_inputs(n: &Notebook) -> Option<EvalInputs> {
+    n.cells.iter().find_map(|c| match &c.inputs {
+        CellInputs::Evaluate(e) => Some(e.clone()),
+        _ => None,
+    })
+}
+
+/// Fills inputs nobody chose yet: Evaluate reads the test set (else any table) with
+/// its guessed label and the champion; Skew replays the champion against training
+/// data; Pipeline fits on the training set.
+fn fill_defaults(n: &mut Notebook) {
+    let table = n
+        .dataset_with(Role::Test)
+        .or_else(|| n.dataset_with(Role::Dev))
+        .or_else(|| n.datasets.iter().find(|d| d.role != Role::Serving))
+        .cloned();
+    let training = n.dataset_with(Role::Training).map(|d| d.name.clone());
+    let champion = n
+        .models
+        .iter()
+        .find(|m| m.role == ModelRole::Champion)
+        .map(|m| m.name.clone());
+    for cell in &mut n.cells {
+        match &mut cell.inputs {
+            CellInputs::Evaluate(e) => {
+                if let Some(t) = &table
+                    && (e.dataset.is_empty() || !t.columns.contains(&e.label))
+                {
+                    e.dataset.clone_from(&t.name);
+                    e.label.clone_from(&t.guess.label);
+                }
+                let source_gone = match &e.source {
+                    Some(PredictionSource::Model(m)) => !n.models.iter().any(|x| &x.name == m),
+                    Some(_) => false,
+                    None => true,
+                };
+                if source_gone {
+                    e.source = champion.clone().map(PredictionSource::Model).or_else(|| {
+                        table.as_ref().and_then(|t| {
+                            (!t.guess.score.is_empty())
+                                .then(|| PredictionSource::Score(t.guess.score.clone()))
+                                .or_else(|| {
+                                    (!t.guess.prediction.is_empty()).then(|| {
+                                        PredictionSource::Column(t.guess.prediction.clone())
+                                    })
+                                })
+                        })
+                    });
+                }
+            }
+            CellInputs::Skew(SkewInputs {
+                model, training: t, ..
+            }) => {
+                if model.is_empty()
+                    && let Some(c) = &champion
+                {
+                    model.clone_from(c);
+                }
+                if t.is_empty()
+                    && let Some(tr) = &training
+                {
+                    t.clone_from(tr);
+                }
+            }
+            CellInputs::Pipeline { training: t, .. } => {
+                if t.is_empty()
+                    && let Some(tr) = &training
+                {
+                    t.clone_from(tr);
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
+/// Every file of a file list.
+pub fn files_of(list: Option<web_sys::FileList>) -> Vec<web_sys::File> {
+    let Some(list) = list else {
+        return Vec::new();
+    };
+    (0..list.length()).filter_map(|i| list.get(i)).collect()
+}
 
 /// The whole page.
 #[component]
 pub fn App() -> impl IntoView {
-    let state = PageState::new();
-    provide_context(state);
-    view! {
-        <header class="top">
-            <h1>"Lockstep"</h1>
-            <p class="tagline">
-                "Evaluate a model in your browser. Your data is read and evaluated on this page and never uploaded."
-            </p>
-        </header>
-        <main>
-            <DataLoader />
-            <Show when=move || state.dataset.with(Option::is_some)>
-                <ColumnPicker />
-                <MetricsPanel />
-                <TransformsPanel />
-                <ModelPanel />
-                <EvaluatePanel />
-                <SkewPanel />
-            </Show>
-        </main>
-        <footer>"Computed by lockstep-core compiled to WebAssembly."</footer>
-    }
-}
-
-/// Step 1: pick a CSV file or load the demo.
-#[component]
-fn DataLoader() -> impl IntoView {
-    let state = expect_context::<PageState>();
-    let busy = RwSignal::new(false);
-
-    let on_file = move |ev: leptos::ev::Event| {
-        let input: web_sys::HtmlInputElement = event_target(&ev);
-        let Some(file) = input.files().and_then(|files| files.get(0)) else {
-            return;
-        };
-        busy.set(true);
-        spawn_local(async move {
-            match load::read_file(&file).await {
-                Ok(bytes) => state.load_csv(file.name(), &bytes),
-                Err(err) => state.load_error.set(Some(err)),
+    let ui = Ui {
+        nb: RwSignal::new(Notebook::new()),
+        outputs: RwSignal::new(HashMap::new()),
+        running: RwSignal::new(None),
+        started: RwSignal::new(0.0),
+        tick: RwSignal::new(0.0),
+        status: RwSignal::new(String::new()),
+        load_error: RwSignal::new(None),
+        loading: RwSignal::new(false),
+    };
+    provide_context(ui);
+    // The elapsed time of a run in flight, four times a second (the UI thread is free:
+    // the work runs in the worker).
+    let _ = set_interval_with_handle(
+        move || {
+            if ui.running.get_untracked().is_some() {
+                ui.tick.set(now_ms());
             }
-            busy.set(false);
-        });
+        },
+        std::time::Duration::from_millis(250),
+    );
+    let dragging = RwSignal::new(false);
+    let on_drop = move |ev: leptos::ev::DragEvent| {
+        ev.prevent_default();
+        dragging.set(false);
+        let files = files_of(ev.data_transfer().and_then(|d| d.files()));
+        if !files.is_empty() {
+            ui.load_files(files);
+        }
     };
-    let on_demo = move |_| {
-        busy.set(true);
-        spawn_local(async move {
-            match load::fetch_bytes(load::DEMO_URL).await {
-                Ok(bytes) => state.load_csv("breast_cancer_eval.csv (demo)".to_owned(), &bytes),
-                Err(err) => state.load_error.set(Some(err)),
+    let adding = RwSignal::new(CellKind::Notes);
+    view! {
+        <div
+            class="page"
+            class:dragging=move || dragging.get()
+            on:dragover=move |ev: leptos::ev::DragEvent| {
+                ev.prevent_default();
+                dragging.set(true);
             }
-            busy.set(false);
-        });
-    };
-
-    view! {
-        <section class="card">
-            <h2>"1. Data"</h2>
-            <div class="row">
-                <label class="file">
-                    "Pick a CSV file "
-                    <input type="file" accept=".csv,text/csv" data-testid="file-input" on:change=on_file />
-                </label>
-                <span class="or">"or"</span>
-                <button data-testid="load-demo" on:click=on_demo disabled=move || busy.get()>
-                    "Load the demo"
-                </button>
-            </div>
-            {move || {
-                state
-                    .load_error
-                    .get()
-                    .map(|e| view! { <p class="error" role="alert" data-testid="load-error">{e}</p> })
-            }}
-            {move || {
-                state
-                    .dataset
-                    .get()
-                    .map(|d| {
-                        view! {
-                            <p class="summary" data-testid="dataset-summary">
-                                {format!(
-                                    "{}: {} rows × {} columns, {} bytes",
-                                    d.name,
-                                    d.table.num_rows(),
-                                    d.table.num_columns(),
-                                    d.bytes,
-                                )}
-                            </p>
-                        }
-                    })
-            }}
-        </section>
-    }
-}
-
-/// A `<select>` over the data set's column names.
-#[component]
-fn ColumnSelect(
-    testid: &'static str,
-    #[prop(into)] value: Signal<String>,
-    #[prop(into)] on_pick: Callback<String>,
-) -> impl IntoView {
-    let state = expect_context::<PageState>();
-    let names = move || {
-        state.dataset.with(|d| {
-            d.as_ref()
-                .map(|d| {
-                    d.table
-                        .column_names()
-                        .map(str::to_owned)
-                        .collect::<Vec<_>>()
-                })
-                .unwrap_or_default()
-        })
-    };
-    view! {
-        <select
-            data-testid=testid
-            prop:value=move || value.get()
-            on:change=move |ev| on_pick.run(event_target_value(&ev))
+            on:dragleave=move |_| dragging.set(false)
+            on:drop=on_drop
         >
-            {move || {
-                names()
-                    .into_iter()
-                    .map(|name| {
-                        let selected = {
-                            let name = name.clone();
-                            move || value.get() == name
-                        };
-                        view! {
-                            <option value=name.clone() selected=selected>
-                                {name.clone()}
-                            </option>
-                        }
-                    })
-                    .collect_view()
-            }}
-        </select>
-    }
-}
-
-/// Step 2: choose the label and the predictions.
-#[component]
-fn ColumnPicker() -> impl IntoView {
-    let state = expect_context::<PageState>();
-    let sel = state.selection;
-    let mode = move || sel.with(|s| s.mode);
-    view! {
-        <section class="card">
-            <h2>"2. Columns"</h2>
-            <div class="grid">
-                <label>
-                    "Label column"
-                    <ColumnSelect
-                        testid="label-column"
-                        value=Signal::derive(move || sel.with(|s| s.label.clone()))
-                        on_pick=move |v| sel.update(|s| s.label = v)
-                    />
-                </label>
-                <fieldset>
-                    <legend>"Predictions come from"</legend>
-                    <label>
+            <header class="top">
+                <h1>"Lockstep"</h1>
+                <p class="tagline">
+                    "Evaluate models in your browser. Files are read and evaluated on this page, in a background worker, and never uploaded."
+                </p>
+                <div class="row toolbar">
+                    <button data-testid="load-demo" on:click=move |_| ui.load_demo() disabled=move || ui.loading.get()>
+                        "Load the demo"
+                    </button>
+                    <label class="file button">
+                        "Add files (CSV, Parquet, JSON Lines, .onnx, pipeline.json)"
                         <input
-                            type="radio"
-                            name="mode"
-                            data-testid="mode-labels"
-                            prop:checked=move || mode() == Mode::Labels
-                            on:change=move |_| sel.update(|s| s.mode = Mode::Labels)
-                        />
-                        "a column of predicted classes"
-                    </label>
-                    <label>
-                        <input
-                            type="radio"
-                            name="mode"
-                            data-testid="mode-scores"
-                            prop:checked=move || mode() == Mode::Scores
-                            on:change=move |_| sel.update(|s| s.mode = Mode::Scores)
-                        />
-                        "a score column and a threshold"
-                    </label>
-                </fieldset>
-                <Show
-                    when=move || mode() == Mode::Labels
-                    fallback=move || {
-                        view! {
-                            <label>
-                                "Score column"
-                                <ColumnSelect
-                                    testid="score-column"
-                                    value=Signal::derive(move || sel.with(|s| s.score.clone()))
-                                    on_pick=move |v| sel.update(|s| s.score = v)
-                                />
-                            </label>
-                            <label>
-                                "Positive when score ≥ "
-                                <input
-                                    type="number"
-                                    step="0.01"
-                                    data-testid="threshold"
-                                    prop:value=move || sel.with(|s| s.threshold.to_string())
-                                    on:input=move |ev| {
-                                        if let Ok(t) = event_target_value(&ev).parse::<f64>() {
-                                            sel.update(|s| s.threshold = t);
-                                        }
-                                    }
-                                />
-                            </label>
-                        }
-                    }
-                >
-                    <label>
-                        "Prediction column"
-                        <ColumnSelect
-                            testid="prediction-column"
-                            value=Signal::derive(move || sel.with(|s| s.prediction.clone()))
-                            on_pick=move |v| sel.update(|s| s.prediction = v)
-                        />
-                    </label>
-                </Show>
-                <label>
-                    "Positive class (empty: 1 or true)"
-                    <input
-                        type="text"
-                        data-testid="positive-label"
-                        prop:value=move || sel.with(|s| s.positive_label.clone())
-                        on:input=move |ev| sel.update(|s| s.positive_label = event_target_value(&ev))
-                    />
-                </label>
-            </div>
-        </section>
-    }
-}
-
-fn format_metric(value: Option<f64>) -> String {
-    value.map_or_else(|| "undefined".to_owned(), |v| format!("{v:.4}"))
-}
-
-/// Step 3: the metrics.
-#[component]
-fn MetricsPanel() -> impl IntoView {
-    let state = expect_context::<PageState>();
-    let result = Memo::new(move |_| {
-        state.dataset.with(|d| {
-            d.as_ref()
-                .map(|d| state::evaluate(&d.table, &state.selection.get()))
-        })
-    });
-    view! {
-        <section class="card">
-            <h2>"3. Metrics"</h2>
-            {move || match result.get() {
-                None => ().into_any(),
-                Some(Err(message)) => {
-                    view! { <p class="error" role="alert" data-testid="metrics-error">{message}</p> }
-                        .into_any()
-                }
-                Some(Ok(metrics)) => view! { <MetricsTable metrics /> }.into_any(),
-            }}
-        </section>
-    }
-}
-
-#[component]
-fn MetricsTable(metrics: BinaryMetrics) -> impl IntoView {
-    let c = metrics.confusion;
-    let rows = [
-        ("accuracy", "Accuracy", metrics.accuracy),
-        ("precision", "Precision", metrics.precision),
-        ("recall", "Recall", metrics.recall),
-        ("f1", "F1", metrics.f1),
-    ];
-    view! {
-        <div class="results" data-testid="metrics">
-            <table class="metrics">
-                <tbody>
-                    <tr>
-                        <th>"Rows"</th>
-                        <td data-testid="metric-rows">{metrics.rows}</td>
-                    </tr>
-                    <tr>
-                        <th>"Positive class"</th>
-                        <td data-testid="metric-positive">{metrics.positive_label.clone()}</td>
-                    </tr>
-                    {rows
-                        .into_iter()
-                        .map(|(key, label, value)| {
-                            view! {
-                                <tr>
-                                    <th>{label}</th>
-                                    <td data-testid=format!("metric-{key}")>{format_metric(value)}</td>
-                                </tr>
+                            type="file"
+                            multiple=true
+                            accept=".csv,.txt,.parquet,.pq,.jsonl,.ndjson,.onnx,.json"
+                            data-testid="file-input"
+                            on:change=move |ev| {
+                                let input: web_sys::HtmlInputElement = event_target(&ev);
+                                ui.load_files(files_of(input.files()));
+                                input.set_value("");
                             }
-                        })
-                        .collect_view()}
-                </tbody>
-            </table>
-            <table class="confusion" data-testid="confusion">
-                <thead>
-                    <tr>
-                        <th></th>
-                        <th>"Predicted positive"</th>
-                        <th>"Predicted negative"</th>
-                    </tr>
-                </thead>
-                <tbody>
-                    <tr>
-                        <th>"Actually positive"</th>
-                        <td data-testid="cm-tp">{c.true_positives}</td>
-                        <td data-testid="cm-fn">{c.false_negatives}</td>
-                    </tr>
-                    <tr>
-                        <th>"Actually negative"</th>
-                        <td data-testid="cm-fp">{c.false_positives}</td>
-                        <td data-testid="cm-tn">{c.true_negatives}</td>
-                    </tr>
-                </tbody>
-            </table>
-            <ul class="notes">
-                {metrics.notes.into_iter().map(|n| view! { <li>{n}</li> }).collect_view()}
-            </ul>
+                        />
+                    </label>
+                    <span class="hint">"or drop files anywhere on the page"</span>
+                </div>
+                {move || {
+                    ui.load_error
+                        .get()
+                        .map(|e| view! { <p class="error" role="alert" data-testid="load-error">{e}</p> })
+                }}
+            </header>
+            <main aria-busy=move || ui.running.get().is_some().to_string()>
+                <For
+                    each=move || ui.nb.with(|n| n.cells.iter().map(|c| (c.id, c.kind)).collect::<Vec<_>>())
+                    key=|(id, _)| *id
+                    children=move |(id, kind)| view! { <CellFrame id kind /> }
+                />
+                <div class="row add-cell">
+                    <label>
+                        "Add a cell "
+                        <select
+                            data-testid="add-cell-kind"
+                            on:change=move |ev| {
+                                if let Some(k) = CellKind::from_key(&event_target_value(&ev)) {
+                                    adding.set(k);
+                                }
+                            }
+                        >
+                            {CellKind::OFFERED
+                                .into_iter()
+                                .map(|k| {
+                                    view! {
+                                        <option value=k.key() selected=move || adding.get() == k>
+                                            {k.title()}
+                                        </option>
+                                    }
+                                })
+                                .collect_view()}
+                        </select>
+                    </label>
+                    <button data-testid="add-cell" on:click=move |_| ui.nb.update(|n| { n.add(adding.get_untracked()); })>
+                        "Add"
+                    </button>
+                </div>
+            </main>
+            <p class="status" role="status" aria-live="polite" data-testid="status">
+                {move || ui.status.get()}
+            </p>
+            <footer>"Computed by lockstep-core compiled to WebAssembly, in a Web Worker."</footer>
         </div>
     }
 }

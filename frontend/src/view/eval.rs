@@ -1,12 +1,11 @@
 //! What the evaluation panel computes: the full evaluation report of the loaded data,
 //! by `lockstep_core::report` — the code `lockstep eval` runs — and its four exports.
 //!
-//! The page's picks play the part of the CLI's flags: the label column, the
-//! predictions (a prediction column, a score column, or the loaded model run through
-//! the pipeline as `lockstep eval --model … --pipeline …` runs it), the threshold of a
-//! score column and the positive class replace whatever the settings text says. The
-//! settings text is a TOML config as `--config` takes it, or a bare contract as
-//! `--contract` takes it ([`EvalConfig::from_toml_settings`]).
+//! The Evaluate cell's picks play the part of the CLI's flags: the label column, the
+//! predictions (a prediction column, a score column, or a model run through its
+//! pipeline as `lockstep eval --model … --pipeline …` runs it), the threshold and the
+//! positive class replace whatever the settings text says. The settings text is a
+//! TOML or JSON config as `--config` takes it, or a bare contract.
 //!
 //! Plain functions over `lockstep-core` and page-state types, tested natively; errors
 //! come back as the message to show.
@@ -15,19 +14,10 @@ use lockstep_core::report::{
     EvalReport, EvalRequest, ModelSource, Overrides, RequestError, Settings, SettingsFormat,
     Source, evaluate_request, export,
 };
+use lockstep_core::transform::FittedPipeline;
 
-use crate::state::{Dataset, LoadedModel, LoadedPipeline, Selection};
-
-/// Where the evaluated predictions come from.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum EvalSource {
-    /// The selection's prediction column (predicted classes or values).
-    PredictionColumn,
-    /// The selection's score column, thresholded at the selection's threshold.
-    ScoreColumn,
-    /// The loaded model, run on the data (through the pipeline when there is one).
-    Model,
-}
+use crate::notebook::PredictionSource;
+use crate::state::{Dataset, LoadedModel};
 
 /// A report and its exports, made once and offered for download.
 #[derive(Debug, Clone, PartialEq)]
@@ -39,55 +29,76 @@ pub struct Evaluation {
     pub junit: String,
 }
 
-/// What the page gives the evaluation.
-#[derive(Debug, Clone, Copy)]
-pub struct EvalInputs<'a> {
+/// What the Evaluate cell gives the evaluation (the CLI's flags).
+#[derive(Clone, Copy)]
+pub struct EvalPicks<'a> {
     pub dataset: &'a Dataset,
-    pub selection: &'a Selection,
-    pub source: EvalSource,
-    /// The settings box: a TOML config or contract, possibly empty.
+    pub label: &'a str,
+    pub source: &'a PredictionSource,
+    /// Replaces the settings' threshold (`--threshold`).
+    pub threshold: Option<f64>,
+    /// Empty: inferred (`--positive-label`).
+    pub positive_label: &'a str,
+    /// The settings box: a TOML/JSON config or contract, possibly empty.
     pub settings: &'a str,
+    /// The model of a [`PredictionSource::Model`], and its pipeline.
     pub model: Option<&'a LoadedModel>,
-    pub pipeline: Option<&'a LoadedPipeline>,
+    pub pipeline: Option<&'a FittedPipeline>,
+}
+
+/// The threshold box: empty means "the settings' threshold, else core's default";
+/// anything else must be a number, or the evaluation does not run (an emptied or
+/// mistyped box is never silently replaced by an older value).
+pub fn parse_threshold(text: &str) -> Result<Option<f64>, String> {
+    let text = text.trim();
+    if text.is_empty() {
+        return Ok(None);
+    }
+    match text.parse::<f64>() {
+        Ok(t) if t.is_finite() => Ok(Some(t)),
+        _ => Err(format!("the threshold `{text}` is not a number")),
+    }
 }
 
 /// Runs the evaluation through core's one evaluation request (what `lockstep eval`
 /// runs); `now` reads a clock in milliseconds (to time a model).
-pub fn evaluate(inputs: &EvalInputs<'_>, now: &dyn Fn() -> f64) -> Result<Evaluation, String> {
-    let selection = inputs.selection;
-    let source = match inputs.source {
-        EvalSource::PredictionColumn => Source::Column(selection.prediction.clone()),
-        EvalSource::ScoreColumn => Source::Score(selection.score.clone()),
-        EvalSource::Model => {
-            let model = inputs
+pub fn evaluate(picks: &EvalPicks<'_>, now: &dyn Fn() -> f64) -> Result<Evaluation, String> {
+    let source = match picks.source {
+        PredictionSource::Column(c) => Source::Column(c.clone()),
+        PredictionSource::Score(c) => Source::Score(c.clone()),
+        PredictionSource::Model(name) => {
+            let model = picks
                 .model
-                .ok_or("load a model first (step 5): the report evaluates its predictions")?;
+                .ok_or_else(|| format!("no model named `{name}`: load one in the Models cell"))?;
             Source::Model(ModelSource {
                 engine: model.engine(),
                 class_labels: model.class_labels.as_deref(),
-                pipeline: inputs.pipeline.map(|p| p.pipeline.as_ref()),
+                pipeline: picks.pipeline,
                 bytes: &model.raw,
             })
         }
     };
-    let positive = selection.positive_label.trim();
+    if picks.label.is_empty() {
+        return Err("choose the label column".to_owned());
+    }
+    let positive = picks.positive_label.trim();
     let request = EvalRequest {
-        label: selection.label.clone(),
+        label: picks.label.to_owned(),
         source,
         settings: Some(Settings {
-            text: inputs.settings,
-            format: SettingsFormat::guess(inputs.settings),
+            text: picks.settings,
+            format: SettingsFormat::guess(picks.settings),
         }),
         contract: None,
         overrides: Overrides {
             positive_label: (!positive.is_empty()).then(|| positive.to_owned()),
-            threshold: (inputs.source == EvalSource::ScoreColumn).then_some(selection.threshold),
+            threshold: picks.threshold,
             ..Overrides::default()
         },
-        data_sha256: Some(inputs.dataset.sha256.clone()),
+        data_sha256: Some(picks.dataset.sha256.clone()),
     };
-    let report = evaluate_request(&inputs.dataset.table, &request, now).map_err(|e| match e {
-        RequestError::Model(e) => match inputs.model {
+    let report = evaluate_request(&picks.dataset.table, &request, now).map_err(|e| match e {
+        RequestError::Model(e) => match picks.model {
             Some(model) => format!("{}: {e}", model.name),
             None => e.to_string(),
         },
@@ -104,28 +115,30 @@ pub fn evaluate(inputs: &EvalInputs<'_>, now: &dyn Fn() -> f64) -> Result<Evalua
 
 #[cfg(test)]
 mod tests {
+    #![allow(clippy::unwrap_used)]
     use super::*;
-    use crate::state::{Mode, guess_selection};
+    use crate::state::guess_selection;
     use lockstep_core::report::{self, EvalConfig, Fingerprints, Predictions};
-    use lockstep_core::table::default_null_values;
 
     const DEMO: &str = include_str!("../../../www/demo/breast_cancer_eval.csv");
     const EXAMPLE: &str = include_str!("../../../docs/examples/eval.toml");
 
     fn demo() -> Dataset {
-        Dataset::from_csv("demo".into(), DEMO.as_bytes(), default_null_values()).unwrap()
+        Dataset::from_csv("demo".into(), DEMO.as_bytes()).unwrap()
     }
 
-    fn inputs<'a>(
+    fn picks<'a>(
         dataset: &'a Dataset,
-        selection: &'a Selection,
-        source: EvalSource,
+        label: &'a str,
+        source: &'a PredictionSource,
         settings: &'a str,
-    ) -> EvalInputs<'a> {
-        EvalInputs {
+    ) -> EvalPicks<'a> {
+        EvalPicks {
             dataset,
-            selection,
+            label,
             source,
+            threshold: None,
+            positive_label: "",
             settings,
             model: None,
             pipeline: None,
@@ -137,13 +150,10 @@ mod tests {
     #[test]
     fn the_picks_replace_the_settings_as_cli_flags_do() {
         let dataset = demo();
-        let selection = guess_selection(&dataset.table, 0.5);
-        assert_eq!(selection.label, "malignant");
-        let shown = evaluate(
-            &inputs(&dataset, &selection, EvalSource::ScoreColumn, EXAMPLE),
-            &|| 0.0,
-        )
-        .unwrap();
+        let guess = guess_selection(&dataset.table);
+        assert_eq!(guess.label, "malignant");
+        let source = PredictionSource::Score("score".into());
+        let shown = evaluate(&picks(&dataset, &guess.label, &source, EXAMPLE), &|| 0.0).unwrap();
 
         let mut config = EvalConfig::from_toml(EXAMPLE).unwrap();
         config.label = "malignant".into();
@@ -152,41 +162,86 @@ mod tests {
         let cli = report::evaluate(&dataset.table, &config).unwrap();
         assert_eq!(shown.report, cli);
         assert_eq!(shown.json, export::json(&cli).unwrap());
-        // The example's contract needs latency and size, which a score column lacks.
+        // The report read back from its JSON (what the page does with the worker's
+        // reply) gives the same exports, byte for byte.
+        let back = export::from_json(&shown.json).unwrap();
+        assert_eq!(export::html(&back), shown.html);
+        assert_eq!(export::markdown(&back), shown.markdown);
+        assert_eq!(export::junit(&back), shown.junit);
         assert!(!shown.report.contract.as_ref().unwrap().passed);
-        assert!(shown.html.starts_with("<!DOCTYPE html>"));
-        assert!(shown.junit.contains("<testsuites"));
-        assert!(shown.markdown.starts_with("# Evaluation report"));
     }
 
     #[test]
     fn a_bare_contract_and_the_threshold_pick() {
         let dataset = demo();
-        let selection = Selection {
-            mode: Mode::Scores,
-            threshold: 0.3,
-            ..guess_selection(&dataset.table, 0.5)
-        };
+        let source = PredictionSource::Score("score".into());
         let settings = "optimizing = \"roc_auc\"\nsatisficing = [\"accuracy >= 0.8\"]\n";
         let shown = evaluate(
-            &inputs(&dataset, &selection, EvalSource::ScoreColumn, settings),
+            &EvalPicks {
+                threshold: Some(0.3),
+                ..picks(&dataset, "malignant", &source, settings)
+            },
             &|| 0.0,
         )
         .unwrap();
         assert_eq!(shown.report.inputs.threshold, Some(0.3));
-        let contract = shown.report.contract.unwrap();
-        assert_eq!(contract.lines.len(), 1);
+        assert_eq!(shown.report.contract.unwrap().lines.len(), 1);
+    }
+
+    /// Issue 13: an emptied threshold box was silently kept at its old value.
+    #[test]
+    fn an_emptied_threshold_means_the_default_and_a_bad_one_is_an_error() {
+        assert_eq!(parse_threshold(" ").unwrap(), None);
+        assert_eq!(parse_threshold("0.25").unwrap(), Some(0.25));
+        let err = parse_threshold("0,3").unwrap_err();
+        assert_eq!(err, "the threshold `0,3` is not a number");
+        assert!(parse_threshold("NaN").is_err());
+        let dataset = demo();
+        let source = PredictionSource::Score("score".into());
+        let shown = evaluate(&picks(&dataset, "malignant", &source, ""), &|| 0.0).unwrap();
+        assert_eq!(shown.report.inputs.threshold, Some(0.5));
+    }
+
+    /// Issue 13: the page's step 3 accepted scores outside [0, 1] that step 6 refused;
+    /// now there is one path, core's, and it refuses them naming the row and value.
+    #[test]
+    fn scores_outside_the_unit_interval_are_refused_with_row_and_value() {
+        let dataset = Dataset::from_csv("s.csv".into(), b"y,s\n1,0.9\n0,1.7\n1,0.2\n").unwrap();
+        let source = PredictionSource::Score("s".into());
+        let err = evaluate(&picks(&dataset, "y", &source, ""), &|| 0.0).unwrap_err();
+        assert!(err.contains("1.7"), "{err}");
+        assert!(err.contains('s'), "{err}");
+    }
+
+    /// Issue 13: a non-numeric score cell was reported without its row and value.
+    #[test]
+    fn a_non_numeric_score_names_its_row_and_value() {
+        let dataset = Dataset::from_csv("s.csv".into(), b"y,s\n1,0.9\n0,high\n1,0.2\n").unwrap();
+        let source = PredictionSource::Score("s".into());
+        let err = evaluate(&picks(&dataset, "y", &source, ""), &|| 0.0).unwrap_err();
+        assert!(err.contains("high"), "{err}");
+        assert!(err.contains("row 2") || err.contains("line 3"), "{err}");
+    }
+
+    /// Issue 13: three classes with a score column blamed the score column.
+    #[test]
+    fn three_classes_with_a_score_column_blame_the_label() {
+        let dataset = Dataset::from_csv("s.csv".into(), b"y,s\na,0.9\nb,0.1\nc,0.2\n").unwrap();
+        let source = PredictionSource::Score("s".into());
+        let err = evaluate(&picks(&dataset, "y", &source, ""), &|| 0.0).unwrap_err();
+        assert!(err.contains("3 classes") || err.contains("three"), "{err}");
+        assert!(err.contains("`y`") || err.contains("label"), "{err}");
     }
 
     #[test]
     fn errors_are_messages() {
         let dataset = demo();
-        let selection = guess_selection(&dataset.table, 0.5);
+        let source = PredictionSource::Score("score".into());
         let err = evaluate(
-            &inputs(
+            &picks(
                 &dataset,
-                &selection,
-                EvalSource::ScoreColumn,
+                "malignant",
+                &source,
                 "[bootstrap]\nreplicates = \"many\"\n",
             ),
             &|| 0.0,
@@ -194,109 +249,10 @@ mod tests {
         .unwrap_err();
         assert!(err.starts_with("invalid settings:"), "{err}");
         assert!(err.contains("bootstrap.replicates"), "{err}");
-        let err = evaluate(
-            &inputs(
-                &dataset,
-                &selection,
-                EvalSource::ScoreColumn,
-                "satisficing = [\"nonsense >= 1\"]\noptimizing = \"f1\"\n",
-            ),
-            &|| 0.0,
-        )
-        .unwrap_err();
-        assert!(err.contains("nonsense"), "{err}");
-        let err = evaluate(
-            &inputs(&dataset, &selection, EvalSource::Model, ""),
-            &|| 0.0,
-        )
-        .unwrap_err();
-        assert!(err.starts_with("load a model first"), "{err}");
-        let err = evaluate(
-            &inputs(
-                &dataset,
-                &selection,
-                EvalSource::PredictionColumn,
-                "threshold = 2",
-            ),
-            &|| 0.0,
-        );
-        assert!(
-            err.is_ok(),
-            "a hard prediction ignores the threshold: {err:?}"
-        );
-    }
-
-    #[test]
-    fn a_model_is_evaluated_with_its_latency_size_and_fingerprint() {
-        let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/../tests/data/onnx/");
-        let bytes = std::fs::read(format!("{dir}logreg_binary_breast_cancer.onnx")).unwrap();
-        let model = LoadedModel::from_bytes("m.onnx".into(), &bytes).unwrap();
-        // The model takes 30 features; the demo has 5 besides the label.
-        let dataset = demo();
-        let selection = guess_selection(&dataset.table, 0.5);
-        let err = evaluate(
-            &EvalInputs {
-                model: Some(&model),
-                ..inputs(&dataset, &selection, EvalSource::Model, "")
-            },
-            &|| 0.0,
-        )
-        .unwrap_err();
-        assert!(
-            err.starts_with("m.onnx: cannot feed the data to the model"),
-            "{err}"
-        );
-
-        // On its own 30 features, labelled by its own predictions.
-        let fixture: serde_json::Value = serde_json::from_slice(
-            &std::fs::read(format!("{dir}logreg_binary_breast_cancer.json")).unwrap(),
-        )
-        .unwrap();
-        let data = fixture["inputs"][0]["data"].as_array().unwrap();
-        let labels = fixture["outputs"][0]["data"].as_array().unwrap();
-        let header: Vec<String> = (0..30).map(|j| format!("f{j}")).collect();
-        let mut csv = format!("{},y\n", header.join(","));
-        for (row, label) in data.chunks(30).zip(labels) {
-            let fields: Vec<String> = row.iter().map(ToString::to_string).collect();
-            csv.push_str(&format!("{},{label}\n", fields.join(",")));
-        }
-        let dataset =
-            Dataset::from_csv("features.csv".into(), csv.as_bytes(), default_null_values())
-                .unwrap();
-        let selection = Selection {
-            label: "y".into(),
-            ..guess_selection(&dataset.table, 0.5)
-        };
-        // A clock that advances 5 ms per reading: the run takes 5 ms.
-        let tick = std::cell::Cell::new(0.0);
-        let now = || {
-            tick.set(tick.get() + 5.0);
-            tick.get()
-        };
-        let shown = evaluate(
-            &EvalInputs {
-                model: Some(&model),
-                ..inputs(&dataset, &selection, EvalSource::Model, "")
-            },
-            &now,
-        )
-        .unwrap();
-        let report = shown.report;
-        assert_eq!(
-            report.inputs.prediction_columns,
-            ["probabilities_1".to_owned()]
-        );
-        let accuracy = report
-            .metrics
-            .iter()
-            .find(|m| m.name == "accuracy")
-            .unwrap();
-        assert_eq!(accuracy.estimate.value(), Some(1.0));
-        assert_eq!(report.fingerprints.model_sha256, Some(model.sha256.clone()));
-        assert_eq!(
-            report.facts.latency_ms_per_row,
-            Some(5.0 / dataset.table.num_rows() as f64)
-        );
-        assert_eq!(report.facts.model_size_mb, Some(bytes.len() as f64 / 1e6));
+        let model = PredictionSource::Model("m.onnx".into());
+        let err = evaluate(&picks(&dataset, "malignant", &model, ""), &|| 0.0).unwrap_err();
+        assert!(err.starts_with("no model named `m.onnx`"), "{err}");
+        let err = evaluate(&picks(&dataset, "", &source, ""), &|| 0.0).unwrap_err();
+        assert_eq!(err, "choose the label column");
     }
 }

@@ -1,14 +1,18 @@
-//! The panels' view-models: what each panel of the page shows, computed by plain
-//! functions over `lockstep-core` and page-state types, so they are tested natively.
-//! The Leptos views in [`crate::components`] only render them.
+//! The cells' view-models: what each cell shows, computed by plain functions over
+//! `lockstep-core` types, so they are tested natively. The worker ([`crate::host`])
+//! runs them; the Leptos views in [`crate::components`] only render the results.
 //!
 //! * [`pipeline`] — fitting a spec or reading a fitted pipeline, and what it holds.
-//! * [`model`] — a dropped ONNX model and its predictions on the data.
+//! * [`model`] — an ONNX model and its predictions on a data set.
 //! * [`eval`] — the evaluation report (`lockstep eval`'s, through core's evaluation
 //!   request) and its four exports.
-//! * [`skew`] — replaying dropped prediction logs against the page's pipeline and model.
+//! * [`skew`] — replaying serving logs against a pipeline and model.
+//! * [`markdown`] — the Notes cell's Markdown, escaped.
+//! * [`plots`] — the report's SVG plots, split between the Evaluate and Calibration cells.
 
 pub mod eval;
+pub mod markdown;
 pub mod model;
 pub mod pipeline;
+pub mod plots;
 pub mod skew;

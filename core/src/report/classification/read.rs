@@ -130,9 +130,9 @@ pub(crate) fn read(table: &Table, config: &EvalConfig) -> Result<ClassData, Repo
             if labels.classes.len() > 2 {
                 let mut classes = labels.classes.clone();
                 classes.sort();
-                return Err(MetricsError::TooManyClasses {
+                return Err(MetricsError::ScoreNeedsTwoClasses {
                     label: config.label.clone(),
-                    prediction: column.clone(),
+                    score: column.clone(),
                     classes,
                 }
                 .into());

@@ -31,7 +31,10 @@ fn strategy_name(strategy: BinStrategy) -> &'static str {
     }
 }
 
-fn plots(report: &EvalReport) -> Vec<String> {
+/// The report's SVG plots (from [`crate::chart`]: those the report holds), as the HTML
+/// page draws them; the web app shows the same ones inline. Each `<svg>` names its
+/// title in `aria-label`.
+pub fn plots(report: &EvalReport) -> Vec<String> {
     let mut out = Vec::new();
     let x_label = report
         .reliability

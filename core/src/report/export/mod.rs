@@ -20,6 +20,8 @@ pub mod junit;
 pub mod markdown;
 pub mod slices;
 
+pub use html::plots;
+
 use super::EvalReport;
 
 /// The report as pretty-printed JSON with a trailing newline.

@@ -1,0 +1,777 @@
+//! What the worker holds and does: the data sets (with their roles), the fitted
+//! pipelines and the models, and every command of [`crate::protocol`] carried out by
+//! `lockstep-core`. Plain Rust, tested natively; the worker's JavaScript glue
+//! (`crate::worker`, wasm32 only) only reads files and passes messages.
+//!
+//! Evaluations go through core's one evaluation request
+//! ([`lockstep_core::report::evaluate_request`], via [`crate::view::eval`]): the page
+//! has no other path to a metric.
+
+use std::sync::Arc;
+
+use lockstep_core::fingerprint::sha256_hex;
+use lockstep_core::report::export;
+use lockstep_core::table::{CsvOptions, JsonlOptions, Table, default_null_values};
+use lockstep_core::transform::FittedPipeline;
+
+use crate::notebook::{
+    DatasetRef, EvalInputs, FileKind, ModelRef, ModelRole, PipelineRef, PredictionSource, Role,
+    SkewInputs,
+};
+use crate::protocol::{Evaluated, Predicted, Reply, SkewCheck, Skewed};
+use crate::state::{Dataset, LoadedModel, Selection, guess_selection};
+use crate::view;
+
+/// A data set in the worker: its bytes (to read again with a pipeline's null values,
+/// or as a log after a role change) and, unless it is a serving log, its table.
+struct HeldData {
+    info: DatasetRef,
+    raw: Arc<[u8]>,
+    table: Option<Arc<Table>>,
+    null_values: Vec<String>,
+}
+
+struct HeldModel {
+    info: ModelRef,
+    model: LoadedModel,
+}
+
+/// Everything the worker holds.
+#[derive(Default)]
+pub struct Host {
+    datasets: Vec<HeldData>,
+    pipelines: Vec<(PipelineRef, Arc<FittedPipeline>)>,
+    models: Vec<HeldModel>,
+}
+
+/// Reads `bytes` of `kind` as a table with `null_values`.
+fn read_table(kind: FileKind, bytes: &[u8], null_values: &[String]) -> Result<Table, String> {
+    match kind {
+        FileKind::Csv => Table::from_csv(
+            bytes,
+            &CsvOptions {
+                null_values: null_values.to_vec(),
+                ..CsvOptions::default()
+            },
+        )
+        .map_err(|e| e.to_string()),
+        FileKind::JsonLines => Table::from_jsonl(
+            bytes,
+            &JsonlOptions {
+                null_values: null_values.to_vec(),
+                ..JsonlOptions::default()
+            },
+        )
+        .map_err(|e| e.to_string()),
+        FileKind::Parquet => Table::from_parquet(bytes).map_err(|e| e.to_string()),
+        FileKind::Onnx | FileKind::Pipeline => Err("not a data file".to_owned()),
+    }
+}
+
+fn pipeline_ref(name: &str, origin: String, p: &FittedPipeline, here: bool) -> PipelineRef {
+    PipelineRef {
+        name: name.to_owned(),
+        sha256: p.fingerprint().to_owned(),
+        origin,
+        inputs: p.input_schema().iter().map(|c| c.name.clone()).collect(),
+        features: p.feature_names().to_vec(),
+        fitted_json: here.then(|| p.to_json().unwrap_or_default()),
+    }
+}
+
+fn failed(error: String) -> Reply {
+    Reply::Failed { error }
+}
+
+impl Host {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    fn dataset(&self, name: &str) -> Result<&HeldData, String> {
+        self.datasets
+            .iter()
+            .find(|d| d.info.name == name)
+            .ok_or_else(|| format!("no data set named `{name}`: load it in the Data cell"))
+    }
+
+    fn table(&self, name: &str) -> Result<(&HeldData, &Arc<Table>), String> {
+        let held = self.dataset(name)?;
+        let table = held.table.as_ref().ok_or_else(|| {
+            format!("`{name}` is a serving log; give it another role to read it as a table")
+        })?;
+        Ok((held, table))
+    }
+
+    fn model(&self, name: &str) -> Result<&HeldModel, String> {
+        self.models
+            .iter()
+            .find(|m| m.info.name == name)
+            .ok_or_else(|| format!("no model named `{name}`: load one in the Models cell"))
+    }
+
+    fn pipeline(&self, name: &str) -> Result<&Arc<FittedPipeline>, String> {
+        self.pipelines
+            .iter()
+            .find(|(p, _)| p.name == name)
+            .map(|(_, p)| p)
+            .ok_or_else(|| format!("no pipeline named `{name}`"))
+    }
+
+    /// The null values data is read with: the newest pipeline's (recorded at fit), else
+    /// the defaults — as `lockstep eval --pipeline` reads its data.
+    fn null_values(&self) -> Vec<String> {
+        self.pipelines
+            .last()
+            .map_or_else(default_null_values, |(_, p)| p.null_values())
+    }
+
+    /// Reads a file: a data set, a fitted pipeline or a model, by its name's extension.
+    pub fn load(
+        &mut self,
+        name: &str,
+        role: Option<Role>,
+        model_role: Option<ModelRole>,
+        bytes: Vec<u8>,
+        now: &dyn Fn() -> f64,
+    ) -> Reply {
+        let result = match FileKind::of(name) {
+            Err(e) => Err(e),
+            Ok(FileKind::Onnx) => self
+                .load_model(name, model_role, &bytes)
+                .map(|m| (vec![], vec![], vec![m])),
+            Ok(FileKind::Pipeline) => self
+                .load_pipeline(name, &bytes)
+                .map(|(p, d)| (d, vec![p], vec![])),
+            Ok(kind) => self
+                .load_data(
+                    name,
+                    kind,
+                    role.unwrap_or_else(|| Role::guess(name)),
+                    bytes.into(),
+                    now,
+                )
+                .map(|d| (vec![d], vec![], vec![])),
+        };
+        match result {
+            Ok((datasets, pipelines, models)) => Reply::Loaded {
+                datasets,
+                pipelines,
+                models,
+            },
+            Err(e) => failed(e),
+        }
+    }
+
+    fn load_data(
+        &mut self,
+        name: &str,
+        format: FileKind,
+        role: Role,
+        raw: Arc<[u8]>,
+        now: &dyn Fn() -> f64,
+    ) -> Result<DatasetRef, String> {
+        let start = now();
+        let null_values = self.null_values();
+        let (table, rows, columns, guess) = if role == Role::Serving {
+            let rows = raw.split(|b| *b == b'\n').filter(|l| !l.is_empty()).count();
+            (None, rows, Vec::new(), Selection::default())
+        } else {
+            let table =
+                read_table(format, &raw, &null_values).map_err(|e| format!("{name}: {e}"))?;
+            let columns = table.column_names().map(str::to_owned).collect();
+            let guess = guess_selection(&table);
+            let rows = table.num_rows();
+            (Some(Arc::new(table)), rows, columns, guess)
+        };
+        let info = DatasetRef {
+            name: name.to_owned(),
+            role,
+            format,
+            sha256: sha256_hex(&raw),
+            bytes: raw.len(),
+            rows,
+            columns,
+            guess,
+            millis: now() - start,
+        };
+        let held = HeldData {
+            info: info.clone(),
+            raw,
+            table,
+            null_values,
+        };
+        match self.datasets.iter().position(|d| d.info.name == name) {
+            Some(at) => self.datasets[at] = held,
+            None => self.datasets.push(held),
+        }
+        Ok(info)
+    }
+
+    /// Reads a fitted pipeline, then reads again the data sets that were read with
+    /// other null values (so `NA` means what it meant in training).
+    fn load_pipeline(
+        &mut self,
+        name: &str,
+        bytes: &[u8],
+    ) -> Result<(PipelineRef, Vec<DatasetRef>), String> {
+        let pipeline = view::pipeline::read_fitted(bytes).map_err(|e| format!("{name}: {e}"))?;
+        let info = pipeline_ref(name, format!("read from {name}"), &pipeline, false);
+        self.put_pipeline(info.clone(), pipeline);
+        // Models without a pipeline take this one.
+        for m in &mut self.models {
+            if m.info.pipeline.is_none() {
+                m.info.pipeline = Some(name.to_owned());
+            }
+        }
+        Ok((info, self.reread()?))
+    }
+
+    fn put_pipeline(&mut self, info: PipelineRef, pipeline: FittedPipeline) {
+        let entry = (info, Arc::new(pipeline));
+        match self
+            .pipelines
+            .iter()
+            .position(|(p, _)| p.name == entry.0.name)
+        {
+            Some(at) => self.pipelines[at] = entry,
+            None => self.pipelines.push(entry),
+        }
+    }
+
+    /// Reads again every table read with null values other than the current ones.
+    fn reread(&mut self) -> Result<Vec<DatasetRef>, String> {
+        let null_values = self.null_values();
+        let mut changed = Vec::new();
+        for held in &mut self.datasets {
+            if held.table.is_some() && held.null_values != null_values {
+                let table = read_table(held.info.format, &held.raw, &null_values)
+                    .map_err(|e| format!("{}: {e}", held.info.name))?;
+                held.table = Some(Arc::new(table));
+                held.null_values.clone_from(&null_values);
+                changed.push(held.info.clone());
+            }
+        }
+        Ok(changed)
+    }
+
+    fn load_model(
+        &mut self,
+        name: &str,
+        role: Option<ModelRole>,
+        bytes: &[u8],
+    ) -> Result<ModelRef, String> {
+        let model =
+            LoadedModel::from_bytes(name.to_owned(), bytes).map_err(|e| format!("{name}: {e}"))?;
+        let summary = view::model::summarize(&model.model);
+        let role = role.unwrap_or_else(|| match self.models.iter().find(|m| m.info.name == name) {
+            Some(m) => m.info.role,
+            None if self
+                .models
+                .iter()
+                .any(|m| m.info.role == ModelRole::Champion) =>
+            {
+                ModelRole::Challenger
+            }
+            None => ModelRole::Champion,
+        });
+        let info = ModelRef {
+            name: name.to_owned(),
+            role,
+            sha256: model.sha256.clone(),
+            bytes: model.bytes,
+            pipeline: self.pipelines.last().map(|(p, _)| p.name.clone()),
+            producer: summary.producer,
+            inputs: summary
+                .inputs
+                .iter()
+                .map(|v| format!("{} {} {}", v.name, v.dtype, v.shape))
+                .collect(),
+            outputs: summary
+                .outputs
+                .iter()
+                .map(|v| format!("{} {} {}", v.name, v.dtype, v.shape))
+                .collect(),
+            class_labels: model.class_labels.clone(),
+        };
+        let held = HeldModel {
+            info: info.clone(),
+            model,
+        };
+        match self.models.iter().position(|m| m.info.name == name) {
+            Some(at) => self.models[at] = held,
+            None => self.models.push(held),
+        }
+        Ok(info)
+    }
+
+    /// Gives a data set another role; a serving log is kept as bytes, other roles are
+    /// read as tables.
+    pub fn set_role(&mut self, name: &str, role: Role, now: &dyn Fn() -> f64) -> Reply {
+        let Some(held) = self.datasets.iter().find(|d| d.info.name == name) else {
+            return failed(format!("no data set named `{name}`"));
+        };
+        let (format, raw) = (held.info.format, held.raw.clone());
+        match self.load_data(name, format, role, raw, now) {
+            Ok(d) => Reply::Loaded {
+                datasets: vec![d],
+                pipelines: vec![],
+                models: vec![],
+            },
+            Err(e) => failed(e),
+        }
+    }
+
+    pub fn set_model(&mut self, name: &str, role: ModelRole, pipeline: Option<String>) -> Reply {
+        if let Some(p) = &pipeline
+            && let Err(e) = self.pipeline(p)
+        {
+            return failed(e);
+        }
+        let Some(held) = self.models.iter_mut().find(|m| m.info.name == name) else {
+            return failed(format!("no model named `{name}`"));
+        };
+        held.info.role = role;
+        held.info.pipeline = pipeline;
+        Reply::Loaded {
+            datasets: vec![],
+            pipelines: vec![],
+            models: vec![held.info.clone()],
+        }
+    }
+
+    /// Fits `spec` on the data set `training` (read with the spec's null values).
+    pub fn fit(&mut self, spec: &str, training: &str) -> Reply {
+        let fitted = (|| {
+            let parsed = view::pipeline::parse_spec(spec)?;
+            let held = self.dataset(training)?;
+            let null_values = parsed.effective_null_values();
+            let table = read_table(held.info.format, &held.raw, &null_values)
+                .map_err(|e| format!("{training}: {e}"))?;
+            let pipeline = view::pipeline::fit_parsed(&parsed, &table)?;
+            Ok::<_, String>(pipeline)
+        })();
+        match fitted {
+            Ok(pipeline) => {
+                let name = "pipeline (fitted here)";
+                let info = pipeline_ref(
+                    name,
+                    format!("fitted in the page on {training}"),
+                    &pipeline,
+                    true,
+                );
+                self.put_pipeline(info.clone(), pipeline);
+                for m in &mut self.models {
+                    if m.info.pipeline.is_none() {
+                        m.info.pipeline = Some(name.to_owned());
+                    }
+                }
+                match self.reread() {
+                    Ok(datasets) => Reply::Loaded {
+                        datasets,
+                        pipelines: vec![info],
+                        models: self.models.iter().map(|m| m.info.clone()).collect(),
+                    },
+                    Err(e) => failed(e),
+                }
+            }
+            Err(e) => failed(e),
+        }
+    }
+
+    /// The model's first predictions on a data set, its label column left out (a
+    /// model without a pipeline is fed the other columns, as `lockstep eval` feeds it).
+    pub fn predict(&self, model: &str, dataset: &str, label: &str, now: &dyn Fn() -> f64) -> Reply {
+        let run = (|| {
+            let held = self.model(model)?;
+            let (_, table) = self.table(dataset)?;
+            let pipeline = match &held.info.pipeline {
+                Some(p) => Some(self.pipeline(p)?.as_ref()),
+                None => None,
+            };
+            let features = if pipeline.is_none() && table.column(label).is_ok() {
+                let keep: Vec<&str> = table.column_names().filter(|n| *n != label).collect();
+                table.select(&keep).map_err(|e| e.to_string())?
+            } else {
+                table.as_ref().clone()
+            };
+            let preview = view::model::predict(
+                held.model.engine(),
+                held.model.class_labels.as_deref(),
+                &features,
+                pipeline,
+                now,
+            )
+            .map_err(|e| format!("{model}: {e}"))?;
+            Ok::<_, String>(Predicted {
+                model: model.to_owned(),
+                dataset: dataset.to_owned(),
+                rows: preview.rows,
+                headers: preview.headers,
+                first_rows: preview.first_rows,
+                millis: preview.millis,
+            })
+        })();
+        match run {
+            Ok(p) => Reply::Predicted(p),
+            Err(e) => failed(e),
+        }
+    }
+
+    /// The Evaluate cell: core's one evaluation request on a data set.
+    pub fn evaluate(&self, inputs: &EvalInputs, now: &dyn Fn() -> f64) -> Reply {
+        match self.try_evaluate(inputs, now) {
+            Ok(e) => Reply::Evaluated(e),
+            Err(e) => failed(e),
+        }
+    }
+
+    fn try_evaluate(
+        &self,
+        inputs: &EvalInputs,
+        now: &dyn Fn() -> f64,
+    ) -> Result<Evaluated, String> {
+        let start = now();
+        let (held, table) = self.table(&inputs.dataset)?;
+        let threshold = view::eval::parse_threshold(&inputs.threshold)?;
+        let source = inputs
+            .source
+            .as_ref()
+            .ok_or("choose what to evaluate: a model, a prediction column or a score column")?;
+        let (model, pipeline) = match source {
+            PredictionSource::Model(name) => {
+                let m = self.model(name)?;
+                let p = match &m.info.pipeline {
+                    Some(p) => Some(self.pipeline(p)?.as_ref()),
+                    None => None,
+                };
+                (Some(&m.model), p)
+            }
+            _ => (None, None),
+        };
+        let dataset = Dataset {
+            name: held.info.name.clone(),
+            bytes: held.info.bytes,
+            sha256: held.info.sha256.clone(),
+            table: table.clone(),
+        };
+        let request = view::eval::EvalPicks {
+            dataset: &dataset,
+            label: &inputs.label,
+            source,
+            threshold,
+            positive_label: &inputs.positive_label,
+            settings: &inputs.settings,
+            model,
+            pipeline,
+        };
+        let shown = view::eval::evaluate(&request, now)?;
+        Ok(Evaluated {
+            dataset: dataset.name,
+            rows: table.num_rows(),
+            json: shown.json,
+            markdown: shown.markdown,
+            html: shown.html,
+            junit: shown.junit,
+            millis: now() - start,
+        })
+    }
+
+    /// The Skew cell: the serving logs replayed through a model and its pipeline.
+    pub fn skew(&self, inputs: &SkewInputs, now: &dyn Fn() -> f64) -> Reply {
+        let start = now();
+        let run = (|| {
+            let held = self.model(&inputs.model)?;
+            let pipeline_name = held.info.pipeline.as_deref().ok_or_else(|| {
+                format!(
+                    "{}: the skew check replays a model through its pipeline; give it one",
+                    inputs.model
+                )
+            })?;
+            let pipeline = self.pipeline(pipeline_name)?;
+            let train = if inputs.training.is_empty() {
+                None
+            } else {
+                Some(self.table(&inputs.training)?.1.as_ref())
+            };
+            let logs: Vec<(String, Vec<u8>)> = self
+                .datasets
+                .iter()
+                .filter(|d| d.info.role == Role::Serving)
+                .map(|d| (d.info.name.clone(), d.raw.to_vec()))
+                .collect();
+            if logs.is_empty() {
+                return Err(
+                    "no serving logs: load one in the Data cell with the role `serving log`"
+                        .to_owned(),
+                );
+            }
+            let report = view::skew::replay_logs(
+                &view::skew::SkewInputs {
+                    pipeline,
+                    engine: held.model.engine(),
+                    model_fingerprint: &held.model.sha256,
+                    train,
+                    config: &inputs.config,
+                },
+                &logs,
+            )?;
+            Ok::<_, String>(Skewed {
+                passed: report.passed,
+                verdict: view::skew::verdict(&report),
+                checks: report
+                    .checks
+                    .iter()
+                    .map(|c| SkewCheck {
+                        passed: c.passed,
+                        group: c.group.to_string(),
+                        subject: c.subject.clone(),
+                        message: c.message.clone(),
+                    })
+                    .collect(),
+                json: serde_json::to_string_pretty(&report).unwrap_or_default() + "\n",
+                markdown: report.markdown(),
+                junit: report.junit(),
+                millis: now() - start,
+            })
+        })();
+        match run {
+            Ok(s) => Reply::Skewed(s),
+            Err(e) => failed(e),
+        }
+    }
+}
+
+/// The report of an [`Evaluated`] reply, read back from its JSON.
+pub fn report_of(evaluated: &Evaluated) -> Result<lockstep_core::report::EvalReport, String> {
+    export::from_json(&evaluated.json).map_err(|e| format!("cannot read the report: {e}"))
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::panic)]
+    use super::*;
+    use crate::notebook::CellKind;
+
+    const DEMO: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../www/demo/notebook/");
+
+    /// The host with the demo's files, as the worker loads them.
+    fn demo() -> Host {
+        let mut host = Host::new();
+        for (file, role) in crate::worker::DEMO_FILES {
+            let bytes = std::fs::read(format!("{DEMO}{file}")).unwrap();
+            let model_role = match role {
+                "champion" => Some(ModelRole::Champion),
+                "challenger" => Some(ModelRole::Challenger),
+                _ => None,
+            };
+            match host.load(file, Role::from_key(role), model_role, bytes, &|| 0.0) {
+                Reply::Loaded { .. } => {}
+                other => panic!("{file}: {other:?}"),
+            }
+        }
+        host
+    }
+
+    fn eval_inputs(source: PredictionSource) -> EvalInputs {
+        EvalInputs {
+            dataset: "test.csv".into(),
+            label: "label".into(),
+            source: Some(source),
+            ..EvalInputs::default()
+        }
+    }
+
+    #[test]
+    fn the_demo_loads_with_roles_pipeline_and_models() {
+        let host = demo();
+        let roles: Vec<_> = host
+            .datasets
+            .iter()
+            .map(|d| (d.info.name.as_str(), d.info.role))
+            .collect();
+        assert_eq!(
+            roles,
+            [
+                ("train.csv", Role::Training),
+                ("dev.csv", Role::Dev),
+                ("test.csv", Role::Test),
+                ("predictions-1.jsonl", Role::Serving),
+                ("predictions-2.jsonl", Role::Serving),
+            ]
+        );
+        let test = &host.dataset("test.csv").unwrap().info;
+        assert_eq!((test.rows, test.guess.label.as_str()), (90, "label"));
+        let bytes = std::fs::read(format!("{DEMO}test.csv")).unwrap();
+        assert_eq!(test.sha256, sha256_hex(&bytes));
+        let models: Vec<_> = host
+            .models
+            .iter()
+            .map(|m| {
+                (
+                    m.info.name.as_str(),
+                    m.info.role,
+                    m.info.pipeline.as_deref(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            models,
+            [
+                ("champion.onnx", ModelRole::Champion, Some("pipeline.json")),
+                (
+                    "challenger.onnx",
+                    ModelRole::Challenger,
+                    Some("pipeline.json")
+                ),
+            ]
+        );
+    }
+
+    /// The worker's evaluation is `lockstep eval --data test.csv --label label --model
+    /// champion.onnx --pipeline pipeline.json`'s: core's request, the same fingerprints.
+    #[test]
+    fn evaluating_the_champion_is_core_s_request() {
+        let host = demo();
+        let Reply::Evaluated(e) = host.evaluate(
+            &eval_inputs(PredictionSource::Model("champion.onnx".into())),
+            &|| 0.0,
+        ) else {
+            panic!("no report");
+        };
+        let report = report_of(&e).unwrap();
+        assert_eq!(report.rows, 90);
+        let bytes = std::fs::read(format!("{DEMO}champion.onnx")).unwrap();
+        assert_eq!(report.fingerprints.model_sha256, Some(sha256_hex(&bytes)));
+        assert!(report.roc.is_some() && report.reliability.is_some());
+        assert_eq!(e.json, export::json(&report).unwrap());
+    }
+
+    /// Issue 13: the model panel counted the label as a feature of a CSV of features +
+    /// label, while the evaluation ran the same model on the same file.
+    #[test]
+    fn a_model_without_pipeline_is_fed_the_data_without_its_label() {
+        let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/../tests/data/onnx/");
+        let model = std::fs::read(format!("{dir}logreg_binary_breast_cancer.onnx")).unwrap();
+        let fixture: serde_json::Value = serde_json::from_slice(
+            &std::fs::read(format!("{dir}logreg_binary_breast_cancer.json")).unwrap(),
+        )
+        .unwrap();
+        let data = fixture["inputs"][0]["data"].as_array().unwrap();
+        let labels = fixture["outputs"][0]["data"].as_array().unwrap();
+        let header: Vec<String> = (0..30).map(|j| format!("f{j}")).collect();
+        let mut csv = format!("{},y\n", header.join(","));
+        for (row, label) in data.chunks(30).zip(labels) {
+            let fields: Vec<String> = row.iter().map(ToString::to_string).collect();
+            csv.push_str(&format!("{},{label}\n", fields.join(",")));
+        }
+        let mut host = Host::new();
+        host.load(
+            "features.csv",
+            Some(Role::Test),
+            None,
+            csv.into_bytes(),
+            &|| 0.0,
+        );
+        host.load("m.onnx", None, None, model, &|| 0.0);
+        let Reply::Predicted(p) = host.predict("m.onnx", "features.csv", "y", &|| 0.0) else {
+            panic!("the model did not run");
+        };
+        assert_eq!(p.rows, labels.len());
+        let mut inputs = eval_inputs(PredictionSource::Model("m.onnx".into()));
+        inputs.dataset = "features.csv".into();
+        inputs.label = "y".into();
+        let Reply::Evaluated(e) = host.evaluate(&inputs, &|| 0.0) else {
+            panic!("no report");
+        };
+        let accuracy = report_of(&e)
+            .unwrap()
+            .metrics
+            .into_iter()
+            .find(|m| m.name == "accuracy")
+            .unwrap();
+        assert_eq!(accuracy.estimate.value(), Some(1.0));
+    }
+
+    #[test]
+    fn the_serving_logs_replay_through_the_champion() {
+        let host = demo();
+        let Reply::Skewed(s) = host.skew(
+            &SkewInputs {
+                model: "champion.onnx".into(),
+                training: "train.csv".into(),
+                config: String::new(),
+            },
+            &|| 0.0,
+        ) else {
+            panic!("no skew report");
+        };
+        assert!(
+            s.verdict.contains("150 rows from 2 file(s)"),
+            "{}",
+            s.verdict
+        );
+        let failing: Vec<_> = s
+            .checks
+            .iter()
+            .filter(|c| !c.passed)
+            .map(|c| (c.group.as_str(), c.subject.as_str()))
+            .collect();
+        assert_eq!(
+            failing,
+            [
+                ("vocabulary", "city"),
+                ("vocabulary", "city_x_device"),
+                ("distribution", "city")
+            ]
+        );
+    }
+
+    #[test]
+    fn formats_and_roles() {
+        let mut host = Host::new();
+        let jsonl = b"{\"y\": 1, \"s\": 0.9}\n{\"y\": 0, \"s\": 0.2}\n".to_vec();
+        let Reply::Loaded { datasets, .. } = host.load("d.jsonl", None, None, jsonl, &|| 0.0)
+        else {
+            panic!()
+        };
+        assert_eq!(
+            (datasets[0].rows, datasets[0].format),
+            (2, FileKind::JsonLines)
+        );
+        let parquet = std::fs::read(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../tests/data/transforms/test.parquet"
+        ))
+        .unwrap();
+        let Reply::Loaded { datasets, .. } = host.load("t.parquet", None, None, parquet, &|| 0.0)
+        else {
+            panic!()
+        };
+        assert_eq!(
+            (datasets[0].rows, datasets[0].format),
+            (150, FileKind::Parquet)
+        );
+        // A table made a serving log is kept as bytes, and back.
+        let Reply::Loaded { datasets, .. } = host.set_role("d.jsonl", Role::Serving, &|| 0.0)
+        else {
+            panic!()
+        };
+        assert!(datasets[0].columns.is_empty());
+        let Reply::Failed { error } = host.predict("x.onnx", "d.jsonl", "y", &|| 0.0) else {
+            panic!()
+        };
+        assert!(error.starts_with("no model named `x.onnx`"), "{error}");
+        let Reply::Failed { error } =
+            host.load("broken.csv", None, None, b"a,b\n1\n".to_vec(), &|| 0.0)
+        else {
+            panic!()
+        };
+        assert!(error.starts_with("broken.csv: CSV line 2"), "{error}");
+        let Reply::Failed { error } = host.load("x.xlsx", None, None, vec![], &|| 0.0) else {
+            panic!()
+        };
+        assert!(error.contains("unknown kind of file"), "{error}");
+        assert!(CellKind::OFFERED.contains(&CellKind::Skew));
+    }
+}

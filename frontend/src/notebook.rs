@@ -1,0 +1,680 @@
+//! The notebook's state as plain serde data: the cells in their order with their
+//! inputs, the data sets with their roles, the pipelines and the models — names and
+//! fingerprints only, never the data. This is what a share link will serialize; the
+//! data itself lives in the worker ([`crate::host`]).
+//!
+//! # The cell registry
+//!
+//! [`CellKind`] lists the cells the page offers, each with what it reads
+//! ([`CellKind::reads`]); a cell is stale when something it reads changed after it ran
+//! ([`Notebook::touch`]). Adding a cell kind (Slices, Robustness, Compare, Diagnose,
+//! Error analysis, Gate, as their core capabilities land) is a variant here, its
+//! inputs in [`CellInputs`], a command in [`crate::protocol`] and a view.
+
+use serde::{Deserialize, Serialize};
+
+/// What a data set is for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    /// Pipelines are fitted on it.
+    Training,
+    /// Eyeball / blackbox rows for calibration and tuning.
+    Dev,
+    /// Held-out rows the models are evaluated on.
+    Test,
+    /// Prediction logs written by `lockstep serve` (replayed by the Skew cell).
+    Serving,
+}
+
+impl Role {
+    pub const ALL: [Role; 4] = [Role::Training, Role::Dev, Role::Test, Role::Serving];
+
+    pub fn key(self) -> &'static str {
+        match self {
+            Role::Training => "training",
+            Role::Dev => "dev",
+            Role::Test => "test",
+            Role::Serving => "serving",
+        }
+    }
+
+    pub fn from_key(key: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|r| r.key() == key)
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Role::Training => "training",
+            Role::Dev => "dev",
+            Role::Test => "test",
+            Role::Serving => "serving log",
+        }
+    }
+
+    /// A first guess from a file name: a word `log`/`logs` or `…prediction…`/
+    /// `…serving…` are serving logs (`logreg_…` is not), `…train…` training,
+    /// `…dev…`/`…valid…` dev, anything else test.
+    pub fn guess(name: &str) -> Self {
+        let lower = name.to_ascii_lowercase();
+        let log_word = lower
+            .split(|c: char| !c.is_ascii_alphanumeric())
+            .any(|w| w == "log" || w == "logs");
+        if log_word || lower.contains("prediction") || lower.contains("serving") {
+            Role::Serving
+        } else if lower.contains("train") {
+            Role::Training
+        } else if lower.contains("dev") || lower.contains("valid") {
+            Role::Dev
+        } else {
+            Role::Test
+        }
+    }
+}
+
+/// What kind of file the page was given, from its name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FileKind {
+    Csv,
+    JsonLines,
+    Parquet,
+    Onnx,
+    /// A fitted `pipeline.json`.
+    Pipeline,
+}
+
+impl FileKind {
+    /// From the file name's extension; `Err` names the file and what is accepted.
+    pub fn of(name: &str) -> Result<Self, String> {
+        let lower = name.to_ascii_lowercase();
+        let ext = lower.rsplit('.').next().unwrap_or_default();
+        Ok(match ext {
+            "csv" | "txt" => FileKind::Csv,
+            "jsonl" | "ndjson" => FileKind::JsonLines,
+            "parquet" | "pq" => FileKind::Parquet,
+            "onnx" => FileKind::Onnx,
+            "json" => FileKind::Pipeline,
+            _ => {
+                return Err(format!(
+                    "{name}: unknown kind of file; the page reads data as .csv, .jsonl or \
+                     .parquet, models as .onnx and fitted pipelines as .json"
+                ));
+            }
+        })
+    }
+
+    pub fn is_data(self) -> bool {
+        matches!(
+            self,
+            FileKind::Csv | FileKind::JsonLines | FileKind::Parquet
+        )
+    }
+}
+
+/// A data set held by the worker.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DatasetRef {
+    pub name: String,
+    pub role: Role,
+    pub format: FileKind,
+    /// sha256 of the file's bytes (core's `fingerprint::sha256_hex`).
+    pub sha256: String,
+    pub bytes: usize,
+    /// Rows (log records for a serving log).
+    pub rows: usize,
+    /// Column names (empty for a serving log).
+    pub columns: Vec<String>,
+    /// A first guess at the label, prediction and score columns.
+    pub guess: crate::state::Selection,
+    /// Reading the file, in milliseconds.
+    pub millis: f64,
+}
+
+/// A fitted pipeline held by the worker.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PipelineRef {
+    pub name: String,
+    /// `FittedPipeline::fingerprint()`.
+    pub sha256: String,
+    /// Where it came from, in words.
+    pub origin: String,
+    pub inputs: Vec<String>,
+    pub features: Vec<String>,
+    /// The fitted pipeline's JSON when it was fitted in the page (for download).
+    pub fitted_json: Option<String>,
+}
+
+/// What a model is in the comparison.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ModelRole {
+    Champion,
+    Challenger,
+}
+
+impl ModelRole {
+    pub fn key(self) -> &'static str {
+        match self {
+            ModelRole::Champion => "champion",
+            ModelRole::Challenger => "challenger",
+        }
+    }
+}
+
+/// An ONNX model held by the worker.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ModelRef {
+    pub name: String,
+    pub role: ModelRole,
+    pub sha256: String,
+    pub bytes: usize,
+    /// The pipeline that feeds it (a [`PipelineRef::name`]); `None`: the data's columns.
+    pub pipeline: Option<String>,
+    pub producer: String,
+    /// `name dtype shape`, one per graph input.
+    pub inputs: Vec<String>,
+    pub outputs: Vec<String>,
+    pub class_labels: Option<Vec<String>>,
+}
+
+/// The cells the page offers, in their default order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CellKind {
+    Data,
+    Pipeline,
+    Models,
+    Evaluate,
+    Calibration,
+    Skew,
+    Notes,
+}
+
+/// What a cell reads; a change to one of these makes the cell stale.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Input {
+    Datasets,
+    Pipelines,
+    Models,
+    /// Another cell's output.
+    Cell(CellKind),
+}
+
+impl CellKind {
+    /// Every cell the page offers (the registry).
+    pub const OFFERED: [CellKind; 7] = [
+        CellKind::Data,
+        CellKind::Pipeline,
+        CellKind::Models,
+        CellKind::Evaluate,
+        CellKind::Calibration,
+        CellKind::Skew,
+        CellKind::Notes,
+    ];
+
+    pub fn key(self) -> &'static str {
+        match self {
+            CellKind::Data => "data",
+            CellKind::Pipeline => "pipeline",
+            CellKind::Models => "models",
+            CellKind::Evaluate => "evaluate",
+            CellKind::Calibration => "calibration",
+            CellKind::Skew => "skew",
+            CellKind::Notes => "notes",
+        }
+    }
+
+    pub fn from_key(key: &str) -> Option<Self> {
+        Self::OFFERED.into_iter().find(|k| k.key() == key)
+    }
+
+    pub fn title(self) -> &'static str {
+        match self {
+            CellKind::Data => "Data",
+            CellKind::Pipeline => "Pipeline",
+            CellKind::Models => "Models",
+            CellKind::Evaluate => "Evaluate",
+            CellKind::Calibration => "Calibration & threshold",
+            CellKind::Skew => "Skew",
+            CellKind::Notes => "Notes",
+        }
+    }
+
+    /// What the cell reads.
+    pub fn reads(self) -> &'static [Input] {
+        match self {
+            CellKind::Data | CellKind::Notes => &[],
+            CellKind::Pipeline => &[Input::Datasets],
+            CellKind::Models => &[Input::Datasets, Input::Pipelines, Input::Models],
+            CellKind::Evaluate => &[Input::Datasets, Input::Pipelines, Input::Models],
+            CellKind::Calibration => &[Input::Cell(CellKind::Evaluate)],
+            CellKind::Skew => &[Input::Datasets, Input::Pipelines, Input::Models],
+        }
+    }
+
+    /// Whether the cell has a Run button (the others show what they hold).
+    pub fn runs(self) -> bool {
+        matches!(
+            self,
+            CellKind::Models | CellKind::Evaluate | CellKind::Calibration | CellKind::Skew
+        )
+    }
+}
+
+/// Where predictions come from in an evaluation.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", content = "name", rename_all = "snake_case")]
+pub enum PredictionSource {
+    /// A model by its name, run through its pipeline.
+    Model(String),
+    /// A column of predicted classes.
+    Column(String),
+    /// A column of positive-class probabilities, thresholded.
+    Score(String),
+}
+
+/// The Evaluate cell's inputs (those of `lockstep eval`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+pub struct EvalInputs {
+    /// The data set evaluated on (a [`DatasetRef::name`]).
+    pub dataset: String,
+    pub label: String,
+    pub source: Option<PredictionSource>,
+    /// The threshold as typed; empty means the settings' (or core's default).
+    pub threshold: String,
+    /// Empty: inferred.
+    pub positive_label: String,
+    /// A TOML/JSON config or bare contract, as `lockstep eval --config` reads it.
+    pub settings: String,
+}
+
+/// The Skew cell's inputs (those of `lockstep skew`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+pub struct SkewInputs {
+    /// The model replayed (its pipeline goes with it).
+    pub model: String,
+    /// Training data for distribution checks; empty: none.
+    pub training: String,
+    /// `skew.toml` text.
+    pub config: String,
+}
+
+/// The Calibration & threshold cell's inputs.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+pub struct CalibrationInputs {
+    /// The threshold to read the sweep at, as typed.
+    pub threshold: String,
+}
+
+/// A cell's own inputs.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum CellInputs {
+    None,
+    Pipeline { spec: String, training: String },
+    Evaluate(EvalInputs),
+    Calibration(CalibrationInputs),
+    Skew(SkewInputs),
+    Notes { markdown: String },
+}
+
+impl CellInputs {
+    pub fn default_for(kind: CellKind) -> Self {
+        match kind {
+            CellKind::Data | CellKind::Models => CellInputs::None,
+            CellKind::Pipeline => CellInputs::Pipeline {
+                spec: String::new(),
+                training: String::new(),
+            },
+            CellKind::Evaluate => CellInputs::Evaluate(EvalInputs::default()),
+            CellKind::Calibration => CellInputs::Calibration(CalibrationInputs::default()),
+            CellKind::Skew => CellInputs::Skew(SkewInputs::default()),
+            CellKind::Notes => CellInputs::Notes {
+                markdown: String::new(),
+            },
+        }
+    }
+}
+
+/// A cell's run state.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "state", rename_all = "snake_case")]
+pub enum RunState {
+    Idle,
+    Running {
+        stage: String,
+        fraction: f64,
+    },
+    Done {
+        millis: f64,
+    },
+    /// It ran, then something it reads changed.
+    Stale,
+    Failed {
+        error: String,
+    },
+}
+
+/// One cell.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Cell {
+    /// Unique in the notebook, stable across reorders.
+    pub id: u32,
+    pub kind: CellKind,
+    pub collapsed: bool,
+    pub inputs: CellInputs,
+    /// Not serialized into a share link: a fresh page has run nothing.
+    #[serde(skip, default = "idle")]
+    pub state: RunState,
+}
+
+fn idle() -> RunState {
+    RunState::Idle
+}
+
+/// The whole notebook: what a share link carries.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Notebook {
+    /// Format version of this struct.
+    pub version: u32,
+    /// In display order.
+    pub cells: Vec<Cell>,
+    pub datasets: Vec<DatasetRef>,
+    pub pipelines: Vec<PipelineRef>,
+    pub models: Vec<ModelRef>,
+    next_id: u32,
+}
+
+impl Default for Notebook {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Notebook {
+    pub const VERSION: u32 = 1;
+
+    /// A notebook with every offered cell once, in the registry's order.
+    pub fn new() -> Self {
+        let mut notebook = Self {
+            version: Self::VERSION,
+            cells: Vec::new(),
+            datasets: Vec::new(),
+            pipelines: Vec::new(),
+            models: Vec::new(),
+            next_id: 1,
+        };
+        for kind in CellKind::OFFERED {
+            notebook.add(kind);
+        }
+        notebook
+    }
+
+    /// Appends a cell; returns its id.
+    pub fn add(&mut self, kind: CellKind) -> u32 {
+        let id = self.next_id;
+        self.next_id += 1;
+        self.cells.push(Cell {
+            id,
+            kind,
+            collapsed: false,
+            inputs: CellInputs::default_for(kind),
+            state: RunState::Idle,
+        });
+        id
+    }
+
+    pub fn remove(&mut self, id: u32) {
+        self.cells.retain(|c| c.id != id);
+    }
+
+    /// Moves a cell up (`-1`) or down (`+1`); a no-op at the ends.
+    pub fn move_by(&mut self, id: u32, delta: isize) {
+        let Some(at) = self.cells.iter().position(|c| c.id == id) else {
+            return;
+        };
+        let to = at as isize + delta;
+        if (0..self.cells.len() as isize).contains(&to) {
+            self.cells.swap(at, to as usize);
+        }
+    }
+
+    pub fn cell(&self, id: u32) -> Option<&Cell> {
+        self.cells.iter().find(|c| c.id == id)
+    }
+
+    pub fn cell_mut(&mut self, id: u32) -> Option<&mut Cell> {
+        self.cells.iter_mut().find(|c| c.id == id)
+    }
+
+    /// `input` changed: every cell that has run and reads it (directly or through
+    /// another cell's output) becomes stale. Returns the ids marked.
+    pub fn touch(&mut self, input: Input) -> Vec<u32> {
+        let mut changed = vec![input];
+        let mut marked = Vec::new();
+        while let Some(input) = changed.pop() {
+            for cell in &mut self.cells {
+                if cell.kind.reads().contains(&input)
+                    && matches!(cell.state, RunState::Done { .. } | RunState::Failed { .. })
+                {
+                    cell.state = RunState::Stale;
+                    marked.push(cell.id);
+                    changed.push(Input::Cell(cell.kind));
+                }
+            }
+        }
+        marked
+    }
+
+    /// A cell's own input changed: it and what reads its output become stale.
+    pub fn edited(&mut self, id: u32) -> Vec<u32> {
+        let Some(cell) = self.cell_mut(id) else {
+            return Vec::new();
+        };
+        let kind = cell.kind;
+        let mut marked = Vec::new();
+        if matches!(cell.state, RunState::Done { .. } | RunState::Failed { .. }) {
+            cell.state = RunState::Stale;
+            marked.push(id);
+        }
+        marked.extend(self.touch(Input::Cell(kind)));
+        marked
+    }
+
+    /// Adds or replaces (by name) a data set.
+    pub fn put_dataset(&mut self, dataset: DatasetRef) {
+        upsert(&mut self.datasets, dataset, |d| &d.name);
+        self.touch(Input::Datasets);
+    }
+
+    pub fn put_pipeline(&mut self, pipeline: PipelineRef) {
+        upsert(&mut self.pipelines, pipeline, |p| &p.name);
+        self.touch(Input::Pipelines);
+    }
+
+    pub fn put_model(&mut self, model: ModelRef) {
+        upsert(&mut self.models, model, |m| &m.name);
+        self.touch(Input::Models);
+    }
+
+    /// The first data set with `role`.
+    pub fn dataset_with(&self, role: Role) -> Option<&DatasetRef> {
+        self.datasets.iter().find(|d| d.role == role)
+    }
+
+    /// The role a newly loaded model takes: champion first, then challengers.
+    pub fn next_model_role(&self, name: &str) -> ModelRole {
+        match self.models.iter().find(|m| m.name == name) {
+            Some(m) => m.role,
+            None if self.models.iter().any(|m| m.role == ModelRole::Champion) => {
+                ModelRole::Challenger
+            }
+            None => ModelRole::Champion,
+        }
+    }
+
+    /// As JSON (the share link's payload before compression).
+    pub fn to_json(&self) -> String {
+        serde_json::to_string(self).unwrap_or_default()
+    }
+
+    pub fn from_json(text: &str) -> Result<Self, String> {
+        let notebook: Self =
+            serde_json::from_str(text).map_err(|e| format!("not a notebook: {e}"))?;
+        if notebook.version != Self::VERSION {
+            return Err(format!(
+                "notebook format {} is not {} (the one this page reads)",
+                notebook.version,
+                Self::VERSION
+            ));
+        }
+        Ok(notebook)
+    }
+}
+
+fn upsert<T>(items: &mut Vec<T>, item: T, key: impl Fn(&T) -> &String) {
+    match items.iter().position(|i| key(i) == key(&item)) {
+        Some(at) => items[at] = item,
+        None => items.push(item),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    fn dataset(name: &str, role: Role) -> DatasetRef {
+        DatasetRef {
+            name: name.into(),
+            role,
+            format: FileKind::Csv,
+            sha256: "00".into(),
+            bytes: 1,
+            rows: 1,
+            columns: vec!["a".into()],
+            guess: crate::state::Selection::default(),
+            millis: 0.0,
+        }
+    }
+
+    fn id_of(n: &Notebook, kind: CellKind) -> u32 {
+        n.cells.iter().find(|c| c.kind == kind).unwrap().id
+    }
+
+    #[test]
+    fn a_new_notebook_offers_every_registered_cell_in_order() {
+        let n = Notebook::new();
+        let kinds: Vec<_> = n.cells.iter().map(|c| c.kind).collect();
+        assert_eq!(kinds, CellKind::OFFERED);
+        for kind in CellKind::OFFERED {
+            assert_eq!(CellKind::from_key(kind.key()), Some(kind));
+        }
+    }
+
+    #[test]
+    fn changing_data_makes_the_cells_that_read_it_stale_and_their_readers_too() {
+        let mut n = Notebook::new();
+        for c in &mut n.cells {
+            c.state = RunState::Done { millis: 1.0 };
+        }
+        n.put_dataset(dataset("t.csv", Role::Test));
+        let stale: Vec<_> = n
+            .cells
+            .iter()
+            .filter(|c| c.state == RunState::Stale)
+            .map(|c| c.kind)
+            .collect();
+        assert_eq!(
+            stale,
+            [
+                CellKind::Pipeline,
+                CellKind::Models,
+                CellKind::Evaluate,
+                CellKind::Calibration,
+                CellKind::Skew
+            ]
+        );
+        // Cells that never ran stay idle.
+        let mut n = Notebook::new();
+        n.put_dataset(dataset("t.csv", Role::Test));
+        assert!(n.cells.iter().all(|c| c.state == RunState::Idle));
+    }
+
+    #[test]
+    fn editing_evaluate_marks_calibration_not_skew() {
+        let mut n = Notebook::new();
+        for c in &mut n.cells {
+            c.state = RunState::Done { millis: 1.0 };
+        }
+        let eval = id_of(&n, CellKind::Evaluate);
+        let marked = n.edited(eval);
+        assert_eq!(marked, [eval, id_of(&n, CellKind::Calibration)]);
+        assert_eq!(
+            n.cell(id_of(&n, CellKind::Skew)).unwrap().state,
+            RunState::Done { millis: 1.0 }
+        );
+    }
+
+    #[test]
+    fn add_remove_reorder() {
+        let mut n = Notebook::new();
+        let notes = n.add(CellKind::Notes);
+        assert_eq!(n.cells.last().unwrap().id, notes);
+        n.move_by(notes, -1);
+        assert_eq!(n.cells[n.cells.len() - 2].id, notes);
+        n.move_by(n.cells[0].id, -1);
+        assert_eq!(n.cells[0].kind, CellKind::Data);
+        n.remove(notes);
+        assert!(n.cell(notes).is_none());
+        // Ids are never reused.
+        assert!(n.add(CellKind::Notes) > notes);
+    }
+
+    #[test]
+    fn the_state_round_trips_as_json_without_run_states() {
+        let mut n = Notebook::new();
+        n.put_dataset(dataset("train.csv", Role::Training));
+        n.cells[0].state = RunState::Failed { error: "x".into() };
+        let back = Notebook::from_json(&n.to_json()).unwrap();
+        assert_eq!(back.datasets, n.datasets);
+        assert_eq!(back.cells.len(), n.cells.len());
+        assert!(back.cells.iter().all(|c| c.state == RunState::Idle));
+        let err = Notebook::from_json(&n.to_json().replace("\"version\":1", "\"version\":9"))
+            .unwrap_err();
+        assert!(err.contains("format 9"), "{err}");
+    }
+
+    #[test]
+    fn roles_and_kinds_from_file_names() {
+        assert_eq!(Role::guess("train.csv"), Role::Training);
+        assert_eq!(Role::guess("predictions-0001.jsonl"), Role::Serving);
+        assert_eq!(Role::guess("holdout.parquet"), Role::Test);
+        assert_eq!(Role::guess("serve-log-2026.jsonl"), Role::Serving);
+        assert_eq!(Role::guess("logreg_breast_cancer.csv"), Role::Test);
+        assert_eq!(FileKind::of("A.PARQUET").unwrap(), FileKind::Parquet);
+        assert_eq!(FileKind::of("m.onnx").unwrap(), FileKind::Onnx);
+        assert!(FileKind::of("x.xlsx").unwrap_err().contains("x.xlsx"));
+    }
+
+    #[test]
+    fn models_take_champion_then_challenger() {
+        let mut n = Notebook::new();
+        assert_eq!(n.next_model_role("a.onnx"), ModelRole::Champion);
+        n.put_model(ModelRef {
+            name: "a.onnx".into(),
+            role: ModelRole::Champion,
+            sha256: String::new(),
+            bytes: 0,
+            pipeline: None,
+            producer: String::new(),
+            inputs: vec![],
+            outputs: vec![],
+            class_labels: None,
+        });
+        assert_eq!(n.next_model_role("b.onnx"), ModelRole::Challenger);
+        assert_eq!(n.next_model_role("a.onnx"), ModelRole::Champion);
+    }
+}

@@ -1,0 +1,170 @@
+//! The messages between the page (UI thread) and the worker that owns the data
+//! ([`crate::host`]): small commands in, small results out, as JSON text. A file
+//! travels beside a [`Command::Load`] as the browser's `File` object (the worker reads
+//! it), never as bytes through the UI thread.
+
+use serde::{Deserialize, Serialize};
+
+use crate::notebook::{DatasetRef, EvalInputs, ModelRef, ModelRole, PipelineRef, Role, SkewInputs};
+
+/// What the page asks of the worker.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "cmd", rename_all = "snake_case")]
+pub enum Command {
+    /// Read the `File` sent with the message; data sets take `role` (guessed from the
+    /// name when `None`), models take `model_role`.
+    Load {
+        name: String,
+        role: Option<Role>,
+        model_role: Option<ModelRole>,
+    },
+    /// Fetch the demo's files from the page's origin and load them.
+    LoadDemo,
+    /// Give a data set another role (a serving log is read as a log, others as tables).
+    SetRole {
+        name: String,
+        role: Role,
+    },
+    /// Change a model's role or the pipeline that feeds it.
+    SetModel {
+        name: String,
+        role: ModelRole,
+        pipeline: Option<String>,
+    },
+    /// Fit a pipeline spec (JSON or TOML) on a data set.
+    Fit {
+        spec: String,
+        training: String,
+    },
+    /// Run a model on a data set (through its pipeline), without the label column.
+    Predict {
+        model: String,
+        dataset: String,
+        label: String,
+    },
+    Evaluate(EvalInputs),
+    Skew(SkewInputs),
+}
+
+impl Command {
+    /// Whether the command changes what the worker holds (replayed into a fresh worker
+    /// after a cancel).
+    pub fn changes_state(&self) -> bool {
+        matches!(
+            self,
+            Command::Load { .. }
+                | Command::LoadDemo
+                | Command::SetRole { .. }
+                | Command::SetModel { .. }
+                | Command::Fit { .. }
+        )
+    }
+}
+
+/// A command with the id its reply carries.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Request {
+    pub id: u64,
+    pub command: Command,
+}
+
+/// The first rows of a model's predictions.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Predicted {
+    pub model: String,
+    pub dataset: String,
+    pub rows: usize,
+    pub headers: Vec<String>,
+    pub first_rows: Vec<Vec<String>>,
+    pub millis: f64,
+}
+
+/// An evaluation report and its four exports, byte for byte what `lockstep eval`
+/// writes; the page reads the report back from `json`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Evaluated {
+    pub dataset: String,
+    pub rows: usize,
+    pub json: String,
+    pub markdown: String,
+    pub html: String,
+    pub junit: String,
+    pub millis: f64,
+}
+
+/// One skew check, as the CLI prints it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SkewCheck {
+    pub passed: bool,
+    pub group: String,
+    pub subject: String,
+    pub message: String,
+}
+
+/// A skew report: verdict, checks and exports.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Skewed {
+    pub passed: bool,
+    pub verdict: String,
+    pub checks: Vec<SkewCheck>,
+    pub json: String,
+    pub markdown: String,
+    pub junit: String,
+    pub millis: f64,
+}
+
+/// What the worker answers.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "reply", rename_all = "snake_case")]
+pub enum Reply {
+    /// Work under way: `stage` in words, `fraction` in [0, 1] when known.
+    Progress {
+        stage: String,
+        fraction: Option<f64>,
+    },
+    /// Files read (a demo gives several).
+    Loaded {
+        datasets: Vec<DatasetRef>,
+        pipelines: Vec<PipelineRef>,
+        models: Vec<ModelRef>,
+    },
+    Predicted(Predicted),
+    Evaluated(Evaluated),
+    Skewed(Skewed),
+    Failed {
+        error: String,
+    },
+}
+
+/// A reply with its command's id.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Response {
+    pub id: u64,
+    pub reply: Reply,
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    #[test]
+    fn commands_are_small_json() {
+        let request = Request {
+            id: 3,
+            command: Command::Load {
+                name: "train.csv".into(),
+                role: Some(Role::Training),
+                model_role: None,
+            },
+        };
+        let text = serde_json::to_string(&request).unwrap();
+        assert_eq!(
+            text,
+            r#"{"id":3,"command":{"cmd":"load","name":"train.csv","role":"training","model_role":null}}"#
+        );
+        assert_eq!(serde_json::from_str::<Request>(&text).unwrap(), request);
+        assert!(request.command.changes_state());
+        assert!(!Command::Evaluate(EvalInputs::default()).changes_state());
+    }
+}
