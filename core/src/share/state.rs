@@ -215,3 +215,73 @@ impl Summary {
         }
     }
 }
+
+impl From<crate::report::SettingsFormat> for TextFormat {
+    fn from(format: crate::report::SettingsFormat) -> Self {
+        match format {
+            crate::report::SettingsFormat::Toml => Self::Toml,
+            crate::report::SettingsFormat::Json => Self::Json,
+        }
+    }
+}
+
+impl NotebookState {
+    /// The state of one finished evaluation (what `lockstep eval --link` shares): a
+    /// data cell, a pipeline and a models cell when `files` has them, an evaluate
+    /// cell reading every file; the decision threshold and the summary from `report`.
+    pub fn of_evaluation(
+        report: &EvalReport,
+        settings: EvalSettings,
+        contract: Option<SettingsText>,
+        files: Vec<RoleFile>,
+    ) -> Self {
+        let roles = |kind: FileKind| -> Vec<String> {
+            files
+                .iter()
+                .filter(|f| f.kind == kind)
+                .map(|f| f.role.clone())
+                .collect()
+        };
+        let mut cells = vec![Cell {
+            id: "data".to_owned(),
+            kind: "data".to_owned(),
+            collapsed: false,
+            inputs: roles(FileKind::Data),
+        }];
+        for (kind, id) in [
+            (FileKind::Pipeline, "pipeline"),
+            (FileKind::Model, "models"),
+        ] {
+            let inputs = roles(kind);
+            if !inputs.is_empty() {
+                cells.push(Cell {
+                    id: id.to_owned(),
+                    kind: id.to_owned(),
+                    collapsed: false,
+                    inputs,
+                });
+            }
+        }
+        cells.push(Cell {
+            id: "evaluate".to_owned(),
+            kind: "evaluate".to_owned(),
+            collapsed: false,
+            inputs: files.iter().map(|f| f.role.clone()).collect(),
+        });
+        Self {
+            cells,
+            settings,
+            contract,
+            thresholds: report
+                .inputs
+                .threshold
+                .map(|t| ("decision".to_owned(), t))
+                .into_iter()
+                .collect(),
+            tags: Vec::new(),
+            notes: Vec::new(),
+            files,
+            summary: Summary::of_report(report),
+        }
+    }
+}
