@@ -5,7 +5,9 @@ use libfuzzer_sys::fuzz_target;
 use lockstep_core::report::{EvalConfig, Predictions, SettingsFormat};
 
 fuzz_target!(|data: &[u8]| {
-    let Ok(text) = std::str::from_utf8(data) else { return };
+    let Ok(text) = std::str::from_utf8(data) else {
+        return;
+    };
     let format = SettingsFormat::guess(text);
     let _ = EvalConfig::from_settings(text, format, "label", None);
     let score = Predictions::Score("score".to_owned());

@@ -9,8 +9,12 @@ use lockstep_core::transform::{self, FittedPipeline};
 mod common;
 
 fuzz_target!(|data: &[u8]| {
-    let Ok(text) = std::str::from_utf8(data) else { return };
-    let Ok(pipeline) = FittedPipeline::from_json(text) else { return };
+    let Ok(text) = std::str::from_utf8(data) else {
+        return;
+    };
+    let Ok(pipeline) = FittedPipeline::from_json(text) else {
+        return;
+    };
     if let Ok(json) = pipeline.to_json() {
         let again = FittedPipeline::from_json(&json).expect("a written pipeline reads back");
         assert_eq!(again.fingerprint(), pipeline.fingerprint());

@@ -8,8 +8,12 @@ use lockstep_core::transform::{self, PipelineSpec};
 mod common;
 
 fuzz_target!(|data: &[u8]| {
-    let Ok(text) = std::str::from_utf8(data) else { return };
-    let Ok(spec) = PipelineSpec::from_json(text) else { return };
+    let Ok(text) = std::str::from_utf8(data) else {
+        return;
+    };
+    let Ok(spec) = PipelineSpec::from_json(text) else {
+        return;
+    };
     let table = common::small_table();
     if let Ok(fitted) = transform::fit(&spec, table) {
         let _ = transform::apply(&fitted, table);

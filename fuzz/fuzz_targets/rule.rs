@@ -8,7 +8,9 @@ use lockstep_core::report::Rule;
 mod common;
 
 fuzz_target!(|data: &[u8]| {
-    let Ok(text) = std::str::from_utf8(data) else { return };
+    let Ok(text) = std::str::from_utf8(data) else {
+        return;
+    };
     if let Ok(rule) = Rule::parse(text) {
         let _ = rule.predict(common::small_table());
     }

@@ -6,7 +6,8 @@ use lockstep_core::share::{decode, encode};
 
 fuzz_target!(|data: &[u8]| {
     let text = String::from_utf8_lossy(data);
-    for candidate in [text.as_ref(), &format!("#s1.{text}")] {
+    let prefixed = format!("#s1.{text}");
+    for candidate in [&*text, prefixed.as_str()] {
         if let Ok(state) = decode(candidate) {
             let link = encode(&state);
             assert_eq!(decode(&link).as_ref(), Ok(&state));

@@ -5,7 +5,9 @@ use libfuzzer_sys::fuzz_target;
 use lockstep_core::share::{LinkBudget, MAX_JSON_BYTES, NotebookState, decode, encode};
 
 fuzz_target!(|data: &[u8]| {
-    let Ok(state) = serde_json::from_slice::<NotebookState>(data) else { return };
+    let Ok(state) = serde_json::from_slice::<NotebookState>(data) else {
+        return;
+    };
     let json = lockstep_core::share::canonical::to_canonical_json(&state);
     let link = encode(&state);
     if json.len() > MAX_JSON_BYTES || LinkBudget::of(&link) == LinkBudget::TooLarge {
