@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The whole test suite, as CI runs it (.ci/run calls this and nothing else):
 # set-up (idempotent), formatting, clippy (native workspace and wasm32), every Rust
-# test, the Trunk release build, and the browser end-to-end tests in headless chromium.
+# test, a short run of every fuzz target, the Trunk release build, and the browser
+# end-to-end tests in headless chromium.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 START=$(date +%s)
@@ -27,6 +28,9 @@ step "wasm32 tests under Node (transforms and model outputs byte-identical to na
 CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER=wasm-bindgen-test-runner \
   cargo test -p lockstep-core --features parquet --target wasm32-unknown-unknown --locked \
   --test transform_wasm --test onnx_wasm
+
+step "fuzz smoke: every target 10 s from its corpus (fuzz/smoke.sh, nightly + cargo-fuzz)"
+fuzz/smoke.sh
 
 step "trunk build --release"
 scripts/build-web.sh

@@ -1,4 +1,5 @@
 //! Fixtures shared by the targets (each target includes this file).
+#![allow(dead_code)] // each target uses part of it
 
 use lockstep_core::Table;
 use lockstep_core::transform::FittedPipeline;
