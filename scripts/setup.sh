@@ -13,6 +13,7 @@
 #   - a Python virtualenv in .venv with ONNX Runtime and the fixture generators
 #   - a second one in target/python-venv with maturin, pytest and the Python package's
 #     test dependencies (python/requirements-dev.txt)
+#   - a nightly Rust toolchain and cargo-fuzz (the fuzz targets in fuzz/; libFuzzer needs nightly)
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 ROOT=$PWD
@@ -68,6 +69,17 @@ fi
 if ! grep -q "wasm_bindgen = \"$WASM_BINDGEN_VERSION\"" Trunk.toml; then
   echo "[setup] Trunk.toml's [tools] wasm_bindgen must be $WASM_BINDGEN_VERSION (Cargo.lock)" >&2
   exit 1
+fi
+
+# cargo-fuzz builds its targets with nightly's sanitizer flags; the workspace itself
+# stays on the stable toolchain.
+if ! rustup toolchain list | grep -q '^nightly'; then
+  log "rustup toolchain install nightly --profile minimal"
+  rustup toolchain install nightly --profile minimal
+fi
+if ! cargo fuzz --version >/dev/null 2>&1; then
+  log "cargo install cargo-fuzz --locked (about 3 minutes)"
+  cargo install cargo-fuzz --locked
 fi
 
 # --- npm: playwright-core and binaryen (wasm-opt) ----------------------------------------

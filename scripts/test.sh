@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The whole test suite, as CI runs it (.ci/run calls this and nothing else):
 # set-up (idempotent), formatting, clippy (native workspace and wasm32), every Rust
-# test, the Python package (wheel, install, pytest), the Trunk release build, and the browser end-to-end tests in headless chromium.
+# test, the Python package (wheel, install, pytest), a short run of every fuzz target,
+# the Trunk release build, and the browser end-to-end tests in headless chromium.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 START=$(date +%s)
@@ -30,6 +31,9 @@ CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER=wasm-bindgen-test-runner \
 
 step "Python package: maturin wheel, fresh-venv install, pytest (python/tests)"
 scripts/test-python.sh
+
+step "fuzz smoke: every target 10 s from its corpus (fuzz/smoke.sh, nightly + cargo-fuzz)"
+fuzz/smoke.sh
 
 step "trunk build --release"
 scripts/build-web.sh

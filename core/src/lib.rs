@@ -35,6 +35,10 @@
 //!   verdict, fingerprints); [`report::export`] renders it as JSON, Markdown, HTML
 //!   with inline SVG, or JUnit XML, and [`report::schema`] generates its JSON Schema.
 //!
+//! * [`share`] — share links: a notebook's state (settings, files' names and
+//!   fingerprints, headline numbers; never data) as a versioned, compressed,
+//!   checksummed URL fragment, `#s1.…`.
+//!
 //! Every fallible function returns a typed error whose message names the column, the
 //! line of the input and the offending value.
 
@@ -52,6 +56,7 @@ pub mod onnx;
 pub mod parity;
 pub mod predict;
 pub mod report;
+pub mod share;
 pub mod skew;
 pub mod slices;
 pub mod table;

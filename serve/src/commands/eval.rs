@@ -14,9 +14,10 @@ use lockstep_core::behaviour::BehaviourSpec;
 use lockstep_core::engine::Engine;
 use lockstep_core::onnx;
 use lockstep_core::report::{
-    EvalRequest, Heuristic, HumanFigure, ModelSource, Overrides, RequestError, Settings,
-    SettingsFormat, Source, attach_behaviour, evaluate_request, export, sha256_hex,
+    EvalReport, EvalRequest, Heuristic, HumanFigure, ModelSource, Overrides, RequestError,
+    Settings, SettingsFormat, Source, attach_behaviour, evaluate_request, export, sha256_hex,
 };
+use lockstep_core::share;
 
 use super::EngineChoice;
 use crate::input;
@@ -107,6 +108,12 @@ pub struct EvalArgs {
     pub output: Option<PathBuf>,
     #[command(flatten)]
     pub null_values: input::NullValuesArg,
+    /// Print a share link to this evaluation for the web app at BASE_URL: settings,
+    /// contract, files' names and fingerprints, headline numbers; never data
+    /// (docs/share-links.md). On standard output when the report goes to -o, else on
+    /// standard error.
+    #[arg(long, value_name = "BASE_URL")]
+    pub link: Option<String>,
 }
 
 pub fn run(args: EvalArgs) -> anyhow::Result<ExitCode> {
@@ -222,6 +229,15 @@ pub fn run(args: EvalArgs) -> anyhow::Result<ExitCode> {
             .with_context(|| format!("cannot write `{}`", path.display()))?,
         None => print!("{text}"),
     }
+    if let Some(base_url) = &args.link {
+        print_link(
+            base_url,
+            &args,
+            &report,
+            config_text.as_deref(),
+            contract_text.as_deref(),
+        );
+    }
     let passed = report.passed();
     if let Some(contract) = &report.contract {
         eprintln!(
@@ -240,6 +256,111 @@ pub fn run(args: EvalArgs) -> anyhow::Result<ExitCode> {
     } else {
         ExitCode::from(1)
     })
+}
+
+/// The share link of this evaluation (`--link`): what the flags chose, the files'
+/// names with the report's fingerprints, the headline numbers.
+fn print_link(
+    base_url: &str,
+    args: &EvalArgs,
+    report: &EvalReport,
+    config_text: Option<&str>,
+    contract_text: Option<&str>,
+) {
+    let text_of = |path: Option<&Path>, text: Option<&str>| {
+        settings_of(path, text).map(|s| share::SettingsText {
+            format: s.format.into(),
+            text: s.text.to_owned(),
+        })
+    };
+    let name = |path: &Path| {
+        path.file_name().map_or_else(
+            || path.display().to_string(),
+            |n| n.to_string_lossy().into_owned(),
+        )
+    };
+    let fingerprints = &report.fingerprints;
+    let files: Vec<share::RoleFile> = [
+        (
+            share::FileKind::Data,
+            "data",
+            Some(&args.data),
+            &fingerprints.data_sha256,
+        ),
+        (
+            share::FileKind::Model,
+            "model",
+            args.model.as_ref(),
+            &fingerprints.model_sha256,
+        ),
+        (
+            share::FileKind::Pipeline,
+            "pipeline",
+            args.pipeline.as_ref(),
+            &fingerprints.pipeline_sha256,
+        ),
+    ]
+    .into_iter()
+    .filter_map(|(kind, role, path, sha256)| {
+        Some(share::RoleFile {
+            role: role.to_owned(),
+            kind,
+            name: name(path?),
+            sha256: sha256.clone()?,
+        })
+    })
+    .collect();
+    let prediction = match (&args.model, &args.score_col, &args.pred_col) {
+        (Some(_), _, _) => Some(share::Prediction::Model("model".to_owned())),
+        (_, Some(score), _) => Some(share::Prediction::Score(score.clone())),
+        (_, _, Some(pred)) => Some(share::Prediction::Column(pred.clone())),
+        _ => None,
+    };
+    let settings = share::EvalSettings {
+        label: Some(args.label.clone()),
+        prediction,
+        config: text_of(args.config.as_deref(), config_text),
+        positive_label: args.positive_label.clone(),
+        heuristic: args.heuristic.clone(),
+        existing_column: args.existing_col.clone(),
+        human: report_human(&args.human),
+        bootstrap_replicates: args.bootstrap,
+        seed: args.seed,
+    };
+    let contract = text_of(args.contract.as_deref(), contract_text);
+    let state = share::NotebookState::of_evaluation(report, settings, contract, files);
+    let link = format!("{base_url}{}", share::encode(&state));
+    let chars = link.len() - base_url.len() - 1;
+    let advice = match share::LinkBudget::of(&link) {
+        share::LinkBudget::Typical => "",
+        share::LinkBudget::Long => " (long: some chat tools may cut it)",
+        share::LinkBudget::OfferFile => {
+            " (too long to paste reliably: share the report file instead)"
+        }
+        share::LinkBudget::TooLarge => {
+            " (over the 64 KiB a link may hold: the page will refuse it)"
+        }
+    };
+    eprintln!("link: {chars} characters after `#`{advice}");
+    if args.output.is_some() {
+        println!("{link}");
+    } else {
+        eprintln!("{link}");
+    }
+}
+
+/// `--human METRIC=VALUE` figures that parsed (`run` has refused the others).
+fn report_human(figures: &[String]) -> Vec<share::HumanLevel> {
+    figures
+        .iter()
+        .filter_map(|figure| {
+            let (metric, value) = figure.split_once('=')?;
+            Some(share::HumanLevel {
+                metric: metric.trim().to_owned(),
+                value: value.trim().parse().ok()?,
+            })
+        })
+        .collect()
 }
 
 /// A settings file's text as a request carries it (JSON for `.json`, else TOML).

@@ -1,0 +1,13 @@
+//! JSON Lines bytes → a table: a table or a named error, never a panic.
+#![no_main]
+use libfuzzer_sys::fuzz_target;
+use lockstep_core::Table;
+use lockstep_core::table::JsonlOptions;
+
+fuzz_target!(|data: &[u8]| {
+    if let Ok(table) = Table::from_jsonl(data, &JsonlOptions::default()) {
+        for column in table.columns() {
+            assert_eq!(column.len(), table.num_rows());
+        }
+    }
+});

@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# A short run of every fuzz target from its corpus (seeded from the fixtures by
+# seed.sh): SECONDS_PER_TARGET seconds each (default 10). Fails on the first crash,
+# hang (> 5 s on one input) or blow-up (> 2 GB), leaving the input in
+# fuzz/artifacts/<target>/. Prints executions per target. Longer runs:
+#   cargo +nightly fuzz run <target> -- -max_total_time=600
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")"
+SECONDS_PER_TARGET=${SECONDS_PER_TARGET:-10}
+./seed.sh
+cargo +nightly fuzz build
+targets=$(cargo +nightly fuzz list)
+for target in $targets; do
+  log=$(mktemp)
+  if ! cargo +nightly fuzz run "$target" -- -max_total_time="$SECONDS_PER_TARGET" \
+    -timeout=5 -rss_limit_mb=2048 -print_final_stats=1 >"$log" 2>&1; then
+    tail -n 40 "$log"
+    echo "fuzz: $target FAILED (input in fuzz/artifacts/$target/)" >&2
+    exit 1
+  fi
+  runs=$(grep -o 'stat::number_of_executed_units: *[0-9]*' "$log" | grep -o '[0-9]*$' || echo '?')
+  echo "fuzz: $target ok, $runs executions in ${SECONDS_PER_TARGET} s"
+  rm -f "$log"
+done
