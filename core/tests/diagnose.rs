@@ -7,9 +7,10 @@
 use std::path::PathBuf;
 
 use lockstep_core::diagnose::curves::{CurvePoint, MoreData, learning_curves, parse_csv};
-use lockstep_core::diagnose::errors::{parse_tags, sample_errors, tag_shares, wilson};
+use lockstep_core::diagnose::errors::{parse_tags, sample_errors, tag_shares};
 use lockstep_core::diagnose::{DiagnosisInput, Gap, Optimal, OptimalSource, SetError, diagnose};
 use lockstep_core::metrics::bootstrap::BootstrapConfig;
+use lockstep_core::metrics::normal::wilson_interval as wilson;
 use lockstep_core::report::rows::{row_outcomes, split_rows};
 use lockstep_core::report::{EvalConfig, Predictions};
 use lockstep_core::{CsvOptions, Table};

@@ -653,8 +653,10 @@ fn errors_name_what_is_wrong() {
     let multi = table("report_multiclass.csv");
     let config = EvalConfig::new("animal", Predictions::Score("p_cat".into()));
     let err = evaluate(&multi, &config).unwrap_err().to_string();
+    // The message blames the label's classes, not the score column (issue 13).
     assert!(
-        err.contains("binary metrics need at most 2 classes"),
+        err.contains("the label `animal` holds 3 classes (bird, cat, dog)")
+            && err.contains("give one probability column per class"),
         "{err}"
     );
 }

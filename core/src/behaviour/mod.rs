@@ -38,8 +38,8 @@ mod run;
 mod scoring;
 pub mod spec;
 pub mod types;
-pub mod wilson;
 
+pub use crate::metrics::normal::wilson_interval;
 pub use run::run_behaviour;
 pub use spec::{
     BehaviourSettings, BehaviourSpec, DirectionalSpec, Expectation, InvarianceMode, InvarianceSpec,
@@ -49,7 +49,6 @@ pub use types::{
     BehaviourKind, BehaviourReport, BehaviourStatus, BehaviourTest, CurvePoint, FeatureImpact,
     WorstRow,
 };
-pub use wilson::wilson_interval;
 
 use crate::report::model_run::ModelRunError;
 use crate::table::TableError;

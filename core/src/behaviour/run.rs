@@ -14,10 +14,10 @@ use super::types::{
     BehaviourKind, BehaviourReport, BehaviourStatus, BehaviourTest, CurvePoint, FeatureImpact,
     WorstRow,
 };
-use super::wilson::wilson_interval;
 use super::{BehaviourError, MAX_INVARIANCE_VALUES};
 use crate::engine::Engine;
 use crate::metrics::bootstrap::{BootstrapConfig, SplitMix64, bootstrap, mix64};
+use crate::metrics::normal::wilson_interval;
 use crate::metrics::{Metric, Undefined};
 use crate::table::{Column, ColumnData, DataType, Table};
 use crate::transform::FittedPipeline;

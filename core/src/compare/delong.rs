@@ -19,7 +19,7 @@
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use super::normal::{normal_quantile, normal_sf};
+use crate::metrics::normal::{normal_quantile, normal_sf};
 use crate::metrics::{RankedScores, Undefined};
 
 /// DeLong's test of challenger − champion ROC-AUC.

@@ -26,7 +26,6 @@ pub mod decision;
 pub mod delong;
 pub mod export;
 pub mod mcnemar;
-pub mod normal;
 pub mod request;
 pub mod schema;
 pub mod types;

@@ -16,6 +16,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::metrics::bootstrap::SplitMix64;
+use crate::metrics::normal::wilson_interval;
 use crate::metrics::split::Split;
 use crate::report::rows::RowOutcomes;
 use crate::table::{ColumnData, Table};
@@ -236,7 +237,7 @@ pub fn tag_shares(
         .into_iter()
         .map(|(tag, rows)| {
             let count = rows.len() as u64;
-            let (lower, upper) = wilson(count, n, confidence);
+            let (lower, upper) = wilson_interval(count, n, confidence);
             TagShare {
                 tag: tag.to_owned(),
                 count,
@@ -253,90 +254,4 @@ pub fn tag_shares(
         shares,
         unknown_rows: unknown.into_iter().collect(),
     })
-}
-
-/// The Wilson score interval (Wilson 1927) for `k` successes in `n` trials, without
-/// continuity correction; `(0, 1)` when `n = 0`.
-pub fn wilson(k: u64, n: u64, confidence: f64) -> (f64, f64) {
-    if n == 0 {
-        return (0.0, 1.0);
-    }
-    let z = normal_quantile(1.0 - (1.0 - confidence) / 2.0);
-    let (k, n) = (k as f64, n as f64);
-    let p = k / n;
-    let z2 = z * z;
-    let centre = (p + z2 / (2.0 * n)) / (1.0 + z2 / n);
-    let half = z / (1.0 + z2 / n) * (p * (1.0 - p) / n + z2 / (4.0 * n * n)).sqrt();
-    ((centre - half).max(0.0), (centre + half).min(1.0))
-}
-
-/// The standard normal quantile: Acklam's rational approximation refined by one
-/// Halley step on `erfc` (relative error below 1e-15 for 0 < p < 1).
-pub fn normal_quantile(p: f64) -> f64 {
-    const A: [f64; 6] = [
-        -3.969_683_028_665_376e1,
-        2.209_460_984_245_205e2,
-        -2.759_285_104_469_687e2,
-        1.383_577_518_672_69e2,
-        -3.066_479_806_614_716e1,
-        2.506_628_277_459_239,
-    ];
-    const B: [f64; 5] = [
-        -5.447_609_879_822_406e1,
-        1.615_858_368_580_409e2,
-        -1.556_989_798_598_866e2,
-        6.680_131_188_771_972e1,
-        -1.328_068_155_288_572e1,
-    ];
-    const C: [f64; 6] = [
-        -7.784_894_002_430_293e-3,
-        -3.223_964_580_411_365e-1,
-        -2.400_758_277_161_838,
-        -2.549_732_539_343_734,
-        4.374_664_141_464_968,
-        2.938_163_982_698_783,
-    ];
-    const D: [f64; 4] = [
-        7.784_695_709_041_462e-3,
-        3.224_671_290_700_398e-1,
-        2.445_134_137_142_996,
-        3.754_408_661_907_416,
-    ];
-    if p <= 0.0 {
-        return f64::NEG_INFINITY;
-    }
-    if p >= 1.0 {
-        return f64::INFINITY;
-    }
-    let low = 0.02425;
-    let x = if p < low {
-        let q = (-2.0 * p.ln()).sqrt();
-        (((((C[0] * q + C[1]) * q + C[2]) * q + C[3]) * q + C[4]) * q + C[5])
-            / ((((D[0] * q + D[1]) * q + D[2]) * q + D[3]) * q + 1.0)
-    } else if p <= 1.0 - low {
-        let q = p - 0.5;
-        let r = q * q;
-        (((((A[0] * r + A[1]) * r + A[2]) * r + A[3]) * r + A[4]) * r + A[5]) * q
-            / (((((B[0] * r + B[1]) * r + B[2]) * r + B[3]) * r + B[4]) * r + 1.0)
-    } else {
-        let q = (-2.0 * (1.0 - p).ln()).sqrt();
-        -(((((C[0] * q + C[1]) * q + C[2]) * q + C[3]) * q + C[4]) * q + C[5])
-            / ((((D[0] * q + D[1]) * q + D[2]) * q + D[3]) * q + 1.0)
-    };
-    // One Halley step: e = Φ(x) − p.
-    let e = 0.5 * libm::erfc(-x / std::f64::consts::SQRT_2) - p;
-    let u = e * (2.0 * std::f64::consts::PI).sqrt() * (x * x / 2.0).exp();
-    x - u / (1.0 + x * u / 2.0)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn normal_quantile_matches_known_values() {
-        assert!((normal_quantile(0.975) - 1.959_963_984_540_054).abs() < 1e-12);
-        assert!((normal_quantile(0.5)).abs() < 1e-15);
-        assert!((normal_quantile(0.001) + 3.090_232_306_167_813_5).abs() < 1e-12);
-    }
 }

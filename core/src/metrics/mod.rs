@@ -16,6 +16,7 @@ mod classes;
 pub mod classification;
 mod eval_error;
 mod metric_value;
+pub mod normal;
 pub mod ranking;
 pub mod regression;
 pub mod split;

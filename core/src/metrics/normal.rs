@@ -1,5 +1,7 @@
-//! The standard normal distribution's tail and quantile, in `libm` so that wasm32
-//! and x86_64 agree bit for bit.
+//! The standard normal distribution's tail and quantile, and the Wilson score interval
+//! of a proportion built on them: one copy for every module that needs them (the
+//! comparison's DeLong test, the behavioural tests' fail rates, the error analysis'
+//! tag shares). In `libm`, so that wasm32 and x86_64 agree bit for bit.
 
 /// `P[Z > z]` for a standard normal `Z`.
 pub fn normal_sf(z: f64) -> f64 {
@@ -69,6 +71,34 @@ pub fn normal_quantile(p: f64) -> f64 {
     x - u / (1.0 + x * u / 2.0)
 }
 
+/// The two-sided Wilson score interval (Wilson 1927) of `successes` out of `n` at
+/// `confidence` (e.g. 0.95), as statsmodels' `proportion_confint(count, nobs, alpha,
+/// method="wilson")` computes it. `n = 0` gives `(0, 1)`: nothing is known.
+pub fn wilson_interval(successes: u64, n: u64, confidence: f64) -> (f64, f64) {
+    if n == 0 {
+        return (0.0, 1.0);
+    }
+    let z = normal_quantile(1.0 - (1.0 - confidence) / 2.0);
+    let n = n as f64;
+    let p = successes as f64 / n;
+    let z2 = z * z;
+    let denominator = 1.0 + z2 / n;
+    let centre = (p + z2 / (2.0 * n)) / denominator;
+    let half = z * (p * (1.0 - p) / n + z2 / (4.0 * n * n)).sqrt() / denominator;
+    // At the edges the bound is exactly 0 (no success) or 1 (all), not a rounding of it.
+    let lower = if successes == 0 {
+        0.0
+    } else {
+        (centre - half).max(0.0)
+    };
+    let upper = if successes as f64 >= n {
+        1.0
+    } else {
+        (centre + half).min(1.0)
+    };
+    (lower, upper)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -88,5 +118,15 @@ mod tests {
         // scipy.stats.norm.sf(1.96) = 0.024997895148220435
         assert!((normal_sf(1.96) - 0.024_997_895_148_220_435).abs() < 1e-16);
         assert_eq!(normal_sf(0.0), 0.5);
+    }
+
+    #[test]
+    fn edges_stay_within_zero_and_one() {
+        assert_eq!(wilson_interval(0, 0, 0.95), (0.0, 1.0));
+        let (lo, hi) = wilson_interval(0, 10, 0.95);
+        assert_eq!(lo, 0.0);
+        assert!(hi > 0.0 && hi < 0.35);
+        let (lo, hi) = wilson_interval(10, 10, 0.95);
+        assert!(lo > 0.65 && hi == 1.0);
     }
 }
