@@ -367,31 +367,39 @@ fn diagnose_measures_the_dev_file_through_the_model_and_lists_its_errors() {
     );
 }
 
-/// PROVISIONAL: the `slices` section below is hand-built; replace it with the real
-/// section once `lockstep eval` writes one.
+/// A gate check on a named section of a real `lockstep eval` report: the behavioural
+/// tests (`--behaviour`). Absent: FAIL; a test over its maximum fail rate: FAIL naming
+/// it; every test within its maximum: PASS.
 #[test]
 fn gate_reads_a_named_section_of_an_eval_report() {
     let dir = tempfile::tempdir().unwrap();
     let report = dir.path().join("eval.json");
-    let out = lockstep(&[
-        "eval",
-        "--data",
-        "tests/data/gate/serving_eval.csv",
-        "--label",
-        "label",
-        "--model",
-        MODEL,
-        "--pipeline",
-        PIPELINE,
-        "--bootstrap",
-        "100",
-        "--format",
-        "json",
-        "-o",
-        report.to_str().unwrap(),
-    ]);
-    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
-    let toml = "[[check]]\nkind = \"report_section\"\nsection = \"slices\"\n[[check]]\nkind = \"reproducibility\"\n";
+    let evaluate = |behaviour: Option<&str>| {
+        let mut args = vec![
+            "eval",
+            "--data",
+            "tests/data/gate/serving_eval.csv",
+            "--label",
+            "label",
+            "--model",
+            MODEL,
+            "--pipeline",
+            PIPELINE,
+            "--bootstrap",
+            "100",
+            "--format",
+            "json",
+            "-o",
+            report.to_str().unwrap(),
+        ];
+        let tests = dir.path().join("tests.toml");
+        if let Some(toml) = behaviour {
+            std::fs::write(&tests, toml).unwrap();
+            args.extend(["--behaviour", tests.to_str().unwrap()]);
+        }
+        lockstep(&args)
+    };
+    let toml = "[[check]]\nkind = \"report_section\"\nsection = \"behaviour\"\n[[check]]\nkind = \"reproducibility\"\n";
     let config = dir.path().join("gate.toml");
     std::fs::write(&config, toml).unwrap();
     let run = || {
@@ -409,22 +417,26 @@ fn gate_reads_a_named_section_of_an_eval_report() {
             dir.path().join("out").to_str().unwrap(),
         ])
     };
+    let out = evaluate(None);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     let absent = run();
     assert_eq!(absent.status.code(), Some(1), "{}", stderr(&absent));
-    assert!(String::from_utf8_lossy(&absent.stdout).contains("has no `slices` section"));
-    let mut json: Value = serde_json::from_slice(&std::fs::read(&report).unwrap()).unwrap();
-    json["slices"] = serde_json::json!({"slices": [
-        {"name": "city=Paris", "passed": true},
-        {"name": "device=ios", "passed": false}
-    ]});
-    std::fs::write(&report, serde_json::to_string(&json).unwrap()).unwrap();
+    assert!(String::from_utf8_lossy(&absent.stdout).contains("has no `behaviour` section"));
+
+    // The model reads `city`: re-scoring every row with each other city moves scores.
+    let out = evaluate(Some(
+        "[[invariance]]\ncolumn = \"city\"\ntolerance = 0.0\nmax_fail_rate = 0.0\n",
+    ));
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
     let failing = run();
     assert_eq!(failing.status.code(), Some(1));
-    assert!(
-        String::from_utf8_lossy(&failing.stdout).contains("section `slices` fails: device=ios")
-    );
-    json["slices"]["slices"][1]["passed"] = Value::Bool(true);
-    std::fs::write(&report, serde_json::to_string(&json).unwrap()).unwrap();
+    let text = String::from_utf8_lossy(&failing.stdout);
+    assert!(text.contains("section `behaviour` fails"), "{text}");
+
+    let out = evaluate(Some(
+        "[[invariance]]\ncolumn = \"city\"\ntolerance = 1.0\nmax_fail_rate = 1.0\n",
+    ));
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     let passing = run();
     assert_eq!(
         passing.status.code(),
