@@ -83,3 +83,18 @@ fn unsupported_types_and_bad_bytes_are_errors() {
     let err = Table::from_parquet(b"PAR1 certainly not parquet").unwrap_err();
     assert!(matches!(err, TableError::Parquet { .. }), "{err}");
 }
+
+/// Issue 19 (fuzzing): a Parquet file on which the `parquet` crate's page decoder
+/// panics (found by `fuzz/` target `table_parquet`) is a named error, not a crash.
+#[test]
+fn a_file_the_parquet_decoder_panics_on_is_a_named_error() {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../tests/data/fuzz/table_parquet-decoder-panic.parquet");
+    let err = Table::from_parquet(&std::fs::read(path).unwrap()).unwrap_err();
+    assert!(
+        err.to_string().starts_with(
+            "cannot read the Parquet input: the file is malformed (the Parquet decoder failed:"
+        ),
+        "{err}"
+    );
+}

@@ -20,6 +20,38 @@ use super::builder::ColumnBuilder;
 use super::{Column, ColumnData, DataType, StrColumn, Table, TableError};
 
 pub(super) fn read_parquet(bytes: &[u8]) -> Result<Table, TableError> {
+    guard(|| read_parquet_unguarded(bytes))
+}
+
+/// The `parquet` crate panics on some malformed pages instead of returning an error (an
+/// `expect` in its page decoder: `fuzz/` target `table_parquet` found one,
+/// `tests/data/fuzz/table_parquet-decoder-panic.parquet`). Natively such a panic
+/// becomes a named error; a wasm32 build aborts on panic, and the page's worker is
+/// restarted.
+fn guard<T>(read: impl FnOnce() -> Result<T, TableError>) -> Result<T, TableError> {
+    #[cfg(not(target_arch = "wasm32"))]
+    {
+        std::panic::catch_unwind(std::panic::AssertUnwindSafe(read)).unwrap_or_else(|panic| {
+            let detail = panic
+                .downcast_ref::<&str>()
+                .map(|s| (*s).to_owned())
+                .or_else(|| panic.downcast_ref::<String>().cloned())
+                .unwrap_or_default();
+            Err(TableError::Parquet {
+                message: format!(
+                    "the file is malformed (the Parquet decoder failed: {})",
+                    crate::excerpt::excerpt(&detail)
+                ),
+            })
+        })
+    }
+    #[cfg(target_arch = "wasm32")]
+    {
+        read()
+    }
+}
+
+fn read_parquet_unguarded(bytes: &[u8]) -> Result<Table, TableError> {
     let data = bytes::Bytes::copy_from_slice(bytes);
     let reader = ParquetRecordBatchReaderBuilder::try_new(data)
         .and_then(|b| b.build())
