@@ -334,6 +334,25 @@ mod parquet_logs {
     use super::*;
     use ::parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 
+    /// A Parquet file the `parquet` crate's page decoder panics on (found by the
+    /// `table_parquet` fuzz target) is an unreadable log, named, not a crash.
+    #[test]
+    fn a_file_the_parquet_decoder_panics_on_is_a_named_error() {
+        let bytes = std::fs::read(data("fuzz/table_parquet-decoder-panic.parquet")).unwrap();
+        let pipeline = pipeline();
+        let err =
+            LogBatch::read_parquet(&bytes, "bad.parquet", pipeline.input_schema(), 64, |_| {
+                Ok::<(), LogError>(())
+            })
+            .unwrap_err();
+        assert!(
+            err.to_string().starts_with(
+                "bad.parquet: not a readable Parquet log: the file is malformed (the Parquet decoder failed:"
+            ),
+            "{err}"
+        );
+    }
+
     fn read_parquet(name: &str, batch_size: usize) -> Vec<LogBatch> {
         let bytes = bytes::Bytes::from(std::fs::read(data(&format!("skew/log/{name}"))).unwrap());
         let reader = ParquetRecordBatchReaderBuilder::try_new(bytes)

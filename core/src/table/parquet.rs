@@ -29,25 +29,29 @@ pub(super) fn read_parquet(bytes: &[u8]) -> Result<Table, TableError> {
 /// becomes a named error; a wasm32 build aborts on panic, and the page's worker is
 /// restarted.
 fn guard<T>(read: impl FnOnce() -> Result<T, TableError>) -> Result<T, TableError> {
+    catch_decoder_panic(read).unwrap_or_else(|message| Err(TableError::Parquet { message }))
+}
+
+/// Runs `decode` (a call into the `parquet` crate); natively, a panic inside it is
+/// returned as `Err("the file is malformed (the Parquet decoder failed: …)")`.
+pub(crate) fn catch_decoder_panic<T>(decode: impl FnOnce() -> T) -> Result<T, String> {
     #[cfg(not(target_arch = "wasm32"))]
     {
-        std::panic::catch_unwind(std::panic::AssertUnwindSafe(read)).unwrap_or_else(|panic| {
+        std::panic::catch_unwind(std::panic::AssertUnwindSafe(decode)).map_err(|panic| {
             let detail = panic
                 .downcast_ref::<&str>()
                 .map(|s| (*s).to_owned())
                 .or_else(|| panic.downcast_ref::<String>().cloned())
                 .unwrap_or_default();
-            Err(TableError::Parquet {
-                message: format!(
-                    "the file is malformed (the Parquet decoder failed: {})",
-                    crate::excerpt::excerpt(&detail)
-                ),
-            })
+            format!(
+                "the file is malformed (the Parquet decoder failed: {})",
+                crate::excerpt::excerpt(&detail)
+            )
         })
     }
     #[cfg(target_arch = "wasm32")]
     {
-        read()
+        Ok(decode())
     }
 }
 

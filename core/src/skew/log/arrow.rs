@@ -174,11 +174,16 @@ impl LogBatch {
             place: source.to_owned(),
             message: format!("not a readable Parquet log: {message}"),
         };
-        let reader = ParquetRecordBatchReaderBuilder::try_new(bytes::Bytes::copy_from_slice(bytes))
-            .and_then(|b| b.with_batch_size(batch_rows.max(1)).build())
-            .map_err(|e| not_parquet(e.to_string()))?;
+        // Calls into the `parquet` crate are guarded: it panics on some malformed pages.
+        use crate::table::catch_decoder_panic as decode;
+        let mut reader = decode(|| {
+            ParquetRecordBatchReaderBuilder::try_new(bytes::Bytes::copy_from_slice(bytes))
+                .and_then(|b| b.with_batch_size(batch_rows.max(1)).build())
+        })
+        .map_err(&not_parquet)?
+        .map_err(|e| not_parquet(e.to_string()))?;
         let mut first_row = 1;
-        for batch in reader {
+        while let Some(batch) = decode(|| reader.next()).map_err(&not_parquet)? {
             let batch = batch.map_err(|e| not_parquet(e.to_string()))?;
             let rows = batch.num_rows() as u64;
             each(Self::from_arrow(&batch, source, first_row, schema)?)?;
