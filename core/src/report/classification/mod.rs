@@ -515,73 +515,32 @@ pub(crate) fn subset_intervals(
     data: &ClassData,
     rows: &[usize],
 ) -> Result<Vec<Interval>, ReportError> {
-    let binary = data.binary();
-    let labels: Vec<u32> = rows.iter().map(|&r| data.labels[r]).collect();
-    let columns: Vec<Vec<f64>> = data
-        .columns
-        .iter()
-        .map(|c| rows.iter().map(|&r| c[r]).collect())
-        .collect();
-    let refs: Vec<&[f64]> = columns.iter().map(Vec::as_slice).collect();
+    let subset = ClassData {
+        labels: rows.iter().map(|&r| data.labels[r]).collect(),
+        columns: data
+            .columns
+            .iter()
+            .map(|c| rows.iter().map(|&r| c[r]).collect())
+            .collect(),
+        classes: data.classes.clone(),
+        probabilistic: data.probabilistic,
+        kind: data.kind,
+        prediction_columns: Vec::new(),
+        positive: None,
+    };
+    let refs: Vec<&[f64]> = subset.columns.iter().map(Vec::as_slice).collect();
     let threshold = if data.probabilistic {
         config.threshold
     } else {
         0.5
     };
-    let prepared = prepare(&labels, &refs, threshold)?;
-    let confidence: Vec<f64> = if binary || !data.probabilistic {
-        Vec::new()
-    } else {
-        (0..prepared.rows())
-            .map(|r| prepared.confidence(r))
-            .collect()
-    };
-    let confidence_ranked = if confidence.is_empty() {
-        None
-    } else {
-        Some(RankedScores::new("confidence", &confidence)?)
-    };
-    let predicted = prepared.predicted();
-    let outcome = |row: usize| {
-        if binary {
-            labels[row] == 1
-        } else {
-            predicted[row] == labels[row]
-        }
-    };
-    let (probabilities, ranked): (&[f64], Option<&RankedScores>) = if !data.probabilistic {
-        (&[], None)
-    } else if binary {
-        (refs.first().copied().unwrap_or(&[]), prepared.ranked(1))
-    } else {
-        (&confidence, confidence_ranked.as_ref())
-    };
-    let mut strategies = vec![BinStrategy::EqualWidth];
-    if config.equal_mass_bins {
-        strategies.push(BinStrategy::EqualMass);
-    }
-    let diagrams = |weights: Weights<'_>| -> Diagrams {
-        let mut out = Diagrams::default();
-        let Some(ranked) = ranked else {
-            return out;
-        };
-        for &strategy in &strategies {
-            let d = reliability_diagram(
-                probabilities,
-                ranked,
-                outcome,
-                config.calibration_bins,
-                strategy,
-                weights,
-            );
-            match (strategy, d) {
-                (BinStrategy::EqualWidth, Ok(d)) => out.equal_width = Some(d),
-                (BinStrategy::EqualMass, Ok(d)) => out.equal_mass = Some(d),
-                _ => {}
-            }
-        }
-        out
-    };
+    let set = MetricSet::new(
+        &subset,
+        &refs,
+        threshold,
+        config.calibration_bins,
+        config.equal_mass_bins,
+    )?;
     let boot = BootstrapConfig {
         replicates: config.bootstrap.replicates,
         seed: config.bootstrap.seed,
@@ -590,17 +549,10 @@ pub(crate) fn subset_intervals(
     let threads = config.bootstrap.threads.unwrap_or_else(default_threads);
     let method = config.bootstrap.method;
     Ok(bootstrap_parallel(
-        prepared.rows(),
+        set.prepared().rows(),
         &boot,
         method,
         threads,
-        |w| {
-            values(
-                &prepared.metrics(w),
-                binary,
-                data.probabilistic,
-                &diagrams(w),
-            )
-        },
+        |w| set.values(w),
     )?)
 }
