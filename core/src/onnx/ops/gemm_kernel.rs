@@ -314,29 +314,77 @@ fn gemm_tiles(a: &[f32], m: usize, b: &PackedB, out: &mut [f32], epilogue: &Epil
                 }
                 for j0 in (j_block..j_end).step_by(NR) {
                     let nr = NR.min(n - j0);
-                    let mut acc = [[0.0f32; NR]; MR];
-                    if !first {
-                        for (i, acc_row) in acc.iter_mut().enumerate().take(mr) {
-                            let o = (i0 + i) * n + j0;
-                            acc_row[..nr].copy_from_slice(&out[o..o + nr]);
-                        }
-                    }
-                    micro_kernel(&a_pack[..kc], b.panel(k0, kc, j0 / NR), &mut acc);
-                    if last {
-                        if mr == MR && nr == NR {
-                            epilogue.apply_tile(&mut acc, i0, j0);
-                        } else {
-                            for (i, acc_row) in acc.iter_mut().enumerate().take(mr) {
-                                epilogue.apply(&mut acc_row[..nr], i0 + i, j0);
-                            }
-                        }
-                    }
-                    for (i, acc_row) in acc.iter().enumerate().take(mr) {
-                        let o = (i0 + i) * n + j0;
-                        match out.get_mut(o..o + NR) {
-                            // A full row of the tile: a fixed-size copy, no memcpy call.
-                            Some(dst) if nr == NR => dst.copy_from_slice(acc_row),
-                            _ => out[o..o + nr].copy_from_slice(&acc_row[..nr]),
+                    tile(
+                        &a_pack[..kc],
+                        b,
+                        out,
+                        epilogue,
+                        [i0, j0, k0],
+                        [mr, nr],
+                        first,
+                        last,
+                    );
+                }
+            }
+        }
+    }
+}
+
+/// One `MR × NR` tile at rows `i0..i0 + mr`, columns `j0..j0 + nr` of `out`, block `k0` of
+/// the inner dimension: adds `A · B` to what the earlier blocks left in `out` (nothing when
+/// `first`), then the epilogue when `last`.
+///
+/// `acc` is only ever indexed with fixed bounds, never sliced to the tile's `mr × nr`: a
+/// slice would keep it in memory, and on wasm32 its zeroing and the copies in and out
+/// become `memory.fill` / `memory.copy` calls, which V8 runs as calls into the runtime.
+#[inline(always)]
+#[allow(clippy::needless_range_loop, clippy::too_many_arguments)]
+fn tile(
+    a_pack: &[[[f32; LANES]; MR]],
+    b: &PackedB,
+    out: &mut [f32],
+    epilogue: &Epilogue<'_>,
+    [i0, j0, k0]: [usize; 3],
+    [mr, nr]: [usize; 2],
+    first: bool,
+    last: bool,
+) {
+    let n = b.n;
+    let kc = a_pack.len();
+    let mut acc = [[0.0f32; NR]; MR];
+    if !first {
+        for i in 0..MR {
+            for j in 0..NR {
+                if i < mr && j < nr {
+                    acc[i][j] = out[(i0 + i) * n + j0 + j];
+                }
+            }
+        }
+    }
+    micro_kernel(a_pack, b.panel(k0, kc, j0 / NR), &mut acc);
+    if last {
+        if mr == MR && nr == NR {
+            epilogue.apply_tile(&mut acc, i0, j0);
+        } else {
+            for i in 0..MR {
+                if i < mr {
+                    let mut row = acc[i];
+                    epilogue.apply(&mut row[..nr], i0 + i, j0);
+                    acc[i] = row;
+                }
+            }
+        }
+    }
+    for i in 0..MR {
+        if i < mr {
+            let o = (i0 + i) * n + j0;
+            match out.get_mut(o..o + NR) {
+                // A full row of the tile: a fixed-size copy, no memcpy call.
+                Some(dst) if nr == NR => dst.copy_from_slice(&acc[i]),
+                _ => {
+                    for j in 0..NR {
+                        if j < nr {
+                            out[o + j] = acc[i][j];
                         }
                     }
                 }

@@ -124,7 +124,14 @@ impl Op for Concat {
                     for t in inputs {
                         if let TensorData::$variant(v) = t.data() {
                             let block: usize = t.shape()[axis..].iter().product();
-                            out.extend_from_slice(&v[o * block..(o + 1) * block]);
+                            if block == 1 {
+                                // One value per row (a classifier's `[1 - p, p]`): a
+                                // push, not a copy of unknown length (on wasm32 a
+                                // `memory.copy` call per value).
+                                out.push(v[o].clone());
+                            } else {
+                                out.extend_from_slice(&v[o * block..(o + 1) * block]);
+                            }
                         }
                     }
                 }
