@@ -11,15 +11,21 @@ a distributed engine and the driver merges the partial findings in log order::
     findings = replayer.replay_batch(record_batch)      # on a worker
     findings.merge(other_findings)                      # on the driver, in log order
     findings.report(files=[...], format="md")
+
+Across processes or machines (a Spark ``mapInArrow`` or Ray Data ``map_batches`` worker,
+a ``multiprocessing`` pool), findings travel as versioned bytes: a worker returns
+``replay_partition(replayer, batches)`` (one ``bytes`` cell per partition), the driver
+``merge_bytes(replayer, cells)`` in log order. docs/skew-ci.md has the Spark and Ray
+recipes.
 """
 
 from __future__ import annotations
 
-from typing import Any, Optional, Sequence
+from typing import Any, Iterable, Optional, Sequence
 
 from ._lockstep import Findings, Model, Pipeline, Replayer
 
-__all__ = ["Findings", "Replayer", "replay", "replay_batch"]
+__all__ = ["Findings", "Replayer", "merge_bytes", "replay", "replay_batch", "replay_partition"]
 
 
 def replay(
@@ -48,3 +54,35 @@ def replay_batch(
     """The findings of one batch of log records (pyarrow RecordBatch/Table, the Parquet
     log layout). Replayers of the same artefacts are shared within a process."""
     return Replayer(pipeline, model, train=train, config=config).replay_batch(batch)
+
+
+def replay_partition(
+    replayer: Replayer, batches: Iterable[Any], source: str = "partition", first_row: int = 1
+) -> bytes:
+    """Worker side: replays the record batches of one partition, in order, and returns
+    their merged findings as bytes (``b""`` for a partition without rows)."""
+    total: Optional[Findings] = None
+    row = first_row
+    for batch in batches:
+        if batch.num_rows == 0:
+            continue
+        found = replayer.replay_batch(batch, source=source, first_row=row)
+        row += batch.num_rows
+        if total is None:
+            total = found
+        else:
+            total.merge(found)
+    return b"" if total is None else total.to_bytes()
+
+
+def merge_bytes(replayer: Replayer, cells: Iterable[bytes]) -> Findings:
+    """Driver side: merges the findings bytes of the partitions, given in log order (the
+    order decides only which example row ids a report keeps), into one ``Findings``."""
+    total: Optional[Findings] = None
+    for cell in cells:
+        found = replayer.findings_from_bytes(bytes(cell))
+        if total is None:
+            total = found
+        else:
+            total.merge(found)
+    return total if total is not None else replayer.findings_from_bytes(b"")

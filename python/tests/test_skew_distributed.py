@@ -1,0 +1,121 @@
+"""The distributed skew recipe (docs/skew-ci.md): the replay of date-partitioned Parquet
+logs spread over worker *processes*, each returning its partition's findings as bytes,
+merged by the driver in partition order — equal to `lockstep skew` on the same files.
+
+Neither PySpark nor Ray is a dependency of the test command (PySpark needs a JVM besides
+its ~300 MB wheel; Ray's local cluster starts half a dozen daemons): the workers here are
+a `multiprocessing` pool with the `spawn` start method, so each is a fresh interpreter that
+rebuilds its Replayer from the broadcast artefacts, exactly as a Spark executor or a Ray
+worker does, and the findings cross a process boundary only as bytes. The worker and
+driver functions are the ones the Spark `mapInArrow` and Ray `map_batches` recipes call
+(`lockstep.skew.replay_partition`, `lockstep.skew.merge_bytes`); `test_ray_recipe` runs
+the Ray recipe itself when `ray` is installed.
+"""
+
+from __future__ import annotations
+
+import json
+import multiprocessing
+import os
+
+import pyarrow.parquet as pq
+import pytest
+
+import lockstep
+from conftest import TRANSFORMS
+from test_model_eval_skew import SERVING, cli_skew, partitioned_log
+
+# What the driver broadcasts to every worker: the artefacts' bytes, not Python objects.
+_WORKER_REPLAYER = None
+
+
+def _init_worker(pipeline_json: str, model_bytes: bytes, train_csv: str) -> None:
+    global _WORKER_REPLAYER
+    pipeline = lockstep.Pipeline.from_json(pipeline_json)
+    train = lockstep.read_csv(train_csv, null_values=pipeline.null_values)
+    _WORKER_REPLAYER = lockstep.skew.Replayer(pipeline, lockstep.Model(model_bytes), train=train)
+
+
+def _replay_partition(path: str) -> tuple[int, bytes]:
+    batches = pq.ParquetFile(path).iter_batches(batch_size=37)
+    return os.getpid(), lockstep.skew.replay_partition(_WORKER_REPLAYER, batches, source=path)
+
+
+def _driver_replayer():
+    pipeline = lockstep.Pipeline.from_json((SERVING / "pipeline.json").read_text())
+    train = lockstep.read_csv(TRANSFORMS / "train.csv", null_values=pipeline.null_values)
+    model = lockstep.Model((SERVING / "model.onnx").read_bytes())
+    return lockstep.skew.Replayer(pipeline, model, train=train)
+
+
+def test_partitions_replayed_in_worker_processes_merge_to_the_cli_report(tmp_path):
+    files = partitioned_log(tmp_path)
+    context = multiprocessing.get_context("spawn")
+    init = (
+        (SERVING / "pipeline.json").read_text(),
+        (SERVING / "model.onnx").read_bytes(),
+        str(TRANSFORMS / "train.csv"),
+    )
+    with context.Pool(2, initializer=_init_worker, initargs=init) as pool:
+        results = pool.map(_replay_partition, files)  # in partition (= log) order
+    assert all(pid != os.getpid() for pid, _ in results), "replayed in other processes"
+    cells = [cell for _, cell in results]
+    assert all(cell.startswith(b'{"format":"lockstep-skew-findings","version":1,') for cell in cells)
+    findings = lockstep.skew.merge_bytes(_driver_replayer(), cells)
+    assert findings.rows == sum(pq.ParquetFile(p).metadata.num_rows for p in files)
+    assert findings.report(files=files, format="json") == cli_skew(files, "json")
+    assert findings.report(files=files, format="md") == cli_skew(files, "md")
+
+
+def test_findings_bytes_round_trip_and_refuse_other_artefacts(tmp_path):
+    files = partitioned_log(tmp_path)
+    replayer = _driver_replayer()
+    batch = pq.read_table(files[0]).to_batches()[0]
+    found = replayer.replay_batch(batch)
+    data = found.to_bytes()
+    again = replayer.findings_from_bytes(data)
+    assert again.to_bytes() == data
+    assert again.rows == found.rows
+    # An empty partition travels as b"" and merges as nothing.
+    empty = lockstep.skew.replay_partition(replayer, [batch.slice(0, 0)])
+    assert empty == b""
+    merged = lockstep.skew.merge_bytes(replayer, [empty, data, b""])
+    assert merged.rows == found.rows
+    # Findings replayed without the training data: the driver's replayer names it.
+    pipeline = lockstep.Pipeline.from_json((SERVING / "pipeline.json").read_text())
+    model = lockstep.Model((SERVING / "model.onnx").read_bytes())
+    other = lockstep.skew.Replayer(pipeline, model).replay_batch(batch).to_bytes()
+    with pytest.raises(lockstep.SkewError, match="other artefacts: their training profile"):
+        replayer.findings_from_bytes(other)
+    with pytest.raises(lockstep.SkewError, match="version 2; this build reads version 1"):
+        replayer.findings_from_bytes(data.replace(b'"version":1', b'"version":2', 1))
+    with pytest.raises(lockstep.SkewError, match="not serialised skew findings"):
+        replayer.findings_from_bytes(b"\x00garbage")
+
+
+def test_ray_recipe(tmp_path):
+    """docs/skew-ci.md's Ray Data recipe, in local mode (skipped without `ray`)."""
+    ray = pytest.importorskip("ray")
+    import pyarrow as pa
+
+    files = partitioned_log(tmp_path)
+    pipeline_json = (SERVING / "pipeline.json").read_text()
+    model_bytes = (SERVING / "model.onnx").read_bytes()
+    train_csv = str(TRANSFORMS / "train.csv")
+
+    def replay(batch: pa.Table) -> pa.Table:
+        pipeline = lockstep.Pipeline.from_json(pipeline_json)
+        train = lockstep.read_csv(train_csv, null_values=pipeline.null_values)
+        replayer = lockstep.skew.Replayer(pipeline, lockstep.Model(model_bytes), train=train)
+        return pa.table({"findings": [lockstep.skew.replay_partition(replayer, batch.to_batches())]})
+
+    ray.init(num_cpus=2, include_dashboard=False)
+    try:
+        ctx = ray.data.DataContext.get_current()
+        ctx.execution_options.preserve_order = True
+        ds = ray.data.read_parquet(files).map_batches(replay, batch_format="pyarrow", batch_size=37)
+        cells = [row["findings"] for row in ds.take_all()]
+    finally:
+        ray.shutdown()
+    findings = lockstep.skew.merge_bytes(_driver_replayer(), cells)
+    assert findings.report(files=files) == json.loads(cli_skew(files, "json"))
