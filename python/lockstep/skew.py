@@ -21,11 +21,19 @@ recipes.
 
 from __future__ import annotations
 
-from typing import Any, Iterable, Optional, Sequence
+from typing import Any, Iterable, Iterator, Optional, Sequence
 
 from ._lockstep import Findings, Model, Pipeline, Replayer
 
-__all__ = ["Findings", "Replayer", "merge_bytes", "replay", "replay_batch", "replay_partition"]
+__all__ = [
+    "Findings",
+    "PartitionReplayer",
+    "Replayer",
+    "merge_bytes",
+    "replay",
+    "replay_batch",
+    "replay_partition",
+]
 
 
 def replay(
@@ -86,3 +94,56 @@ def merge_bytes(replayer: Replayer, cells: Iterable[bytes]) -> Findings:
         else:
             total.merge(found)
     return total if total is not None else replayer.findings_from_bytes(b"")
+
+
+class PartitionReplayer:
+    """The worker of a distributed replay: a picklable callable built from the artefacts'
+    bytes (what a driver broadcasts), making its ``Replayer`` once per worker, and called
+    on a block of log records (a pyarrow Table or RecordBatch, or an iterable of record
+    batches) to return a one-row pyarrow Table ``{"findings": binary}``.
+
+    Ray Data: ``ds.map_batches(PartitionReplayer, fn_constructor_args=(pipeline_json,
+    model_bytes, train), batch_format="pyarrow", concurrency=N)``; PySpark:
+    ``df.mapInArrow(lambda it: PartitionReplayer(...).map_in_arrow(it), "findings
+    binary")``. The driver then calls ``merge_bytes`` on the cells in log order
+    (docs/skew-ci.md).
+    """
+
+    def __init__(
+        self,
+        pipeline_json: str,
+        model_bytes: bytes,
+        train: Any = None,
+        config: Optional[str] = None,
+    ) -> None:
+        self._args = (pipeline_json, model_bytes, train, config)
+        self._replayer: Optional[Replayer] = None
+
+    def __getstate__(self) -> dict:
+        return {"_args": self._args, "_replayer": None}
+
+    @property
+    def replayer(self) -> Replayer:
+        if self._replayer is None:
+            pipeline_json, model_bytes, train, config = self._args
+            self._replayer = Replayer(
+                Pipeline.from_json(pipeline_json), Model(model_bytes), train=train, config=config
+            )
+        return self._replayer
+
+    def __call__(self, block: Any) -> Any:
+        import pyarrow as pa
+
+        if hasattr(block, "to_batches"):
+            batches = block.to_batches()
+        elif isinstance(block, pa.RecordBatch):
+            batches = [block]
+        else:
+            batches = block
+        cell = replay_partition(self.replayer, batches)
+        return pa.table({"findings": pa.array([cell], pa.binary())})
+
+    def map_in_arrow(self, batches: Iterable[Any]) -> Iterator[Any]:
+        """PySpark's ``mapInArrow`` form: record batches in, one record batch out."""
+        for batch in self(list(batches)).to_batches():
+            yield batch

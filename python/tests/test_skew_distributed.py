@@ -67,6 +67,23 @@ def test_partitions_replayed_in_worker_processes_merge_to_the_cli_report(tmp_pat
     assert findings.report(files=files, format="md") == cli_skew(files, "md")
 
 
+def test_the_partition_replayer_pickles_and_works_on_any_block_form(tmp_path):
+    """PartitionReplayer is what Ray and Spark ship to their workers: it pickles without
+    its Replayer, and takes a Table, a RecordBatch or an iterable of batches."""
+    import pickle
+
+    files = partitioned_log(tmp_path)
+    worker = lockstep.skew.PartitionReplayer(
+        (SERVING / "pipeline.json").read_text(), (SERVING / "model.onnx").read_bytes()
+    )
+    table = pq.read_table(files[0])
+    out = worker(table)
+    assert out.column_names == ["findings"] and out.num_rows == 1
+    shipped = pickle.loads(pickle.dumps(worker))
+    assert shipped(table.to_batches()[0]).equals(out)
+    assert list(shipped.map_in_arrow(table.to_batches()))[0].column(0) == out.column(0).chunk(0)
+
+
 def test_findings_bytes_round_trip_and_refuse_other_artefacts(tmp_path):
     files = partitioned_log(tmp_path)
     replayer = _driver_replayer()
@@ -94,28 +111,35 @@ def test_findings_bytes_round_trip_and_refuse_other_artefacts(tmp_path):
 
 
 def test_ray_recipe(tmp_path):
-    """docs/skew-ci.md's Ray Data recipe, in local mode (skipped without `ray`)."""
+    """docs/skew-ci.md's Ray Data recipe on a local Ray (skipped when `ray` is not
+    installed; python/requirements-dev.txt installs it)."""
     ray = pytest.importorskip("ray")
-    import pyarrow as pa
 
     files = partitioned_log(tmp_path)
     pipeline_json = (SERVING / "pipeline.json").read_text()
-    model_bytes = (SERVING / "model.onnx").read_bytes()
-    train_csv = str(TRANSFORMS / "train.csv")
-
-    def replay(batch: pa.Table) -> pa.Table:
-        pipeline = lockstep.Pipeline.from_json(pipeline_json)
-        train = lockstep.read_csv(train_csv, null_values=pipeline.null_values)
-        replayer = lockstep.skew.Replayer(pipeline, lockstep.Model(model_bytes), train=train)
-        return pa.table({"findings": [lockstep.skew.replay_partition(replayer, batch.to_batches())]})
-
-    ray.init(num_cpus=2, include_dashboard=False)
+    train = lockstep.read_csv(
+        TRANSFORMS / "train.csv",
+        null_values=lockstep.Pipeline.from_json(pipeline_json).null_values,
+    )
+    artefacts = (pipeline_json, (SERVING / "model.onnx").read_bytes(), train)
+    # Logical CPUs: two map actors hold one each, the Parquet reads need the others.
+    ray.init(num_cpus=4, include_dashboard=False, log_to_driver=False)
     try:
-        ctx = ray.data.DataContext.get_current()
-        ctx.execution_options.preserve_order = True
-        ds = ray.data.read_parquet(files).map_batches(replay, batch_format="pyarrow", batch_size=37)
-        cells = [row["findings"] for row in ds.take_all()]
+        ray.data.DataContext.get_current().execution_options.preserve_order = True
+        cells = [
+            row["findings"]
+            for row in ray.data.read_parquet(files)
+            .map_batches(
+                lockstep.skew.PartitionReplayer,
+                fn_constructor_args=artefacts,
+                concurrency=2,
+                batch_size=37,
+                batch_format="pyarrow",
+            )
+            .iter_rows()
+        ]
     finally:
         ray.shutdown()
+    assert len(cells) > 3, "several blocks, replayed by the workers"
     findings = lockstep.skew.merge_bytes(_driver_replayer(), cells)
-    assert findings.report(files=files) == json.loads(cli_skew(files, "json"))
+    assert findings.report(files=files, format="json") == cli_skew(files, "json")
