@@ -9,6 +9,8 @@
 
 use std::path::{Path, PathBuf};
 
+mod skew_common;
+
 use lockstep_core::onnx::Model;
 use lockstep_core::parity::Tolerance;
 use lockstep_core::skew::{
@@ -56,28 +58,15 @@ fn artefacts() -> Artefacts {
     lines[10]["features"][2] = serde_json::json!(x + 0.5);
     let p = lines[20]["outputs"]["probabilities"][0].as_f64().unwrap();
     lines[20]["outputs"]["probabilities"][0] = serde_json::json!(p + 0.01);
-    let mut csv = String::from("request_id,label\n");
-    for (i, r) in lines.iter().enumerate() {
-        let label = r["outputs"]["label"].as_i64().unwrap();
-        let label = if i == 5 { 1 - label } else { label };
-        csv.push_str(&format!(
-            "{}#{},{label}\n",
-            r["request_id"].as_str().unwrap(),
-            r["row"]
-        ));
-    }
-    let offline = OfflinePredictions::new(
-        Table::from_csv(csv.as_bytes(), &CsvOptions::default()).unwrap(),
-        "request_id",
-    )
-    .unwrap();
+    let log: String = lines.iter().map(|l| format!("{l}\n")).collect();
+    let offline = skew_common::logged_labels_with_one_flipped(&log, 5);
     Artefacts {
         pipeline,
         model,
         model_bytes,
         profile: TrainingProfile::new(&train),
         offline,
-        log: lines.iter().map(|l| format!("{l}\n")).collect(),
+        log,
     }
 }
 

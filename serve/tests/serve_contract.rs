@@ -332,28 +332,23 @@ async fn soak_a_body_answered_unread_closes_the_connection() {
     let (app, handle) = app(dir.path(), 1 << 20).await;
     let body = predict_body();
     let length = body.len().to_string();
-    let with_length =
-        |ctype: &'static str| vec![("content-type", ctype), ("content-length", length.as_str())];
-    let (status, headers, _, _) = send(
-        &app,
-        "POST",
-        "/v1/predict",
-        &with_length("text/plain"),
-        Some(body.clone()),
-    )
-    .await;
-    assert_eq!(status, StatusCode::UNSUPPORTED_MEDIA_TYPE);
-    assert_eq!(headers["connection"], "close");
-    let (status, headers, _, _) = send(
-        &app,
-        "POST",
-        "/no/such/route",
-        &with_length("application/json"),
-        Some(body.clone()),
-    )
-    .await;
-    assert_eq!(status, StatusCode::NOT_FOUND);
-    assert_eq!(headers["connection"], "close");
+    // Refused unread: a media type the server does not take, a route it does not have.
+    for (content_type, uri, expected) in [
+        (
+            "text/plain",
+            "/v1/predict",
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+        ),
+        ("application/json", "/no/such/route", StatusCode::NOT_FOUND),
+    ] {
+        let headers = [
+            ("content-type", content_type),
+            ("content-length", length.as_str()),
+        ];
+        let (status, answer, _, _) = send(&app, "POST", uri, &headers, Some(body.clone())).await;
+        assert_eq!(status, expected);
+        assert_eq!(answer["connection"], "close", "{uri}");
+    }
     // Read, then refused: the connection stays.
     let bad = json!({ "rows": [{ "colour": "red" }] }).to_string();
     let (status, headers, _, _) = send(&app, "POST", "/v1/predict", &[JSON], Some(bad)).await;
