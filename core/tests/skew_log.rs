@@ -6,11 +6,11 @@
 
 use std::path::{Path, PathBuf};
 
+mod skew_common;
+
 use lockstep_core::onnx::Model;
 use lockstep_core::parity::Tolerance;
-use lockstep_core::skew::{
-    LogBatch, LogError, OfflinePredictions, Replayer, SkewThresholds, TrainingProfile,
-};
+use lockstep_core::skew::{LogBatch, LogError, Replayer, SkewThresholds, TrainingProfile};
 use lockstep_core::table::{CsvOptions, Table};
 use lockstep_core::transform::FittedPipeline;
 
@@ -169,22 +169,7 @@ fn distribution_and_offline_predictions_join_through_the_replayer() {
     let profile = TrainingProfile::new(&train);
     // Offline predictions keyed by request id: the logged labels, one of them flipped.
     let log = String::from_utf8(log_bytes()).unwrap();
-    let mut csv = String::from("request_id,label\n");
-    for (i, line) in log.lines().enumerate() {
-        let r: serde_json::Value = serde_json::from_str(line).unwrap();
-        let label = r["outputs"]["label"].as_i64().unwrap();
-        let label = if i == 5 { 1 - label } else { label };
-        csv.push_str(&format!(
-            "{}#{},{label}\n",
-            r["request_id"].as_str().unwrap(),
-            r["row"]
-        ));
-    }
-    let offline = OfflinePredictions::new(
-        Table::from_csv(csv.as_bytes(), &CsvOptions::default()).unwrap(),
-        "request_id",
-    )
-    .unwrap();
+    let offline = skew_common::logged_labels_with_one_flipped(&log, 5);
     let mut replayer = replayer(&pipeline, &model, &bytes);
     replayer.profile = Some(&profile);
     replayer.offline = Some(&offline);

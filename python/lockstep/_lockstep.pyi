@@ -127,6 +127,9 @@ class Findings:
         """Adds (and consumes) the findings of the batches that follow these in the log."""
     @property
     def rows(self) -> int: ...
+    def to_bytes(self) -> bytes:
+        """These findings as versioned bytes (b"" when empty), for `Replayer.findings_from_bytes`
+        in the process that merges them."""
     def report(self, files: Sequence[str] = ..., format: str = "dict") -> Any:
         """The skew report: `dict`, `json`, `text`, `md` or `junit` (`lockstep skew --format`)."""
 
@@ -141,3 +144,6 @@ class Replayer:
         """Findings of one batch of log records (pyarrow RecordBatch/Table, the Parquet log layout)."""
     def replay_files(self, paths: Sequence[str], batch_rows: int = 8192) -> dict:
         """The report (a dict) of whole log files (JSON Lines or Parquet)."""
+    def findings_from_bytes(self, data: bytes) -> Findings:
+        """Findings sent by `Findings.to_bytes()` from a replayer of the same artefacts
+        (else `SkewError` naming what differs)."""

@@ -19,6 +19,7 @@ use lockstep_core::onnx::ParallelModel;
 use lockstep_core::skew::{self, LogBatch, SkewConfig, SkewReport, TrainingProfile};
 use lockstep_core::transform::FittedPipeline;
 use pyo3::prelude::*;
+use pyo3::types::PyBytes;
 
 use crate::model::Model;
 use crate::pipeline::Pipeline;
@@ -153,6 +154,23 @@ impl Replayer {
         Ok(Findings { artefacts, inner })
     }
 
+    /// Findings sent as bytes by `Findings.to_bytes()` — from another process or machine
+    /// that replayed with the same pipeline, model, training data and settings (else
+    /// `SkewError` naming what differs; a version this build does not read, too). `b""`
+    /// is the empty findings of a partition with no rows.
+    fn findings_from_bytes(&self, py: Python<'_>, data: &[u8]) -> PyResult<Findings> {
+        let artefacts = self.artefacts;
+        let inner = if data.is_empty() {
+            None
+        } else {
+            Some(
+                py.detach(|| artefacts.replayer().findings_from_bytes(data))
+                    .map_err(errors::skew)?,
+            )
+        };
+        Ok(Findings { artefacts, inner })
+    }
+
     /// Replays whole log files (JSON Lines or Parquet, by extension) in this process and
     /// returns the report as a dict — `lockstep skew --no-ort --format json` on them.
     #[pyo3(signature = (paths, batch_rows = 8192))]
@@ -235,6 +253,18 @@ impl Findings {
             (Some(_), None) => {}
         }
         Ok(())
+    }
+
+    /// These findings as bytes (versioned; see docs/skew-ci.md), to send to the process
+    /// that merges them: `Replayer.findings_from_bytes` there reads them back. Empty
+    /// findings (no rows) are `b""`.
+    fn to_bytes<'py>(&self, py: Python<'py>) -> Bound<'py, PyBytes> {
+        let bytes = self
+            .inner
+            .as_ref()
+            .map(|f| self.artefacts.replayer().findings_to_bytes(f))
+            .unwrap_or_default();
+        PyBytes::new(py, &bytes)
     }
 
     /// Rows replayed.

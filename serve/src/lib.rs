@@ -13,6 +13,7 @@
 pub mod commands;
 pub mod input;
 pub mod ort_engine;
+pub mod ort_preflight;
 pub mod output;
 pub mod server;
 pub mod shutdown;

@@ -34,6 +34,8 @@ pub enum OrtError {
     AlreadyLoaded { loaded: PathBuf, requested: PathBuf },
     #[error("ONNX Runtime rejected the model: {0}")]
     Session(String),
+    #[error("the model was refused before loading it into ONNX Runtime: {0}")]
+    Refused(#[from] crate::ort_preflight::PreflightError),
     #[error("ONNX Runtime failed to run the model: {0}")]
     Run(String),
     #[error("output `{name}` has element type {ty:?}, which Lockstep does not read")]
@@ -142,7 +144,12 @@ impl OrtEngine {
 
     /// `sessions` sessions (at least 1) of `threads` intra-op threads each: the server
     /// and `lockstep skew` use one single-threaded session per worker.
+    ///
+    /// The model is checked first ([`crate::ort_preflight`]: node count, nesting, stored
+    /// tensor sizes, external data), so a hostile or huge model is a named error rather
+    /// than gigabytes of memory inside ONNX Runtime.
     pub fn pool(bytes: &[u8], sessions: usize, threads: usize) -> Result<Self, OrtError> {
+        crate::ort_preflight::check(bytes, &crate::ort_preflight::ModelLimits::default())?;
         let sessions = (0..sessions.max(1))
             .map(|_| session(bytes, threads))
             .collect::<Result<Vec<_>, _>>()?;

@@ -604,3 +604,25 @@ fn a_format_2_log_converted_without_filling_request_fields_is_named() {
         "{stderr}"
     );
 }
+
+/// Issue 19 (fuzzing): `lockstep skew`'s own streaming Parquet reader is guarded as core's
+/// table and log readers are. A file on which the `parquet` crate's page decoder panics
+/// (`fuzz/` target `table_parquet` found it) is a named, unreadable log: exit 2, the file
+/// named, no crash.
+#[test]
+fn a_parquet_log_the_decoder_panics_on_is_a_named_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("predictions.parquet");
+    std::fs::copy(
+        repo().join("tests/data/fuzz/table_parquet-decoder-panic.parquet"),
+        &log,
+    )
+    .unwrap();
+    let (out, _) = skew_file(&log, "64");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("predictions.parquet`: not a readable Parquet file: the file is malformed (the Parquet decoder failed:"),
+        "{stderr}"
+    );
+}

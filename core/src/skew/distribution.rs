@@ -152,6 +152,21 @@ impl TrainingProfile {
         self.columns.iter().map(|c| c.name.as_str())
     }
 
+    /// Per column: its name and number of histogram bins (0 for a categorical one) —
+    /// what serialised findings are checked against (`skew::wire`).
+    pub(super) fn shape(&self) -> Vec<(String, usize)> {
+        self.columns
+            .iter()
+            .map(|c| {
+                let bins = match &c.kind {
+                    ProfileKind::Numeric { edges, .. } => edges.len() + 1,
+                    ProfileKind::Categorical(_) => 0,
+                };
+                (c.name.clone(), bins)
+            })
+            .collect()
+    }
+
     /// An empty accumulator of serving rows against this profile.
     pub fn accumulator(&self) -> ServingAccumulator<'_> {
         ServingAccumulator {
@@ -195,7 +210,7 @@ pub struct ServingAccumulator<'p> {
     columns: Vec<ServingCounts>,
 }
 
-impl ServingAccumulator<'_> {
+impl<'p> ServingAccumulator<'p> {
     /// Counts one batch of serving rows (columns matched by name; others ignored).
     pub fn add(&mut self, batch: &Table) {
         for (profile, counts) in self.profile.columns.iter().zip(&mut self.columns) {
@@ -221,6 +236,52 @@ impl ServingAccumulator<'_> {
                 }
             }
         }
+    }
+
+    /// The counts, per training column, for serialised findings (`skew::wire`).
+    pub(super) fn to_wire(&self) -> Vec<super::wire::WireCounts> {
+        self.columns
+            .iter()
+            .map(|c| super::wire::WireCounts {
+                seen: c.seen,
+                categories: c.categories.iter().map(|(k, v)| (k.clone(), *v)).collect(),
+                bins: c.bins.clone(),
+                non_numeric: c.non_numeric,
+                nulls: c.nulls,
+                rows: c.rows,
+            })
+            .collect()
+    }
+
+    /// Counts read back from serialised findings, against `profile` (whose shape the
+    /// caller has checked; the bins are checked again here).
+    pub(super) fn from_wire(
+        profile: &'p TrainingProfile,
+        counts: Vec<super::wire::WireCounts>,
+    ) -> Result<Self, String> {
+        let empty = profile.accumulator();
+        if counts.len() != empty.columns.len()
+            || counts
+                .iter()
+                .zip(&empty.columns)
+                .any(|(c, e)| c.bins.len() != e.bins.len())
+        {
+            return Err("the distribution counts do not match the training profile".to_owned());
+        }
+        Ok(Self {
+            profile,
+            columns: counts
+                .into_iter()
+                .map(|c| ServingCounts {
+                    seen: c.seen,
+                    categories: c.categories.into_iter().collect(),
+                    bins: c.bins,
+                    non_numeric: c.non_numeric,
+                    nulls: c.nulls,
+                    rows: c.rows,
+                })
+                .collect(),
+        })
     }
 
     /// Merges another accumulator of the same profile (from a parallel worker).

@@ -13,6 +13,8 @@
 //! * [`replay`] — replays logged batches: transform parity, prediction parity through
 //!   each engine, the join with offline predictions, and distribution counts, merged
 //!   into one [`SkewReport`].
+//! * [`wire`] — findings as versioned bytes, for replays spread over processes or
+//!   machines (a distributed engine's workers) and merged by a driver.
 //!
 //! Prediction parity reuses [`crate::parity`].
 
@@ -21,6 +23,7 @@ pub mod log;
 pub mod replay;
 pub mod report;
 pub mod transform_parity;
+pub mod wire;
 
 pub use distribution::{
     DistributionSkew, FeatureDistance, ServingAccumulator, SkewThresholds, TrainingProfile,
@@ -38,3 +41,4 @@ pub use report::{
 pub use transform_parity::{
     FeatureParity, RowIds, TransformParity, compare_features, transform_parity,
 };
+pub use wire::{FINDINGS_FORMAT, FINDINGS_VERSION, FindingsError};

@@ -124,18 +124,18 @@ pub struct Replayer<'a> {
 /// What replaying some batches found; merge findings in log order.
 #[derive(Debug, Clone)]
 pub struct Findings<'p> {
-    rows: u64,
-    pipelines: BTreeSet<String>,
-    models: BTreeSet<String>,
-    input_keys: BTreeSet<String>,
-    transform: TransformParity,
+    pub(super) rows: u64,
+    pub(super) pipelines: BTreeSet<String>,
+    pub(super) models: BTreeSet<String>,
+    pub(super) input_keys: BTreeSet<String>,
+    pub(super) transform: TransformParity,
     /// Per encoded column: rows with categories the pipeline lacks, and examples.
-    unseen: Vec<(String, u64, BTreeSet<String>)>,
-    engines: Vec<(String, Vec<OutputParity>)>,
-    offline: Vec<OutputParity>,
-    offline_matched: u64,
-    offline_unmatched: u64,
-    distribution: Option<ServingAccumulator<'p>>,
+    pub(super) unseen: Vec<(String, u64, BTreeSet<String>)>,
+    pub(super) engines: Vec<(String, Vec<OutputParity>)>,
+    pub(super) offline: Vec<OutputParity>,
+    pub(super) offline_matched: u64,
+    pub(super) offline_unmatched: u64,
+    pub(super) distribution: Option<ServingAccumulator<'p>>,
 }
 
 impl<'p> Findings<'p> {

@@ -20,7 +20,7 @@ mod jsonl;
 #[cfg(feature = "parquet")]
 mod parquet;
 #[cfg(feature = "parquet")]
-pub(crate) use parquet::catch_decoder_panic;
+pub use parquet::catch_decoder_panic;
 
 pub use self::csv::{
     CsvOptions, DEFAULT_MAX_FIELD_BYTES, DEFAULT_NULL_VALUES, default_null_values,

@@ -33,8 +33,10 @@ fn guard<T>(read: impl FnOnce() -> Result<T, TableError>) -> Result<T, TableErro
 }
 
 /// Runs `decode` (a call into the `parquet` crate); natively, a panic inside it is
-/// returned as `Err("the file is malformed (the Parquet decoder failed: …)")`.
-pub(crate) fn catch_decoder_panic<T>(decode: impl FnOnce() -> T) -> Result<T, String> {
+/// returned as `Err("the file is malformed (the Parquet decoder failed: …)")`. Every
+/// reader of Parquet in the workspace (tables, logs, `lockstep skew`'s streaming reader)
+/// goes through it.
+pub fn catch_decoder_panic<T>(decode: impl FnOnce() -> T) -> Result<T, String> {
     #[cfg(not(target_arch = "wasm32"))]
     {
         std::panic::catch_unwind(std::panic::AssertUnwindSafe(decode)).map_err(|panic| {

@@ -16,14 +16,12 @@ use lockstep_core::compare::request::column_source;
 use lockstep_core::compare::{
     CompareError, CompareOverrides, CompareRequest, compare_request, export,
 };
-use lockstep_core::engine::Engine;
-use lockstep_core::onnx;
-use lockstep_core::report::{ModelSource, Source, sha256_hex};
+use lockstep_core::report::{Source, sha256_hex};
 use lockstep_core::table::Table;
-use lockstep_core::transform::FittedPipeline;
 
 use super::EngineChoice;
-use super::eval::{ReportFormat, read_text, settings_of};
+use super::eval::ReportFormat;
+use super::inputs::{self, LoadedModel, read_text, settings_of};
 use crate::input;
 
 /// Arguments of `lockstep compare`.
@@ -89,34 +87,17 @@ pub struct CompareArgs {
     pub null_values: input::NullValuesArg,
 }
 
-/// One side's model file, engine and pipeline, loaded.
-struct LoadedModel {
-    bytes: Vec<u8>,
-    engine: Box<dyn Engine>,
-    class_labels: Option<Vec<String>>,
-    pipeline: Option<FittedPipeline>,
-}
-
 fn load(
     args: &CompareArgs,
     model: Option<&Path>,
     pipeline: Option<&Path>,
 ) -> anyhow::Result<Option<LoadedModel>> {
-    let Some(path) = model else {
-        return Ok(None);
-    };
-    let bytes = input::read_model(path)?;
-    let engine = args
-        .engine
-        .load(&bytes, args.ort_lib.as_deref(), 1)
-        .with_context(|| format!("model `{}`", path.display()))?;
-    let pipeline = pipeline.map(input::read_pipeline).transpose()?;
-    Ok(Some(LoadedModel {
-        class_labels: onnx::class_labels(&bytes),
-        bytes,
-        engine,
-        pipeline,
-    }))
+    model
+        .map(|path| {
+            LoadedModel::load(path, pipeline, args.engine, args.ort_lib.as_deref())
+                .with_context(|| format!("model `{}`", path.display()))
+        })
+        .transpose()
 }
 
 fn source<'a>(
@@ -125,12 +106,7 @@ fn source<'a>(
     column: Option<&String>,
 ) -> Option<Source<'a>> {
     match (loaded, column) {
-        (Some(m), _) => Some(Source::Model(ModelSource {
-            engine: m.engine.as_ref(),
-            class_labels: m.class_labels.as_deref(),
-            pipeline: m.pipeline.as_ref(),
-            bytes: &m.bytes,
-        })),
+        (Some(m), _) => Some(m.source()),
         (None, Some(c)) => Some(column_source(table, c)),
         (None, None) => None,
     }
@@ -152,7 +128,6 @@ pub fn run(args: CompareArgs) -> anyhow::Result<ExitCode> {
     if args.challenger.is_none() && args.challenger_col.is_none() {
         bail!("give the challenger: --challenger MODEL.onnx or --challenger-col COLUMN");
     }
-    let data_bytes = input::read_file(&args.data, "data", input::MAX_DATA_BYTES)?;
     let champion_pipeline = args
         .champion_pipeline
         .as_deref()
@@ -168,8 +143,7 @@ pub fn run(args: CompareArgs) -> anyhow::Result<ExitCode> {
         .as_ref()
         .and_then(|m| m.pipeline.as_ref())
         .or_else(|| challenger.as_ref().and_then(|m| m.pipeline.as_ref()));
-    let null_values = args.null_values.resolve(first_pipeline)?;
-    let table = input::table_from_bytes(&args.data, &data_bytes, &null_values)?;
+    let (data_bytes, table) = inputs::read_data(&args.data, &args.null_values, first_pipeline)?;
 
     let config_text = args.config.as_deref().map(read_text).transpose()?;
     let (Some(champion_source), Some(challenger_source)) = (
@@ -219,11 +193,7 @@ pub fn run(args: CompareArgs) -> anyhow::Result<ExitCode> {
         ReportFormat::Html => export::html(&report),
         ReportFormat::Junit => export::junit(&report),
     };
-    match &args.output {
-        Some(path) => std::fs::write(path, text)
-            .with_context(|| format!("cannot write `{}`", path.display()))?,
-        None => print!("{text}"),
-    }
+    inputs::write_report(args.output.as_deref(), &text)?;
     eprintln!("compare: {}", report.verdict.summary);
     Ok(if report.verdict.accepted {
         ExitCode::SUCCESS

@@ -11,15 +11,14 @@ use std::time::Instant;
 
 use anyhow::{Context, bail};
 use lockstep_core::behaviour::BehaviourSpec;
-use lockstep_core::engine::Engine;
-use lockstep_core::onnx;
 use lockstep_core::report::{
-    EvalReport, EvalRequest, Heuristic, HumanFigure, ModelSource, Overrides, RequestError,
-    Settings, SettingsFormat, Source, attach_behaviour, evaluate_request, export, sha256_hex,
+    EvalReport, EvalRequest, Heuristic, HumanFigure, Overrides, RequestError, Source,
+    attach_behaviour, evaluate_request, export, sha256_hex,
 };
 use lockstep_core::share;
 
 use super::EngineChoice;
+use super::inputs::{self, LoadedModel, read_text, settings_of};
 use crate::input;
 
 /// Report formats.
@@ -117,30 +116,25 @@ pub struct EvalArgs {
 }
 
 pub fn run(args: EvalArgs) -> anyhow::Result<ExitCode> {
-    let data_bytes = input::read_file(&args.data, "data", input::MAX_DATA_BYTES)?;
-    let pipeline = args
-        .pipeline
+    let model = args
+        .model
         .as_deref()
-        .map(input::read_pipeline)
+        .map(|path| {
+            LoadedModel::load(
+                path,
+                args.pipeline.as_deref(),
+                args.engine,
+                args.ort_lib.as_deref(),
+            )
+        })
         .transpose()?;
-    let null_values = args.null_values.resolve(pipeline.as_ref())?;
-    let table = input::table_from_bytes(&args.data, &data_bytes, &null_values)?;
-    let model_bytes = args.model.as_deref().map(input::read_model).transpose()?;
-    let engine: Option<Box<dyn Engine>> = model_bytes
-        .as_deref()
-        .map(|bytes| args.engine.load(bytes, args.ort_lib.as_deref(), 1))
-        .transpose()?;
-    let class_labels = model_bytes.as_deref().and_then(onnx::class_labels);
+    let pipeline = model.as_ref().and_then(|m| m.pipeline.as_ref());
+    let (data_bytes, table) = inputs::read_data(&args.data, &args.null_values, pipeline)?;
 
-    let source = match (&engine, &model_bytes, &args.pred_col, &args.score_col) {
-        (Some(engine), Some(bytes), _, _) => Source::Model(ModelSource {
-            engine: engine.as_ref(),
-            class_labels: class_labels.as_deref(),
-            pipeline: pipeline.as_ref(),
-            bytes,
-        }),
-        (_, _, _, Some(score)) => Source::Score(score.clone()),
-        (_, _, Some(pred), None) => Source::Column(pred.clone()),
+    let source = match (&model, &args.pred_col, &args.score_col) {
+        (Some(model), _, _) => model.source(),
+        (_, _, Some(score)) => Source::Score(score.clone()),
+        (_, Some(pred), None) => Source::Column(pred.clone()),
         _ if args.config.is_some() => Source::Settings,
         _ => bail!("give --pred-col, --score-col or --model"),
     };
@@ -224,11 +218,7 @@ pub fn run(args: EvalArgs) -> anyhow::Result<ExitCode> {
         ReportFormat::Html => export::html(&report),
         ReportFormat::Junit => export::junit(&report),
     };
-    match &args.output {
-        Some(path) => std::fs::write(path, text)
-            .with_context(|| format!("cannot write `{}`", path.display()))?,
-        None => print!("{text}"),
-    }
+    inputs::write_report(args.output.as_deref(), &text)?;
     if let Some(base_url) = &args.link {
         print_link(
             base_url,
@@ -361,16 +351,4 @@ fn report_human(figures: &[String]) -> Vec<share::HumanLevel> {
             })
         })
         .collect()
-}
-
-/// A settings file's text as a request carries it (JSON for `.json`, else TOML).
-pub(super) fn settings_of<'a>(path: Option<&Path>, text: Option<&'a str>) -> Option<Settings<'a>> {
-    path.zip(text).map(|(path, text)| Settings {
-        text,
-        format: SettingsFormat::from_extension(&input::extension(path)),
-    })
-}
-
-pub(super) fn read_text(path: &Path) -> anyhow::Result<String> {
-    std::fs::read_to_string(path).with_context(|| format!("cannot read `{}`", path.display()))
 }

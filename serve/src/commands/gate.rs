@@ -30,6 +30,7 @@ use lockstep_core::report::{
 use serde_json::Value;
 
 use super::EngineChoice;
+use super::inputs::read_text;
 use crate::input;
 
 /// Arguments of `lockstep gate`.
@@ -310,10 +311,6 @@ pub fn require_blessing(
     let pipeline_bytes = input::read_file(pipeline, "pipeline", input::MAX_PIPELINE_BYTES)?;
     gate::verify(&blessing, model_bytes, Some(&pipeline_bytes))
         .map_err(|e: BlessingError| anyhow::Error::new(e).context("refusing to serve"))
-}
-
-fn read_text(path: &Path) -> anyhow::Result<String> {
-    std::fs::read_to_string(path).with_context(|| format!("cannot read `{}`", path.display()))
 }
 
 fn read_json(path: &Path) -> anyhow::Result<Value> {

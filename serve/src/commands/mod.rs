@@ -7,6 +7,7 @@ pub mod diagnose;
 pub mod eval;
 pub mod fit;
 pub mod gate;
+pub mod inputs;
 pub mod parity;
 pub mod predict;
 pub mod skew;

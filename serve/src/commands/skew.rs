@@ -18,7 +18,7 @@ use std::process::ExitCode;
 use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
 use std::sync::{Arc, Mutex};
 
-use anyhow::{Context, bail};
+use anyhow::{Context, anyhow, bail};
 use arrow_array::RecordBatch;
 use lockstep_core::engine::Engine;
 use lockstep_core::onnx::Model;
@@ -419,13 +419,24 @@ fn read_logs(
         let open = || File::open(path).with_context(|| format!("cannot open `{}`", path.display()));
         match log_kind(path) {
             Some(LogKind::Parquet) => {
-                let reader = ParquetRecordBatchReaderBuilder::try_new(open()?)
-                    .and_then(|b| b.with_batch_size(batch_rows).build())
-                    .with_context(|| {
-                        format!("`{}`: not a readable Parquet file", path.display())
-                    })?;
+                // Calls into the `parquet` crate are guarded as core's table and log
+                // readers' are: its page decoder panics on some malformed files.
+                use lockstep_core::table::catch_decoder_panic as decode;
+                let not_parquet = |message: String| {
+                    anyhow!(
+                        "`{}`: not a readable Parquet file: {message}",
+                        path.display()
+                    )
+                };
+                let file = open()?;
+                let mut reader = decode(|| {
+                    ParquetRecordBatchReaderBuilder::try_new(file)
+                        .and_then(|b| b.with_batch_size(batch_rows).build())
+                })
+                .map_err(not_parquet)?
+                .map_err(|e| not_parquet(e.to_string()))?;
                 let mut first_row = 1;
-                for batch in reader {
+                while let Some(batch) = decode(|| reader.next()).map_err(not_parquet)? {
                     let batch = batch
                         .with_context(|| format!("`{}`: cannot read Parquet", path.display()))?;
                     let rows = batch.num_rows() as u64;

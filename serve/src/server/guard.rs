@@ -12,6 +12,11 @@
 //!   answered 415. A `POST` with no `Content-Type` is read as JSON: Open Inference
 //!   Protocol clients such as NVIDIA's `tritonclient` send none, and browsers cannot
 //!   send one without an `Origin`, which the rule above checks.
+//! - **A body answered unread closes the connection.** A request refused here (403,
+//!   415) or by the router (404, 405) before its body is read leaves that body on the
+//!   connection, which then cannot carry another request: the answer says
+//!   `Connection: close`, so a keep-alive client opens a new connection instead of
+//!   writing its next request into a closed one (found by scripts/load/soak.sh).
 //! - **Every error is JSON.** A 4xx/5xx answer that is not `application/json` (a 405
 //!   from the router, an extractor's plain-text rejection) is rewritten into the
 //!   `{"error": "..."}` shape.
@@ -66,12 +71,15 @@ pub async fn contract(State(cors): State<Cors>, request: Request, next: Next) ->
         .get(header::ORIGIN)
         .map(|o| String::from_utf8_lossy(o.as_bytes()).into_owned());
     let allowed = origin.as_deref().map(|o| cors.allows(o, request.headers()));
+    let has_body = has_body(request.headers());
     if let (Some(origin), Some(false)) = (&origin, allowed) {
-        return AppError::Forbidden(format!(
-            "cross-origin requests from `{}` are not allowed (the operator can allow an origin with --cors-origin)",
-            super::truncate(origin, 64)
-        ))
-        .into_response();
+        return closing(
+            has_body,
+            AppError::Forbidden(format!(
+                "cross-origin requests from `{}` are not allowed (the operator can allow an origin with --cors-origin)",
+                super::truncate(origin, 64)
+            )),
+        );
     }
     if method == Method::OPTIONS {
         let mut response = StatusCode::NO_CONTENT.into_response();
@@ -101,13 +109,23 @@ pub async fn contract(State(cors): State<Cors>, request: Request, next: Next) ->
         && let Some(content_type) = request.headers().get(header::CONTENT_TYPE)
         && !is_json(content_type)
     {
-        return AppError::UnsupportedMediaType(format!(
-            "the request body must be JSON: send `Content-Type: application/json` (got `{}`)",
-            super::truncate(&String::from_utf8_lossy(content_type.as_bytes()), 64)
-        ))
-        .into_response();
+        return closing(
+            has_body,
+            AppError::UnsupportedMediaType(format!(
+                "the request body must be JSON: send `Content-Type: application/json` (got `{}`)",
+                super::truncate(&String::from_utf8_lossy(content_type.as_bytes()), 64)
+            )),
+        );
     }
     let mut response = next.run(request).await;
+    if has_body
+        && matches!(
+            response.status(),
+            StatusCode::NOT_FOUND | StatusCode::METHOD_NOT_ALLOWED
+        )
+    {
+        close_connection(&mut response);
+    }
     if let Some(origin) = &origin {
         allow_origin(response.headers_mut(), origin);
     }
@@ -115,6 +133,30 @@ pub async fn contract(State(cors): State<Cors>, request: Request, next: Next) ->
         response = json_error(response, &method, &path).await;
     }
     response
+}
+
+/// Whether the request declares a body (a non-zero `Content-Length`, or chunked).
+fn has_body(headers: &HeaderMap) -> bool {
+    headers.contains_key(header::TRANSFER_ENCODING)
+        || headers
+            .get(header::CONTENT_LENGTH)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.trim() != "0")
+}
+
+/// `error`'s answer, closing the connection when the request's body was left unread.
+fn closing(has_body: bool, error: AppError) -> Response {
+    let mut response = error.into_response();
+    if has_body {
+        close_connection(&mut response);
+    }
+    response
+}
+
+fn close_connection(response: &mut Response) {
+    response
+        .headers_mut()
+        .insert(header::CONNECTION, HeaderValue::from_static("close"));
 }
 
 fn allow_origin(headers: &mut HeaderMap, origin: &str) {

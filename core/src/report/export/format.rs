@@ -120,6 +120,55 @@ pub fn summary(report: &EvalReport) -> String {
 }
 
 /// Escapes text for HTML and XML (element text and attribute values).
+/// The split section's sentence, shared by the HTML and Markdown exports; `key` renders
+/// the key column's name (escaped and marked as code, as each format does).
+pub fn split_sentence(report: &EvalReport, key: impl Fn(&str) -> String) -> String {
+    let s = &report.split;
+    format!(
+        "eyeball {} rows · blackbox {} rows (fraction {}, seed {}, keyed by {}).",
+        s.eyeball,
+        s.blackbox,
+        number(s.eyeball_fraction),
+        s.seed,
+        s.key_column
+            .as_ref()
+            .map_or("row number".to_owned(), |k| format!("column {}", key(k)))
+    )
+}
+
+/// A provenance table value: a fingerprint (shown as code; `None`: not known) or text.
+pub enum ProvenanceValue<'a> {
+    Code(Option<&'a str>),
+    Text(String),
+}
+
+/// The provenance table's rows, shared by the HTML and Markdown exports: the three
+/// fingerprints, the measured facts and the schema version.
+pub fn provenance(report: &EvalReport) -> [(&'static str, ProvenanceValue<'_>); 6] {
+    let f = &report.fingerprints;
+    let fact = |v: Option<f64>| ProvenanceValue::Text(v.map_or("not measured".to_owned(), number));
+    [
+        (
+            "data sha256",
+            ProvenanceValue::Code(f.data_sha256.as_deref()),
+        ),
+        (
+            "model sha256",
+            ProvenanceValue::Code(f.model_sha256.as_deref()),
+        ),
+        (
+            "pipeline sha256",
+            ProvenanceValue::Code(f.pipeline_sha256.as_deref()),
+        ),
+        ("latency ms / row", fact(report.facts.latency_ms_per_row)),
+        ("model size MB", fact(report.facts.model_size_mb)),
+        (
+            "schema",
+            ProvenanceValue::Text(report.schema_version.clone()),
+        ),
+    ]
+}
+
 pub fn xml_escape(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     for c in text.chars() {

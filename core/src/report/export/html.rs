@@ -4,7 +4,10 @@
 
 use std::fmt::Write;
 
-use super::format::{interval, metric, metric_short, number, percent, summary, xml_escape as esc};
+use super::format::{
+    ProvenanceValue, interval, metric, metric_short, number, percent, provenance, split_sentence,
+    summary, xml_escape as esc,
+};
 use crate::chart;
 use crate::metrics::calibration::BinStrategy;
 use crate::report::types::{EvalReport, ReliabilityReport, TargetKind};
@@ -349,50 +352,22 @@ fn write_page(out: &mut String, report: &EvalReport) -> std::fmt::Result {
         writeln!(out, "</table>")?;
     }
 
-    let s = &report.split;
     writeln!(
         out,
-        "<h2>Split</h2>\n<p>eyeball {} rows · blackbox {} rows (fraction {}, seed {}, keyed by {}).</p>",
-        s.eyeball,
-        s.blackbox,
-        number(s.eyeball_fraction),
-        s.seed,
-        s.key_column
-            .as_ref()
-            .map_or("row number".to_owned(), |k| format!(
-                "column <code>{}</code>",
-                esc(k)
-            ))
+        "<h2>Split</h2>\n<p>{}</p>",
+        split_sentence(report, |k| format!("<code>{}</code>", esc(k)))
     )?;
 
-    let f = &report.fingerprints;
     writeln!(out, "<h2>Provenance</h2>\n<table>")?;
-    for (name, value) in [
-        ("data sha256", &f.data_sha256),
-        ("model sha256", &f.model_sha256),
-        ("pipeline sha256", &f.pipeline_sha256),
-    ] {
-        writeln!(
-            out,
-            "<tr><td>{name}</td><td><code>{}</code></td></tr>",
-            value.as_deref().map_or("–".to_owned(), esc)
-        )?;
+    for (name, value) in provenance(report) {
+        let value = match value {
+            ProvenanceValue::Code(Some(v)) => format!("<code>{}</code>", esc(v)),
+            ProvenanceValue::Code(None) => "<code>–</code>".to_owned(),
+            ProvenanceValue::Text(t) => esc(&t),
+        };
+        writeln!(out, "<tr><td>{name}</td><td>{value}</td></tr>")?;
     }
-    for (name, value) in [
-        ("latency ms / row", report.facts.latency_ms_per_row),
-        ("model size MB", report.facts.model_size_mb),
-    ] {
-        writeln!(
-            out,
-            "<tr><td>{name}</td><td>{}</td></tr>",
-            value.map_or("not measured".to_owned(), number)
-        )?;
-    }
-    writeln!(
-        out,
-        "<tr><td>schema</td><td>{}</td></tr>\n</table>",
-        esc(&report.schema_version)
-    )?;
+    writeln!(out, "</table>")?;
 
     if let Some(slices) = &report.slices {
         super::slices::html(out, slices)?;

@@ -3,7 +3,10 @@
 
 use std::fmt::Write;
 
-use super::format::{interval, md_cell, metric, metric_short, number, percent, summary};
+use super::format::{
+    ProvenanceValue, interval, md_cell, metric, metric_short, number, percent, provenance,
+    split_sentence, summary,
+};
 use crate::metrics::calibration::BinStrategy;
 use crate::report::contract::LineStatus;
 use crate::report::types::{BaselineKind, EvalReport, ReliabilityReport, TargetKind};
@@ -260,48 +263,22 @@ fn write_report(out: &mut String, report: &EvalReport) -> std::fmt::Result {
         writeln!(out)?;
     }
 
-    let s = &report.split;
     writeln!(
         out,
-        "## Split\n\neyeball {} rows · blackbox {} rows (fraction {}, seed {}, keyed by {}).\n",
-        s.eyeball,
-        s.blackbox,
-        number(s.eyeball_fraction),
-        s.seed,
-        s.key_column
-            .as_ref()
-            .map_or("row number".to_owned(), |k| format!(
-                "column `{}`",
-                md_cell(k)
-            ))
+        "## Split\n\n{}\n",
+        split_sentence(report, |k| format!("`{}`", md_cell(k)))
     )?;
 
-    let f = &report.fingerprints;
-    let facts = &report.facts;
     writeln!(out, "## Provenance\n")?;
     writeln!(out, "| item | value |\n|---|---|")?;
-    for (name, value) in [
-        ("data sha256", &f.data_sha256),
-        ("model sha256", &f.model_sha256),
-        ("pipeline sha256", &f.pipeline_sha256),
-    ] {
-        writeln!(
-            out,
-            "| {name} | {} |",
-            value.as_ref().map_or("–".to_owned(), |v| format!("`{v}`"))
-        )?;
+    for (name, value) in provenance(report) {
+        let value = match value {
+            ProvenanceValue::Code(Some(v)) => format!("`{v}`"),
+            ProvenanceValue::Code(None) => "–".to_owned(),
+            ProvenanceValue::Text(t) => md_cell(&t),
+        };
+        writeln!(out, "| {name} | {value} |")?;
     }
-    for (name, value) in [
-        ("latency ms / row", facts.latency_ms_per_row),
-        ("model size MB", facts.model_size_mb),
-    ] {
-        writeln!(
-            out,
-            "| {name} | {} |",
-            value.map_or("not measured".to_owned(), number)
-        )?;
-    }
-    writeln!(out, "| schema | {} |", md_cell(&report.schema_version))?;
 
     if let Some(slices) = &report.slices {
         super::slices::markdown(out, slices)?;
