@@ -252,62 +252,11 @@ fn write_html(out: &mut String, r: &ComparisonReport) -> std::fmt::Result {
     }
     writeln!(out, "</table>")?;
     writeln!(out, "<div class=\"plots\">")?;
-    if let Some(roc) = &r.roc {
-        let name_a = format!(
-            "champion {}, AUC {}",
-            r.champion.name,
-            metric(roc.champion.area)
-        );
-        let name_b = format!(
-            "challenger {}, AUC {}",
-            r.challenger.name,
-            metric(roc.challenger.area)
-        );
-        let points = |c: &crate::report::types::CurveReport| {
-            std::iter::once((0.0, 0.0))
-                .chain(c.x.iter().copied().zip(c.y.iter().copied()))
-                .collect()
-        };
-        out.push_str(
-            &line_chart(&LineChart {
-                title: "ROC curves".to_owned(),
-                x_label: "false-positive rate".to_owned(),
-                y_label: "true-positive rate".to_owned(),
-                x_domain: (0.0, 1.0),
-                y_domain: (0.0, 1.0),
-                series: vec![
-                    Series::new(name_a.clone(), points(&roc.champion)),
-                    Series::new(name_b.clone(), points(&roc.challenger)),
-                ],
-                diagonal: true,
-                marker: None,
-            })
-            .svg,
-        );
+    if let Some(svg) = roc_chart(r) {
+        out.push_str(&svg);
     }
-    let rows: Vec<IntervalRow<'_>> = r
-        .metrics
-        .iter()
-        .filter_map(|m| {
-            Some(IntervalRow {
-                name: &m.name,
-                estimate: m.difference.estimate.value()?,
-                lower: m.difference.lower.value().unwrap_or(f64::NAN),
-                upper: m.difference.upper.value().unwrap_or(f64::NAN),
-                color: match side_of_zero(m) {
-                    Some(true) => COLORS[2],
-                    Some(false) => COLORS[1],
-                    None => "#777",
-                },
-            })
-        })
-        .collect();
-    if !rows.is_empty() {
-        out.push_str(&interval_chart(
-            &format!("Challenger − champion, {ci} paired intervals"),
-            "difference (green: challenger better, red: worse)",
-            &rows,
-        ));
+    if let Some(svg) = difference_chart(r) {
+        out.push_str(&svg);
     }
     writeln!(out, "</div>")?;
     if let Some(t) = &r.mcnemar {
@@ -343,6 +292,76 @@ fn write_html(out: &mut String, r: &ComparisonReport) -> std::fmt::Result {
         writeln!(out, "</ul>")?;
     }
     writeln!(out, "</body>\n</html>")
+}
+
+/// Both models' ROC curves on one plot (binary, both with probabilities): what the
+/// HTML export and the page's Compare cell draw.
+pub fn roc_chart(r: &ComparisonReport) -> Option<String> {
+    let roc = r.roc.as_ref()?;
+    let name_a = format!(
+        "champion {}, AUC {}",
+        r.champion.name,
+        metric(roc.champion.area)
+    );
+    let name_b = format!(
+        "challenger {}, AUC {}",
+        r.challenger.name,
+        metric(roc.challenger.area)
+    );
+    let points = |c: &crate::report::types::CurveReport| {
+        std::iter::once((0.0, 0.0))
+            .chain(c.x.iter().copied().zip(c.y.iter().copied()))
+            .collect()
+    };
+    Some(
+        line_chart(&LineChart {
+            title: "ROC curves".to_owned(),
+            x_label: "false-positive rate".to_owned(),
+            y_label: "true-positive rate".to_owned(),
+            x_domain: (0.0, 1.0),
+            y_domain: (0.0, 1.0),
+            series: vec![
+                Series::new(name_a, points(&roc.champion)),
+                Series::new(name_b, points(&roc.challenger)),
+            ],
+            diagonal: true,
+            marker: None,
+        })
+        .svg,
+    )
+}
+
+/// Every metric's difference (challenger − champion) with its paired interval, green
+/// where the challenger is better beyond doubt, red where worse: what the HTML export
+/// and the page's Compare cell draw. `None` when no difference is defined.
+pub fn difference_chart(r: &ComparisonReport) -> Option<String> {
+    let rows: Vec<IntervalRow<'_>> = r
+        .metrics
+        .iter()
+        .filter_map(|m| {
+            Some(IntervalRow {
+                name: &m.name,
+                estimate: m.difference.estimate.value()?,
+                lower: m.difference.lower.value().unwrap_or(f64::NAN),
+                upper: m.difference.upper.value().unwrap_or(f64::NAN),
+                color: match side_of_zero(m) {
+                    Some(true) => COLORS[2],
+                    Some(false) => COLORS[1],
+                    None => "#777",
+                },
+            })
+        })
+        .collect();
+    (!rows.is_empty()).then(|| {
+        interval_chart(
+            &format!(
+                "Challenger − champion, {} paired intervals",
+                percent(r.bootstrap.confidence)
+            ),
+            "difference (green: challenger better, red: worse)",
+            &rows,
+        )
+    })
 }
 
 /// JUnit XML: one test case per check, so CI shows each as passing or failing.
