@@ -528,12 +528,12 @@ impl Host {
     }
 
     /// The Compare cell: champion against challenger on the evaluation's data.
+    /// The compare config and the slices as typed (each may be empty).
     pub fn compare(
         &self,
         eval: &EvalInputs,
-        champion: &str,
-        challenger: &str,
-        settings: &str,
+        [champion, challenger]: [&str; 2],
+        [settings, slices]: [&str; 2],
         now: &dyn Fn() -> f64,
     ) -> Reply {
         let start = now();
@@ -556,6 +556,7 @@ impl Host {
                     threshold: view::eval::parse_threshold(&eval.threshold)?,
                     positive_label: &eval.positive_label,
                     settings,
+                    slices,
                 },
                 now,
             )?;
@@ -775,14 +776,20 @@ mod tests {
         assert!(error.starts_with("invalid behavioural tests"), "{error}");
     }
 
-    /// The Compare cell is core's comparison request with both models and their pipeline.
+    const SLICES: &str = "[[slice]]\nname = \"oslo\"\nwhere = 'city == \"Oslo\"'\n\n[[slice]]\nname = \"paris\"\nwhere = 'city == \"Paris\"'\n";
+
+    /// The Compare cell is core's comparison request with both models and their
+    /// pipeline, per slice when slices are given.
     #[test]
     fn compare_is_core_s_request() {
         let host = demo();
         let eval = eval_inputs(PredictionSource::Model("champion.onnx".into()));
-        let Reply::Compared(c) =
-            host.compare(&eval, "champion.onnx", "challenger.onnx", "", &|| 0.0)
-        else {
+        let Reply::Compared(c) = host.compare(
+            &eval,
+            ["champion.onnx", "challenger.onnx"],
+            ["", SLICES],
+            &|| 0.0,
+        ) else {
             panic!("no comparison");
         };
         let report = lockstep_core::compare::export::from_json(&c.json).unwrap();
@@ -795,8 +802,12 @@ mod tests {
             Some(sha256_hex(&bytes))
         );
         assert!(lockstep_core::compare::export::difference_chart(&report).is_some());
+        let names: Vec<&str> = report.slices.iter().map(|s| s.name.as_str()).collect();
+        assert_eq!(names, ["oslo", "paris"]);
+        assert_eq!(report.slices[0].rows, 13);
+        assert_eq!(report.slices[1].rows, 27);
         let Reply::Failed { error } =
-            host.compare(&eval, "champion.onnx", "champion.onnx", "", &|| 0.0)
+            host.compare(&eval, ["champion.onnx", "champion.onnx"], ["", ""], &|| 0.0)
         else {
             panic!("a model against itself");
         };

@@ -344,6 +344,9 @@ pub struct CompareInputs {
     pub challenger: String,
     /// A compare config (TOML or JSON) as `lockstep compare --config` reads it.
     pub settings: String,
+    /// Slices to compare within (`slices.toml`, as `lockstep compare --slices` reads it).
+    #[serde(default)]
+    pub slices: String,
 }
 
 /// A cell's own inputs.

@@ -56,6 +56,9 @@ pub enum Command {
         champion: String,
         challenger: String,
         settings: String,
+        /// `slices.toml`; empty: none.
+        #[serde(default)]
+        slices: String,
     },
 }
 

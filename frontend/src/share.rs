@@ -369,6 +369,8 @@ pub fn apply_settings(nb: &mut Notebook, opened: &Opened, name_of: &dyn Fn(&str)
                     champion: models.first().cloned().unwrap_or_default(),
                     challenger: models.get(1).cloned().unwrap_or_default(),
                     settings: own,
+                    // The `s1` cell carries one settings text: the compare config.
+                    slices: String::new(),
                 })
             }
             CellKind::Calibration => CellInputs::Calibration(CalibrationInputs::default()),

@@ -217,13 +217,18 @@ async fn handle(
             champion,
             challenger,
             settings,
+            slices,
         } => {
             progress(format!(
                 "{champion} against {challenger} on {}",
                 eval.dataset
             ));
-            host.borrow()
-                .compare(&eval, &champion, &challenger, &settings, &now_ms)
+            host.borrow().compare(
+                &eval,
+                [&champion, &challenger],
+                [&settings, &slices],
+                &now_ms,
+            )
         }
     }
 }

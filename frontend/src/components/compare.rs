@@ -7,7 +7,7 @@
 use std::sync::Arc;
 
 use leptos::prelude::*;
-use lockstep_core::compare::export::{difference_chart, roc_chart};
+use lockstep_core::compare::export::{difference_chart, roc_chart, slice_difference_chart};
 use lockstep_core::metrics::Metric;
 use lockstep_core::report::export::format::{
     bounds, difference_bounds, metric, metric_difference, p_value, percent,
@@ -98,6 +98,20 @@ pub fn CompareCell(id: u32) -> impl IntoView {
                     on:input=move |ev| {
                         let v = event_target_value(&ev);
                         edit(Box::new(move |c| c.settings = v));
+                    }
+                ></textarea>
+            </label>
+            <label class="stack">
+                "Slices to compare within (slices.toml, as lockstep compare --slices reads it; empty: none)"
+                <textarea
+                    rows="4"
+                    spellcheck="false"
+                    data-testid="compare-slices"
+                    placeholder="[[slice]]\nname = \"oslo\"\nwhere = 'city == \"Oslo\"'"
+                    prop:value=move || inputs().slices
+                    on:input=move |ev| {
+                        let v = event_target_value(&ev);
+                        edit(Box::new(move |c| c.slices = v));
                     }
                 ></textarea>
             </label>
@@ -223,6 +237,66 @@ fn CompareResult(compared: Arc<ComparedOutput>) -> impl IntoView {
         .iter()
         .map(|n| view! { <li>{n.clone()}</li> })
         .collect_view();
+    let slice_rows = r
+        .slices
+        .iter()
+        .flat_map(|s| {
+            let empty = s.metrics.is_empty().then(|| {
+                view! {
+                    <tr>
+                        <th scope="row">{s.name.clone()}</th>
+                        <td>{s.rows}</td>
+                        <td>"–"</td>
+                        <td></td>
+                        <td></td>
+                        <td class="text">{s.notes.join("; ")}</td>
+                    </tr>
+                }
+                .into_any()
+            });
+            let rows = s.metrics.iter().map(move |m| {
+                view! {
+                    <tr>
+                        <th scope="row">{s.name.clone()}</th>
+                        <td>{s.rows}</td>
+                        <td>{m.name.clone()}</td>
+                        <td>{metric_difference(m.difference.estimate)}</td>
+                        <td>{difference_bounds(m.difference.lower, m.difference.upper)}</td>
+                        <td>{s.mcnemar.as_ref().map_or("–".to_owned(), |t| p_value(t.p_value))}</td>
+                    </tr>
+                }
+                .into_any()
+            });
+            empty.into_iter().chain(rows).collect::<Vec<_>>()
+        })
+        .collect_view();
+    let slice_plots = r
+        .slices
+        .iter()
+        .filter_map(|s| slice_difference_chart(r, s))
+        .map(|svg| view! { <figure class="plot" inner_html=svg></figure> })
+        .collect_view();
+    let slices = (!r.slices.is_empty()).then(|| {
+        view! {
+            <h3>"Per slice"</h3>
+            <div class="plots" data-testid="compare-slice-plots">{slice_plots}</div>
+            <div class="scroll">
+                <table data-testid="compare-slices-table">
+                    <thead>
+                        <tr>
+                            <th>"slice"</th>
+                            <th>"rows"</th>
+                            <th>"metric"</th>
+                            <th>"difference"</th>
+                            <th>{format!("{ci} paired CI")}</th>
+                            <th>"McNemar p"</th>
+                        </tr>
+                    </thead>
+                    <tbody>{slice_rows}</tbody>
+                </table>
+            </div>
+        }
+    });
     view! {
         <p class=if r.verdict.accepted { "verdict pass" } else { "verdict fail" } data-testid="compare-verdict">
             {format!(
@@ -259,6 +333,7 @@ fn CompareResult(compared: Arc<ComparedOutput>) -> impl IntoView {
                 <tbody>{checks}</tbody>
             </table>
         </div>
+        {slices}
         <ul class="notes">{notes}</ul>
     }
 }

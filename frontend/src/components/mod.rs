@@ -511,6 +511,7 @@ fn compare_command(n: &Notebook, inputs: &CompareInputs) -> Result<Command, Stri
         champion,
         challenger,
         settings: inputs.settings.clone(),
+        slices: inputs.slices.clone(),
     })
 }
 

@@ -30,6 +30,8 @@ pub struct ComparePicks<'a> {
     pub positive_label: &'a str,
     /// A compare config (TOML or JSON); empty: the defaults.
     pub settings: &'a str,
+    /// `slices.toml` (as `lockstep compare --slices` reads it); empty: none.
+    pub slices: &'a str,
 }
 
 /// A comparison report and its exports.
@@ -62,6 +64,14 @@ pub fn compare(picks: &ComparePicks<'_>, now: &dyn Fn() -> f64) -> Result<Compar
             picks.champion.model.name
         ));
     }
+    let slices = if picks.slices.trim().is_empty() {
+        None
+    } else {
+        Some(
+            lockstep_core::slices::SlicesSpec::from_toml(picks.slices)
+                .map_err(|e| format!("invalid slices: {e}"))?,
+        )
+    };
     let positive = picks.positive_label.trim();
     let settings = picks.settings.trim();
     let request = CompareRequest {
@@ -79,6 +89,7 @@ pub fn compare(picks: &ComparePicks<'_>, now: &dyn Fn() -> f64) -> Result<Compar
         overrides: CompareOverrides {
             positive_label: (!positive.is_empty()).then(|| positive.to_owned()),
             threshold: picks.threshold,
+            slices,
             ..CompareOverrides::default()
         },
         data_sha256: Some(picks.dataset.sha256.clone()),
