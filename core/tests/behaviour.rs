@@ -314,3 +314,54 @@ fn the_report_carries_the_tests_into_its_verdict_and_every_export() {
     let err = attach_behaviour(&mut report, &table, &columns, &tests).unwrap_err();
     assert_eq!(err, RequestError::BehaviourNeedsModel);
 }
+
+/// Regression: the default suite could not run through the demo notebook's pipeline.
+/// Noise made its integer columns (`visits`, `plan`) floats, which the pipeline (fitted
+/// on them as integers) refused, and pushed `income` below −1, where its log refused it;
+/// a missing `score` (standardized without imputation) failed the whole suite. Noise now
+/// stays in the tested rows' range and integers; a column the pipeline cannot take
+/// missing is left out of the missing-values test with a note.
+#[test]
+fn the_default_suite_runs_through_a_pipeline_with_integers_logs_and_no_imputation() {
+    let demo = concat!(env!("CARGO_MANIFEST_DIR"), "/../www/demo/notebook/");
+    let pipeline = lockstep_core::transform::FittedPipeline::from_json(
+        &std::fs::read_to_string(format!("{demo}pipeline.json")).unwrap(),
+    )
+    .unwrap();
+    let table = Table::from_csv(
+        &std::fs::read(format!("{demo}test.csv")).unwrap(),
+        &CsvOptions {
+            null_values: pipeline.null_values(),
+            ..CsvOptions::default()
+        },
+    )
+    .unwrap();
+    let bytes = std::fs::read(format!("{demo}champion.onnx")).unwrap();
+    let engine = Model::from_bytes(&bytes).unwrap();
+    let labels = class_labels(&bytes);
+    let report = lockstep_core::behaviour::run_behaviour(
+        &engine,
+        labels.as_deref(),
+        &table,
+        Some(&pipeline),
+        "label",
+        &BehaviourSpec::default(),
+    )
+    .unwrap();
+    let noise = &report.tests[0];
+    assert_eq!(noise.kind, BehaviourKind::Perturbation);
+    assert_eq!(noise.curve.len(), 5);
+    // Every numeric input of the pipeline is perturbed, the integer ones included.
+    let features: Vec<&str> = noise.features.iter().map(|f| f.feature.as_str()).collect();
+    for column in ["visits", "plan", "age", "income"] {
+        assert!(features.contains(&column), "{column} not in {features:?}");
+    }
+    assert!(
+        report
+            .notes
+            .iter()
+            .any(|n| n.contains("cannot take a missing `score`")),
+        "{:?}",
+        report.notes
+    );
+}

@@ -315,3 +315,75 @@ fn each_side_equals_its_own_evaluation() {
         Predictions::Score("challenger".into()),
     );
 }
+
+/// Per-slice deltas (issue 16): each slice's comparison is the whole comparison made
+/// on the slice's rows alone (its paired intervals, McNemar's counts), the rows chosen
+/// here by reading the CSV line by line, not by the rule language; an empty slice has
+/// no metrics and says so; the exports show the slices.
+#[test]
+fn each_slice_is_the_comparison_on_its_rows() {
+    use lockstep_core::compare::compare_slices;
+    use lockstep_core::slices::SlicesSpec;
+    let config = config("");
+    let whole = table("binary_scores.csv");
+    let (a, b) = (
+        side(&whole, Predictions::Score("champion".into())),
+        side(&whole, Predictions::Score("challenger".into())),
+    );
+    let spec = SlicesSpec::from_toml(
+        "[[slice]]\nname = \"confident\"\nwhere = 'champion > 0.9 or champion < 0.1'\n\n[[slice]]\nname = \"none\"\nwhere = 'champion > 2'\n",
+    )
+    .unwrap();
+    let slices = compare_slices("label", &a, &b, &config, &whole, &spec).unwrap();
+    assert_eq!(slices.len(), 2);
+
+    let path =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/data/compare/binary_scores.csv");
+    let text = std::fs::read_to_string(path).unwrap();
+    let mut lines = text.lines();
+    let mut subset = format!("{}\n", lines.next().unwrap());
+    let mut rows = 0;
+    for line in lines {
+        let champion: f64 = line.split(',').nth(1).unwrap().parse().unwrap();
+        if !(0.1..=0.9).contains(&champion) {
+            subset.push_str(line);
+            subset.push('\n');
+            rows += 1;
+        }
+    }
+    let part = Table::from_csv(subset.as_bytes(), &CsvOptions::default()).unwrap();
+    let expected = compare(
+        "label",
+        &side(&part, Predictions::Score("champion".into())),
+        &side(&part, Predictions::Score("challenger".into())),
+        &config,
+        None,
+    )
+    .unwrap();
+    let confident = &slices[0];
+    assert_eq!(confident.name, "confident");
+    assert_eq!(confident.rows, rows);
+    assert!(rows > 0 && rows < whole.num_rows() as u64);
+    assert_eq!(confident.metrics, expected.metrics);
+    assert_eq!(confident.mcnemar, expected.mcnemar);
+    let none = &slices[1];
+    assert_eq!(none.rows, 0);
+    assert!(none.metrics.is_empty());
+    assert_eq!(none.notes, ["no rows: nothing to compare"]);
+
+    let mut report = binary(&config).unwrap();
+    report.slices = slices;
+    let md = export::markdown(&report);
+    assert!(md.contains("## Slices"), "{md}");
+    assert!(md.contains("| `confident` |"), "{md}");
+    let html = export::html(&report);
+    assert!(
+        html.contains("Slice confident ("),
+        "the slice's forest plot"
+    );
+    let back = export::from_json(&export::json(&report).unwrap()).unwrap();
+    assert_eq!(back, report);
+    // A report without slices has no `slices` key (older readers are unaffected).
+    let plain = serde_json::to_value(binary(&config).unwrap()).unwrap();
+    assert!(plain.get("slices").is_none());
+}

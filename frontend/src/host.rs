@@ -18,7 +18,7 @@ use crate::notebook::{
     DatasetRef, EvalInputs, FileKind, ModelRef, ModelRole, PipelineRef, PredictionSource, Role,
     SkewInputs,
 };
-use crate::protocol::{Evaluated, Predicted, Reply, SkewCheck, Skewed};
+use crate::protocol::{Compared, Evaluated, Predicted, Reply, Robust, SkewCheck, Skewed};
 use crate::state::{Dataset, LoadedModel, Selection, guess_selection};
 use crate::view;
 
@@ -432,30 +432,65 @@ impl Host {
         now: &dyn Fn() -> f64,
     ) -> Result<Evaluated, String> {
         let start = now();
-        let (held, table) = self.table(&inputs.dataset)?;
-        let threshold = view::eval::parse_threshold(&inputs.threshold)?;
         let source = inputs
             .source
             .as_ref()
             .ok_or("choose what to evaluate: a model, a prediction column or a score column")?;
-        let (model, pipeline) = match source {
-            PredictionSource::Model(name) => {
-                let m = self.model(name)?;
-                let p = match &m.info.pipeline {
-                    Some(p) => Some(self.pipeline(p)?.as_ref()),
-                    None => None,
-                };
-                (Some(&m.model), p)
-            }
-            _ => (None, None),
+        self.with_picks(inputs, source, |picks| {
+            let shown = view::eval::evaluate(picks, now)?;
+            Ok(Evaluated {
+                dataset: picks.dataset.name.clone(),
+                rows: picks.dataset.table.num_rows(),
+                json: shown.json,
+                markdown: shown.markdown,
+                html: shown.html,
+                junit: shown.junit,
+                millis: now() - start,
+            })
+        })
+    }
+
+    /// A model and the pipeline that feeds it.
+    fn model_and_pipeline(
+        &self,
+        name: &str,
+    ) -> Result<(&LoadedModel, Option<&FittedPipeline>), String> {
+        let m = self.model(name)?;
+        let p = match &m.info.pipeline {
+            Some(p) => Some(self.pipeline(p)?.as_ref()),
+            None => None,
         };
-        let dataset = Dataset {
+        Ok((&m.model, p))
+    }
+
+    /// The data set of `inputs` as the view-models take it.
+    fn picked_dataset(&self, inputs: &EvalInputs) -> Result<Dataset, String> {
+        let (held, table) = self.table(&inputs.dataset)?;
+        Ok(Dataset {
             name: held.info.name.clone(),
             bytes: held.info.bytes,
             sha256: held.info.sha256.clone(),
             table: table.clone(),
+        })
+    }
+
+    /// The evaluation's picks for `inputs`, with predictions from `source`, given to `f`.
+    fn with_picks<T>(
+        &self,
+        inputs: &EvalInputs,
+        source: &PredictionSource,
+        f: impl FnOnce(&view::eval::EvalPicks<'_>) -> Result<T, String>,
+    ) -> Result<T, String> {
+        let dataset = self.picked_dataset(inputs)?;
+        let threshold = view::eval::parse_threshold(&inputs.threshold)?;
+        let (model, pipeline) = match source {
+            PredictionSource::Model(name) => {
+                let (m, p) = self.model_and_pipeline(name)?;
+                (Some(m), p)
+            }
+            _ => (None, None),
         };
-        let request = view::eval::EvalPicks {
+        f(&view::eval::EvalPicks {
             dataset: &dataset,
             label: &inputs.label,
             source,
@@ -464,17 +499,79 @@ impl Host {
             settings: &inputs.settings,
             model,
             pipeline,
-        };
-        let shown = view::eval::evaluate(&request, now)?;
-        Ok(Evaluated {
-            dataset: dataset.name,
-            rows: table.num_rows(),
-            json: shown.json,
-            markdown: shown.markdown,
-            html: shown.html,
-            junit: shown.junit,
-            millis: now() - start,
         })
+    }
+
+    /// The Robustness cell: behavioural tests of `model` on the evaluation's data.
+    pub fn robustness(
+        &self,
+        eval: &EvalInputs,
+        model: &str,
+        spec: &str,
+        now: &dyn Fn() -> f64,
+    ) -> Reply {
+        let start = now();
+        let source = PredictionSource::Model(model.to_owned());
+        let run = self.with_picks(eval, &source, |picks| {
+            let shown = view::robustness::run(picks, spec, now)?;
+            Ok(Robust {
+                model: model.to_owned(),
+                behaviour: serde_json::to_string(&shown.behaviour).map_err(|e| e.to_string())?,
+                report_json: shown.report_json,
+                millis: now() - start,
+            })
+        });
+        match run {
+            Ok(r) => Reply::Robust(r),
+            Err(e) => failed(e),
+        }
+    }
+
+    /// The Compare cell: champion against challenger on the evaluation's data.
+    /// The compare config and the slices as typed (each may be empty).
+    pub fn compare(
+        &self,
+        eval: &EvalInputs,
+        [champion, challenger]: [&str; 2],
+        [settings, slices]: [&str; 2],
+        now: &dyn Fn() -> f64,
+    ) -> Reply {
+        let start = now();
+        let run = (|| {
+            let dataset = self.picked_dataset(eval)?;
+            let (a, pa) = self.model_and_pipeline(champion)?;
+            let (b, pb) = self.model_and_pipeline(challenger)?;
+            let shown = view::compare::compare(
+                &view::compare::ComparePicks {
+                    dataset: &dataset,
+                    label: &eval.label,
+                    champion: view::compare::Side {
+                        model: a,
+                        pipeline: pa,
+                    },
+                    challenger: view::compare::Side {
+                        model: b,
+                        pipeline: pb,
+                    },
+                    threshold: view::eval::parse_threshold(&eval.threshold)?,
+                    positive_label: &eval.positive_label,
+                    settings,
+                    slices,
+                },
+                now,
+            )?;
+            Ok::<_, String>(Compared {
+                json: shown.json,
+                markdown: shown.markdown,
+                html: shown.html,
+                junit: shown.junit,
+                millis: now() - start,
+            })
+        })();
+        match run {
+            Ok(c) => Reply::Compared(c),
+            Err(e) => failed(e),
+        }
     }
 
     /// The Skew cell: the serving logs replayed through a model and its pipeline.
@@ -645,6 +742,76 @@ mod tests {
         assert_eq!(report.fingerprints.model_sha256, Some(sha256_hex(&bytes)));
         assert!(report.roc.is_some() && report.reliability.is_some());
         assert_eq!(e.json, export::json(&report).unwrap());
+    }
+
+    /// The Robustness cell runs core's `attach_behaviour` on the evaluation's request:
+    /// the example suite's tests, judged, in the report the CLI writes.
+    #[test]
+    fn robustness_runs_the_suite_through_core_s_request() {
+        let host = demo();
+        let eval = eval_inputs(PredictionSource::Model("champion.onnx".into()));
+        let spec = crate::components::robustness_example();
+        let r = match host.robustness(&eval, "champion.onnx", spec, &|| 0.0) {
+            Reply::Robust(r) => r,
+            other => panic!("no behavioural tests: {other:?}"),
+        };
+        let b: lockstep_core::behaviour::BehaviourReport =
+            serde_json::from_str(&r.behaviour).unwrap();
+        let kinds: Vec<_> = b.tests.iter().map(|t| t.kind).collect();
+        use lockstep_core::behaviour::BehaviourKind::*;
+        assert!(
+            kinds.contains(&Perturbation)
+                && kinds.contains(&Invariance)
+                && kinds.contains(&Directional)
+        );
+        assert_eq!(b.seed, 7);
+        assert_eq!(b.rows_total, 90);
+        let report = export::from_json(&r.report_json).unwrap();
+        assert_eq!(report.behaviour.as_ref(), Some(&b));
+        // A prediction column cannot be perturbed; a bad suite is a named error.
+        let Reply::Failed { error } = host.robustness(&eval, "champion.onnx", "[[nope]]", &|| 0.0)
+        else {
+            panic!("a bad suite ran");
+        };
+        assert!(error.starts_with("invalid behavioural tests"), "{error}");
+    }
+
+    const SLICES: &str = "[[slice]]\nname = \"oslo\"\nwhere = 'city == \"Oslo\"'\n\n[[slice]]\nname = \"paris\"\nwhere = 'city == \"Paris\"'\n";
+
+    /// The Compare cell is core's comparison request with both models and their
+    /// pipeline, per slice when slices are given.
+    #[test]
+    fn compare_is_core_s_request() {
+        let host = demo();
+        let eval = eval_inputs(PredictionSource::Model("champion.onnx".into()));
+        let Reply::Compared(c) = host.compare(
+            &eval,
+            ["champion.onnx", "challenger.onnx"],
+            ["", SLICES],
+            &|| 0.0,
+        ) else {
+            panic!("no comparison");
+        };
+        let report = lockstep_core::compare::export::from_json(&c.json).unwrap();
+        assert_eq!(report.rows, 90);
+        assert!(report.mcnemar.is_some() && report.delong.is_some());
+        assert_eq!(report.champion.name, "champion.onnx");
+        let bytes = std::fs::read(format!("{DEMO}challenger.onnx")).unwrap();
+        assert_eq!(
+            report.challenger.fingerprints.model_sha256,
+            Some(sha256_hex(&bytes))
+        );
+        assert!(lockstep_core::compare::export::difference_chart(&report).is_some());
+        let names: Vec<&str> = report.slices.iter().map(|s| s.name.as_str()).collect();
+        assert_eq!(names, ["oslo", "paris"]);
+        assert_eq!(report.slices[0].rows, 13);
+        assert_eq!(report.slices[1].rows, 27);
+        let Reply::Failed { error } =
+            host.compare(&eval, ["champion.onnx", "champion.onnx"], ["", ""], &|| 0.0)
+        else {
+            panic!("a model against itself");
+        };
+        assert!(error.contains("the same model"), "{error}");
     }
 
     /// Issue 13: the model panel counted the label as a feature of a CSV of features +

@@ -3,7 +3,8 @@
 //! The browser notebook. A person loads data sets (training, dev, test, serving logs;
 //! CSV, Parquet or JSON Lines), fitted pipelines and ONNX models (champion,
 //! challengers) — or the demo — and runs cells on them: Data, Pipeline, Models,
-//! Evaluate (the full `lockstep eval` report), Calibration & threshold, Skew (the
+//! Evaluate (the full `lockstep eval` report), Calibration & threshold, Robustness
+//! (behavioural tests), Compare (champion vs challenger), Skew (the
 //! `lockstep skew` replay of serving logs) and Notes. Cells can be added, removed,
 //! reordered, collapsed and re-run; a cell whose inputs changed is marked stale.
 //!
@@ -20,6 +21,8 @@
 //! * [`client`] — the page's side: spawns the worker, sends, routes replies, cancels.
 //! * [`state`], [`view`] — the data sets, models and the cells' view-models, plain
 //!   functions over `lockstep-core`, tested natively; [`download`] — exports as files.
+//! * [`share`] — share links (`#s1.`, core's `share` codec): the notebook's state
+//!   out, and back in with each file checked by its fingerprint.
 //! * [`components`] — the Leptos views.
 //!
 //! # Data flow
@@ -37,6 +40,7 @@ pub mod download;
 pub mod host;
 pub mod notebook;
 pub mod protocol;
+pub mod share;
 pub mod state;
 pub mod view;
 pub mod worker;

@@ -187,6 +187,10 @@ pub enum CellKind {
     Models,
     Evaluate,
     Calibration,
+    /// Behavioural tests (perturbation, invariance, directional) on a model.
+    Robustness,
+    /// Champion against challenger on the same rows.
+    Compare,
     Skew,
     Notes,
 }
@@ -204,12 +208,14 @@ pub enum Input {
 
 impl CellKind {
     /// Every cell the page offers (the registry).
-    pub const OFFERED: [CellKind; 7] = [
+    pub const OFFERED: [CellKind; 9] = [
         CellKind::Data,
         CellKind::Pipeline,
         CellKind::Models,
         CellKind::Evaluate,
         CellKind::Calibration,
+        CellKind::Robustness,
+        CellKind::Compare,
         CellKind::Skew,
         CellKind::Notes,
     ];
@@ -221,6 +227,8 @@ impl CellKind {
             CellKind::Models => "models",
             CellKind::Evaluate => "evaluate",
             CellKind::Calibration => "calibration",
+            CellKind::Robustness => "robustness",
+            CellKind::Compare => "compare",
             CellKind::Skew => "skew",
             CellKind::Notes => "notes",
         }
@@ -237,6 +245,8 @@ impl CellKind {
             CellKind::Models => "Models",
             CellKind::Evaluate => "Evaluate",
             CellKind::Calibration => "Calibration & threshold",
+            CellKind::Robustness => "Robustness",
+            CellKind::Compare => "Compare",
             CellKind::Skew => "Skew",
             CellKind::Notes => "Notes",
         }
@@ -250,7 +260,9 @@ impl CellKind {
             CellKind::Models => &[Input::Datasets, Input::Pipelines, Input::Models],
             CellKind::Evaluate => &[Input::Datasets, Input::Pipelines, Input::Models],
             CellKind::Calibration => &[Input::Cell(CellKind::Evaluate)],
-            CellKind::Skew => &[Input::Datasets, Input::Pipelines, Input::Models],
+            CellKind::Skew | CellKind::Robustness | CellKind::Compare => {
+                &[Input::Datasets, Input::Pipelines, Input::Models]
+            }
         }
     }
 
@@ -258,7 +270,12 @@ impl CellKind {
     pub fn runs(self) -> bool {
         matches!(
             self,
-            CellKind::Models | CellKind::Evaluate | CellKind::Calibration | CellKind::Skew
+            CellKind::Models
+                | CellKind::Evaluate
+                | CellKind::Calibration
+                | CellKind::Robustness
+                | CellKind::Compare
+                | CellKind::Skew
         )
     }
 }
@@ -308,6 +325,30 @@ pub struct CalibrationInputs {
     pub threshold: String,
 }
 
+/// The Robustness cell's inputs (those of `lockstep eval --model … --behaviour`):
+/// the data set and label are the Evaluate cell's.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+pub struct RobustnessInputs {
+    /// The model tested (a [`ModelRef::name`]); empty: the champion.
+    pub model: String,
+    /// The tests as `lockstep eval --behaviour` reads them (TOML); empty: the default
+    /// suite (noise, missing values, category swaps).
+    pub spec: String,
+}
+
+/// The Compare cell's inputs (those of `lockstep compare`): the data set, label,
+/// threshold and positive class are the Evaluate cell's.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+pub struct CompareInputs {
+    pub champion: String,
+    pub challenger: String,
+    /// A compare config (TOML or JSON) as `lockstep compare --config` reads it.
+    pub settings: String,
+    /// Slices to compare within (`slices.toml`, as `lockstep compare --slices` reads it).
+    #[serde(default)]
+    pub slices: String,
+}
+
 /// A cell's own inputs.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
@@ -318,6 +359,8 @@ pub enum CellInputs {
     Calibration(CalibrationInputs),
     Skew(SkewInputs),
     Notes { markdown: String },
+    Robustness(RobustnessInputs),
+    Compare(CompareInputs),
 }
 
 impl CellInputs {
@@ -331,6 +374,8 @@ impl CellInputs {
             CellKind::Evaluate => CellInputs::Evaluate(EvalInputs::default()),
             CellKind::Calibration => CellInputs::Calibration(CalibrationInputs::default()),
             CellKind::Skew => CellInputs::Skew(SkewInputs::default()),
+            CellKind::Robustness => CellInputs::Robustness(RobustnessInputs::default()),
+            CellKind::Compare => CellInputs::Compare(CompareInputs::default()),
             CellKind::Notes => CellInputs::Notes {
                 markdown: String::new(),
             },
@@ -594,6 +639,8 @@ mod tests {
                 CellKind::Models,
                 CellKind::Evaluate,
                 CellKind::Calibration,
+                CellKind::Robustness,
+                CellKind::Compare,
                 CellKind::Skew
             ]
         );

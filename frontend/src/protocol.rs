@@ -44,6 +44,22 @@ pub enum Command {
     },
     Evaluate(EvalInputs),
     Skew(SkewInputs),
+    /// Behavioural tests of `model` on the evaluation's data (`lockstep eval --behaviour`).
+    Robustness {
+        eval: EvalInputs,
+        model: String,
+        spec: String,
+    },
+    /// Champion against challenger on the evaluation's data (`lockstep compare`).
+    Compare {
+        eval: EvalInputs,
+        champion: String,
+        challenger: String,
+        settings: String,
+        /// `slices.toml`; empty: none.
+        #[serde(default)]
+        slices: String,
+    },
 }
 
 impl Command {
@@ -113,6 +129,26 @@ pub struct Skewed {
     pub millis: f64,
 }
 
+/// Behavioural tests: the report's `behaviour` section (core's `BehaviourReport` as
+/// JSON) and the evaluation report that carries it, as `lockstep eval --behaviour` writes it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Robust {
+    pub model: String,
+    pub behaviour: String,
+    pub report_json: String,
+    pub millis: f64,
+}
+
+/// A comparison report and its exports, byte for byte what `lockstep compare` writes.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Compared {
+    pub json: String,
+    pub markdown: String,
+    pub html: String,
+    pub junit: String,
+    pub millis: f64,
+}
+
 /// What the worker answers.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "reply", rename_all = "snake_case")]
@@ -131,6 +167,8 @@ pub enum Reply {
     Predicted(Predicted),
     Evaluated(Evaluated),
     Skewed(Skewed),
+    Robust(Robust),
+    Compared(Compared),
     Failed {
         error: String,
     },

@@ -208,6 +208,28 @@ async fn handle(
             ));
             host.borrow().skew(&inputs, &now_ms)
         }
+        Command::Robustness { eval, model, spec } => {
+            progress(format!("behavioural tests of {model} on {}", eval.dataset));
+            host.borrow().robustness(&eval, &model, &spec, &now_ms)
+        }
+        Command::Compare {
+            eval,
+            champion,
+            challenger,
+            settings,
+            slices,
+        } => {
+            progress(format!(
+                "{champion} against {challenger} on {}",
+                eval.dataset
+            ));
+            host.borrow().compare(
+                &eval,
+                [&champion, &challenger],
+                [&settings, &slices],
+                &now_ms,
+            )
+        }
     }
 }
 

@@ -97,7 +97,10 @@ fn two_onnx_models_compare_like_scikit_learn_on_either_engine() {
         assert_eq!(code, Some(0), "{engine}: {err}");
         assert_eq!(report["verdict"]["accepted"], true);
         assert_eq!(report["checks"][0]["default"], true);
-        assert_eq!(report["schema_version"], "1.0.0");
+        assert_eq!(
+            report["schema_version"],
+            lockstep_core::compare::COMPARE_SCHEMA_VERSION
+        );
         let auc = metric(&report, "roc_auc");
         close(
             "champion auc",
@@ -299,4 +302,46 @@ fn bad_input_exits_2_with_a_named_error() {
         "{}",
         stderr(&out)
     );
+}
+
+/// `--slices`: the comparison within each slice of a slices.toml, in the JSON report
+/// and the Markdown one; a bad file is a named error (exit 2).
+#[test]
+fn slices_give_per_slice_deltas() {
+    let dir = tempfile::tempdir().unwrap();
+    let slices = dir.path().join("slices.toml");
+    std::fs::write(
+        &slices,
+        "[[slice]]\nname = \"large\"\nwhere = 'f0 > 15'\n\n[[slice]]\nname = \"small\"\nwhere = 'f0 <= 15'\n",
+    )
+    .unwrap();
+    let (code, report, err) =
+        compare_models(dir.path(), "core", &["--slices", slices.to_str().unwrap()]);
+    assert!(matches!(code, Some(0 | 1)), "{err}");
+    let list = report["slices"].as_array().unwrap();
+    assert_eq!(list.len(), 2);
+    let rows: u64 = list.iter().map(|s| s["rows"].as_u64().unwrap()).sum();
+    assert_eq!(
+        rows,
+        report["rows"].as_u64().unwrap(),
+        "the two slices cover every row"
+    );
+    for s in list {
+        let auc = s["metrics"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|m| m["name"] == "roc_auc")
+            .unwrap();
+        assert!(auc["difference"]["lower"]["value"].is_number(), "{s}");
+    }
+    std::fs::write(
+        &slices,
+        "[[slice]]\nname = \"bad name\"\nwhere = 'f0 > 1'\n",
+    )
+    .unwrap();
+    let (code, _, err) =
+        compare_models(dir.path(), "core", &["--slices", slices.to_str().unwrap()]);
+    assert_eq!(code, Some(2), "{err}");
+    assert!(err.contains("invalid slices file"), "{err}");
 }

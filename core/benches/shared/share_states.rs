@@ -33,6 +33,7 @@ fn cell(id: &str, kind: &str, inputs: &[&str]) -> Cell {
         kind: kind.to_owned(),
         collapsed: false,
         inputs: inputs.iter().map(|s| (*s).to_owned()).collect(),
+        settings: None,
     }
 }
 

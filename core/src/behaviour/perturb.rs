@@ -35,16 +35,45 @@ pub(super) fn std_dev(values: &[Option<f64>]) -> f64 {
     (present.iter().map(|x| (x - mean) * (x - mean)).sum::<f64>() / n).sqrt()
 }
 
-/// `values` plus N(0, sd²) noise, as a float column named `name` (nulls stay null).
+/// Where noisy values must stay: what a fitted pipeline accepts for a column.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub(super) struct NoiseDomain {
+    /// The pipeline was fitted on the column as integers and refuses floats there:
+    /// noisy values are rounded to the nearest integer and the column stays Int64.
+    pub integers: bool,
+    /// Noisy values are clamped to this range (the tested rows' observed values when
+    /// a pipeline runs: its steps, e.g. a log, may refuse values outside its data).
+    pub range: Option<(f64, f64)>,
+}
+
+/// `values` with Gaussian noise of standard deviation `sd` (nulls stay null), kept in
+/// `domain`; a Float64 column unless `domain.integers`. The draws are the same whatever
+/// the domain.
 pub(super) fn with_noise(
     name: &str,
     values: &[Option<f64>],
     sd: f64,
     rng: &mut SplitMix64,
+    domain: NoiseDomain,
 ) -> Column {
+    let mut noisy = |x: f64| {
+        let y = x + sd * gaussian(rng);
+        match domain.range {
+            Some((lo, hi)) => y.clamp(lo, hi),
+            None => y,
+        }
+    };
+    if domain.integers {
+        let mut builder = Int64Builder::with_capacity(values.len());
+        for v in values {
+            // Finite: an integer plus finite noise; `as` saturates at the i64 range.
+            builder.push(v.map(|x| noisy(x).round() as i64));
+        }
+        return Column::new(name, ColumnData::Int64(builder.finish()));
+    }
     let mut builder = Float64Builder::with_capacity(values.len());
     for v in values {
-        builder.push(v.map(|x| x + sd * gaussian(rng)));
+        builder.push(v.map(&mut noisy));
     }
     Column::new(name, ColumnData::Float64(builder.finish()))
 }
@@ -188,7 +217,7 @@ mod tests {
     fn noise_has_the_requested_spread_and_keeps_nulls() {
         let values: Vec<Option<f64>> = (0..20_000).map(|i| (i % 7 != 0).then_some(1.0)).collect();
         let mut rng = SplitMix64::new(1);
-        let column = with_noise("x", &values, 2.0, &mut rng);
+        let column = with_noise("x", &values, 2.0, &mut rng, NoiseDomain::default());
         let noisy = numbers(&column).unwrap();
         assert_eq!(
             noisy.iter().filter(|v| v.is_none()).count(),
@@ -196,6 +225,30 @@ mod tests {
         );
         let sd = std_dev(&noisy);
         assert!((sd - 2.0).abs() < 0.05, "{sd}");
+    }
+
+    #[test]
+    fn noise_in_a_domain_clamps_and_rounds_the_same_draws() {
+        let values: Vec<Option<f64>> = (0..1_000).map(|i| (i % 5 != 0).then_some(3.0)).collect();
+        let floats = with_noise(
+            "x",
+            &values,
+            1.5,
+            &mut SplitMix64::new(9),
+            NoiseDomain::default(),
+        );
+        let domain = NoiseDomain {
+            integers: true,
+            range: Some((1.0, 4.0)),
+        };
+        let ints = with_noise("x", &values, 1.5, &mut SplitMix64::new(9), domain);
+        assert_eq!(ints.data_type(), crate::table::DataType::Int64);
+        let (f, i) = (numbers(&floats).unwrap(), numbers(&ints).unwrap());
+        for (f, i) in f.iter().zip(&i) {
+            assert_eq!(f.map(|f| f.clamp(1.0, 4.0).round()), *i);
+        }
+        assert!(i.iter().flatten().any(|v| *v != 3.0));
+        assert!(i.iter().flatten().all(|v| (1.0..=4.0).contains(v)));
     }
 
     #[test]

@@ -2,8 +2,8 @@
 //! once per perturbation, and compare.
 
 use super::perturb::{
-    distinct, numbers, permutation, sample_rows, shifted, std_dev, swap_donors, take_column,
-    with_noise, with_nulls,
+    NoiseDomain, distinct, numbers, permutation, sample_rows, shifted, std_dev, swap_donors,
+    take_column, with_noise, with_nulls,
 };
 use super::scoring::{LabelColumn, OutputKind, Outputs, Scorer};
 use super::spec::{
@@ -19,6 +19,7 @@ use crate::engine::Engine;
 use crate::metrics::bootstrap::{BootstrapConfig, SplitMix64, bootstrap, mix64};
 use crate::metrics::normal::wilson_interval;
 use crate::metrics::{Metric, Undefined};
+use crate::report::model_run::ModelRunError;
 use crate::table::{Column, ColumnData, DataType, Table};
 use crate::transform::FittedPipeline;
 
@@ -378,20 +379,22 @@ impl Runner<'_> {
                             c.name()
                         ));
                     }
-                    numeric.push((c.name(), values, sd));
+                    let domain = self.noise_domain(c.name(), &values);
+                    numeric.push((c.name(), values, sd, domain));
                 }
                 let levels = p.levels.clone().unwrap_or_else(|| DEFAULT_LEVELS.to_vec());
                 let mut strongest: Option<(f64, Compared)> = None;
                 for (li, &level) in levels.iter().enumerate() {
                     let mut t = self.rows.clone();
-                    for (ci, (name, values, sd)) in numeric.iter().enumerate() {
+                    for (ci, (name, values, sd, domain)) in numeric.iter().enumerate() {
                         let mut rng = SplitMix64::new(stream(
                             seed,
                             1,
                             index,
                             ((li as u64) << 20) | ci as u64,
                         ));
-                        t = t.with_column(with_noise(name, values, level * sd, &mut rng))?;
+                        t =
+                            t.with_column(with_noise(name, values, level * sd, &mut rng, *domain))?;
                     }
                     let c = self.compare(&t, tolerance)?;
                     curve.push(self.point(level, &c));
@@ -400,11 +403,15 @@ impl Runner<'_> {
                     }
                 }
                 let top = strongest.as_ref().map_or(0.0, |(l, _)| *l);
-                for (ci, (name, values, sd)) in numeric.iter().enumerate() {
+                for (ci, (name, values, sd, domain)) in numeric.iter().enumerate() {
                     let mut rng = SplitMix64::new(stream(seed, 2, index, ci as u64));
-                    let t = self
-                        .rows
-                        .with_column(with_noise(name, values, top * sd, &mut rng))?;
+                    let t = self.rows.with_column(with_noise(
+                        name,
+                        values,
+                        top * sd,
+                        &mut rng,
+                        *domain,
+                    ))?;
                     features.push(self.impact(name, &self.compare(&t, tolerance)?));
                 }
                 (
@@ -418,12 +425,33 @@ impl Runner<'_> {
             }
             PerturbationKind::Missing => {
                 let cells = p.cells.unwrap_or(DEFAULT_MISSING_CELLS);
+                // A pipeline that refuses a null in a column (no imputation before a
+                // step that needs a value) cannot score it missing: the column is left
+                // out of this test, and a note says why.
+                let mut accepted = Vec::new();
                 for c in &columns {
                     let t = self.rows.with_column(with_nulls(c, None)?)?;
-                    features.push(self.impact(c.name(), &self.compare(&t, tolerance)?));
+                    match self.compare(&t, tolerance) {
+                        Ok(compared) => {
+                            features.push(self.impact(c.name(), &compared));
+                            accepted.push(c);
+                        }
+                        Err(BehaviourError::Model(ModelRunError::Inputs(e)))
+                            if self.pipeline.is_some() =>
+                        {
+                            notes.push(format!(
+                                "{test_name}: the pipeline cannot take a missing `{}` ({e}); the column is left out of this test",
+                                c.name()
+                            ));
+                        }
+                        Err(e) => return Err(e),
+                    }
                 }
                 let mut t = self.rows.clone();
                 for (ci, c) in columns.iter().enumerate() {
+                    if !accepted.iter().any(|a| a.name() == c.name()) {
+                        continue;
+                    }
                     let mut rng = SplitMix64::new(stream(seed, 3, index, ci as u64));
                     let mask: Vec<bool> = (0..self.n()).map(|_| rng.next_f64() < cells).collect();
                     t = t.with_column(with_nulls(c, Some(&mask))?)?;
@@ -434,7 +462,7 @@ impl Runner<'_> {
                     Some(c),
                     format!(
                         "each of {} features set to null in turn, and {} of all their cells at random; a row fails when its label flips or a score moves by more than {tolerance} with {} of cells missing",
-                        columns.len(),
+                        accepted.len(),
                         percent(cells),
                         percent(cells)
                     ),
@@ -511,6 +539,28 @@ impl Runner<'_> {
             changed_rows: 0,
             mean_abs_change: 0.0,
             outputs: self.base.clone(),
+        }
+    }
+
+    /// Where noise on `name` must stay: through a pipeline, within the tested rows'
+    /// observed values (its steps, e.g. a log, may refuse values beyond them) and, on a
+    /// column it was fitted on as integers, integers (it refuses floats there).
+    fn noise_domain(&self, name: &str, values: &[Option<f64>]) -> NoiseDomain {
+        let Some(p) = self.pipeline else {
+            return NoiseDomain::default();
+        };
+        let range = values
+            .iter()
+            .flatten()
+            .fold(None, |r: Option<(f64, f64)>, &v| {
+                Some(r.map_or((v, v), |(lo, hi)| (lo.min(v), hi.max(v))))
+            });
+        NoiseDomain {
+            integers: p
+                .input_schema()
+                .iter()
+                .any(|c| c.name == name && c.data_type == DataType::Int64),
+            range,
         }
     }
 

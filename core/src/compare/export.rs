@@ -6,7 +6,7 @@
 
 use std::fmt::Write;
 
-use super::types::{CheckKind, ComparisonReport, MetricComparison};
+use super::types::{CheckKind, ComparisonReport, MetricComparison, SliceComparison};
 use crate::chart::{COLORS, IntervalRow, LineChart, Series, interval_chart, line_chart};
 use crate::metrics::Metric;
 use crate::report::TaskKind;
@@ -172,7 +172,89 @@ fn write_markdown(out: &mut String, r: &ComparisonReport) -> std::fmt::Result {
             difference_bounds(Metric::Value(t.lower), Metric::Value(t.upper))
         )?;
     }
+    write_slices_md(out, r)?;
     write_notes_md(out, r)
+}
+
+/// Each slice's differences (challenger − champion) with their paired intervals.
+fn write_slices_md(out: &mut String, r: &ComparisonReport) -> std::fmt::Result {
+    if r.slices.is_empty() {
+        return Ok(());
+    }
+    let ci = percent(r.bootstrap.confidence);
+    writeln!(
+        out,
+        "
+## Slices
+"
+    )?;
+    writeln!(
+        out,
+        "| slice | rows | metric | champion | challenger | difference | {ci} CI of the difference |\n|---|---:|---|---:|---:|---:|---|"
+    )?;
+    for s in &r.slices {
+        if s.metrics.is_empty() {
+            writeln!(
+                out,
+                "| {} | {} | – | | | | {} |",
+                md_code(&s.name),
+                s.rows,
+                md_cell(&s.notes.join("; "))
+            )?;
+        }
+        for m in &s.metrics {
+            writeln!(
+                out,
+                "| {} | {} | {} | {} | {} | {} | {} |",
+                md_code(&s.name),
+                s.rows,
+                md_code(&m.name),
+                metric(m.champion.estimate),
+                metric(m.challenger.estimate),
+                metric_difference(m.difference.estimate),
+                difference_bounds(m.difference.lower, m.difference.upper)
+            )?;
+        }
+    }
+    Ok(())
+}
+
+/// Each defined difference as an interval row, coloured by the side of zero its
+/// interval lies on.
+fn difference_rows(metrics: &[MetricComparison]) -> Vec<IntervalRow<'_>> {
+    metrics
+        .iter()
+        .filter_map(|m| {
+            Some(IntervalRow {
+                name: &m.name,
+                estimate: m.difference.estimate.value()?,
+                lower: m.difference.lower.value().unwrap_or(f64::NAN),
+                upper: m.difference.upper.value().unwrap_or(f64::NAN),
+                color: match side_of_zero(m) {
+                    Some(true) => COLORS[2],
+                    Some(false) => COLORS[1],
+                    None => "#777",
+                },
+            })
+        })
+        .collect()
+}
+
+/// One slice's differences as a forest plot (the HTML export and the page draw it).
+pub fn slice_difference_chart(r: &ComparisonReport, slice: &SliceComparison) -> Option<String> {
+    let rows = difference_rows(&slice.metrics);
+    (!rows.is_empty()).then(|| {
+        interval_chart(
+            &format!(
+                "Slice {} ({} rows): challenger − champion, {} paired intervals",
+                slice.name,
+                slice.rows,
+                percent(r.bootstrap.confidence)
+            ),
+            "difference (green: challenger better, red: worse)",
+            &rows,
+        )
+    })
 }
 
 fn write_notes_md(out: &mut String, r: &ComparisonReport) -> std::fmt::Result {
@@ -252,62 +334,11 @@ fn write_html(out: &mut String, r: &ComparisonReport) -> std::fmt::Result {
     }
     writeln!(out, "</table>")?;
     writeln!(out, "<div class=\"plots\">")?;
-    if let Some(roc) = &r.roc {
-        let name_a = format!(
-            "champion {}, AUC {}",
-            r.champion.name,
-            metric(roc.champion.area)
-        );
-        let name_b = format!(
-            "challenger {}, AUC {}",
-            r.challenger.name,
-            metric(roc.challenger.area)
-        );
-        let points = |c: &crate::report::types::CurveReport| {
-            std::iter::once((0.0, 0.0))
-                .chain(c.x.iter().copied().zip(c.y.iter().copied()))
-                .collect()
-        };
-        out.push_str(
-            &line_chart(&LineChart {
-                title: "ROC curves".to_owned(),
-                x_label: "false-positive rate".to_owned(),
-                y_label: "true-positive rate".to_owned(),
-                x_domain: (0.0, 1.0),
-                y_domain: (0.0, 1.0),
-                series: vec![
-                    Series::new(name_a.clone(), points(&roc.champion)),
-                    Series::new(name_b.clone(), points(&roc.challenger)),
-                ],
-                diagonal: true,
-                marker: None,
-            })
-            .svg,
-        );
+    if let Some(svg) = roc_chart(r) {
+        out.push_str(&svg);
     }
-    let rows: Vec<IntervalRow<'_>> = r
-        .metrics
-        .iter()
-        .filter_map(|m| {
-            Some(IntervalRow {
-                name: &m.name,
-                estimate: m.difference.estimate.value()?,
-                lower: m.difference.lower.value().unwrap_or(f64::NAN),
-                upper: m.difference.upper.value().unwrap_or(f64::NAN),
-                color: match side_of_zero(m) {
-                    Some(true) => COLORS[2],
-                    Some(false) => COLORS[1],
-                    None => "#777",
-                },
-            })
-        })
-        .collect();
-    if !rows.is_empty() {
-        out.push_str(&interval_chart(
-            &format!("Challenger − champion, {ci} paired intervals"),
-            "difference (green: challenger better, red: worse)",
-            &rows,
-        ));
+    if let Some(svg) = difference_chart(r) {
+        out.push_str(&svg);
     }
     writeln!(out, "</div>")?;
     if let Some(t) = &r.mcnemar {
@@ -335,6 +366,22 @@ fn write_html(out: &mut String, r: &ComparisonReport) -> std::fmt::Result {
             p_value(t.p_value)
         )?;
     }
+    if !r.slices.is_empty() {
+        writeln!(out, "<h2>Slices</h2>\n<div class=\"plots\">")?;
+        for slice in &r.slices {
+            match slice_difference_chart(r, slice) {
+                Some(svg) => out.push_str(&svg),
+                None => writeln!(
+                    out,
+                    "<p>Slice {} ({} rows): {}</p>",
+                    esc(&slice.name),
+                    slice.rows,
+                    esc(&slice.notes.join("; "))
+                )?,
+            }
+        }
+        writeln!(out, "</div>")?;
+    }
     if !r.notes.is_empty() {
         writeln!(out, "<h2>Notes</h2>\n<ul>")?;
         for n in &r.notes {
@@ -343,6 +390,60 @@ fn write_html(out: &mut String, r: &ComparisonReport) -> std::fmt::Result {
         writeln!(out, "</ul>")?;
     }
     writeln!(out, "</body>\n</html>")
+}
+
+/// Both models' ROC curves on one plot (binary, both with probabilities): what the
+/// HTML export and the page's Compare cell draw.
+pub fn roc_chart(r: &ComparisonReport) -> Option<String> {
+    let roc = r.roc.as_ref()?;
+    let name_a = format!(
+        "champion {}, AUC {}",
+        r.champion.name,
+        metric(roc.champion.area)
+    );
+    let name_b = format!(
+        "challenger {}, AUC {}",
+        r.challenger.name,
+        metric(roc.challenger.area)
+    );
+    let points = |c: &crate::report::types::CurveReport| {
+        std::iter::once((0.0, 0.0))
+            .chain(c.x.iter().copied().zip(c.y.iter().copied()))
+            .collect()
+    };
+    Some(
+        line_chart(&LineChart {
+            title: "ROC curves".to_owned(),
+            x_label: "false-positive rate".to_owned(),
+            y_label: "true-positive rate".to_owned(),
+            x_domain: (0.0, 1.0),
+            y_domain: (0.0, 1.0),
+            series: vec![
+                Series::new(name_a, points(&roc.champion)),
+                Series::new(name_b, points(&roc.challenger)),
+            ],
+            diagonal: true,
+            marker: None,
+        })
+        .svg,
+    )
+}
+
+/// Every metric's difference (challenger − champion) with its paired interval, green
+/// where the challenger is better beyond doubt, red where worse: what the HTML export
+/// and the page's Compare cell draw. `None` when no difference is defined.
+pub fn difference_chart(r: &ComparisonReport) -> Option<String> {
+    let rows = difference_rows(&r.metrics);
+    (!rows.is_empty()).then(|| {
+        interval_chart(
+            &format!(
+                "Challenger − champion, {} paired intervals",
+                percent(r.bootstrap.confidence)
+            ),
+            "difference (green: challenger better, red: worse)",
+            &rows,
+        )
+    })
 }
 
 /// JUnit XML: one test case per check, so CI shows each as passing or failing.

@@ -49,7 +49,7 @@ use crate::report::metric_names;
 use crate::report::model_run::ModelRunError;
 use crate::report::types::{BootstrapSummary, CurveReport, PredictionKind};
 use crate::table::Table;
-use types::{Estimate, MetricComparison, ModelSide, RocPair};
+use types::{Estimate, MetricComparison, ModelSide, RocPair, SliceComparison};
 
 /// Why a comparison could not run.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
@@ -111,6 +111,10 @@ pub enum CompareError {
     NoRows,
     #[error(transparent)]
     Eval(#[from] EvalError),
+    #[error("slices: {0}")]
+    Slices(#[from] crate::slices::SliceError),
+    #[error("cannot take a slice's rows: {0}")]
+    Table(#[from] crate::table::TableError),
 }
 
 /// One side's predictions: the table they are in (a model's run adds its output
@@ -284,6 +288,67 @@ pub fn compare(
     };
     report.data_sha256 = data_sha256;
     Ok(report)
+}
+
+/// The comparison within each slice of `spec` (rules read on `table`, the rows both
+/// sides scored): [`compare`] on the slice's rows of each side, so every slice has the
+/// paired intervals and McNemar's test of the whole. Decisions are the whole
+/// comparison's; a slice's own checks are not kept. A slice where the comparison
+/// cannot be made (no rows, one class) has no metrics and a note saying why. Give
+/// `config.task` (the whole comparison's) so that no slice infers another.
+pub fn compare_slices(
+    label: &str,
+    champion: &SidePredictions<'_>,
+    challenger: &SidePredictions<'_>,
+    config: &CompareConfig,
+    table: &Table,
+    spec: &crate::slices::SlicesSpec,
+) -> Result<Vec<SliceComparison>, CompareError> {
+    let n = table.num_rows();
+    let mut out = Vec::new();
+    for (name, rule, set) in crate::slices::metrics::slice_sets(table, spec)? {
+        let rows: Vec<usize> = set.ones().collect();
+        let mut slice = SliceComparison {
+            name,
+            rule,
+            rows: rows.len() as u64,
+            share: rows.len() as f64 / n.max(1) as f64,
+            metrics: Vec::new(),
+            mcnemar: None,
+            notes: Vec::new(),
+        };
+        if rows.is_empty() {
+            slice.notes.push("no rows: nothing to compare".to_owned());
+            out.push(slice);
+            continue;
+        }
+        let (table_a, table_b) = (champion.table.take(&rows)?, challenger.table.take(&rows)?);
+        let side = |s: &SidePredictions<'_>, t| SidePredictions {
+            table: t,
+            predictions: s.predictions.clone(),
+            info: s.info.clone(),
+        };
+        match compare(
+            label,
+            &side(champion, &table_a),
+            &side(challenger, &table_b),
+            config,
+            None,
+        ) {
+            Ok(report) => {
+                slice.metrics = report.metrics;
+                slice.mcnemar = report.mcnemar;
+                slice.notes = report
+                    .notes
+                    .into_iter()
+                    .filter(|n| !n.starts_with("no check could be made"))
+                    .collect();
+            }
+            Err(e) => slice.notes.push(format!("not compared: {e}")),
+        }
+        out.push(slice);
+    }
+    Ok(out)
 }
 
 /// Both sides' metric values on the same weights, as (champion, challenger,
@@ -543,6 +608,7 @@ fn classification(
         verdict,
         data_sha256: None,
         notes,
+        slices: Vec::new(),
     })
 }
 
@@ -639,5 +705,6 @@ fn regression(
         verdict,
         data_sha256: None,
         notes,
+        slices: Vec::new(),
     })
 }

@@ -7,7 +7,7 @@
 
 use super::config::CompareConfig;
 use super::types::{ComparisonReport, ModelSide};
-use super::{CompareError, SidePredictions, compare};
+use super::{CompareError, SidePredictions, compare, compare_slices};
 use crate::report::config::Predictions;
 use crate::report::fingerprint::Fingerprints;
 use crate::report::model_run::{ModelRun, run_model};
@@ -22,6 +22,8 @@ pub struct CompareOverrides {
     pub threshold: Option<f64>,
     pub bootstrap_replicates: Option<u32>,
     pub seed: Option<u64>,
+    /// Slices to compare within (`--slices`), read on the input table.
+    pub slices: Option<crate::slices::SlicesSpec>,
 }
 
 /// Everything one comparison needs besides the table.
@@ -168,11 +170,18 @@ pub fn compare_request(
             info: r.info.clone(),
         }
     }
-    compare(
+    let (side_a, side_b) = (side(&a, table), side(&b, table));
+    let mut report = compare(
         label,
-        &side(&a, table),
-        &side(&b, table),
+        &side_a,
+        &side_b,
         &config,
         request.data_sha256.clone(),
-    )
+    )?;
+    if let Some(spec) = &o.slices {
+        let mut inside = config.clone();
+        inside.task = Some(report.task);
+        report.slices = compare_slices(label, &side_a, &side_b, &inside, table, spec)?;
+    }
+    Ok(report)
 }

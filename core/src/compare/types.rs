@@ -14,7 +14,7 @@ use crate::report::types::{BootstrapSummary, CurveReport, PredictionKind};
 
 /// The comparison report format's version. Bump the major part when a field changes
 /// meaning or disappears, the minor part when one is added.
-pub const COMPARE_SCHEMA_VERSION: &str = "1.0.0";
+pub const COMPARE_SCHEMA_VERSION: &str = "1.1.0";
 
 /// Champion against challenger on the same rows.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
@@ -48,6 +48,25 @@ pub struct ComparisonReport {
     pub verdict: Verdict,
     pub data_sha256: Option<String>,
     /// Anything a reader must know: parts that were skipped and why.
+    pub notes: Vec<String>,
+    /// The comparison within each slice, when slices were given (since 1.1.0).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub slices: Vec<SliceComparison>,
+}
+
+/// Champion against challenger on one slice's rows: every metric's difference with its
+/// paired interval (the same resampled rows for both), and McNemar's test.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct SliceComparison {
+    pub name: String,
+    /// The rule that selects its rows.
+    pub rule: String,
+    pub rows: u64,
+    /// Its rows' share of all rows.
+    pub share: f64,
+    pub metrics: Vec<MetricComparison>,
+    pub mcnemar: Option<McNemar>,
+    /// Why a part is missing (e.g. a slice with one class has no ROC-AUC).
     pub notes: Vec<String>,
 }
 

@@ -55,6 +55,11 @@ pub struct Cell {
     /// The roles (of [`NotebookState::files`]) the cell reads.
     #[serde(default)]
     pub inputs: Vec<String>,
+    /// The cell's own settings as written (behavioural tests, a compare config, a
+    /// pipeline spec…); absent from the link when the cell has none, so links of
+    /// cells without settings are unchanged.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub settings: Option<SettingsText>,
 }
 
 /// The evaluation's settings: the columns and choices, and the settings text as written.
@@ -247,6 +252,7 @@ impl NotebookState {
             kind: "data".to_owned(),
             collapsed: false,
             inputs: roles(FileKind::Data),
+            settings: None,
         }];
         for (kind, id) in [
             (FileKind::Pipeline, "pipeline"),
@@ -259,6 +265,7 @@ impl NotebookState {
                     kind: id.to_owned(),
                     collapsed: false,
                     inputs,
+                    settings: None,
                 });
             }
         }
@@ -267,6 +274,7 @@ impl NotebookState {
             kind: "evaluate".to_owned(),
             collapsed: false,
             inputs: files.iter().map(|f| f.role.clone()).collect(),
+            settings: None,
         });
         Self {
             cells,

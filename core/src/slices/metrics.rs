@@ -77,7 +77,7 @@ impl Read {
 }
 
 /// Every slice the spec names, with its rows.
-fn slice_sets(
+pub(crate) fn slice_sets(
     table: &Table,
     spec: &SlicesSpec,
 ) -> Result<Vec<(String, String, Bitset)>, SliceError> {

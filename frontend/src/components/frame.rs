@@ -63,6 +63,8 @@ pub fn CellFrame(id: u32, kind: CellKind) -> impl IntoView {
         CellKind::Models => view! { <super::models::ModelsCell id /> }.into_any(),
         CellKind::Evaluate => view! { <super::evaluate::EvaluateCell id /> }.into_any(),
         CellKind::Calibration => view! { <super::calibration::CalibrationCell id /> }.into_any(),
+        CellKind::Robustness => view! { <super::robustness::RobustnessCell id /> }.into_any(),
+        CellKind::Compare => view! { <super::compare::CompareCell id /> }.into_any(),
         CellKind::Skew => view! { <super::skew::SkewCell id /> }.into_any(),
         CellKind::Notes => view! { <super::notes::NotesCell id /> }.into_any(),
     };

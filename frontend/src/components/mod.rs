@@ -6,12 +6,15 @@
 //! outputs; the data lives in the worker, reached through [`crate::client`].
 
 mod calibration;
+mod compare;
 mod data;
 mod evaluate;
 mod frame;
 mod models;
 mod notes;
 mod pipeline;
+mod robustness;
+mod share;
 mod skew;
 
 use std::collections::HashMap;
@@ -22,10 +25,10 @@ use lockstep_core::report::EvalReport;
 
 use crate::client;
 use crate::notebook::{
-    CellInputs, CellKind, EvalInputs, ModelRole, Notebook, PredictionSource, Role, RunState,
-    SkewInputs,
+    CellInputs, CellKind, CompareInputs, EvalInputs, ModelRole, Notebook, PredictionSource,
+    RobustnessInputs, Role, RunState, SkewInputs,
 };
-use crate::protocol::{Command, Evaluated, Predicted, Reply, Skewed};
+use crate::protocol::{Command, Compared, Evaluated, Predicted, Reply, Skewed};
 use crate::view::plots::{Plot, split};
 use frame::CellFrame;
 
@@ -44,6 +47,23 @@ pub enum Output {
     Evaluated(Arc<EvalOutput>),
     Predicted(Arc<Vec<Predicted>>),
     Skewed(Arc<Skewed>),
+    Robust(Arc<RobustOutput>),
+    Compared(Arc<ComparedOutput>),
+}
+
+/// Behavioural tests as the page shows them: the worker's reply read back.
+#[derive(Debug)]
+pub struct RobustOutput {
+    pub model: String,
+    pub behaviour: lockstep_core::behaviour::BehaviourReport,
+    pub report_json: String,
+}
+
+/// A comparison as the page shows it: the worker's reply and the report read back.
+#[derive(Debug)]
+pub struct ComparedOutput {
+    pub compared: Compared,
+    pub report: lockstep_core::compare::ComparisonReport,
 }
 
 /// The page's state; `Copy`, so views capture it freely.
@@ -192,6 +212,24 @@ impl Ui {
                 vec![Command::Evaluate(inputs.clone())]
             }
             (CellKind::Skew, CellInputs::Skew(inputs)) => vec![Command::Skew(inputs.clone())],
+            (CellKind::Robustness, CellInputs::Robustness(inputs)) => {
+                match self.nb.with_untracked(|n| robustness_command(n, inputs)) {
+                    Ok(command) => vec![command],
+                    Err(error) => {
+                        self.set_state(id, RunState::Failed { error });
+                        return;
+                    }
+                }
+            }
+            (CellKind::Compare, CellInputs::Compare(inputs)) => {
+                match self.nb.with_untracked(|n| compare_command(n, inputs)) {
+                    Ok(command) => vec![command],
+                    Err(error) => {
+                        self.set_state(id, RunState::Failed { error });
+                        return;
+                    }
+                }
+            }
             (CellKind::Pipeline, CellInputs::Pipeline { spec, training }) => {
                 vec![Command::Fit {
                     spec: spec.clone(),
@@ -328,6 +366,45 @@ impl Ui {
                         let millis = skewed.millis;
                         done(millis, Some(Output::Skewed(Arc::new(skewed))));
                     }
+                    Reply::Robust(robust) => match serde_json::from_str(&robust.behaviour) {
+                        Ok(behaviour) => done(
+                            robust.millis,
+                            Some(Output::Robust(Arc::new(RobustOutput {
+                                model: robust.model,
+                                behaviour,
+                                report_json: robust.report_json,
+                            }))),
+                        ),
+                        Err(e) => {
+                            self.running.set(None);
+                            self.set_state(
+                                id,
+                                RunState::Failed {
+                                    error: format!("cannot read the behavioural tests: {e}"),
+                                },
+                            );
+                        }
+                    },
+                    Reply::Compared(compared) => {
+                        match lockstep_core::compare::export::from_json(&compared.json) {
+                            Ok(report) => done(
+                                compared.millis,
+                                Some(Output::Compared(Arc::new(ComparedOutput {
+                                    compared,
+                                    report,
+                                }))),
+                            ),
+                            Err(e) => {
+                                self.running.set(None);
+                                self.set_state(
+                                    id,
+                                    RunState::Failed {
+                                        error: format!("cannot read the comparison: {e}"),
+                                    },
+                                );
+                            }
+                        }
+                    }
                     Reply::Predicted(p) => {
                         let all = {
                             let Ok(mut list) = predicted.lock() else {
@@ -371,6 +448,11 @@ impl Ui {
     }
 }
 
+/// The Robustness cell's example suite (on the demo's columns).
+pub fn robustness_example() -> &'static str {
+    robustness::EXAMPLE_SUITE
+}
+
 /// `1.23 s` or `45 ms`.
 pub fn seconds(millis: f64) -> String {
     if millis >= 1000.0 {
@@ -385,6 +467,51 @@ fn evaluate_inputs(n: &Notebook) -> Option<EvalInputs> {
     n.cells.iter().find_map(|c| match &c.inputs {
         CellInputs::Evaluate(e) => Some(e.clone()),
         _ => None,
+    })
+}
+
+/// The model a Robustness or Compare cell names, else the first with `role`.
+fn model_or(n: &Notebook, chosen: &str, role: ModelRole) -> Option<String> {
+    if !chosen.is_empty() {
+        return Some(chosen.to_owned());
+    }
+    n.models
+        .iter()
+        .find(|m| m.role == role)
+        .map(|m| m.name.clone())
+}
+
+/// The Robustness cell's command: its model (else the champion) on the Evaluate
+/// cell's data and label.
+fn robustness_command(n: &Notebook, inputs: &RobustnessInputs) -> Result<Command, String> {
+    let eval = evaluate_inputs(n)
+        .filter(|e| !e.dataset.is_empty())
+        .ok_or("load a data set: this cell tests the model on the Evaluate cell's data")?;
+    let model = model_or(n, &inputs.model, ModelRole::Champion)
+        .ok_or("load a model: behavioural tests run a model")?;
+    Ok(Command::Robustness {
+        eval,
+        model,
+        spec: inputs.spec.clone(),
+    })
+}
+
+/// The Compare cell's command: its champion and challenger on the Evaluate cell's
+/// data, label, threshold and positive class.
+fn compare_command(n: &Notebook, inputs: &CompareInputs) -> Result<Command, String> {
+    let eval = evaluate_inputs(n)
+        .filter(|e| !e.dataset.is_empty())
+        .ok_or("load a data set: this cell compares the models on the Evaluate cell's data")?;
+    let champion =
+        model_or(n, &inputs.champion, ModelRole::Champion).ok_or("load a champion model")?;
+    let challenger = model_or(n, &inputs.challenger, ModelRole::Challenger)
+        .ok_or("load a challenger model (a second .onnx takes that role)")?;
+    Ok(Command::Compare {
+        eval,
+        champion,
+        challenger,
+        settings: inputs.settings.clone(),
+        slices: inputs.slices.clone(),
     })
 }
 
@@ -479,6 +606,7 @@ pub fn App() -> impl IntoView {
         loading: RwSignal::new(false),
     };
     provide_context(ui);
+    share::provide(ui);
     // The elapsed time of a run in flight, four times a second (the UI thread is free:
     // the work runs in the worker).
     let _ = set_interval_with_handle(
@@ -535,6 +663,7 @@ pub fn App() -> impl IntoView {
                     </label>
                     <span class="hint">"or drop files anywhere on the page"</span>
                 </div>
+                <share::ShareBar />
                 {move || {
                     ui.load_error
                         .get()
@@ -542,6 +671,7 @@ pub fn App() -> impl IntoView {
                 }}
             </header>
             <main aria-busy=move || ui.running.get().is_some().to_string()>
+                <share::OpenedLink />
                 <For
                     each=move || ui.nb.with(|n| n.cells.iter().map(|c| (c.id, c.kind)).collect::<Vec<_>>())
                     key=|(id, _)| *id

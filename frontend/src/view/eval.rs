@@ -63,6 +63,31 @@ pub fn parse_threshold(text: &str) -> Result<Option<f64>, String> {
 /// Runs the evaluation through core's one evaluation request (what `lockstep eval`
 /// runs); `now` reads a clock in milliseconds (to time a model).
 pub fn evaluate(picks: &EvalPicks<'_>, now: &dyn Fn() -> f64) -> Result<Evaluation, String> {
+    let request = request(picks)?;
+    let report = evaluate_request(&picks.dataset.table, &request, now)
+        .map_err(|e| request_error(picks, e))?;
+    Ok(Evaluation {
+        json: export::json(&report).map_err(|e| e.to_string())?,
+        markdown: export::markdown(&report),
+        html: export::html(&report),
+        junit: export::junit(&report),
+        report,
+    })
+}
+
+/// A request error as the page shows it: a model's error names the model.
+pub fn request_error(picks: &EvalPicks<'_>, e: RequestError) -> String {
+    match e {
+        RequestError::Model(e) => match picks.model {
+            Some(model) => format!("{}: {e}", model.name),
+            None => e.to_string(),
+        },
+        e => e.to_string(),
+    }
+}
+
+/// Core's evaluation request for the picks: what `lockstep eval` builds from its flags.
+pub fn request<'a>(picks: &EvalPicks<'a>) -> Result<EvalRequest<'a>, String> {
     let source = match picks.source {
         PredictionSource::Column(c) => Source::Column(c.clone()),
         PredictionSource::Score(c) => Source::Score(c.clone()),
@@ -82,7 +107,7 @@ pub fn evaluate(picks: &EvalPicks<'_>, now: &dyn Fn() -> f64) -> Result<Evaluati
         return Err("choose the label column".to_owned());
     }
     let positive = picks.positive_label.trim();
-    let request = EvalRequest {
+    Ok(EvalRequest {
         label: picks.label.to_owned(),
         source,
         settings: Some(Settings {
@@ -96,20 +121,6 @@ pub fn evaluate(picks: &EvalPicks<'_>, now: &dyn Fn() -> f64) -> Result<Evaluati
             ..Overrides::default()
         },
         data_sha256: Some(picks.dataset.sha256.clone()),
-    };
-    let report = evaluate_request(&picks.dataset.table, &request, now).map_err(|e| match e {
-        RequestError::Model(e) => match picks.model {
-            Some(model) => format!("{}: {e}", model.name),
-            None => e.to_string(),
-        },
-        e => e.to_string(),
-    })?;
-    Ok(Evaluation {
-        json: export::json(&report).map_err(|e| e.to_string())?,
-        markdown: export::markdown(&report),
-        html: export::html(&report),
-        junit: export::junit(&report),
-        report,
     })
 }
 

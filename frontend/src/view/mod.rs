@@ -6,13 +6,17 @@
 //! * [`model`] — an ONNX model and its predictions on a data set.
 //! * [`eval`] — the evaluation report (`lockstep eval`'s, through core's evaluation
 //!   request) and its four exports.
+//! * [`robustness`] — behavioural tests on a model (`lockstep eval --behaviour`).
+//! * [`compare`] — champion against challenger (`lockstep compare`).
 //! * [`skew`] — replaying serving logs against a pipeline and model.
 //! * [`markdown`] — the Notes cell's Markdown, escaped.
 //! * [`plots`] — the report's SVG plots, split between the Evaluate and Calibration cells.
 
+pub mod compare;
 pub mod eval;
 pub mod markdown;
 pub mod model;
 pub mod pipeline;
 pub mod plots;
+pub mod robustness;
 pub mod skew;

@@ -77,6 +77,10 @@ pub struct CompareArgs {
     /// Seed of the bootstrap.
     #[arg(long)]
     pub seed: Option<u64>,
+    /// Slices (slices.toml, as `eval --slices` reads it; see docs/eval.md) to compare within: each slice's
+    /// differences with paired intervals and McNemar's test.
+    #[arg(long)]
+    pub slices: Option<PathBuf>,
     /// Output format.
     #[arg(long, value_enum, default_value = "md")]
     pub format: ReportFormat,
@@ -146,6 +150,13 @@ pub fn run(args: CompareArgs) -> anyhow::Result<ExitCode> {
     let (data_bytes, table) = inputs::read_data(&args.data, &args.null_values, first_pipeline)?;
 
     let config_text = args.config.as_deref().map(read_text).transpose()?;
+    let slices = match args.slices.as_deref() {
+        Some(path) => Some(
+            lockstep_core::slices::SlicesSpec::from_toml(&read_text(path)?)
+                .with_context(|| format!("invalid slices file `{}`", path.display()))?,
+        ),
+        None => None,
+    };
     let (Some(champion_source), Some(challenger_source)) = (
         source(&table, champion.as_ref(), args.champion_col.as_ref()),
         source(&table, challenger.as_ref(), args.challenger_col.as_ref()),
@@ -174,6 +185,7 @@ pub fn run(args: CompareArgs) -> anyhow::Result<ExitCode> {
             threshold: args.threshold,
             bootstrap_replicates: args.bootstrap,
             seed: args.seed,
+            slices,
         },
         data_sha256: Some(sha256_hex(&data_bytes)),
     };

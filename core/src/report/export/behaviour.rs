@@ -263,9 +263,10 @@ pub(super) fn html(out: &mut String, b: &BehaviourReport) -> std::fmt::Result {
     Ok(())
 }
 
-/// The metric (when a share, with its interval) and the changed share against the
+/// A perturbation test's curve (the HTML export and the page's Robustness cell draw it):
+/// the metric (when a share, with its interval) and the changed share against the
 /// perturbation level, the level scaled to the largest one.
-fn curve_chart(b: &BehaviourReport, t: &BehaviourTest) -> String {
+pub fn curve_chart(b: &BehaviourReport, t: &BehaviourTest) -> String {
     let top = t.curve.iter().map(|p| p.level).fold(0.0, f64::max);
     let scale = if top > 0.0 { top } else { 1.0 };
     let x = |level: f64| level / scale;

@@ -20,6 +20,7 @@ pub mod junit;
 pub mod markdown;
 pub mod slices;
 
+pub use behaviour::curve_chart as behaviour_curve_chart;
 pub use html::plots;
 
 use super::EvalReport;
