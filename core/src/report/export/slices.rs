@@ -7,6 +7,7 @@ use std::fmt::Write;
 
 use super::format::{md_cell, metric_short, number, percent, xml_escape};
 use crate::metrics::Metric;
+use crate::slices::simpson::{SimpsonCheck, SimpsonFinding};
 use crate::slices::{FinderReport, SlicesReport};
 
 /// `0.7100 [0.6500, 0.7700] (−0.0800)`.
@@ -105,6 +106,62 @@ fn finder_table(f: &FinderReport) -> (Vec<String>, Vec<Vec<String>>) {
     (header, rows)
 }
 
+/// What the Simpson check found, in one sentence.
+fn simpson_summary(check: &SimpsonCheck) -> String {
+    match check {
+        SimpsonCheck::Impossible { reason } => {
+            format!("Simpson's paradox: cannot happen here: {reason}.")
+        }
+        SimpsonCheck::Checked { findings } => {
+            let reversed = check.reversals().len();
+            let sides = findings.first().map_or(String::new(), |f| {
+                format!(" of {} and {}", f.sides[0], f.sides[1])
+            });
+            if reversed == 0 {
+                format!(
+                    "Simpson's paradox: the comparison{sides} was checked over {} partitions; none \
+                     reverses it in every stratum.",
+                    findings.len()
+                )
+            } else {
+                format!(
+                    "Simpson's paradox: {reversed} of {} partitions reverse the comparison{sides} \
+                     in every stratum.",
+                    findings.len()
+                )
+            }
+        }
+    }
+}
+
+fn value(v: Option<f64>) -> String {
+    v.map_or_else(|| "undefined".to_owned(), |v| format!("{v:.4}"))
+}
+
+/// The table that shows one reversal: each stratum's rows and values for both sides.
+fn simpson_table(f: &SimpsonFinding) -> (Vec<String>, Vec<Vec<String>>) {
+    let header = vec![
+        f.partition.clone(),
+        format!("{} rows", f.sides[0]),
+        format!("{} {}", f.sides[0], f.measure),
+        format!("{} rows", f.sides[1]),
+        format!("{} {}", f.sides[1], f.measure),
+    ];
+    let rows = std::iter::once(&f.overall)
+        .chain(&f.strata)
+        .map(|r| {
+            vec![
+                r.stratum.clone(),
+                r.rows[0].to_string(),
+                value(r.values[0]),
+                r.rows[1].to_string(),
+                value(r.values[1]),
+            ]
+        })
+        .collect();
+    (header, rows)
+}
+
 fn md_table(out: &mut String, header: &[String], rows: &[Vec<String>]) -> std::fmt::Result {
     let cells: Vec<String> = header.iter().map(|h| md_cell(h)).collect();
     writeln!(out, "| {} |", cells.join(" | "))?;
@@ -128,6 +185,15 @@ pub fn markdown(out: &mut String, s: &SlicesReport) -> std::fmt::Result {
         if !f.slices.is_empty() {
             let (h, r) = finder_table(f);
             md_table(out, &h, &r)?;
+        }
+    }
+    if let Some(check) = &s.simpson {
+        writeln!(out, "\n{}\n", md_cell(&simpson_summary(check)))?;
+        for f in check.reversals() {
+            writeln!(out, "**{}**\n", md_cell(&f.message))?;
+            let (h, r) = simpson_table(f);
+            md_table(out, &h, &r)?;
+            writeln!(out)?;
         }
     }
     for n in &s.notes {
@@ -172,6 +238,14 @@ pub fn html(out: &mut String, s: &SlicesReport) -> std::fmt::Result {
             html_table(out, &h, &r, esc)?;
         }
     }
+    if let Some(check) = &s.simpson {
+        writeln!(out, "<p>{}</p>", esc(&simpson_summary(check)))?;
+        for f in check.reversals() {
+            writeln!(out, "<p><strong>{}</strong></p>", esc(&f.message))?;
+            let (h, r) = simpson_table(f);
+            html_table(out, &h, &r, esc)?;
+        }
+    }
     if !s.notes.is_empty() {
         writeln!(out, "<ul>")?;
         for n in &s.notes {
@@ -213,6 +287,12 @@ pub fn junit_properties(s: &SlicesReport) -> Vec<(String, String)> {
                     x.p_value
                 ),
             ));
+        }
+    }
+    if let Some(check) = &s.simpson {
+        out.push(("simpson".to_owned(), simpson_summary(check)));
+        for (i, f) in check.reversals().into_iter().enumerate() {
+            out.push((format!("simpson_reversal_{}", i + 1), f.message.clone()));
         }
     }
     out
