@@ -501,7 +501,9 @@ fn simpson_in_the_report_flags_the_kidney_stone_reversal_of_the_model_error() {
         }
     }
     let table = Table::from_csv(csv.as_bytes(), &CsvOptions::default()).unwrap();
-    let spec = SlicesSpec::from_toml("[simpson]\ngroup = \"treatment\"\n").unwrap();
+    let spec =
+        SlicesSpec::from_toml("[[by]]\ncolumns = [\"stones\"]\n[simpson]\ngroup = \"treatment\"\n")
+            .unwrap();
     let request = EvalRequest {
         label: "label".into(),
         source: Source::Column("pred".into()),

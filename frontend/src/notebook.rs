@@ -187,7 +187,9 @@ pub enum CellKind {
     Models,
     Evaluate,
     Calibration,
+    Slices,
     Skew,
+    Gate,
     Notes,
 }
 
@@ -204,13 +206,15 @@ pub enum Input {
 
 impl CellKind {
     /// Every cell the page offers (the registry).
-    pub const OFFERED: [CellKind; 7] = [
+    pub const OFFERED: [CellKind; 9] = [
         CellKind::Data,
         CellKind::Pipeline,
         CellKind::Models,
         CellKind::Evaluate,
         CellKind::Calibration,
+        CellKind::Slices,
         CellKind::Skew,
+        CellKind::Gate,
         CellKind::Notes,
     ];
 
@@ -222,6 +226,8 @@ impl CellKind {
             CellKind::Evaluate => "evaluate",
             CellKind::Calibration => "calibration",
             CellKind::Skew => "skew",
+            CellKind::Slices => "slices",
+            CellKind::Gate => "gate",
             CellKind::Notes => "notes",
         }
     }
@@ -238,6 +244,8 @@ impl CellKind {
             CellKind::Evaluate => "Evaluate",
             CellKind::Calibration => "Calibration & threshold",
             CellKind::Skew => "Skew",
+            CellKind::Slices => "Slices",
+            CellKind::Gate => "Gate",
             CellKind::Notes => "Notes",
         }
     }
@@ -251,6 +259,20 @@ impl CellKind {
             CellKind::Evaluate => &[Input::Datasets, Input::Pipelines, Input::Models],
             CellKind::Calibration => &[Input::Cell(CellKind::Evaluate)],
             CellKind::Skew => &[Input::Datasets, Input::Pipelines, Input::Models],
+            // The Evaluate cell's picks (data set, label, predictions, settings).
+            CellKind::Slices => &[
+                Input::Datasets,
+                Input::Pipelines,
+                Input::Models,
+                Input::Cell(CellKind::Evaluate),
+            ],
+            CellKind::Gate => &[
+                Input::Datasets,
+                Input::Pipelines,
+                Input::Models,
+                Input::Cell(CellKind::Evaluate),
+                Input::Cell(CellKind::Skew),
+            ],
         }
     }
 
@@ -258,7 +280,12 @@ impl CellKind {
     pub fn runs(self) -> bool {
         matches!(
             self,
-            CellKind::Models | CellKind::Evaluate | CellKind::Calibration | CellKind::Skew
+            CellKind::Models
+                | CellKind::Evaluate
+                | CellKind::Calibration
+                | CellKind::Skew
+                | CellKind::Slices
+                | CellKind::Gate
         )
     }
 }
@@ -308,6 +335,20 @@ pub struct CalibrationInputs {
     pub threshold: String,
 }
 
+/// The Slices cell's inputs: a `slices.toml` (named slices, `by` columns, the
+/// finder's settings, `[simpson]`), as `lockstep eval --slices` reads it; the rest
+/// comes from the Evaluate cell.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+pub struct SlicesInputs {
+    pub spec: String,
+}
+
+/// The Gate cell's inputs: a `gate.toml`, as `lockstep gate --config` reads it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+pub struct GateCellInputs {
+    pub config: String,
+}
+
 /// A cell's own inputs.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
@@ -318,6 +359,8 @@ pub enum CellInputs {
     Calibration(CalibrationInputs),
     Skew(SkewInputs),
     Notes { markdown: String },
+    Slices(SlicesInputs),
+    Gate(GateCellInputs),
 }
 
 impl CellInputs {
@@ -331,6 +374,8 @@ impl CellInputs {
             CellKind::Evaluate => CellInputs::Evaluate(EvalInputs::default()),
             CellKind::Calibration => CellInputs::Calibration(CalibrationInputs::default()),
             CellKind::Skew => CellInputs::Skew(SkewInputs::default()),
+            CellKind::Slices => CellInputs::Slices(SlicesInputs::default()),
+            CellKind::Gate => CellInputs::Gate(GateCellInputs::default()),
             CellKind::Notes => CellInputs::Notes {
                 markdown: String::new(),
             },
@@ -594,7 +639,9 @@ mod tests {
                 CellKind::Models,
                 CellKind::Evaluate,
                 CellKind::Calibration,
-                CellKind::Skew
+                CellKind::Slices,
+                CellKind::Skew,
+                CellKind::Gate
             ]
         );
         // Cells that never ran stay idle.
@@ -611,7 +658,16 @@ mod tests {
         }
         let eval = id_of(&n, CellKind::Evaluate);
         let marked = n.edited(eval);
-        assert_eq!(marked, [eval, id_of(&n, CellKind::Calibration)]);
+        // Slices and Gate read the Evaluate cell's picks.
+        assert_eq!(
+            marked,
+            [
+                eval,
+                id_of(&n, CellKind::Calibration),
+                id_of(&n, CellKind::Slices),
+                id_of(&n, CellKind::Gate)
+            ]
+        );
         assert_eq!(
             n.cell(id_of(&n, CellKind::Skew)).unwrap().state,
             RunState::Done { millis: 1.0 }

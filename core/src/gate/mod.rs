@@ -27,12 +27,14 @@ pub mod blessing;
 pub mod checks;
 pub mod config;
 pub mod export;
+pub mod run;
 
 use serde::{Deserialize, Serialize};
 
 pub use blessing::{Blessing, BlessingError, verify};
 pub use checks::{GateInputs, Provenance, run_gate};
 pub use config::{Bound, CheckConfig, CheckKind, Comparison, GateConfig, GateConfigError};
+pub use run::{BlackboxEvaluation, GateRunError, evaluate_blackbox};
 
 /// The gate report format's version.
 pub const GATE_VERSION: &str = "1.0.0";

@@ -64,6 +64,8 @@ pub fn CellFrame(id: u32, kind: CellKind) -> impl IntoView {
         CellKind::Evaluate => view! { <super::evaluate::EvaluateCell id /> }.into_any(),
         CellKind::Calibration => view! { <super::calibration::CalibrationCell id /> }.into_any(),
         CellKind::Skew => view! { <super::skew::SkewCell id /> }.into_any(),
+        CellKind::Slices => view! { <super::slices::SlicesCell id /> }.into_any(),
+        CellKind::Gate => view! { <super::gate::GateCell id /> }.into_any(),
         CellKind::Notes => view! { <super::notes::NotesCell id /> }.into_any(),
     };
     let heading = format!("cell-{id}-title");

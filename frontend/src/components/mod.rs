@@ -9,10 +9,12 @@ mod calibration;
 mod data;
 mod evaluate;
 mod frame;
+mod gate;
 mod models;
 mod notes;
 mod pipeline;
 mod skew;
+mod slices;
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -26,6 +28,7 @@ use crate::notebook::{
     SkewInputs,
 };
 use crate::protocol::{Command, Evaluated, Predicted, Reply, Skewed};
+use crate::view::eval::default_slices_spec;
 use crate::view::plots::{Plot, split};
 use frame::CellFrame;
 
@@ -44,6 +47,7 @@ pub enum Output {
     Evaluated(Arc<EvalOutput>),
     Predicted(Arc<Vec<Predicted>>),
     Skewed(Arc<Skewed>),
+    Gated(Arc<gate::GateOutput>),
 }
 
 /// The page's state; `Copy`, so views capture it freely.
@@ -192,6 +196,34 @@ impl Ui {
                 vec![Command::Evaluate(inputs.clone())]
             }
             (CellKind::Skew, CellInputs::Skew(inputs)) => vec![Command::Skew(inputs.clone())],
+            (CellKind::Slices, CellInputs::Slices(s)) => self
+                .nb
+                .with_untracked(evaluate_inputs)
+                .map(|eval| {
+                    vec![Command::Slices {
+                        eval,
+                        spec: s.spec.clone(),
+                    }]
+                })
+                .unwrap_or_default(),
+            (CellKind::Gate, CellInputs::Gate(g)) => {
+                let skew_json = self.outputs.with_untracked(|o| {
+                    o.values().find_map(|out| match out {
+                        Output::Skewed(s) => Some(s.json.clone()),
+                        _ => None,
+                    })
+                });
+                self.nb
+                    .with_untracked(evaluate_inputs)
+                    .map(|eval| {
+                        vec![Command::Gate {
+                            eval,
+                            config: g.config.clone(),
+                            skew_json,
+                        }]
+                    })
+                    .unwrap_or_default()
+            }
             (CellKind::Pipeline, CellInputs::Pipeline { spec, training }) => {
                 vec![Command::Fit {
                     spec: spec.clone(),
@@ -328,6 +360,16 @@ impl Ui {
                         let millis = skewed.millis;
                         done(millis, Some(Output::Skewed(Arc::new(skewed))));
                     }
+                    Reply::Gated(gated) => match gate::GateOutput::read(gated) {
+                        Ok(output) => {
+                            let millis = output.gated.millis;
+                            done(millis, Some(Output::Gated(Arc::new(output))));
+                        }
+                        Err(error) => {
+                            self.running.set(None);
+                            self.set_state(id, RunState::Failed { error });
+                        }
+                    },
                     Reply::Predicted(p) => {
                         let all = {
                             let Ok(mut list) = predicted.lock() else {
@@ -443,6 +485,22 @@ fn fill_defaults(n: &mut Notebook) {
                     && let Some(tr) = &training
                 {
                     t.clone_from(tr);
+                }
+            }
+            CellInputs::Slices(s) => {
+                if s.spec.is_empty()
+                    && let Some(t) = &table
+                {
+                    let g = &t.guess;
+                    s.spec = default_slices_spec(
+                        &t.columns,
+                        &[g.label.as_str(), g.prediction.as_str(), g.score.as_str()],
+                    );
+                }
+            }
+            CellInputs::Gate(g) => {
+                if g.config.is_empty() {
+                    g.config = crate::view::gate::DEFAULT_GATE.to_owned();
                 }
             }
             CellInputs::Pipeline { training: t, .. } => {

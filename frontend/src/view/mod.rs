@@ -11,6 +11,7 @@
 //! * [`plots`] — the report's SVG plots, split between the Evaluate and Calibration cells.
 
 pub mod eval;
+pub mod gate;
 pub mod markdown;
 pub mod model;
 pub mod pipeline;

@@ -53,7 +53,7 @@ fn named_table(s: &SlicesReport) -> (Vec<String>, Vec<Vec<String>>) {
     (header, rows)
 }
 
-fn finder_summary(f: &FinderReport) -> String {
+pub fn finder_summary(f: &FinderReport) -> String {
     format!(
         "Slice finder: {} of {} candidates (levels ≤ {}, σ = {} rows, α = {}) have a {} \
          significantly above the rest (Welch, Benjamini–Hochberg q = {}); mean {} {}.{}",
@@ -107,7 +107,7 @@ fn finder_table(f: &FinderReport) -> (Vec<String>, Vec<Vec<String>>) {
 }
 
 /// What the Simpson check found, in one sentence.
-fn simpson_summary(check: &SimpsonCheck) -> String {
+pub fn simpson_summary(check: &SimpsonCheck) -> String {
     match check {
         SimpsonCheck::Impossible { reason } => {
             format!("Simpson's paradox: cannot happen here: {reason}.")
@@ -223,13 +223,85 @@ fn html_table(
     writeln!(out, "</table>")
 }
 
-/// The section in HTML.
-pub fn html(out: &mut String, s: &SlicesReport) -> std::fmt::Result {
+/// The metrics the named slices carry, in their order.
+pub fn metric_names(s: &SlicesReport) -> Vec<String> {
+    named_table(s).0.into_iter().skip(2).collect()
+}
+
+/// Each named slice's `metric` with its interval as a forest plot (core's
+/// [`crate::chart::estimate_chart`]), a dashed line at `overall` (the metric on every
+/// row); red where the whole interval lies on the worse side of `overall`. `None`
+/// when no slice has the metric defined.
+pub fn chart(
+    s: &SlicesReport,
+    metric: &str,
+    overall: Option<f64>,
+    higher_is_better: bool,
+) -> Option<String> {
+    let rows: Vec<crate::chart::IntervalRow<'_>> = s
+        .slices
+        .iter()
+        .filter_map(|x| {
+            let m = x.metrics.iter().find(|m| m.name == metric)?;
+            let estimate = m.estimate.value()?;
+            let (lower, upper) = (
+                m.lower.value().unwrap_or(f64::NAN),
+                m.upper.value().unwrap_or(f64::NAN),
+            );
+            let worse = overall.is_some_and(|o| {
+                if higher_is_better {
+                    upper < o
+                } else {
+                    lower > o
+                }
+            });
+            Some(crate::chart::IntervalRow {
+                name: &x.name,
+                estimate,
+                lower,
+                upper,
+                color: if worse {
+                    crate::chart::COLORS[1]
+                } else {
+                    crate::chart::COLORS[0]
+                },
+            })
+        })
+        .collect();
+    if rows.is_empty() {
+        return None;
+    }
+    Some(crate::chart::estimate_chart(
+        &format!("{metric} by slice"),
+        &format!("{metric} (dashed: all rows)"),
+        &rows,
+        overall.unwrap_or(f64::NAN),
+    ))
+}
+
+/// The section in HTML; `report_metrics` (the report's headline metrics) place each
+/// chart's reference line.
+pub fn html(
+    out: &mut String,
+    s: &SlicesReport,
+    report_metrics: &[crate::report::types::MetricRow],
+) -> std::fmt::Result {
     writeln!(out, "<h2>Slices</h2>")?;
     let esc: fn(&str) -> String = xml_escape;
     if !s.slices.is_empty() {
         let (h, r) = named_table(s);
         html_table(out, &h, &r, esc)?;
+        if let Some(first) = metric_names(s).first() {
+            let row = report_metrics.iter().find(|m| &m.name == first);
+            if let Some(svg) = chart(
+                s,
+                first,
+                row.and_then(|m| m.estimate.value()),
+                row.is_none_or(|m| m.higher_is_better),
+            ) {
+                writeln!(out, "<div class=\"plots\">{svg}</div>")?;
+            }
+        }
     }
     if let Some(f) = &s.finder {
         writeln!(out, "<p>{}</p>", esc(&finder_summary(f)))?;
