@@ -28,6 +28,7 @@ pub mod checks;
 pub mod config;
 pub mod export;
 pub mod run;
+pub mod schema;
 
 use serde::{Deserialize, Serialize};
 
@@ -40,7 +41,9 @@ pub use run::{BlackboxEvaluation, GateRunError, evaluate_blackbox};
 pub const GATE_VERSION: &str = "1.0.0";
 
 /// A check's (or the gate's) outcome.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, schemars::JsonSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum Status {
     Pass,
@@ -59,7 +62,7 @@ impl Status {
 }
 
 /// One check's result.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct CheckResult {
     pub name: String,
     pub kind: String,
@@ -70,7 +73,7 @@ pub struct CheckResult {
 }
 
 /// The gate's verdict and every check.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct GateReport {
     pub gate_version: String,
     pub name: Option<String>,

@@ -17,6 +17,7 @@ use crate::expr::Rule;
 use crate::metrics::Metric;
 use crate::metrics::bootstrap::Interval;
 use crate::report::config::{EvalConfig, TaskKind};
+use crate::report::contract::LineResult;
 use crate::report::types::EvalReport;
 use crate::report::{ReportError, classification, regression_run};
 use crate::table::Table;
@@ -56,10 +57,22 @@ pub struct SlicesReport {
     pub slices: Vec<SliceMetrics>,
     pub finder: Option<FinderReport>,
     pub notes: Vec<String>,
+    /// Whether every slice floor of the contract (`slice:NAME metric >= x`) holds
+    /// (true when none is declared); since schema 1.3.0, so that a gate's
+    /// `report_section = "slices"` check reads a verdict.
+    #[serde(default = "yes")]
+    pub passed: bool,
+    /// The contract's slice floors, each with its result (since schema 1.3.0).
+    #[serde(default)]
+    pub checks: Vec<LineResult>,
     /// Simpson's paradox between the `[simpson]` groups, one finding per partition
     /// (since schema 1.3.0; absent when not asked for).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub simpson: Option<SimpsonCheck>,
+}
+
+fn yes() -> bool {
+    true
 }
 
 impl SlicesReport {
@@ -292,7 +305,24 @@ pub fn attach(
         finder,
         notes,
         simpson,
+        passed: true,
+        checks: Vec::new(),
     });
     crate::report::recheck_contract(report, config);
+    let floors: Vec<LineResult> = report
+        .contract
+        .as_ref()
+        .map(|c| {
+            c.lines
+                .iter()
+                .filter(|l| crate::report::contract::split_slice(&l.metric).is_some())
+                .cloned()
+                .collect()
+        })
+        .unwrap_or_default();
+    if let Some(s) = report.slices.as_mut() {
+        s.passed = floors.iter().all(|l| l.passed);
+        s.checks = floors;
+    }
     Ok(())
 }
