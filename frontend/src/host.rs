@@ -515,7 +515,7 @@ impl Host {
                     e => e.to_string(),
                 })?;
             let skew = skew_json
-                .map(|t| serde_json::from_str::<serde_json::Value>(t))
+                .map(serde_json::from_str::<serde_json::Value>)
                 .transpose()
                 .map_err(|e| format!("the Skew cell's report is not JSON: {e}"))?;
             let mut settings = Vec::new();

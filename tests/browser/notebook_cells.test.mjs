@@ -163,14 +163,14 @@ test('Slices: a reversal is a warning with its table', async () => {
 
 test('Slices: the finder shows its progress in the worker and a second click cancels it', async () => {
   const { page, problems } = session;
-  // 150,000 rows × 6 categorical columns of 12 values, 0/1 errors: levels ≤ 3 take
-  // seconds in the worker.
-  const n = 150_000;
+  // 300,000 rows × 8 categorical columns of 16 values, 0/1 errors, no support floor
+  // and a long top-K (little pruning): levels ≤ 3 take seconds in the worker.
+  const n = 300_000;
   let seed = 11;
   const random = () => ((seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648);
-  const lines = ['c1,c2,c3,c4,c5,c6,label,pred'];
+  const lines = ['c1,c2,c3,c4,c5,c6,c7,c8,label,pred'];
   for (let i = 0; i < n; i++) {
-    const cs = Array.from({ length: 6 }, () => `v${Math.floor(random() * 12)}`);
+    const cs = Array.from({ length: 8 }, () => `v${Math.floor(random() * 16)}`);
     const label = random() < 0.5 ? 1 : 0;
     lines.push(`${cs.join(',')},${label},${random() < 0.8 ? label : 1 - label}`);
   }
@@ -182,7 +182,7 @@ test('Slices: the finder shows its progress in the worker and a second click can
   await page.getByTestId('eval-label').selectOption('label');
   await page.getByTestId('eval-source').selectOption('column:pred');
   await page.getByTestId('eval-settings').fill('[bootstrap]\nreplicates = 20\n');
-  await page.getByTestId('slices-spec').fill('[finder]\nmax_level = 3\nmin_support = 1\n');
+  await page.getByTestId('slices-spec').fill('[finder]\nmax_level = 3\nmin_support = 1\ntop_k = 1000\n');
   await page.getByTestId('run-slices').click();
   await page.getByTestId('slices-progress').waitFor({ timeout: 60_000 });
   const stage = await textOf(page, 'slices-progress-text');

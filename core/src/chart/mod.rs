@@ -716,9 +716,16 @@ fn write_interval_chart(out: &mut String, f: &Forest<'_>) -> std::fmt::Result {
     let width = INTERVAL_LABEL + PLOT + 20.0;
     let height = TOP + INTERVAL_ROW * rows.len() as f64 + 40.0;
     let x_of = |v: f64| INTERVAL_LABEL + (v.clamp(lo, hi) - lo) / (hi - lo) * PLOT;
+    // The page's charts take the themes of [`STYLESHEET`] (text in the foreground
+    // colour, light and dark).
+    let themed = if f.hover {
+        r#" class="ls-chart ls-estimates" fill="currentColor" font-family="system-ui,sans-serif""#
+    } else {
+        ""
+    };
     writeln!(
         out,
-        r#"<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" width="{width}" height="{height}" role="img" aria-label="{}">"#,
+        r#"<svg xmlns="http://www.w3.org/2000/svg"{themed} viewBox="0 0 {width} {height}" width="{width}" height="{height}" role="img" aria-label="{}">"#,
         esc(title)
     )?;
     writeln!(

@@ -498,10 +498,8 @@ fn fill_defaults(n: &mut Notebook) {
                     );
                 }
             }
-            CellInputs::Gate(g) => {
-                if g.config.is_empty() {
-                    g.config = crate::view::gate::DEFAULT_GATE.to_owned();
-                }
+            CellInputs::Gate(g) if g.config.is_empty() => {
+                g.config = crate::view::gate::DEFAULT_GATE.to_owned();
             }
             CellInputs::Pipeline { training: t, .. } => {
                 if t.is_empty()
