@@ -161,7 +161,7 @@ fn GateResult(output: std::sync::Arc<GateOutput>) -> impl IntoView {
                 <thead>
                     <tr>
                         <th>"check"</th>
-                        <th>"kind"</th>
+                        <th>"required"</th>
                         <th>"result"</th>
                         <th>"evidence"</th>
                     </tr>
