@@ -1,9 +1,11 @@
 //! The readiness gate: passes when every check holds, fails on each single check,
 //! and a missing input for a required check is a FAIL (WARN when optional).
 //!
-//! The `slices`, `behaviour` and comparison inputs below are small hand-built JSON
-//! values, PROVISIONAL: replace them with real reports once the slices, behavioural
-//! test and champion comparison capabilities write theirs.
+//! The `slices` section is a real one: core's slices attached to the evaluation with a
+//! contract floor per slice (`slice:country=FR accuracy >= x`), whose verdict the
+//! section carries (`passed`, `checks`). The `behaviour` and comparison inputs are
+//! still small hand-built JSON values, PROVISIONAL (a real behaviour section is read in
+//! serve/tests/gate_cli.rs).
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
@@ -12,7 +14,10 @@ use std::path::PathBuf;
 use lockstep_core::gate::{
     Blessing, BlessingError, GateConfig, GateInputs, Provenance, Status, export, run_gate, verify,
 };
-use lockstep_core::report::{EvalConfig, EvalReport, HumanFigure, Predictions, evaluate};
+use lockstep_core::report::{
+    EvalConfig, EvalReport, HumanFigure, MetricContract, Predictions, evaluate,
+};
+use lockstep_core::slices::{Control, SlicesSpec, attach};
 use lockstep_core::{CsvOptions, Table};
 use serde_json::{Value, json};
 
@@ -105,6 +110,35 @@ kind = "reproducibility"
     )
 }
 
+/// The real `slices` section of the fixture's evaluation: one slice per country, and a
+/// contract floor on France's accuracy at `floor`.
+fn slices_section(floor: f64) -> Value {
+    let path =
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../tests/data/eval/report_binary.csv");
+    let table = Table::from_csv(&std::fs::read(path).unwrap(), &CsvOptions::default()).unwrap();
+    let mut config = EvalConfig::new("churned", Predictions::Score("score".to_owned()));
+    config.positive_label = Some("yes".to_owned());
+    config.bootstrap.replicates = 20;
+    config.contract = Some(
+        MetricContract::from_toml(&format!(
+            "optimizing = \"accuracy\"\nsatisficing = [\"slice:country=FR accuracy >= {floor}\"]\n"
+        ))
+        .unwrap(),
+    );
+    let mut report = evaluate(&table, &config).unwrap();
+    let spec = SlicesSpec::from_toml("[[by]]\ncolumns = [\"country\"]\n").unwrap();
+    let cancel = std::sync::atomic::AtomicBool::new(false);
+    let mut control = Control {
+        now: &|| 0.0,
+        progress: &mut |_| {},
+        cancel: &cancel,
+    };
+    attach(&mut report, &table, &config, &spec, &[], &mut control).unwrap();
+    let slices = report.slices.unwrap();
+    assert_eq!(slices.checks.len(), 1);
+    serde_json::to_value(&slices).unwrap()
+}
+
 struct Inputs {
     report: EvalReport,
     json: Value,
@@ -115,8 +149,8 @@ struct Inputs {
 fn passing_inputs() -> Inputs {
     let report = report_with(None);
     let mut json = serde_json::to_value(&report).unwrap();
-    // PROVISIONAL hand-built sections (see the file docs).
-    json["slices"] = json!({"passed": true, "slices": [{"name": "country=FR", "passed": true}]});
+    json["slices"] = slices_section(0.0);
+    // PROVISIONAL hand-built section (see the file docs).
     json["behaviour"] = json!({"tests": [{"name": "invariance: income +1", "status": "pass"}]});
     Inputs {
         report,
@@ -205,8 +239,8 @@ fn fails_on_each_single_check() {
         (
             4,
             Box::new(|i, _, _| {
-                i.json["slices"] =
-                    json!({"passed": false, "slices": [{"name": "country=IT", "passed": false}]});
+                // France's accuracy below an impossible floor.
+                i.json["slices"] = slices_section(1.01);
             }),
         ),
         (
@@ -238,6 +272,14 @@ fn fails_on_each_single_check() {
         expected[index] = Status::Fail;
         assert_eq!(statuses(&r), expected, "check {index}: {:#?}", r.checks);
         assert_eq!(r.verdict, Status::Fail);
+        if index == 4 {
+            // The failing floor is named.
+            assert!(
+                r.checks[4].evidence.contains("slice:country=FR accuracy"),
+                "{}",
+                r.checks[4].evidence
+            );
+        }
     }
 }
 

@@ -482,6 +482,105 @@ fn simpson_flags_the_kidney_stone_reversal_in_plain_words() {
     assert!(f.message.contains("no Simpson's paradox"), "{}", f.message);
 }
 
+/// The kidney-stone study as a model's errors: the model is right on a row when the
+/// treatment succeeded; `[simpson]` in `slices.toml` compares the two treatments'
+/// 0/1 error within stone sizes, through `evaluate_request`, and every export says so.
+#[test]
+fn simpson_in_the_report_flags_the_kidney_stone_reversal_of_the_model_error() {
+    let mut csv = String::from("treatment,stones,label,pred\n");
+    for (t, s, ok, total) in [
+        ("A", "small", 81, 87),
+        ("A", "large", 192, 263),
+        ("B", "small", 234, 270),
+        ("B", "large", 55, 80),
+    ] {
+        for i in 0..total {
+            let label = i % 2;
+            let pred = if i < ok { label } else { 1 - label };
+            csv.push_str(&format!("{t},{s},{label},{pred}\n"));
+        }
+    }
+    let table = Table::from_csv(csv.as_bytes(), &CsvOptions::default()).unwrap();
+    let spec =
+        SlicesSpec::from_toml("[[by]]\ncolumns = [\"stones\"]\n[simpson]\ngroup = \"treatment\"\n")
+            .unwrap();
+    let request = EvalRequest {
+        label: "label".into(),
+        source: Source::Column("pred".into()),
+        settings: None,
+        contract: None,
+        overrides: Overrides {
+            bootstrap_replicates: Some(10),
+            slices: Some(spec),
+            ..Overrides::default()
+        },
+        data_sha256: None,
+    };
+    let report = evaluate_request(&table, &request, &zero_clock).unwrap();
+    let check = report.slices.as_ref().unwrap().simpson.clone().unwrap();
+    let SimpsonCheck::Checked { findings } = &check else {
+        panic!("{check:?}");
+    };
+    // The label and prediction columns are not strata; the group is not either.
+    let partitions: Vec<&str> = findings.iter().map(|f| f.partition.as_str()).collect();
+    assert_eq!(partitions, ["stones"]);
+    let f = &findings[0];
+    assert!(f.reversed, "{}", f.message);
+    assert_eq!(f.measure, "zero_one rate");
+    // Failures from the published counts: A 6 + 71 of 350, B 36 + 25 of 350.
+    assert!((f.overall.values[0].unwrap() - 77.0 / 350.0).abs() < 1e-12);
+    assert!((f.overall.values[1].unwrap() - 61.0 / 350.0).abs() < 1e-12);
+    let small = f
+        .strata
+        .iter()
+        .find(|s| s.stratum == "stones=small")
+        .unwrap();
+    assert_eq!(small.rows, [87, 270]);
+    assert!((small.values[0].unwrap() - 6.0 / 87.0).abs() < 1e-12);
+    assert!((small.values[1].unwrap() - 36.0 / 270.0).abs() < 1e-12);
+    let md = lockstep_core::report::export::markdown(&report);
+    assert!(
+        md.contains("Simpson's paradox: 1 of 1 partitions reverse the comparison of treatment=A and treatment=B"),
+        "{md}"
+    );
+    assert!(md.contains("| stones | treatment=A rows |"), "{md}");
+    let html = lockstep_core::report::export::html(&report);
+    assert!(
+        html.contains("yet treatment=B is higher in every one of the 2 strata"),
+        "{html}"
+    );
+    // An outcome column given: the classic comparison, on the same table.
+    let spec = SlicesSpec::from_toml(
+        "[simpson]\ngroup = \"treatment\"\noutcome = \"label\"\nstrata = [\"stones\"]\n",
+    )
+    .unwrap();
+    let request = EvalRequest {
+        overrides: Overrides {
+            bootstrap_replicates: Some(10),
+            slices: Some(spec),
+            ..Overrides::default()
+        },
+        ..request
+    };
+    let report = evaluate_request(&table, &request, &zero_clock).unwrap();
+    let check = report.slices.unwrap().simpson.unwrap();
+    assert!(check.reversals().is_empty());
+    // A group column with three values is a named error.
+    let three = "g,label,pred\na,1,1\nb,0,0\nc,1,0\n";
+    let table = Table::from_csv(three.as_bytes(), &CsvOptions::default()).unwrap();
+    let spec2 = SlicesSpec::from_toml("[simpson]\ngroup = \"g\"\n").unwrap();
+    let request = EvalRequest {
+        overrides: Overrides {
+            bootstrap_replicates: Some(10),
+            slices: Some(spec2),
+            ..Overrides::default()
+        },
+        ..request
+    };
+    let error = evaluate_request(&table, &request, &zero_clock).unwrap_err();
+    assert!(error.to_string().contains("exactly two values"), "{error}");
+}
+
 #[test]
 fn simpson_on_the_same_rows_reverses_f1_and_says_accuracy_cannot() {
     // Two strata of 20 rows, 10 positives each. A: stratum 1 predicts nothing,

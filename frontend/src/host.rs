@@ -18,7 +18,7 @@ use crate::notebook::{
     DatasetRef, EvalInputs, FileKind, ModelRef, ModelRole, PipelineRef, PredictionSource, Role,
     SkewInputs,
 };
-use crate::protocol::{Compared, Evaluated, Predicted, Reply, Robust, SkewCheck, Skewed};
+use crate::protocol::{Compared, Evaluated, Gated, Predicted, Reply, Robust, SkewCheck, Skewed};
 use crate::state::{Dataset, LoadedModel, Selection, guess_selection};
 use crate::view;
 
@@ -42,6 +42,9 @@ pub struct Host {
     datasets: Vec<HeldData>,
     pipelines: Vec<(PipelineRef, Arc<FittedPipeline>)>,
     models: Vec<HeldModel>,
+    /// (pipeline name, sha256 of the file's bytes) for pipelines read from a file: what
+    /// a blessing binds.
+    pipeline_files: Vec<(String, String)>,
 }
 
 /// Reads `bytes` of `kind` as a table with `null_values`.
@@ -218,6 +221,9 @@ impl Host {
         let pipeline = view::pipeline::read_fitted(bytes).map_err(|e| format!("{name}: {e}"))?;
         let info = pipeline_ref(name, format!("read from {name}"), &pipeline, false);
         self.put_pipeline(info.clone(), pipeline);
+        self.pipeline_files.retain(|(n, _)| n != name);
+        self.pipeline_files
+            .push((name.to_owned(), sha256_hex(bytes)));
         // Models without a pipeline take this one.
         for m in &mut self.models {
             if m.info.pipeline.is_none() {
@@ -420,16 +426,160 @@ impl Host {
 
     /// The Evaluate cell: core's one evaluation request on a data set.
     pub fn evaluate(&self, inputs: &EvalInputs, now: &dyn Fn() -> f64) -> Reply {
-        match self.try_evaluate(inputs, now) {
+        let cancel = std::sync::atomic::AtomicBool::new(false);
+        match self.try_evaluate(inputs, None, now, &mut |_| {}, &cancel) {
             Ok(e) => Reply::Evaluated(e),
             Err(e) => failed(e),
         }
     }
 
+    /// The Slices cell: the Evaluate cell's evaluation with a `slices.toml` (empty: the
+    /// default, [`view::eval::default_slices_spec`]) — core's evaluation request with
+    /// `--slices`, the finder's progress sent to `progress`.
+    pub fn slices(
+        &self,
+        inputs: &EvalInputs,
+        spec: &str,
+        now: &dyn Fn() -> f64,
+        progress: &mut dyn FnMut(lockstep_core::slices::Progress),
+    ) -> Reply {
+        let cancel = std::sync::atomic::AtomicBool::new(false);
+        let mut run = || {
+            let (held, _) = self.table(&inputs.dataset)?;
+            let spec = view::eval::slices_spec(spec, &held.info.columns, &skipped(inputs))?;
+            self.try_evaluate(inputs, Some(spec), now, progress, &cancel)
+        };
+        match run() {
+            Ok(e) => Reply::Evaluated(e),
+            Err(e) => failed(e),
+        }
+    }
+
+    /// The Gate cell: `gate.toml` over the Evaluate cell's model evaluated on the
+    /// blackbox rows by core's [`lockstep_core::gate::evaluate_blackbox`] (what
+    /// `lockstep gate --data` runs), with the Skew cell's report when given.
+    pub fn gate(
+        &self,
+        inputs: &EvalInputs,
+        config: &str,
+        skew_json: Option<&str>,
+        now: &dyn Fn() -> f64,
+    ) -> Reply {
+        use lockstep_core::gate::{self, Blessing, GateConfig, GateInputs, Provenance};
+        let start = now();
+        let run = || {
+            let config_text = if config.trim().is_empty() {
+                view::gate::DEFAULT_GATE
+            } else {
+                config
+            };
+            let gate_config =
+                GateConfig::from_toml(config_text).map_err(|e| format!("gate.toml: {e}"))?;
+            let (held, table) = self.table(&inputs.dataset)?;
+            let threshold = view::eval::parse_threshold(&inputs.threshold)?;
+            let source = inputs
+                .source
+                .as_ref()
+                .ok_or("choose the model to gate in the Evaluate cell")?;
+            let PredictionSource::Model(name) = source else {
+                return Err(
+                    "the gate judges a model candidate: pick a model in the Evaluate cell"
+                        .to_owned(),
+                );
+            };
+            let m = self.model(name)?;
+            let pipeline = match &m.info.pipeline {
+                Some(p) => Some(self.pipeline(p)?),
+                None => None,
+            };
+            let dataset = Dataset {
+                name: held.info.name.clone(),
+                bytes: held.info.bytes,
+                sha256: held.info.sha256.clone(),
+                table: table.clone(),
+            };
+            let picks = view::eval::EvalPicks {
+                dataset: &dataset,
+                label: &inputs.label,
+                source,
+                threshold,
+                positive_label: &inputs.positive_label,
+                settings: &inputs.settings,
+                model: Some(&m.model),
+                pipeline: pipeline.map(AsRef::as_ref),
+            };
+            let request = view::eval::request_of(&picks)?;
+            let evaluated =
+                gate::evaluate_blackbox(table, &request, "core", now).map_err(|e| match e {
+                    gate::GateRunError::Request(e) => view::eval::request_error(&picks, e),
+                    e => e.to_string(),
+                })?;
+            let skew = skew_json
+                .map(serde_json::from_str::<serde_json::Value>)
+                .transpose()
+                .map_err(|e| format!("the Skew cell's report is not JSON: {e}"))?;
+            let mut settings = Vec::new();
+            if !inputs.settings.trim().is_empty() {
+                settings.push(format!(
+                    "eval settings sha256 {}",
+                    sha256_hex(inputs.settings.as_bytes())
+                ));
+            }
+            settings.push(evaluated.settings.clone());
+            let provenance = Provenance {
+                model_sha256: Some(m.info.sha256.clone()),
+                pipeline_sha256: pipeline.map(|p| p.fingerprint().to_owned()),
+                pipeline_file_sha256: m
+                    .info
+                    .pipeline
+                    .as_deref()
+                    .and_then(|p| self.pipeline_file_sha256(p)),
+                data_sha256: Some(held.info.sha256.clone()),
+                code_version: gate_config.code_version.clone(),
+                lockstep_version: env!("CARGO_PKG_VERSION").to_owned(),
+                gate_config_sha256: Some(sha256_hex(config_text.as_bytes())),
+                settings,
+            };
+            let report = gate::run_gate(
+                &gate_config,
+                &GateInputs {
+                    report: Some(&evaluated.report),
+                    report_json: Some(&evaluated.json),
+                    comparison: None,
+                    skew: skew.as_ref(),
+                },
+                &provenance,
+            );
+            Ok::<_, String>(Gated {
+                json: gate::export::json(&report).map_err(|e| e.to_string())?,
+                markdown: gate::export::markdown(&report),
+                html: gate::export::html(&report),
+                junit: gate::export::junit(&report),
+                blessing: Blessing::new(&report).ok().and_then(|b| b.to_json().ok()),
+                millis: now() - start,
+            })
+        };
+        match run() {
+            Ok(g) => Reply::Gated(g),
+            Err(e) => failed(e),
+        }
+    }
+
+    /// sha256 of a pipeline file's bytes, when it was loaded from a file.
+    fn pipeline_file_sha256(&self, name: &str) -> Option<String> {
+        self.pipeline_files
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, sha)| sha.clone())
+    }
+
     fn try_evaluate(
         &self,
         inputs: &EvalInputs,
+        slices: Option<lockstep_core::slices::SlicesSpec>,
         now: &dyn Fn() -> f64,
+        progress: &mut dyn FnMut(lockstep_core::slices::Progress),
+        cancel: &std::sync::atomic::AtomicBool,
     ) -> Result<Evaluated, String> {
         let start = now();
         let source = inputs
@@ -437,7 +587,7 @@ impl Host {
             .as_ref()
             .ok_or("choose what to evaluate: a model, a prediction column or a score column")?;
         self.with_picks(inputs, source, |picks| {
-            let shown = view::eval::evaluate(picks, now)?;
+            let shown = view::eval::evaluate_watched(picks, slices, now, progress, cancel)?;
             Ok(Evaluated {
                 dataset: picks.dataset.name.clone(),
                 rows: picks.dataset.table.num_rows(),
@@ -639,6 +789,16 @@ impl Host {
     }
 }
 
+/// The columns the default `slices.toml` does not cut: the label and a prediction or
+/// score column.
+fn skipped(inputs: &EvalInputs) -> Vec<&str> {
+    let mut skip = vec![inputs.label.as_str()];
+    if let Some(PredictionSource::Column(c) | PredictionSource::Score(c)) = &inputs.source {
+        skip.push(c);
+    }
+    skip
+}
+
 /// The report of an [`Evaluated`] reply, read back from its JSON.
 pub fn report_of(evaluated: &Evaluated) -> Result<lockstep_core::report::EvalReport, String> {
     export::from_json(&evaluated.json).map_err(|e| format!("cannot read the report: {e}"))
@@ -776,7 +936,7 @@ mod tests {
         assert!(error.starts_with("invalid behavioural tests"), "{error}");
     }
 
-    const SLICES: &str = "[[slice]]\nname = \"oslo\"\nwhere = 'city == \"Oslo\"'\n\n[[slice]]\nname = \"paris\"\nwhere = 'city == \"Paris\"'\n";
+    const CITY_SLICES: &str = "[[slice]]\nname = \"oslo\"\nwhere = 'city == \"Oslo\"'\n\n[[slice]]\nname = \"paris\"\nwhere = 'city == \"Paris\"'\n";
 
     /// The Compare cell is core's comparison request with both models and their
     /// pipeline, per slice when slices are given.
@@ -787,7 +947,7 @@ mod tests {
         let Reply::Compared(c) = host.compare(
             &eval,
             ["champion.onnx", "challenger.onnx"],
-            ["", SLICES],
+            ["", CITY_SLICES],
             &|| 0.0,
         ) else {
             panic!("no comparison");
@@ -812,6 +972,160 @@ mod tests {
             panic!("a model against itself");
         };
         assert!(error.contains("the same model"), "{error}");
+    }
+
+    const SLICES: &str = r#"
+[[slice]]
+name = "older"
+where = 'age >= 50'
+
+[[by]]
+columns = ["device"]
+
+[finder]
+max_level = 2
+
+[simpson]
+group = "member"
+"#;
+
+    /// The Slices cell's run is `lockstep eval … --slices slices.toml`'s: core's one
+    /// request with the spec, byte for byte, the finder's progress reported.
+    #[test]
+    fn slices_are_core_s_request_with_the_spec() {
+        let host = demo();
+        let inputs = eval_inputs(PredictionSource::Model("champion.onnx".into()));
+        let mut seen = Vec::new();
+        let Reply::Evaluated(e) = host.slices(&inputs, SLICES, &|| 0.0, &mut |p| seen.push(p))
+        else {
+            panic!("no report");
+        };
+        assert!(!seen.is_empty(), "no progress from the finder");
+        let report = report_of(&e).unwrap();
+        let slices = report.slices.as_ref().unwrap();
+        let names: Vec<&str> = slices.slices.iter().map(|s| s.name.as_str()).collect();
+        assert_eq!(names[0], "older");
+        assert!(names.iter().any(|n| n.starts_with("device=")), "{names:?}");
+        assert!(slices.finder.is_some());
+        assert!(slices.simpson.is_some());
+        // The same request made directly through core.
+        let held = host.model("champion.onnx").unwrap();
+        let pipeline = host.pipeline("pipeline.json").unwrap();
+        let (data, table) = host.table("test.csv").unwrap();
+        let request = lockstep_core::report::EvalRequest {
+            label: "label".into(),
+            source: lockstep_core::report::Source::Model(lockstep_core::report::ModelSource {
+                engine: held.model.engine(),
+                class_labels: held.model.class_labels.as_deref(),
+                pipeline: Some(pipeline.as_ref()),
+                bytes: &held.model.raw,
+            }),
+            settings: Some(lockstep_core::report::Settings {
+                text: "",
+                format: lockstep_core::report::SettingsFormat::Toml,
+            }),
+            contract: None,
+            overrides: lockstep_core::report::Overrides {
+                slices: Some(lockstep_core::slices::SlicesSpec::from_toml(SLICES).unwrap()),
+                ..Default::default()
+            },
+            data_sha256: Some(data.info.sha256.clone()),
+        };
+        let direct = lockstep_core::report::evaluate_request(table, &request, &|| 0.0).unwrap();
+        assert_eq!(e.json, export::json(&direct).unwrap());
+        // An empty box: one `by` over the first feature column, and the finder.
+        let Reply::Evaluated(e) = host.slices(&inputs, " ", &|| 0.0, &mut |_| {}) else {
+            panic!("no report");
+        };
+        let report = report_of(&e).unwrap();
+        let slices = report.slices.unwrap();
+        assert!(slices.slices.iter().all(|s| s.name.starts_with("age=")));
+        assert!(slices.finder.is_some());
+        // A bad spec is named.
+        let Reply::Failed { error } =
+            host.slices(&inputs, "[[by]]\ncolumns = []\n", &|| 0.0, &mut |_| {})
+        else {
+            panic!("accepted");
+        };
+        assert!(error.contains("slices.toml"), "{error}");
+    }
+
+    /// The Gate cell's run is `lockstep gate --data test.csv --model champion.onnx
+    /// --pipeline pipeline.json`'s: core's blackbox evaluation and checks; a required
+    /// input that is missing fails, an optional one warns; the Skew cell's report is
+    /// read when given.
+    #[test]
+    fn the_gate_judges_the_champion_on_the_blackbox_rows() {
+        let host = demo();
+        let inputs = eval_inputs(PredictionSource::Model("champion.onnx".into()));
+        let Reply::Gated(g) = host.gate(&inputs, "", None, &|| 0.0) else {
+            panic!("no gate report");
+        };
+        let report = lockstep_core::gate::export::from_json(&g.json).unwrap();
+        assert_eq!(report.checks.len(), 5);
+        let skew = report.checks.iter().find(|c| c.kind == "skew").unwrap();
+        assert_eq!(skew.status, lockstep_core::gate::Status::Warn);
+        assert!(
+            skew.evidence.starts_with("missing input"),
+            "{}",
+            skew.evidence
+        );
+        let bytes = std::fs::read(format!("{DEMO}champion.onnx")).unwrap();
+        assert_eq!(report.provenance.model_sha256, Some(sha256_hex(&bytes)));
+        let pipeline = std::fs::read(format!("{DEMO}pipeline.json")).unwrap();
+        assert_eq!(
+            report.provenance.pipeline_file_sha256,
+            Some(sha256_hex(&pipeline))
+        );
+        assert!(
+            report
+                .provenance
+                .settings
+                .iter()
+                .any(|s| s.contains("blackbox rows")),
+            "{:?}",
+            report.provenance.settings
+        );
+        assert_eq!(g.markdown, lockstep_core::gate::export::markdown(&report));
+        // With the Skew cell's report, the skew check reads it.
+        let Reply::Skewed(skewed) = host.skew(
+            &SkewInputs {
+                model: "champion.onnx".into(),
+                training: "train.csv".into(),
+                config: String::new(),
+            },
+            &|| 0.0,
+        ) else {
+            panic!("no skew report");
+        };
+        let Reply::Gated(g) = host.gate(&inputs, "", Some(&skewed.json), &|| 0.0) else {
+            panic!("no gate report");
+        };
+        let report = lockstep_core::gate::export::from_json(&g.json).unwrap();
+        let skew = report.checks.iter().find(|c| c.kind == "skew").unwrap();
+        assert!(
+            !skew.evidence.starts_with("missing input"),
+            "{}",
+            skew.evidence
+        );
+        // A required check without its input fails the gate.
+        let config = "[[check]]\nkind = \"comparison\"\n";
+        let Reply::Gated(g) = host.gate(&inputs, config, None, &|| 0.0) else {
+            panic!("no gate report");
+        };
+        let report = lockstep_core::gate::export::from_json(&g.json).unwrap();
+        assert_eq!(report.verdict, lockstep_core::gate::Status::Fail);
+        assert!(g.blessing.is_some());
+        // A prediction column is not a candidate.
+        let Reply::Failed { error } = host.gate(
+            &eval_inputs(PredictionSource::Column("label".into())),
+            "",
+            None,
+            &|| 0.0,
+        ) else {
+            panic!("accepted");
+        };
+        assert!(error.contains("model candidate"), "{error}");
     }
 
     /// Issue 13: the model panel counted the label as a feature of a CSV of features +

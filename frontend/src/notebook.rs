@@ -187,11 +187,13 @@ pub enum CellKind {
     Models,
     Evaluate,
     Calibration,
+    Slices,
     /// Behavioural tests (perturbation, invariance, directional) on a model.
     Robustness,
     /// Champion against challenger on the same rows.
     Compare,
     Skew,
+    Gate,
     Notes,
 }
 
@@ -208,15 +210,17 @@ pub enum Input {
 
 impl CellKind {
     /// Every cell the page offers (the registry).
-    pub const OFFERED: [CellKind; 9] = [
+    pub const OFFERED: [CellKind; 11] = [
         CellKind::Data,
         CellKind::Pipeline,
         CellKind::Models,
         CellKind::Evaluate,
         CellKind::Calibration,
+        CellKind::Slices,
         CellKind::Robustness,
         CellKind::Compare,
         CellKind::Skew,
+        CellKind::Gate,
         CellKind::Notes,
     ];
 
@@ -230,6 +234,8 @@ impl CellKind {
             CellKind::Robustness => "robustness",
             CellKind::Compare => "compare",
             CellKind::Skew => "skew",
+            CellKind::Slices => "slices",
+            CellKind::Gate => "gate",
             CellKind::Notes => "notes",
         }
     }
@@ -248,6 +254,8 @@ impl CellKind {
             CellKind::Robustness => "Robustness",
             CellKind::Compare => "Compare",
             CellKind::Skew => "Skew",
+            CellKind::Slices => "Slices",
+            CellKind::Gate => "Gate",
             CellKind::Notes => "Notes",
         }
     }
@@ -260,9 +268,24 @@ impl CellKind {
             CellKind::Models => &[Input::Datasets, Input::Pipelines, Input::Models],
             CellKind::Evaluate => &[Input::Datasets, Input::Pipelines, Input::Models],
             CellKind::Calibration => &[Input::Cell(CellKind::Evaluate)],
-            CellKind::Skew | CellKind::Robustness | CellKind::Compare => {
+            CellKind::Robustness | CellKind::Compare => {
                 &[Input::Datasets, Input::Pipelines, Input::Models]
             }
+            CellKind::Skew => &[Input::Datasets, Input::Pipelines, Input::Models],
+            // The Evaluate cell's picks (data set, label, predictions, settings).
+            CellKind::Slices => &[
+                Input::Datasets,
+                Input::Pipelines,
+                Input::Models,
+                Input::Cell(CellKind::Evaluate),
+            ],
+            CellKind::Gate => &[
+                Input::Datasets,
+                Input::Pipelines,
+                Input::Models,
+                Input::Cell(CellKind::Evaluate),
+                Input::Cell(CellKind::Skew),
+            ],
         }
     }
 
@@ -276,6 +299,8 @@ impl CellKind {
                 | CellKind::Robustness
                 | CellKind::Compare
                 | CellKind::Skew
+                | CellKind::Slices
+                | CellKind::Gate
         )
     }
 }
@@ -349,6 +374,20 @@ pub struct CompareInputs {
     pub slices: String,
 }
 
+/// The Slices cell's inputs: a `slices.toml` (named slices, `by` columns, the
+/// finder's settings, `[simpson]`), as `lockstep eval --slices` reads it; the rest
+/// comes from the Evaluate cell.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+pub struct SlicesInputs {
+    pub spec: String,
+}
+
+/// The Gate cell's inputs: a `gate.toml`, as `lockstep gate --config` reads it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+pub struct GateCellInputs {
+    pub config: String,
+}
+
 /// A cell's own inputs.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
@@ -361,6 +400,8 @@ pub enum CellInputs {
     Notes { markdown: String },
     Robustness(RobustnessInputs),
     Compare(CompareInputs),
+    Slices(SlicesInputs),
+    Gate(GateCellInputs),
 }
 
 impl CellInputs {
@@ -376,6 +417,8 @@ impl CellInputs {
             CellKind::Skew => CellInputs::Skew(SkewInputs::default()),
             CellKind::Robustness => CellInputs::Robustness(RobustnessInputs::default()),
             CellKind::Compare => CellInputs::Compare(CompareInputs::default()),
+            CellKind::Slices => CellInputs::Slices(SlicesInputs::default()),
+            CellKind::Gate => CellInputs::Gate(GateCellInputs::default()),
             CellKind::Notes => CellInputs::Notes {
                 markdown: String::new(),
             },
@@ -639,9 +682,11 @@ mod tests {
                 CellKind::Models,
                 CellKind::Evaluate,
                 CellKind::Calibration,
+                CellKind::Slices,
                 CellKind::Robustness,
                 CellKind::Compare,
-                CellKind::Skew
+                CellKind::Skew,
+                CellKind::Gate
             ]
         );
         // Cells that never ran stay idle.
@@ -658,7 +703,16 @@ mod tests {
         }
         let eval = id_of(&n, CellKind::Evaluate);
         let marked = n.edited(eval);
-        assert_eq!(marked, [eval, id_of(&n, CellKind::Calibration)]);
+        // Slices and Gate read the Evaluate cell's picks.
+        assert_eq!(
+            marked,
+            [
+                eval,
+                id_of(&n, CellKind::Calibration),
+                id_of(&n, CellKind::Slices),
+                id_of(&n, CellKind::Gate)
+            ]
+        );
         assert_eq!(
             n.cell(id_of(&n, CellKind::Skew)).unwrap().state,
             RunState::Done { millis: 1.0 }

@@ -60,6 +60,19 @@ pub enum Command {
         #[serde(default)]
         slices: String,
     },
+    /// The Evaluate cell's evaluation with a `slices.toml` (the finder reports its
+    /// progress); answered by [`Reply::Evaluated`].
+    Slices {
+        eval: EvalInputs,
+        spec: String,
+    },
+    /// The readiness gate: `gate.toml` over the Evaluate cell's model evaluated on the
+    /// blackbox rows, and the Skew cell's report when it ran.
+    Gate {
+        eval: EvalInputs,
+        config: String,
+        skew_json: Option<String>,
+    },
 }
 
 impl Command {
@@ -149,6 +162,19 @@ pub struct Compared {
     pub millis: f64,
 }
 
+/// A gate report: the verdict and its exports, byte for byte what `lockstep gate`
+/// writes (the page reads the report back from `json`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Gated {
+    pub json: String,
+    pub markdown: String,
+    pub html: String,
+    pub junit: String,
+    /// `blessing.json`, when the verdict allows one.
+    pub blessing: Option<String>,
+    pub millis: f64,
+}
+
 /// What the worker answers.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "reply", rename_all = "snake_case")]
@@ -169,6 +195,7 @@ pub enum Reply {
     Skewed(Skewed),
     Robust(Robust),
     Compared(Compared),
+    Gated(Gated),
     Failed {
         error: String,
     },

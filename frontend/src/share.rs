@@ -26,8 +26,8 @@ use lockstep_core::share::{
 };
 
 use crate::notebook::{
-    CalibrationInputs, CellInputs, CellKind, CompareInputs, EvalInputs, ModelRole, Notebook,
-    PredictionSource, RobustnessInputs, Role, SkewInputs,
+    CalibrationInputs, CellInputs, CellKind, CompareInputs, EvalInputs, GateCellInputs, ModelRole,
+    Notebook, PredictionSource, RobustnessInputs, Role, SkewInputs, SlicesInputs,
 };
 
 /// The threshold name the Evaluate cell's threshold goes under.
@@ -170,6 +170,8 @@ pub fn state_of(nb: &Notebook, report: Option<&EvalReport>) -> NotebookState {
                         .collect(),
                     text_of(&k.settings),
                 ),
+                CellInputs::Slices(k) => (Vec::new(), text_of(&k.spec)),
+                CellInputs::Gate(g) => (Vec::new(), text_of(&g.config)),
                 CellInputs::Notes { markdown } => {
                     if !markdown.trim().is_empty() {
                         notes.push(Note {
@@ -373,6 +375,8 @@ pub fn apply_settings(nb: &mut Notebook, opened: &Opened, name_of: &dyn Fn(&str)
                     slices: String::new(),
                 })
             }
+            CellKind::Slices => CellInputs::Slices(SlicesInputs { spec: own }),
+            CellKind::Gate => CellInputs::Gate(GateCellInputs { config: own }),
             CellKind::Calibration => CellInputs::Calibration(CalibrationInputs::default()),
             CellKind::Notes => continue,
             CellKind::Data | CellKind::Models => CellInputs::None,

@@ -201,6 +201,29 @@ async fn handle(
             progress(format!("evaluating {}", inputs.dataset));
             host.borrow().evaluate(&inputs, &now_ms)
         }
+        Command::Slices { eval, spec } => {
+            progress(format!("evaluating {} with slices", eval.dataset));
+            let started = now_ms();
+            let mut finder = |p: lockstep_core::slices::Progress| {
+                post(
+                    id,
+                    Reply::Progress {
+                        stage: crate::view::eval::finder_stage(&p, now_ms() - started),
+                        fraction: Some(crate::view::eval::finder_fraction(&p)),
+                    },
+                );
+            };
+            host.borrow().slices(&eval, &spec, &now_ms, &mut finder)
+        }
+        Command::Gate {
+            eval,
+            config,
+            skew_json,
+        } => {
+            progress(format!("gating {} on its blackbox rows", eval.dataset));
+            host.borrow()
+                .gate(&eval, &config, skew_json.as_deref(), &now_ms)
+        }
         Command::Skew(inputs) => {
             progress(format!(
                 "replaying the serving logs through {}",

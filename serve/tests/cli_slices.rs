@@ -53,7 +53,7 @@ fn eval_with_slices_reports_them_and_checks_slice_floors() {
     // The second floor cannot hold: exit 1, the report still written.
     assert_eq!(out.status.code(), Some(1), "{stderr}");
     let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    assert_eq!(report["schema_version"], "1.2.0");
+    assert_eq!(report["schema_version"], "1.3.0");
     let names: Vec<&str> = report["slices"]["slices"]
         .as_array()
         .unwrap()

@@ -62,7 +62,7 @@ fn a_failing_behavioural_test_fails_eval_and_shows_in_every_export() {
     );
     assert!(String::from_utf8_lossy(&out.stderr).contains("behavioural tests: FAIL"));
     let report: Value = serde_json::from_slice(&std::fs::read(&json).unwrap()).unwrap();
-    assert_eq!(report["schema_version"], "1.2.0");
+    assert_eq!(report["schema_version"], "1.3.0");
     let test = &report["behaviour"]["tests"][0];
     assert_eq!(test["status"], "fail");
     let want = &expected()["invariance_sex"]["protected_logreg"];

@@ -102,6 +102,29 @@ fn changed_by_one_byte(dir: &Path, path: &str, name: &str) -> PathBuf {
     out
 }
 
+/// Validates a report against a committed JSON Schema (`docs/schema/NAME`) with
+/// Python's `jsonschema` (an independent validator, in .venv from scripts/setup.sh).
+fn assert_valid(report: &Value, schema: &str) {
+    let file = tempfile::NamedTempFile::new().unwrap();
+    std::fs::write(file.path(), report.to_string()).unwrap();
+    let out = Command::new(repo().join(".venv/bin/python"))
+        .args([
+            "-c",
+            "import json, sys, jsonschema\n\
+             schema = json.load(open(sys.argv[2]))\n\
+             jsonschema.validators.validator_for(schema)(schema).validate(json.load(open(sys.argv[1])))",
+        ])
+        .arg(file.path())
+        .arg(repo().join("docs/schema").join(schema))
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "the report does not follow docs/schema/{schema}:\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
 #[test]
 fn gate_writes_four_formats_and_a_blessing_that_verify_checks() {
     let dir = tempfile::tempdir().unwrap();
@@ -110,6 +133,7 @@ fn gate_writes_four_formats_and_a_blessing_that_verify_checks() {
     let report: Value =
         serde_json::from_slice(&std::fs::read(dir.path().join("out/gate.json")).unwrap()).unwrap();
     assert_eq!(report["verdict"], "pass");
+    assert_valid(&report, "gate-report.schema.json");
     assert_eq!(report["provenance"]["code_version"], "abc123");
     assert!(
         report["checks"][0]["evidence"]
@@ -338,6 +362,7 @@ fn diagnose_measures_the_dev_file_through_the_model_and_lists_its_errors() {
         v
     };
     let v = run(&[]);
+    assert_valid(&v, "diagnose-report.schema.json");
     let sets = v["diagnosis"]["sets"].as_array().unwrap();
     assert_eq!(sets[2]["source"], "computed");
     assert_eq!(sets[2]["rows"], 150);

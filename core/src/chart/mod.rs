@@ -635,31 +635,97 @@ const INTERVAL_LABEL: f64 = 170.0;
 /// A forest plot: one row per estimate with its interval as a bar, on a common
 /// horizontal axis symmetric around a dashed zero line (differences of metrics).
 pub fn interval_chart(title: &str, axis_label: &str, rows: &[IntervalRow<'_>]) -> String {
-    let mut out = String::new();
-    // `write!` into a String cannot fail.
-    let _ = write_interval_chart(&mut out, title, axis_label, rows);
-    out
-}
-
-fn write_interval_chart(
-    out: &mut String,
-    title: &str,
-    axis_label: &str,
-    rows: &[IntervalRow<'_>],
-) -> std::fmt::Result {
     let extent = rows
         .iter()
         .flat_map(|r| [r.estimate, r.lower, r.upper])
         .filter(|v| v.is_finite())
         .fold(0.0f64, |m, v| m.max(v.abs()));
     let extent = if extent > 0.0 { extent * 1.1 } else { 1.0 };
+    let mut out = String::new();
+    // `write!` into a String cannot fail.
+    let _ = write_interval_chart(
+        &mut out,
+        &Forest {
+            title,
+            axis_label,
+            rows,
+            domain: (-extent, extent),
+            reference: 0.0,
+            tick: crate::report::export::format::difference,
+            hover: false,
+        },
+    );
+    out
+}
+
+/// A forest plot of estimates (a metric per slice) on the axis from the smallest lower
+/// bound to the largest upper bound, with a dashed line at `reference` (the metric on
+/// every row); each row names its value and interval on hover and keyboard focus.
+pub fn estimate_chart(
+    title: &str,
+    axis_label: &str,
+    rows: &[IntervalRow<'_>],
+    reference: f64,
+) -> String {
+    let (lo, hi) = rows
+        .iter()
+        .flat_map(|r| [r.estimate, r.lower, r.upper])
+        .chain([reference])
+        .filter(|v| v.is_finite())
+        .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), v| {
+            (lo.min(v), hi.max(v))
+        });
+    let (lo, hi) = if lo.is_finite() && hi > lo {
+        let pad = (hi - lo) * 0.05;
+        (lo - pad, hi + pad)
+    } else if lo.is_finite() {
+        (lo - 0.5, lo + 0.5)
+    } else {
+        (0.0, 1.0)
+    };
+    let mut out = String::new();
+    let _ = write_interval_chart(
+        &mut out,
+        &Forest {
+            title,
+            axis_label,
+            rows,
+            domain: (lo, hi),
+            reference: if reference.is_finite() { reference } else { lo },
+            tick: short,
+            hover: true,
+        },
+    );
+    out
+}
+
+struct Forest<'a> {
+    title: &'a str,
+    axis_label: &'a str,
+    rows: &'a [IntervalRow<'a>],
+    domain: (f64, f64),
+    reference: f64,
+    tick: fn(f64) -> String,
+    /// Each row a focusable group with a `<title>` (the page's charts).
+    hover: bool,
+}
+
+fn write_interval_chart(out: &mut String, f: &Forest<'_>) -> std::fmt::Result {
+    let (title, axis_label, rows) = (f.title, f.axis_label, f.rows);
+    let (lo, hi) = f.domain;
     let width = INTERVAL_LABEL + PLOT + 20.0;
     let height = TOP + INTERVAL_ROW * rows.len() as f64 + 40.0;
-    let x_of =
-        |v: f64| INTERVAL_LABEL + (v.clamp(-extent, extent) + extent) / (2.0 * extent) * PLOT;
+    let x_of = |v: f64| INTERVAL_LABEL + (v.clamp(lo, hi) - lo) / (hi - lo) * PLOT;
+    // The page's charts take the themes of [`STYLESHEET`] (text in the foreground
+    // colour, light and dark).
+    let themed = if f.hover {
+        r#" class="ls-chart ls-estimates" fill="currentColor" font-family="system-ui,sans-serif""#
+    } else {
+        ""
+    };
     writeln!(
         out,
-        r#"<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" width="{width}" height="{height}" role="img" aria-label="{}">"#,
+        r#"<svg xmlns="http://www.w3.org/2000/svg"{themed} viewBox="0 0 {width} {height}" width="{width}" height="{height}" role="img" aria-label="{}">"#,
         esc(title)
     )?;
     writeln!(
@@ -672,11 +738,26 @@ fn write_interval_chart(
     writeln!(
         out,
         r##"<line x1="{:.1}" y1="{TOP}" x2="{:.1}" y2="{bottom:.1}" stroke="#999" stroke-dasharray="4 3"/>"##,
-        x_of(0.0),
-        x_of(0.0)
+        x_of(f.reference),
+        x_of(f.reference)
     )?;
     for (i, r) in rows.iter().enumerate() {
         let y = TOP + INTERVAL_ROW * i as f64 + INTERVAL_ROW / 2.0;
+        if f.hover {
+            let label = format!(
+                "{}: {} [{}, {}]",
+                r.name,
+                short(r.estimate),
+                short(r.lower),
+                short(r.upper)
+            );
+            write!(
+                out,
+                r#"<g tabindex="0" aria-label="{}"><title>{}</title>"#,
+                esc(&label),
+                esc(&label)
+            )?;
+        }
         writeln!(
             out,
             r#"<text x="{:.1}" y="{:.1}" text-anchor="end" font-size="11">{}</text>"#,
@@ -701,14 +782,17 @@ fn write_interval_chart(
                 esc(r.color)
             )?;
         }
+        if f.hover {
+            writeln!(out, "</g>")?;
+        }
     }
-    for v in [-extent, 0.0, extent] {
+    for v in [lo, f.reference, hi] {
         writeln!(
             out,
             r#"<text x="{:.1}" y="{:.1}" text-anchor="middle" font-size="10">{}</text>"#,
             x_of(v),
             bottom + 14.0,
-            crate::report::export::format::difference(v)
+            (f.tick)(v)
         )?;
     }
     writeln!(

@@ -19,14 +19,14 @@
 use serde::{Deserialize, Serialize};
 
 /// One row of the table.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct CurvePoint {
     pub size: f64,
     pub train_error: f64,
     pub dev_error: f64,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum MoreData {
     Likely,
@@ -35,7 +35,7 @@ pub enum MoreData {
 }
 
 /// The curves' plot data and verdict.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct LearningCurves {
     /// Sorted by size: the plot's x (size, log scale) and two series.
     pub points: Vec<CurvePoint>,

@@ -22,7 +22,7 @@ use crate::report::rows::RowOutcomes;
 use crate::table::{ColumnData, Table};
 
 /// One misclassified row.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct ErrorRow {
     /// The row's id: the key column's text, else its 1-based number.
     pub row_id: String,
@@ -37,7 +37,7 @@ pub struct ErrorRow {
 }
 
 /// The sampled errors.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct ErrorSample {
     pub limit: usize,
     pub seed: u64,
@@ -190,7 +190,7 @@ pub fn parse_tags(text: &str) -> Result<Vec<(String, String)>, ErrorAnalysisErro
 }
 
 /// One tag's share of the listed errors.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct TagShare {
     pub tag: String,
     pub count: u64,
@@ -200,7 +200,7 @@ pub struct TagShare {
     pub upper: f64,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct TagReport {
     /// The listed errors (the shares' denominator).
     pub errors: u64,

@@ -11,7 +11,7 @@ use super::errors::{ErrorSample, TagReport};
 use crate::report::export::format::{md_cell, number};
 
 /// Everything `lockstep diagnose` found.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct DiagnoseReport {
     pub diagnosis: Diagnosis,
     pub learning_curves: Option<LearningCurves>,

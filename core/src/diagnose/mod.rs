@@ -39,6 +39,7 @@
 pub mod curves;
 pub mod errors;
 pub mod export;
+pub mod schema;
 
 use serde::{Deserialize, Serialize};
 
@@ -49,7 +50,7 @@ use crate::report::{EvalReport, EvalRequest, PreparedRequest, RequestError, prep
 use crate::table::Table;
 
 /// The four data sets of the diagnosis.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum DataSet {
     Train,
@@ -82,7 +83,7 @@ pub enum SetError {
 }
 
 /// Where the optimal-error estimate comes from.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case", tag = "kind")]
 pub enum OptimalSource {
     /// A declared human-level figure.
@@ -108,7 +109,7 @@ impl OptimalSource {
 }
 
 /// The optimal-error estimate.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Optimal {
     pub value: f64,
     pub source: OptimalSource,
@@ -133,7 +134,7 @@ pub struct DiagnosisInput {
 }
 
 /// The four gaps.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Gap {
     AvoidableBias,
@@ -195,7 +196,7 @@ impl Gap {
 }
 
 /// One set's figure as the report shows it.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct SetFigure {
     pub set: DataSet,
     pub value: f64,
@@ -205,7 +206,7 @@ pub struct SetFigure {
 }
 
 /// One gap with its interval.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct GapFigure {
     pub gap: Gap,
     pub estimate: f64,
@@ -217,7 +218,7 @@ pub struct GapFigure {
 }
 
 /// The diagnosis.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Diagnosis {
     pub metric: String,
     pub higher_is_better: bool,

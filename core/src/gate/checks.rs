@@ -12,7 +12,7 @@ use crate::report::metric_names::FACT_METRICS;
 use crate::report::types::MetricRow;
 
 /// What the gate binds its verdict to.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Provenance {
     /// sha256 of the model file's bytes.
     pub model_sha256: Option<String>,

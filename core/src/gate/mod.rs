@@ -27,18 +27,23 @@ pub mod blessing;
 pub mod checks;
 pub mod config;
 pub mod export;
+pub mod run;
+pub mod schema;
 
 use serde::{Deserialize, Serialize};
 
 pub use blessing::{Blessing, BlessingError, verify};
 pub use checks::{GateInputs, Provenance, run_gate};
 pub use config::{Bound, CheckConfig, CheckKind, Comparison, GateConfig, GateConfigError};
+pub use run::{BlackboxEvaluation, GateRunError, evaluate_blackbox};
 
 /// The gate report format's version.
 pub const GATE_VERSION: &str = "1.0.0";
 
 /// A check's (or the gate's) outcome.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, schemars::JsonSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum Status {
     Pass,
@@ -57,7 +62,7 @@ impl Status {
 }
 
 /// One check's result.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct CheckResult {
     pub name: String,
     pub kind: String,
@@ -68,7 +73,7 @@ pub struct CheckResult {
 }
 
 /// The gate's verdict and every check.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct GateReport {
     pub gate_version: String,
     pub name: Option<String>,

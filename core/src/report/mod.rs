@@ -57,7 +57,7 @@ pub use fingerprint::{Fingerprints, sha256_hex};
 pub use model_run::{ModelRun, ModelRunError, run_model};
 pub use request::{
     EvalRequest, ModelSource, Overrides, PreparedRequest, RequestError, Settings, Source,
-    attach_behaviour, evaluate_request, prepare_request,
+    attach_behaviour, evaluate_request, evaluate_request_watched, prepare_request,
 };
 pub use types::{EvalReport, SCHEMA_VERSION};
 

@@ -132,6 +132,19 @@ pub fn evaluate_request(
     request: &EvalRequest<'_>,
     now: &dyn Fn() -> f64,
 ) -> Result<EvalReport, RequestError> {
+    let cancel = std::sync::atomic::AtomicBool::new(false);
+    evaluate_request_watched(table, request, now, &mut |_| {}, &cancel)
+}
+
+/// [`evaluate_request`], with the slice finder's progress reported to `progress` and
+/// stopped (keeping what it found) when `cancel` is set: the page's Slices cell.
+pub fn evaluate_request_watched(
+    table: &Table,
+    request: &EvalRequest<'_>,
+    now: &dyn Fn() -> f64,
+    progress: &mut dyn FnMut(crate::slices::Progress),
+    cancel: &std::sync::atomic::AtomicBool,
+) -> Result<EvalReport, RequestError> {
     let input = table;
     let prepared = prepare_request(table, request, now)?;
     let table = prepared.table.as_ref().unwrap_or(table);
@@ -150,11 +163,10 @@ pub fn evaluate_request(
             .filter(|c| !skip(c))
             .map(str::to_owned)
             .collect();
-        let cancel = std::sync::atomic::AtomicBool::new(false);
         let mut control = crate::slices::Control {
             now,
-            progress: &mut |_| {},
-            cancel: &cancel,
+            progress,
+            cancel,
         };
         crate::slices::attach(&mut report, table, config, spec, &columns, &mut control)?;
     }

@@ -13,7 +13,7 @@ use crate::metrics::calibration::BinStrategy;
 
 /// The report format's version. Bump the major part when a field changes meaning
 /// or disappears, the minor part when one is added.
-pub const SCHEMA_VERSION: &str = "1.2.0";
+pub const SCHEMA_VERSION: &str = "1.3.0";
 
 /// Everything one evaluation found.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]

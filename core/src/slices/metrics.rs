@@ -9,11 +9,15 @@ use super::bitset::Bitset;
 use super::finder::{Control, FinderReport, find};
 use super::loss;
 use super::predicate::cut;
+use super::simpson::{
+    Partition, SimpsonCheck, column_partitions, group_partitions, outcome_values,
+};
 use super::spec::SlicesSpec;
 use crate::expr::Rule;
 use crate::metrics::Metric;
 use crate::metrics::bootstrap::Interval;
 use crate::report::config::{EvalConfig, TaskKind};
+use crate::report::contract::LineResult;
 use crate::report::types::EvalReport;
 use crate::report::{ReportError, classification, regression_run};
 use crate::table::Table;
@@ -53,6 +57,22 @@ pub struct SlicesReport {
     pub slices: Vec<SliceMetrics>,
     pub finder: Option<FinderReport>,
     pub notes: Vec<String>,
+    /// Whether every slice floor of the contract (`slice:NAME metric >= x`) holds
+    /// (true when none is declared); since schema 1.3.0, so that a gate's
+    /// `report_section = "slices"` check reads a verdict.
+    #[serde(default = "yes")]
+    pub passed: bool,
+    /// The contract's slice floors, each with its result (since schema 1.3.0).
+    #[serde(default)]
+    pub checks: Vec<LineResult>,
+    /// Simpson's paradox between the `[simpson]` groups, one finding per partition
+    /// (since schema 1.3.0; absent when not asked for).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub simpson: Option<SimpsonCheck>,
+}
+
+fn yes() -> bool {
+    true
 }
 
 impl SlicesReport {
@@ -217,12 +237,13 @@ pub fn attach(
             metrics,
         });
     }
+    let losses = || match &read {
+        Read::Classification(data) => loss::classification(data),
+        Read::Regression(t, p) => loss::regression(t, p),
+    };
     let finder = match &spec.finder {
         Some(settings) => {
-            let (losses, loss_name) = match &read {
-                Read::Classification(data) => loss::classification(data),
-                Read::Regression(t, p) => loss::regression(t, p),
-            };
+            let (losses, loss_name) = losses();
             let columns: Vec<String> = if settings.columns.is_empty() {
                 columns
                     .iter()
@@ -238,11 +259,70 @@ pub fn attach(
         }
         None => None,
     };
+    let simpson = match &spec.simpson {
+        Some(settings) => {
+            let (values, outcome) = match &settings.outcome {
+                Some(column) => (outcome_values(table, column)?, column.clone()),
+                None => {
+                    let (l, name) = losses();
+                    (l.into_iter().map(Some).collect(), name.to_owned())
+                }
+            };
+            let strata: Vec<String> = if settings.strata.is_empty() {
+                columns
+                    .iter()
+                    .filter(|c| **c != settings.group && Some(*c) != settings.outcome.as_ref())
+                    .cloned()
+                    .collect()
+            } else {
+                settings.strata.clone()
+            };
+            let mut partitions = column_partitions(table, &strata)?;
+            for found in finder.iter().flat_map(|f| &f.slices) {
+                let rows = Rule::parse(&found.rule)
+                    .and_then(|r| r.predict(table))
+                    .map_err(|source| SliceError::Rule {
+                        slice: found.name.clone(),
+                        source,
+                    })?;
+                let set = Bitset::from_bools(&rows);
+                partitions.push(Partition {
+                    name: format!("the found slice {}", found.name),
+                    strata: vec![
+                        (found.name.clone(), set.clone()),
+                        ("the rest".to_owned(), set.not()),
+                    ],
+                });
+            }
+            let findings =
+                group_partitions(table, &settings.group, &values, &outcome, &partitions)?;
+            Some(SimpsonCheck::Checked { findings })
+        }
+        None => None,
+    };
     report.slices = Some(SlicesReport {
         slices,
         finder,
         notes,
+        simpson,
+        passed: true,
+        checks: Vec::new(),
     });
     crate::report::recheck_contract(report, config);
+    let floors: Vec<LineResult> = report
+        .contract
+        .as_ref()
+        .map(|c| {
+            c.lines
+                .iter()
+                .filter(|l| crate::report::contract::split_slice(&l.metric).is_some())
+                .cloned()
+                .collect()
+        })
+        .unwrap_or_default();
+    if let Some(s) = report.slices.as_mut() {
+        s.passed = floors.iter().all(|l| l.passed);
+        s.checks = floors;
+    }
     Ok(())
 }

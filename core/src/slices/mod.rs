@@ -15,7 +15,9 @@
 //!                      EvalReport.slices (+ the contract's `slice:NAME metric` lines)
 //! ```
 //!
-//! [`simpson`] checks comparisons for Simpson's paradox on its own inputs.
+//! [`simpson`] checks comparisons for Simpson's paradox: on its own inputs, and in the
+//! report (`[simpson]` in `slices.toml`: two groups compared by the model's loss, or
+//! an outcome, within strata → `SlicesReport::simpson`).
 
 pub mod bitset;
 pub mod finder;
@@ -29,7 +31,7 @@ pub mod stats;
 pub use bitset::{Bitset, Moments};
 pub use finder::{Control, FinderReport, FinderSettings, FoundSlice, Progress, Stopped, find};
 pub use metrics::{SliceMetricRow, SliceMetrics, SlicesReport, attach};
-pub use spec::{ByColumns, NamedSlice, SlicesSpec};
+pub use spec::{ByColumns, NamedSlice, SimpsonSettings, SlicesSpec};
 
 use crate::expr::RuleError;
 use crate::report::ReportError;

@@ -148,6 +148,23 @@ fn column_of<'a>(table: &'a Table, name: &str) -> Result<&'a crate::table::Colum
     })
 }
 
+/// An outcome column's values, one per row (`None`: null).
+pub fn outcome_values(table: &Table, outcome: &str) -> Result<Vec<Option<f64>>, SliceError> {
+    Ok(match column_of(table, outcome)?.data() {
+        ColumnData::Bool(v) => (0..table.num_rows())
+            .map(|r| v.value_at(r).map(f64::from))
+            .collect(),
+        ColumnData::Int64(v) => v.iter().map(|x| x.map(|x| x as f64)).collect(),
+        ColumnData::Float64(v) => v.iter().collect(),
+        ColumnData::Str(_) => {
+            return Err(SliceError::NotNumeric {
+                column: outcome.to_owned(),
+                data_type: "string",
+            });
+        }
+    })
+}
+
 /// Groups with their own rows: `group` (two values), `stratum` (categorical, or a
 /// numeric column cut at quartiles), `outcome` (boolean or numeric, its mean).
 pub fn groups(
@@ -156,6 +173,35 @@ pub fn groups(
     stratum: &str,
     outcome: &str,
 ) -> Result<SimpsonFinding, SliceError> {
+    let values = outcome_values(table, outcome)?;
+    let s = cut(column_of(table, stratum)?, &Buckets::Quantiles(4), 20)?;
+    let partition = Partition {
+        name: stratum.to_owned(),
+        strata: s.predicates.iter().map(|p| p.name()).zip(s.rows).collect(),
+    };
+    let mut findings = group_partitions(table, group, &values, outcome, &[partition])?;
+    findings.pop().ok_or_else(|| SliceError::InvalidSetting {
+        setting: "simpson.stratum",
+        value: stratum.to_owned(),
+        expected: "a column to stratify by",
+    })
+}
+
+/// Groups with their own rows over several partitions: `group` (a column with two
+/// values), each row's outcome (`values`, compared by its mean; named `outcome`).
+pub fn group_partitions(
+    table: &Table,
+    group: &str,
+    values: &[Option<f64>],
+    outcome: &str,
+    partitions: &[Partition],
+) -> Result<Vec<SimpsonFinding>, SliceError> {
+    if values.len() != table.num_rows() {
+        return Err(SliceError::LossLength {
+            losses: values.len(),
+            rows: table.num_rows(),
+        });
+    }
     let g = cut(column_of(table, group)?, &Buckets::Quantiles(4), 20)?;
     let sides: Vec<usize> = (0..g.predicates.len())
         .filter(|&i| {
@@ -172,19 +218,6 @@ pub fn groups(
             expected: "a column with exactly two values (two groups or models)",
         });
     }
-    let values: Vec<Option<f64>> = match column_of(table, outcome)?.data() {
-        ColumnData::Bool(v) => (0..table.num_rows())
-            .map(|r| v.value_at(r).map(f64::from))
-            .collect(),
-        ColumnData::Int64(v) => v.iter().map(|x| x.map(|x| x as f64)).collect(),
-        ColumnData::Float64(v) => v.iter().collect(),
-        ColumnData::Str(_) => {
-            return Err(SliceError::NotNumeric {
-                column: outcome.to_owned(),
-                data_type: "string",
-            });
-        }
-    };
     let mean = |set: &Bitset| -> (u64, Option<f64>) {
         let (mut n, mut sum) = (0u64, 0.0);
         for r in set.ones() {
@@ -204,22 +237,25 @@ pub fn groups(
             values: [a.1, b.1],
         }
     };
-    let s = cut(column_of(table, stratum)?, &Buckets::Quantiles(4), 20)?;
-    let strata = s
-        .predicates
-        .iter()
-        .zip(&s.rows)
-        .map(|(p, set)| row(p.name(), Some(set)))
-        .collect();
     let binary = values.iter().flatten().all(|&v| v == 0.0 || v == 1.0);
-    Ok(judge(
-        &format!("{outcome} {}", if binary { "rate" } else { "mean" }),
-        [g.predicates[sides[0]].name(), g.predicates[sides[1]].name()],
-        stratum,
-        row("all rows".to_owned(), None),
-        strata,
-        binary,
-    ))
+    let measure = format!("{outcome} {}", if binary { "rate" } else { "mean" });
+    let names = [g.predicates[sides[0]].name(), g.predicates[sides[1]].name()];
+    Ok(partitions
+        .iter()
+        .map(|p| {
+            judge(
+                &measure,
+                names.clone(),
+                &p.name,
+                row("all rows".to_owned(), None),
+                p.strata
+                    .iter()
+                    .map(|(name, set)| row(name.clone(), Some(set)))
+                    .collect(),
+                binary,
+            )
+        })
+        .collect())
 }
 
 /// A metric of predicted classes against binary labels (1 = positive).

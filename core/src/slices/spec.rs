@@ -20,6 +20,16 @@
 //! [finder]
 //! max_level = 3
 //! top_k = 10
+//!
+//! # Simpson's paradox between two groups (a column with two values): the group
+//! # that is better overall but worse in every stratum. The outcome is a column's mean
+//! # or, by default, the model's per-row loss (the finder's: log loss, 0/1 error or
+//! # squared error); strata are the given columns (default: every column the finder
+//! # may search, categorical ones with 2–20 values and numeric ones in quartiles)
+//! # and each slice the finder found against the rest.
+//! [simpson]
+//! group = "sex"
+//! strata = ["department"]
 //! ```
 
 use serde::Deserialize;
@@ -57,6 +67,19 @@ impl ByColumns {
     }
 }
 
+/// The `[simpson]` table: groups compared within strata.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SimpsonSettings {
+    /// A column with exactly two values.
+    pub group: String,
+    /// A boolean or numeric column; default: the model's per-row loss.
+    pub outcome: Option<String>,
+    /// Columns to stratify by; empty: every column the finder may search.
+    #[serde(default)]
+    pub strata: Vec<String>,
+}
+
 /// What `slices.toml` asks for.
 #[derive(Debug, Clone, Default, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -67,6 +90,8 @@ pub struct SlicesSpec {
     pub by: Vec<ByColumns>,
     /// Run the finder (with these settings) when present.
     pub finder: Option<FinderSettings>,
+    /// Check Simpson's paradox between two groups (since schema 1.3.0).
+    pub simpson: Option<SimpsonSettings>,
 }
 
 impl SlicesSpec {

@@ -66,6 +66,8 @@ pub fn CellFrame(id: u32, kind: CellKind) -> impl IntoView {
         CellKind::Robustness => view! { <super::robustness::RobustnessCell id /> }.into_any(),
         CellKind::Compare => view! { <super::compare::CompareCell id /> }.into_any(),
         CellKind::Skew => view! { <super::skew::SkewCell id /> }.into_any(),
+        CellKind::Slices => view! { <super::slices::SlicesCell id /> }.into_any(),
+        CellKind::Gate => view! { <super::gate::GateCell id /> }.into_any(),
         CellKind::Notes => view! { <super::notes::NotesCell id /> }.into_any(),
     };
     let heading = format!("cell-{id}-title");

@@ -10,12 +10,14 @@ mod compare;
 mod data;
 mod evaluate;
 mod frame;
+mod gate;
 mod models;
 mod notes;
 mod pipeline;
 mod robustness;
 mod share;
 mod skew;
+mod slices;
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -29,6 +31,7 @@ use crate::notebook::{
     RobustnessInputs, Role, RunState, SkewInputs,
 };
 use crate::protocol::{Command, Compared, Evaluated, Predicted, Reply, Skewed};
+use crate::view::eval::default_slices_spec;
 use crate::view::plots::{Plot, split};
 use frame::CellFrame;
 
@@ -49,6 +52,7 @@ pub enum Output {
     Skewed(Arc<Skewed>),
     Robust(Arc<RobustOutput>),
     Compared(Arc<ComparedOutput>),
+    Gated(Arc<gate::GateOutput>),
 }
 
 /// Behavioural tests as the page shows them: the worker's reply read back.
@@ -230,6 +234,34 @@ impl Ui {
                     }
                 }
             }
+            (CellKind::Slices, CellInputs::Slices(s)) => self
+                .nb
+                .with_untracked(evaluate_inputs)
+                .map(|eval| {
+                    vec![Command::Slices {
+                        eval,
+                        spec: s.spec.clone(),
+                    }]
+                })
+                .unwrap_or_default(),
+            (CellKind::Gate, CellInputs::Gate(g)) => {
+                let skew_json = self.outputs.with_untracked(|o| {
+                    o.values().find_map(|out| match out {
+                        Output::Skewed(s) => Some(s.json.clone()),
+                        _ => None,
+                    })
+                });
+                self.nb
+                    .with_untracked(evaluate_inputs)
+                    .map(|eval| {
+                        vec![Command::Gate {
+                            eval,
+                            config: g.config.clone(),
+                            skew_json,
+                        }]
+                    })
+                    .unwrap_or_default()
+            }
             (CellKind::Pipeline, CellInputs::Pipeline { spec, training }) => {
                 vec![Command::Fit {
                     spec: spec.clone(),
@@ -405,6 +437,16 @@ impl Ui {
                             }
                         }
                     }
+                    Reply::Gated(gated) => match gate::GateOutput::read(gated) {
+                        Ok(output) => {
+                            let millis = output.gated.millis;
+                            done(millis, Some(Output::Gated(Arc::new(output))));
+                        }
+                        Err(error) => {
+                            self.running.set(None);
+                            self.set_state(id, RunState::Failed { error });
+                        }
+                    },
                     Reply::Predicted(p) => {
                         let all = {
                             let Ok(mut list) = predicted.lock() else {
@@ -571,6 +613,20 @@ fn fill_defaults(n: &mut Notebook) {
                 {
                     t.clone_from(tr);
                 }
+            }
+            CellInputs::Slices(s) => {
+                if s.spec.is_empty()
+                    && let Some(t) = &table
+                {
+                    let g = &t.guess;
+                    s.spec = default_slices_spec(
+                        &t.columns,
+                        &[g.label.as_str(), g.prediction.as_str(), g.score.as_str()],
+                    );
+                }
+            }
+            CellInputs::Gate(g) if g.config.is_empty() => {
+                g.config = crate::view::gate::DEFAULT_GATE.to_owned();
             }
             CellInputs::Pipeline { training: t, .. } => {
                 if t.is_empty()

@@ -12,8 +12,9 @@
 
 use lockstep_core::report::{
     EvalReport, EvalRequest, ModelSource, Overrides, RequestError, Settings, SettingsFormat,
-    Source, evaluate_request, export,
+    Source, evaluate_request_watched, export,
 };
+use lockstep_core::slices::{Progress, SlicesSpec};
 use lockstep_core::transform::FittedPipeline;
 
 use crate::notebook::PredictionSource;
@@ -60,34 +61,8 @@ pub fn parse_threshold(text: &str) -> Result<Option<f64>, String> {
     }
 }
 
-/// Runs the evaluation through core's one evaluation request (what `lockstep eval`
-/// runs); `now` reads a clock in milliseconds (to time a model).
-pub fn evaluate(picks: &EvalPicks<'_>, now: &dyn Fn() -> f64) -> Result<Evaluation, String> {
-    let request = request(picks)?;
-    let report = evaluate_request(&picks.dataset.table, &request, now)
-        .map_err(|e| request_error(picks, e))?;
-    Ok(Evaluation {
-        json: export::json(&report).map_err(|e| e.to_string())?,
-        markdown: export::markdown(&report),
-        html: export::html(&report),
-        junit: export::junit(&report),
-        report,
-    })
-}
-
-/// A request error as the page shows it: a model's error names the model.
-pub fn request_error(picks: &EvalPicks<'_>, e: RequestError) -> String {
-    match e {
-        RequestError::Model(e) => match picks.model {
-            Some(model) => format!("{}: {e}", model.name),
-            None => e.to_string(),
-        },
-        e => e.to_string(),
-    }
-}
-
-/// Core's evaluation request for the picks: what `lockstep eval` builds from its flags.
-pub fn request<'a>(picks: &EvalPicks<'a>) -> Result<EvalRequest<'a>, String> {
+/// The picks as core's evaluation request (the CLI's flags over the settings).
+pub fn request_of<'a>(picks: &EvalPicks<'a>) -> Result<EvalRequest<'a>, String> {
     let source = match picks.source {
         PredictionSource::Column(c) => Source::Column(c.clone()),
         PredictionSource::Score(c) => Source::Score(c.clone()),
@@ -122,6 +97,94 @@ pub fn request<'a>(picks: &EvalPicks<'a>) -> Result<EvalRequest<'a>, String> {
         },
         data_sha256: Some(picks.dataset.sha256.clone()),
     })
+}
+
+/// A request's error as the page words it (a model's errors name the model).
+pub fn request_error(picks: &EvalPicks<'_>, e: RequestError) -> String {
+    match e {
+        RequestError::Model(e) => match picks.model {
+            Some(model) => format!("{}: {e}", model.name),
+            None => e.to_string(),
+        },
+        e => e.to_string(),
+    }
+}
+
+/// Runs the evaluation through core's one evaluation request (what `lockstep eval`
+/// runs); `now` reads a clock in milliseconds (to time a model).
+pub fn evaluate(picks: &EvalPicks<'_>, now: &dyn Fn() -> f64) -> Result<Evaluation, String> {
+    let cancel = std::sync::atomic::AtomicBool::new(false);
+    evaluate_watched(picks, None, now, &mut |_| {}, &cancel)
+}
+
+/// [`evaluate`] with a `slices.toml` (`lockstep eval --slices`), the slice finder's
+/// progress reported to `progress`: the Slices cell.
+pub fn evaluate_watched(
+    picks: &EvalPicks<'_>,
+    slices: Option<SlicesSpec>,
+    now: &dyn Fn() -> f64,
+    progress: &mut dyn FnMut(Progress),
+    cancel: &std::sync::atomic::AtomicBool,
+) -> Result<Evaluation, String> {
+    let mut request = request_of(picks)?;
+    request.overrides.slices = slices;
+    let report = evaluate_request_watched(&picks.dataset.table, &request, now, progress, cancel)
+        .map_err(|e| request_error(picks, e))?;
+    Ok(Evaluation {
+        json: export::json(&report).map_err(|e| e.to_string())?,
+        markdown: export::markdown(&report),
+        html: export::html(&report),
+        junit: export::junit(&report),
+        report,
+    })
+}
+
+/// A `slices.toml` as typed, or the default when the box is empty: one `by` over the
+/// first column that is not the label or a prediction, and the slice finder.
+pub fn slices_spec(text: &str, columns: &[String], skip: &[&str]) -> Result<SlicesSpec, String> {
+    let text = if text.trim().is_empty() {
+        default_slices_spec(columns, skip)
+    } else {
+        text.to_owned()
+    };
+    SlicesSpec::from_toml(&text).map_err(|e| format!("slices.toml: {e}"))
+}
+
+/// The slice finder's progress in [0, 1]: finished levels plus this level's share.
+pub fn finder_fraction(p: &Progress) -> f64 {
+    let levels = p.max_level.max(1) as f64;
+    let within = if p.level_total > 0 {
+        p.level_done as f64 / p.level_total as f64
+    } else {
+        0.0
+    };
+    ((p.level.saturating_sub(1) as f64 + within) / levels).clamp(0.0, 1.0)
+}
+
+/// The slice finder's progress in words, with the time since it started.
+pub fn finder_stage(p: &Progress, millis: f64) -> String {
+    format!(
+        "slice finder: level {} of {}, {} of {} candidates ({} in all), {:.1} s",
+        p.level,
+        p.max_level,
+        p.level_done,
+        p.level_total,
+        p.evaluated,
+        millis / 1000.0
+    )
+}
+
+/// The Slices cell's starting `slices.toml` for a data set.
+pub fn default_slices_spec(columns: &[String], skip: &[&str]) -> String {
+    let first = columns.iter().find(|c| !skip.contains(&c.as_str()));
+    let by = first.map_or(String::new(), |c| {
+        format!("[[by]]\ncolumns = [{}]\n\n", toml_string(c))
+    });
+    format!("{by}[finder]\nmax_level = 2\n")
+}
+
+fn toml_string(s: &str) -> String {
+    serde_json::to_string(s).unwrap_or_else(|_| "\"\"".to_owned())
 }
 
 #[cfg(test)]

@@ -14,6 +14,7 @@
 
 pub mod compare;
 pub mod eval;
+pub mod gate;
 pub mod markdown;
 pub mod model;
 pub mod pipeline;

@@ -6,7 +6,7 @@
 use lockstep_core::behaviour::{BehaviourReport, BehaviourSpec};
 use lockstep_core::report::{attach_behaviour, evaluate_request, export};
 
-use super::eval::{EvalPicks, request, request_error};
+use super::eval::{EvalPicks, request_error, request_of as request};
 
 /// The tests' results and the evaluation report that carries them.
 #[derive(Debug, Clone, PartialEq)]

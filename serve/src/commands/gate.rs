@@ -22,10 +22,8 @@ use lockstep_core::gate::{
     self, Blessing, BlessingError, GateConfig, GateInputs, Provenance, Status,
 };
 use lockstep_core::onnx;
-use lockstep_core::report::rows::split_rows;
 use lockstep_core::report::{
-    EvalRequest, ModelSource, Overrides, Settings, SettingsFormat, Source, evaluate, export,
-    prepare_request, sha256_hex,
+    EvalRequest, ModelSource, Overrides, Settings, SettingsFormat, Source, export, sha256_hex,
 };
 use serde_json::Value;
 
@@ -180,31 +178,10 @@ pub fn run(args: GateArgs) -> anyhow::Result<ExitCode> {
             };
             let start = Instant::now();
             let clock = || start.elapsed().as_secs_f64() * 1e3;
-            let prepared = prepare_request(&table, &request, &clock)?;
-            let full = prepared.table.as_ref().unwrap_or(&table);
-            let split = split_rows(full, &prepared.config.split)?;
-            let rows: Vec<usize> = split.blackbox.iter().map(|&r| r as usize).collect();
-            if rows.is_empty() {
-                bail!("the blackbox part of the split is empty: nothing to gate on");
-            }
-            let blackbox = full.take(&rows)?;
-            let report = evaluate(&blackbox, &prepared.config)?;
-            let c = &prepared.config;
-            settings.push(format!(
-                "engine {}; blackbox rows {} of {}; split eyeball_fraction {} seed {} key {}; \
-                 bootstrap {} replicates seed {} confidence {}; threshold {}",
-                args.engine,
-                rows.len(),
-                full.num_rows(),
-                c.split.eyeball_fraction,
-                c.split.seed,
-                c.split.key_column.as_deref().unwrap_or("row number"),
-                c.bootstrap.replicates,
-                c.bootstrap.seed,
-                c.bootstrap.confidence,
-                c.threshold
-            ));
-            let json = serde_json::to_value(&report)?;
+            let engine_name = args.engine.to_string();
+            let evaluated = gate::evaluate_blackbox(&table, &request, &engine_name, &clock)?;
+            settings.push(evaluated.settings);
+            let (report, json) = (evaluated.report, evaluated.json);
             (Some(report), Some(json), Some(sha256_hex(&data_bytes)))
         }
         (None, None) => (None, None, None),

@@ -370,7 +370,7 @@ fn write_page(out: &mut String, report: &EvalReport) -> std::fmt::Result {
     writeln!(out, "</table>")?;
 
     if let Some(slices) = &report.slices {
-        super::slices::html(out, slices)?;
+        super::slices::html(out, slices, &report.metrics)?;
     }
     if !report.notes.is_empty() {
         writeln!(out, "<h2>Notes</h2>\n<ul>")?;

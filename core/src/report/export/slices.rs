@@ -7,6 +7,7 @@ use std::fmt::Write;
 
 use super::format::{md_cell, metric_short, number, percent, xml_escape};
 use crate::metrics::Metric;
+use crate::slices::simpson::{SimpsonCheck, SimpsonFinding};
 use crate::slices::{FinderReport, SlicesReport};
 
 /// `0.7100 [0.6500, 0.7700] (−0.0800)`.
@@ -52,7 +53,7 @@ fn named_table(s: &SlicesReport) -> (Vec<String>, Vec<Vec<String>>) {
     (header, rows)
 }
 
-fn finder_summary(f: &FinderReport) -> String {
+pub fn finder_summary(f: &FinderReport) -> String {
     format!(
         "Slice finder: {} of {} candidates (levels ≤ {}, σ = {} rows, α = {}) have a {} \
          significantly above the rest (Welch, Benjamini–Hochberg q = {}); mean {} {}.{}",
@@ -105,6 +106,62 @@ fn finder_table(f: &FinderReport) -> (Vec<String>, Vec<Vec<String>>) {
     (header, rows)
 }
 
+/// What the Simpson check found, in one sentence.
+pub fn simpson_summary(check: &SimpsonCheck) -> String {
+    match check {
+        SimpsonCheck::Impossible { reason } => {
+            format!("Simpson's paradox: cannot happen here: {reason}.")
+        }
+        SimpsonCheck::Checked { findings } => {
+            let reversed = check.reversals().len();
+            let sides = findings.first().map_or(String::new(), |f| {
+                format!(" of {} and {}", f.sides[0], f.sides[1])
+            });
+            if reversed == 0 {
+                format!(
+                    "Simpson's paradox: the comparison{sides} was checked over {} partitions; none \
+                     reverses it in every stratum.",
+                    findings.len()
+                )
+            } else {
+                format!(
+                    "Simpson's paradox: {reversed} of {} partitions reverse the comparison{sides} \
+                     in every stratum.",
+                    findings.len()
+                )
+            }
+        }
+    }
+}
+
+fn value(v: Option<f64>) -> String {
+    v.map_or_else(|| "undefined".to_owned(), |v| format!("{v:.4}"))
+}
+
+/// The table that shows one reversal: each stratum's rows and values for both sides.
+fn simpson_table(f: &SimpsonFinding) -> (Vec<String>, Vec<Vec<String>>) {
+    let header = vec![
+        f.partition.clone(),
+        format!("{} rows", f.sides[0]),
+        format!("{} {}", f.sides[0], f.measure),
+        format!("{} rows", f.sides[1]),
+        format!("{} {}", f.sides[1], f.measure),
+    ];
+    let rows = std::iter::once(&f.overall)
+        .chain(&f.strata)
+        .map(|r| {
+            vec![
+                r.stratum.clone(),
+                r.rows[0].to_string(),
+                value(r.values[0]),
+                r.rows[1].to_string(),
+                value(r.values[1]),
+            ]
+        })
+        .collect();
+    (header, rows)
+}
+
 fn md_table(out: &mut String, header: &[String], rows: &[Vec<String>]) -> std::fmt::Result {
     let cells: Vec<String> = header.iter().map(|h| md_cell(h)).collect();
     writeln!(out, "| {} |", cells.join(" | "))?;
@@ -128,6 +185,15 @@ pub fn markdown(out: &mut String, s: &SlicesReport) -> std::fmt::Result {
         if !f.slices.is_empty() {
             let (h, r) = finder_table(f);
             md_table(out, &h, &r)?;
+        }
+    }
+    if let Some(check) = &s.simpson {
+        writeln!(out, "\n{}\n", md_cell(&simpson_summary(check)))?;
+        for f in check.reversals() {
+            writeln!(out, "**{}**\n", md_cell(&f.message))?;
+            let (h, r) = simpson_table(f);
+            md_table(out, &h, &r)?;
+            writeln!(out)?;
         }
     }
     for n in &s.notes {
@@ -157,18 +223,98 @@ fn html_table(
     writeln!(out, "</table>")
 }
 
-/// The section in HTML.
-pub fn html(out: &mut String, s: &SlicesReport) -> std::fmt::Result {
+/// The metrics the named slices carry, in their order.
+pub fn metric_names(s: &SlicesReport) -> Vec<String> {
+    named_table(s).0.into_iter().skip(2).collect()
+}
+
+/// Each named slice's `metric` with its interval as a forest plot (core's
+/// [`crate::chart::estimate_chart`]), a dashed line at `overall` (the metric on every
+/// row); red where the whole interval lies on the worse side of `overall`. `None`
+/// when no slice has the metric defined.
+pub fn chart(
+    s: &SlicesReport,
+    metric: &str,
+    overall: Option<f64>,
+    higher_is_better: bool,
+) -> Option<String> {
+    let rows: Vec<crate::chart::IntervalRow<'_>> = s
+        .slices
+        .iter()
+        .filter_map(|x| {
+            let m = x.metrics.iter().find(|m| m.name == metric)?;
+            let estimate = m.estimate.value()?;
+            let (lower, upper) = (
+                m.lower.value().unwrap_or(f64::NAN),
+                m.upper.value().unwrap_or(f64::NAN),
+            );
+            let worse = overall.is_some_and(|o| {
+                if higher_is_better {
+                    upper < o
+                } else {
+                    lower > o
+                }
+            });
+            Some(crate::chart::IntervalRow {
+                name: &x.name,
+                estimate,
+                lower,
+                upper,
+                color: if worse {
+                    crate::chart::COLORS[1]
+                } else {
+                    crate::chart::COLORS[0]
+                },
+            })
+        })
+        .collect();
+    if rows.is_empty() {
+        return None;
+    }
+    Some(crate::chart::estimate_chart(
+        &format!("{metric} by slice"),
+        &format!("{metric} (dashed: all rows)"),
+        &rows,
+        overall.unwrap_or(f64::NAN),
+    ))
+}
+
+/// The section in HTML; `report_metrics` (the report's headline metrics) place each
+/// chart's reference line.
+pub fn html(
+    out: &mut String,
+    s: &SlicesReport,
+    report_metrics: &[crate::report::types::MetricRow],
+) -> std::fmt::Result {
     writeln!(out, "<h2>Slices</h2>")?;
     let esc: fn(&str) -> String = xml_escape;
     if !s.slices.is_empty() {
         let (h, r) = named_table(s);
         html_table(out, &h, &r, esc)?;
+        if let Some(first) = metric_names(s).first() {
+            let row = report_metrics.iter().find(|m| &m.name == first);
+            if let Some(svg) = chart(
+                s,
+                first,
+                row.and_then(|m| m.estimate.value()),
+                row.is_none_or(|m| m.higher_is_better),
+            ) {
+                writeln!(out, "<div class=\"plots\">{svg}</div>")?;
+            }
+        }
     }
     if let Some(f) = &s.finder {
         writeln!(out, "<p>{}</p>", esc(&finder_summary(f)))?;
         if !f.slices.is_empty() {
             let (h, r) = finder_table(f);
+            html_table(out, &h, &r, esc)?;
+        }
+    }
+    if let Some(check) = &s.simpson {
+        writeln!(out, "<p>{}</p>", esc(&simpson_summary(check)))?;
+        for f in check.reversals() {
+            writeln!(out, "<p><strong>{}</strong></p>", esc(&f.message))?;
+            let (h, r) = simpson_table(f);
             html_table(out, &h, &r, esc)?;
         }
     }
@@ -213,6 +359,12 @@ pub fn junit_properties(s: &SlicesReport) -> Vec<(String, String)> {
                     x.p_value
                 ),
             ));
+        }
+    }
+    if let Some(check) = &s.simpson {
+        out.push(("simpson".to_owned(), simpson_summary(check)));
+        for (i, f) in check.reversals().into_iter().enumerate() {
+            out.push((format!("simpson_reversal_{}", i + 1), f.message.clone()));
         }
     }
     out
