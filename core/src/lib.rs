@@ -50,6 +50,8 @@ pub mod engine;
 pub mod excerpt;
 pub mod expr;
 pub mod fingerprint;
+#[cfg(feature = "gpu")]
+pub mod gpu;
 pub mod gate;
 pub mod metrics;
 pub mod onnx;

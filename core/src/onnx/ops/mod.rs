@@ -17,10 +17,10 @@ mod reduce;
 mod scaler;
 mod shape_ops;
 mod squeeze;
-mod tree_ensemble;
+pub(crate) mod tree_ensemble;
 mod tree_ensemble_classifier;
 mod tree_ensemble_v5;
-mod tree_layout;
+pub(crate) mod tree_layout;
 
 use super::attrs::Attrs;
 use super::error::OpError;
@@ -80,6 +80,12 @@ pub(crate) trait Op: Send + Sync + std::fmt::Debug {
     /// splitting the batch; ops that compute each row from that row alone say so.
     fn rows(&self, inputs: &[Rows], _types: &[ValueType]) -> Rows {
         Rows::conservative(inputs)
+    }
+
+    /// The op as a tree ensemble, whose leaf sums the GPU engine computes (`gpu::trees`).
+    #[cfg(feature = "gpu")]
+    fn as_trees(&self) -> Option<&dyn tree_ensemble::TreeOp> {
+        None
     }
 }
 

@@ -605,6 +605,13 @@ impl Forest {
         }
     }
 
+    /// The flattened trees, for the GPU kernel: nodes, roots (model order), leaf weights
+    /// and value sets.
+    #[cfg(feature = "gpu")]
+    pub(crate) fn parts(&self) -> (&[Node], &[u32], &[Weight], &[Vec<f32>]) {
+        (&self.nodes, &self.roots, &self.weights, &self.member_sets)
+    }
+
     /// All weights (for the classifier's binary-case analysis).
     pub(crate) fn weights(&self) -> &[Weight] {
         &self.weights
