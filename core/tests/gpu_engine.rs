@@ -211,6 +211,42 @@ fn a_large_forest_is_exact_on_random_rows_with_missing_values_and_in_chunks() {
 }
 
 #[test]
+fn the_bench_mlp_is_within_the_mlp_tier_whole_and_in_chunks() {
+    let bytes = std::fs::read(data_dir().join("bench/mlp_64x32.onnx")).unwrap();
+    let cpu = Model::from_bytes(&bytes).unwrap();
+    let input = &cpu.inputs()[0];
+    let cols = match input.shape.as_deref() {
+        Some([_, lockstep_core::onnx::DimInfo::Fixed(c)]) => *c,
+        other => panic!("unexpected input shape {other:?}"),
+    };
+    let rows = 5_000;
+    // No NaN: WGSL does not promise NaN propagation through arithmetic.
+    let data: Vec<f32> = random_rows(rows, cols, 11)
+        .into_iter()
+        .map(|v| if v.is_nan() { 0.5 } else { v })
+        .collect();
+    let x = Tensor::f32(vec![rows, cols], data).unwrap();
+    let refs = [(input.name.as_str(), &x)];
+    let want = cpu.run(&refs).unwrap();
+    // 64 features × 4 bytes × 700 rows: several chunks.
+    for max_binding_bytes in [None, Some(64 * 4 * 700)] {
+        let options = GpuOptions {
+            max_binding_bytes,
+            ..GpuOptions::default()
+        };
+        let gpu = GpuEngine::new(Model::from_bytes(&bytes).unwrap(), connect(&options));
+        assert!(
+            gpu.lowering().iter().any(|p| p.engine == GPU && p.why.contains("dense.wgsl")),
+            "{:?}",
+            gpu.lowering()
+        );
+        let got = gpu.run(&refs).unwrap();
+        compare("mlp_64x32", Tier::Mlp, &want, &got);
+        assert!(gpu.notes().is_empty(), "{:?}", gpu.notes());
+    }
+}
+
+#[test]
 fn no_adapter_falls_back_to_the_cpu_engine() {
     let bytes = bench_forest();
     let options = GpuOptions {

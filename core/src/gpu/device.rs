@@ -47,6 +47,7 @@ pub struct Gpu {
     /// Validation and out-of-memory errors the device reported outside any scope.
     errors: Arc<Mutex<Vec<String>>>,
     pub(crate) trees: wgpu::ComputePipeline,
+    pub(crate) dense: wgpu::ComputePipeline,
 }
 
 impl Gpu {
@@ -90,6 +91,7 @@ impl Gpu {
             .min(options.max_binding_bytes.unwrap_or(u64::MAX))
             .max(4);
         let trees = super::trees::pipeline(&device);
+        let dense = super::dense::pipeline(&device);
         let gpu = Gpu {
             device,
             queue,
@@ -98,6 +100,7 @@ impl Gpu {
             max_groups: limits.max_compute_workgroups_per_dimension.max(1),
             errors,
             trees,
+            dense,
         };
         gpu.check()?;
         Ok(gpu)

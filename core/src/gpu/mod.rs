@@ -11,10 +11,13 @@
 //! * `trees.wgsl` (`trees`): TreeEnsembleClassifier / TreeEnsembleRegressor / TreeEnsemble
 //!   (opset 5) — the leaf sums; the finish (base values, averaging, post transform, labels)
 //!   runs on the CPU in the op's own code, so the outputs are exactly the CPU engine's.
+//! * `dense.wgsl` (`dense`): the CPU engine's stacks of fused dense layers (an MLP's
+//!   MatMul/Gemm + bias + Relu/Sigmoid/Tanh layers, `ops::dense_stack`), every layer on the
+//!   device with the activations kept there; what follows (Softmax, ArgMax, …) on the CPU.
 //!
-//! Not yet lowered (they run on the CPU engine inside the GPU run): MatMul/Gemm and the
-//! fused dense stacks, element-wise ops, linear models, Scaler/Normalizer/Imputer/
-//! OneHotEncoder. [`GpuEngine::lowering`] lists, per node, where it runs and why.
+//! Not yet lowered (they run on the CPU engine inside the GPU run): lone MatMul/Gemm
+//! layers, element-wise ops, linear models, Scaler/Normalizer/Imputer/OneHotEncoder.
+//! [`GpuEngine::lowering`] lists, per node, where it runs and why.
 //!
 //! ## Tolerance tiers (enforced by `core/tests/gpu_engine.rs`)
 //!
@@ -44,6 +47,7 @@
 //! [`load`] with [`Backend::Gpu`] or [`Backend::Auto`] never fails for want of a GPU: it
 //! returns the CPU engine and says why ([`Loaded::why`]).
 
+mod dense;
 mod device;
 mod trees;
 
@@ -87,8 +91,8 @@ pub struct Placement {
 pub struct GpuEngine {
     model: Model,
     gpu: Gpu,
-    /// Per node (in execution order): the uploaded forest of a tree op.
-    trees: Vec<Option<trees::ForestBuffers>>,
+    /// Per node (in execution order): what a lowered op keeps on the device.
+    lowered: Vec<Option<Lowered>>,
     placements: Vec<Placement>,
     /// Ops the GPU failed at run time (then run on the CPU), for [`GpuEngine::notes`].
     notes: Mutex<Vec<String>>,
@@ -98,17 +102,31 @@ impl GpuEngine {
     /// Uploads what the lowered ops need (the forests) once.
     pub fn new(model: Model, gpu: Gpu) -> GpuEngine {
         let graph: &Graph = model.graph();
-        let mut forests = Vec::with_capacity(graph.nodes.len());
+        let mut lowered = Vec::with_capacity(graph.nodes.len());
         let mut placements = Vec::with_capacity(graph.nodes.len());
         for node in &graph.nodes {
-            let (forest, engine, why) = match node.op.as_trees() {
-                Some(op) => match trees::upload(&gpu, op.forest()) {
-                    Ok(f) => (Some(f), GPU, "trees.wgsl (leaf sums; finish on the CPU)".into()),
+            let (on_device, engine, why) = if let Some(op) = node.op.as_trees() {
+                match trees::upload(&gpu, op.forest()) {
+                    Ok(f) => (
+                        Some(Lowered::Trees(f)),
+                        GPU,
+                        "trees.wgsl (leaf sums; finish on the CPU)".into(),
+                    ),
                     Err(e) => (None, CORE, format!("the forest does not fit the device: {e}")),
-                },
-                None => (None, CORE, "no GPU kernel for this op yet".into()),
+                }
+            } else if let Some(stack) = node.op.as_dense_stack() {
+                match dense::upload(&gpu, stack) {
+                    Ok(s) => (
+                        Some(Lowered::Dense(s)),
+                        GPU,
+                        format!("dense.wgsl ({} fused dense layers)", stack.plain().len()),
+                    ),
+                    Err(e) => (None, CORE, format!("the layers do not fit the device: {e}")),
+                }
+            } else {
+                (None, CORE, "no GPU kernel for this op yet".into())
             };
-            forests.push(forest);
+            lowered.push(on_device);
             placements.push(Placement {
                 node: node.info.name.clone(),
                 op_type: node.info.op_type.clone(),
@@ -119,7 +137,7 @@ impl GpuEngine {
         GpuEngine {
             model,
             gpu,
-            trees: forests,
+            lowered,
             placements,
             notes: Mutex::default(),
         }
@@ -204,9 +222,9 @@ impl GpuEngine {
                 .map(|&s| slots.get(s).and_then(Slot::get))
                 .collect::<Option<Vec<&Tensor>>>()
                 .ok_or_else(|| node_err("internal: an input value was not computed".into()))?;
-            let lowered = node.op.as_trees().zip(self.trees.get(pos).and_then(Option::as_ref));
-            let results = match lowered {
-                Some((op, forest)) => match self.run_trees(op, forest, &args).await {
+            let results = match self.run_lowered(node, pos, &args).await {
+                None => node.op.run(&args),
+                Some(result) => match result {
                     Ok(r) => Ok(r),
                     Err(Failure::Op(e)) => return Err(node_err(e.to_string()).into()),
                     Err(Failure::Gpu(e)) => {
@@ -219,7 +237,6 @@ impl GpuEngine {
                         node.op.run(&args)
                     }
                 },
-                None => node.op.run(&args),
             }
             .map_err(|e| node_err(e.to_string()))?;
             drop(args);
@@ -254,6 +271,34 @@ impl GpuEngine {
         Ok(out)
     }
 
+    /// Runs node `pos` on the device when it is lowered (`None`: it is not).
+    async fn run_lowered(
+        &self,
+        node: &crate::onnx::graph::Node,
+        pos: usize,
+        args: &[&Tensor],
+    ) -> Option<Result<Vec<Tensor>, Failure>> {
+        match self.lowered.get(pos)?.as_ref()? {
+            Lowered::Trees(forest) => Some(self.run_trees(node.op.as_trees()?, forest, args).await),
+            Lowered::Dense(stack) => {
+                let op = node.op.as_dense_stack()?;
+                Some(
+                    async {
+                        let (x, rows) = op.input(args).map_err(Failure::Op)?;
+                        let out = dense::run(&self.gpu, stack, x, rows)
+                            .await
+                            .map_err(Failure::Gpu)?;
+                        let n = stack.n_out();
+                        let t = Tensor::f32(vec![rows, n], out)
+                            .map_err(|e| Failure::Op(crate::onnx::OpError::shape(e.to_string())))?;
+                        Ok(vec![t])
+                    }
+                    .await,
+                )
+            }
+        }
+    }
+
     /// A tree op: inputs checked as the CPU op checks them, leaf sums on the GPU, the
     /// op's own finish.
     async fn run_trees(
@@ -272,6 +317,13 @@ impl GpuEngine {
                 .map_err(Failure::Gpu)?;
         op.finish(rows, scores, has).map_err(Failure::Op)
     }
+}
+
+/// What a lowered op keeps on the device.
+#[derive(Debug)]
+enum Lowered {
+    Trees(trees::ForestBuffers),
+    Dense(dense::StackBuffers),
 }
 
 enum Failure {

@@ -51,13 +51,13 @@ pub(crate) struct ForestBuffers {
     n_roots: u32,
 }
 
-fn words_to_bytes(words: &[u32]) -> Vec<u8> {
+pub(crate) fn words_to_bytes(words: &[u32]) -> Vec<u8> {
     // Storage buffers cannot be empty: an unused one holds a single zero.
     let words = if words.is_empty() { &[0u32][..] } else { words };
     words.iter().flat_map(|w| w.to_le_bytes()).collect()
 }
 
-fn storage(gpu: &Gpu, label: &str, bytes: &[u8]) -> Result<wgpu::Buffer, GpuError> {
+pub(crate) fn storage(gpu: &Gpu, label: &str, bytes: &[u8]) -> Result<wgpu::Buffer, GpuError> {
     if bytes.len() as u64 > gpu.max_binding {
         return Err(GpuError::TooLarge {
             what: label.to_owned(),

@@ -87,6 +87,12 @@ pub(crate) trait Op: Send + Sync + std::fmt::Debug {
     fn as_trees(&self) -> Option<&dyn tree_ensemble::TreeOp> {
         None
     }
+
+    /// The op as a stack of dense layers (an MLP), which the GPU engine runs (`gpu::dense`).
+    #[cfg(feature = "gpu")]
+    fn as_dense_stack(&self) -> Option<&dense_stack::DenseStack> {
+        None
+    }
 }
 
 /// What a builder may see: attributes, the opset version, and constant inputs
