@@ -50,9 +50,9 @@ pub mod engine;
 pub mod excerpt;
 pub mod expr;
 pub mod fingerprint;
+pub mod gate;
 #[cfg(feature = "gpu")]
 pub mod gpu;
-pub mod gate;
 pub mod metrics;
 pub mod onnx;
 pub mod parity;

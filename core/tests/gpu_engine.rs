@@ -96,12 +96,13 @@ fn compare(what: &str, tier: Tier, cpu: &[(String, Tensor)], gpu: &[(String, Ten
                     let ok = same
                         || match tier {
                             Tier::Exact => false,
-                            Tier::Linear => {
-                                ulps(x, y) <= 4 || diff <= 1e-6 * f64::from(x).abs()
-                            }
+                            Tier::Linear => ulps(x, y) <= 4 || diff <= 1e-6 * f64::from(x).abs(),
                             Tier::Mlp => diff <= 1e-5 + 1e-4 * f64::from(x).abs(),
                         };
-                    assert!(ok, "{what}/{name_c}[{i}]: cpu {x:e}, gpu {y:e} ({tier:?} tier)");
+                    assert!(
+                        ok,
+                        "{what}/{name_c}[{i}]: cpu {x:e}, gpu {y:e} ({tier:?} tier)"
+                    );
                 }
             }
             // Labels and every other type: equal.
@@ -123,7 +124,8 @@ fn every_onnx_fixture_runs_on_the_gpu_within_its_tier() {
     names.sort();
     let (mut checked, mut lowered) = (0, 0);
     for path in names {
-        let fixture: Value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+        let fixture: Value =
+            serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
         let Some(model_file) = fixture["model"].as_str() else {
             continue;
         };
@@ -236,7 +238,9 @@ fn the_bench_mlp_is_within_the_mlp_tier_whole_and_in_chunks() {
         };
         let gpu = GpuEngine::new(Model::from_bytes(&bytes).unwrap(), connect(&options));
         assert!(
-            gpu.lowering().iter().any(|p| p.engine == GPU && p.why.contains("dense.wgsl")),
+            gpu.lowering()
+                .iter()
+                .any(|p| p.engine == GPU && p.why.contains("dense.wgsl")),
             "{:?}",
             gpu.lowering()
         );
@@ -255,23 +259,34 @@ fn no_adapter_falls_back_to_the_cpu_engine() {
     };
     let clock = || 0.0;
     for backend in [Backend::Gpu, Backend::Auto] {
-        let loaded = load(Model::from_bytes(&bytes).unwrap(), backend, &options, &clock);
+        let loaded = load(
+            Model::from_bytes(&bytes).unwrap(),
+            backend,
+            &options,
+            &clock,
+        );
         assert_eq!(loaded.backend, CORE, "{backend:?}");
-        assert_eq!(loaded.engine.name(), CORE);
         assert!(
             loaded.why.contains("no GPU adapter") && loaded.why.contains("CPU engine"),
             "{}",
             loaded.why
         );
-        let input = &loaded.engine.inputs()[0];
+        let engine = loaded.into_engine();
+        assert_eq!(engine.name(), CORE);
+        let input = &engine.inputs()[0];
         let cols = match input.shape.as_deref() {
             Some([_, lockstep_core::onnx::DimInfo::Fixed(c)]) => *c,
             other => panic!("unexpected input shape {other:?}"),
         };
         let x = Tensor::f32(vec![3, cols], random_rows(3, cols, 1)).unwrap();
-        loaded.engine.run(&[(input.name.as_str(), &x)]).unwrap();
+        engine.run(&[(input.name.as_str(), &x)]).unwrap();
     }
-    let loaded = load(Model::from_bytes(&bytes).unwrap(), Backend::Core, &options, &clock);
+    let loaded = load(
+        Model::from_bytes(&bytes).unwrap(),
+        Backend::Core,
+        &options,
+        &clock,
+    );
     assert_eq!(loaded.backend, CORE);
 }
 
@@ -285,8 +300,8 @@ fn gpu_and_auto_pick_the_device_when_there_is_one_and_say_why() {
         &|| 0.0,
     );
     assert_eq!(loaded.backend, GPU, "{}", loaded.why);
-    assert_eq!(loaded.engine.name(), GPU);
     assert!(loaded.why.contains("TreeEnsemble"), "{}", loaded.why);
+    assert_eq!(loaded.into_engine().name(), GPU);
     // Auto times both on a sample batch: a clock that charges the GPU nothing picks it.
     let ticks = std::cell::Cell::new(0.0);
     let clock = || {
@@ -306,7 +321,10 @@ fn gpu_and_auto_pick_the_device_when_there_is_one_and_say_why() {
 fn bad_inputs_get_the_cpu_engines_named_errors() {
     let bytes = bench_forest();
     let cpu = Model::from_bytes(&bytes).unwrap();
-    let gpu = GpuEngine::new(Model::from_bytes(&bytes).unwrap(), connect(&GpuOptions::default()));
+    let gpu = GpuEngine::new(
+        Model::from_bytes(&bytes).unwrap(),
+        connect(&GpuOptions::default()),
+    );
     let name = cpu.inputs()[0].name.clone();
     let wrong = Tensor::f32(vec![2, 3], vec![0.0; 6]).unwrap();
     let want = Engine::run(&cpu, &[(name.as_str(), &wrong)]).unwrap_err();

@@ -108,8 +108,7 @@ pub(crate) async fn run(
     let (k, n) = (first.k, last.n);
     let per_row = (stack.widest.max(1) * 4) as u64;
     let by_binding = gpu.max_binding / per_row;
-    let by_groups =
-        u64::from(gpu.max_groups) * u64::from(WORKGROUP) / stack.widest.max(1) as u64;
+    let by_groups = u64::from(gpu.max_groups) * u64::from(WORKGROUP) / stack.widest.max(1) as u64;
     let step = by_binding.min(by_groups) as usize;
     if step == 0 {
         return Err(GpuError::TooLarge {

@@ -159,11 +159,9 @@ impl Gpu {
         self.check()?;
         let mut out = Vec::with_capacity(buffers.len());
         {
-            let view = staging
-                .get_mapped_range(..)
-                .map_err(|e| GpuError::Device {
-                    message: format!("reading results back failed: {e}"),
-                })?;
+            let view = staging.get_mapped_range(..).map_err(|e| GpuError::Device {
+                message: format!("reading results back failed: {e}"),
+            })?;
             let mut at = 0usize;
             for &(_, size) in buffers {
                 out.push(view[at..at + size as usize].to_vec());

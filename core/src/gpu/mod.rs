@@ -55,8 +55,8 @@ use std::sync::Mutex;
 
 use crate::engine::{CORE, Engine, EngineError, EngineFuture, GPU};
 use crate::onnx::graph::Graph;
-use crate::onnx::ops::tree_ensemble::{TreeOp, input_matrix};
 use crate::onnx::ops::expect_inputs;
+use crate::onnx::ops::tree_ensemble::{TreeOp, input_matrix};
 use crate::onnx::{Model, OnnxError, Tensor, ValueInfo};
 
 pub use device::{Gpu, GpuOptions};
@@ -71,7 +71,11 @@ pub enum GpuError {
     #[error("the GPU device failed: {message}")]
     Device { message: String },
     #[error("{what} needs {bytes} bytes, over the device's {limit}-byte storage binding limit")]
-    TooLarge { what: String, bytes: u64, limit: u64 },
+    TooLarge {
+        what: String,
+        bytes: u64,
+        limit: u64,
+    },
 }
 
 /// Where one node of the graph runs.
@@ -112,7 +116,11 @@ impl GpuEngine {
                         GPU,
                         "trees.wgsl (leaf sums; finish on the CPU)".into(),
                     ),
-                    Err(e) => (None, CORE, format!("the forest does not fit the device: {e}")),
+                    Err(e) => (
+                        None,
+                        CORE,
+                        format!("the forest does not fit the device: {e}"),
+                    ),
                 }
             } else if let Some(stack) = node.op.as_dense_stack() {
                 match dense::upload(&gpu, stack) {
@@ -145,7 +153,10 @@ impl GpuEngine {
 
     /// Connects to a device ([`Gpu::connect`]) and builds the engine; natively this waits.
     #[cfg(not(target_arch = "wasm32"))]
-    pub fn connect_blocking(model: Model, options: &GpuOptions) -> Result<GpuEngine, (Model, GpuError)> {
+    pub fn connect_blocking(
+        model: Model,
+        options: &GpuOptions,
+    ) -> Result<GpuEngine, (Model, GpuError)> {
         match pollster::block_on(Gpu::connect(options)) {
             Ok(gpu) => Ok(GpuEngine::new(model, gpu)),
             Err(e) => Err((model, e)),
@@ -394,21 +405,31 @@ pub enum Backend {
     Auto,
 }
 
+/// The engine [`load`] picked.
+#[derive(Debug)]
+pub enum Picked {
+    /// The CPU engine (callers may run it on threads: `onnx::ParallelModel`).
+    Cpu(Model),
+    Gpu(GpuEngine),
+}
+
 /// An engine picked by [`load`], and why.
+#[derive(Debug)]
 pub struct Loaded {
-    pub engine: Box<dyn Engine>,
+    pub engine: Picked,
     /// The engine that runs ([`CORE`] or [`GPU`]).
     pub backend: &'static str,
     /// A sentence for the user: which backend runs and why.
     pub why: String,
 }
 
-impl std::fmt::Debug for Loaded {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Loaded")
-            .field("backend", &self.backend)
-            .field("why", &self.why)
-            .finish()
+impl Loaded {
+    /// The picked engine behind the seam.
+    pub fn into_engine(self) -> Box<dyn Engine> {
+        match self.engine {
+            Picked::Cpu(model) => Box::new(model),
+            Picked::Gpu(engine) => Box::new(engine),
+        }
     }
 }
 
@@ -419,9 +440,14 @@ pub const AUTO_SAMPLE_ROWS: usize = 4096;
 /// device) the CPU engine runs, and [`Loaded::why`] says so. `clock` (seconds) times the
 /// sample batch for [`Backend::Auto`] (core reads no clock itself).
 #[cfg(not(target_arch = "wasm32"))]
-pub fn load(model: Model, backend: Backend, options: &GpuOptions, clock: &dyn Fn() -> f64) -> Loaded {
+pub fn load(
+    model: Model,
+    backend: Backend,
+    options: &GpuOptions,
+    clock: &dyn Fn() -> f64,
+) -> Loaded {
     let cpu = |model: Model, why: String| Loaded {
-        engine: Box::new(model),
+        engine: Picked::Cpu(model),
         backend: CORE,
         why,
     };
@@ -437,7 +463,7 @@ pub fn load(model: Model, backend: Backend, options: &GpuOptions, clock: &dyn Fn
     if backend == Backend::Gpu {
         let why = format!("the GPU engine was asked for; {}", engine.summary());
         return Loaded {
-            engine: Box::new(engine),
+            engine: Picked::Gpu(engine),
             backend: GPU,
             why,
         };
@@ -451,7 +477,7 @@ pub fn load(model: Model, backend: Backend, options: &GpuOptions, clock: &dyn Fn
                 engine.summary()
             );
             Loaded {
-                engine: Box::new(engine),
+                engine: Picked::Gpu(engine),
                 backend: GPU,
                 why,
             }

@@ -275,5 +275,4 @@ impl TreeOp for TreeEnsemble {
             TensorData::F32(scores),
         )?])
     }
-
 }
