@@ -48,6 +48,7 @@ pub struct Gpu {
     errors: Arc<Mutex<Vec<String>>>,
     pub(crate) trees: wgpu::ComputePipeline,
     pub(crate) dense: wgpu::ComputePipeline,
+    pub(crate) scaler: wgpu::ComputePipeline,
 }
 
 impl Gpu {
@@ -92,6 +93,7 @@ impl Gpu {
             .max(4);
         let trees = super::trees::pipeline(&device);
         let dense = super::dense::pipeline(&device);
+        let scaler = super::scaler::pipeline(&device);
         let gpu = Gpu {
             device,
             queue,
@@ -101,6 +103,7 @@ impl Gpu {
             errors,
             trees,
             dense,
+            scaler,
         };
         gpu.check()?;
         Ok(gpu)

@@ -15,8 +15,10 @@
 //!   MatMul/Gemm + bias + Relu/Sigmoid/Tanh layers, `ops::dense_stack`), every layer on the
 //!   device with the activations kept there; what follows (Softmax, ArgMax, …) on the CPU.
 //!
+//! * `scaler.wgsl` (`scaler`): ai.onnx.ml Scaler, element by element on the input's bits.
+//!
 //! Not yet lowered (they run on the CPU engine inside the GPU run): lone MatMul/Gemm
-//! layers, element-wise ops, linear models, Scaler/Normalizer/Imputer/OneHotEncoder.
+//! layers, element-wise ops, linear models, Normalizer/Imputer/OneHotEncoder.
 //! [`GpuEngine::lowering`] lists, per node, where it runs and why.
 //!
 //! ## Tolerance tiers (enforced by `core/tests/gpu_engine.rs`)
@@ -49,6 +51,7 @@
 
 mod dense;
 mod device;
+mod scaler;
 mod trees;
 
 use std::sync::Mutex;
@@ -131,6 +134,8 @@ impl GpuEngine {
                     ),
                     Err(e) => (None, CORE, format!("the layers do not fit the device: {e}")),
                 }
+            } else if node.op.as_scaler().is_some() {
+                (Some(Lowered::Scaler), GPU, "scaler.wgsl".into())
             } else {
                 (None, CORE, "no GPU kernel for this op yet".into())
             };
@@ -291,6 +296,7 @@ impl GpuEngine {
     ) -> Option<Result<Vec<Tensor>, Failure>> {
         match self.lowered.get(pos)?.as_ref()? {
             Lowered::Trees(forest) => Some(self.run_trees(node.op.as_trees()?, forest, args).await),
+            Lowered::Scaler => Some(self.run_scaler(node.op.as_scaler()?, args).await),
             Lowered::Dense(stack) => {
                 let op = node.op.as_dense_stack()?;
                 Some(
@@ -308,6 +314,21 @@ impl GpuEngine {
                 )
             }
         }
+    }
+
+    async fn run_scaler(
+        &self,
+        op: &crate::onnx::ops::scaler::Scaler,
+        args: &[&Tensor],
+    ) -> Result<Vec<Tensor>, Failure> {
+        let (x, data, cols) = op.input(args).map_err(Failure::Op)?;
+        let (offset, scale) = op.columns(cols.max(1));
+        let out = scaler::run(&self.gpu, &data, cols, (&offset, &scale))
+            .await
+            .map_err(Failure::Gpu)?;
+        let t = Tensor::f32(x.shape().to_vec(), out)
+            .map_err(|e| Failure::Op(crate::onnx::OpError::shape(e.to_string())))?;
+        Ok(vec![t])
     }
 
     /// A tree op: inputs checked as the CPU op checks them, leaf sums on the GPU, the
@@ -335,6 +356,8 @@ impl GpuEngine {
 enum Lowered {
     Trees(trees::ForestBuffers),
     Dense(dense::StackBuffers),
+    /// Its parameters go up with each run (the width is known then).
+    Scaler,
 }
 
 enum Failure {
@@ -436,11 +459,22 @@ impl Loaded {
 /// Rows of the sample batch [`Backend::Auto`] times.
 pub const AUTO_SAMPLE_ROWS: usize = 4096;
 
-/// Loads `model` on `backend`. Never fails for want of a GPU: without an adapter (or a
-/// device) the CPU engine runs, and [`Loaded::why`] says so. `clock` (seconds) times the
-/// sample batch for [`Backend::Auto`] (core reads no clock itself).
+/// Loads `model` on `backend`, waiting on the device ([`load_async`] natively).
 #[cfg(not(target_arch = "wasm32"))]
 pub fn load(
+    model: Model,
+    backend: Backend,
+    options: &GpuOptions,
+    clock: &dyn Fn() -> f64,
+) -> Loaded {
+    pollster::block_on(load_async(model, backend, options, clock))
+}
+
+/// Loads `model` on `backend`. Never fails for want of a GPU: without an adapter (or a
+/// device) the CPU engine runs, and [`Loaded::why`] says so. `clock` (seconds) times the
+/// sample batch for [`Backend::Auto`] (core reads no clock itself). In the browser this
+/// is the entry point: it awaits the adapter, the device and the sample runs.
+pub async fn load_async(
     model: Model,
     backend: Backend,
     options: &GpuOptions,
@@ -454,9 +488,9 @@ pub fn load(
     if backend == Backend::Core {
         return cpu(model, "the CPU engine was asked for".into());
     }
-    let engine = match GpuEngine::connect_blocking(model, options) {
-        Ok(e) => e,
-        Err((model, e)) => {
+    let engine = match Gpu::connect(options).await {
+        Ok(gpu) => GpuEngine::new(model, gpu),
+        Err(e) => {
             return cpu(model, format!("{e}; running on the CPU engine instead"));
         }
     };
@@ -468,7 +502,7 @@ pub fn load(
             why,
         };
     }
-    match auto_timing(&engine, clock) {
+    match auto_timing(&engine, clock).await {
         Some((cpu_s, gpu_s)) if gpu_s < cpu_s => {
             let why = format!(
                 "auto: the GPU took {:.1} ms and the CPU engine {:.1} ms on {AUTO_SAMPLE_ROWS} sample rows; {}",
@@ -500,8 +534,7 @@ pub fn load(
 
 /// Seconds for the CPU engine and the GPU engine on a sample batch (one warm-up run each),
 /// when the model takes one float matrix of known width.
-#[cfg(not(target_arch = "wasm32"))]
-fn auto_timing(engine: &GpuEngine, clock: &dyn Fn() -> f64) -> Option<(f64, f64)> {
+async fn auto_timing(engine: &GpuEngine, clock: &dyn Fn() -> f64) -> Option<(f64, f64)> {
     use crate::onnx::{DType, DimInfo};
     let [input] = engine.model.inputs() else {
         return None;
@@ -521,11 +554,15 @@ fn auto_timing(engine: &GpuEngine, clock: &dyn Fn() -> f64) -> Option<(f64, f64)
         .collect();
     let x = Tensor::f32(vec![AUTO_SAMPLE_ROWS, cols], data).ok()?;
     let inputs = [(input.name.as_str(), &x)];
-    let time = |e: &dyn Engine| -> Option<f64> {
-        e.run(&inputs).ok()?;
+    let mut seconds = [0.0; 2];
+    for (e, s) in [&engine.model as &dyn Engine, engine]
+        .into_iter()
+        .zip(&mut seconds)
+    {
+        e.run_async(&inputs).await.ok()?;
         let t0 = clock();
-        e.run(&inputs).ok()?;
-        Some(clock() - t0)
-    };
-    Some((time(&engine.model)?, time(engine)?))
+        e.run_async(&inputs).await.ok()?;
+        *s = clock() - t0;
+    }
+    Some((seconds[0], seconds[1]))
 }

@@ -14,7 +14,7 @@ mod normalizer;
 mod one_hot_encoder;
 pub(crate) mod post_transform;
 mod reduce;
-mod scaler;
+pub(crate) mod scaler;
 mod shape_ops;
 mod squeeze;
 pub(crate) mod tree_ensemble;
@@ -91,6 +91,12 @@ pub(crate) trait Op: Send + Sync + std::fmt::Debug {
     /// The op as a stack of dense layers (an MLP), which the GPU engine runs (`gpu::dense`).
     #[cfg(feature = "gpu")]
     fn as_dense_stack(&self) -> Option<&dense_stack::DenseStack> {
+        None
+    }
+
+    /// The op as a Scaler, which the GPU engine runs (`gpu::scaler`).
+    #[cfg(feature = "gpu")]
+    fn as_scaler(&self) -> Option<&scaler::Scaler> {
         None
     }
 }
