@@ -158,14 +158,9 @@ impl GpuEngine {
 
     /// Connects to a device ([`Gpu::connect`]) and builds the engine; natively this waits.
     #[cfg(not(target_arch = "wasm32"))]
-    pub fn connect_blocking(
-        model: Model,
-        options: &GpuOptions,
-    ) -> Result<GpuEngine, (Model, GpuError)> {
-        match pollster::block_on(Gpu::connect(options)) {
-            Ok(gpu) => Ok(GpuEngine::new(model, gpu)),
-            Err(e) => Err((model, e)),
-        }
+    pub fn connect_blocking(model: Model, options: &GpuOptions) -> Result<GpuEngine, GpuError> {
+        let gpu = pollster::block_on(Gpu::connect(options))?;
+        Ok(GpuEngine::new(model, gpu))
     }
 
     /// The CPU engine's model this engine runs.

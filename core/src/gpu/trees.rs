@@ -76,7 +76,8 @@ pub(crate) fn storage(gpu: &Gpu, label: &str, bytes: &[u8]) -> Result<wgpu::Buff
 
 /// Flattens and uploads a forest (once, when the engine is built).
 pub(crate) fn upload(gpu: &Gpu, forest: &Forest) -> Result<ForestBuffers, GpuError> {
-    let (nodes, roots, weights, sets) = forest.parts();
+    let parts = forest.parts();
+    let (nodes, roots, weights, sets) = (parts.nodes, parts.roots, parts.weights, parts.sets);
     let mut words = Vec::with_capacity(nodes.len() * 5);
     for n in nodes {
         let nan = n.threshold.is_nan();
