@@ -8,6 +8,7 @@
 #   - Trunk 0.21.14 (0.22 needs a newer rustc)
 #   - wasm-bindgen-cli at exactly the wasm-bindgen version in Cargo.lock
 #   - Debian's chromium + chromium-driver (browser tests)
+#   - Debian's mesa-vulkan-drivers (lavapipe: a CPU Vulkan driver for the GPU engine's tests)
 #   - npm packages in tests/browser: playwright-core (drives Debian's chromium; never
 #     downloads a browser) and binaryen 132 (wasm-opt for Trunk; Debian's is too old)
 #   - a Python virtualenv in .venv with ONNX Runtime and the fixture generators
@@ -31,6 +32,8 @@ command -v chromium >/dev/null 2>&1 || apt_missing+=(chromium)
 command -v chromedriver >/dev/null 2>&1 || apt_missing+=(chromium-driver)
 command -v node >/dev/null 2>&1 || apt_missing+=(nodejs npm)
 command -v python3 >/dev/null 2>&1 || apt_missing+=(python3 python3-venv)
+# lavapipe (Mesa's CPU Vulkan driver): the GPU engine's tests run on it (core feature `gpu`).
+ls /usr/share/vulkan/icd.d/lvp_icd*.json >/dev/null 2>&1 || apt_missing+=(mesa-vulkan-drivers)
 if [ "${#apt_missing[@]}" -gt 0 ]; then
   log "apt-get install ${apt_missing[*]}"
   as_root apt-get update -qq

@@ -20,7 +20,12 @@ cargo clippy --workspace --all-targets --locked -- -D warnings
 
 step "clippy, wasm32 (lockstep-core, lockstep-frontend)"
 cargo clippy -p lockstep-core -p lockstep-frontend --target wasm32-unknown-unknown --locked -- -D warnings
+# The GPU engine on wasm32 (wgpu's WebGPU backend).
+cargo clippy -p lockstep-core --features gpu --target wasm32-unknown-unknown --locked -- -D warnings
 
+# lockstep-serve enables lockstep-core's `gpu` feature, so this also runs core's GPU engine
+# tests (gpu_engine, gpu_wgsl) on Mesa's lavapipe, which set-up installs; without a Vulkan
+# adapter they fail.
 step "cargo test (native workspace)"
 cargo test --workspace --locked
 

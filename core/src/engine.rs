@@ -12,19 +12,22 @@
 //!   bit for bit). It is the code the browser runs.
 //! * [`ONNXRUNTIME`] (`onnxruntime`): ONNX Runtime, the reference, in
 //!   `lockstep-serve` (`ort_engine::OrtEngine`, a pool of sessions).
+//! * [`GPU`] (`gpu`): `gpu::GpuEngine` (feature `gpu`): the CPU engine's graph with the
+//!   ops that have a WGSL kernel run on the device through wgpu.
 //!
 //! Engines are `Send + Sync` so a server can share one across requests.
 //!
-//! ## A GPU backend (issue 18)
+//! ## Async runs (the GPU backend)
 //!
-//! The trait is object-safe (`&dyn Engine`, `Box<dyn Engine>`) and synchronous. A GPU
-//! engine is synchronous natively (it can block on the device), but on wasm32 reading
-//! results back from WebGPU is asynchronous and the browser's main thread cannot block.
-//! The plan is therefore an *additional* async entry point (e.g. a `run_async` method
-//! returning a boxed future, with a default that wraps [`Engine::run`]), added when the
-//! GPU backend lands — not a change to `run`, so the CPU engines and their callers keep
-//! this shape. Until then no async is part of the seam.
+//! The trait is object-safe (`&dyn Engine`, `Box<dyn Engine>`). [`Engine::run`] is
+//! synchronous: the CPU engines compute in place and a GPU engine can wait on the device
+//! natively. In the browser, reading results back from WebGPU is asynchronous and the
+//! tab must never block, so the seam also has [`Engine::run_async`], a boxed future;
+//! its default wraps `run`, so the CPU engines and their callers keep their shape, and
+//! the GPU engine overrides it with its awaiting run.
 
+use std::future::Future;
+use std::pin::Pin;
 use std::sync::Arc;
 
 use crate::onnx::{Model, OnnxError, Tensor, ValueInfo};
@@ -33,6 +36,12 @@ use crate::onnx::{Model, OnnxError, Tensor, ValueInfo};
 pub const CORE: &str = "core";
 /// The name of ONNX Runtime in flags, reports and logs.
 pub const ONNXRUNTIME: &str = "onnxruntime";
+/// The name of the GPU engine (feature `gpu`) in flags, reports and logs.
+pub const GPU: &str = "gpu";
+
+/// What [`Engine::run_async`] returns (not `Send`: WebGPU's futures are not).
+pub type EngineFuture<'a> =
+    Pin<Box<dyn Future<Output = Result<Vec<(String, Tensor)>, EngineError>> + 'a>>;
 
 /// Something that runs an ONNX model.
 pub trait Engine: Send + Sync {
@@ -46,6 +55,12 @@ pub trait Engine: Send + Sync {
     /// Runs the model on named inputs and returns every output, by name, in the
     /// model's output order.
     fn run(&self, inputs: &[(&str, &Tensor)]) -> Result<Vec<(String, Tensor)>, EngineError>;
+
+    /// [`Engine::run`] as a future, for callers that must not block (the browser). The
+    /// default runs `run` and returns its result, ready.
+    fn run_async<'a>(&'a self, inputs: &'a [(&'a str, &'a Tensor)]) -> EngineFuture<'a> {
+        Box::pin(std::future::ready(self.run(inputs)))
+    }
 }
 
 /// Why an engine could not run the model. Callers add which engine and what for

@@ -51,6 +51,8 @@ pub mod excerpt;
 pub mod expr;
 pub mod fingerprint;
 pub mod gate;
+#[cfg(feature = "gpu")]
+pub mod gpu;
 pub mod metrics;
 pub mod onnx;
 pub mod parity;

@@ -244,6 +244,61 @@ fn parity_passes_for_the_core_engine_against_onnx_runtime() {
     assert!(stdout.contains("label: labels agree on"), "{stdout}");
 }
 
+/// The GPU engine (lavapipe in CI) in parity with the CPU engine and ONNX Runtime, and
+/// `predict --engine gpu` writing the CPU engine's bytes for a forest (exact tier); the
+/// backend that ran and why are on stderr.
+#[test]
+fn the_gpu_engine_joins_parity_and_predict() {
+    let dir = tempfile::tempdir().unwrap();
+    let fixture = read_json(&data("onnx/xgb_multiclass_iris.json"));
+    let input = dir.path().join("rows.csv");
+    fixture_csv(&fixture, &input);
+    let model = data("onnx/xgb_multiclass_iris.onnx");
+    let out = lockstep(&[
+        "parity",
+        "--model",
+        model.to_str().unwrap(),
+        "--input",
+        input.to_str().unwrap(),
+        "--engines",
+        "core,gpu,onnxruntime",
+    ]);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "{stdout}{}", stderr(&out));
+    for pair in ["core vs gpu", "core vs onnxruntime", "gpu vs onnxruntime"] {
+        assert!(stdout.contains(&format!("parity: {pair} on ")), "{stdout}");
+    }
+    assert!(stdout.contains("parity: PASS"), "{stdout}");
+    assert!(
+        stderr(&out).contains("engine: gpu (the GPU engine was asked for; 1 of 1 ops on the GPU"),
+        "{}",
+        stderr(&out)
+    );
+    let predict = |engine: &str| {
+        let output = dir.path().join(format!("preds-{engine}.csv"));
+        let out = lockstep(&[
+            "predict",
+            "--model",
+            model.to_str().unwrap(),
+            "--input",
+            input.to_str().unwrap(),
+            "--engine",
+            engine,
+            "-o",
+            output.to_str().unwrap(),
+        ]);
+        assert!(out.status.success(), "{engine}: {}", stderr(&out));
+        (std::fs::read(&output).unwrap(), stderr(&out))
+    };
+    let (core, _) = predict("core");
+    let (gpu, log) = predict("gpu");
+    assert_eq!(core, gpu);
+    assert!(log.contains("(engine: gpu)"), "{log}");
+    let (auto, log) = predict("auto");
+    assert_eq!(core, auto);
+    assert!(log.contains("engine: ") && log.contains("auto: "), "{log}");
+}
+
 #[test]
 fn bad_input_exits_2_with_a_message_naming_the_problem() {
     let dir = tempfile::tempdir().unwrap();
@@ -310,7 +365,7 @@ fn bad_input_exits_2_with_a_message_naming_the_problem() {
                 "--engines".into(),
                 "cpu".into(),
             ],
-            "--engines takes exactly two engines",
+            "--engines takes two or more engines",
         ),
     ];
     for (args, message) in cases {
@@ -598,7 +653,14 @@ fn engines_are_core_and_onnxruntime_and_the_old_names_are_aliases() {
         let out = lockstep(&[command, "--help"]);
         let help = String::from_utf8_lossy(&out.stdout);
         assert!(out.status.success(), "{command}: {}", stderr(&out));
-        for expected in ["core", "onnxruntime", "alias: cpu", "alias: ort"] {
+        for expected in [
+            "core",
+            "onnxruntime",
+            "alias: cpu",
+            "alias: ort",
+            "gpu",
+            "auto",
+        ] {
             assert!(
                 help.contains(expected),
                 "{command} --help lacks `{expected}`:\n{help}"
@@ -612,13 +674,13 @@ fn engines_are_core_and_onnxruntime_and_the_old_names_are_aliases() {
         "--input",
         input.to_str().unwrap(),
         "--engine",
-        "gpu",
+        "tpu",
         "-o",
         dir.path().join("x.csv").to_str().unwrap(),
     ]);
     assert_eq!(out.status.code(), Some(2));
     assert!(
-        stderr(&out).contains("invalid value 'gpu'"),
+        stderr(&out).contains("invalid value 'tpu'"),
         "{}",
         stderr(&out)
     );

@@ -66,15 +66,15 @@ mod attrs;
 mod class_labels;
 mod error;
 mod fuse;
-mod graph;
+pub(crate) mod graph;
 mod initializer;
 mod model;
-mod ops;
+pub(crate) mod ops;
 #[cfg(not(target_arch = "wasm32"))]
 mod parallel;
 pub mod proto;
 mod split;
-mod tensor;
+pub(crate) mod tensor;
 
 pub use class_labels::class_labels;
 pub use error::{OnnxError, OpError};

@@ -187,6 +187,12 @@ impl Model {
         }
     }
 
+    /// The compiled graph (the GPU engine runs its nodes itself).
+    #[cfg(feature = "gpu")]
+    pub(crate) fn graph(&self) -> &Graph {
+        &self.graph
+    }
+
     /// How each output depends on the batch, when the batch can be split.
     pub(crate) fn split_plan(&self) -> Option<&[split::Rows]> {
         self.graph.split.as_deref()

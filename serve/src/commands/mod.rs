@@ -34,6 +34,14 @@ pub enum EngineChoice {
     /// ONNX Runtime, the reference, loaded from its shared library (alias: ort)
     #[value(name = "onnxruntime", alias = "ort")]
     Onnxruntime,
+    /// lockstep-core's GPU engine (WGSL kernels through wgpu, Vulkan); the CPU engine, with
+    /// a message, when there is no GPU adapter
+    #[value(name = "gpu")]
+    Gpu,
+    /// the GPU engine when it beats the CPU engine on a timed sample batch, else the CPU
+    /// engine (the choice and why are printed)
+    #[value(name = "auto")]
+    Auto,
 }
 
 impl EngineChoice {
@@ -42,6 +50,8 @@ impl EngineChoice {
         match self {
             EngineChoice::Core => engine::CORE,
             EngineChoice::Onnxruntime => engine::ONNXRUNTIME,
+            EngineChoice::Gpu => engine::GPU,
+            EngineChoice::Auto => "auto",
         }
     }
 
@@ -63,7 +73,44 @@ impl EngineChoice {
                 ort_engine::init(ort_lib)?;
                 Box::new(OrtEngine::from_bytes(model_bytes, threads)?)
             }
+            EngineChoice::Gpu | EngineChoice::Auto => {
+                let model = Model::from_bytes(model_bytes).context("cannot load the model")?;
+                let (engine, backend, why) = self.load_gpu(model, threads);
+                eprintln!("engine: {backend} ({why})");
+                engine
+            }
         })
+    }
+
+    /// `gpu` / `auto`: the GPU engine, or the CPU engine on `threads` threads; the engine
+    /// that runs and why.
+    #[cfg(feature = "gpu")]
+    fn load_gpu(self, model: Model, threads: usize) -> (Box<dyn Engine>, &'static str, String) {
+        use lockstep_core::gpu::{self, Backend, GpuOptions};
+        let backend = if self == EngineChoice::Auto {
+            Backend::Auto
+        } else {
+            Backend::Gpu
+        };
+        let start = std::time::Instant::now();
+        let clock = move || start.elapsed().as_secs_f64();
+        let loaded = gpu::load(model, backend, &GpuOptions::default(), &clock);
+        let engine: Box<dyn Engine> = match loaded.engine {
+            // The CPU engine, on the threads asked for (the same outputs on any count).
+            gpu::Picked::Cpu(model) => Box::new(ParallelModel::new(model, threads)),
+            gpu::Picked::Gpu(engine) => Box::new(engine),
+        };
+        (engine, loaded.backend, loaded.why)
+    }
+
+    /// Built without the `gpu` feature: the CPU engine, saying so.
+    #[cfg(not(feature = "gpu"))]
+    fn load_gpu(self, model: Model, threads: usize) -> (Box<dyn Engine>, &'static str, String) {
+        (
+            Box::new(ParallelModel::new(model, threads)),
+            engine::CORE,
+            "this lockstep was built without the gpu feature; running on the CPU engine".into(),
+        )
     }
 }
 

@@ -25,7 +25,7 @@ pub struct ParityArgs {
     /// The input data (.csv); its columns, in order, are the model's input.
     #[arg(long)]
     pub input: PathBuf,
-    /// The two engines to compare: candidate, then reference (`cpu` and `ort` are accepted as the old names of `core` and `onnxruntime`).
+    /// The engines to compare, two or more: each is compared with every engine after it (candidate, then reference: `core,onnxruntime`; `core,gpu,onnxruntime` compares core with gpu, core with onnxruntime and gpu with onnxruntime). `cpu` and `ort` are accepted as the old names of `core` and `onnxruntime`; `gpu` and `auto` print which backend ran and why.
     #[arg(long, value_delimiter = ',', default_value = "core,onnxruntime")]
     pub engines: Vec<EngineChoice>,
     /// Absolute tolerance for float outputs.
@@ -42,12 +42,12 @@ pub struct ParityArgs {
 }
 
 pub fn run(args: ParityArgs) -> anyhow::Result<ExitCode> {
-    let [candidate, reference] = args.engines.as_slice() else {
+    if args.engines.len() < 2 {
         bail!(
-            "--engines takes exactly two engines (candidate,reference), got {}",
+            "--engines takes two or more engines (candidate,reference), got {}",
             args.engines.len()
         );
-    };
+    }
     for (name, value) in [("--atol", args.atol), ("--rtol", args.rtol)] {
         if !(value.is_finite() && value >= 0.0) {
             bail!("{name} must be a finite number ≥ 0, got `{value}`");
@@ -62,22 +62,52 @@ pub fn run(args: ParityArgs) -> anyhow::Result<ExitCode> {
         .null_values
         .read(&args.input, args.pipeline.as_deref())?;
     let lib = args.ort_lib.as_deref();
-    let ours = candidate.load(&model, lib, 1)?;
-    let theirs = reference.load(&model, lib, 1)?;
-    let results = compare(
-        ours.as_ref(),
-        theirs.as_ref(),
-        &table,
-        pipeline.as_ref(),
-        tolerance,
-    )?;
-    println!(
-        "parity: {candidate} vs {reference} on {} rows (atol {}, rtol {})",
-        table.num_rows(),
-        args.atol,
-        args.rtol
-    );
-    for r in &results {
+    let engines = args
+        .engines
+        .iter()
+        .map(|e| e.load(&model, lib, 1))
+        .collect::<anyhow::Result<Vec<_>>>()?;
+    let mut passed = true;
+    for (i, candidate) in engines.iter().enumerate() {
+        for (j, reference) in engines.iter().enumerate().skip(i + 1) {
+            let results = compare(
+                candidate.as_ref(),
+                reference.as_ref(),
+                &table,
+                pipeline.as_ref(),
+                tolerance,
+            )?;
+            // The choice as asked (`auto`) and, when it differs, the engine that ran.
+            let label = |k: usize, e: &dyn Engine| {
+                let asked = args.engines[k].name();
+                if asked == e.name() {
+                    asked.to_owned()
+                } else {
+                    format!("{asked} (ran {})", e.name())
+                }
+            };
+            println!(
+                "parity: {} vs {} on {} rows (atol {}, rtol {})",
+                label(i, candidate.as_ref()),
+                label(j, reference.as_ref()),
+                table.num_rows(),
+                args.atol,
+                args.rtol
+            );
+            print_results(&results);
+            passed &= results.iter().all(|r| r.comparison.passed());
+        }
+    }
+    println!("parity: {}", if passed { "PASS" } else { "FAIL" });
+    Ok(if passed {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
+}
+
+fn print_results(results: &[NamedComparison]) {
+    for r in results {
         let verdict = if r.comparison.passed() {
             "ok  "
         } else {
@@ -108,13 +138,6 @@ pub fn run(args: ParityArgs) -> anyhow::Result<ExitCode> {
         };
         println!("  {verdict} {}: {detail}", r.output);
     }
-    let passed = results.iter().all(|r| r.comparison.passed());
-    println!("parity: {}", if passed { "PASS" } else { "FAIL" });
-    Ok(if passed {
-        ExitCode::SUCCESS
-    } else {
-        ExitCode::from(1)
-    })
 }
 
 /// Runs `candidate` and `reference` on the same inputs (built from the candidate's input

@@ -195,18 +195,80 @@ impl Layer {
 #[derive(Debug)]
 pub(crate) struct DenseStack {
     layers: Vec<Layer>,
+    /// The same layers with plain row-major weights, for the GPU engine's `dense.wgsl`.
+    #[cfg(feature = "gpu")]
+    plain: Vec<PlainLayer>,
+}
+
+/// One layer of a [`DenseStack`] as the GPU kernel reads it.
+#[cfg(feature = "gpu")]
+#[derive(Debug)]
+pub(crate) struct PlainLayer {
+    pub k: usize,
+    pub n: usize,
+    /// Row-major `k × n`.
+    pub weights: Vec<f32>,
+    pub alpha: f32,
+    /// `beta` and one value, or one per output feature.
+    pub bias: Option<(f32, Vec<f32>)>,
+    pub activation: Option<UnaryKind>,
 }
 
 impl DenseStack {
     /// The stack of `layers` (in order), or `None` when one of them cannot be stacked or
     /// their widths do not chain.
     pub(crate) fn new(layers: &[&FusedDense]) -> Option<DenseStack> {
+        #[cfg(feature = "gpu")]
+        let plain = layers
+            .iter()
+            .map(|f| {
+                let (k, n) = (f.packed.k(), f.packed.n());
+                PlainLayer {
+                    k,
+                    n,
+                    weights: (0..k * n).map(|i| f.packed.get(i / n, i % n)).collect(),
+                    alpha: f.alpha,
+                    bias: f.addend.as_ref().map(|c| (c.beta, c.data.clone())),
+                    activation: f.activation,
+                }
+            })
+            .collect();
         let layers: Vec<Layer> = layers
             .iter()
             .map(|f| Layer::new(f))
             .collect::<Option<_>>()?;
         let chained = layers.windows(2).all(|w| w[0].n == w[1].k);
-        (layers.len() >= 2 && chained).then_some(DenseStack { layers })
+        (layers.len() >= 2 && chained).then_some(DenseStack {
+            layers,
+            #[cfg(feature = "gpu")]
+            plain,
+        })
+    }
+
+    /// The layers as the GPU kernel reads them.
+    #[cfg(feature = "gpu")]
+    pub(crate) fn plain(&self) -> &[PlainLayer] {
+        &self.plain
+    }
+
+    /// The input checked as [`Op::run`] checks it: its values and its number of rows.
+    pub(crate) fn input<'t>(&self, inputs: &[&'t Tensor]) -> Result<(&'t [f32], usize), OpError> {
+        expect_inputs(inputs, 1, 1)?;
+        let a = super::f32_input(inputs[0], 0)?;
+        let (k, n) = (self.k(), self.n());
+        let &[m, width] = inputs[0].shape() else {
+            return Err(OpError::shape(format!(
+                "the dense layers need a 2-D input, got shape {:?}",
+                inputs[0].shape()
+            )));
+        };
+        if width != k {
+            return Err(OpError::shape(format!(
+                "inner dimensions {width} and {k} differ"
+            )));
+        }
+        element_count(&[m, n])?;
+        Ok((a, m))
     }
 
     fn k(&self) -> usize {
@@ -235,22 +297,14 @@ impl Op for DenseStack {
         }
     }
 
+    #[cfg(feature = "gpu")]
+    fn as_dense_stack(&self) -> Option<&DenseStack> {
+        Some(self)
+    }
+
     fn run(&self, inputs: &[&Tensor]) -> Result<Vec<Tensor>, OpError> {
-        expect_inputs(inputs, 1, 1)?;
-        let a = super::f32_input(inputs[0], 0)?;
+        let (a, m) = self.input(inputs)?;
         let (k, n) = (self.k(), self.n());
-        let &[m, width] = inputs[0].shape() else {
-            return Err(OpError::shape(format!(
-                "the dense layers need a 2-D input, got shape {:?}",
-                inputs[0].shape()
-            )));
-        };
-        if width != k {
-            return Err(OpError::shape(format!(
-                "inner dimensions {width} and {k} differ"
-            )));
-        }
-        element_count(&[m, n])?;
         let blocks = m.div_ceil(ROWS);
         // Rows to blocks of ROWS rows, feature-major; rows past m stay zero.
         let mut x = vec![[0.0f32; ROWS]; blocks * k];

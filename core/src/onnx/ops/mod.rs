@@ -14,13 +14,13 @@ mod normalizer;
 mod one_hot_encoder;
 pub(crate) mod post_transform;
 mod reduce;
-mod scaler;
+pub(crate) mod scaler;
 mod shape_ops;
 mod squeeze;
-mod tree_ensemble;
+pub(crate) mod tree_ensemble;
 mod tree_ensemble_classifier;
 mod tree_ensemble_v5;
-mod tree_layout;
+pub(crate) mod tree_layout;
 
 use super::attrs::Attrs;
 use super::error::OpError;
@@ -80,6 +80,24 @@ pub(crate) trait Op: Send + Sync + std::fmt::Debug {
     /// splitting the batch; ops that compute each row from that row alone say so.
     fn rows(&self, inputs: &[Rows], _types: &[ValueType]) -> Rows {
         Rows::conservative(inputs)
+    }
+
+    /// The op as a tree ensemble, whose leaf sums the GPU engine computes (`gpu::trees`).
+    #[cfg(feature = "gpu")]
+    fn as_trees(&self) -> Option<&dyn tree_ensemble::TreeOp> {
+        None
+    }
+
+    /// The op as a stack of dense layers (an MLP), which the GPU engine runs (`gpu::dense`).
+    #[cfg(feature = "gpu")]
+    fn as_dense_stack(&self) -> Option<&dense_stack::DenseStack> {
+        None
+    }
+
+    /// The op as a Scaler, which the GPU engine runs (`gpu::scaler`).
+    #[cfg(feature = "gpu")]
+    fn as_scaler(&self) -> Option<&scaler::Scaler> {
+        None
     }
 }
 

@@ -50,6 +50,34 @@ impl Scaler {
     }
 }
 
+impl Scaler {
+    /// The input checked as [`Op::run`] checks it: the tensor, its values as f32, its width.
+    pub(crate) fn input<'t>(
+        &self,
+        inputs: &[&'t Tensor],
+    ) -> Result<(&'t Tensor, std::borrow::Cow<'t, [f32]>, usize), OpError> {
+        expect_inputs(inputs, 1, 1)?;
+        let x = inputs[0];
+        let (_, cols) = rows_cols(x);
+        self.check_width(cols)?;
+        let data = x.to_f32_cow().map_err(|found| OpError::InputType {
+            index: 0,
+            expected: "float32, float64 or int64".into(),
+            found,
+        })?;
+        Ok((x, data, cols))
+    }
+
+    /// Offset and scale per column, broadcast values expanded (for the GPU kernel).
+    #[cfg(feature = "gpu")]
+    pub(crate) fn columns(&self, cols: usize) -> (Vec<f32>, Vec<f32>) {
+        (
+            (0..cols).map(|j| param(&self.offset, j, 0.0)).collect(),
+            (0..cols).map(|j| param(&self.scale, j, 1.0)).collect(),
+        )
+    }
+}
+
 impl Op for Scaler {
     fn rows(&self, inputs: &[Rows], types: &[ValueType]) -> Rows {
         Rows::per_matrix_row(inputs, types)
@@ -64,16 +92,13 @@ impl Op for Scaler {
         Ok(vec![ValueType::new(DType::F32, inputs[0].shape.clone())])
     }
 
+    #[cfg(feature = "gpu")]
+    fn as_scaler(&self) -> Option<&Scaler> {
+        Some(self)
+    }
+
     fn run(&self, inputs: &[&Tensor]) -> Result<Vec<Tensor>, OpError> {
-        expect_inputs(inputs, 1, 1)?;
-        let x = inputs[0];
-        let (_, cols) = rows_cols(x);
-        self.check_width(cols)?;
-        let data = x.to_f32_cow().map_err(|found| OpError::InputType {
-            index: 0,
-            expected: "float32, float64 or int64".into(),
-            found,
-        })?;
+        let (x, data, cols) = self.input(inputs)?;
         let mut out = data.into_owned();
         for row in out.chunks_exact_mut(cols.max(1)) {
             for (j, v) in row.iter_mut().enumerate() {

@@ -18,6 +18,39 @@ pub(crate) enum Aggregate {
     Max,
 }
 
+/// A tree-ensemble op in its two steps: the leaf sums ([`accumulate`], or the GPU
+/// engine's kernel) and the finish (base values, averaging, post transform, labels),
+/// which always runs on the CPU so that both engines finish the same sums the same way.
+pub(crate) trait TreeOp {
+    fn forest(&self) -> &Forest;
+    fn aggregate(&self) -> Aggregate;
+    /// Scores per row (targets or classes).
+    fn width(&self) -> usize;
+    /// The outputs from the leaf sums (`rows` x `width`) and which of them any leaf reached.
+    fn finish(&self, rows: usize, scores: Vec<f32>, has: Vec<bool>)
+    -> Result<Vec<Tensor>, OpError>;
+}
+
+/// A tree op's run on the CPU: leaf sums, then [`TreeOp::finish`].
+pub(crate) fn run_trees(op: &dyn TreeOp, inputs: &[&Tensor]) -> Result<Vec<Tensor>, OpError> {
+    expect_inputs(inputs, 1, 1)?;
+    let forest = op.forest();
+    let (x, rows, cols) = input_matrix(forest, inputs[0])?;
+    let width = op.width();
+    let len = element_count(&[rows, width])?;
+    let mut scores = vec![0f32; len];
+    let mut has = vec![false; len];
+    accumulate(
+        forest,
+        op.aggregate(),
+        (&x, rows, cols),
+        width,
+        &mut scores,
+        &mut has,
+    );
+    op.finish(rows, scores, has)
+}
+
 /// The input as an f32 matrix after checking its width against the trees.
 pub(crate) fn input_matrix<'t>(
     forest: &Forest,
@@ -195,20 +228,35 @@ impl Op for TreeEnsembleRegressor {
     }
 
     fn run(&self, inputs: &[&Tensor]) -> Result<Vec<Tensor>, OpError> {
-        expect_inputs(inputs, 1, 1)?;
-        let (x, rows, cols) = input_matrix(&self.forest, inputs[0])?;
+        run_trees(self, inputs)
+    }
+
+    #[cfg(feature = "gpu")]
+    fn as_trees(&self) -> Option<&dyn TreeOp> {
+        Some(self)
+    }
+}
+
+impl TreeOp for TreeEnsembleRegressor {
+    fn forest(&self) -> &Forest {
+        &self.forest
+    }
+
+    fn aggregate(&self) -> Aggregate {
+        self.aggregate
+    }
+
+    fn width(&self) -> usize {
+        self.n_targets
+    }
+
+    fn finish(
+        &self,
+        rows: usize,
+        mut scores: Vec<f32>,
+        has: Vec<bool>,
+    ) -> Result<Vec<Tensor>, OpError> {
         let t = self.n_targets;
-        let len = element_count(&[rows, t])?;
-        let mut scores = vec![0f32; len];
-        let mut has = vec![false; len];
-        accumulate(
-            &self.forest,
-            self.aggregate,
-            (&x, rows, cols),
-            t,
-            &mut scores,
-            &mut has,
-        );
         finish_regression(
             &mut scores,
             &has,

@@ -7,11 +7,11 @@
 //! both (mixed signs).
 
 use super::post_transform::{PostTransform, logistic, probit};
-use super::tree_ensemble::{Aggregate, accumulate, input_matrix};
+use super::tree_ensemble::{Aggregate, TreeOp, run_trees};
 use super::tree_layout::{Forest, WeightAttrs};
 use super::{BuildCtx, Op, Rows, ValueType, expect_inputs, numeric_input};
 use crate::onnx::error::OpError;
-use crate::onnx::tensor::{DType, Tensor, TensorData, element_count};
+use crate::onnx::tensor::{DType, Tensor, TensorData};
 
 #[derive(Debug)]
 enum Labels {
@@ -182,20 +182,35 @@ impl Op for TreeEnsembleClassifier {
     }
 
     fn run(&self, inputs: &[&Tensor]) -> Result<Vec<Tensor>, OpError> {
-        expect_inputs(inputs, 1, 1)?;
-        let (x, rows, cols) = input_matrix(&self.forest, inputs[0])?;
+        run_trees(self, inputs)
+    }
+
+    #[cfg(feature = "gpu")]
+    fn as_trees(&self) -> Option<&dyn TreeOp> {
+        Some(self)
+    }
+}
+
+impl TreeOp for TreeEnsembleClassifier {
+    fn forest(&self) -> &Forest {
+        &self.forest
+    }
+
+    fn aggregate(&self) -> Aggregate {
+        Aggregate::Sum
+    }
+
+    fn width(&self) -> usize {
+        self.n_classes
+    }
+
+    fn finish(
+        &self,
+        rows: usize,
+        mut scores: Vec<f32>,
+        mut has: Vec<bool>,
+    ) -> Result<Vec<Tensor>, OpError> {
         let c = self.n_classes;
-        let len = element_count(&[rows, c])?;
-        let mut scores = vec![0f32; len];
-        let mut has = vec![false; len];
-        accumulate(
-            &self.forest,
-            Aggregate::Sum,
-            (&x, rows, cols),
-            c,
-            &mut scores,
-            &mut has,
-        );
         let mut winners = Vec::with_capacity(rows);
         for (row, hrow) in scores.chunks_exact_mut(c).zip(has.chunks_exact_mut(c)) {
             if c > 2 {

@@ -4,12 +4,12 @@
 //! shared [`Forest`] layout and finished like [`super::tree_ensemble`]'s regressor.
 
 use super::post_transform::PostTransform;
-use super::tree_ensemble::{Aggregate, finish_regression, input_matrix};
+use super::tree_ensemble::{Aggregate, TreeOp, finish_regression, run_trees};
 use super::tree_layout::{Forest, Mode, Node, Weight};
 use super::{BuildCtx, Op, Rows, ValueType, expect_inputs, numeric_input};
 use crate::onnx::attrs::{Attrs, to_index};
 use crate::onnx::error::OpError;
-use crate::onnx::tensor::{DType, Tensor, TensorData, element_count};
+use crate::onnx::tensor::{DType, Tensor, TensorData};
 
 #[derive(Debug)]
 pub(crate) struct TreeEnsemble {
@@ -233,19 +233,34 @@ impl Op for TreeEnsemble {
     }
 
     fn run(&self, inputs: &[&Tensor]) -> Result<Vec<Tensor>, OpError> {
-        expect_inputs(inputs, 1, 1)?;
-        let (x, rows, cols) = input_matrix(&self.forest, inputs[0])?;
-        let len = element_count(&[rows, self.n_targets])?;
-        let mut scores = vec![0f32; len];
-        let mut has = vec![false; len];
-        super::tree_ensemble::accumulate(
-            &self.forest,
-            self.aggregate,
-            (&x, rows, cols),
-            self.n_targets,
-            &mut scores,
-            &mut has,
-        );
+        run_trees(self, inputs)
+    }
+
+    #[cfg(feature = "gpu")]
+    fn as_trees(&self) -> Option<&dyn TreeOp> {
+        Some(self)
+    }
+}
+
+impl TreeOp for TreeEnsemble {
+    fn forest(&self) -> &Forest {
+        &self.forest
+    }
+
+    fn aggregate(&self) -> Aggregate {
+        self.aggregate
+    }
+
+    fn width(&self) -> usize {
+        self.n_targets
+    }
+
+    fn finish(
+        &self,
+        rows: usize,
+        mut scores: Vec<f32>,
+        has: Vec<bool>,
+    ) -> Result<Vec<Tensor>, OpError> {
         finish_regression(
             &mut scores,
             &has,

@@ -57,6 +57,15 @@ pub(crate) struct Node {
     pub missing_true: bool,
 }
 
+/// A forest's arrays, borrowed (`Forest::parts`).
+#[cfg(feature = "gpu")]
+pub(crate) struct ForestParts<'a> {
+    pub nodes: &'a [Node],
+    pub roots: &'a [u32],
+    pub weights: &'a [Weight],
+    pub sets: &'a [Vec<f32>],
+}
+
 /// One leaf weight: the target (or class) index and the value.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Weight {
@@ -602,6 +611,18 @@ impl Forest {
                     }
                 }
             }
+        }
+    }
+
+    /// The flattened trees, for the GPU kernel: nodes, roots (model order), leaf weights
+    /// and value sets.
+    #[cfg(feature = "gpu")]
+    pub(crate) fn parts(&self) -> ForestParts<'_> {
+        ForestParts {
+            nodes: &self.nodes,
+            roots: &self.roots,
+            weights: &self.weights,
+            sets: &self.member_sets,
         }
     }
 

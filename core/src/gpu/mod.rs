@@ -1,0 +1,563 @@
+//! # The engine on the GPU (feature `gpu`)
+//!
+//! [`GpuEngine`] is the third implementation of the [`Engine`] seam: the CPU engine's
+//! compiled graph ([`Model`]), run node by node, with the ops that have a WGSL kernel
+//! dispatched to the device through wgpu (Vulkan natively — Mesa's lavapipe in CI —, the
+//! browser's WebGPU on wasm32) and every other op run by the CPU engine's own code within
+//! the same model run. The lowering is per op, so every model the CPU engine loads runs
+//! with `gpu` selected.
+//!
+//! Kernels, one `.wgsl` file per family beside the Rust that dispatches it:
+//! * `trees.wgsl` (`trees`): TreeEnsembleClassifier / TreeEnsembleRegressor / TreeEnsemble
+//!   (opset 5) — the leaf sums; the finish (base values, averaging, post transform, labels)
+//!   runs on the CPU in the op's own code, so the outputs are exactly the CPU engine's.
+//! * `dense.wgsl` (`dense`): the CPU engine's stacks of fused dense layers (an MLP's
+//!   MatMul/Gemm + bias + Relu/Sigmoid/Tanh layers, `ops::dense_stack`), every layer on the
+//!   device with the activations kept there; what follows (Softmax, ArgMax, …) on the CPU.
+//!
+//! * `scaler.wgsl` (`scaler`): ai.onnx.ml Scaler, element by element on the input's bits.
+//!
+//! Not yet lowered (they run on the CPU engine inside the GPU run): lone MatMul/Gemm
+//! layers, element-wise ops, linear models, Normalizer/Imputer/OneHotEncoder.
+//! [`GpuEngine::lowering`] lists, per node, where it runs and why.
+//!
+//! ## Tolerance tiers (enforced by `core/tests/gpu_engine.rs`)
+//!
+//! | outputs | promise vs the CPU engine |
+//! |---|---|
+//! | tree ensembles' raw scores and probabilities, labels; ml preprocessing (Scaler, Normalizer, Imputer, OneHotEncoder) | exact: bit-identical |
+//! | linear models' scores (LinearClassifier/Regressor, a single Gemm) | ≤ 4 ULP or 1e-6 relative |
+//! | MLP outputs | \|Δ\| ≤ 1e-5 + 1e-4·\|x\|; labels equal unless the top-two margin is below 1e-4 |
+//!
+//! The tiers follow what WGSL promises: `+`, `-`, `*` are correctly rounded, but `exp`
+//! may be off by several ULP and `tanh` by 1e-5, and a compiler may fuse a multiply and
+//! an add. Tree kernels only add, in the CPU engine's order, and compare on integer keys
+//! of the inputs' bits (missing values are detected from the bits: WGSL implementations
+//! may assume no NaN), so they are exact; a device that flushes subnormal leaf weights or
+//! sums to zero would break that, which no fixture exercises.
+//!
+//! ## Limits, chunks and readback
+//!
+//! The device is opened with WebGPU's default limits (128 MiB per storage binding, 256 MiB
+//! per buffer, 65,535 workgroups per dimension), so whatever runs natively runs in a
+//! browser; inputs larger than that run in chunks of rows. Readback is asynchronous:
+//! [`GpuEngine::run_async`] (the seam's [`Engine::run_async`]) awaits the device; natively
+//! [`Engine::run`] drives the same future to completion, waiting on the device.
+//!
+//! ## No adapter
+//!
+//! [`load`] with [`Backend::Gpu`] or [`Backend::Auto`] never fails for want of a GPU: it
+//! returns the CPU engine and says why ([`Loaded::why`]).
+
+mod dense;
+mod device;
+mod scaler;
+mod trees;
+
+use std::sync::Mutex;
+
+use crate::engine::{CORE, Engine, EngineError, EngineFuture, GPU};
+use crate::onnx::graph::Graph;
+use crate::onnx::ops::expect_inputs;
+use crate::onnx::ops::tree_ensemble::{TreeOp, input_matrix};
+use crate::onnx::{Model, OnnxError, Tensor, ValueInfo};
+
+pub use device::{Gpu, GpuOptions};
+/// The wgpu this engine is built on (its `Backends` for [`GpuOptions`], its `naga`).
+pub use wgpu;
+
+/// Why the GPU could not be used or failed.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum GpuError {
+    #[error("no GPU adapter was found ({message})")]
+    NoAdapter { message: String },
+    #[error("the GPU device failed: {message}")]
+    Device { message: String },
+    #[error("{what} needs {bytes} bytes, over the device's {limit}-byte storage binding limit")]
+    TooLarge {
+        what: String,
+        bytes: u64,
+        limit: u64,
+    },
+}
+
+/// Where one node of the graph runs.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Placement {
+    /// The node's name (or `#index OpType`).
+    pub node: String,
+    pub op_type: String,
+    /// [`GPU`] or [`CORE`].
+    pub engine: &'static str,
+    /// Why it runs there.
+    pub why: String,
+}
+
+/// The GPU engine: a [`Model`] whose lowered ops run on a [`Gpu`].
+#[derive(Debug)]
+pub struct GpuEngine {
+    model: Model,
+    gpu: Gpu,
+    /// Per node (in execution order): what a lowered op keeps on the device.
+    lowered: Vec<Option<Lowered>>,
+    placements: Vec<Placement>,
+    /// Ops the GPU failed at run time (then run on the CPU), for [`GpuEngine::notes`].
+    notes: Mutex<Vec<String>>,
+}
+
+impl GpuEngine {
+    /// Uploads what the lowered ops need (the forests) once.
+    pub fn new(model: Model, gpu: Gpu) -> GpuEngine {
+        let graph: &Graph = model.graph();
+        let mut lowered = Vec::with_capacity(graph.nodes.len());
+        let mut placements = Vec::with_capacity(graph.nodes.len());
+        for node in &graph.nodes {
+            let (on_device, engine, why) = if let Some(op) = node.op.as_trees() {
+                match trees::upload(&gpu, op.forest()) {
+                    Ok(f) => (
+                        Some(Lowered::Trees(f)),
+                        GPU,
+                        "trees.wgsl (leaf sums; finish on the CPU)".into(),
+                    ),
+                    Err(e) => (
+                        None,
+                        CORE,
+                        format!("the forest does not fit the device: {e}"),
+                    ),
+                }
+            } else if let Some(stack) = node.op.as_dense_stack() {
+                match dense::upload(&gpu, stack) {
+                    Ok(s) => (
+                        Some(Lowered::Dense(s)),
+                        GPU,
+                        format!("dense.wgsl ({} fused dense layers)", stack.plain().len()),
+                    ),
+                    Err(e) => (None, CORE, format!("the layers do not fit the device: {e}")),
+                }
+            } else if node.op.as_scaler().is_some() {
+                (Some(Lowered::Scaler), GPU, "scaler.wgsl".into())
+            } else {
+                (None, CORE, "no GPU kernel for this op yet".into())
+            };
+            lowered.push(on_device);
+            placements.push(Placement {
+                node: node.info.name.clone(),
+                op_type: node.info.op_type.clone(),
+                engine,
+                why,
+            });
+        }
+        GpuEngine {
+            model,
+            gpu,
+            lowered,
+            placements,
+            notes: Mutex::default(),
+        }
+    }
+
+    /// Connects to a device ([`Gpu::connect`]) and builds the engine; natively this waits.
+    #[cfg(not(target_arch = "wasm32"))]
+    pub fn connect_blocking(model: Model, options: &GpuOptions) -> Result<GpuEngine, GpuError> {
+        let gpu = pollster::block_on(Gpu::connect(options))?;
+        Ok(GpuEngine::new(model, gpu))
+    }
+
+    /// The CPU engine's model this engine runs.
+    pub fn model(&self) -> &Model {
+        &self.model
+    }
+
+    /// The device's adapter, for messages.
+    pub fn adapter(&self) -> &str {
+        self.gpu.adapter()
+    }
+
+    /// Where each node runs and why.
+    pub fn lowering(&self) -> &[Placement] {
+        &self.placements
+    }
+
+    /// How many nodes run on the GPU, and a one-line summary.
+    pub fn summary(&self) -> String {
+        let on_gpu: Vec<&str> = self
+            .placements
+            .iter()
+            .filter(|p| p.engine == GPU)
+            .map(|p| p.op_type.as_str())
+            .collect();
+        format!(
+            "{} of {} ops on the GPU ({}){}",
+            on_gpu.len(),
+            self.placements.len(),
+            self.gpu.adapter(),
+            if on_gpu.is_empty() {
+                String::new()
+            } else {
+                format!(": {}", on_gpu.join(", "))
+            }
+        )
+    }
+
+    /// Ops the GPU failed at run time (each then ran on the CPU engine).
+    pub fn notes(&self) -> Vec<String> {
+        self.notes.lock().map(|n| n.clone()).unwrap_or_default()
+    }
+
+    /// Runs the model; lowered ops are awaited on the device.
+    pub async fn run_async(
+        &self,
+        inputs: &[(&str, &Tensor)],
+    ) -> Result<Vec<(String, Tensor)>, EngineError> {
+        let bound = self.model.bind(inputs)?;
+        let g = self.model.graph();
+        let mut slots: Vec<Slot<'_>> = g
+            .consts
+            .iter()
+            .map(|c| c.as_ref().map_or(Slot::Empty, Slot::Borrowed))
+            .collect();
+        for (&slot, &t) in g.input_slots.iter().zip(bound.iter()) {
+            slots[slot] = Slot::Borrowed(t);
+        }
+        for (pos, node) in g.nodes.iter().enumerate() {
+            let node_err = |message: String| OnnxError::Node {
+                node: node.info.name.clone(),
+                op_type: node.info.op_type.clone(),
+                domain: node.info.domain.clone(),
+                opset: node.info.opset,
+                message,
+            };
+            let args = node
+                .inputs
+                .iter()
+                .map(|&s| slots.get(s).and_then(Slot::get))
+                .collect::<Option<Vec<&Tensor>>>()
+                .ok_or_else(|| node_err("internal: an input value was not computed".into()))?;
+            let results = match self.run_lowered(node, pos, &args).await {
+                None => node.op.run(&args),
+                Some(result) => match result {
+                    Ok(r) => Ok(r),
+                    Err(Failure::Op(e)) => return Err(node_err(e.to_string()).into()),
+                    Err(Failure::Gpu(e)) => {
+                        if let Ok(mut n) = self.notes.lock() {
+                            n.push(format!(
+                                "{} ({}) ran on the CPU engine: {e}",
+                                node.info.name, node.info.op_type
+                            ));
+                        }
+                        node.op.run(&args)
+                    }
+                },
+            }
+            .map_err(|e| node_err(e.to_string()))?;
+            drop(args);
+            for (&slot, t) in node.outputs.iter().zip(results) {
+                if let Some(s) = slots.get_mut(slot) {
+                    *s = Slot::Owned(t);
+                }
+            }
+            for &s in &node.inputs {
+                if g.last_use.get(s) == Some(&pos) && matches!(slots[s], Slot::Owned(_)) {
+                    slots[s] = Slot::Empty;
+                }
+            }
+        }
+        let mut out: Vec<(String, Tensor)> = Vec::with_capacity(g.outputs.len());
+        for (info, &slot) in g.outputs.iter().zip(&g.output_slots) {
+            let t = match std::mem::replace(&mut slots[slot], Slot::Empty) {
+                Slot::Owned(t) => t,
+                Slot::Borrowed(t) => t.clone(),
+                Slot::Empty => match out.iter().find(|(n, _)| *n == info.name) {
+                    Some((_, t)) => t.clone(),
+                    None => {
+                        return Err(OnnxError::UnknownOutput {
+                            name: info.name.clone(),
+                        }
+                        .into());
+                    }
+                },
+            };
+            out.push((info.name.clone(), t));
+        }
+        Ok(out)
+    }
+
+    /// Runs node `pos` on the device when it is lowered (`None`: it is not).
+    async fn run_lowered(
+        &self,
+        node: &crate::onnx::graph::Node,
+        pos: usize,
+        args: &[&Tensor],
+    ) -> Option<Result<Vec<Tensor>, Failure>> {
+        match self.lowered.get(pos)?.as_ref()? {
+            Lowered::Trees(forest) => Some(self.run_trees(node.op.as_trees()?, forest, args).await),
+            Lowered::Scaler => Some(self.run_scaler(node.op.as_scaler()?, args).await),
+            Lowered::Dense(stack) => {
+                let op = node.op.as_dense_stack()?;
+                Some(
+                    async {
+                        let (x, rows) = op.input(args).map_err(Failure::Op)?;
+                        let out = dense::run(&self.gpu, stack, x, rows)
+                            .await
+                            .map_err(Failure::Gpu)?;
+                        let n = stack.n_out();
+                        let t = Tensor::f32(vec![rows, n], out)
+                            .map_err(|e| Failure::Op(crate::onnx::OpError::shape(e.to_string())))?;
+                        Ok(vec![t])
+                    }
+                    .await,
+                )
+            }
+        }
+    }
+
+    async fn run_scaler(
+        &self,
+        op: &crate::onnx::ops::scaler::Scaler,
+        args: &[&Tensor],
+    ) -> Result<Vec<Tensor>, Failure> {
+        let (x, data, cols) = op.input(args).map_err(Failure::Op)?;
+        let (offset, scale) = op.columns(cols.max(1));
+        let out = scaler::run(&self.gpu, &data, cols, (&offset, &scale))
+            .await
+            .map_err(Failure::Gpu)?;
+        let t = Tensor::f32(x.shape().to_vec(), out)
+            .map_err(|e| Failure::Op(crate::onnx::OpError::shape(e.to_string())))?;
+        Ok(vec![t])
+    }
+
+    /// A tree op: inputs checked as the CPU op checks them, leaf sums on the GPU, the
+    /// op's own finish.
+    async fn run_trees(
+        &self,
+        op: &dyn TreeOp,
+        forest: &trees::ForestBuffers,
+        args: &[&Tensor],
+    ) -> Result<Vec<Tensor>, Failure> {
+        expect_inputs(args, 1, 1).map_err(Failure::Op)?;
+        let (x, rows, cols) = input_matrix(op.forest(), args[0]).map_err(Failure::Op)?;
+        let width = op.width();
+        crate::onnx::tensor::element_count(&[rows, width]).map_err(Failure::Op)?;
+        let (scores, has) =
+            trees::accumulate(&self.gpu, forest, op.aggregate(), (&x, rows, cols), width)
+                .await
+                .map_err(Failure::Gpu)?;
+        op.finish(rows, scores, has).map_err(Failure::Op)
+    }
+}
+
+/// What a lowered op keeps on the device.
+#[derive(Debug)]
+enum Lowered {
+    Trees(trees::ForestBuffers),
+    Dense(dense::StackBuffers),
+    /// Its parameters go up with each run (the width is known then).
+    Scaler,
+}
+
+enum Failure {
+    /// The op rejected its inputs (the CPU engine's own error).
+    Op(crate::onnx::OpError),
+    /// The device failed (the op then runs on the CPU).
+    Gpu(GpuError),
+}
+
+/// A value during a run (as in the CPU executor).
+enum Slot<'a> {
+    Empty,
+    Borrowed(&'a Tensor),
+    Owned(Tensor),
+}
+
+impl Slot<'_> {
+    fn get(&self) -> Option<&Tensor> {
+        match self {
+            Slot::Empty => None,
+            Slot::Borrowed(t) => Some(t),
+            Slot::Owned(t) => Some(t),
+        }
+    }
+}
+
+impl Engine for GpuEngine {
+    fn name(&self) -> &str {
+        GPU
+    }
+
+    fn inputs(&self) -> &[ValueInfo] {
+        self.model.inputs()
+    }
+
+    /// Natively: waits on the device. On wasm32 the browser cannot block: callers must use
+    /// [`Engine::run_async`]; `run` answers a named error there.
+    fn run(&self, inputs: &[(&str, &Tensor)]) -> Result<Vec<(String, Tensor)>, EngineError> {
+        #[cfg(not(target_arch = "wasm32"))]
+        {
+            pollster::block_on(GpuEngine::run_async(self, inputs))
+        }
+        #[cfg(target_arch = "wasm32")]
+        {
+            let _ = inputs;
+            Err(EngineError::backend(
+                GPU,
+                GpuError::Device {
+                    message: "in the browser the GPU engine runs only through run_async".into(),
+                },
+            ))
+        }
+    }
+
+    fn run_async<'a>(&'a self, inputs: &'a [(&'a str, &'a Tensor)]) -> EngineFuture<'a> {
+        Box::pin(GpuEngine::run_async(self, inputs))
+    }
+}
+
+/// Which engine to run a model on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    /// The CPU engine.
+    Core,
+    /// The GPU engine, or the CPU engine when there is no adapter.
+    Gpu,
+    /// The GPU when it beats the CPU engine on a timed sample batch, else the CPU.
+    Auto,
+}
+
+/// The engine [`load`] picked.
+#[derive(Debug)]
+pub enum Picked {
+    /// The CPU engine (callers may run it on threads: `onnx::ParallelModel`).
+    Cpu(Model),
+    Gpu(GpuEngine),
+}
+
+/// An engine picked by [`load`], and why.
+#[derive(Debug)]
+pub struct Loaded {
+    pub engine: Picked,
+    /// The engine that runs ([`CORE`] or [`GPU`]).
+    pub backend: &'static str,
+    /// A sentence for the user: which backend runs and why.
+    pub why: String,
+}
+
+impl Loaded {
+    /// The picked engine behind the seam.
+    pub fn into_engine(self) -> Box<dyn Engine> {
+        match self.engine {
+            Picked::Cpu(model) => Box::new(model),
+            Picked::Gpu(engine) => Box::new(engine),
+        }
+    }
+}
+
+/// Rows of the sample batch [`Backend::Auto`] times.
+pub const AUTO_SAMPLE_ROWS: usize = 4096;
+
+/// Loads `model` on `backend`, waiting on the device ([`load_async`] natively).
+#[cfg(not(target_arch = "wasm32"))]
+pub fn load(
+    model: Model,
+    backend: Backend,
+    options: &GpuOptions,
+    clock: &dyn Fn() -> f64,
+) -> Loaded {
+    pollster::block_on(load_async(model, backend, options, clock))
+}
+
+/// Loads `model` on `backend`. Never fails for want of a GPU: without an adapter (or a
+/// device) the CPU engine runs, and [`Loaded::why`] says so. `clock` (seconds) times the
+/// sample batch for [`Backend::Auto`] (core reads no clock itself). In the browser this
+/// is the entry point: it awaits the adapter, the device and the sample runs.
+pub async fn load_async(
+    model: Model,
+    backend: Backend,
+    options: &GpuOptions,
+    clock: &dyn Fn() -> f64,
+) -> Loaded {
+    let cpu = |model: Model, why: String| Loaded {
+        engine: Picked::Cpu(model),
+        backend: CORE,
+        why,
+    };
+    if backend == Backend::Core {
+        return cpu(model, "the CPU engine was asked for".into());
+    }
+    let engine = match Gpu::connect(options).await {
+        Ok(gpu) => GpuEngine::new(model, gpu),
+        Err(e) => {
+            return cpu(model, format!("{e}; running on the CPU engine instead"));
+        }
+    };
+    if backend == Backend::Gpu {
+        let why = format!("the GPU engine was asked for; {}", engine.summary());
+        return Loaded {
+            engine: Picked::Gpu(engine),
+            backend: GPU,
+            why,
+        };
+    }
+    match auto_timing(&engine, clock).await {
+        Some((cpu_s, gpu_s)) if gpu_s < cpu_s => {
+            let why = format!(
+                "auto: the GPU took {:.1} ms and the CPU engine {:.1} ms on {AUTO_SAMPLE_ROWS} sample rows; {}",
+                gpu_s * 1e3,
+                cpu_s * 1e3,
+                engine.summary()
+            );
+            Loaded {
+                engine: Picked::Gpu(engine),
+                backend: GPU,
+                why,
+            }
+        }
+        Some((cpu_s, gpu_s)) => cpu(
+            engine.model,
+            format!(
+                "auto: the CPU engine took {:.1} ms and the GPU {:.1} ms ({}) on {AUTO_SAMPLE_ROWS} sample rows",
+                cpu_s * 1e3,
+                gpu_s * 1e3,
+                engine.gpu.adapter()
+            ),
+        ),
+        None => cpu(
+            engine.model,
+            "auto: the model's inputs are not one float matrix with a known width, so no sample batch could be timed; the CPU engine runs".into(),
+        ),
+    }
+}
+
+/// Seconds for the CPU engine and the GPU engine on a sample batch (one warm-up run each),
+/// when the model takes one float matrix of known width.
+async fn auto_timing(engine: &GpuEngine, clock: &dyn Fn() -> f64) -> Option<(f64, f64)> {
+    use crate::onnx::{DType, DimInfo};
+    let [input] = engine.model.inputs() else {
+        return None;
+    };
+    let cols = match (input.dtype, input.shape.as_deref()) {
+        (Some(DType::F32), Some([_, DimInfo::Fixed(c)])) => *c,
+        _ => return None,
+    };
+    let mut seed = 0x9e37_79b9u32;
+    let data: Vec<f32> = (0..AUTO_SAMPLE_ROWS * cols)
+        .map(|_| {
+            seed ^= seed << 13;
+            seed ^= seed >> 17;
+            seed ^= seed << 5;
+            (seed >> 8) as f32 / (1u32 << 24) as f32 * 4.0 - 2.0
+        })
+        .collect();
+    let x = Tensor::f32(vec![AUTO_SAMPLE_ROWS, cols], data).ok()?;
+    let inputs = [(input.name.as_str(), &x)];
+    let mut seconds = [0.0; 2];
+    for (e, s) in [&engine.model as &dyn Engine, engine]
+        .into_iter()
+        .zip(&mut seconds)
+    {
+        e.run_async(&inputs).await.ok()?;
+        let t0 = clock();
+        e.run_async(&inputs).await.ok()?;
+        *s = clock() - t0;
+    }
+    Some((seconds[0], seconds[1]))
+}

@@ -1,0 +1,335 @@
+//! The GPU engine (feature `gpu`) against the CPU engine, under the tolerance tiers of
+//! `lockstep_core::gpu` (module docs), on every ONNX fixture the CPU engine loads
+//! (tests/data/onnx, from scripts/fixtures/gen_onnx_models.py) and on the bench forest
+//! with random inputs, NaNs and forced chunking.
+//!
+//! Natively this needs a Vulkan adapter: Mesa's lavapipe (`mesa-vulkan-drivers`, installed
+//! by scripts/setup.sh). Without one these tests fail loudly — CI must not pass by
+//! skipping them. The product itself falls back to the CPU engine
+//! (`no_adapter_falls_back_to_the_cpu_engine`).
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::path::{Path, PathBuf};
+
+use lockstep_core::engine::{CORE, Engine, GPU};
+use lockstep_core::gpu::{Backend, Gpu, GpuEngine, GpuOptions, load};
+use lockstep_core::onnx::{Model, Tensor, TensorData};
+use serde_json::Value;
+
+mod onnx_fixture;
+use onnx_fixture::inputs_of;
+
+fn data_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/data")
+}
+
+fn connect(options: &GpuOptions) -> Gpu {
+    pollster_block_on(Gpu::connect(options)).unwrap_or_else(|e| {
+        panic!(
+            "the GPU engine's tests need a working Vulkan adapter (Mesa's lavapipe: apt-get install \
+             mesa-vulkan-drivers, which scripts/setup.sh does): {e}"
+        )
+    })
+}
+
+/// Drives a future to completion on this thread (natively the GPU engine's futures are
+/// ready once polled: readback waits on the device).
+fn pollster_block_on<F: std::future::Future>(f: F) -> F::Output {
+    let mut f = std::pin::pin!(f);
+    let mut cx = std::task::Context::from_waker(std::task::Waker::noop());
+    loop {
+        if let std::task::Poll::Ready(v) = f.as_mut().poll(&mut cx) {
+            return v;
+        }
+        std::thread::yield_now();
+    }
+}
+
+/// The tiers of `lockstep_core::gpu`.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Tier {
+    /// Bit-identical: trees, labels, ml preprocessing.
+    Exact,
+    /// ≤ 4 ULP or 1e-6 relative: linear models.
+    Linear,
+    /// |Δ| ≤ 1e-5 + 1e-4·|x|: MLPs.
+    Mlp,
+}
+
+fn tier_of(ops: &[&str]) -> Tier {
+    let dense = ["ai.onnx:MatMul", "ai.onnx:Gemm"];
+    let linear = ["ai.onnx.ml:LinearClassifier", "ai.onnx.ml:LinearRegressor"];
+    if ops.iter().any(|o| dense.contains(o)) {
+        Tier::Mlp
+    } else if ops.iter().any(|o| linear.contains(o)) {
+        Tier::Linear
+    } else {
+        Tier::Exact
+    }
+}
+
+fn ulps(a: f32, b: f32) -> u64 {
+    let key = |v: f32| {
+        let b = v.to_bits() as i64;
+        if b < 0x8000_0000 { b } else { 0x8000_0000 - b }
+    };
+    (key(a) - key(b)).unsigned_abs()
+}
+
+/// Compares the GPU engine's outputs with the CPU engine's under `tier`; returns the
+/// largest absolute difference.
+fn compare(what: &str, tier: Tier, cpu: &[(String, Tensor)], gpu: &[(String, Tensor)]) -> f64 {
+    assert_eq!(cpu.len(), gpu.len(), "{what}: number of outputs");
+    let mut worst = 0f64;
+    for ((name_c, c), (name_g, g)) in cpu.iter().zip(gpu) {
+        assert_eq!(name_c, name_g, "{what}: output order");
+        assert_eq!(c.shape(), g.shape(), "{what}/{name_c}: shape");
+        match (c.data(), g.data()) {
+            (TensorData::F32(a), TensorData::F32(b)) => {
+                for (i, (&x, &y)) in a.iter().zip(b).enumerate() {
+                    let same = x.to_bits() == y.to_bits() || (x.is_nan() && y.is_nan());
+                    let diff = (f64::from(x) - f64::from(y)).abs();
+                    if diff.is_finite() {
+                        worst = worst.max(diff);
+                    }
+                    let ok = same
+                        || match tier {
+                            Tier::Exact => false,
+                            Tier::Linear => ulps(x, y) <= 4 || diff <= 1e-6 * f64::from(x).abs(),
+                            Tier::Mlp => diff <= 1e-5 + 1e-4 * f64::from(x).abs(),
+                        };
+                    assert!(
+                        ok,
+                        "{what}/{name_c}[{i}]: cpu {x:e}, gpu {y:e} ({tier:?} tier)"
+                    );
+                }
+            }
+            // Labels and every other type: equal.
+            _ => assert_eq!(c, g, "{what}/{name_c}: values"),
+        }
+    }
+    worst
+}
+
+#[test]
+fn every_onnx_fixture_runs_on_the_gpu_within_its_tier() {
+    let gpu_options = GpuOptions::default();
+    let dir = data_dir().join("onnx");
+    let mut names: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "json"))
+        .collect();
+    names.sort();
+    let (mut checked, mut lowered) = (0, 0);
+    for path in names {
+        let fixture: Value =
+            serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+        let Some(model_file) = fixture["model"].as_str() else {
+            continue;
+        };
+        let what = path.file_stem().unwrap().to_string_lossy().into_owned();
+        let bytes = std::fs::read(dir.join(model_file)).unwrap();
+        let Ok(cpu) = Model::from_bytes(&bytes) else {
+            continue; // not a model the CPU engine supports
+        };
+        let ops: Vec<&str> = fixture["ops"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|o| o.as_str().unwrap())
+            .collect();
+        let gpu = GpuEngine::new(Model::from_bytes(&bytes).unwrap(), connect(&gpu_options));
+        let inputs = inputs_of(&fixture);
+        let refs: Vec<(&str, &Tensor)> = inputs.iter().map(|(n, t)| (n.as_str(), t)).collect();
+        let want = cpu.run(&refs).unwrap();
+        let got = gpu
+            .run(&refs)
+            .unwrap_or_else(|e| panic!("{what}: the GPU run failed: {e}"));
+        // The async entry point (what the browser awaits) gives the same outputs.
+        let got_async = pollster_block_on(Engine::run_async(&gpu, &refs)).unwrap();
+        assert_eq!(got, got_async, "{what}: run_async differs from run");
+        let worst = compare(&what, tier_of(&ops), &want, &got);
+        assert!(gpu.notes().is_empty(), "{what}: {:?}", gpu.notes());
+        let on_gpu = gpu.lowering().iter().filter(|p| p.engine == GPU).count();
+        if ops.iter().any(|o| o.contains("TreeEnsemble")) {
+            assert!(on_gpu > 0, "{what}: the forest did not run on the GPU");
+        }
+        lowered += on_gpu;
+        checked += 1;
+        eprintln!("{what}: {} (max |Δ| {worst:e})", gpu.summary());
+    }
+    assert!(checked >= 40, "only {checked} fixtures found");
+    assert!(lowered >= 25, "only {lowered} ops ran on the GPU");
+}
+
+/// xorshift32 in [-2, 2), every 17th value NaN.
+fn random_rows(rows: usize, cols: usize, seed: u32) -> Vec<f32> {
+    let mut s = seed;
+    (0..rows * cols)
+        .map(|i| {
+            s ^= s << 13;
+            s ^= s >> 17;
+            s ^= s << 5;
+            if i % 17 == 3 {
+                f32::NAN
+            } else {
+                (s >> 8) as f32 / (1u32 << 24) as f32 * 4.0 - 2.0
+            }
+        })
+        .collect()
+}
+
+fn bench_forest() -> Vec<u8> {
+    std::fs::read(data_dir().join("bench/gbdt_100x6.onnx")).unwrap()
+}
+
+#[test]
+fn a_large_forest_is_exact_on_random_rows_with_missing_values_and_in_chunks() {
+    let bytes = bench_forest();
+    let cpu = Model::from_bytes(&bytes).unwrap();
+    let input = &cpu.inputs()[0];
+    let cols = match input.shape.as_deref() {
+        Some([_, lockstep_core::onnx::DimInfo::Fixed(c)]) => *c,
+        other => panic!("unexpected input shape {other:?}"),
+    };
+    let rows = 20_000;
+    let x = Tensor::f32(vec![rows, cols], random_rows(rows, cols, 7)).unwrap();
+    let refs = [(input.name.as_str(), &x)];
+    let want = cpu.run(&refs).unwrap();
+    // Whole batch in one dispatch, then chunks of 1,000 rows (a 4 KiB-per-row binding
+    // limit forces them: cols × 4 bytes per row).
+    for max_binding_bytes in [None, Some((cols * 4 * 1000) as u64)] {
+        let options = GpuOptions {
+            max_binding_bytes,
+            ..GpuOptions::default()
+        };
+        let gpu = GpuEngine::new(Model::from_bytes(&bytes).unwrap(), connect(&options));
+        let got = gpu.run(&refs).unwrap();
+        compare("gbdt_100x6", Tier::Exact, &want, &got);
+        assert!(gpu.notes().is_empty(), "{:?}", gpu.notes());
+    }
+}
+
+#[test]
+fn the_bench_mlp_is_within_the_mlp_tier_whole_and_in_chunks() {
+    let bytes = std::fs::read(data_dir().join("bench/mlp_64x32.onnx")).unwrap();
+    let cpu = Model::from_bytes(&bytes).unwrap();
+    let input = &cpu.inputs()[0];
+    let cols = match input.shape.as_deref() {
+        Some([_, lockstep_core::onnx::DimInfo::Fixed(c)]) => *c,
+        other => panic!("unexpected input shape {other:?}"),
+    };
+    let rows = 5_000;
+    // No NaN: WGSL does not promise NaN propagation through arithmetic.
+    let data: Vec<f32> = random_rows(rows, cols, 11)
+        .into_iter()
+        .map(|v| if v.is_nan() { 0.5 } else { v })
+        .collect();
+    let x = Tensor::f32(vec![rows, cols], data).unwrap();
+    let refs = [(input.name.as_str(), &x)];
+    let want = cpu.run(&refs).unwrap();
+    // 64 features × 4 bytes × 700 rows: several chunks.
+    for max_binding_bytes in [None, Some(64 * 4 * 700)] {
+        let options = GpuOptions {
+            max_binding_bytes,
+            ..GpuOptions::default()
+        };
+        let gpu = GpuEngine::new(Model::from_bytes(&bytes).unwrap(), connect(&options));
+        assert!(
+            gpu.lowering()
+                .iter()
+                .any(|p| p.engine == GPU && p.why.contains("dense.wgsl")),
+            "{:?}",
+            gpu.lowering()
+        );
+        let got = gpu.run(&refs).unwrap();
+        compare("mlp_64x32", Tier::Mlp, &want, &got);
+        assert!(gpu.notes().is_empty(), "{:?}", gpu.notes());
+    }
+}
+
+#[test]
+fn no_adapter_falls_back_to_the_cpu_engine() {
+    let bytes = bench_forest();
+    let options = GpuOptions {
+        backends: lockstep_core::gpu::wgpu::Backends::empty(),
+        ..GpuOptions::default()
+    };
+    let clock = || 0.0;
+    for backend in [Backend::Gpu, Backend::Auto] {
+        let loaded = load(
+            Model::from_bytes(&bytes).unwrap(),
+            backend,
+            &options,
+            &clock,
+        );
+        assert_eq!(loaded.backend, CORE, "{backend:?}");
+        assert!(
+            loaded.why.contains("no GPU adapter") && loaded.why.contains("CPU engine"),
+            "{}",
+            loaded.why
+        );
+        let engine = loaded.into_engine();
+        assert_eq!(engine.name(), CORE);
+        let input = &engine.inputs()[0];
+        let cols = match input.shape.as_deref() {
+            Some([_, lockstep_core::onnx::DimInfo::Fixed(c)]) => *c,
+            other => panic!("unexpected input shape {other:?}"),
+        };
+        let x = Tensor::f32(vec![3, cols], random_rows(3, cols, 1)).unwrap();
+        engine.run(&[(input.name.as_str(), &x)]).unwrap();
+    }
+    let loaded = load(
+        Model::from_bytes(&bytes).unwrap(),
+        Backend::Core,
+        &options,
+        &clock,
+    );
+    assert_eq!(loaded.backend, CORE);
+}
+
+#[test]
+fn gpu_and_auto_pick_the_device_when_there_is_one_and_say_why() {
+    let bytes = bench_forest();
+    let loaded = load(
+        Model::from_bytes(&bytes).unwrap(),
+        Backend::Gpu,
+        &GpuOptions::default(),
+        &|| 0.0,
+    );
+    assert_eq!(loaded.backend, GPU, "{}", loaded.why);
+    assert!(loaded.why.contains("TreeEnsemble"), "{}", loaded.why);
+    assert_eq!(loaded.into_engine().name(), GPU);
+    // Auto times both on a sample batch: a clock that charges the GPU nothing picks it.
+    let ticks = std::cell::Cell::new(0.0);
+    let clock = || {
+        ticks.set(ticks.get() + 1.0);
+        ticks.get()
+    };
+    let loaded = load(
+        Model::from_bytes(&bytes).unwrap(),
+        Backend::Auto,
+        &GpuOptions::default(),
+        &clock,
+    );
+    assert!(loaded.why.starts_with("auto:"), "{}", loaded.why);
+}
+
+#[test]
+fn bad_inputs_get_the_cpu_engines_named_errors() {
+    let bytes = bench_forest();
+    let cpu = Model::from_bytes(&bytes).unwrap();
+    let gpu = GpuEngine::new(
+        Model::from_bytes(&bytes).unwrap(),
+        connect(&GpuOptions::default()),
+    );
+    let name = cpu.inputs()[0].name.clone();
+    let wrong = Tensor::f32(vec![2, 3], vec![0.0; 6]).unwrap();
+    let want = Engine::run(&cpu, &[(name.as_str(), &wrong)]).unwrap_err();
+    let got = gpu.run(&[(name.as_str(), &wrong)]).unwrap_err();
+    assert_eq!(got, want);
+    let got = gpu.run(&[("nope", &wrong)]).unwrap_err();
+    assert_eq!(got, Engine::run(&cpu, &[("nope", &wrong)]).unwrap_err());
+}
