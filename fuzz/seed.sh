@@ -23,6 +23,7 @@ seed() {
 seed table_csv $(find $DATA -name '*.csv' -size -64k)
 seed table_jsonl $(find $DATA -name '*.jsonl' -size -64k)
 seed table_parquet $(find $DATA -name '*.parquet' -size -64k)
+seed table_arrow_ipc $(find $DATA/arrow -name '*.arrow*' -size -64k) $(find $DATA/arrow -name '*.feather' -size -64k)
 seed onnx_model $(find $DATA -name '*.onnx' -size -16k)
 seed pipeline_fitted $DATA/serving/pipeline.json $DATA/serving/pipeline_skewed.json
 seed pipeline_spec $DATA/serving/spec.json

@@ -4,6 +4,14 @@
 //! before issue 13), then the Poisson bootstrap on one thread (what the page does,
 //! single-threaded wasm) and on every core, in the same run.
 //!
+//! Per replicate, the report makes one fused pass over the score-ordered rows
+//! (`metrics::score_ordered`). For comparison the bench also times, on the same rows
+//! and resamples, what a replicate cost before that pass: one call per metric family
+//! (`PreparedClassification::metrics` and the two `reliability_diagram`s over the
+//! score-ordered rows, with the counts drawn first), and the fused pass alone on the
+//! same resamples: `EVAL_REPORT_PER_METRIC` replicates of each (default 20; 0 skips
+//! them).
+//!
 //!     cargo bench -p lockstep-core --bench eval_report
 //!
 //! Rows: `shared/eval_data.rs` (as the metrics bench and
@@ -90,6 +98,61 @@ fn main() {
         draw_ms.push((method.name(), ms));
     }
 
+    // Before the fused pass: per-metric passes over the score-ordered rows.
+    let per_metric = env_usize("EVAL_REPORT_PER_METRIC", 20) as u32;
+    let mut per_metric_ms = None;
+    if per_metric > 0 {
+        use lockstep_core::metrics::calibration::{BinStrategy, reliability_diagram};
+        use lockstep_core::metrics::score_ordered::{Draw, ScoreOrdered};
+        use lockstep_core::metrics::{
+            ClassScores, ClassificationInput, PreparedClassification, RankedScores, Weights,
+        };
+        let (labels, scores) = eval_data::data(rows);
+        let ranked = RankedScores::new("score", &scores).unwrap();
+        let (labels, scores) = bootstrap::descending_score_order(&labels, &scores, &ranked);
+        let prepared = PreparedClassification::new(ClassificationInput {
+            labels: &labels,
+            scores: ClassScores::Binary {
+                positive: &scores,
+                threshold: 0.5,
+            },
+        })
+        .unwrap();
+        let sorted = prepared.ranked(1).unwrap();
+        let (start, cpu) = (Instant::now(), cpu_seconds());
+        for r in 0..per_metric {
+            bootstrap::replicate_counts(BootstrapMethod::Poisson, 1, r, &mut counts);
+            let w = Weights::Counts(&counts);
+            black_box(prepared.metrics(w));
+            for strategy in [BinStrategy::EqualWidth, BinStrategy::EqualMass] {
+                black_box(
+                    reliability_diagram(&scores, sorted, |i| labels[i] == 1, 10, strategy, w)
+                        .unwrap(),
+                );
+            }
+        }
+        let wall = start.elapsed().as_secs_f64() * 1000.0 / f64::from(per_metric);
+        let cpu = (cpu_seconds() - cpu) * 1000.0 / f64::from(per_metric);
+        println!(
+            "one replicate, per-metric passes (before the fused pass), {rows} rows, poisson: {wall:.2} ms wall, {cpu:.2} ms CPU ({per_metric} replicates)"
+        );
+        // The same replicates through the fused pass (the counts drawn inside it).
+        let ordered = ScoreOrdered::new(&prepared, 10, true).unwrap();
+        let (start, cpu0) = (Instant::now(), cpu_seconds());
+        for r in 0..per_metric {
+            black_box(ordered.pass(Draw::Poisson {
+                seed: 1,
+                replicate: r,
+            }));
+        }
+        let fused_wall = start.elapsed().as_secs_f64() * 1000.0 / f64::from(per_metric);
+        let fused_cpu = (cpu_seconds() - cpu0) * 1000.0 / f64::from(per_metric);
+        println!(
+            "one replicate, fused pass, {rows} rows, poisson: {fused_wall:.2} ms wall, {fused_cpu:.2} ms CPU ({per_metric} replicates)"
+        );
+        per_metric_ms = Some((wall, cpu, fused_wall, fused_cpu));
+    }
+
     let threads = bootstrap::default_threads();
     let mut results = Vec::new();
     for (method, threads) in [
@@ -120,8 +183,16 @@ fn main() {
             method.name()
         ));
     }
+    let per_metric_json = per_metric_ms.map_or_else(
+        || "null".to_owned(),
+        |(wall, cpu, fused_wall, fused_cpu)| {
+            format!(
+                r#"{{"per_metric":{{"wall_ms":{wall:.3},"cpu_ms":{cpu:.3}}},"fused":{{"wall_ms":{fused_wall:.3},"cpu_ms":{fused_cpu:.3}}}}}"#
+            )
+        },
+    );
     println!(
-        r#"RESULT {{"rows":{rows},"replicates":{replicates},"draw_ms":{{{}}},"runs":[{}]}}"#,
+        r#"RESULT {{"rows":{rows},"replicates":{replicates},"one_replicate":{per_metric_json},"draw_ms":{{{}}},"runs":[{}]}}"#,
         draw_ms
             .iter()
             .map(|(m, ms)| format!(r#""{m}":{ms:.3}"#))

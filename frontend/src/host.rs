@@ -67,6 +67,7 @@ fn read_table(kind: FileKind, bytes: &[u8], null_values: &[String]) -> Result<Ta
         )
         .map_err(|e| e.to_string()),
         FileKind::Parquet => Table::from_parquet(bytes).map_err(|e| e.to_string()),
+        FileKind::ArrowIpc => Table::from_arrow_ipc(bytes).map_err(|e| e.to_string()),
         FileKind::Onnx | FileKind::Pipeline => Err("not a data file".to_owned()),
     }
 }
@@ -187,6 +188,7 @@ impl Host {
             let rows = table.num_rows();
             (Some(Arc::new(table)), rows, columns, guess)
         };
+        let memory_bytes = table.as_ref().map_or(0, |t| t.memory_bytes());
         let info = DatasetRef {
             name: name.to_owned(),
             role,
@@ -197,6 +199,7 @@ impl Host {
             columns,
             guess,
             millis: now() - start,
+            memory_bytes,
         };
         let held = HeldData {
             info: info.clone(),
@@ -596,6 +599,8 @@ impl Host {
                 html: shown.html,
                 junit: shown.junit,
                 millis: now() - start,
+                memory_bytes: picks.dataset.table.memory_bytes(),
+                heap_bytes: heap_bytes(),
             })
         })
     }
@@ -802,6 +807,19 @@ fn skipped(inputs: &EvalInputs) -> Vec<&str> {
 /// The report of an [`Evaluated`] reply, read back from its JSON.
 pub fn report_of(evaluated: &Evaluated) -> Result<lockstep_core::report::EvalReport, String> {
     export::from_json(&evaluated.json).map_err(|e| format!("cannot read the report: {e}"))
+}
+
+/// The worker's WebAssembly memory (what the tab holds for core: tables, models,
+/// scratch), in bytes; 0 natively, where there is no such figure.
+pub fn heap_bytes() -> usize {
+    #[cfg(target_arch = "wasm32")]
+    {
+        core::arch::wasm32::memory_size(0) * 65_536
+    }
+    #[cfg(not(target_arch = "wasm32"))]
+    {
+        0
+    }
 }
 
 #[cfg(test)]
@@ -1233,6 +1251,18 @@ group = "member"
             (datasets[0].rows, datasets[0].format),
             (150, FileKind::Parquet)
         );
+        // Arrow IPC written by pyarrow (scripts/fixtures/gen_arrow_ipc.py).
+        let feather = std::fs::read(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../tests/data/arrow/train_lz4.feather"
+        ))
+        .unwrap();
+        let Reply::Loaded { datasets, .. } = host.load("t.feather", None, None, feather, &|| 0.0)
+        else {
+            panic!()
+        };
+        assert_eq!(datasets[0].format, FileKind::ArrowIpc);
+        assert!(datasets[0].rows > 0 && datasets[0].columns.contains(&"city".to_owned()));
         // A table made a serving log is kept as bytes, and back.
         let Reply::Loaded { datasets, .. } = host.set_role("d.jsonl", Role::Serving, &|| 0.0)
         else {

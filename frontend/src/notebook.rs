@@ -79,6 +79,8 @@ pub enum FileKind {
     Csv,
     JsonLines,
     Parquet,
+    /// Arrow IPC: the file format (`.arrow`, Feather v2) or the stream format.
+    ArrowIpc,
     Onnx,
     /// A fitted `pipeline.json`.
     Pipeline,
@@ -93,12 +95,14 @@ impl FileKind {
             "csv" | "txt" => FileKind::Csv,
             "jsonl" | "ndjson" => FileKind::JsonLines,
             "parquet" | "pq" => FileKind::Parquet,
+            "arrow" | "feather" | "arrows" | "ipc" => FileKind::ArrowIpc,
             "onnx" => FileKind::Onnx,
             "json" => FileKind::Pipeline,
             _ => {
                 return Err(format!(
-                    "{name}: unknown kind of file; the page reads data as .csv, .jsonl or \
-                     .parquet, models as .onnx and fitted pipelines as .json"
+                    "{name}: unknown kind of file; the page reads data as .csv, .jsonl, \
+                     .parquet or Arrow IPC (.arrow, .feather, .arrows), models as .onnx and \
+                     fitted pipelines as .json"
                 ));
             }
         })
@@ -107,7 +111,7 @@ impl FileKind {
     pub fn is_data(self) -> bool {
         matches!(
             self,
-            FileKind::Csv | FileKind::JsonLines | FileKind::Parquet
+            FileKind::Csv | FileKind::JsonLines | FileKind::Parquet | FileKind::ArrowIpc
         )
     }
 }
@@ -129,6 +133,10 @@ pub struct DatasetRef {
     pub guess: crate::state::Selection,
     /// Reading the file, in milliseconds.
     pub millis: f64,
+    /// The table's memory in the worker (`Table::memory_bytes`; 0 for a serving log,
+    /// which is held as bytes).
+    #[serde(default)]
+    pub memory_bytes: usize,
 }
 
 /// A fitted pipeline held by the worker.
@@ -572,19 +580,35 @@ impl Notebook {
     }
 
     /// Adds or replaces (by name) a data set.
+    /// Adds or replaces a data set; the cells that read data become stale only when
+    /// what they read changed (other bytes, format or role): the same file read again
+    /// (dropped twice, or re-sent to a restarted worker) leaves fresh results fresh.
     pub fn put_dataset(&mut self, dataset: DatasetRef) {
-        upsert(&mut self.datasets, dataset, |d| &d.name);
-        self.touch(Input::Datasets);
+        let same = |a: &DatasetRef, b: &DatasetRef| {
+            (&a.sha256, a.format, a.role) == (&b.sha256, b.format, b.role)
+        };
+        if upsert(&mut self.datasets, dataset, |d| &d.name, same) {
+            self.touch(Input::Datasets);
+        }
     }
 
+    /// Adds or replaces a pipeline; stale only when its fingerprint or inputs changed (a
+    /// spec fitted again to the same pipeline changes nothing).
     pub fn put_pipeline(&mut self, pipeline: PipelineRef) {
-        upsert(&mut self.pipelines, pipeline, |p| &p.name);
-        self.touch(Input::Pipelines);
+        let same =
+            |a: &PipelineRef, b: &PipelineRef| (&a.sha256, &a.inputs) == (&b.sha256, &b.inputs);
+        if upsert(&mut self.pipelines, pipeline, |p| &p.name, same) {
+            self.touch(Input::Pipelines);
+        }
     }
 
     pub fn put_model(&mut self, model: ModelRef) {
-        upsert(&mut self.models, model, |m| &m.name);
-        self.touch(Input::Models);
+        let same = |a: &ModelRef, b: &ModelRef| {
+            (&a.sha256, a.role, &a.pipeline) == (&b.sha256, b.role, &b.pipeline)
+        };
+        if upsert(&mut self.models, model, |m| &m.name, same) {
+            self.touch(Input::Models);
+        }
     }
 
     /// The first data set with `role`.
@@ -622,10 +646,24 @@ impl Notebook {
     }
 }
 
-fn upsert<T>(items: &mut Vec<T>, item: T, key: impl Fn(&T) -> &String) {
+/// Adds `item`, or replaces the one with its key; whether what the cells read changed
+/// (a new item, or one that is not `same` as the one it replaces).
+fn upsert<T>(
+    items: &mut Vec<T>,
+    item: T,
+    key: impl Fn(&T) -> &String,
+    same: impl Fn(&T, &T) -> bool,
+) -> bool {
     match items.iter().position(|i| key(i) == key(&item)) {
-        Some(at) => items[at] = item,
-        None => items.push(item),
+        Some(at) => {
+            let changed = !same(&items[at], &item);
+            items[at] = item;
+            changed
+        }
+        None => {
+            items.push(item);
+            true
+        }
     }
 }
 
@@ -645,6 +683,7 @@ mod tests {
             columns: vec!["a".into()],
             guess: crate::state::Selection::default(),
             millis: 0.0,
+            memory_bytes: 0,
         }
     }
 
@@ -660,6 +699,25 @@ mod tests {
         for kind in CellKind::OFFERED {
             assert_eq!(CellKind::from_key(kind.key()), Some(kind));
         }
+    }
+
+    #[test]
+    fn the_same_file_read_again_leaves_fresh_results_fresh() {
+        let mut n = Notebook::new();
+        n.put_dataset(dataset("test.csv", Role::Test));
+        for c in &mut n.cells {
+            c.state = RunState::Done { millis: 1.0 };
+        }
+        // Re-read (a restarted worker, the file dropped twice): nothing changed.
+        let mut again = dataset("test.csv", Role::Test);
+        again.millis = 7.0;
+        n.put_dataset(again);
+        assert!(n.cells.iter().all(|c| c.state != RunState::Stale));
+        // Other bytes under the same name: stale.
+        let mut other = dataset("test.csv", Role::Test);
+        other.sha256 = "ff".repeat(32);
+        n.put_dataset(other);
+        assert!(n.cells.iter().any(|c| c.state == RunState::Stale));
     }
 
     #[test]
@@ -756,6 +814,8 @@ mod tests {
         assert_eq!(Role::guess("serve-log-2026.jsonl"), Role::Serving);
         assert_eq!(Role::guess("logreg_breast_cancer.csv"), Role::Test);
         assert_eq!(FileKind::of("A.PARQUET").unwrap(), FileKind::Parquet);
+        assert_eq!(FileKind::of("t.feather").unwrap(), FileKind::ArrowIpc);
+        assert_eq!(FileKind::of("t.arrows").unwrap(), FileKind::ArrowIpc);
         assert_eq!(FileKind::of("m.onnx").unwrap(), FileKind::Onnx);
         assert!(FileKind::of("x.xlsx").unwrap_err().contains("x.xlsx"));
     }

@@ -119,6 +119,12 @@ pub struct Evaluated {
     pub html: String,
     pub junit: String,
     pub millis: f64,
+    /// The evaluated table's memory (`Table::memory_bytes`).
+    #[serde(default)]
+    pub memory_bytes: usize,
+    /// The worker's WebAssembly memory after the evaluation ([`crate::host::heap_bytes`]).
+    #[serde(default)]
+    pub heap_bytes: usize,
 }
 
 /// One skew check, as the CLI prints it.

@@ -559,6 +559,7 @@ mod tests {
                 columns: vec!["label".into(), "x".into()],
                 guess: crate::state::Selection::default(),
                 millis: 0.0,
+                memory_bytes: 0,
             });
         }
         n.put_pipeline(PipelineRef {

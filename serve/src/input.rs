@@ -138,8 +138,10 @@ pub fn table_from_bytes(
             },
         ),
         "parquet" | "pq" => Table::from_parquet(bytes),
+        "arrow" | "feather" | "arrows" | "ipc" => Table::from_arrow_ipc(bytes),
         other => bail!(
-            "`{}`: unsupported data format `.{other}` (expected .csv, .jsonl or .parquet)",
+            "`{}`: unsupported data format `.{other}` (expected .csv, .jsonl, .parquet or \
+             Arrow IPC: .arrow, .feather, .arrows)",
             path.display()
         ),
     };

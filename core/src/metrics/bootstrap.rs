@@ -53,8 +53,21 @@ impl SplitMix64 {
 
     #[inline]
     pub fn next_u64(&mut self) -> u64 {
-        self.state = self.state.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        self.state = self.state.wrapping_add(SPLITMIX64_GAMMA);
         mix64(self.state)
+    }
+
+    /// Moves the stream `n` outputs ahead, as `n` calls of [`Self::next_u64`] would.
+    #[inline]
+    pub fn skip(&mut self, n: u64) {
+        self.state = self.state.wrapping_add(n.wrapping_mul(SPLITMIX64_GAMMA));
+    }
+
+    /// Output `index` (0-based) of the stream seeded with `seed`, without the ones
+    /// before it: the state is a Weyl sequence, `seed + (index + 1)·γ`.
+    #[inline]
+    pub fn at(seed: u64, index: u64) -> u64 {
+        mix64(seed.wrapping_add(index.wrapping_add(1).wrapping_mul(SPLITMIX64_GAMMA)))
     }
 
     /// A uniform integer in `0..bound` (Lemire's multiply-and-reject; `bound > 0`).
@@ -78,6 +91,9 @@ impl SplitMix64 {
         (self.next_u64() >> 11) as f64 * (1.0 / (1u64 << 53) as f64)
     }
 }
+
+/// SplitMix64's increment γ (the golden ratio in 64-bit fixed point).
+const SPLITMIX64_GAMMA: u64 = 0x9E37_79B9_7F4A_7C15;
 
 /// SplitMix64's finaliser (a bijective 64-bit mixer).
 #[inline]
@@ -247,16 +263,44 @@ where
     }
     check_config(config)?;
     let estimate = statistic(Weights::Unit);
+    bootstrap_replicates(config, threads, estimate, |replicate, counts| {
+        counts.resize(rows, 0);
+        replicate_counts(method, config.seed, replicate, counts);
+        statistic(Weights::Counts(counts))
+    })
+}
+
+/// The percentile intervals of `estimate`'s metrics from `config.replicates`
+/// replicates, `replicate(r, scratch)` computing replicate `r`'s values (with a
+/// per-thread scratch buffer for its counts), spread over up to `threads` threads
+/// natively (in turn on wasm32) and gathered in replicate order, so the intervals do
+/// not depend on the thread count. For a statistic that draws its own resample, as
+/// the score-ordered pass does ([`super::score_ordered::Draw::Poisson`]);
+/// [`bootstrap_parallel`] is this with the counts drawn first.
+pub fn bootstrap_replicates<F>(
+    config: &BootstrapConfig,
+    threads: usize,
+    estimate: Vec<(String, Metric)>,
+    replicate: F,
+) -> Result<Vec<Interval>, EvalError>
+where
+    F: Fn(u32, &mut Vec<u32>) -> Vec<(String, Metric)> + Sync,
+{
+    check_config(config)?;
     let width = estimate.len();
+    let threads = if cfg!(target_arch = "wasm32") {
+        1
+    } else {
+        threads.clamp(1, config.replicates.max(1) as usize)
+    };
     // Thread `t` computes replicates t, t + threads, …; `parts[t][j]` is replicate
     // `t + j·threads`'s values (None: undefined, missing: not returned).
     let run = |t: usize| -> Vec<Vec<Option<f64>>> {
-        let mut counts = vec![0u32; rows];
+        let mut counts = Vec::new();
         (t as u32..config.replicates)
             .step_by(threads)
-            .map(|replicate| {
-                replicate_counts(method, config.seed, replicate, &mut counts);
-                statistic(Weights::Counts(&counts))
+            .map(|r| {
+                replicate(r, &mut counts)
                     .iter()
                     .take(width)
                     .map(|(_, m)| m.value())
@@ -264,17 +308,21 @@ where
             })
             .collect()
     };
-    let parts: Vec<Vec<Vec<Option<f64>>>> = std::thread::scope(|scope| {
-        let run = &run;
-        let handles: Vec<_> = (1..threads).map(|t| scope.spawn(move || run(t))).collect();
-        let mut parts = vec![run(0)];
-        // A panicking statistic panics here too, as it would sequentially.
-        parts.extend(handles.into_iter().map(|h| match h.join() {
-            Ok(part) => part,
-            Err(payload) => std::panic::resume_unwind(payload),
-        }));
-        parts
-    });
+    let parts: Vec<Vec<Vec<Option<f64>>>> = if threads == 1 {
+        vec![run(0)]
+    } else {
+        std::thread::scope(|scope| {
+            let run = &run;
+            let handles: Vec<_> = (1..threads).map(|t| scope.spawn(move || run(t))).collect();
+            let mut parts = vec![run(0)];
+            // A panicking statistic panics here too, as it would sequentially.
+            parts.extend(handles.into_iter().map(|h| match h.join() {
+                Ok(part) => part,
+                Err(payload) => std::panic::resume_unwind(payload),
+            }));
+            parts
+        })
+    };
     let mut samples = Samples::new(width, config.replicates);
     for replicate in 0..config.replicates as usize {
         if let Some(values) = parts

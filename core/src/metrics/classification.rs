@@ -22,6 +22,7 @@
 use serde::Serialize;
 
 use super::metric_value::Sum;
+use super::ranking::RankingAreas;
 use super::{EvalError, Metric, RankedScores, Undefined, Weights};
 
 /// The model's probabilities.
@@ -282,6 +283,22 @@ impl<'a> PreparedClassification<'a> {
         self.classes
     }
 
+    /// Binary inputs: the positive-class probabilities and the decision threshold.
+    pub(crate) fn binary_scores(&self) -> Option<(&'a [f64], f64)> {
+        match self.input.scores {
+            ClassScores::Binary {
+                positive,
+                threshold,
+            } => Some((positive, threshold)),
+            ClassScores::PerClass(_) => None,
+        }
+    }
+
+    /// Per row: its log-loss term and its Brier term.
+    pub(crate) fn row_losses(&self) -> &[[f64; 2]] {
+        &self.row_losses
+    }
+
     pub fn rows(&self) -> usize {
         self.input.labels.len()
     }
@@ -346,20 +363,42 @@ impl<'a> PreparedClassification<'a> {
             brier.add(wf * squares);
         }
         let confusion = ClassConfusion { classes: k, counts };
+        let areas: Vec<Option<RankingAreas>> = (0..k)
+            .map(|c| {
+                self.ranked(c)
+                    .map(|ranked| ranked.areas(|row| labels[row] as usize == c, weights, c as u32))
+            })
+            .collect();
+        ClassificationMetrics::from_parts(confusion, log_loss.value(), brier.value(), &areas)
+    }
+}
+
+impl ClassificationMetrics {
+    /// Every metric from what one weighted pass gathers: the confusion matrix, the
+    /// (weighted) sums of the per-row log-loss and Brier terms, and each class's
+    /// ranking areas (`None` where the class is not ranked, as class 0 of a binary
+    /// input). [`PreparedClassification::metrics`] and the score-ordered bootstrap
+    /// pass ([`super::score_ordered`]) both end here.
+    pub(crate) fn from_parts(
+        confusion: ClassConfusion,
+        log_loss_sum: f64,
+        brier_sum: f64,
+        areas: &[Option<RankingAreas>],
+    ) -> Self {
+        let k = confusion.classes;
         let total = confusion.total();
-        let per_row = |sum: Sum| {
+        let per_row = |sum: f64| {
             if total == 0 {
                 Metric::Undefined(Undefined::EmptyInput)
             } else {
-                Metric::Value(sum.value() / total as f64)
+                Metric::Value(sum / total as f64)
             }
         };
 
         let mut per_class: Vec<ClassMetrics> =
             (0..k).map(|c| class_metrics(&confusion, c)).collect();
-        for (c, m) in per_class.iter_mut().enumerate() {
-            if let Some(ranked) = self.ranked(c) {
-                let areas = ranked.areas(|row| labels[row] as usize == c, weights, c as u32);
+        for (m, areas) in per_class.iter_mut().zip(areas) {
+            if let Some(areas) = areas {
                 m.roc_auc = Some(areas.roc_auc);
                 m.average_precision = Some(areas.average_precision);
             }
@@ -414,8 +453,8 @@ impl<'a> PreparedClassification<'a> {
             roc_auc_weighted: ranking(&|m| m.roc_auc, true),
             average_precision: ranking(&|m| m.average_precision, false),
             average_precision_weighted: ranking(&|m| m.average_precision, true),
-            log_loss: per_row(log_loss),
-            brier_score: per_row(brier),
+            log_loss: per_row(log_loss_sum),
+            brier_score: per_row(brier_sum),
             macro_average,
             micro_average,
             weighted_average,

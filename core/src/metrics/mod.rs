@@ -19,6 +19,7 @@ mod metric_value;
 pub mod normal;
 pub mod ranking;
 pub mod regression;
+pub mod score_ordered;
 pub mod split;
 pub mod table_input;
 pub mod threshold;

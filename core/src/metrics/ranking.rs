@@ -423,7 +423,7 @@ fn area_of_points(points: &[RankPoint], class: u32) -> RankingAreas {
 
 /// Streams groups (highest score first) into ROC-AUC and AP.
 #[derive(Default)]
-struct AreaAccumulator {
+pub(crate) struct AreaAccumulator {
     tp: u64,
     fp: u64,
     /// Twice the ROC area in units of (one positive × one negative).
@@ -433,6 +433,17 @@ struct AreaAccumulator {
 }
 
 impl AreaAccumulator {
+    /// An accumulator that has already seen groups adding up to these totals (the
+    /// score-ordered bootstrap pass accumulates them in blocks, [`super::score_ordered`]).
+    pub(crate) fn from_totals(tp: u64, fp: u64, twice_area: u128, ap_sum: f64) -> Self {
+        Self {
+            tp,
+            fp,
+            twice_area,
+            ap_sum,
+        }
+    }
+
     #[inline]
     fn push(&mut self, pos: u64, neg: u64) {
         let tp0 = self.tp;
@@ -445,7 +456,7 @@ impl AreaAccumulator {
         self.ap_sum += pos as f64 * precision;
     }
 
-    fn finish(self, class: u32) -> RankingAreas {
+    pub(crate) fn finish(self, class: u32) -> RankingAreas {
         let (p, n) = (self.tp, self.fp);
         let roc_auc = if p + n == 0 {
             Undefined::EmptyInput.into()

@@ -73,6 +73,12 @@ pub enum TableError {
     EmptyJsonl,
     #[error("cannot read the Parquet input: {message}")]
     Parquet { message: String },
+    /// Arrow IPC (`format`: "file" or "stream").
+    #[error("cannot read the Arrow IPC {format}: {message}")]
+    ArrowIpc {
+        format: &'static str,
+        message: String,
+    },
     #[error(
         "Parquet column `{column}` has type {data_type}, which Lockstep does not read (bool, integers, floats and strings are read)"
     )]

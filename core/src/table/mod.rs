@@ -12,6 +12,8 @@
 //! [`Table::with_column`], [`Table::select`]) share the buffers of the columns they
 //! keep. Readers fill columns through [`builder`].
 
+#[cfg(feature = "parquet")]
+mod arrow_ipc;
 pub mod builder;
 mod column;
 mod csv;
@@ -19,6 +21,8 @@ mod error;
 mod jsonl;
 #[cfg(feature = "parquet")]
 mod parquet;
+#[cfg(feature = "parquet")]
+pub use arrow_ipc::IpcFormat;
 #[cfg(feature = "parquet")]
 pub use parquet::catch_decoder_panic;
 
@@ -75,6 +79,13 @@ impl Table {
     #[cfg(feature = "parquet")]
     pub fn from_parquet(bytes: &[u8]) -> Result<Self, TableError> {
         parquet::read_parquet(bytes)
+    }
+
+    /// Parses Arrow IPC bytes, the file format (`.arrow`, Feather v2) or the stream
+    /// format (`.arrows`), told apart by the file format's magic (feature `parquet`).
+    #[cfg(feature = "parquet")]
+    pub fn from_arrow_ipc(bytes: &[u8]) -> Result<Self, TableError> {
+        arrow_ipc::read_arrow_ipc(bytes)
     }
 
     /// Arrow record batches of one schema as a table (feature `parquet`), with the

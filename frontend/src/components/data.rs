@@ -12,6 +12,7 @@ fn format_name(kind: FileKind) -> &'static str {
         FileKind::Csv => "CSV",
         FileKind::JsonLines => "JSON Lines",
         FileKind::Parquet => "Parquet",
+        FileKind::ArrowIpc => "Arrow IPC",
         FileKind::Onnx => "ONNX",
         FileKind::Pipeline => "pipeline",
     }
@@ -54,6 +55,7 @@ pub fn DataCell() -> impl IntoView {
                             <td>{format_name(d.format)}</td>
                             <td data-testid="dataset-size">{size}</td>
                             <td>{format!("{} bytes", d.bytes)}</td>
+                            <td data-testid="dataset-memory">{super::megabytes(d.memory_bytes)}</td>
                             <td><code title=d.sha256.clone()>{format!("sha256 {}…", &d.sha256[..12.min(d.sha256.len())])}</code></td>
                             <td>{super::seconds(d.millis)}</td>
                         </tr>
@@ -76,6 +78,7 @@ pub fn DataCell() -> impl IntoView {
                             <th>"Format"</th>
                             <th>"Size"</th>
                             <th>"Bytes"</th>
+                            <th>"Memory"</th>
                             <th>"Fingerprint"</th>
                             <th>"Read in"</th>
                         </tr>

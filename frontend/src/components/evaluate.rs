@@ -281,6 +281,15 @@ fn EvalResult(output: std::sync::Arc<EvalOutput>) -> impl IntoView {
             <p class="summary" data-testid="eval-summary">
                 {format!("{} — {} rows of {}", summary(&report).replace('`', ""), e.rows, e.dataset)}
             </p>
+            <p class="hint" data-testid="eval-cost">
+                {format!(
+                    "Evaluated in {} ({} bootstrap replicates) in the worker; table memory {}, worker memory {}.",
+                    super::seconds(e.millis),
+                    report.bootstrap.replicates,
+                    super::megabytes(e.memory_bytes),
+                    super::megabytes(e.heap_bytes),
+                )}
+            </p>
             <Verdict report=report.clone() />
             <MetricsTable report />
             <div class="plots" data-testid="eval-plots">{plots}</div>

@@ -495,6 +495,15 @@ pub fn robustness_example() -> &'static str {
     robustness::EXAMPLE_SUITE
 }
 
+/// `12.3 MB` (10⁶ bytes), or `–` for 0 (nothing held, or no figure).
+pub fn megabytes(bytes: usize) -> String {
+    if bytes == 0 {
+        "–".to_owned()
+    } else {
+        format!("{:.1} MB", bytes as f64 / 1e6)
+    }
+}
+
 /// `1.23 s` or `45 ms`.
 pub fn seconds(millis: f64) -> String {
     if millis >= 1000.0 {
@@ -683,6 +692,7 @@ pub fn App() -> impl IntoView {
         }
     };
     let adding = RwSignal::new(CellKind::Notes);
+    let theme = RwSignal::new("auto");
     view! {
         <div
             class="page"
@@ -704,11 +714,11 @@ pub fn App() -> impl IntoView {
                         "Load the demo"
                     </button>
                     <label class="file button">
-                        "Add files (CSV, Parquet, JSON Lines, .onnx, pipeline.json)"
+                        "Add files (CSV, Parquet, Arrow/Feather, JSON Lines, .onnx, pipeline.json)"
                         <input
                             type="file"
                             multiple=true
-                            accept=".csv,.txt,.parquet,.pq,.jsonl,.ndjson,.onnx,.json"
+                            accept=".csv,.txt,.parquet,.pq,.arrow,.feather,.arrows,.jsonl,.ndjson,.onnx,.json"
                             data-testid="file-input"
                             on:change=move |ev| {
                                 let input: web_sys::HtmlInputElement = event_target(&ev);
@@ -718,6 +728,18 @@ pub fn App() -> impl IntoView {
                         />
                     </label>
                     <span class="hint">"or drop files anywhere on the page"</span>
+                    <button
+                        class="theme"
+                        data-testid="theme-toggle"
+                        title="Light, dark, or the system's theme"
+                        on:click=move |_| {
+                            let next = next_theme(theme.get_untracked());
+                            theme.set(next);
+                            apply_theme(next);
+                        }
+                    >
+                        {move || format!("Theme: {}", theme.get())}
+                    </button>
                 </div>
                 <share::ShareBar />
                 {move || {
@@ -726,6 +748,9 @@ pub fn App() -> impl IntoView {
                         .map(|e| view! { <p class="error" role="alert" data-testid="load-error">{e}</p> })
                 }}
             </header>
+            <p class="status" role="status" aria-live="polite" data-testid="status">
+                {move || ui.status.get()}
+            </p>
             <main aria-busy=move || ui.running.get().is_some().to_string()>
                 <share::OpenedLink />
                 <For
@@ -761,10 +786,32 @@ pub fn App() -> impl IntoView {
                     </button>
                 </div>
             </main>
-            <p class="status" role="status" aria-live="polite" data-testid="status">
-                {move || ui.status.get()}
-            </p>
             <footer>"Computed by lockstep-core compiled to WebAssembly, in a Web Worker."</footer>
         </div>
     }
+}
+
+/// The theme toggle's cycle: the system's theme, dark, light.
+fn next_theme(theme: &str) -> &'static str {
+    match theme {
+        "auto" => "dark",
+        "dark" => "light",
+        _ => "auto",
+    }
+}
+
+/// Sets `html[data-theme]` (the style sheet and the charts' colours follow it);
+/// `auto` removes it, so `prefers-color-scheme` decides.
+fn apply_theme(theme: &str) {
+    let Some(root) = web_sys::window()
+        .and_then(|w| w.document())
+        .and_then(|d| d.document_element())
+    else {
+        return;
+    };
+    let _ = if theme == "auto" {
+        root.remove_attribute("data-theme")
+    } else {
+        root.set_attribute("data-theme", theme)
+    };
 }

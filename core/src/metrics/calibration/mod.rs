@@ -13,6 +13,7 @@ use serde::Serialize;
 pub use isotonic::IsotonicCalibration;
 pub use platt::PlattScaling;
 pub use reliability::{BinStrategy, ReliabilityBin, ReliabilityDiagram, reliability_diagram};
+pub(crate) use reliability::{diagram_from_bins, equal_width_bin, lerp};
 
 use super::metric_value::Sum;
 use super::{EvalError, Metric, RankedScores, Undefined, Weights};

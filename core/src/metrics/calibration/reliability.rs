@@ -108,13 +108,31 @@ pub fn reliability_diagram(
         // Branch-free: the outcome is as good as random.
         positive[b] += w * u64::from(is_positive(row));
     }
+    let predicted: Vec<f64> = predicted.into_iter().map(Sum::value).collect();
+    Ok(diagram_from_bins(
+        strategy, &edges, &count, &positive, &predicted,
+    ))
+}
+
+/// The diagram, ECE and MCE from each bin's (weighted) row count, positive count and
+/// sum of predicted probabilities; `edges` has one more entry than the bins.
+/// [`reliability_diagram`] and the score-ordered bootstrap pass
+/// ([`crate::metrics::score_ordered`]) both end here.
+pub(crate) fn diagram_from_bins(
+    strategy: BinStrategy,
+    edges: &[f64],
+    count: &[u64],
+    positive: &[u64],
+    predicted: &[f64],
+) -> ReliabilityDiagram {
+    let bins = count.len();
     let total: u64 = count.iter().sum();
     let mut ece = Sum::default();
     let mut mce: Option<f64> = None;
     let bins_out = (0..bins)
         .map(|b| {
             let n = count[b] as f64;
-            let mean_predicted = Metric::ratio(predicted[b].value(), n, Undefined::EmptyInput);
+            let mean_predicted = Metric::ratio(predicted[b], n, Undefined::EmptyInput);
             let observed_frequency = Metric::ratio(positive[b] as f64, n, Undefined::EmptyInput);
             if let (Some(o), Some(m)) = (observed_frequency.value(), mean_predicted.value()) {
                 let gap = (o - m).abs();
@@ -122,8 +140,8 @@ pub fn reliability_diagram(
                 mce = Some(mce.map_or(gap, |x: f64| x.max(gap)));
             }
             ReliabilityBin {
-                lower: edges[b],
-                upper: edges[b + 1],
+                lower: edges.get(b).copied().unwrap_or(0.0),
+                upper: edges.get(b + 1).copied().unwrap_or(1.0),
                 count: count[b],
                 mean_predicted,
                 observed_frequency,
@@ -131,7 +149,7 @@ pub fn reliability_diagram(
         })
         .collect();
     let empty = Metric::Undefined(Undefined::EmptyInput);
-    Ok(ReliabilityDiagram {
+    ReliabilityDiagram {
         strategy,
         bins: bins_out,
         expected_calibration_error: if total == 0 {
@@ -140,7 +158,7 @@ pub fn reliability_diagram(
             Metric::Value(ece.value())
         },
         maximum_calibration_error: mce.map_or(empty, Metric::Value),
-    })
+    }
 }
 
 /// `inner.partition_point(|&e| e < p)` for the equal-width edges `i / bins`: the bin
@@ -148,7 +166,7 @@ pub fn reliability_diagram(
 /// (a value equal to an edge belongs to the lower bin), without a binary search's
 /// unpredictable branches.
 #[inline]
-fn equal_width_bin(inner: &[f64], bins: usize, p: f64) -> usize {
+pub(crate) fn equal_width_bin(inner: &[f64], bins: usize, p: f64) -> usize {
     let mut b = ((p * bins as f64).ceil() as usize)
         .saturating_sub(1)
         .min(inner.len());
@@ -214,7 +232,7 @@ fn percentiles(values: &[f64], ranked: &RankedScores, q: &[f64], weights: Weight
 }
 
 /// numpy's `_lerp`: `a + (b − a)·t`, computed from `b` when `t ≥ 0.5`.
-fn lerp(a: f64, b: f64, t: f64) -> f64 {
+pub(crate) fn lerp(a: f64, b: f64, t: f64) -> f64 {
     let d = b - a;
     if t >= 0.5 {
         b - d * (1.0 - t)

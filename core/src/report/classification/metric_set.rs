@@ -1,11 +1,22 @@
 //! The report's classification metrics of one set of predictions, for any
-//! [`Weights`]: what every bootstrap replicate of an evaluation computes, and what a
-//! comparison ([`crate::compare`]) computes for each of its two models on the same
-//! resample. One sort per score column, made once in [`MetricSet::new`].
+//! [`Weights`]: what every bootstrap replicate of an evaluation (the report's
+//! headline and each slice's) computes, and what a comparison ([`crate::compare`])
+//! computes for each of its two models on the same resample. One sort per score
+//! column, made once in [`MetricSet::new`].
+//!
+//! A binary score column goes through one fused pass per replicate over its rows in
+//! score order ([`ScoreOrdered`]); multiclass and hard predictions through
+//! [`PreparedClassification::metrics`] and [`reliability_diagram`]. The report's own
+//! bootstrap ([`MetricSet::intervals`]) numbers a binary score column's rows in score
+//! order and draws each Poisson replicate inside the pass.
 
 use super::read::ClassData;
 use super::{Diagrams, prepare, values};
+use crate::metrics::bootstrap::{
+    BootstrapConfig, BootstrapMethod, Interval, bootstrap_replicates, replicate_counts,
+};
 use crate::metrics::calibration::{BinStrategy, reliability_diagram};
+use crate::metrics::score_ordered::{Draw, PassMetrics, ScoreOrdered};
 use crate::metrics::{EvalError, Metric, PreparedClassification, RankedScores, Weights};
 
 /// One model's predictions, prepared for repeated evaluation.
@@ -21,6 +32,8 @@ pub(crate) struct MetricSet<'a> {
     confidence_ranked: Option<RankedScores>,
     /// Binary: the positive-class probability (or 0/1) column.
     positive: &'a [f64],
+    /// A binary score column in descending score order, for the fused pass.
+    ordered: Option<ScoreOrdered>,
 }
 
 impl<'a> MetricSet<'a> {
@@ -51,6 +64,11 @@ impl<'a> MetricSet<'a> {
         if equal_mass_bins {
             strategies.push(BinStrategy::EqualMass);
         }
+        let ordered = if binary && data.probabilistic {
+            ScoreOrdered::new(&prepared, bins, equal_mass_bins)
+        } else {
+            None
+        };
         Ok(Self {
             prepared,
             binary,
@@ -64,6 +82,7 @@ impl<'a> MetricSet<'a> {
             } else {
                 &[]
             },
+            ordered,
         })
     }
 
@@ -121,12 +140,66 @@ impl<'a> MetricSet<'a> {
     /// counted `weights.get(row)` times. A replicate whose diagram fails lacks its
     /// calibration metrics.
     pub(crate) fn values(&self, weights: Weights<'_>) -> Vec<(String, Metric)> {
+        if let Some(ordered) = &self.ordered {
+            return self.pass_values(ordered.pass(Draw::of_weights(weights)));
+        }
         let d = self.diagrams(weights).unwrap_or_default();
         values(
             &self.prepared.metrics(weights),
             self.binary,
             self.probabilistic,
             &d,
+        )
+    }
+
+    fn pass_values(&self, pass: PassMetrics) -> Vec<(String, Metric)> {
+        let d = Diagrams {
+            equal_width: pass.equal_width,
+            equal_mass: pass.equal_mass,
+        };
+        values(&pass.metrics, self.binary, self.probabilistic, &d)
+    }
+
+    /// Replicate `replicate` of the report's own bootstrap: the rows numbered in
+    /// score order for a binary score column (so a Poisson replicate is drawn inside
+    /// the fused pass), in row order otherwise. `scratch` holds the counts.
+    pub(crate) fn replicate(
+        &self,
+        method: BootstrapMethod,
+        seed: u64,
+        replicate: u32,
+        scratch: &mut Vec<u32>,
+    ) -> Vec<(String, Metric)> {
+        match (&self.ordered, method) {
+            (Some(ordered), BootstrapMethod::Poisson) => {
+                self.pass_values(ordered.pass(Draw::Poisson { seed, replicate }))
+            }
+            (Some(ordered), BootstrapMethod::Multinomial) => {
+                scratch.resize(ordered.rows(), 0);
+                replicate_counts(method, seed, replicate, scratch);
+                self.pass_values(ordered.pass(Draw::InOrder(scratch)))
+            }
+            (None, _) => {
+                scratch.resize(self.prepared.rows(), 0);
+                replicate_counts(method, seed, replicate, scratch);
+                self.values(Weights::Counts(scratch))
+            }
+        }
+    }
+
+    /// Every metric's estimate and bootstrap interval (replicates on up to `threads`
+    /// threads natively; identical for any thread count).
+    pub(crate) fn intervals(
+        &self,
+        config: &BootstrapConfig,
+        method: BootstrapMethod,
+        threads: usize,
+    ) -> Result<Vec<Interval>, EvalError> {
+        bootstrap_replicates(
+            config,
+            threads,
+            self.values(Weights::Unit),
+            |replicate, scratch| self.replicate(method, config.seed, replicate, scratch),
         )
     }
 }

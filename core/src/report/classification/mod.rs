@@ -21,10 +21,8 @@ use super::types::{
 };
 use super::{NamedBaseline, ReportError};
 use crate::metrics::baselines::{self, BaselineMetrics, RandomStrategy};
-use crate::metrics::bootstrap::{
-    BootstrapConfig, Interval, bootstrap_parallel, default_threads, descending_score_order,
-};
-use crate::metrics::calibration::{BinStrategy, ReliabilityDiagram, reliability_diagram};
+use crate::metrics::bootstrap::{BootstrapConfig, Interval, default_threads};
+use crate::metrics::calibration::ReliabilityDiagram;
 use crate::metrics::split::Split;
 use crate::metrics::threshold::{SweepKind, SweepPoint, ThresholdSweep, ThresholdTarget};
 use crate::metrics::{
@@ -187,60 +185,18 @@ pub(super) fn run(
     } else {
         0.5
     });
-    let prepared = prepare(&data.labels, &columns, threshold)?;
     let labels = &data.labels;
     let bins = config.calibration_bins;
     let mut notes = Vec::new();
-
+    // One sort per score column, shared by the estimates, every bootstrap replicate,
+    // the curves and the sweep.
+    let set = MetricSet::new(data, &columns, threshold, bins, config.equal_mass_bins)?;
+    let prepared = set.prepared();
+    let outcome = |row: usize| set.outcome(row);
     // What the reliability diagram bins: the positive-class probability (binary)
-    // or the top-label confidence (multiclass), with its sort and outcome.
-    let confidence: Vec<f64> = if binary {
-        Vec::new()
-    } else {
-        (0..prepared.rows())
-            .map(|r| prepared.confidence(r))
-            .collect()
-    };
-    let confidence_ranked = if binary || !data.probabilistic {
-        None
-    } else {
-        Some(RankedScores::new("confidence", &confidence)?)
-    };
-    let predicted = prepared.predicted();
-    let outcome = |row: usize| {
-        if binary {
-            labels[row] == 1
-        } else {
-            predicted[row] == labels[row]
-        }
-    };
-    let (probabilities, ranked): (&[f64], Option<&RankedScores>) = if !data.probabilistic {
-        (&[], None)
-    } else if binary {
-        (columns.first().copied().unwrap_or(&[]), prepared.ranked(1))
-    } else {
-        (&confidence, confidence_ranked.as_ref())
-    };
-    let mut strategies = vec![BinStrategy::EqualWidth];
-    if config.equal_mass_bins {
-        strategies.push(BinStrategy::EqualMass);
-    }
-    // The diagrams of one bootstrap replicate (or of all rows, with unit weights).
-    let diagrams = |weights: Weights<'_>| -> Result<Diagrams, EvalError> {
-        let mut out = Diagrams::default();
-        let Some(ranked) = ranked else {
-            return Ok(out);
-        };
-        for &strategy in &strategies {
-            let d = reliability_diagram(probabilities, ranked, outcome, bins, strategy, weights)?;
-            match strategy {
-                BinStrategy::EqualWidth => out.equal_width = Some(d),
-                BinStrategy::EqualMass => out.equal_mass = Some(d),
-            }
-        }
-        Ok(out)
-    };
-    let full_diagrams = diagrams(Weights::Unit)?;
+    // or the top-label confidence (multiclass), with its sort.
+    let ranked: Option<&RankedScores> = set.probabilities().map(|(_, r)| r);
+    let full_diagrams = set.diagrams(Weights::Unit)?;
     let probability_name = if binary {
         "positive_class_probability"
     } else {
@@ -255,46 +211,8 @@ pub(super) fn run(
     let method = config.bootstrap.method;
     let threads = config.bootstrap.threads.unwrap_or_else(default_threads);
     // A binary score column is resampled in descending score order (ties in row
-    // order; see `bootstrap::descending_score_order`): every per-replicate pass, the
-    // ranking walk and the equal-mass quantiles included, then reads rows in order.
-    let sorted = match (binary && data.probabilistic, prepared.ranked(1)) {
-        (true, Some(ranked)) => Some(descending_score_order(labels, probabilities, ranked)),
-        _ => None,
-    };
-    // (The sorted copies cost about 48 bytes a row while the bootstrap runs; they are
-    // dropped with this block.)
-    let intervals = if let Some((sorted_labels, sorted_scores)) = sorted {
-        let (sorted_labels, sorted_scores) = (&sorted_labels, &sorted_scores);
-        let sorted_columns = [sorted_scores.as_slice()];
-        let sorted_prepared = prepare(sorted_labels, &sorted_columns, threshold)?;
-        let sorted_ranked = sorted_prepared.ranked(1);
-        let outcome = |row: usize| sorted_labels[row] == 1;
-        bootstrap_parallel(sorted_labels.len(), &boot, method, threads, |w| {
-            let mut d = Diagrams::default();
-            if let Some(ranked) = sorted_ranked {
-                for &strategy in &strategies {
-                    // A replicate whose diagram fails lacks its calibration metrics.
-                    let Ok(diagram) =
-                        reliability_diagram(sorted_scores, ranked, outcome, bins, strategy, w)
-                    else {
-                        d = Diagrams::default();
-                        break;
-                    };
-                    match strategy {
-                        BinStrategy::EqualWidth => d.equal_width = Some(diagram),
-                        BinStrategy::EqualMass => d.equal_mass = Some(diagram),
-                    }
-                }
-            }
-            values(&sorted_prepared.metrics(w), binary, data.probabilistic, &d)
-        })?
-    } else {
-        bootstrap_parallel(prepared.rows(), &boot, method, threads, |w| {
-            // A replicate whose diagram fails lacks its calibration metrics.
-            let d = diagrams(w).unwrap_or_default();
-            values(&prepared.metrics(w), binary, data.probabilistic, &d)
-        })?
-    };
+    // order), one fused pass per replicate (`metrics::score_ordered`).
+    let intervals = set.intervals(&boot, method, threads)?;
     let metrics = prepared.metrics(Weights::Unit);
 
     // Baselines.
@@ -547,12 +465,5 @@ pub(crate) fn subset_intervals(
         confidence: config.bootstrap.confidence,
     };
     let threads = config.bootstrap.threads.unwrap_or_else(default_threads);
-    let method = config.bootstrap.method;
-    Ok(bootstrap_parallel(
-        set.prepared().rows(),
-        &boot,
-        method,
-        threads,
-        |w| set.values(w),
-    )?)
+    Ok(set.intervals(&boot, config.bootstrap.method, threads)?)
 }
