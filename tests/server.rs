@@ -31,8 +31,12 @@ mod tempdir {
 
     impl Dir {
         pub fn with_index(html: &str) -> Self {
+            // Tests run on parallel threads: a counter keeps two folders apart even when
+            // the clock gives two of them the same reading (one's drop would remove both).
+            static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+            let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
             let path = std::env::temp_dir().join(format!(
-                "lockstep-web-{}-{}",
+                "lockstep-web-{}-{n}-{}",
                 std::process::id(),
                 std::time::SystemTime::now()
                     .duration_since(std::time::UNIX_EPOCH)
