@@ -147,3 +147,31 @@ fn an_lz4_size_prefix_beyond_what_lz4_can_expand_is_named() {
         "{err:?}"
     );
 }
+
+/// Found by the `table_arrow_ipc` fuzz target: a footer block whose declared body lies
+/// far past the end of the file made the decoder allocate ≈ 1.5 TB up front (an abort
+/// natively, a dead worker in the page). It is a named error before any decoding.
+#[test]
+fn a_footer_block_past_the_end_of_the_file_is_named() {
+    let bytes = std::fs::read(dir("fuzz").join("table_arrow_ipc-huge-block.arrow")).unwrap();
+    let err = Table::from_arrow_ipc(&bytes).unwrap_err();
+    assert!(
+        matches!(err, TableError::ArrowIpc { format: "file", ref message } if message.contains("lies outside the file") || message.contains("past the end of the input")),
+        "{err:?}"
+    );
+}
+
+/// The same check for the stream format: a message whose declared body runs past the
+/// end of the input is named instead of allocated.
+#[test]
+fn a_stream_message_with_a_body_past_the_end_is_named() {
+    let mut bytes = bytes("train.arrows");
+    // Cut the stream inside its first record batch's body.
+    let cut = bytes.len() / 2;
+    bytes.truncate(cut);
+    let err = Table::from_arrow_ipc(&bytes).unwrap_err();
+    assert!(
+        matches!(err, TableError::ArrowIpc { format: "stream", ref message } if message.contains("past the end of the input")),
+        "{err:?}"
+    );
+}

@@ -128,7 +128,30 @@ fn check_compressed_sizes(bytes: &[u8], format: IpcFormat) -> Result<(), TableEr
                 .into_iter()
                 .flatten()
             {
-                for block in blocks {
+                for (i, block) in blocks.iter().enumerate() {
+                    // The decoder allocates a block's declared body before reading it: a
+                    // block that ends past the file would ask for any size at all.
+                    let end = [
+                        block.offset(),
+                        i64::from(block.metaDataLength()),
+                        block.bodyLength(),
+                    ]
+                    .into_iter()
+                    .try_fold(0i64, |sum, part| {
+                        (part >= 0)
+                            .then_some(())
+                            .and_then(|()| sum.checked_add(part))
+                    });
+                    if end.is_none_or(|end| end as u64 > bytes.len() as u64) {
+                        return Err(error(format!(
+                            "block {i} of the footer (offset {}, metadata {} bytes, body {} bytes) \
+                             lies outside the file's {} bytes: the file is truncated or corrupt",
+                            block.offset(),
+                            block.metaDataLength(),
+                            block.bodyLength(),
+                            bytes.len()
+                        )));
+                    }
                     messages.push((
                         usize::try_from(block.offset()).unwrap_or(usize::MAX),
                         usize::try_from(block.metaDataLength()).ok(),
@@ -171,6 +194,13 @@ fn check_compressed_sizes(bytes: &[u8], format: IpcFormat) -> Result<(), TableEr
         let Some(body_len) = body_len else {
             continue;
         };
+        if body_start.saturating_add(body_len) > bytes.len() {
+            return Err(error(format!(
+                "the message at byte {at} declares a body of {body_len} bytes, past the end of \
+                 the input ({} bytes): the file is truncated or corrupt",
+                bytes.len()
+            )));
+        }
         let record_batch = message
             .header_as_record_batch()
             .or_else(|| message.header_as_dictionary_batch().and_then(|d| d.data()));
