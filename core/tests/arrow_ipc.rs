@@ -175,3 +175,16 @@ fn a_stream_message_with_a_body_past_the_end_is_named() {
         "{err:?}"
     );
 }
+
+/// Found by the `table_arrow_ipc` fuzz target: a compressed buffer whose declared length
+/// runs past its record batch's body widened the LZ4 bound, and the decoder was asked for
+/// 20 GB. The bound now counts only the bytes the body really holds.
+#[test]
+fn an_lz4_claim_measured_against_a_length_past_the_body_is_named() {
+    let bytes = std::fs::read(dir("fuzz").join("table_arrow_ipc-lz4-claim.arrow")).unwrap();
+    let err = Table::from_arrow_ipc(&bytes).unwrap_err();
+    assert!(
+        matches!(err, TableError::ArrowIpc { format: "file", .. }),
+        "{err:?}"
+    );
+}

@@ -230,7 +230,10 @@ fn check_compressed_sizes(bytes: &[u8], format: IpcFormat) -> Result<(), TableEr
                     continue;
                 };
                 let claimed = i64::from_le_bytes(prefix);
-                let compressed = length.saturating_sub(8) as u64;
+                // The bytes the buffer can really hold: a declared length past the end of
+                // the body must not widen the bound (fuzzing found a 20 GB claim that way).
+                let available = length.min(body.len().saturating_sub(offset));
+                let compressed = available.saturating_sub(8) as u64;
                 if claimed > 0
                     && (claimed as u64)
                         > compressed.saturating_mul(MAX_LZ4_RATIO).saturating_add(64)
