@@ -19,20 +19,23 @@ use lockstep_core::compare::{
 use lockstep_core::report::{Source, sha256_hex};
 use lockstep_core::table::Table;
 
-use super::EngineChoice;
+use super::args::{EngineArgs, LabeledDataArgs, ReportOutputArgs};
 use super::eval::ReportFormat;
 use super::inputs::{self, LoadedModel, read_text, settings_of};
 use crate::input;
 
 /// Arguments of `lockstep compare`.
 #[derive(Debug, clap::Args)]
+#[command(
+    mut_arg("data", |a| a.help("The data both models are scored on (.csv, .jsonl or .parquet)")),
+    // `mut_arg` moves the argument last; `label` follows so the usage line keeps
+    // `--data <DATA> --label <LABEL>`.
+    mut_arg("label", |a| a),
+    mut_arg("engine", |a| a.help("Which engine runs the models (`cpu` and `ort` are accepted as the old names)")),
+)]
 pub struct CompareArgs {
-    /// The data both models are scored on (.csv, .jsonl or .parquet).
-    #[arg(long)]
-    pub data: PathBuf,
-    /// The column holding the true class (or target, for regression).
-    #[arg(long)]
-    pub label: String,
+    #[command(flatten)]
+    pub rows: LabeledDataArgs,
     /// The champion: an ONNX model run on the data.
     #[arg(long, conflicts_with = "champion_col")]
     pub champion: Option<PathBuf>,
@@ -55,12 +58,8 @@ pub struct CompareArgs {
     /// The challenger's own pipeline (overrides --pipeline for it).
     #[arg(long)]
     pub challenger_pipeline: Option<PathBuf>,
-    /// Which engine runs the models (`cpu` and `ort` are accepted as the old names).
-    #[arg(long, value_enum, default_value = "core")]
-    pub engine: EngineChoice,
-    /// ONNX Runtime's library, for `--engine onnxruntime`.
-    #[arg(long)]
-    pub ort_lib: Option<PathBuf>,
+    #[command(flatten)]
+    pub engine: EngineArgs,
     /// The compare config (TOML or JSON; see docs/compare.md): decisions, satisficing
     /// metrics, point thresholds, bootstrap settings.
     #[arg(long)]
@@ -81,12 +80,8 @@ pub struct CompareArgs {
     /// differences with paired intervals and McNemar's test.
     #[arg(long)]
     pub slices: Option<PathBuf>,
-    /// Output format.
-    #[arg(long, value_enum, default_value = "md")]
-    pub format: ReportFormat,
-    /// Where to write the report (default: standard output).
-    #[arg(short = 'o', long)]
-    pub output: Option<PathBuf>,
+    #[command(flatten)]
+    pub out: ReportOutputArgs<ReportFormat>,
     #[command(flatten)]
     pub null_values: input::NullValuesArg,
 }
@@ -98,8 +93,13 @@ fn load(
 ) -> anyhow::Result<Option<LoadedModel>> {
     model
         .map(|path| {
-            LoadedModel::load(path, pipeline, args.engine, args.ort_lib.as_deref())
-                .with_context(|| format!("model `{}`", path.display()))
+            LoadedModel::load(
+                path,
+                pipeline,
+                args.engine.engine,
+                args.engine.ort_lib.as_deref(),
+            )
+            .with_context(|| format!("model `{}`", path.display()))
         })
         .transpose()
 }
@@ -147,7 +147,8 @@ pub fn run(args: CompareArgs) -> anyhow::Result<ExitCode> {
         .as_ref()
         .and_then(|m| m.pipeline.as_ref())
         .or_else(|| challenger.as_ref().and_then(|m| m.pipeline.as_ref()));
-    let (data_bytes, table) = inputs::read_data(&args.data, &args.null_values, first_pipeline)?;
+    let (data_bytes, table) =
+        inputs::read_data(&args.rows.data, &args.null_values, first_pipeline)?;
 
     let config_text = args.config.as_deref().map(read_text).transpose()?;
     let slices = match args.slices.as_deref() {
@@ -164,7 +165,7 @@ pub fn run(args: CompareArgs) -> anyhow::Result<ExitCode> {
         bail!("give both the champion and the challenger");
     };
     let request = CompareRequest {
-        label: args.label.clone(),
+        label: args.rows.label.clone(),
         names: [
             name_of(
                 args.champion.as_deref(),
@@ -199,13 +200,13 @@ pub fn run(args: CompareArgs) -> anyhow::Result<ExitCode> {
             _ => anyhow::Error::new(e),
         }
     })?;
-    let text = match args.format {
+    let text = match args.out.format {
         ReportFormat::Json => export::json(&report)?,
         ReportFormat::Md => export::markdown(&report),
         ReportFormat::Html => export::html(&report),
         ReportFormat::Junit => export::junit(&report),
     };
-    inputs::write_report(args.output.as_deref(), &text)?;
+    inputs::write_report(args.out.output.as_deref(), &text)?;
     eprintln!("compare: {}", report.verdict.summary);
     Ok(if report.verdict.accepted {
         ExitCode::SUCCESS

@@ -24,13 +24,17 @@ use lockstep_core::report::{
 };
 use lockstep_core::table::Table;
 
-use super::EngineChoice;
+use super::args::{EngineArgs, ReportFormatChoice, ReportOutputArgs};
 use crate::input;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum DiagnoseFormat {
     Json,
     Md,
+}
+
+impl ReportFormatChoice for DiagnoseFormat {
+    const DEFAULT: &'static str = "md";
 }
 
 /// Arguments of `lockstep diagnose`.
@@ -44,10 +48,8 @@ pub struct DiagnoseArgs {
     /// The label column of the data files.
     #[arg(long)]
     pub label: Option<String>,
-    #[arg(long, value_enum, default_value = "core")]
-    pub engine: EngineChoice,
-    #[arg(long)]
-    pub ort_lib: Option<PathBuf>,
+    #[command(flatten)]
+    pub engine: EngineArgs,
     /// Evaluation settings (TOML or JSON, as `lockstep eval --config`): threshold, split, …
     #[arg(long)]
     pub eval_config: Option<PathBuf>,
@@ -99,10 +101,8 @@ pub struct DiagnoseArgs {
     /// Tags of those rows (CSV row_id,tag): each tag's share of the errors.
     #[arg(long, requires = "errors")]
     pub tags: Option<PathBuf>,
-    #[arg(long, value_enum, default_value = "md")]
-    pub format: DiagnoseFormat,
-    #[arg(short = 'o', long)]
-    pub output: Option<PathBuf>,
+    #[command(flatten)]
+    pub out: ReportOutputArgs<DiagnoseFormat>,
     #[command(flatten)]
     pub null_values: input::NullValuesArg,
 }
@@ -142,7 +142,11 @@ pub fn run(args: DiagnoseArgs) -> anyhow::Result<ExitCode> {
     let model_bytes = args.model.as_deref().map(input::read_model).transpose()?;
     let engine: Option<Box<dyn Engine>> = model_bytes
         .as_deref()
-        .map(|b| args.engine.load(b, args.ort_lib.as_deref(), 1))
+        .map(|b| {
+            args.engine
+                .engine
+                .load(b, args.engine.ort_lib.as_deref(), 1)
+        })
         .transpose()?;
     let class_labels = model_bytes.as_deref().and_then(onnx::class_labels);
     let eval_text = args
@@ -293,7 +297,7 @@ pub fn run(args: DiagnoseArgs) -> anyhow::Result<ExitCode> {
         errors,
         tags,
     };
-    let text = match args.format {
+    let text = match args.out.format {
         DiagnoseFormat::Json => {
             let mut t = serde_json::to_string_pretty(&report)?;
             t.push('\n');
@@ -301,7 +305,7 @@ pub fn run(args: DiagnoseArgs) -> anyhow::Result<ExitCode> {
         }
         DiagnoseFormat::Md => markdown(&report),
     };
-    match &args.output {
+    match &args.out.output {
         Some(path) => std::fs::write(path, text)
             .with_context(|| format!("cannot write `{}`", path.display()))?,
         None => print!("{text}"),

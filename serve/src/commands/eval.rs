@@ -17,7 +17,7 @@ use lockstep_core::report::{
 };
 use lockstep_core::share;
 
-use super::EngineChoice;
+use super::args::{EngineArgs, LabeledDataArgs, ReportFormatChoice, ReportOutputArgs};
 use super::inputs::{self, LoadedModel, read_text, settings_of};
 use crate::input;
 
@@ -30,15 +30,19 @@ pub enum ReportFormat {
     Junit,
 }
 
+impl ReportFormatChoice for ReportFormat {
+    const DEFAULT: &'static str = "md";
+}
+
 /// Arguments of `lockstep eval`.
 #[derive(Debug, clap::Args)]
+#[command(
+    mut_arg("engine", |a| a.help("Which engine runs --model, on one thread (`cpu` and `ort` are accepted as the old names of `core` and `onnxruntime`)")),
+    mut_arg("ort_lib", |a| a.help("ONNX Runtime's library, for `--engine onnxruntime` (default: $ORT_DYLIB_PATH, then .venv's onnxruntime wheel)")),
+)]
 pub struct EvalArgs {
-    /// The evaluation data (.csv, .jsonl or .parquet).
-    #[arg(long)]
-    pub data: PathBuf,
-    /// The column holding the true class (or target, for regression).
-    #[arg(long)]
-    pub label: String,
+    #[command(flatten)]
+    pub rows: LabeledDataArgs,
     /// A column of predicted classes (or values).
     #[arg(long, conflicts_with = "model")]
     pub pred_col: Option<String>,
@@ -48,12 +52,8 @@ pub struct EvalArgs {
     /// An ONNX model to run on the data (with --engine) instead of prediction columns.
     #[arg(long)]
     pub model: Option<PathBuf>,
-    /// Which engine runs --model, on one thread (`cpu` and `ort` are accepted as the old names of `core` and `onnxruntime`).
-    #[arg(long, value_enum, default_value = "core")]
-    pub engine: EngineChoice,
-    /// ONNX Runtime's library, for `--engine onnxruntime` (default: $ORT_DYLIB_PATH, then .venv's onnxruntime wheel).
-    #[arg(long)]
-    pub ort_lib: Option<PathBuf>,
+    #[command(flatten)]
+    pub engine: EngineArgs,
     /// The fitted pipeline that turns the data's raw columns into the model's features.
     #[arg(long, requires = "model")]
     pub pipeline: Option<PathBuf>,
@@ -99,12 +99,8 @@ pub struct EvalArgs {
     /// Seed of the bootstrap and the split.
     #[arg(long)]
     pub seed: Option<u64>,
-    /// Output format.
-    #[arg(long, value_enum, default_value = "md")]
-    pub format: ReportFormat,
-    /// Where to write the report (default: standard output).
-    #[arg(short = 'o', long)]
-    pub output: Option<PathBuf>,
+    #[command(flatten)]
+    pub out: ReportOutputArgs<ReportFormat>,
     #[command(flatten)]
     pub null_values: input::NullValuesArg,
     /// Print a share link to this evaluation for the web app at BASE_URL: settings,
@@ -123,13 +119,13 @@ pub fn run(args: EvalArgs) -> anyhow::Result<ExitCode> {
             LoadedModel::load(
                 path,
                 args.pipeline.as_deref(),
-                args.engine,
-                args.ort_lib.as_deref(),
+                args.engine.engine,
+                args.engine.ort_lib.as_deref(),
             )
         })
         .transpose()?;
     let pipeline = model.as_ref().and_then(|m| m.pipeline.as_ref());
-    let (data_bytes, table) = inputs::read_data(&args.data, &args.null_values, pipeline)?;
+    let (data_bytes, table) = inputs::read_data(&args.rows.data, &args.null_values, pipeline)?;
 
     let source = match (&model, &args.pred_col, &args.score_col) {
         (Some(model), _, _) => model.source(),
@@ -177,7 +173,7 @@ pub fn run(args: EvalArgs) -> anyhow::Result<ExitCode> {
         });
     }
     let request = EvalRequest {
-        label: args.label.clone(),
+        label: args.rows.label.clone(),
         source,
         settings: settings_of(args.config.as_deref(), config_text.as_deref()),
         contract: settings_of(args.contract.as_deref(), contract_text.as_deref()),
@@ -212,13 +208,13 @@ pub fn run(args: EvalArgs) -> anyhow::Result<ExitCode> {
         attach_behaviour(&mut report, &table, &request, spec)
             .with_context(|| format!("behavioural tests `{}`", path.display()))?;
     }
-    let text = match args.format {
+    let text = match args.out.format {
         ReportFormat::Json => export::json(&report)?,
         ReportFormat::Md => export::markdown(&report),
         ReportFormat::Html => export::html(&report),
         ReportFormat::Junit => export::junit(&report),
     };
-    inputs::write_report(args.output.as_deref(), &text)?;
+    inputs::write_report(args.out.output.as_deref(), &text)?;
     if let Some(base_url) = &args.link {
         print_link(
             base_url,
@@ -274,7 +270,7 @@ fn print_link(
         (
             share::FileKind::Data,
             "data",
-            Some(&args.data),
+            Some(&args.rows.data),
             &fingerprints.data_sha256,
         ),
         (
@@ -307,7 +303,7 @@ fn print_link(
         _ => None,
     };
     let settings = share::EvalSettings {
-        label: Some(args.label.clone()),
+        label: Some(args.rows.label.clone()),
         prediction,
         config: text_of(args.config.as_deref(), config_text),
         positive_label: args.positive_label.clone(),
@@ -332,7 +328,7 @@ fn print_link(
         }
     };
     eprintln!("link: {chars} characters after `#`{advice}");
-    if args.output.is_some() {
+    if args.out.output.is_some() {
         println!("{link}");
     } else {
         eprintln!("{link}");

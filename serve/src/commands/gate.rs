@@ -27,12 +27,13 @@ use lockstep_core::report::{
 };
 use serde_json::Value;
 
-use super::EngineChoice;
+use super::args::EngineArgs;
 use super::inputs::read_text;
 use crate::input;
 
 /// Arguments of `lockstep gate`.
 #[derive(Debug, clap::Args)]
+#[command(mut_arg("engine", |a| a.help("Which engine runs the model")))]
 pub struct GateArgs {
     /// The gate file (TOML): the declared checks (see docs/gate.md).
     #[arg(long, required_unless_present = "verify", conflicts_with = "verify")]
@@ -58,12 +59,8 @@ pub struct GateArgs {
     /// Evaluation settings (TOML or JSON, as `lockstep eval --config`).
     #[arg(long)]
     pub eval_config: Option<PathBuf>,
-    /// Which engine runs the model.
-    #[arg(long, value_enum, default_value = "core")]
-    pub engine: EngineChoice,
-    /// ONNX Runtime's library, for `--engine onnxruntime`.
-    #[arg(long)]
-    pub ort_lib: Option<PathBuf>,
+    #[command(flatten)]
+    pub engine: EngineArgs,
     /// The champion comparison report (JSON).
     #[arg(long)]
     pub comparison: Option<PathBuf>,
@@ -152,7 +149,9 @@ pub fn run(args: GateArgs) -> anyhow::Result<ExitCode> {
             let null_values = args.null_values.resolve(pipeline.as_ref())?;
             let table = input::table_from_bytes(data_path, &data_bytes, &null_values)?;
             let engine: Box<dyn Engine> =
-                args.engine.load(model_bytes, args.ort_lib.as_deref(), 1)?;
+                args.engine
+                    .engine
+                    .load(model_bytes, args.engine.ort_lib.as_deref(), 1)?;
             let class_labels = onnx::class_labels(model_bytes);
             let request = EvalRequest {
                 label: label.clone(),
@@ -178,7 +177,7 @@ pub fn run(args: GateArgs) -> anyhow::Result<ExitCode> {
             };
             let start = Instant::now();
             let clock = || start.elapsed().as_secs_f64() * 1e3;
-            let engine_name = args.engine.to_string();
+            let engine_name = args.engine.engine.to_string();
             let evaluated = gate::evaluate_blackbox(&table, &request, &engine_name, &clock)?;
             settings.push(evaluated.settings);
             let (report, json) = (evaluated.report, evaluated.json);

@@ -2,6 +2,7 @@
 //! status: 0 success, 1 a check failed, 2 bad usage or unreadable input (returned as
 //! an error and printed once by `main`).
 
+pub mod args;
 pub mod compare;
 pub mod diagnose;
 pub mod eval;

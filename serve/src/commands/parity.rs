@@ -11,17 +11,14 @@ use lockstep_core::table::Table;
 use lockstep_core::transform::FittedPipeline;
 
 use super::EngineChoice;
+use super::args::{ModelArgs, ORT_LIB_HELP};
 use crate::input;
 
 /// Arguments of `lockstep parity`.
 #[derive(Debug, clap::Args)]
 pub struct ParityArgs {
-    /// The ONNX model.
-    #[arg(long)]
-    pub model: PathBuf,
-    /// A fitted pipeline (from `lockstep fit`) that turns the raw input into the model's features.
-    #[arg(long)]
-    pub pipeline: Option<PathBuf>,
+    #[command(flatten)]
+    pub model: ModelArgs,
     /// The input data (.csv); its columns, in order, are the model's input.
     #[arg(long)]
     pub input: PathBuf,
@@ -34,8 +31,7 @@ pub struct ParityArgs {
     /// Relative tolerance for float outputs (times the reference value).
     #[arg(long, default_value_t = Tolerance::default().rtol)]
     pub rtol: f64,
-    /// ONNX Runtime's library (default: $ORT_DYLIB_PATH, then .venv's onnxruntime wheel).
-    #[arg(long)]
+    #[arg(long, help = ORT_LIB_HELP)]
     pub ort_lib: Option<PathBuf>,
     #[command(flatten)]
     pub null_values: input::NullValuesArg,
@@ -57,10 +53,10 @@ pub fn run(args: ParityArgs) -> anyhow::Result<ExitCode> {
         atol: args.atol,
         rtol: args.rtol,
     };
-    let model = input::read_model(&args.model)?;
+    let model = input::read_model(&args.model.model)?;
     let (pipeline, table) = args
         .null_values
-        .read(&args.input, args.pipeline.as_deref())?;
+        .read(&args.input, args.model.pipeline.as_deref())?;
     let lib = args.ort_lib.as_deref();
     let engines = args
         .engines

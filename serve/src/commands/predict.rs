@@ -7,17 +7,14 @@ use anyhow::Context;
 use lockstep_core::{onnx, predict};
 
 use super::EngineChoice;
+use super::args::{ModelArgs, ORT_LIB_HELP};
 use crate::{input, output};
 
 /// Arguments of `lockstep predict`.
 #[derive(Debug, clap::Args)]
 pub struct PredictArgs {
-    /// The ONNX model.
-    #[arg(long)]
-    pub model: PathBuf,
-    /// A fitted pipeline (from `lockstep fit`) that turns the raw input into the model's features.
-    #[arg(long)]
-    pub pipeline: Option<PathBuf>,
+    #[command(flatten)]
+    pub model: ModelArgs,
     /// The input data (.csv, .jsonl or .parquet). Without a pipeline its columns, in order, are the model's input.
     #[arg(long)]
     pub input: PathBuf,
@@ -27,8 +24,7 @@ pub struct PredictArgs {
     /// Where to write the predictions (.csv or .parquet): one column per output, one per class for probabilities (`<output>_<class>` with the model's class labels, else `<output>_<index>`).
     #[arg(short = 'o', long)]
     pub output: PathBuf,
-    /// ONNX Runtime's library (default: $ORT_DYLIB_PATH, then .venv's onnxruntime wheel).
-    #[arg(long)]
+    #[arg(long, help = ORT_LIB_HELP)]
     pub ort_lib: Option<PathBuf>,
     /// Threads (default: the available cores). The core engine splits the rows across them
     /// when the model computes each row from that row alone, with the same outputs bit for
@@ -41,10 +37,10 @@ pub struct PredictArgs {
 
 pub fn run(args: PredictArgs) -> anyhow::Result<ExitCode> {
     output::format_of(&args.output)?;
-    let model = input::read_model(&args.model)?;
+    let model = input::read_model(&args.model.model)?;
     let (pipeline, table) = args
         .null_values
-        .read(&args.input, args.pipeline.as_deref())?;
+        .read(&args.input, args.model.pipeline.as_deref())?;
     let threads = args.threads.unwrap_or_else(super::available_threads).max(1);
     let engine = args.engine.load(&model, args.ort_lib.as_deref(), threads)?;
     let outputs = super::run(engine.as_ref(), &table, pipeline.as_ref())?;

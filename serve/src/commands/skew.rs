@@ -29,6 +29,7 @@ use lockstep_core::skew::{
 use lockstep_core::table::{DEFAULT_MAX_LINE_BYTES, default_null_values};
 use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 
+use super::args::{ReportFormatChoice, ReportOutputArgs};
 use crate::input;
 use crate::ort_engine::{self, OrtEngine};
 
@@ -39,6 +40,10 @@ pub enum SkewFormat {
     Json,
     Md,
     Junit,
+}
+
+impl ReportFormatChoice for SkewFormat {
+    const DEFAULT: &'static str = "text";
 }
 
 /// Arguments of `lockstep skew`.
@@ -66,12 +71,8 @@ pub struct SkewArgs {
     /// Tolerances and thresholds (TOML; see docs/skew.md).
     #[arg(long)]
     pub config: Option<PathBuf>,
-    /// Output format.
-    #[arg(long, value_enum, default_value = "text")]
-    pub format: SkewFormat,
-    /// Where to write the report (default: standard output).
-    #[arg(short = 'o', long)]
-    pub output: Option<PathBuf>,
+    #[command(flatten)]
+    pub out: ReportOutputArgs<SkewFormat>,
     /// ONNX Runtime's library, to replay through ONNX Runtime too (default: found if installed).
     #[arg(long)]
     pub ort_lib: Option<PathBuf>,
@@ -184,13 +185,13 @@ pub fn run(args: SkewArgs) -> anyhow::Result<ExitCode> {
     )?;
     report.torn_lines = torn_lines;
 
-    let text = match args.format {
+    let text = match args.out.format {
         SkewFormat::Text => report.text(),
         SkewFormat::Json => serde_json::to_string_pretty(&report)? + "\n",
         SkewFormat::Md => report.markdown(),
         SkewFormat::Junit => report.junit(),
     };
-    match &args.output {
+    match &args.out.output {
         Some(path) => {
             std::fs::write(path, text)
                 .with_context(|| format!("cannot write `{}`", path.display()))?;
