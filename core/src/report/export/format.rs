@@ -1,4 +1,5 @@
-//! Number and text formatting shared by the exports.
+//! Number and text formatting shared by the exports, and the tables they write
+//! ([`ExportTable`]: one header and rows, as Markdown or HTML).
 
 use crate::metrics::Metric;
 use crate::report::contract::{format_value, undefined_text};
@@ -283,6 +284,126 @@ pub fn terminal_text(text: &str) -> String {
     out
 }
 
+/// How a table column's cells align: Markdown's `---` or `---:` (HTML leaves
+/// alignment to the page's style sheet).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Align {
+    Left,
+    Right,
+}
+
+/// One cell of an [`ExportTable`], escaped by the table for the format it writes.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Cell {
+    /// Text of the report itself (names, numbers): [`md_cell`] in Markdown, XML-escaped
+    /// in HTML.
+    Text(String),
+    /// Text that quotes values clients sent: [`md_text`] in Markdown (no markup passes),
+    /// XML-escaped in HTML.
+    Quoted(String),
+    /// A code span: [`md_code`] in Markdown, `<code>` in HTML.
+    Code(String),
+    /// Text whose HTML cell carries a class (a verdict's colour); Markdown shows the text.
+    Classed(&'static str, String),
+    /// Text over this many columns (`colspan` in HTML, empty cells after it in Markdown).
+    Span(String, usize),
+}
+
+impl Cell {
+    pub fn text(text: impl Into<String>) -> Cell {
+        Cell::Text(text.into())
+    }
+}
+
+/// A table written as Markdown or as HTML from the same header and rows, so the two
+/// exports of a report cannot drift apart: the header names with each column's
+/// alignment, then one [`Cell`] per column and row.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ExportTable {
+    header: Vec<(String, Align)>,
+    rows: Vec<Vec<Cell>>,
+}
+
+impl ExportTable {
+    pub fn new<S: Into<String>>(header: impl IntoIterator<Item = (S, Align)>) -> ExportTable {
+        ExportTable {
+            header: header.into_iter().map(|(h, a)| (h.into(), a)).collect(),
+            rows: Vec::new(),
+        }
+    }
+
+    pub fn row(&mut self, cells: impl IntoIterator<Item = Cell>) {
+        self.rows.push(cells.into_iter().collect());
+    }
+
+    /// A GitHub-flavoured Markdown table, each line ending in a newline.
+    pub fn markdown(&self, out: &mut String) {
+        let names: Vec<String> = self.header.iter().map(|(h, _)| md_cell(h)).collect();
+        push_md_row(out, &names);
+        out.push('|');
+        for (_, align) in &self.header {
+            out.push_str(match align {
+                Align::Left => "---|",
+                Align::Right => "---:|",
+            });
+        }
+        out.push('\n');
+        for row in &self.rows {
+            let cells: Vec<String> = row
+                .iter()
+                .map(|cell| match cell {
+                    Cell::Text(t) | Cell::Classed(_, t) => md_cell(t),
+                    Cell::Quoted(t) => md_text(t),
+                    Cell::Code(t) => md_code(t),
+                    Cell::Span(t, columns) => {
+                        let mut spanned = md_cell(t);
+                        for _ in 1..*columns {
+                            spanned.push_str(" |");
+                        }
+                        spanned
+                    }
+                })
+                .collect();
+            push_md_row(out, &cells);
+        }
+    }
+
+    /// An HTML `<table>` with a header row, each row on its own line.
+    pub fn html(&self, out: &mut String) {
+        out.push_str("<table>\n<tr>");
+        for (name, _) in &self.header {
+            push_html_cell(out, "<th>", &xml_escape(name), "</th>");
+        }
+        out.push_str("</tr>\n");
+        for row in &self.rows {
+            out.push_str("<tr>");
+            for cell in row {
+                let (open, text, close) = match cell {
+                    Cell::Text(t) | Cell::Quoted(t) => ("<td>".to_owned(), t, "</td>"),
+                    Cell::Code(t) => ("<td><code>".to_owned(), t, "</code></td>"),
+                    Cell::Classed(class, t) => (format!("<td class=\"{class}\">"), t, "</td>"),
+                    Cell::Span(t, columns) => (format!("<td colspan=\"{columns}\">"), t, "</td>"),
+                };
+                push_html_cell(out, &open, &xml_escape(text), close);
+            }
+            out.push_str("</tr>\n");
+        }
+        out.push_str("</table>\n");
+    }
+}
+
+fn push_md_row(out: &mut String, cells: &[String]) {
+    out.push_str("| ");
+    out.push_str(&cells.join(" | "));
+    out.push_str(" |\n");
+}
+
+fn push_html_cell(out: &mut String, open: &str, text: &str, close: &str) {
+    out.push_str(open);
+    out.push_str(text);
+    out.push_str(close);
+}
+
 /// C0 controls but tab and line ends, DEL, and C1 controls.
 fn is_control(c: char) -> bool {
     c.is_control() && !matches!(c, '\t' | '\n' | '\r')
@@ -335,6 +456,32 @@ mod tests {
             "\\u{1b}[31mred\\u{1b}]0;title\\u{7}\\u{9b}2J\\u{a}"
         );
         assert_eq!(terminal_text("naïve 東京 <b>"), "naïve 東京 <b>");
+    }
+
+    #[test]
+    fn one_table_in_markdown_and_html() {
+        let mut table = ExportTable::new([("name", Align::Left), ("value", Align::Right)]);
+        table.row([Cell::text("a|b <c>"), Cell::text("1.5")]);
+        table.row([Cell::Quoted("*x*".into()), Cell::Code("k`v".into())]);
+        table.row([Cell::Classed("fail", "FAIL".into()), Cell::text("")]);
+        table.row([Cell::Span("not reached".into(), 2)]);
+        let mut md = String::new();
+        table.markdown(&mut md);
+        assert_eq!(
+            md,
+            "| name | value |\n|---|---:|\n| a\\|b &lt;c&gt; | 1.5 |\n| \\*x\\* | ``k`v`` |\n\
+             | FAIL |  |\n| not reached | |\n"
+        );
+        let mut html = String::new();
+        table.html(&mut html);
+        assert_eq!(
+            html,
+            "<table>\n<tr><th>name</th><th>value</th></tr>\n\
+             <tr><td>a|b &lt;c&gt;</td><td>1.5</td></tr>\n\
+             <tr><td>*x*</td><td><code>k`v</code></td></tr>\n\
+             <tr><td class=\"fail\">FAIL</td><td></td></tr>\n\
+             <tr><td colspan=\"2\">not reached</td></tr>\n</table>\n"
+        );
     }
 
     #[test]

@@ -8,9 +8,10 @@ use super::format::{
     ProvenanceValue, interval, metric, metric_short, number, percent, provenance, split_sentence,
     summary, xml_escape as esc,
 };
+use super::tables;
 use crate::chart;
 use crate::metrics::calibration::BinStrategy;
-use crate::report::types::{EvalReport, ReliabilityReport, TargetKind};
+use crate::report::types::{EvalReport, ReliabilityReport};
 
 pub(crate) const STYLE: &str = "body{font-family:system-ui,sans-serif;margin:2rem;color:#222;max-width:72rem}\
 table{border-collapse:collapse;margin:.5rem 0 1.5rem}\
@@ -116,22 +117,8 @@ fn write_reliability(out: &mut String, r: &ReliabilityReport) -> std::fmt::Resul
         metric_short(r.ece),
         metric_short(r.mce)
     )?;
-    writeln!(
-        out,
-        "<table>\n<tr><th>bin</th><th>rows</th><th>mean predicted</th><th>observed</th></tr>"
-    )?;
-    for b in &r.bins {
-        writeln!(
-            out,
-            "<tr><td>[{:.4}, {:.4}]</td><td>{}</td><td>{}</td><td>{}</td></tr>",
-            b.lower,
-            b.upper,
-            b.count,
-            metric_short(b.mean_predicted),
-            metric_short(b.observed_frequency)
-        )?;
-    }
-    writeln!(out, "</table>")
+    tables::reliability_bins(r).html(out);
+    Ok(())
 }
 
 fn write_page(out: &mut String, report: &EvalReport) -> std::fmt::Result {
@@ -243,33 +230,8 @@ fn write_page(out: &mut String, report: &EvalReport) -> std::fmt::Result {
     }
 
     if !report.threshold_targets.is_empty() {
-        writeln!(
-            out,
-            "<h2>Threshold targets</h2>\n<table>\n<tr><th>target</th><th>threshold</th><th>coverage</th><th>precision</th><th>recall</th></tr>"
-        )?;
-        for t in &report.threshold_targets {
-            let name = match t.target {
-                TargetKind::Precision => "precision",
-                TargetKind::Coverage => "coverage",
-            };
-            match &t.point {
-                Some(p) => writeln!(
-                    out,
-                    "<tr><td>{name} ≥ {}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
-                    number(t.goal),
-                    number(p.threshold),
-                    number(p.coverage),
-                    metric_short(p.precision),
-                    metric_short(p.recall)
-                )?,
-                None => writeln!(
-                    out,
-                    "<tr><td>{name} ≥ {}</td><td colspan=\"4\">not reached</td></tr>",
-                    number(t.goal)
-                )?,
-            }
-        }
-        writeln!(out, "</table>")?;
+        writeln!(out, "<h2>Threshold targets</h2>")?;
+        tables::threshold_targets(report).html(out);
     }
 
     if report.reliability.is_some() || report.reliability_equal_mass.is_some() {
@@ -288,68 +250,17 @@ fn write_page(out: &mut String, report: &EvalReport) -> std::fmt::Result {
             "<h2>Calibration</h2>\n<p>Fitted on the eyeball part ({} rows), reported on the blackbox part ({} rows).</p>",
             c.fit_rows, c.report_rows
         )?;
-        writeln!(
-            out,
-            "<table>\n<tr><th>scores</th><th>ECE</th><th>MCE</th><th>Brier</th></tr>"
-        )?;
-        writeln!(
-            out,
-            "<tr><td>before</td><td>{}</td><td>{}</td><td>{}</td></tr>",
-            metric_short(c.before.ece),
-            metric_short(c.before.mce),
-            metric_short(c.brier_before)
-        )?;
-        for m in &c.methods {
-            writeln!(
-                out,
-                "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
-                esc(&m.method),
-                metric_short(m.after.ece),
-                metric_short(m.after.mce),
-                metric_short(m.brier_after)
-            )?;
-        }
-        writeln!(out, "</table>")?;
+        tables::calibration(c).html(out);
     }
 
     if !report.per_class.is_empty() {
-        writeln!(
-            out,
-            "<h2>Per class</h2>\n<table>\n<tr><th>class</th><th>support</th><th>predicted</th><th>precision</th><th>recall</th><th>F1</th><th>ROC-AUC</th></tr>"
-        )?;
-        for c in &report.per_class {
-            writeln!(
-                out,
-                "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
-                esc(&c.class),
-                c.support,
-                c.predicted,
-                metric_short(c.precision),
-                metric_short(c.recall),
-                metric_short(c.f1),
-                c.roc_auc.map_or(String::new(), metric_short)
-            )?;
-        }
-        writeln!(out, "</table>")?;
+        writeln!(out, "<h2>Per class</h2>")?;
+        tables::per_class(report).html(out);
     }
 
     if let Some(confusion) = &report.confusion {
-        writeln!(
-            out,
-            "<h2>Confusion matrix</h2>\n<table>\n<tr><th>actual \\ predicted</th>"
-        )?;
-        for c in &confusion.classes {
-            write!(out, "<th>{}</th>", esc(c))?;
-        }
-        writeln!(out, "</tr>")?;
-        for (c, row) in confusion.classes.iter().zip(&confusion.counts) {
-            write!(out, "<tr><td>{}</td>", esc(c))?;
-            for n in row {
-                write!(out, "<td>{n}</td>")?;
-            }
-            writeln!(out, "</tr>")?;
-        }
-        writeln!(out, "</table>")?;
+        writeln!(out, "<h2>Confusion matrix</h2>")?;
+        tables::confusion(confusion).html(out);
     }
 
     writeln!(

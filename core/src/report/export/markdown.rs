@@ -7,9 +7,10 @@ use super::format::{
     ProvenanceValue, interval, md_cell, metric, metric_short, number, percent, provenance,
     split_sentence, summary,
 };
+use super::tables;
 use crate::metrics::calibration::BinStrategy;
 use crate::report::contract::LineStatus;
-use crate::report::types::{BaselineKind, EvalReport, ReliabilityReport, TargetKind};
+use crate::report::types::{BaselineKind, EvalReport, ReliabilityReport};
 
 /// The report as Markdown.
 pub fn markdown(report: &EvalReport) -> String {
@@ -125,28 +126,7 @@ fn write_report(out: &mut String, report: &EvalReport) -> std::fmt::Result {
 
     if !report.threshold_targets.is_empty() {
         writeln!(out, "## Threshold targets\n")?;
-        writeln!(
-            out,
-            "| target | threshold | coverage | precision | recall |\n|---|---:|---:|---:|---:|"
-        )?;
-        for t in &report.threshold_targets {
-            let name = match t.target {
-                TargetKind::Precision => "precision",
-                TargetKind::Coverage => "coverage",
-            };
-            match &t.point {
-                Some(p) => writeln!(
-                    out,
-                    "| {name} ≥ {} | {} | {} | {} | {} |",
-                    number(t.goal),
-                    number(p.threshold),
-                    number(p.coverage),
-                    metric_short(p.precision),
-                    metric_short(p.recall)
-                )?,
-                None => writeln!(out, "| {name} ≥ {} | not reached | | | |", number(t.goal))?,
-            }
-        }
+        tables::threshold_targets(report).markdown(out);
         writeln!(out)?;
     }
 
@@ -174,21 +154,7 @@ fn write_report(out: &mut String, report: &EvalReport) -> std::fmt::Result {
                 metric_short(r.ece),
                 metric_short(r.mce)
             )?;
-            writeln!(
-                out,
-                "| bin | rows | mean predicted | observed |\n|---|---:|---:|---:|"
-            )?;
-            for b in &r.bins {
-                writeln!(
-                    out,
-                    "| [{:.4}, {:.4}] | {} | {} | {} |",
-                    b.lower,
-                    b.upper,
-                    b.count,
-                    metric_short(b.mean_predicted),
-                    metric_short(b.observed_frequency)
-                )?;
-            }
+            tables::reliability_bins(r).markdown(out);
             writeln!(out)?;
         }
     }
@@ -199,67 +165,19 @@ fn write_report(out: &mut String, report: &EvalReport) -> std::fmt::Result {
             "## Calibration\n\nFitted on the eyeball part ({} rows), reported on the blackbox part ({} rows).\n",
             c.fit_rows, c.report_rows
         )?;
-        writeln!(out, "| scores | ECE | MCE | Brier |\n|---|---:|---:|---:|")?;
-        writeln!(
-            out,
-            "| before | {} | {} | {} |",
-            metric_short(c.before.ece),
-            metric_short(c.before.mce),
-            metric_short(c.brier_before)
-        )?;
-        for m in &c.methods {
-            writeln!(
-                out,
-                "| {} | {} | {} | {} |",
-                m.method,
-                metric_short(m.after.ece),
-                metric_short(m.after.mce),
-                metric_short(m.brier_after)
-            )?;
-        }
+        tables::calibration(c).markdown(out);
         writeln!(out)?;
     }
 
     if !report.per_class.is_empty() {
         writeln!(out, "## Per class\n")?;
-        writeln!(
-            out,
-            "| class | support | predicted | precision | recall | F1 | ROC-AUC |\n|---|---:|---:|---:|---:|---:|---:|"
-        )?;
-        for c in &report.per_class {
-            writeln!(
-                out,
-                "| {} | {} | {} | {} | {} | {} | {} |",
-                md_cell(&c.class),
-                c.support,
-                c.predicted,
-                metric_short(c.precision),
-                metric_short(c.recall),
-                metric_short(c.f1),
-                c.roc_auc.map_or("".to_owned(), metric_short)
-            )?;
-        }
+        tables::per_class(report).markdown(out);
         writeln!(out)?;
     }
 
     if let Some(confusion) = &report.confusion {
         writeln!(out, "## Confusion matrix\n")?;
-        write!(out, "| actual \\ predicted |")?;
-        for c in &confusion.classes {
-            write!(out, " {} |", md_cell(c))?;
-        }
-        write!(out, "\n|---|")?;
-        for _ in &confusion.classes {
-            write!(out, "---:|")?;
-        }
-        writeln!(out)?;
-        for (c, row) in confusion.classes.iter().zip(&confusion.counts) {
-            write!(out, "| {} |", md_cell(c))?;
-            for n in row {
-                write!(out, " {n} |")?;
-            }
-            writeln!(out)?;
-        }
+        tables::confusion(confusion).markdown(out);
         writeln!(out)?;
     }
 

@@ -19,6 +19,7 @@ pub mod html;
 pub mod junit;
 pub mod markdown;
 pub mod slices;
+mod tables;
 
 pub use behaviour::curve_chart as behaviour_curve_chart;
 pub use html::plots;
