@@ -4,7 +4,7 @@
 use std::fmt::Write;
 
 use super::GateReport;
-use crate::report::export::format::{md_cell, md_text, xml_escape};
+use crate::report::export::format::{Align, Cell, ExportTable, md_text, xml_escape};
 
 /// Pretty JSON with a trailing newline.
 pub fn json(report: &GateReport) -> Result<String, serde_json::Error> {
@@ -24,10 +24,39 @@ fn title(report: &GateReport) -> String {
     }
 }
 
-fn provenance_rows(report: &GateReport) -> Vec<(&'static str, String)> {
+/// One row per check: its status (coloured in HTML), name, whether it is required,
+/// its evidence.
+fn checks_table(report: &GateReport) -> ExportTable {
+    let mut table = ExportTable::new([
+        ("status", Align::Left),
+        ("check", Align::Left),
+        ("required", Align::Left),
+        ("evidence", Align::Left),
+    ]);
+    for c in &report.checks {
+        table.row([
+            Cell::Classed(status_class(c.status), c.status.label().to_owned()),
+            Cell::text(c.name.clone()),
+            Cell::text(if c.required { "yes" } else { "no" }),
+            Cell::text(c.evidence.clone()),
+        ]);
+    }
+    table
+}
+
+fn status_class(status: super::Status) -> &'static str {
+    match status {
+        super::Status::Pass => "pass",
+        super::Status::Warn => "warn",
+        super::Status::Fail => "fail",
+    }
+}
+
+fn provenance_table(report: &GateReport) -> ExportTable {
     let p = &report.provenance;
     let or_none = |v: &Option<String>| v.clone().unwrap_or_else(|| "not recorded".to_owned());
-    vec![
+    let mut table = ExportTable::new([("what", Align::Left), ("value", Align::Left)]);
+    for (what, value) in [
         ("model sha256", or_none(&p.model_sha256)),
         ("pipeline fingerprint", or_none(&p.pipeline_sha256)),
         ("pipeline file sha256", or_none(&p.pipeline_file_sha256)),
@@ -36,7 +65,10 @@ fn provenance_rows(report: &GateReport) -> Vec<(&'static str, String)> {
         ("Lockstep version", p.lockstep_version.clone()),
         ("gate file sha256", or_none(&p.gate_config_sha256)),
         ("settings", p.settings.join("; ")),
-    ]
+    ] {
+        table.row([Cell::text(what), Cell::Text(value)]);
+    }
+    table
 }
 
 /// Markdown: the verdict, one table row per check, the provenance.
@@ -44,21 +76,9 @@ pub fn markdown(report: &GateReport) -> String {
     let mut out = String::new();
     let _ = writeln!(out, "# {}\n", md_text(&title(report)));
     let _ = writeln!(out, "**Verdict: {}**\n", report.verdict.label());
-    out.push_str("| status | check | required | evidence |\n|---|---|---|---|\n");
-    for c in &report.checks {
-        let _ = writeln!(
-            out,
-            "| {} | {} | {} | {} |",
-            c.status.label(),
-            md_cell(&c.name),
-            if c.required { "yes" } else { "no" },
-            md_cell(&c.evidence)
-        );
-    }
-    out.push_str("\n## Provenance\n\n| what | value |\n|---|---|\n");
-    for (what, value) in provenance_rows(report) {
-        let _ = writeln!(out, "| {what} | {} |", md_cell(&value));
-    }
+    checks_table(report).markdown(&mut out);
+    out.push_str("\n## Provenance\n\n");
+    provenance_table(report).markdown(&mut out);
     out
 }
 
@@ -73,36 +93,16 @@ pub fn html(report: &GateReport) -> String {
          td,th{{border:1px solid #ccc;padding:4px 8px;text-align:left}}.pass{{color:#176b2c}}\
          .warn{{color:#8a5a00}}.fail{{color:#b00020}}</style></head><body>\n<h1>{t}</h1>\n"
     );
-    let class = |s: super::Status| s.label().to_ascii_lowercase();
     let _ = writeln!(
         out,
         "<p>Verdict: <strong class=\"{}\">{}</strong></p>",
-        class(report.verdict),
+        status_class(report.verdict),
         report.verdict.label()
     );
-    out.push_str(
-        "<table><tr><th>status</th><th>check</th><th>required</th><th>evidence</th></tr>\n",
-    );
-    for c in &report.checks {
-        let _ = writeln!(
-            out,
-            "<tr><td class=\"{}\">{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
-            class(c.status),
-            c.status.label(),
-            xml_escape(&c.name),
-            if c.required { "yes" } else { "no" },
-            xml_escape(&c.evidence)
-        );
-    }
-    out.push_str("</table>\n<h2>Provenance</h2>\n<table>\n");
-    for (what, value) in provenance_rows(report) {
-        let _ = writeln!(
-            out,
-            "<tr><th>{what}</th><td>{}</td></tr>",
-            xml_escape(&value)
-        );
-    }
-    out.push_str("</table>\n</body></html>\n");
+    checks_table(report).html(&mut out);
+    out.push_str("<h2>Provenance</h2>\n");
+    provenance_table(report).html(&mut out);
+    out.push_str("</body></html>\n");
     out
 }
 

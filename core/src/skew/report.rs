@@ -14,7 +14,9 @@ use serde::Serialize;
 use super::distribution::{DistributionSkew, FeatureDistance};
 use super::log::TornLine;
 use super::transform_parity::TransformParity;
-use crate::report::export::format::{difference, md_code, md_text, terminal_text, xml_escape};
+use crate::report::export::format::{
+    Align, Cell, ExportTable, difference, md_code, md_text, terminal_text, xml_escape,
+};
 
 /// The report format's version; changes when fields change meaning. Its JSON Schema is
 /// committed at `docs/schema/skew-report.schema.json` ([`skew_report_schema`]).
@@ -358,20 +360,21 @@ impl SkewReport {
         for torn in &self.torn_lines {
             let _ = writeln!(out, "> ⚠️ {}\n", md_text(&torn.to_string()));
         }
-        let _ = writeln!(
-            out,
-            "| check | subject | result | detail |\n|---|---|---|---|"
-        );
+        let mut table = ExportTable::new([
+            ("check", Align::Left),
+            ("subject", Align::Left),
+            ("result", Align::Left),
+            ("detail", Align::Left),
+        ]);
         for c in &self.checks {
-            let _ = writeln!(
-                out,
-                "| {} | {} | {} | {} |",
-                md_text(&c.group),
-                md_code(&c.subject),
-                if c.passed { "✅" } else { "❌" },
-                md_text(&c.message)
-            );
+            table.row([
+                Cell::Quoted(c.group.clone()),
+                Cell::Code(c.subject.clone()),
+                Cell::text(if c.passed { "✅" } else { "❌" }),
+                Cell::Quoted(c.message.clone()),
+            ]);
         }
+        table.markdown(&mut out);
         out
     }
 
