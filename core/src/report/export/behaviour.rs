@@ -3,7 +3,7 @@
 
 use std::fmt::Write;
 
-use super::format::{md_cell, metric_short, number, percent, xml_escape};
+use super::format::{Align, Cell, ExportTable, md_cell, metric_short, number, percent, xml_escape};
 use crate::behaviour::{BehaviourKind, BehaviourReport, BehaviourStatus, BehaviourTest};
 use crate::chart::{LineChart, Series, line_chart};
 use crate::metrics::Metric;
@@ -66,6 +66,82 @@ fn interval(lower: Metric, upper: Metric) -> String {
     }
 }
 
+/// One row per test: its kind, fail rate with interval, limit, status (coloured in
+/// HTML) and row counts.
+fn tests_table(b: &BehaviourReport) -> ExportTable {
+    let mut table = ExportTable::new([
+        ("test".to_owned(), Align::Left),
+        ("type".to_owned(), Align::Left),
+        (
+            format!("fail rate [{} CI]", percent(b.confidence)),
+            Align::Left,
+        ),
+        ("max".to_owned(), Align::Right),
+        ("status".to_owned(), Align::Left),
+        ("tested".to_owned(), Align::Right),
+        ("failed".to_owned(), Align::Right),
+        ("counted apart".to_owned(), Align::Right),
+    ]);
+    for t in &b.tests {
+        let class = match t.status {
+            BehaviourStatus::Pass => "pass",
+            BehaviourStatus::Fail => "fail",
+            BehaviourStatus::NotJudged => "text",
+        };
+        table.row([
+            Cell::text(t.name.clone()),
+            Cell::text(kind(t.kind)),
+            Cell::text(rate(t)),
+            Cell::text(t.max_fail_rate.map_or("–".to_owned(), number)),
+            Cell::Classed(class, status(t.status).to_owned()),
+            Cell::text(t.tested_rows.to_string()),
+            Cell::text(t.failed_rows.to_string()),
+            Cell::text(t.skipped_rows.to_string()),
+        ]);
+    }
+    table
+}
+
+/// The features whose change moved the scores most (the first [`TOP_FEATURES`]).
+fn features_table(b: &BehaviourReport, t: &BehaviourTest) -> ExportTable {
+    let mut table = ExportTable::new([
+        ("feature", Align::Left),
+        ("changed", Align::Right),
+        ("mean abs. score change", Align::Right),
+        (b.metric.as_str(), Align::Right),
+    ]);
+    for f in t.features.iter().take(TOP_FEATURES) {
+        table.row([
+            Cell::text(f.feature.clone()),
+            Cell::text(number(f.changed)),
+            Cell::text(number(f.mean_abs_score_change)),
+            Cell::text(metric_short(f.metric)),
+        ]);
+    }
+    table
+}
+
+/// The rows whose score moved most.
+fn worst_rows_table(t: &BehaviourTest) -> ExportTable {
+    let mut table = ExportTable::new([
+        ("row", Align::Right),
+        ("change", Align::Left),
+        ("score before", Align::Right),
+        ("score after", Align::Right),
+        ("failed", Align::Left),
+    ]);
+    for w in &t.worst_rows {
+        table.row([
+            Cell::text(w.row.to_string()),
+            Cell::Classed("text", w.change.clone()),
+            Cell::text(number(w.score_before)),
+            Cell::text(number(w.score_after)),
+            Cell::text(if w.failed { "yes" } else { "no" }),
+        ]);
+    }
+    table
+}
+
 /// The Markdown section.
 pub(super) fn markdown(out: &mut String, b: &BehaviourReport) -> std::fmt::Result {
     let verdict = if b.passed {
@@ -75,25 +151,7 @@ pub(super) fn markdown(out: &mut String, b: &BehaviourReport) -> std::fmt::Resul
     };
     writeln!(out, "## Behavioural tests\n")?;
     writeln!(out, "{verdict} · {}\n", md_cell(&rows_line(b)))?;
-    writeln!(
-        out,
-        "| test | type | fail rate [{} CI] | max | status | tested | failed | counted apart |\n|---|---|---|---:|---|---:|---:|---:|",
-        percent(b.confidence)
-    )?;
-    for t in &b.tests {
-        writeln!(
-            out,
-            "| {} | {} | {} | {} | {} | {} | {} | {} |",
-            md_cell(&t.name),
-            kind(t.kind),
-            rate(t),
-            t.max_fail_rate.map_or("–".to_owned(), number),
-            status(t.status),
-            t.tested_rows,
-            t.failed_rows,
-            t.skipped_rows
-        )?;
-    }
+    tests_table(b).markdown(out);
     writeln!(out)?;
     for t in &b.tests {
         writeln!(
@@ -124,39 +182,11 @@ pub(super) fn markdown(out: &mut String, b: &BehaviourReport) -> std::fmt::Resul
             writeln!(out)?;
         }
         if !t.features.is_empty() {
-            writeln!(
-                out,
-                "| feature | changed | mean abs. score change | {} |\n|---|---:|---:|---:|",
-                md_cell(&b.metric)
-            )?;
-            for f in t.features.iter().take(TOP_FEATURES) {
-                writeln!(
-                    out,
-                    "| {} | {} | {} | {} |",
-                    md_cell(&f.feature),
-                    number(f.changed),
-                    number(f.mean_abs_score_change),
-                    metric_short(f.metric)
-                )?;
-            }
+            features_table(b, t).markdown(out);
             writeln!(out)?;
         }
         if !t.worst_rows.is_empty() {
-            writeln!(
-                out,
-                "| row | change | score before | score after | failed |\n|---:|---|---:|---:|---|"
-            )?;
-            for w in &t.worst_rows {
-                writeln!(
-                    out,
-                    "| {} | {} | {} | {} | {} |",
-                    w.row,
-                    md_cell(&w.change),
-                    number(w.score_before),
-                    number(w.score_after),
-                    if w.failed { "yes" } else { "no" }
-                )?;
-            }
+            worst_rows_table(t).markdown(out);
             writeln!(out)?;
         }
     }
@@ -181,31 +211,7 @@ pub(super) fn html(out: &mut String, b: &BehaviourReport) -> std::fmt::Result {
         "<h2>Behavioural tests</h2>\n<p><span class=\"{class}\">{verdict}</span> · {}</p>",
         xml_escape(&rows_line(b))
     )?;
-    writeln!(
-        out,
-        "<table>\n<tr><th>test</th><th>type</th><th>fail rate [{} CI]</th><th>max</th><th>status</th><th>tested</th><th>failed</th><th>counted apart</th></tr>",
-        percent(b.confidence)
-    )?;
-    for t in &b.tests {
-        let class = match t.status {
-            BehaviourStatus::Pass => "pass",
-            BehaviourStatus::Fail => "fail",
-            BehaviourStatus::NotJudged => "text",
-        };
-        writeln!(
-            out,
-            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td class=\"{class}\">{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
-            xml_escape(&t.name),
-            kind(t.kind),
-            rate(t),
-            t.max_fail_rate.map_or("–".to_owned(), number),
-            status(t.status),
-            t.tested_rows,
-            t.failed_rows,
-            t.skipped_rows
-        )?;
-    }
-    writeln!(out, "</table>")?;
+    tests_table(b).html(out);
     for t in &b.tests {
         writeln!(
             out,
@@ -217,40 +223,10 @@ pub(super) fn html(out: &mut String, b: &BehaviourReport) -> std::fmt::Result {
             writeln!(out, "<div class=\"plots\">{}</div>", curve_chart(b, t))?;
         }
         if !t.features.is_empty() {
-            writeln!(
-                out,
-                "<table>\n<tr><th>feature</th><th>changed</th><th>mean abs. score change</th><th>{}</th></tr>",
-                xml_escape(&b.metric)
-            )?;
-            for f in t.features.iter().take(TOP_FEATURES) {
-                writeln!(
-                    out,
-                    "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
-                    xml_escape(&f.feature),
-                    number(f.changed),
-                    number(f.mean_abs_score_change),
-                    metric_short(f.metric)
-                )?;
-            }
-            writeln!(out, "</table>")?;
+            features_table(b, t).html(out);
         }
         if !t.worst_rows.is_empty() {
-            writeln!(
-                out,
-                "<table>\n<tr><th>row</th><th>change</th><th>score before</th><th>score after</th><th>failed</th></tr>"
-            )?;
-            for w in &t.worst_rows {
-                writeln!(
-                    out,
-                    "<tr><td>{}</td><td class=\"text\">{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
-                    w.row,
-                    xml_escape(&w.change),
-                    number(w.score_before),
-                    number(w.score_after),
-                    if w.failed { "yes" } else { "no" }
-                )?;
-            }
-            writeln!(out, "</table>")?;
+            worst_rows_table(t).html(out);
         }
     }
     if !b.notes.is_empty() {
