@@ -34,6 +34,8 @@ command -v node >/dev/null 2>&1 || apt_missing+=(nodejs npm)
 command -v python3 >/dev/null 2>&1 || apt_missing+=(python3 python3-venv)
 # lavapipe (Mesa's CPU Vulkan driver): the GPU engine's tests run on it (core feature `gpu`).
 ls /usr/share/vulkan/icd.d/lvp_icd*.json >/dev/null 2>&1 || apt_missing+=(mesa-vulkan-drivers)
+# wrk: the load generator of scripts/bench/serve_load.sh (the serving benchmark).
+command -v wrk >/dev/null 2>&1 || apt_missing+=(wrk)
 if [ "${#apt_missing[@]}" -gt 0 ]; then
   log "apt-get install ${apt_missing[*]}"
   as_root apt-get update -qq

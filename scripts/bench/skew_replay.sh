@@ -3,7 +3,7 @@
 # memory, at two log sizes to show memory does not grow with the log; on all cores and on
 # one. For scale, the same log read by pandas (just parsing it, no replay) in the same run.
 #
-#   scripts/bench/skew_replay.sh [ROWS]
+#   scripts/bench/skew_replay.sh [ROWS]          (LOCKSTEP_BIN=path: that binary, no build)
 #
 # The log is real: `lockstep serve` (release) answers the 400 rows of
 # tests/data/transforms/train.jsonl, then those records are repeated with fresh request
@@ -12,8 +12,12 @@ set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/../.."
 source scripts/env.sh
 ROWS=${1:-1000000}
-cargo build --release --locked -p lockstep-serve >&2
-BIN=target/release/lockstep
+# LOCKSTEP_BIN: a lockstep binary to measure (e.g. another commit's release build);
+# without it, this tree's release build.
+if [ -z "${LOCKSTEP_BIN:-}" ]; then
+  cargo build --release --locked -p lockstep-serve >&2
+fi
+BIN=${LOCKSTEP_BIN:-target/release/lockstep}
 WORK=$(mktemp -d)
 trap 'rm -rf "$WORK"' EXIT
 
