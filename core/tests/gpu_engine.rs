@@ -58,7 +58,13 @@ enum Tier {
 }
 
 fn tier_of(ops: &[&str]) -> Tier {
-    let dense = ["ai.onnx:MatMul", "ai.onnx:Gemm"];
+    // Sigmoid/Tanh use WGSL's exp/tanh; Softmax runs on the CPU but follows them.
+    let dense = [
+        "ai.onnx:MatMul",
+        "ai.onnx:Gemm",
+        "ai.onnx:Sigmoid",
+        "ai.onnx:Tanh",
+    ];
     let linear = ["ai.onnx.ml:LinearClassifier", "ai.onnx.ml:LinearRegressor"];
     if ops.iter().any(|o| dense.contains(o)) {
         Tier::Mlp

@@ -49,6 +49,10 @@ pub struct Gpu {
     pub(crate) trees: wgpu::ComputePipeline,
     pub(crate) dense: wgpu::ComputePipeline,
     pub(crate) scaler: wgpu::ComputePipeline,
+    pub(crate) elementwise: wgpu::ComputePipeline,
+    pub(crate) linear: wgpu::ComputePipeline,
+    /// Imputer, Normalizer, OneHotEncoder (`gpu::ml`).
+    pub(crate) ml: [wgpu::ComputePipeline; 3],
 }
 
 impl Gpu {
@@ -94,6 +98,9 @@ impl Gpu {
         let trees = super::trees::pipeline(&device);
         let dense = super::dense::pipeline(&device);
         let scaler = super::scaler::pipeline(&device);
+        let elementwise = super::elementwise::pipeline(&device);
+        let linear = super::linear::pipeline(&device);
+        let ml = super::ml::pipelines(&device);
         let gpu = Gpu {
             device,
             queue,
@@ -104,6 +111,9 @@ impl Gpu {
             trees,
             dense,
             scaler,
+            elementwise,
+            linear,
+            ml,
         };
         gpu.check()?;
         Ok(gpu)

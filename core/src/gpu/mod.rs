@@ -51,6 +51,10 @@
 
 mod dense;
 mod device;
+mod elementwise;
+mod kernel;
+mod linear;
+mod ml;
 mod scaler;
 mod trees;
 
@@ -58,6 +62,7 @@ use std::sync::Mutex;
 
 use crate::engine::{CORE, Engine, EngineError, EngineFuture, GPU};
 use crate::onnx::graph::Graph;
+use crate::onnx::ops::GpuOp;
 use crate::onnx::ops::expect_inputs;
 use crate::onnx::ops::tree_ensemble::{TreeOp, input_matrix};
 use crate::onnx::{Model, OnnxError, Tensor, ValueInfo};
@@ -136,6 +141,8 @@ impl GpuEngine {
                 }
             } else if node.op.as_scaler().is_some() {
                 (Some(Lowered::Scaler), GPU, "scaler.wgsl".into())
+            } else if let Some(op) = node.op.as_gpu() {
+                lower(&gpu, op)
             } else {
                 (None, CORE, "no GPU kernel for this op yet".into())
             };
@@ -292,6 +299,12 @@ impl GpuEngine {
         match self.lowered.get(pos)?.as_ref()? {
             Lowered::Trees(forest) => Some(self.run_trees(node.op.as_trees()?, forest, args).await),
             Lowered::Scaler => Some(self.run_scaler(node.op.as_scaler()?, args).await),
+            Lowered::Elementwise => self.run_elementwise(node.op.as_gpu()?, args).await,
+            Lowered::Linear(model) => match node.op.as_gpu()? {
+                GpuOp::Linear(op) => Some(self.run_linear(op, model, args).await),
+                _ => None,
+            },
+            Lowered::Ml => self.run_ml(node, node.op.as_gpu()?, args).await,
             Lowered::Dense(stack) => {
                 let op = node.op.as_dense_stack()?;
                 Some(
@@ -309,6 +322,138 @@ impl GpuEngine {
                 )
             }
         }
+    }
+
+    /// An element-wise op on f32 inputs (`None`: another element type, left to the CPU).
+    async fn run_elementwise(
+        &self,
+        op: GpuOp<'_>,
+        args: &[&Tensor],
+    ) -> Option<Result<Vec<Tensor>, Failure>> {
+        let (code, b) = match op {
+            GpuOp::Binary(kind) => {
+                if args.len() != 2 {
+                    return None;
+                }
+                (elementwise::binary_code(kind), Some(args[1]))
+            }
+            GpuOp::Unary(kind) => {
+                if args.len() != 1 {
+                    return None;
+                }
+                (elementwise::unary_code(kind), None)
+            }
+            _ => return None,
+        };
+        let a = args[0];
+        let a_data = a.as_f32()?;
+        let b = match b {
+            Some(t) => Some((t.as_f32()?, t.shape())),
+            None => None,
+        };
+        let out_shape = match b {
+            Some((_, b_shape)) => {
+                match crate::onnx::ops::elementwise::broadcast_shape(a.shape(), b_shape) {
+                    Ok(s) => s,
+                    Err(e) => return Some(Err(Failure::Op(e))),
+                }
+            }
+            None => a.shape().to_vec(),
+        };
+        Some(
+            async {
+                crate::onnx::tensor::element_count(&out_shape).map_err(Failure::Op)?;
+                let out = elementwise::run(&self.gpu, code, (a_data, a.shape()), b, &out_shape)
+                    .await
+                    .map_err(Failure::Gpu)?;
+                Ok(vec![f32_tensor(out_shape, out)?])
+            }
+            .await,
+        )
+    }
+
+    /// A linear model: scores on the GPU, the op's finish on the CPU.
+    async fn run_linear(
+        &self,
+        op: &dyn crate::onnx::ops::linear::LinearOp,
+        model: &linear::LinearBuffers,
+        args: &[&Tensor],
+    ) -> Result<Vec<Tensor>, Failure> {
+        expect_inputs(args, 1, 1).map_err(Failure::Op)?;
+        let x = args[0];
+        let (rows, cols) = x.as_matrix_dims();
+        op.check_width(cols).map_err(Failure::Op)?;
+        let data = x.to_f32_cow().map_err(|found| {
+            Failure::Op(crate::onnx::OpError::InputType {
+                index: 0,
+                expected: "float32, float64 or int64".into(),
+                found,
+            })
+        })?;
+        crate::onnx::tensor::element_count(&[rows, op.targets()]).map_err(Failure::Op)?;
+        let raw = linear::scores(&self.gpu, model, &data, rows, cols)
+            .await
+            .map_err(Failure::Gpu)?;
+        op.finish(raw, rows).map_err(Failure::Op)
+    }
+
+    /// Imputer, Normalizer, OneHotEncoder (`None`: an input type the kernels do not take).
+    async fn run_ml(
+        &self,
+        node: &crate::onnx::graph::Node,
+        op: GpuOp<'_>,
+        args: &[&Tensor],
+    ) -> Option<Result<Vec<Tensor>, Failure>> {
+        if args.len() != 1 {
+            return None;
+        }
+        let x = args[0];
+        let (_, cols) = x.as_matrix_dims();
+        let result = match op {
+            GpuOp::Imputer(imp) => {
+                let data = x.as_f32()?;
+                let (replaced, imputed) = match imp.f32_columns(cols) {
+                    Ok(c) => c?,
+                    Err(e) => return Some(Err(Failure::Op(e))),
+                };
+                ml::impute(&self.gpu, data, cols, replaced, &imputed)
+                    .await
+                    .map(|v| Some(vec![v]))
+            }
+            GpuOp::Normalizer(n) => {
+                let data = x.to_f32_cow().ok()?;
+                ml::normalize(&self.gpu, &data, cols, n.code())
+                    .await
+                    .map(|v| Some(vec![v]))
+            }
+            GpuOp::OneHot(enc) => {
+                let (cats, zeros) = enc.int_categories()?;
+                let input = match x.data() {
+                    crate::onnx::TensorData::F32(v) => ml::OneHotInput::F32(v),
+                    crate::onnx::TensorData::I64(v) => ml::OneHotInput::I64(v),
+                    _ => return None,
+                };
+                match ml::one_hot(&self.gpu, input, &cats, zeros).await {
+                    // A NaN or an unknown category: the CPU op's own outputs or error.
+                    Ok(None) => return Some(node.op.run(args).map_err(Failure::Op)),
+                    other => other.map(|v| v.map(|v| vec![v])),
+                }
+            }
+            _ => return None,
+        };
+        Some(match result {
+            Err(e) => Err(Failure::Gpu(e)),
+            Ok(None) => return None,
+            Ok(Some(mut values)) => {
+                let mut shape = x.shape().to_vec();
+                if let GpuOp::OneHot(enc) = op {
+                    shape.push(enc.width());
+                }
+                values
+                    .pop()
+                    .map_or(Ok(Vec::new()), |v| f32_tensor(shape, v).map(|t| vec![t]))
+            }
+        })
     }
 
     async fn run_scaler(
@@ -346,9 +491,59 @@ impl GpuEngine {
     }
 }
 
+/// An f32 tensor from a kernel's output.
+fn f32_tensor(shape: Vec<usize>, data: Vec<f32>) -> Result<Tensor, Failure> {
+    Tensor::f32(shape, data)
+        .map_err(|e| Failure::Op(crate::onnx::OpError::shape(e.to_string())))
+}
+
+/// How an op with a kernel in `elementwise`, `linear` or `ml` is lowered (what goes up
+/// once, where it runs, why).
+fn lower(gpu: &Gpu, op: GpuOp<'_>) -> (Option<Lowered>, &'static str, String) {
+    match op {
+        GpuOp::Binary(kind) => (
+            Some(Lowered::Elementwise),
+            GPU,
+            format!("elementwise.wgsl ({kind:?}, exact; f32 inputs)"),
+        ),
+        GpuOp::Unary(kind) => (
+            Some(Lowered::Elementwise),
+            GPU,
+            format!("elementwise.wgsl ({kind:?}; f32 inputs)"),
+        ),
+        GpuOp::Linear(op) => match linear::upload(gpu, op) {
+            Ok(m) => (
+                Some(Lowered::Linear(m)),
+                GPU,
+                "linear.wgsl (scores; labels and post transform on the CPU)".into(),
+            ),
+            Err(e) => (None, CORE, format!("the coefficients do not fit the device: {e}")),
+        },
+        GpuOp::Imputer(_) => (Some(Lowered::Ml), GPU, "imputer.wgsl (f32 inputs)".into()),
+        GpuOp::Normalizer(_) => (Some(Lowered::Ml), GPU, "normalizer.wgsl".into()),
+        GpuOp::OneHot(enc) => match enc.int_categories() {
+            Some(_) => (
+                Some(Lowered::Ml),
+                GPU,
+                "onehot.wgsl (f32 and int64 inputs)".into(),
+            ),
+            None => (
+                None,
+                CORE,
+                "string (or repeated) categories: no GPU kernel".into(),
+            ),
+        },
+    }
+}
+
 /// What a lowered op keeps on the device.
 #[derive(Debug)]
 enum Lowered {
+    /// Add/Sub/Mul/Div/Relu/Sigmoid/Tanh (nothing kept).
+    Elementwise,
+    Linear(linear::LinearBuffers),
+    /// Imputer, Normalizer, OneHotEncoder (parameters go up with each run).
+    Ml,
     Trees(trees::ForestBuffers),
     Dense(dense::StackBuffers),
     /// Its parameters go up with each run (the width is known then).
