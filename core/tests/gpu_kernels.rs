@@ -79,7 +79,13 @@ fn attr_string(name: &str, s: &str) -> AttributeProto {
 }
 
 /// A one-node model: inputs `a` (and `b`), element type 1 (f32) or 7 (int64).
-fn one_op(op: &str, domain: &str, inputs: &[(&str, i32)], attrs: Vec<AttributeProto>, outputs: usize) -> Vec<u8> {
+fn one_op(
+    op: &str,
+    domain: &str,
+    inputs: &[(&str, i32)],
+    attrs: Vec<AttributeProto>,
+    outputs: usize,
+) -> Vec<u8> {
     let outs: Vec<String> = (0..outputs).map(|k| format!("y{k}")).collect();
     ModelProto {
         ir_version: 10,
@@ -215,7 +221,9 @@ fn twin(what: &str, bytes: &[u8], inputs: &[(&str, &Tensor)], tier: Tier, chunk_
                         let ok = same(x, y)
                             || match tier {
                                 Tier::Exact => false,
-                                Tier::Linear => ulps(x, y) <= 4 || diff <= 1e-6 * f64::from(x).abs(),
+                                Tier::Linear => {
+                                    ulps(x, y) <= 4 || diff <= 1e-6 * f64::from(x).abs()
+                                }
                                 Tier::Mlp => diff <= 1e-5 + 1e-4 * f64::from(x).abs(),
                             };
                         assert!(
@@ -272,7 +280,21 @@ fn unary_ops_hold_their_tiers() {
     // WGSL promises exp/tanh only to a few ULP: the MLP tier, on the values an MLP sees
     // (and NaN, ±inf, large magnitudes).
     let mut values: Vec<f32> = (0..n).map(|_| rng.plain() * 20.0).collect();
-    values.extend([f32::NAN, f32::INFINITY, f32::NEG_INFINITY, 1e30, -1e30, 0.0, -0.0, 88.0, -88.0, 104.0, -104.0, 9.5, -9.5]);
+    values.extend([
+        f32::NAN,
+        f32::INFINITY,
+        f32::NEG_INFINITY,
+        1e30,
+        -1e30,
+        0.0,
+        -0.0,
+        88.0,
+        -88.0,
+        104.0,
+        -104.0,
+        9.5,
+        -9.5,
+    ]);
     while values.len() % 4 != 0 {
         values.push(0.25);
     }
@@ -290,7 +312,13 @@ fn normalizer_is_exact_for_every_norm() {
         let rows = 2000;
         // Half the rows nasty (NaN, inf, subnormal rows), half ordinary.
         let data: Vec<f32> = (0..rows * cols)
-            .map(|i| if (i / cols) % 2 == 0 { rng.nasty() } else { rng.plain() })
+            .map(|i| {
+                if (i / cols) % 2 == 0 {
+                    rng.nasty()
+                } else {
+                    rng.plain()
+                }
+            })
             .collect();
         let mut data = data;
         // A row of zeros, a row of -0, a row of subnormals only.
@@ -364,7 +392,18 @@ fn one_hot_encoder_is_exact_on_floats_and_int64s_and_leaves_errors_to_the_cpu_op
         1,
     );
     let floats = vec![
-        0.0f32, -0.0, 0.9, -0.9, 1.0, 1.99, -3.0, -3.7, 7.0, 7.5, 2.0, 1e12,
+        0.0f32,
+        -0.0,
+        0.9,
+        -0.9,
+        1.0,
+        1.99,
+        -3.0,
+        -3.7,
+        7.0,
+        7.5,
+        2.0,
+        1e12,
         1_099_511_627_776.0, // 2^40
         9.223_372e18,        // 2^63: saturates to i64::MAX
         -9.223_372e18,       // -2^63 = i64::MIN
@@ -376,12 +415,19 @@ fn one_hot_encoder_is_exact_on_floats_and_int64s_and_leaves_errors_to_the_cpu_op
     ];
     let mut rng = Rng(5);
     let mut values = floats.clone();
-    values.extend((0..3000).map(|_| (rng.next() % 21) as f32 - 10.5 + (rng.next() % 3) as f32 * 0.5));
+    values
+        .extend((0..3000).map(|_| (rng.next() % 21) as f32 - 10.5 + (rng.next() % 3) as f32 * 0.5));
     while values.len() % 2 != 0 {
         values.push(1.0);
     }
     let x = Tensor::f32(vec![values.len() / 2, 2], values).unwrap();
-    twin("OneHotEncoder f32", &bytes, &[("a", &x)], Tier::Exact, 8 * 4 * 100);
+    twin(
+        "OneHotEncoder f32",
+        &bytes,
+        &[("a", &x)],
+        Tier::Exact,
+        8 * 4 * 100,
+    );
 
     let bytes_i = one_op(
         "OneHotEncoder",
@@ -390,10 +436,28 @@ fn one_hot_encoder_is_exact_on_floats_and_int64s_and_leaves_errors_to_the_cpu_op
         vec![attr_ints("cats_int64s", &cats)],
         1,
     );
-    let mut ints = vec![0i64, 1, -3, 7, 1 << 40, (1 << 40) + 1, i64::MAX, i64::MIN, 2, -1, 1 << 32];
+    let mut ints = vec![
+        0i64,
+        1,
+        -3,
+        7,
+        1 << 40,
+        (1 << 40) + 1,
+        i64::MAX,
+        i64::MIN,
+        2,
+        -1,
+        1 << 32,
+    ];
     ints.extend((0..3000).map(|_| i64::from(rng.next() % 12) - 4));
     let xi = Tensor::i64(vec![ints.len()], ints).unwrap();
-    twin("OneHotEncoder int64", &bytes_i, &[("a", &xi)], Tier::Exact, 8 * 4 * 100);
+    twin(
+        "OneHotEncoder int64",
+        &bytes_i,
+        &[("a", &xi)],
+        Tier::Exact,
+        8 * 4 * 100,
+    );
 
     // A NaN, and (zeros=0) an unknown category: the CPU op's named errors.
     let strict = one_op(
@@ -405,7 +469,10 @@ fn one_hot_encoder_is_exact_on_floats_and_int64s_and_leaves_errors_to_the_cpu_op
     );
     for (bytes, bad) in [(&bytes, f32::NAN), (&strict, 4.0)] {
         let x = Tensor::f32(vec![2], vec![1.0, bad]).unwrap();
-        let want = Model::from_bytes(bytes).unwrap().run(&[("a", &x)]).unwrap_err();
+        let want = Model::from_bytes(bytes)
+            .unwrap()
+            .run(&[("a", &x)])
+            .unwrap_err();
         let engine = GpuEngine::new(Model::from_bytes(bytes).unwrap(), gpu(None));
         let got = engine.run(&[("a", &x)]).unwrap_err();
         assert_eq!(got, want.into());
@@ -451,7 +518,10 @@ fn linear_models_hold_the_linear_tier() {
                 attr_floats("coefficients", &coefficients),
                 attr_floats("intercepts", &intercepts),
                 attr_ints("classlabels_ints", &labels),
-                attr_string("post_transform", if targets > 1 { "SOFTMAX" } else { "NONE" }),
+                attr_string(
+                    "post_transform",
+                    if targets > 1 { "SOFTMAX" } else { "NONE" },
+                ),
             ],
             2,
         );
@@ -495,5 +565,76 @@ fn bad_inputs_get_the_cpu_ops_named_errors() {
         let engine = GpuEngine::new(Model::from_bytes(bytes).unwrap(), gpu(None));
         assert_eq!(engine.run(&inputs).unwrap_err(), want.into(), "{what}");
         assert!(engine.notes().is_empty(), "{what}: {:?}", engine.notes());
+    }
+}
+
+fn attr_f(name: &str, f: f32) -> AttributeProto {
+    attr_float(name, f)
+}
+
+#[test]
+fn lone_matmul_and_gemm_hold_the_linear_tier() {
+    let mut rng = Rng(21);
+    let mut t = |shape: &[usize]| {
+        let n: usize = shape.iter().product();
+        Tensor::f32(shape.to_vec(), (0..n).map(|_| rng.plain() * 3.0).collect()).unwrap()
+    };
+    let matmul = one_op("MatMul", "", &[("a", 1), ("b", 1)], vec![], 1);
+    for (sa, sb) in [
+        (&[3000usize, 13][..], &[13usize, 5][..]),
+        (&[2, 700, 13], &[13, 3]),
+        (&[900, 13], &[13]),
+        (&[13], &[13, 4]),
+    ] {
+        let (a, b) = (t(sa), t(sb));
+        twin(
+            &format!("MatMul {sa:?} {sb:?}"),
+            &matmul,
+            &[("a", &a), ("b", &b)],
+            Tier::Linear,
+            13 * 4 * 100,
+        );
+    }
+    let (m, k, n) = (2500usize, 11usize, 6usize);
+    for (trans_a, trans_b, alpha, beta, c_shape) in [
+        (0, 0, 1.0f32, 1.0f32, Some(vec![n])),
+        (0, 1, 0.5, 2.0, Some(vec![m, n])),
+        (1, 0, 1.0, -1.5, Some(vec![m, 1])),
+        (1, 1, 3.0, 1.0, Some(vec![])),
+        (0, 0, 1.0, 1.0, None),
+    ] {
+        let sa = if trans_a == 1 { vec![k, m] } else { vec![m, k] };
+        let sb = if trans_b == 1 { vec![n, k] } else { vec![k, n] };
+        let (a, b) = (t(&sa), t(&sb));
+        let attrs = vec![
+            attr_int("transA", trans_a),
+            attr_int("transB", trans_b),
+            attr_f("alpha", alpha),
+            attr_f("beta", beta),
+        ];
+        let what = format!("Gemm tA={trans_a} tB={trans_b} α={alpha} β={beta} C={c_shape:?}");
+        match c_shape {
+            Some(cs) => {
+                let c = t(&cs);
+                let bytes = one_op("Gemm", "", &[("a", 1), ("b", 1), ("c", 1)], attrs, 1);
+                twin(
+                    &what,
+                    &bytes,
+                    &[("a", &a), ("b", &b), ("c", &c)],
+                    Tier::Linear,
+                    11 * 4 * 300,
+                );
+            }
+            None => {
+                let bytes = one_op("Gemm", "", &[("a", 1), ("b", 1)], attrs, 1);
+                twin(
+                    &what,
+                    &bytes,
+                    &[("a", &a), ("b", &b)],
+                    Tier::Linear,
+                    11 * 4 * 300,
+                );
+            }
+        }
     }
 }

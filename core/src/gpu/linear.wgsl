@@ -1,13 +1,15 @@
-// Dot products of rows with weight rows, plus a bias: `y[r, t] = x[r, :] · w[t, :] + c[t]`,
-// accumulated from 0 in feature order as the CPU engine does (LinearClassifier and
-// LinearRegressor scores; a lone Gemm/MatMul). One invocation per output value. Products
-// are softfloat.wgsl's correctly rounded `sf_mul` (no fused multiply-add) and sums the
-// device's correctly rounded addition, so on a device that keeps subnormals the scores
-// equal the CPU engine's bit for bit; the promise is the linear tier.
+// Dot products of rows with weight rows: `y[r, t] = x[r, :] · w[t, :]`, accumulated from 0
+// in feature order as the CPU engine does, then the op's epilogue: LinearClassifier and
+// LinearRegressor add their intercept; a lone MatMul/Gemm scales by alpha (when it is not
+// 1) and adds beta · C (C broadcast from [1 or rows, 1 or targets]), in the order of the
+// CPU engine's `gemm_kernel` epilogue. One invocation per output value. Products are
+// softfloat.wgsl's correctly rounded `sf_mul` (never fused into an add) and sums the
+// device's correctly rounded addition, so on a device that keeps subnormals the result
+// equals the CPU engine's bit for bit; the promise is the linear tier.
 // Needs softfloat.wgsl before it.
 
-// params: [rows, cols, targets, bias_mode] (bias_mode 0: none, 1: one per target,
-// 2: one per output value, i.e. y[r, t] + c[r * targets + t]).
+// params: [rows, cols, targets, bias_mode, alpha (bits), c_rows, c_cols, beta (bits)]
+// bias_mode 0: none; 1: + c[t] (intercepts); 2: Gemm's alpha and beta · C.
 @group(0) @binding(0) var<storage, read> params: array<u32>;
 @group(0) @binding(1) var<storage, read> x: array<u32>;
 @group(0) @binding(2) var<storage, read> w: array<u32>;
@@ -34,7 +36,15 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
             acc = sf_add(acc, c[t]);
         }
         case 2u: {
-            acc = sf_add(acc, c[i]);
+            if (params[4] != 0x3f800000u) {
+                acc = sf_mul(acc, params[4]);
+            }
+            let c_rows = params[5];
+            let c_cols = params[6];
+            if (c_rows != 0u) {
+                let at = select(0u, r, c_rows > 1u) * c_cols + select(0u, t, c_cols > 1u);
+                acc = sf_add(acc, sf_mul(params[7], c[at]));
+            }
         }
         default: {}
     }

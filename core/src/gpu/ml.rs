@@ -105,7 +105,9 @@ pub(crate) async fn one_hot(
             v.len(),
             0,
             cats.iter()
-                .map(|&c| category_f32(c).map_or(u32::MAX, |f| if f == 0.0 { 0 } else { f.to_bits() }))
+                .map(|&c| {
+                    category_f32(c).map_or(u32::MAX, |f| if f == 0.0 { 0 } else { f.to_bits() })
+                })
                 .collect(),
         ),
         OneHotInput::I64(v) => (

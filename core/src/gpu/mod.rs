@@ -305,6 +305,24 @@ impl GpuEngine {
                 _ => None,
             },
             Lowered::Ml => self.run_ml(node, node.op.as_gpu()?, args).await,
+            Lowered::Product => {
+                let product = match node.op.as_gpu()? {
+                    GpuOp::MatMul(op) => op.product(args),
+                    GpuOp::Gemm(op) => op.product(args),
+                    _ => return None,
+                };
+                match product {
+                    Err(e) => Some(Err(Failure::Op(e))),
+                    Ok(None) => None,
+                    Ok(Some(p)) => Some(
+                        async {
+                            let out = linear::product(&self.gpu, &p).await.map_err(Failure::Gpu)?;
+                            Ok(vec![f32_tensor(p.shape.clone(), out)?])
+                        }
+                        .await,
+                    ),
+                }
+            }
             Lowered::Dense(stack) => {
                 let op = node.op.as_dense_stack()?;
                 Some(
@@ -493,8 +511,7 @@ impl GpuEngine {
 
 /// An f32 tensor from a kernel's output.
 fn f32_tensor(shape: Vec<usize>, data: Vec<f32>) -> Result<Tensor, Failure> {
-    Tensor::f32(shape, data)
-        .map_err(|e| Failure::Op(crate::onnx::OpError::shape(e.to_string())))
+    Tensor::f32(shape, data).map_err(|e| Failure::Op(crate::onnx::OpError::shape(e.to_string())))
 }
 
 /// How an op with a kernel in `elementwise`, `linear` or `ml` is lowered (what goes up
@@ -517,8 +534,17 @@ fn lower(gpu: &Gpu, op: GpuOp<'_>) -> (Option<Lowered>, &'static str, String) {
                 GPU,
                 "linear.wgsl (scores; labels and post transform on the CPU)".into(),
             ),
-            Err(e) => (None, CORE, format!("the coefficients do not fit the device: {e}")),
+            Err(e) => (
+                None,
+                CORE,
+                format!("the coefficients do not fit the device: {e}"),
+            ),
         },
+        GpuOp::MatMul(_) | GpuOp::Gemm(_) => (
+            Some(Lowered::Product),
+            GPU,
+            "linear.wgsl (a lone MatMul/Gemm, not fused into a dense stack; f32)".into(),
+        ),
         GpuOp::Imputer(_) => (Some(Lowered::Ml), GPU, "imputer.wgsl (f32 inputs)".into()),
         GpuOp::Normalizer(_) => (Some(Lowered::Ml), GPU, "normalizer.wgsl".into()),
         GpuOp::OneHot(enc) => match enc.int_categories() {
@@ -544,6 +570,8 @@ enum Lowered {
     Linear(linear::LinearBuffers),
     /// Imputer, Normalizer, OneHotEncoder (parameters go up with each run).
     Ml,
+    /// A lone MatMul/Gemm (its B goes up with each run).
+    Product,
     Trees(trees::ForestBuffers),
     Dense(dense::StackBuffers),
     /// Its parameters go up with each run (the width is known then).

@@ -6,7 +6,7 @@ mod cast;
 pub(crate) mod constant;
 pub(crate) mod dense_stack;
 pub(crate) mod elementwise;
-mod gemm_kernel;
+pub(crate) mod gemm_kernel;
 pub(crate) mod imputer;
 pub(crate) mod linear;
 pub(crate) mod matmul;
@@ -115,6 +115,8 @@ pub(crate) enum GpuOp<'a> {
     Binary(elementwise::BinaryKind),
     Unary(elementwise::UnaryKind),
     Linear(&'a dyn linear::LinearOp),
+    MatMul(&'a matmul::MatMul),
+    Gemm(&'a matmul::Gemm),
     Imputer(&'a imputer::Imputer),
     Normalizer(&'a normalizer::Normalizer),
     OneHot(&'a one_hot_encoder::OneHotEncoder),
