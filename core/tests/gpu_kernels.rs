@@ -295,7 +295,7 @@ fn unary_ops_hold_their_tiers() {
         9.5,
         -9.5,
     ]);
-    while values.len() % 4 != 0 {
+    while !values.len().is_multiple_of(4) {
         values.push(0.25);
     }
     let x = Tensor::f32(vec![values.len() / 4, 4], values).unwrap();
@@ -417,7 +417,7 @@ fn one_hot_encoder_is_exact_on_floats_and_int64s_and_leaves_errors_to_the_cpu_op
     let mut values = floats.clone();
     values
         .extend((0..3000).map(|_| (rng.next() % 21) as f32 - 10.5 + (rng.next() % 3) as f32 * 0.5));
-    while values.len() % 2 != 0 {
+    while !values.len().is_multiple_of(2) {
         values.push(1.0);
     }
     let x = Tensor::f32(vec![values.len() / 2, 2], values).unwrap();

@@ -49,6 +49,14 @@ pub struct Gpu {
     pub(crate) trees: wgpu::ComputePipeline,
     pub(crate) dense: wgpu::ComputePipeline,
     pub(crate) scaler: wgpu::ComputePipeline,
+    /// The element-wise, linear and ml-preprocessing kernels (boxed: the engine stays
+    /// small beside the CPU engine in `Picked`).
+    pub(crate) more: Box<MoreKernels>,
+}
+
+/// Pipelines of `elementwise.wgsl`, `linear.wgsl` and `gpu::ml`'s kernels.
+#[derive(Debug)]
+pub(crate) struct MoreKernels {
     pub(crate) elementwise: wgpu::ComputePipeline,
     pub(crate) linear: wgpu::ComputePipeline,
     /// Imputer, Normalizer, OneHotEncoder (`gpu::ml`).
@@ -111,9 +119,11 @@ impl Gpu {
             trees,
             dense,
             scaler,
-            elementwise,
-            linear,
-            ml,
+            more: Box::new(MoreKernels {
+                elementwise,
+                linear,
+                ml,
+            }),
         };
         gpu.check()?;
         Ok(gpu)

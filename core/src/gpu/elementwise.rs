@@ -109,7 +109,7 @@ pub(crate) async fn run(
         };
         let back = kernel::dispatch(
             gpu,
-            &gpu.elementwise,
+            &gpu.more.elementwise,
             "elementwise",
             &params,
             &[

@@ -48,7 +48,7 @@ pub(crate) async fn scores(
         let part = f32_bytes(&x[r0 * cols..r1 * cols]);
         let back = kernel::dispatch(
             gpu,
-            &gpu.linear,
+            &gpu.more.linear,
             "linear",
             &[n as u32, cols as u32, targets as u32, 1, 0, 0, 0, 0],
             &[
@@ -97,7 +97,7 @@ pub(crate) async fn product(
         });
         let back = kernel::dispatch(
             gpu,
-            &gpu.linear,
+            &gpu.more.linear,
             "matmul",
             &[
                 rows as u32,

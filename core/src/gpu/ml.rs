@@ -33,7 +33,7 @@ pub(crate) async fn impute(
         let part = f32_bytes(chunk);
         let back = kernel::dispatch(
             gpu,
-            &gpu.ml[0],
+            &gpu.more.ml[0],
             "imputer",
             &[chunk.len() as u32, cols as u32, replaced.to_bits(), 0],
             &[
@@ -66,7 +66,7 @@ pub(crate) async fn normalize(
         let rows = chunk.len() / cols;
         let back = kernel::dispatch(
             gpu,
-            &gpu.ml[1],
+            &gpu.more.ml[1],
             "normalizer",
             &[rows as u32, cols as u32, norm, 0],
             &[Input::Bytes("normalizer input", &part)],
@@ -136,7 +136,7 @@ pub(crate) async fn one_hot(
         let count = end - at;
         let back = kernel::dispatch(
             gpu,
-            &gpu.ml[2],
+            &gpu.more.ml[2],
             "onehot",
             &[count as u32, n as u32, kind, u32::from(zeros)],
             &[
