@@ -16,18 +16,32 @@
 //!   device with the activations kept there; what follows (Softmax, ArgMax, …) on the CPU.
 //!
 //! * `scaler.wgsl` (`scaler`): ai.onnx.ml Scaler, element by element on the input's bits.
+//! * `elementwise.wgsl` (`elementwise`): Add, Sub, Mul, Div (multidirectional broadcasting),
+//!   Relu, Sigmoid, Tanh on f32 tensors (int64/f64 ones run on the CPU).
+//! * `linear.wgsl` (`linear`): LinearClassifier/LinearRegressor scores (labels and post
+//!   transform on the CPU in the op's own code), and lone MatMul/Gemm nodes — those the
+//!   graph builder did not fuse into a dense stack — with Gemm's alpha and beta · C.
+//! * `imputer.wgsl`, `normalizer.wgsl`, `onehot.wgsl` (`ml`): Imputer (f32), Normalizer
+//!   (MAX/L1/L2), OneHotEncoder (f32 and int64 inputs, integer categories; a NaN or an
+//!   unknown category with zeros=0 goes to the CPU op, which names the error).
+//! * `softfloat.wgsl`: not a kernel — correctly rounded f32 multiply, divide and square
+//!   root in integer operations, and an add that handles NaN/infinity on the bits, put
+//!   before every kernel that calls `sf_*` (`kernel::source`). WGSL promises `/` only to
+//!   2.5 ULP, lets a compiler fuse `a * b + c`, and may assume no NaN or infinity; these
+//!   keep Div, Mul, Normalizer and the dot products bit-identical to the CPU engine.
 //!
-//! Not yet lowered (they run on the CPU engine inside the GPU run): lone MatMul/Gemm
-//! layers, element-wise ops, linear models, Normalizer/Imputer/OneHotEncoder.
-//! [`GpuEngine::lowering`] lists, per node, where it runs and why.
-//!
+//! Still on the CPU engine inside the GPU run: Softmax, ArgMax, Cast, the shape ops
+//! (Reshape, Concat, Flatten, Squeeze, Unsqueeze, Identity), ArrayFeatureExtractor,
+//! OneHotEncoder with string categories, and any op on f64/int64/string tensors the
+//! kernels do not take. [`GpuEngine::lowering`] lists, per node, where it runs and why.
+
 //! ## Tolerance tiers (enforced by `core/tests/gpu_engine.rs`)
 //!
 //! | outputs | promise vs the CPU engine |
 //! |---|---|
-//! | tree ensembles' raw scores and probabilities, labels; ml preprocessing (Scaler, Normalizer, Imputer, OneHotEncoder) | exact: bit-identical |
-//! | linear models' scores (LinearClassifier/Regressor, a single Gemm) | ≤ 4 ULP or 1e-6 relative |
-//! | MLP outputs | \|Δ\| ≤ 1e-5 + 1e-4·\|x\|; labels equal unless the top-two margin is below 1e-4 |
+//! | tree ensembles' raw scores and probabilities, labels; ml preprocessing (Scaler, Normalizer, Imputer, OneHotEncoder); Add, Sub, Mul, Div, Relu | exact: bit-identical |
+//! | linear models' scores (LinearClassifier/Regressor, a lone MatMul/Gemm) | ≤ 4 ULP or 1e-6 relative (bit-identical on lavapipe: products via `sf_mul`, sums in the CPU's order) |
+//! | MLP outputs; Sigmoid, Tanh | \|Δ\| ≤ 1e-5 + 1e-4·\|x\|; labels equal unless the top-two margin is below 1e-4 |
 //!
 //! The tiers follow what WGSL promises: `+`, `-`, `*` are correctly rounded, but `exp`
 //! may be off by several ULP and `tanh` by 1e-5, and a compiler may fuse a multiply and
@@ -35,6 +49,11 @@
 //! of the inputs' bits (missing values are detected from the bits: WGSL implementations
 //! may assume no NaN), so they are exact; a device that flushes subnormal leaf weights or
 //! sums to zero would break that, which no fixture exercises.
+//!
+//! The exact element-wise and preprocessing kernels never use the device's `/`, `sqrt`
+//! or `*` (`softfloat.wgsl` does them in integers) and handle NaN and infinity on the
+//! bits; only finite sums use the device's `+`, correctly rounded in WGSL. Each kernel is
+//! tested beside its CPU twin on random bit patterns (`core/tests/gpu_kernels.rs`).
 //!
 //! ## Limits, chunks and readback
 //!
