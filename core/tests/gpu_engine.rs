@@ -431,3 +431,43 @@ fn bad_inputs_get_the_cpu_engines_named_errors() {
     let got = gpu.run(&[("nope", &wrong)]).unwrap_err();
     assert_eq!(got, Engine::run(&cpu, &[("nope", &wrong)]).unwrap_err());
 }
+
+#[test]
+fn every_gpu_run_can_be_checked_on_a_cpu_sample() {
+    use lockstep_core::gpu::{SAMPLE_ROWS, check_sample};
+    let bytes = std::fs::read(data_dir().join("bench/mlp_64x32.onnx")).unwrap();
+    let gpu = GpuEngine::new(
+        Model::from_bytes(&bytes).unwrap(),
+        connect(&GpuOptions::default()),
+    );
+    let name = gpu.inputs()[0].name.clone();
+    let cols = match gpu.inputs()[0].shape.as_deref() {
+        Some([_, lockstep_core::onnx::DimInfo::Fixed(c)]) => *c,
+        other => panic!("unexpected input shape {other:?}"),
+    };
+    let rows = 3000;
+    let data: Vec<f32> = random_rows(rows, cols, 5)
+        .into_iter()
+        .map(|v| if v.is_nan() { 0.0 } else { v })
+        .collect();
+    let x = Tensor::f32(vec![rows, cols], data).unwrap();
+    let inputs = [(name.as_str(), &x)];
+    let out = gpu.run(&inputs).unwrap();
+    let check = pollster_block_on(check_sample(gpu.model(), &inputs, &out)).unwrap();
+    assert_eq!(check.rows, SAMPLE_ROWS);
+    assert!(check.passed(), "{check:?}");
+    assert!(check.max_abs_diff < 1e-4, "{check:?}");
+    // A tampered output is caught: the check compares, it does not trust.
+    let mut bad = out.clone();
+    let (n, t) = &bad[bad.len() - 1];
+    if let TensorData::F32(v) = t.data() {
+        let mut v = v.clone();
+        v[7] += 0.5;
+        bad.last_mut().unwrap().1 = Tensor::f32(t.shape().to_vec(), v).unwrap();
+    } else {
+        panic!("{n}: expected the probabilities last");
+    }
+    let check = pollster_block_on(check_sample(gpu.model(), &inputs, &bad)).unwrap();
+    assert!(!check.passed());
+    assert!(check.max_abs_diff >= 0.49, "{check:?}");
+}

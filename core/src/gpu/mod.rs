@@ -803,3 +803,91 @@ async fn auto_timing(engine: &GpuEngine, clock: &dyn Fn() -> f64) -> Option<(f64
     }
     Some((seconds[0], seconds[1]))
 }
+
+/// Rows of the CPU sample every GPU run is checked on ([`check_sample`]).
+pub const SAMPLE_ROWS: usize = 1000;
+
+/// The GPU run's deviation from the CPU engine on its first rows: what the page shows
+/// after every GPU run ([`check_sample`]).
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct SampleCheck {
+    /// Rows compared (the first `SAMPLE_ROWS`, or fewer when the run had fewer).
+    pub rows: usize,
+    /// The largest |GPU − CPU| over every float output.
+    pub max_abs_diff: f64,
+    /// Per output, under the widest tier (the MLP tier's 1e-5 + 1e-4·|x|).
+    pub outputs: Vec<crate::parity::NamedComparison>,
+}
+
+impl SampleCheck {
+    /// Every output within the tier, labels equal.
+    pub fn passed(&self) -> bool {
+        self.outputs.iter().all(|o| o.comparison.passed())
+    }
+}
+
+/// The first `rows` rows (along the first dimension) of `t`; `t` itself when it has no
+/// batch dimension or fewer rows.
+fn head_rows(t: &Tensor, rows: usize) -> Result<Tensor, OnnxError> {
+    use crate::onnx::TensorData;
+    let Some(&n) = t.shape().first() else {
+        return Ok(t.clone());
+    };
+    if n <= rows {
+        return Ok(t.clone());
+    }
+    let per_row = t.len() / n;
+    let take = rows * per_row;
+    let mut shape = t.shape().to_vec();
+    shape[0] = rows;
+    let data = match t.data() {
+        TensorData::F32(v) => TensorData::F32(v[..take].to_vec()),
+        TensorData::F64(v) => TensorData::F64(v[..take].to_vec()),
+        TensorData::I64(v) => TensorData::I64(v[..take].to_vec()),
+        TensorData::Str(v) => TensorData::Str(v[..take].to_vec()),
+    };
+    Tensor::new(shape, data)
+}
+
+/// Checks a GPU run against the CPU engine on a sample: the CPU engine runs the first
+/// [`SAMPLE_ROWS`] rows of `inputs`, and its outputs are compared with the same rows of
+/// the GPU run's `outputs` (no second GPU run). Awaitable in the browser.
+pub async fn check_sample(
+    model: &Model,
+    inputs: &[(&str, &Tensor)],
+    outputs: &[(String, Tensor)],
+) -> Result<SampleCheck, EngineError> {
+    let batch = inputs
+        .iter()
+        .filter_map(|(_, t)| t.shape().first().copied())
+        .max()
+        .unwrap_or(1);
+    let rows = batch.min(SAMPLE_ROWS);
+    let head: Vec<(&str, Tensor)> = inputs
+        .iter()
+        .map(|(n, t)| Ok((*n, head_rows(t, rows)?)))
+        .collect::<Result<_, OnnxError>>()?;
+    let refs: Vec<(&str, &Tensor)> = head.iter().map(|(n, t)| (*n, t)).collect();
+    let want = Engine::run_async(model, &refs).await?;
+    let got: Vec<(String, Tensor)> = outputs
+        .iter()
+        .map(|(n, t)| Ok((n.clone(), head_rows(t, rows)?)))
+        .collect::<Result<_, OnnxError>>()?;
+    let tier = crate::parity::Tolerance {
+        atol: 1e-5,
+        rtol: 1e-4,
+    };
+    let outputs = crate::parity::compare_outputs(&got, &want, tier);
+    let max_abs_diff = outputs
+        .iter()
+        .filter_map(|o| match o.comparison {
+            crate::parity::OutputComparison::Float { max_abs_diff, .. } => Some(max_abs_diff),
+            _ => None,
+        })
+        .fold(0.0, f64::max);
+    Ok(SampleCheck {
+        rows,
+        max_abs_diff,
+        outputs,
+    })
+}
