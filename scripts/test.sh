@@ -24,7 +24,7 @@ cargo clippy -p lockstep-core -p lockstep-frontend --target wasm32-unknown-unkno
 cargo clippy -p lockstep-core --features gpu --target wasm32-unknown-unknown --locked -- -D warnings
 
 # lockstep-serve enables lockstep-core's `gpu` feature, so this also runs core's GPU engine
-# tests (gpu_engine, gpu_wgsl) on Mesa's lavapipe, which set-up installs; without a Vulkan
+# tests (gpu_engine, gpu_kernels, gpu_wgsl) on Mesa's lavapipe, which set-up installs; without a Vulkan
 # adapter they fail.
 step "cargo test (native workspace)"
 cargo test --workspace --locked

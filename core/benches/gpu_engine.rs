@@ -1,7 +1,11 @@
 //! The GPU engine (feature `gpu`) against the CPU engine (one thread) on the bench models
-//! of tests/data/bench (GBDT 100 trees depth 6, MLP 64-32), 10 k and 100 k rows.
+//! of tests/data/bench (GBDT 100 trees depth 6, MLP 64-32), 10 k and 100 k rows; with
+//! `LOCKSTEP_GPU_BENCH_1M=1`, also one timed run of each engine at 1 M rows (after a
+//! warm-up run), printed as rows/s (too slow on a software adapter for criterion's ten
+//! samples).
 //!
 //! Run: `cargo bench -p lockstep-core --features gpu --bench gpu_engine`
+//! (1 M rows: `LOCKSTEP_GPU_BENCH_1M=1 cargo bench -p lockstep-core --features gpu --bench gpu_engine -- 1M`)
 //!
 //! Here the "GPU" is Mesa's lavapipe, a Vulkan driver that runs on the CPU: these figures
 //! show the GPU path's overhead (upload, dispatch, readback), not GPU speed. Absolute GPU
@@ -71,6 +75,22 @@ fn bench(c: &mut Criterion) {
             });
         }
         group.finish();
+        if std::env::var_os("LOCKSTEP_GPU_BENCH_1M").is_some() {
+            let n = 1_000_000;
+            let x = Tensor::f32(vec![n, *cols], rows(n, *cols)).unwrap();
+            let inputs = [(input.name.as_str(), &x)];
+            for (name, engine) in [("core", &cpu as &dyn Engine), ("gpu-lavapipe", &gpu)] {
+                engine.run(&inputs[..]).unwrap();
+                let t0 = std::time::Instant::now();
+                engine.run(&inputs[..]).unwrap();
+                let s = t0.elapsed().as_secs_f64();
+                eprintln!(
+                    "{file} 1M {name}: {s:.2} s, {:.0} rows/s ({})",
+                    n as f64 / s,
+                    engine.name()
+                );
+            }
+        }
     }
 }
 

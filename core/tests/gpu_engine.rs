@@ -58,7 +58,13 @@ enum Tier {
 }
 
 fn tier_of(ops: &[&str]) -> Tier {
-    let dense = ["ai.onnx:MatMul", "ai.onnx:Gemm"];
+    // Sigmoid/Tanh use WGSL's exp/tanh; Softmax runs on the CPU but follows them.
+    let dense = [
+        "ai.onnx:MatMul",
+        "ai.onnx:Gemm",
+        "ai.onnx:Sigmoid",
+        "ai.onnx:Tanh",
+    ];
     let linear = ["ai.onnx.ml:LinearClassifier", "ai.onnx.ml:LinearRegressor"];
     if ops.iter().any(|o| dense.contains(o)) {
         Tier::Mlp
@@ -162,6 +168,98 @@ fn every_onnx_fixture_runs_on_the_gpu_within_its_tier() {
     }
     assert!(checked >= 40, "only {checked} fixtures found");
     assert!(lowered >= 25, "only {lowered} ops ran on the GPU");
+}
+
+/// Every other ONNX model under tests/data (bench, behaviour, compare, serving: no JSON
+/// fixture with inputs) that the CPU engine loads runs on the GPU engine within its tier,
+/// on generated inputs of the model's declared types and widths (NaNs included where the
+/// model takes floats), whole and in chunks.
+#[test]
+fn every_other_onnx_model_under_tests_data_runs_on_the_gpu_within_its_tier() {
+    fn walk(dir: &Path, out: &mut Vec<PathBuf>) {
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                walk(&path, out);
+            } else if path.extension().is_some_and(|e| e == "onnx") {
+                out.push(path);
+            }
+        }
+    }
+    let mut paths = Vec::new();
+    walk(&data_dir(), &mut paths);
+    paths.retain(|p| {
+        !p.starts_with(data_dir().join("onnx")) && !p.starts_with(data_dir().join("fuzz"))
+    });
+    paths.sort();
+    let mut checked = 0;
+    for path in paths {
+        let what = path.strip_prefix(data_dir()).unwrap().display().to_string();
+        let bytes = std::fs::read(&path).unwrap();
+        let Ok(cpu) = Model::from_bytes(&bytes) else {
+            continue; // not a model the CPU engine supports
+        };
+        let rows = 777;
+        let mut inputs = Vec::new();
+        for (i, info) in cpu.inputs().iter().enumerate() {
+            use lockstep_core::onnx::{DType, DimInfo};
+            let width = match info.shape.as_deref() {
+                Some([_, DimInfo::Fixed(c)]) => Some(*c),
+                Some([_]) => None,
+                other => panic!("{what}: input {} of shape {other:?}", info.name),
+            };
+            let shape = width.map_or(vec![rows], |c| vec![rows, c]);
+            let n = rows * width.unwrap_or(1);
+            let seed = 17 + i as u32;
+            let t = match info.dtype {
+                Some(DType::F32) => Tensor::f32(shape, random_rows(n, 1, seed)).unwrap(),
+                Some(DType::F64) => Tensor::f64(
+                    shape,
+                    random_rows(n, 1, seed).into_iter().map(f64::from).collect(),
+                )
+                .unwrap(),
+                Some(DType::I64) => {
+                    Tensor::i64(shape, (0..n as i64).map(|v| v % 5).collect()).unwrap()
+                }
+                Some(DType::Str) => Tensor::strings(
+                    shape,
+                    (0..n).map(|v| ["a", "b", "c"][v % 3].to_string()).collect(),
+                )
+                .unwrap(),
+                None => panic!("{what}: input {} of unknown type", info.name),
+            };
+            inputs.push((info.name.clone(), t));
+        }
+        let refs: Vec<(&str, &Tensor)> = inputs.iter().map(|(n, t)| (n.as_str(), t)).collect();
+        let want = cpu.run(&refs);
+        for max_binding_bytes in [None, Some(4096)] {
+            let options = GpuOptions {
+                max_binding_bytes,
+                ..GpuOptions::default()
+            };
+            let gpu = GpuEngine::new(Model::from_bytes(&bytes).unwrap(), connect(&options));
+            let ops: Vec<String> = gpu
+                .lowering()
+                .iter()
+                .map(|p| {
+                    format!("ai.onnx:{}", p.op_type).replace("ai.onnx:Linear", "ai.onnx.ml:Linear")
+                })
+                .collect();
+            let ops: Vec<&str> = ops.iter().map(String::as_str).collect();
+            let got = gpu.run(&refs);
+            match (&want, got) {
+                (Ok(w), Ok(g)) => {
+                    let worst = compare(&what, tier_of(&ops), w, &g);
+                    eprintln!("{what}: {} (max |Δ| {worst:e})", gpu.summary());
+                }
+                (Err(w), Err(g)) => assert_eq!(g, w.clone().into(), "{what}"),
+                (w, g) => panic!("{what}: cpu {w:?}, gpu {g:?}"),
+            }
+            assert!(gpu.notes().is_empty(), "{what}: {:?}", gpu.notes());
+        }
+        checked += 1;
+    }
+    assert!(checked >= 10, "only {checked} models found");
 }
 
 /// xorshift32 in [-2, 2), every 17th value NaN.
@@ -332,4 +430,44 @@ fn bad_inputs_get_the_cpu_engines_named_errors() {
     assert_eq!(got, want);
     let got = gpu.run(&[("nope", &wrong)]).unwrap_err();
     assert_eq!(got, Engine::run(&cpu, &[("nope", &wrong)]).unwrap_err());
+}
+
+#[test]
+fn every_gpu_run_can_be_checked_on_a_cpu_sample() {
+    use lockstep_core::gpu::{SAMPLE_ROWS, check_sample};
+    let bytes = std::fs::read(data_dir().join("bench/mlp_64x32.onnx")).unwrap();
+    let gpu = GpuEngine::new(
+        Model::from_bytes(&bytes).unwrap(),
+        connect(&GpuOptions::default()),
+    );
+    let name = gpu.inputs()[0].name.clone();
+    let cols = match gpu.inputs()[0].shape.as_deref() {
+        Some([_, lockstep_core::onnx::DimInfo::Fixed(c)]) => *c,
+        other => panic!("unexpected input shape {other:?}"),
+    };
+    let rows = 3000;
+    let data: Vec<f32> = random_rows(rows, cols, 5)
+        .into_iter()
+        .map(|v| if v.is_nan() { 0.0 } else { v })
+        .collect();
+    let x = Tensor::f32(vec![rows, cols], data).unwrap();
+    let inputs = [(name.as_str(), &x)];
+    let out = gpu.run(&inputs).unwrap();
+    let check = pollster_block_on(check_sample(gpu.model(), &inputs, &out)).unwrap();
+    assert_eq!(check.rows, SAMPLE_ROWS);
+    assert!(check.passed(), "{check:?}");
+    assert!(check.max_abs_diff < 1e-4, "{check:?}");
+    // A tampered output is caught: the check compares, it does not trust.
+    let mut bad = out.clone();
+    let (n, t) = &bad[bad.len() - 1];
+    if let TensorData::F32(v) = t.data() {
+        let mut v = v.clone();
+        v[7] += 0.5;
+        bad.last_mut().unwrap().1 = Tensor::f32(t.shape().to_vec(), v).unwrap();
+    } else {
+        panic!("{n}: expected the probabilities last");
+    }
+    let check = pollster_block_on(check_sample(gpu.model(), &inputs, &bad)).unwrap();
+    assert!(!check.passed());
+    assert!(check.max_abs_diff >= 0.49, "{check:?}");
 }

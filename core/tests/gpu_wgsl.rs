@@ -27,8 +27,25 @@ fn every_wgsl_kernel_parses_and_validates() {
     );
     files.sort();
     assert!(!files.is_empty(), "no .wgsl files under core/src/gpu");
-    for path in &files {
-        let source = std::fs::read_to_string(path).unwrap();
+    // softfloat.wgsl is a library the Rust side puts before every kernel that calls
+    // `sf_*`: validated alone (no entry point) and with each such kernel.
+    let softfloat_path = Path::new(env!("CARGO_MANIFEST_DIR")).join("src/gpu/softfloat.wgsl");
+    let softfloat = std::fs::read_to_string(&softfloat_path).unwrap();
+    let library = naga::front::wgsl::parse_str(&softfloat)
+        .unwrap_or_else(|e| panic!("softfloat.wgsl: {}", e.emit_to_string(&softfloat)));
+    naga::valid::Validator::new(
+        naga::valid::ValidationFlags::all(),
+        naga::valid::Capabilities::empty(),
+    )
+    .validate(&library)
+    .unwrap_or_else(|e| panic!("softfloat.wgsl: {}", e.emit_to_string(&softfloat)));
+    for path in files.iter().filter(|p| **p != softfloat_path) {
+        let kernel = std::fs::read_to_string(path).unwrap();
+        let source = if kernel.contains("sf_") {
+            format!("{softfloat}\n{kernel}")
+        } else {
+            kernel
+        };
         let module = naga::front::wgsl::parse_str(&source)
             .unwrap_or_else(|e| panic!("{}: {}", path.display(), e.emit_to_string(&source)));
         naga::valid::Validator::new(

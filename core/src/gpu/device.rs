@@ -49,6 +49,18 @@ pub struct Gpu {
     pub(crate) trees: wgpu::ComputePipeline,
     pub(crate) dense: wgpu::ComputePipeline,
     pub(crate) scaler: wgpu::ComputePipeline,
+    /// The element-wise, linear and ml-preprocessing kernels (boxed: the engine stays
+    /// small beside the CPU engine in `Picked`).
+    pub(crate) more: Box<MoreKernels>,
+}
+
+/// Pipelines of `elementwise.wgsl`, `linear.wgsl` and `gpu::ml`'s kernels.
+#[derive(Debug)]
+pub(crate) struct MoreKernels {
+    pub(crate) elementwise: wgpu::ComputePipeline,
+    pub(crate) linear: wgpu::ComputePipeline,
+    /// Imputer, Normalizer, OneHotEncoder (`gpu::ml`).
+    pub(crate) ml: [wgpu::ComputePipeline; 3],
 }
 
 impl Gpu {
@@ -94,6 +106,9 @@ impl Gpu {
         let trees = super::trees::pipeline(&device);
         let dense = super::dense::pipeline(&device);
         let scaler = super::scaler::pipeline(&device);
+        let elementwise = super::elementwise::pipeline(&device);
+        let linear = super::linear::pipeline(&device);
+        let ml = super::ml::pipelines(&device);
         let gpu = Gpu {
             device,
             queue,
@@ -104,6 +119,11 @@ impl Gpu {
             trees,
             dense,
             scaler,
+            more: Box::new(MoreKernels {
+                elementwise,
+                linear,
+                ml,
+            }),
         };
         gpu.check()?;
         Ok(gpu)

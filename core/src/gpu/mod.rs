@@ -16,18 +16,32 @@
 //!   device with the activations kept there; what follows (Softmax, ArgMax, …) on the CPU.
 //!
 //! * `scaler.wgsl` (`scaler`): ai.onnx.ml Scaler, element by element on the input's bits.
+//! * `elementwise.wgsl` (`elementwise`): Add, Sub, Mul, Div (multidirectional broadcasting),
+//!   Relu, Sigmoid, Tanh on f32 tensors (int64/f64 ones run on the CPU).
+//! * `linear.wgsl` (`linear`): LinearClassifier/LinearRegressor scores (labels and post
+//!   transform on the CPU in the op's own code), and lone MatMul/Gemm nodes — those the
+//!   graph builder did not fuse into a dense stack — with Gemm's alpha and beta · C.
+//! * `imputer.wgsl`, `normalizer.wgsl`, `onehot.wgsl` (`ml`): Imputer (f32), Normalizer
+//!   (MAX/L1/L2), OneHotEncoder (f32 and int64 inputs, integer categories; a NaN or an
+//!   unknown category with zeros=0 goes to the CPU op, which names the error).
+//! * `softfloat.wgsl`: not a kernel — correctly rounded f32 multiply, divide and square
+//!   root in integer operations, and an add that handles NaN/infinity on the bits, put
+//!   before every kernel that calls `sf_*` (`kernel::source`). WGSL promises `/` only to
+//!   2.5 ULP, lets a compiler fuse `a * b + c`, and may assume no NaN or infinity; these
+//!   keep Div, Mul, Normalizer and the dot products bit-identical to the CPU engine.
 //!
-//! Not yet lowered (they run on the CPU engine inside the GPU run): lone MatMul/Gemm
-//! layers, element-wise ops, linear models, Normalizer/Imputer/OneHotEncoder.
-//! [`GpuEngine::lowering`] lists, per node, where it runs and why.
-//!
+//! Still on the CPU engine inside the GPU run: Softmax, ArgMax, Cast, the shape ops
+//! (Reshape, Concat, Flatten, Squeeze, Unsqueeze, Identity), ArrayFeatureExtractor,
+//! OneHotEncoder with string categories, and any op on f64/int64/string tensors the
+//! kernels do not take. [`GpuEngine::lowering`] lists, per node, where it runs and why.
+
 //! ## Tolerance tiers (enforced by `core/tests/gpu_engine.rs`)
 //!
 //! | outputs | promise vs the CPU engine |
 //! |---|---|
-//! | tree ensembles' raw scores and probabilities, labels; ml preprocessing (Scaler, Normalizer, Imputer, OneHotEncoder) | exact: bit-identical |
-//! | linear models' scores (LinearClassifier/Regressor, a single Gemm) | ≤ 4 ULP or 1e-6 relative |
-//! | MLP outputs | \|Δ\| ≤ 1e-5 + 1e-4·\|x\|; labels equal unless the top-two margin is below 1e-4 |
+//! | tree ensembles' raw scores and probabilities, labels; ml preprocessing (Scaler, Normalizer, Imputer, OneHotEncoder); Add, Sub, Mul, Div, Relu | exact: bit-identical |
+//! | linear models' scores (LinearClassifier/Regressor, a lone MatMul/Gemm) | ≤ 4 ULP or 1e-6 relative (bit-identical on lavapipe: products via `sf_mul`, sums in the CPU's order) |
+//! | MLP outputs; Sigmoid, Tanh | \|Δ\| ≤ 1e-5 + 1e-4·\|x\|; labels equal unless the top-two margin is below 1e-4 |
 //!
 //! The tiers follow what WGSL promises: `+`, `-`, `*` are correctly rounded, but `exp`
 //! may be off by several ULP and `tanh` by 1e-5, and a compiler may fuse a multiply and
@@ -35,6 +49,11 @@
 //! of the inputs' bits (missing values are detected from the bits: WGSL implementations
 //! may assume no NaN), so they are exact; a device that flushes subnormal leaf weights or
 //! sums to zero would break that, which no fixture exercises.
+//!
+//! The exact element-wise and preprocessing kernels never use the device's `/`, `sqrt`
+//! or `*` (`softfloat.wgsl` does them in integers) and handle NaN and infinity on the
+//! bits; only finite sums use the device's `+`, correctly rounded in WGSL. Each kernel is
+//! tested beside its CPU twin on random bit patterns (`core/tests/gpu_kernels.rs`).
 //!
 //! ## Limits, chunks and readback
 //!
@@ -51,6 +70,10 @@
 
 mod dense;
 mod device;
+mod elementwise;
+mod kernel;
+mod linear;
+mod ml;
 mod scaler;
 mod trees;
 
@@ -58,6 +81,7 @@ use std::sync::Mutex;
 
 use crate::engine::{CORE, Engine, EngineError, EngineFuture, GPU};
 use crate::onnx::graph::Graph;
+use crate::onnx::ops::GpuOp;
 use crate::onnx::ops::expect_inputs;
 use crate::onnx::ops::tree_ensemble::{TreeOp, input_matrix};
 use crate::onnx::{Model, OnnxError, Tensor, ValueInfo};
@@ -136,6 +160,8 @@ impl GpuEngine {
                 }
             } else if node.op.as_scaler().is_some() {
                 (Some(Lowered::Scaler), GPU, "scaler.wgsl".into())
+            } else if let Some(op) = node.op.as_gpu() {
+                lower(&gpu, op)
             } else {
                 (None, CORE, "no GPU kernel for this op yet".into())
             };
@@ -292,6 +318,30 @@ impl GpuEngine {
         match self.lowered.get(pos)?.as_ref()? {
             Lowered::Trees(forest) => Some(self.run_trees(node.op.as_trees()?, forest, args).await),
             Lowered::Scaler => Some(self.run_scaler(node.op.as_scaler()?, args).await),
+            Lowered::Elementwise => self.run_elementwise(node.op.as_gpu()?, args).await,
+            Lowered::Linear(model) => match node.op.as_gpu()? {
+                GpuOp::Linear(op) => Some(self.run_linear(op, model, args).await),
+                _ => None,
+            },
+            Lowered::Ml => self.run_ml(node, node.op.as_gpu()?, args).await,
+            Lowered::Product => {
+                let product = match node.op.as_gpu()? {
+                    GpuOp::MatMul(op) => op.product(args),
+                    GpuOp::Gemm(op) => op.product(args),
+                    _ => return None,
+                };
+                match product {
+                    Err(e) => Some(Err(Failure::Op(e))),
+                    Ok(None) => None,
+                    Ok(Some(p)) => Some(
+                        async {
+                            let out = linear::product(&self.gpu, &p).await.map_err(Failure::Gpu)?;
+                            Ok(vec![f32_tensor(p.shape.clone(), out)?])
+                        }
+                        .await,
+                    ),
+                }
+            }
             Lowered::Dense(stack) => {
                 let op = node.op.as_dense_stack()?;
                 Some(
@@ -309,6 +359,138 @@ impl GpuEngine {
                 )
             }
         }
+    }
+
+    /// An element-wise op on f32 inputs (`None`: another element type, left to the CPU).
+    async fn run_elementwise(
+        &self,
+        op: GpuOp<'_>,
+        args: &[&Tensor],
+    ) -> Option<Result<Vec<Tensor>, Failure>> {
+        let (code, b) = match op {
+            GpuOp::Binary(kind) => {
+                if args.len() != 2 {
+                    return None;
+                }
+                (elementwise::binary_code(kind), Some(args[1]))
+            }
+            GpuOp::Unary(kind) => {
+                if args.len() != 1 {
+                    return None;
+                }
+                (elementwise::unary_code(kind), None)
+            }
+            _ => return None,
+        };
+        let a = args[0];
+        let a_data = a.as_f32()?;
+        let b = match b {
+            Some(t) => Some((t.as_f32()?, t.shape())),
+            None => None,
+        };
+        let out_shape = match b {
+            Some((_, b_shape)) => {
+                match crate::onnx::ops::elementwise::broadcast_shape(a.shape(), b_shape) {
+                    Ok(s) => s,
+                    Err(e) => return Some(Err(Failure::Op(e))),
+                }
+            }
+            None => a.shape().to_vec(),
+        };
+        Some(
+            async {
+                crate::onnx::tensor::element_count(&out_shape).map_err(Failure::Op)?;
+                let out = elementwise::run(&self.gpu, code, (a_data, a.shape()), b, &out_shape)
+                    .await
+                    .map_err(Failure::Gpu)?;
+                Ok(vec![f32_tensor(out_shape, out)?])
+            }
+            .await,
+        )
+    }
+
+    /// A linear model: scores on the GPU, the op's finish on the CPU.
+    async fn run_linear(
+        &self,
+        op: &dyn crate::onnx::ops::linear::LinearOp,
+        model: &linear::LinearBuffers,
+        args: &[&Tensor],
+    ) -> Result<Vec<Tensor>, Failure> {
+        expect_inputs(args, 1, 1).map_err(Failure::Op)?;
+        let x = args[0];
+        let (rows, cols) = x.as_matrix_dims();
+        op.check_width(cols).map_err(Failure::Op)?;
+        let data = x.to_f32_cow().map_err(|found| {
+            Failure::Op(crate::onnx::OpError::InputType {
+                index: 0,
+                expected: "float32, float64 or int64".into(),
+                found,
+            })
+        })?;
+        crate::onnx::tensor::element_count(&[rows, op.targets()]).map_err(Failure::Op)?;
+        let raw = linear::scores(&self.gpu, model, &data, rows, cols)
+            .await
+            .map_err(Failure::Gpu)?;
+        op.finish(raw, rows).map_err(Failure::Op)
+    }
+
+    /// Imputer, Normalizer, OneHotEncoder (`None`: an input type the kernels do not take).
+    async fn run_ml(
+        &self,
+        node: &crate::onnx::graph::Node,
+        op: GpuOp<'_>,
+        args: &[&Tensor],
+    ) -> Option<Result<Vec<Tensor>, Failure>> {
+        if args.len() != 1 {
+            return None;
+        }
+        let x = args[0];
+        let (_, cols) = x.as_matrix_dims();
+        let result = match op {
+            GpuOp::Imputer(imp) => {
+                let data = x.as_f32()?;
+                let (replaced, imputed) = match imp.f32_columns(cols) {
+                    Ok(c) => c?,
+                    Err(e) => return Some(Err(Failure::Op(e))),
+                };
+                ml::impute(&self.gpu, data, cols, replaced, &imputed)
+                    .await
+                    .map(|v| Some(vec![v]))
+            }
+            GpuOp::Normalizer(n) => {
+                let data = x.to_f32_cow().ok()?;
+                ml::normalize(&self.gpu, &data, cols, n.code())
+                    .await
+                    .map(|v| Some(vec![v]))
+            }
+            GpuOp::OneHot(enc) => {
+                let (cats, zeros) = enc.int_categories()?;
+                let input = match x.data() {
+                    crate::onnx::TensorData::F32(v) => ml::OneHotInput::F32(v),
+                    crate::onnx::TensorData::I64(v) => ml::OneHotInput::I64(v),
+                    _ => return None,
+                };
+                match ml::one_hot(&self.gpu, input, &cats, zeros).await {
+                    // A NaN or an unknown category: the CPU op's own outputs or error.
+                    Ok(None) => return Some(node.op.run(args).map_err(Failure::Op)),
+                    other => other.map(|v| v.map(|v| vec![v])),
+                }
+            }
+            _ => return None,
+        };
+        Some(match result {
+            Err(e) => Err(Failure::Gpu(e)),
+            Ok(None) => return None,
+            Ok(Some(mut values)) => {
+                let mut shape = x.shape().to_vec();
+                if let GpuOp::OneHot(enc) = op {
+                    shape.push(enc.width());
+                }
+                values
+                    .pop()
+                    .map_or(Ok(Vec::new()), |v| f32_tensor(shape, v).map(|t| vec![t]))
+            }
+        })
     }
 
     async fn run_scaler(
@@ -346,9 +528,69 @@ impl GpuEngine {
     }
 }
 
+/// An f32 tensor from a kernel's output.
+fn f32_tensor(shape: Vec<usize>, data: Vec<f32>) -> Result<Tensor, Failure> {
+    Tensor::f32(shape, data).map_err(|e| Failure::Op(crate::onnx::OpError::shape(e.to_string())))
+}
+
+/// How an op with a kernel in `elementwise`, `linear` or `ml` is lowered (what goes up
+/// once, where it runs, why).
+fn lower(gpu: &Gpu, op: GpuOp<'_>) -> (Option<Lowered>, &'static str, String) {
+    match op {
+        GpuOp::Binary(kind) => (
+            Some(Lowered::Elementwise),
+            GPU,
+            format!("elementwise.wgsl ({kind:?}, exact; f32 inputs)"),
+        ),
+        GpuOp::Unary(kind) => (
+            Some(Lowered::Elementwise),
+            GPU,
+            format!("elementwise.wgsl ({kind:?}; f32 inputs)"),
+        ),
+        GpuOp::Linear(op) => match linear::upload(gpu, op) {
+            Ok(m) => (
+                Some(Lowered::Linear(m)),
+                GPU,
+                "linear.wgsl (scores; labels and post transform on the CPU)".into(),
+            ),
+            Err(e) => (
+                None,
+                CORE,
+                format!("the coefficients do not fit the device: {e}"),
+            ),
+        },
+        GpuOp::MatMul(_) | GpuOp::Gemm(_) => (
+            Some(Lowered::Product),
+            GPU,
+            "linear.wgsl (a lone MatMul/Gemm, not fused into a dense stack; f32)".into(),
+        ),
+        GpuOp::Imputer(_) => (Some(Lowered::Ml), GPU, "imputer.wgsl (f32 inputs)".into()),
+        GpuOp::Normalizer(_) => (Some(Lowered::Ml), GPU, "normalizer.wgsl".into()),
+        GpuOp::OneHot(enc) => match enc.int_categories() {
+            Some(_) => (
+                Some(Lowered::Ml),
+                GPU,
+                "onehot.wgsl (f32 and int64 inputs)".into(),
+            ),
+            None => (
+                None,
+                CORE,
+                "string (or repeated) categories: no GPU kernel".into(),
+            ),
+        },
+    }
+}
+
 /// What a lowered op keeps on the device.
 #[derive(Debug)]
 enum Lowered {
+    /// Add/Sub/Mul/Div/Relu/Sigmoid/Tanh (nothing kept).
+    Elementwise,
+    Linear(linear::LinearBuffers),
+    /// Imputer, Normalizer, OneHotEncoder (parameters go up with each run).
+    Ml,
+    /// A lone MatMul/Gemm (its B goes up with each run).
+    Product,
     Trees(trees::ForestBuffers),
     Dense(dense::StackBuffers),
     /// Its parameters go up with each run (the width is known then).
@@ -560,4 +802,92 @@ async fn auto_timing(engine: &GpuEngine, clock: &dyn Fn() -> f64) -> Option<(f64
         *s = clock() - t0;
     }
     Some((seconds[0], seconds[1]))
+}
+
+/// Rows of the CPU sample every GPU run is checked on ([`check_sample`]).
+pub const SAMPLE_ROWS: usize = 1000;
+
+/// The GPU run's deviation from the CPU engine on its first rows: what the page shows
+/// after every GPU run ([`check_sample`]).
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct SampleCheck {
+    /// Rows compared (the first `SAMPLE_ROWS`, or fewer when the run had fewer).
+    pub rows: usize,
+    /// The largest |GPU − CPU| over every float output.
+    pub max_abs_diff: f64,
+    /// Per output, under the widest tier (the MLP tier's 1e-5 + 1e-4·|x|).
+    pub outputs: Vec<crate::parity::NamedComparison>,
+}
+
+impl SampleCheck {
+    /// Every output within the tier, labels equal.
+    pub fn passed(&self) -> bool {
+        self.outputs.iter().all(|o| o.comparison.passed())
+    }
+}
+
+/// The first `rows` rows (along the first dimension) of `t`; `t` itself when it has no
+/// batch dimension or fewer rows.
+fn head_rows(t: &Tensor, rows: usize) -> Result<Tensor, OnnxError> {
+    use crate::onnx::TensorData;
+    let Some(&n) = t.shape().first() else {
+        return Ok(t.clone());
+    };
+    if n <= rows {
+        return Ok(t.clone());
+    }
+    let per_row = t.len() / n;
+    let take = rows * per_row;
+    let mut shape = t.shape().to_vec();
+    shape[0] = rows;
+    let data = match t.data() {
+        TensorData::F32(v) => TensorData::F32(v[..take].to_vec()),
+        TensorData::F64(v) => TensorData::F64(v[..take].to_vec()),
+        TensorData::I64(v) => TensorData::I64(v[..take].to_vec()),
+        TensorData::Str(v) => TensorData::Str(v[..take].to_vec()),
+    };
+    Tensor::new(shape, data)
+}
+
+/// Checks a GPU run against the CPU engine on a sample: the CPU engine runs the first
+/// [`SAMPLE_ROWS`] rows of `inputs`, and its outputs are compared with the same rows of
+/// the GPU run's `outputs` (no second GPU run). Awaitable in the browser.
+pub async fn check_sample(
+    model: &Model,
+    inputs: &[(&str, &Tensor)],
+    outputs: &[(String, Tensor)],
+) -> Result<SampleCheck, EngineError> {
+    let batch = inputs
+        .iter()
+        .filter_map(|(_, t)| t.shape().first().copied())
+        .max()
+        .unwrap_or(1);
+    let rows = batch.min(SAMPLE_ROWS);
+    let head: Vec<(&str, Tensor)> = inputs
+        .iter()
+        .map(|(n, t)| Ok((*n, head_rows(t, rows)?)))
+        .collect::<Result<_, OnnxError>>()?;
+    let refs: Vec<(&str, &Tensor)> = head.iter().map(|(n, t)| (*n, t)).collect();
+    let want = Engine::run_async(model, &refs).await?;
+    let got: Vec<(String, Tensor)> = outputs
+        .iter()
+        .map(|(n, t)| Ok((n.clone(), head_rows(t, rows)?)))
+        .collect::<Result<_, OnnxError>>()?;
+    let tier = crate::parity::Tolerance {
+        atol: 1e-5,
+        rtol: 1e-4,
+    };
+    let outputs = crate::parity::compare_outputs(&got, &want, tier);
+    let max_abs_diff = outputs
+        .iter()
+        .filter_map(|o| match o.comparison {
+            crate::parity::OutputComparison::Float { max_abs_diff, .. } => Some(max_abs_diff),
+            _ => None,
+        })
+        .fold(0.0, f64::max);
+    Ok(SampleCheck {
+        rows,
+        max_abs_diff,
+        outputs,
+    })
 }

@@ -25,7 +25,7 @@ impl Binary {
 }
 
 /// Numpy broadcast of two shapes.
-fn broadcast_shape(a: &[usize], b: &[usize]) -> Result<Vec<usize>, OpError> {
+pub(crate) fn broadcast_shape(a: &[usize], b: &[usize]) -> Result<Vec<usize>, OpError> {
     let rank = a.len().max(b.len());
     let mut out = vec![0; rank];
     for i in 0..rank {
@@ -225,6 +225,11 @@ fn batched_with_const(axis: usize, batched: &ValueType, c: &ValueType) -> Rows {
 }
 
 impl Op for Binary {
+    #[cfg(feature = "gpu")]
+    fn as_gpu(&self) -> Option<super::GpuOp<'_>> {
+        Some(super::GpuOp::Binary(self.kind))
+    }
+
     fn rows(&self, inputs: &[Rows], types: &[ValueType]) -> Rows {
         let rank = |i: usize| types.get(i).and_then(|t| t.shape.as_ref()).map(Vec::len);
         match (inputs, types) {
@@ -394,6 +399,11 @@ impl Unary {
 }
 
 impl Op for Unary {
+    #[cfg(feature = "gpu")]
+    fn as_gpu(&self) -> Option<super::GpuOp<'_>> {
+        Some(super::GpuOp::Unary(self.kind))
+    }
+
     fn rows(&self, inputs: &[Rows], _types: &[ValueType]) -> Rows {
         inputs.first().copied().unwrap_or(Rows::Mixed)
     }

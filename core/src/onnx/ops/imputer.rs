@@ -46,7 +46,28 @@ impl Imputer {
     }
 }
 
+#[cfg(feature = "gpu")]
+impl Imputer {
+    /// For the GPU kernel, on f32 inputs: the replaced value and the imputed value per
+    /// column (a broadcast value expanded), or the CPU op's own width error.
+    pub(crate) fn f32_columns(&self, cols: usize) -> Result<Option<(f32, Vec<f32>)>, OpError> {
+        if self.floats.is_empty() {
+            return Ok(None);
+        }
+        self.check(self.floats.len(), cols)?;
+        Ok(Some((
+            self.replaced_float,
+            (0..cols).map(|j| pick(&self.floats, j)).collect(),
+        )))
+    }
+}
+
 impl Op for Imputer {
+    #[cfg(feature = "gpu")]
+    fn as_gpu(&self) -> Option<super::GpuOp<'_>> {
+        Some(super::GpuOp::Imputer(self))
+    }
+
     fn rows(&self, inputs: &[Rows], types: &[ValueType]) -> Rows {
         Rows::per_matrix_row(inputs, types)
     }

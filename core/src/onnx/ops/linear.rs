@@ -18,13 +18,7 @@ fn scores(
     targets: usize,
 ) -> Result<(Vec<f32>, usize), OpError> {
     let (rows, cols) = rows_cols(x);
-    if coefficients.len() != targets.saturating_mul(cols) {
-        return Err(OpError::shape(format!(
-            "the input has {cols} features, but the {} coefficients are for {targets} target(s) of {} features",
-            coefficients.len(),
-            coefficients.len() / targets.max(1)
-        )));
-    }
+    check_width(coefficients, targets, cols)?;
     let x = x.to_f32_cow().map_err(|found| OpError::InputType {
         index: 0,
         expected: "float32, float64 or int64".into(),
@@ -42,6 +36,70 @@ fn scores(
         }
     }
     Ok((out, rows))
+}
+
+/// The coefficients' count checked against the input's width.
+fn check_width(coefficients: &[f32], targets: usize, cols: usize) -> Result<(), OpError> {
+    if coefficients.len() != targets.saturating_mul(cols) {
+        return Err(OpError::shape(format!(
+            "the input has {cols} features, but the {} coefficients are for {targets} target(s) of {} features",
+            coefficients.len(),
+            coefficients.len() / targets.max(1)
+        )));
+    }
+    Ok(())
+}
+
+/// A linear model whose scores the GPU engine computes (`gpu::linear`): the scores are
+/// `x · coefficients[t]ᵀ + intercepts[t]` accumulated from 0 in feature order, and
+/// [`LinearOp::finish`] turns them into the op's outputs on the CPU.
+#[cfg(feature = "gpu")]
+pub(crate) trait LinearOp: std::fmt::Debug + Sync {
+    /// Row-major `[targets, cols]`.
+    fn coefficients(&self) -> &[f32];
+    /// One per target (zeros when the model has none).
+    fn intercepts(&self) -> Vec<f32>;
+    fn targets(&self) -> usize;
+    /// The input's width checked as the CPU op checks it.
+    fn check_width(&self, cols: usize) -> Result<(), OpError> {
+        check_width(self.coefficients(), self.targets(), cols)
+    }
+    /// The outputs from the raw scores (`rows × targets`).
+    fn finish(&self, raw: Vec<f32>, rows: usize) -> Result<Vec<Tensor>, OpError>;
+}
+
+#[cfg(feature = "gpu")]
+impl LinearOp for LinearClassifier {
+    fn coefficients(&self) -> &[f32] {
+        &self.coefficients
+    }
+    fn intercepts(&self) -> Vec<f32> {
+        self.intercepts.clone()
+    }
+    fn targets(&self) -> usize {
+        self.intercepts.len()
+    }
+    fn finish(&self, raw: Vec<f32>, rows: usize) -> Result<Vec<Tensor>, OpError> {
+        LinearClassifier::finish(self, raw, rows)
+    }
+}
+
+#[cfg(feature = "gpu")]
+impl LinearOp for LinearRegressor {
+    fn coefficients(&self) -> &[f32] {
+        &self.coefficients
+    }
+    fn intercepts(&self) -> Vec<f32> {
+        (0..self.targets)
+            .map(|t| self.intercepts.get(t).copied().unwrap_or(0.0))
+            .collect()
+    }
+    fn targets(&self) -> usize {
+        self.targets
+    }
+    fn finish(&self, raw: Vec<f32>, rows: usize) -> Result<Vec<Tensor>, OpError> {
+        LinearRegressor::finish(self, raw, rows)
+    }
 }
 
 #[derive(Debug)]
@@ -150,6 +208,11 @@ impl LinearClassifier {
 }
 
 impl Op for LinearClassifier {
+    #[cfg(feature = "gpu")]
+    fn as_gpu(&self) -> Option<super::GpuOp<'_>> {
+        Some(super::GpuOp::Linear(self))
+    }
+
     fn rows(&self, inputs: &[Rows], types: &[ValueType]) -> Rows {
         Rows::per_matrix_row(inputs, types)
     }
@@ -172,6 +235,14 @@ impl Op for LinearClassifier {
         expect_inputs(inputs, 1, 1)?;
         let targets = self.intercepts.len();
         let (raw, rows) = scores(inputs[0], &self.coefficients, &self.intercepts, targets)?;
+        self.finish(raw, rows)
+    }
+}
+
+impl LinearClassifier {
+    /// Labels and probabilities from the raw scores.
+    fn finish(&self, raw: Vec<f32>, rows: usize) -> Result<Vec<Tensor>, OpError> {
+        let targets = self.intercepts.len();
         if targets == 1 {
             let two_labels = self.n_labels() == 2;
             let winners: Vec<usize> = raw.iter().map(|&s| usize::from(s > 0.0)).collect();
@@ -255,6 +326,11 @@ impl LinearRegressor {
 }
 
 impl Op for LinearRegressor {
+    #[cfg(feature = "gpu")]
+    fn as_gpu(&self) -> Option<super::GpuOp<'_>> {
+        Some(super::GpuOp::Linear(self))
+    }
+
     fn rows(&self, inputs: &[Rows], types: &[ValueType]) -> Rows {
         Rows::per_matrix_row(inputs, types)
     }
@@ -270,12 +346,19 @@ impl Op for LinearRegressor {
 
     fn run(&self, inputs: &[&Tensor]) -> Result<Vec<Tensor>, OpError> {
         expect_inputs(inputs, 1, 1)?;
-        let (mut out, rows) = scores(
+        let (out, rows) = scores(
             inputs[0],
             &self.coefficients,
             &self.intercepts,
             self.targets,
         )?;
+        self.finish(out, rows)
+    }
+}
+
+impl LinearRegressor {
+    /// The post transform applied to the raw scores.
+    fn finish(&self, mut out: Vec<f32>, rows: usize) -> Result<Vec<Tensor>, OpError> {
         if self.targets == 1 {
             if self.post == PostTransform::Probit {
                 out.iter_mut().for_each(|v| *v = probit(*v));

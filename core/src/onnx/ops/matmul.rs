@@ -112,6 +112,11 @@ impl MatMul {
 }
 
 impl Op for MatMul {
+    #[cfg(feature = "gpu")]
+    fn as_gpu(&self) -> Option<super::GpuOp<'_>> {
+        Some(super::GpuOp::MatMul(self))
+    }
+
     /// Batched A (the batch before its last axis) times a constant B: row by row.
     fn rows(&self, inputs: &[Rows], types: &[ValueType]) -> Rows {
         let rank = types.first().and_then(|t| t.shape.as_ref()).map(Vec::len);
@@ -262,6 +267,11 @@ fn addend<'a>(
 }
 
 impl Op for Gemm {
+    #[cfg(feature = "gpu")]
+    fn as_gpu(&self) -> Option<super::GpuOp<'_>> {
+        Some(super::GpuOp::Gemm(self))
+    }
+
     /// Batched A (not transposed) times a constant B, plus a constant C that is the same
     /// for every row.
     fn rows(&self, inputs: &[Rows], types: &[ValueType]) -> Rows {
@@ -324,6 +334,95 @@ impl Op for Gemm {
             &epilogue,
         );
         Ok(vec![Tensor::from_parts(vec![m, n], TensorData::F32(out))?])
+    }
+}
+
+/// A lone MatMul/Gemm as the GPU engine runs it (`gpu::linear::product`): the CPU op's
+/// checks done, B transposed to `n × k`.
+#[cfg(feature = "gpu")]
+pub(crate) struct Product<'t> {
+    pub a: std::borrow::Cow<'t, [f32]>,
+    pub w: Vec<f32>,
+    pub m: usize,
+    pub k: usize,
+    pub n: usize,
+    pub alpha: f32,
+    pub c: Option<Addend<'t>>,
+    pub shape: Vec<usize>,
+}
+
+#[cfg(feature = "gpu")]
+impl MatMul {
+    /// The product's operands after the CPU op's checks; `None` for f64 (CPU only).
+    pub(crate) fn product<'t>(
+        &self,
+        inputs: &[&'t Tensor],
+    ) -> Result<Option<Product<'t>>, OpError> {
+        expect_inputs(inputs, 2, 2)?;
+        let (a, b) = (inputs[0], inputs[1]);
+        let (Some(x), Some(y)) = (a.as_f32(), b.as_f32()) else {
+            return Ok(None);
+        };
+        let (sa, sb) = (a.shape(), b.shape());
+        let (k, n) = match sb {
+            [k, n] => (*k, Some(*n)),
+            [k] => (*k, None),
+            _ => {
+                return Err(OpError::Unsupported(format!(
+                    "MatMul with a second operand of shape {sb:?} (only 1-D or 2-D)"
+                )));
+            }
+        };
+        let shape = matmul_shape(sa, k, n)?;
+        let n = n.unwrap_or(1);
+        Ok(Some(Product {
+            a: std::borrow::Cow::Borrowed(x),
+            w: transpose(y, k, n),
+            m: rows_of(sa),
+            k,
+            n,
+            alpha: 1.0,
+            c: None,
+            shape,
+        }))
+    }
+}
+
+#[cfg(feature = "gpu")]
+impl Gemm {
+    /// The product's operands after the CPU op's checks.
+    pub(crate) fn product<'t>(
+        &self,
+        inputs: &[&'t Tensor],
+    ) -> Result<Option<Product<'t>>, OpError> {
+        expect_inputs(inputs, 2, 3)?;
+        let f = |i: usize| super::f32_input(inputs[i], i);
+        let (a, b) = (f(0)?, f(1)?);
+        let (m, k, n) = self.dims(inputs[0].shape(), inputs[1].shape())?;
+        let a = if self.trans_a {
+            std::borrow::Cow::Owned(transpose(a, k, m))
+        } else {
+            std::borrow::Cow::Borrowed(a)
+        };
+        let c = match inputs.get(2) {
+            Some(c) => Some(addend(f(2)?, c.shape(), self.beta, m, n)?),
+            None => None,
+        };
+        let w = if self.trans_b {
+            b.to_vec()
+        } else {
+            transpose(b, k, n)
+        };
+        Ok(Some(Product {
+            a,
+            w,
+            m,
+            k,
+            n,
+            alpha: self.alpha,
+            c,
+            shape: vec![m, n],
+        }))
     }
 }
 

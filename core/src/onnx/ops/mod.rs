@@ -6,12 +6,12 @@ mod cast;
 pub(crate) mod constant;
 pub(crate) mod dense_stack;
 pub(crate) mod elementwise;
-mod gemm_kernel;
-mod imputer;
-mod linear;
+pub(crate) mod gemm_kernel;
+pub(crate) mod imputer;
+pub(crate) mod linear;
 pub(crate) mod matmul;
-mod normalizer;
-mod one_hot_encoder;
+pub(crate) mod normalizer;
+pub(crate) mod one_hot_encoder;
 pub(crate) mod post_transform;
 mod reduce;
 pub(crate) mod scaler;
@@ -99,6 +99,27 @@ pub(crate) trait Op: Send + Sync + std::fmt::Debug {
     fn as_scaler(&self) -> Option<&scaler::Scaler> {
         None
     }
+
+    /// The op as one of the other ops the GPU engine has a kernel for (`gpu::elementwise`,
+    /// `gpu::linear`, `gpu::ml`).
+    #[cfg(feature = "gpu")]
+    fn as_gpu(&self) -> Option<GpuOp<'_>> {
+        None
+    }
+}
+
+/// An op the GPU engine lowers, with what its kernel needs ([`Op::as_gpu`]).
+#[cfg(feature = "gpu")]
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum GpuOp<'a> {
+    Binary(elementwise::BinaryKind),
+    Unary(elementwise::UnaryKind),
+    Linear(&'a dyn linear::LinearOp),
+    MatMul(&'a matmul::MatMul),
+    Gemm(&'a matmul::Gemm),
+    Imputer(&'a imputer::Imputer),
+    Normalizer(&'a normalizer::Normalizer),
+    OneHot(&'a one_hot_encoder::OneHotEncoder),
 }
 
 /// What a builder may see: attributes, the opset version, and constant inputs

@@ -60,7 +60,24 @@ fn normalize_row(norm: Norm, row: &mut [f32]) {
     }
 }
 
+#[cfg(feature = "gpu")]
+impl Normalizer {
+    /// The norm as `normalizer.wgsl` numbers it: 0 MAX, 1 L1, 2 L2.
+    pub(crate) fn code(&self) -> u32 {
+        match self.norm {
+            Norm::Max => 0,
+            Norm::L1 => 1,
+            Norm::L2 => 2,
+        }
+    }
+}
+
 impl Op for Normalizer {
+    #[cfg(feature = "gpu")]
+    fn as_gpu(&self) -> Option<super::GpuOp<'_>> {
+        Some(super::GpuOp::Normalizer(self))
+    }
+
     fn rows(&self, inputs: &[Rows], types: &[ValueType]) -> Rows {
         Rows::per_matrix_row(inputs, types)
     }

@@ -52,7 +52,35 @@ impl OneHotEncoder {
     }
 }
 
+#[cfg(feature = "gpu")]
+impl OneHotEncoder {
+    /// Integer categories in index order (`None` for string categories), the width, and
+    /// whether unknown values give zeros.
+    pub(crate) fn int_categories(&self) -> Option<(Vec<i64>, bool)> {
+        if self.ints.is_empty() {
+            return None;
+        }
+        let mut cats = vec![None; self.n];
+        for (&v, &i) in &self.ints {
+            cats[i] = Some(v);
+        }
+        // Duplicated categories leave an index no value hits: the kernel does not take
+        // those (the CPU engine runs them).
+        let cats: Option<Vec<i64>> = cats.into_iter().collect();
+        Some((cats?, self.zeros))
+    }
+
+    pub(crate) fn width(&self) -> usize {
+        self.n
+    }
+}
+
 impl Op for OneHotEncoder {
+    #[cfg(feature = "gpu")]
+    fn as_gpu(&self) -> Option<super::GpuOp<'_>> {
+        Some(super::GpuOp::OneHot(self))
+    }
+
     /// Element-wise, with one more dimension after the input's: batched as the input.
     fn rows(&self, inputs: &[Rows], _types: &[ValueType]) -> Rows {
         inputs.first().copied().unwrap_or(Rows::Mixed)
