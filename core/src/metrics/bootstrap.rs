@@ -293,28 +293,18 @@ where
     } else {
         threads.clamp(1, config.replicates.max(1) as usize)
     };
-    // Thread `t` computes replicates t, t + threads, …; `parts[t][j]` is replicate
-    // `t + j·threads`'s values (None: undefined, missing: not returned).
-    let run = |t: usize| -> Vec<Vec<Option<f64>>> {
-        let mut counts = Vec::new();
-        (t as u32..config.replicates)
-            .step_by(threads)
-            .map(|r| {
-                replicate(r, &mut counts)
-                    .iter()
-                    .take(width)
-                    .map(|(_, m)| m.value())
-                    .collect()
-            })
-            .collect()
-    };
-    let parts: Vec<Vec<Vec<Option<f64>>>> = if threads == 1 {
-        vec![run(0)]
+    // Thread `t` computes the `t`-th contiguous range of replicates.
+    let ranges = replicate_ranges(config.replicates, threads);
+    let run = |range: std::ops::Range<u32>| replicate_range(range, width, &replicate);
+    let parts: Vec<ReplicateRange> = if ranges.len() <= 1 {
+        ranges.into_iter().map(run).collect()
     } else {
         std::thread::scope(|scope| {
             let run = &run;
-            let handles: Vec<_> = (1..threads).map(|t| scope.spawn(move || run(t))).collect();
-            let mut parts = vec![run(0)];
+            let mut ranges = ranges.into_iter();
+            let first = ranges.next().unwrap_or(0..0);
+            let handles: Vec<_> = ranges.map(|r| scope.spawn(move || run(r))).collect();
+            let mut parts = vec![run(first)];
             // A panicking statistic panics here too, as it would sequentially.
             parts.extend(handles.into_iter().map(|h| match h.join() {
                 Ok(part) => part,
@@ -323,14 +313,89 @@ where
             parts
         })
     };
-    let mut samples = Samples::new(width, config.replicates);
-    for replicate in 0..config.replicates as usize {
-        if let Some(values) = parts
-            .get(replicate % threads)
-            .and_then(|p| p.get(replicate / threads))
-        {
+    intervals_from_ranges(config, estimate, &parts)
+}
+
+/// The values of a contiguous range of bootstrap replicates: what one thread or one
+/// Web Worker computes ([`replicate_range`]) and [`intervals_from_ranges`] merges.
+/// Replicate `first + j`'s values are `values[j]`, one entry per metric of the
+/// estimate (`None`: undefined in that replicate; a shorter row: the missing metrics
+/// were not returned).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ReplicateRange {
+    pub first: u32,
+    pub values: Vec<Vec<Option<f64>>>,
+}
+
+/// `0..replicates` cut into at most `parts` contiguous, non-empty ranges of nearly
+/// equal length, in order (none when `replicates` is 0).
+pub fn replicate_ranges(replicates: u32, parts: usize) -> Vec<std::ops::Range<u32>> {
+    let parts = (parts.max(1) as u64).min(u64::from(replicates).max(1));
+    let per = u64::from(replicates).div_ceil(parts);
+    (0..parts)
+        .map(|p| {
+            let start = (p * per).min(u64::from(replicates)) as u32;
+            let end = ((p + 1) * per).min(u64::from(replicates)) as u32;
+            start..end
+        })
+        .filter(|r| !r.is_empty())
+        .collect()
+}
+
+/// Replicates `range` of a bootstrap, `replicate(r, scratch)` computing replicate
+/// `r`'s values (`scratch`: a buffer for its counts), each cut to the estimate's
+/// `width` metrics. Every replicate draws from its own stream ([`replicate_seed`]), so
+/// the values do not depend on which thread or worker computes the range.
+pub fn replicate_range<F>(range: std::ops::Range<u32>, width: usize, replicate: F) -> ReplicateRange
+where
+    F: Fn(u32, &mut Vec<u32>) -> Vec<(String, Metric)>,
+{
+    let mut counts = Vec::new();
+    ReplicateRange {
+        first: range.start,
+        values: range
+            .map(|r| {
+                replicate(r, &mut counts)
+                    .iter()
+                    .take(width)
+                    .map(|(_, m)| m.value())
+                    .collect()
+            })
+            .collect(),
+    }
+}
+
+/// The percentile intervals of `estimate`'s metrics from replicate ranges that
+/// together are `0..config.replicates`, in order (as [`replicate_ranges`] cuts them):
+/// the same intervals as one sequential run. Ranges that leave a gap, overlap or stop
+/// short are an [`EvalError::InvalidParameter`] naming the first replicate out of place.
+pub fn intervals_from_ranges(
+    config: &BootstrapConfig,
+    estimate: Vec<(String, Metric)>,
+    ranges: &[ReplicateRange],
+) -> Result<Vec<Interval>, EvalError> {
+    check_config(config)?;
+    let mut samples = Samples::new(estimate.len(), config.replicates);
+    let mut next = 0u64;
+    for range in ranges {
+        if u64::from(range.first) != next {
+            return Err(EvalError::InvalidParameter {
+                parameter: "replicate range start",
+                value: f64::from(range.first),
+                expected: "the replicate after the previous range's last (ranges in order, from 0, without gaps or overlaps)",
+            });
+        }
+        for values in &range.values {
             samples.push_values(values);
         }
+        next += range.values.len() as u64;
+    }
+    if next != u64::from(config.replicates) {
+        return Err(EvalError::InvalidParameter {
+            parameter: "replicates in the ranges",
+            value: next as f64,
+            expected: "exactly the configured number of replicates",
+        });
     }
     Ok(samples.intervals(estimate, config))
 }

@@ -47,6 +47,7 @@ pub mod types;
 /// The rule language, now shared with slices: [`crate::expr`].
 pub use crate::expr as rule;
 pub use crate::expr::{Rule, RuleError};
+pub use classification::ReplicateJob;
 pub use config::{
     BaselineSettings, BootstrapSettings, ClassProbabilityColumn, ConfigError, EvalConfig,
     Heuristic, HeuristicCase, HeuristicCases, HumanFigure, MeasuredFacts, Predictions,
@@ -57,7 +58,8 @@ pub use fingerprint::{Fingerprints, sha256_hex};
 pub use model_run::{ModelRun, ModelRunError, run_model};
 pub use request::{
     EvalRequest, ModelSource, Overrides, PreparedRequest, RequestError, Settings, Source,
-    attach_behaviour, evaluate_request, evaluate_request_watched, prepare_request,
+    attach_behaviour, evaluate_prepared, evaluate_request, evaluate_request_watched,
+    prepare_request,
 };
 pub use types::{EvalReport, SCHEMA_VERSION};
 
@@ -240,8 +242,63 @@ fn compute_split(table: &Table, settings: &SplitSettings) -> Result<Split, Repor
     })
 }
 
+/// A classification report's headline bootstrap computed elsewhere, in parts (the
+/// page's Web Workers): the job it was computed for ([`replicate_job`]) and its
+/// replicate ranges, in order ([`crate::metrics::bootstrap::replicate_ranges`]).
+#[derive(Debug, Clone, PartialEq)]
+pub struct PrecomputedReplicates {
+    pub job: ReplicateJob,
+    pub ranges: Vec<crate::metrics::bootstrap::ReplicateRange>,
+}
+
+/// The headline bootstrap of the report [`evaluate`] would make of `table` with
+/// `config`, as a job to run in parts ([`ReplicateJob::run`]); `None` for regression,
+/// whose report bootstraps in one piece. The same checks and errors as [`evaluate`].
+pub fn replicate_job(
+    table: &Table,
+    config: &EvalConfig,
+) -> Result<Option<ReplicateJob>, ReportError> {
+    check_settings(config)?;
+    if table.num_rows() == 0 {
+        return Err(ReportError::NoRows);
+    }
+    if infer_task(table, config)? != TaskKind::Classification {
+        return Ok(None);
+    }
+    let data = classification::read(table, config)?;
+    let threshold = if data.probabilistic {
+        config.threshold
+    } else {
+        0.5
+    };
+    let boot = crate::metrics::bootstrap::BootstrapConfig {
+        replicates: config.bootstrap.replicates,
+        seed: config.bootstrap.seed,
+        confidence: config.bootstrap.confidence,
+    };
+    Ok(Some(ReplicateJob::of(
+        &data,
+        threshold,
+        config.calibration_bins,
+        config.equal_mass_bins,
+        &boot,
+        config.bootstrap.method,
+    )))
+}
+
 /// Runs the whole evaluation. See the module docs for what the report holds.
 pub fn evaluate(table: &Table, config: &EvalConfig) -> Result<EvalReport, ReportError> {
+    evaluate_with_replicates(table, config, None)
+}
+
+/// [`evaluate`], with the headline bootstrap's replicates taken from `replicates`
+/// when they were computed for this very job (else computed here): the same report,
+/// bit for bit, as [`evaluate`].
+pub fn evaluate_with_replicates(
+    table: &Table,
+    config: &EvalConfig,
+    replicates: Option<&PrecomputedReplicates>,
+) -> Result<EvalReport, ReportError> {
     check_settings(config)?;
     let fingerprints = config.fingerprints.normalized()?;
     if table.num_rows() == 0 {
@@ -265,7 +322,7 @@ pub fn evaluate(table: &Table, config: &EvalConfig) -> Result<EvalReport, Report
     let mut report = match task {
         TaskKind::Classification => {
             let data = classification::read(table, config)?;
-            let out = classification::run(table, config, &data, &split)?;
+            let out = classification::run(table, config, &data, &split, replicates)?;
             let inputs = ReportInputs {
                 label_column: config.label.clone(),
                 prediction_kind: data.kind,

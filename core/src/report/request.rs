@@ -17,12 +17,12 @@
 //! separate contract, overrides ───────────────────▶ config ──evaluate──▶ EvalReport
 //! ```
 
+use super::ReportError;
 use super::config::{ConfigError, EvalConfig, Heuristic, HumanFigure, Predictions, SettingsFormat};
 use super::contract::{ContractError, MetricContract};
 use super::fingerprint::Fingerprints;
 use super::model_run::{ModelRunError, run_model};
 use super::types::EvalReport;
-use super::{ReportError, evaluate};
 use crate::behaviour::{BehaviourError, BehaviourSpec, run_behaviour};
 use crate::engine::Engine;
 use crate::table::Table;
@@ -145,11 +145,27 @@ pub fn evaluate_request_watched(
     progress: &mut dyn FnMut(crate::slices::Progress),
     cancel: &std::sync::atomic::AtomicBool,
 ) -> Result<EvalReport, RequestError> {
-    let input = table;
     let prepared = prepare_request(table, request, now)?;
+    evaluate_prepared(table, request, &prepared, None, now, progress, cancel)
+}
+
+/// The rest of [`evaluate_request_watched`] after [`prepare_request`]: the report of
+/// `prepared` (whose headline bootstrap may come from `replicates`, computed in parts
+/// elsewhere: [`super::replicate_job`]) and its slices. `table` is the request's input
+/// table; the model is not run again.
+pub fn evaluate_prepared(
+    table: &Table,
+    request: &EvalRequest<'_>,
+    prepared: &PreparedRequest,
+    replicates: Option<&super::PrecomputedReplicates>,
+    now: &dyn Fn() -> f64,
+    progress: &mut dyn FnMut(crate::slices::Progress),
+    cancel: &std::sync::atomic::AtomicBool,
+) -> Result<EvalReport, RequestError> {
+    let input = table;
     let table = prepared.table.as_ref().unwrap_or(table);
     let config = &prepared.config;
-    let mut report = evaluate(table, config)?;
+    let mut report = super::evaluate_with_replicates(table, config, replicates)?;
     if let Some(spec) = &request.overrides.slices {
         // Search the input's own columns, not the label, predictions or baselines.
         let label = request.label.as_str();

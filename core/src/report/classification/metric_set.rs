@@ -13,7 +13,8 @@
 use super::read::ClassData;
 use super::{Diagrams, prepare, values};
 use crate::metrics::bootstrap::{
-    BootstrapConfig, BootstrapMethod, Interval, bootstrap_replicates, replicate_counts,
+    BootstrapConfig, BootstrapMethod, Interval, ReplicateRange, bootstrap_replicates,
+    replicate_counts, replicate_range,
 };
 use crate::metrics::calibration::{BinStrategy, reliability_diagram};
 use crate::metrics::score_ordered::{Draw, PassMetrics, ScoreOrdered};
@@ -201,5 +202,98 @@ impl<'a> MetricSet<'a> {
             self.values(Weights::Unit),
             |replicate, scratch| self.replicate(method, config.seed, replicate, scratch),
         )
+    }
+}
+
+/// The report's headline bootstrap as a job that other threads or Web Workers can run
+/// in parts: the labels and score columns the report read, the settings its metric pass
+/// takes, and the bootstrap's. [`ReplicateJob::run`] computes a contiguous range of
+/// replicates ([`crate::metrics::bootstrap::replicate_range`]) exactly as
+/// [`MetricSet::intervals`] computes them (each replicate from its own seeded stream),
+/// so the ranges merged in order ([`super::super::evaluate_with_replicates`]) give the
+/// report's intervals bit for bit. Made by [`super::super::replicate_job`].
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct ReplicateJob {
+    /// The number of classes (2: binary).
+    pub classes: usize,
+    /// Each row's class index.
+    pub labels: Vec<u32>,
+    /// Binary: the positive-class probability (or 0/1); multiclass: one column per class.
+    pub columns: Vec<Vec<f64>>,
+    /// False for hard predictions.
+    pub probabilistic: bool,
+    pub threshold: f64,
+    pub bins: usize,
+    pub equal_mass_bins: bool,
+    pub replicates: u32,
+    pub seed: u64,
+    pub confidence: f64,
+    pub method: BootstrapMethod,
+}
+
+impl ReplicateJob {
+    pub(crate) fn of(
+        data: &ClassData,
+        threshold: f64,
+        bins: usize,
+        equal_mass_bins: bool,
+        boot: &BootstrapConfig,
+        method: BootstrapMethod,
+    ) -> Self {
+        Self {
+            classes: data.classes.len(),
+            labels: data.labels.clone(),
+            columns: data.columns.clone(),
+            probabilistic: data.probabilistic,
+            threshold,
+            bins,
+            equal_mass_bins,
+            replicates: boot.replicates,
+            seed: boot.seed,
+            confidence: boot.confidence,
+            method,
+        }
+    }
+
+    /// The bootstrap settings of the job.
+    pub fn config(&self) -> BootstrapConfig {
+        BootstrapConfig {
+            replicates: self.replicates,
+            seed: self.seed,
+            confidence: self.confidence,
+        }
+    }
+
+    /// The rows the job resamples.
+    pub fn rows(&self) -> usize {
+        self.labels.len()
+    }
+
+    /// Replicates `range` (clamped to the job's replicates) of the report's headline
+    /// bootstrap. Columns that do not match the labels, labels past the classes or
+    /// scores outside [0, 1] are the same [`EvalError`]s the report gives.
+    pub fn run(&self, range: std::ops::Range<u32>) -> Result<ReplicateRange, EvalError> {
+        let range = range.start.min(self.replicates)..range.end.min(self.replicates);
+        let data = ClassData {
+            classes: (0..self.classes).map(|c| c.to_string()).collect(),
+            labels: self.labels.clone(),
+            columns: self.columns.clone(),
+            probabilistic: self.probabilistic,
+            kind: crate::report::types::PredictionKind::Score,
+            prediction_columns: Vec::new(),
+            positive: None,
+        };
+        let columns: Vec<&[f64]> = data.columns.iter().map(Vec::as_slice).collect();
+        let set = MetricSet::new(
+            &data,
+            &columns,
+            self.threshold,
+            self.bins,
+            self.equal_mass_bins,
+        )?;
+        let width = set.values(Weights::Unit).len();
+        Ok(replicate_range(range, width, |r, scratch| {
+            set.replicate(self.method, self.seed, r, scratch)
+        }))
     }
 }

@@ -9,6 +9,7 @@ pub(crate) mod read;
 /// One model's metrics for any weights: what a comparison computes for both models on
 /// each paired resample ([`crate::compare`]).
 pub(crate) use metric_set::MetricSet;
+pub use metric_set::ReplicateJob;
 
 pub(crate) use read::{ClassData, read};
 
@@ -21,7 +22,9 @@ use super::types::{
 };
 use super::{NamedBaseline, ReportError};
 use crate::metrics::baselines::{self, BaselineMetrics, RandomStrategy};
-use crate::metrics::bootstrap::{BootstrapConfig, Interval, default_threads};
+use crate::metrics::bootstrap::{
+    BootstrapConfig, Interval, default_threads, intervals_from_ranges,
+};
 use crate::metrics::calibration::ReliabilityDiagram;
 use crate::metrics::split::Split;
 use crate::metrics::threshold::{SweepKind, SweepPoint, ThresholdSweep, ThresholdTarget};
@@ -178,6 +181,7 @@ pub(super) fn run(
     config: &EvalConfig,
     data: &ClassData,
     split: &Split,
+    replicates: Option<&super::PrecomputedReplicates>,
 ) -> Result<ClassificationOutcome, ReportError> {
     let binary = data.binary();
     let (columns, threshold) = data.input(if data.probabilistic {
@@ -212,7 +216,14 @@ pub(super) fn run(
     let threads = config.bootstrap.threads.unwrap_or_else(default_threads);
     // A binary score column is resampled in descending score order (ties in row
     // order), one fused pass per replicate (`metrics::score_ordered`).
-    let intervals = set.intervals(&boot, method, threads)?;
+    // Replicates computed elsewhere (the page's Web Workers) are used when they are of
+    // this very job; otherwise they are computed here.
+    let intervals = match replicates.filter(|p| {
+        p.job == ReplicateJob::of(data, threshold, bins, config.equal_mass_bins, &boot, method)
+    }) {
+        Some(p) => intervals_from_ranges(&boot, set.values(Weights::Unit), &p.ranges)?,
+        None => set.intervals(&boot, method, threads)?,
+    };
     let metrics = prepared.metrics(Weights::Unit);
 
     // Baselines.
