@@ -1,8 +1,10 @@
 // The dedicated worker that runs lockstep-core off the page's thread. It imports the
 // page's own wasm-bindgen module (its URL comes in the query: Trunk hashes the name)
 // with the wasm beside it (Trunk names it `<module>_bg.wasm`), whose `main` sees no
-// `window` and starts the worker loop (frontend/src/worker.rs). Messages that arrive
-// while the wasm loads wait in `lockstepQueued`.
+// `window` and starts the worker loop (frontend/src/worker.rs). The notebook's worker
+// starts its engine workers from this same file with `role=engine` added to the query
+// (frontend/src/pool.rs): they load the same bundle and answer bootstrap jobs. Messages
+// that arrive while the wasm loads wait in `lockstepQueued`.
 self.lockstepQueued = [];
 self.onmessage = (event) => self.lockstepQueued.push(event);
 const glue = new URL(new URL(self.location.href).searchParams.get('glue') ?? '', self.location.href);

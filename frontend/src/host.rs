@@ -36,6 +36,14 @@ struct HeldModel {
     model: LoadedModel,
 }
 
+/// An evaluation between its two halves ([`Host::evaluate_begin`]).
+pub struct PendingEvaluation {
+    prepared: lockstep_core::report::PreparedRequest,
+    /// The headline bootstrap, to run in parts; `None`: nothing to split.
+    pub job: Option<lockstep_core::report::ReplicateJob>,
+    start: f64,
+}
+
 /// Everything the worker holds.
 #[derive(Default)]
 pub struct Host {
@@ -431,6 +439,64 @@ impl Host {
     pub fn evaluate(&self, inputs: &EvalInputs, now: &dyn Fn() -> f64) -> Reply {
         let cancel = std::sync::atomic::AtomicBool::new(false);
         match self.try_evaluate(inputs, None, now, &mut |_| {}, &cancel) {
+            Ok(e) => Reply::Evaluated(e),
+            Err(e) => failed(e),
+        }
+    }
+
+    /// The Evaluate cell in two halves, so that its headline bootstrap can run in parts
+    /// on the page's engine workers in between (`crate::pool`): the model run and the
+    /// bootstrap job. [`Host::evaluate_end`] with the replicates gives the same reply
+    /// as [`Host::evaluate`].
+    pub fn evaluate_begin(
+        &self,
+        inputs: &EvalInputs,
+        now: &dyn Fn() -> f64,
+    ) -> Result<PendingEvaluation, String> {
+        let start = now();
+        let source = inputs
+            .source
+            .as_ref()
+            .ok_or("choose what to evaluate: a model, a prediction column or a score column")?;
+        let (prepared, job) =
+            self.with_picks(inputs, source, |picks| view::eval::prepare(picks, now))?;
+        Ok(PendingEvaluation {
+            prepared,
+            job,
+            start,
+        })
+    }
+
+    /// The second half of [`Host::evaluate_begin`]: the report, with the headline
+    /// bootstrap's `replicates` when they were computed elsewhere.
+    pub fn evaluate_end(
+        &self,
+        inputs: &EvalInputs,
+        pending: &PendingEvaluation,
+        replicates: Option<&lockstep_core::report::PrecomputedReplicates>,
+        now: &dyn Fn() -> f64,
+    ) -> Reply {
+        let run = (|| {
+            let source = inputs
+                .source
+                .as_ref()
+                .ok_or("choose what to evaluate: a model, a prediction column or a score column")?;
+            self.with_picks(inputs, source, |picks| {
+                let shown = view::eval::finish(picks, &pending.prepared, replicates, now)?;
+                Ok(Evaluated {
+                    dataset: picks.dataset.name.clone(),
+                    rows: picks.dataset.table.num_rows(),
+                    json: shown.json,
+                    markdown: shown.markdown,
+                    html: shown.html,
+                    junit: shown.junit,
+                    millis: now() - pending.start,
+                    memory_bytes: picks.dataset.table.memory_bytes(),
+                    heap_bytes: heap_bytes(),
+                })
+            })
+        })();
+        match run {
             Ok(e) => Reply::Evaluated(e),
             Err(e) => failed(e),
         }
@@ -920,6 +986,43 @@ mod tests {
         assert_eq!(report.fingerprints.model_sha256, Some(sha256_hex(&bytes)));
         assert!(report.roc.is_some() && report.reliability.is_some());
         assert_eq!(e.json, export::json(&report).unwrap());
+    }
+
+    /// The Evaluate cell with its bootstrap in parts (what the worker does with its
+    /// engine workers, `crate::pool`): the job sent as the pool sends it (a header and
+    /// the columns apart), ranges run separately and merged — the same reply, byte for
+    /// byte, as one run; a model is run once.
+    #[test]
+    fn the_bootstrap_in_parts_gives_the_same_evaluation() {
+        let host = demo();
+        for source in [
+            PredictionSource::Model("champion.onnx".into()),
+            PredictionSource::Score("score".into()),
+        ] {
+            let inputs = eval_inputs(source);
+            let whole = host.evaluate(&inputs, &|| 0.0);
+            let pending = host.evaluate_begin(&inputs, &|| 0.0).unwrap();
+            let Some(job) = &pending.job else {
+                // A source the data set lacks: both halves fail alike.
+                assert_eq!(host.evaluate_end(&inputs, &pending, None, &|| 0.0), whole);
+                continue;
+            };
+            let header = crate::pool::job_header(job);
+            let sent =
+                crate::pool::job_from(&header, job.labels.clone(), job.columns.clone()).unwrap();
+            assert_eq!(&sent, job);
+            let ranges = lockstep_core::metrics::bootstrap::replicate_ranges(job.replicates, 3)
+                .into_iter()
+                .map(|r| sent.run(r).unwrap())
+                .collect();
+            let pre = lockstep_core::report::PrecomputedReplicates {
+                job: job.clone(),
+                ranges,
+            };
+            let parts = host.evaluate_end(&inputs, &pending, Some(&pre), &|| 0.0);
+            assert!(matches!(parts, Reply::Evaluated(_)), "{parts:?}");
+            assert_eq!(parts, whole);
+        }
     }
 
     /// The Robustness cell runs core's `attach_behaviour` on the evaluation's request:

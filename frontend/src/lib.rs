@@ -17,7 +17,8 @@
 //!   data sets' roles, names and fingerprints): what a share link serializes.
 //! * [`protocol`] — the commands and replies between the page and the worker.
 //! * [`host`] — what the worker holds and does, plain Rust over `lockstep-core`
-//!   (tested natively); [`worker`] — the worker's message loop (wasm32).
+//!   (tested natively); [`worker`] — the worker's message loop (wasm32); [`pool`] —
+//!   its engine workers, which bootstrap large evaluations in parts.
 //! * [`client`] — the page's side: spawns the worker, sends, routes replies, cancels.
 //! * [`state`], [`view`] — the data sets, models and the cells' view-models, plain
 //!   functions over `lockstep-core`, tested natively; [`download`] — exports as files.
@@ -39,6 +40,7 @@ pub mod components;
 pub mod download;
 pub mod host;
 pub mod notebook;
+pub mod pool;
 pub mod protocol;
 pub mod share;
 pub mod state;

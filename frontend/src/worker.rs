@@ -199,7 +199,29 @@ async fn handle(
         }
         Command::Evaluate(inputs) => {
             progress(format!("evaluating {}", inputs.dataset));
-            host.borrow().evaluate(&inputs, &now_ms)
+            // In two halves: the bootstrap of a large evaluation runs on the engine
+            // workers too (`crate::pool`), with the same report as here alone.
+            let pending = match host.borrow().evaluate_begin(&inputs, &now_ms) {
+                Ok(pending) => pending,
+                Err(error) => return Reply::Failed { error },
+            };
+            let replicates = match &pending.job {
+                Some(job) if crate::pool::worth_splitting(job) => {
+                    match crate::pool::replicates(job, &progress).await {
+                        Ok(r) => Some(r),
+                        Err(e) => {
+                            // Computed here instead, as without engine workers.
+                            web_sys::console::warn_1(&JsValue::from_str(&format!(
+                                "lockstep: the engine workers failed ({e}); bootstrapping in this worker"
+                            )));
+                            None
+                        }
+                    }
+                }
+                _ => None,
+            };
+            host.borrow()
+                .evaluate_end(&inputs, &pending, replicates.as_ref(), &now_ms)
         }
         Command::Slices { eval, spec } => {
             progress(format!("evaluating {} with slices", eval.dataset));
@@ -301,6 +323,10 @@ fn pump(queue: Rc<Queue>) {
 /// The worker's entry point: takes the messages `worker.js` queued while the wasm
 /// loaded, then every later one.
 pub fn run() {
+    if crate::pool::is_engine_worker() {
+        crate::pool::serve();
+        return;
+    }
     console_error_panic_hook::set_once();
     let queue = Rc::new(Queue {
         host: RefCell::new(Host::new()),

@@ -11,8 +11,9 @@
 //! come back as the message to show.
 
 use lockstep_core::report::{
-    EvalReport, EvalRequest, ModelSource, Overrides, RequestError, Settings, SettingsFormat,
-    Source, evaluate_request_watched, export,
+    EvalReport, EvalRequest, ModelSource, Overrides, PrecomputedReplicates, PreparedRequest,
+    ReplicateJob, RequestError, Settings, SettingsFormat, Source, evaluate_prepared,
+    evaluate_request_watched, export, prepare_request, replicate_job,
 };
 use lockstep_core::slices::{Progress, SlicesSpec};
 use lockstep_core::transform::FittedPipeline;
@@ -130,6 +131,48 @@ pub fn evaluate_watched(
     request.overrides.slices = slices;
     let report = evaluate_request_watched(&picks.dataset.table, &request, now, progress, cancel)
         .map_err(|e| request_error(picks, e))?;
+    exports(report)
+}
+
+/// The first half of [`evaluate`], for an evaluation whose bootstrap runs in parts (the
+/// page's engine workers): the request prepared (the model run) and its headline
+/// bootstrap as a job (`None`: nothing to split, or an error [`finish`] will report).
+pub fn prepare(
+    picks: &EvalPicks<'_>,
+    now: &dyn Fn() -> f64,
+) -> Result<(PreparedRequest, Option<ReplicateJob>), String> {
+    let request = request_of(picks)?;
+    let prepared = prepare_request(&picks.dataset.table, &request, now)
+        .map_err(|e| request_error(picks, e))?;
+    let table = prepared.table.as_ref().unwrap_or(&picks.dataset.table);
+    let job = replicate_job(table, &prepared.config).ok().flatten();
+    Ok((prepared, job))
+}
+
+/// The second half: the report of `prepared` with the headline bootstrap's replicates
+/// from `replicates` — the same report, bit for bit, as [`evaluate`].
+pub fn finish(
+    picks: &EvalPicks<'_>,
+    prepared: &PreparedRequest,
+    replicates: Option<&PrecomputedReplicates>,
+    now: &dyn Fn() -> f64,
+) -> Result<Evaluation, String> {
+    let request = request_of(picks)?;
+    let cancel = std::sync::atomic::AtomicBool::new(false);
+    let report = evaluate_prepared(
+        &picks.dataset.table,
+        &request,
+        prepared,
+        replicates,
+        now,
+        &mut |_| {},
+        &cancel,
+    )
+    .map_err(|e| request_error(picks, e))?;
+    exports(report)
+}
+
+fn exports(report: EvalReport) -> Result<Evaluation, String> {
     Ok(Evaluation {
         json: export::json(&report).map_err(|e| e.to_string())?,
         markdown: export::markdown(&report),
