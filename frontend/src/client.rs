@@ -3,7 +3,8 @@
 //! objects they read, and routes each [`Reply`] to the callback of its command.
 //!
 //! Cancelling terminates the worker at once (a long evaluation cannot be interrupted
-//! from inside) and starts a fresh one, into which every command that changed what
+//! from inside; the engine workers it started, `crate::pool`, are its own nested
+//! workers and end with it) and starts a fresh one, into which every command that changed what
 //! the worker held is sent again, with the same `File` objects: the data comes back
 //! without the user picking the files again.
 

@@ -27,7 +27,11 @@
 //! Replicate `r` draws from its own stream seeded by [`replicate_seed`], so replicates
 //! run in any order: [`bootstrap_parallel`] spreads them over threads natively (one
 //! counts buffer per thread) with results identical to [`bootstrap`]'s whatever the
-//! thread count. `scripts/fixtures/gen_eval_metrics.py` re-implements both schemes in
+//! thread count. The unit of that split is a [`ReplicateRange`] (a contiguous range of
+//! replicates and their values, [`replicate_range`]), merged in order by
+//! [`intervals_from_ranges`]: threads compute ranges natively, and the page's engine
+//! workers compute ranges of the report's headline bootstrap
+//! (`report::ReplicateJob`), with the same intervals bit for bit. `scripts/fixtures/gen_eval_metrics.py` re-implements both schemes in
 //! Python and scores each resample with scikit-learn.
 
 use schemars::JsonSchema;
