@@ -1,6 +1,5 @@
-//! Parquet bytes → [`Table`] (feature `parquet`), through the `parquet` crate's typed
-//! column readers; in-memory Arrow record batches ([`Table::from_record_batches`], and
-//! Arrow IPC) are converted by [`from_batches`], with the same type mapping.
+//! Parquet bytes → [`Table`] (feature `parquet`), through arrow record batches; the
+//! same conversion reads in-memory record batches ([`Table::from_record_batches`]).
 //!
 //! Column types map as: boolean → bool; signed integers and uint8/16/32 → int64;
 //! float32/64 → float64 (`NaN` is read as null, as pandas means it); utf8,
@@ -13,14 +12,11 @@ use arrow_array::types::{
     Float32Type, Float64Type, Int8Type, Int16Type, Int32Type, Int64Type, UInt8Type, UInt16Type,
     UInt32Type,
 };
-use arrow_array::{Array, ArrayRef, Float64Array, RecordBatch};
+use arrow_array::{Array, ArrayRef, Float64Array, RecordBatch, RecordBatchReader};
 use arrow_buffer::{BooleanBuffer, NullBuffer};
 use arrow_schema::{DataType as ArrowType, Schema};
-use parquet::arrow::parquet_to_arrow_schema;
+use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 use parquet::basic::Compression;
-use parquet::column::reader::{ColumnReader, ColumnReaderImpl};
-use parquet::data_type::{ByteArray, DataType as ParquetType};
-use parquet::file::reader::{FileReader, SerializedFileReader};
 
 use super::builder::ColumnBuilder;
 use super::{Column, ColumnData, DataType, StrColumn, Table, TableError};
@@ -63,72 +59,28 @@ pub fn catch_decoder_panic<T>(decode: impl FnOnce() -> T) -> Result<T, String> {
     }
 }
 
-/// Parquet bytes → a table, column chunk by column chunk through the `parquet` crate's
-/// typed column readers, straight into Lockstep's column builders. The arrow schema
-/// (with the `ARROW:schema` hint pandas and pyarrow write) still decides each column's
-/// type and names an unsupported one, exactly as `parquet`'s arrow reader would; the
-/// arrow record-batch reader itself is not used: it and the `arrow-select` kernels it
-/// brings were ≈ 0.5 MB of the page's wasm (issue 13's bundle budget).
 fn read_parquet_unguarded(bytes: &[u8]) -> Result<Table, TableError> {
-    let file = SerializedFileReader::new(bytes::Bytes::copy_from_slice(bytes))
-        .map_err(parquet_error)?;
-    let metadata = file.metadata();
-    let file_metadata = metadata.file_metadata();
-    let descriptor = file_metadata.schema_descr();
-    let schema = parquet_to_arrow_schema(descriptor, file_metadata.key_value_metadata())
-        .map_err(parquet_error)?;
-    let mut columns: Vec<(String, &ArrowType, ColumnBuilder)> = schema
-        .fields()
-        .iter()
-        .map(|f| {
-            let data_type = data_type(f.name(), f.data_type())?;
-            Ok((
-                f.name().clone(),
-                value_type(f.data_type()),
-                ColumnBuilder::new(data_type, 0),
-            ))
-        })
-        .collect::<Result<_, TableError>>()?;
-    // Every field is a flat primitive column here (a group would be a struct, list or
-    // map: refused above), so field `i` is leaf column `i`.
-    if descriptor.num_columns() != columns.len() {
-        return Err(TableError::Parquet {
-            message: format!(
-                "the file has {} leaf columns for {} fields",
-                descriptor.num_columns(),
-                columns.len()
-            ),
-        });
-    }
-    let mut scratch = Scratch::default();
-    for group in 0..metadata.num_row_groups() {
-        let row_group = file.get_row_group(group).map_err(parquet_error)?;
-        let rows = row_group.metadata().num_rows();
-        for (index, (name, arrow_type, builder)) in columns.iter_mut().enumerate() {
-            codec(name, row_group.metadata().column(index).compression())?;
-            let max_def = descriptor.column(index).max_def_level();
-            let reader = row_group.get_column_reader(index).map_err(parquet_error)?;
-            let before = builder.len();
-            read_chunk(name, arrow_type, reader, max_def, builder, &mut scratch)?;
-            let read = builder.len() - before;
-            if i64::try_from(read).ok() != Some(rows) {
-                return Err(TableError::Parquet {
-                    message: format!(
-                        "column `{name}` has {read} values in row group {group}, which declares {rows} rows"
-                    ),
-                });
-            }
+    let data = bytes::Bytes::copy_from_slice(bytes);
+    let builder = ParquetRecordBatchReaderBuilder::try_new(data).map_err(parquet_error)?;
+    for row_group in builder.metadata().row_groups() {
+        for column in row_group.columns() {
+            codec(column.column_descr().name(), column.compression())?;
         }
     }
-    Table::new(
-        columns
-            .into_iter()
-            .map(|(name, _, builder)| Column::new(name, builder.finish()))
-            .collect(),
+    let reader = builder.build().map_err(parquet_error)?;
+    let schema = reader.schema();
+    from_batches(
+        &schema,
+        reader.map(|batch| {
+            batch.map_err(|err| TableError::Parquet {
+                message: err.to_string(),
+            })
+        }),
     )
 }
 
-/// Refuses, by name, a column chunk compressed with a codec this build leaves out.
+/// Refuses, by name, a column chunk compressed with a codec this build leaves out (see
+/// `parquet` in core/Cargo.toml), before any page is decoded.
 fn codec(column: &str, compression: Compression) -> Result<(), TableError> {
     let codec = match compression {
         Compression::UNCOMPRESSED
@@ -144,139 +96,6 @@ fn codec(column: &str, compression: Compression) -> Result<(), TableError> {
         column: column.to_owned(),
         codec,
     })
-}
-
-/// Rows decoded per call of a column reader: the buffers below hold at most this many
-/// values and levels, whatever a row group declares.
-const CHUNK_ROWS: usize = 64 * 1024;
-
-/// Buffers reused from one column chunk to the next.
-#[derive(Default)]
-struct Scratch {
-    levels: Vec<i16>,
-    booleans: Vec<bool>,
-    int32: Vec<i32>,
-    int64: Vec<i64>,
-    float32: Vec<f32>,
-    float64: Vec<f64>,
-    byte_arrays: Vec<ByteArray>,
-}
-
-/// One column chunk into `builder`, each value converted as `parquet`'s arrow reader
-/// converts it to `arrow_type` (the column's type, or its dictionary's value type).
-fn read_chunk(
-    name: &str,
-    arrow_type: &ArrowType,
-    reader: ColumnReader,
-    max_def: i16,
-    builder: &mut ColumnBuilder,
-    scratch: &mut Scratch,
-) -> Result<(), TableError> {
-    let unsupported = || TableError::UnsupportedParquetType {
-        column: name.to_owned(),
-        data_type: arrow_type.to_string(),
-    };
-    let levels = &mut scratch.levels;
-    match (reader, builder) {
-        (ColumnReader::BoolColumnReader(r), ColumnBuilder::Bool(b)) => {
-            read_values(r, max_def, levels, &mut scratch.booleans, |v| {
-                b.push(v.copied());
-                Ok(())
-            })
-        }
-        (ColumnReader::Int32ColumnReader(r), ColumnBuilder::Int64(b)) => {
-            let widen = int_widening(arrow_type).ok_or_else(unsupported)?;
-            read_values(r, max_def, levels, &mut scratch.int32, |v| {
-                b.push(v.map(|v| widen(i64::from(*v))));
-                Ok(())
-            })
-        }
-        (ColumnReader::Int64ColumnReader(r), ColumnBuilder::Int64(b)) => {
-            let widen = int_widening(arrow_type).ok_or_else(unsupported)?;
-            read_values(r, max_def, levels, &mut scratch.int64, |v| {
-                b.push(v.map(|v| widen(*v)));
-                Ok(())
-            })
-        }
-        (ColumnReader::FloatColumnReader(r), ColumnBuilder::Float64(b)) => {
-            read_values(r, max_def, levels, &mut scratch.float32, |v| {
-                b.push(v.map(|v| f64::from(*v)).filter(|v| !v.is_nan()));
-                Ok(())
-            })
-        }
-        (ColumnReader::DoubleColumnReader(r), ColumnBuilder::Float64(b)) => {
-            read_values(r, max_def, levels, &mut scratch.float64, |v| {
-                b.push(v.copied().filter(|v| !v.is_nan()));
-                Ok(())
-            })
-        }
-        (ColumnReader::ByteArrayColumnReader(r), ColumnBuilder::Str(b)) => {
-            read_values(r, max_def, levels, &mut scratch.byte_arrays, |v| {
-                let text = v
-                    .map(|v| {
-                        std::str::from_utf8(v.data()).map_err(|_| TableError::Parquet {
-                            message: format!("column `{name}` holds a value that is not UTF-8"),
-                        })
-                    })
-                    .transpose()?;
-                b.push(text).map_err(|full| full.for_column(name))
-            })
-        }
-        _ => Err(unsupported()),
-    }
-}
-
-/// How an integer read from the file becomes the column's `int64`, as `parquet`'s arrow
-/// reader casts it to the column's arrow type (narrow types wrap; unsigned ones are
-/// the same bits read as unsigned). `None` for a type Lockstep does not read as int64.
-fn int_widening(arrow_type: &ArrowType) -> Option<fn(i64) -> i64> {
-    Some(match arrow_type {
-        ArrowType::Int8 => |v| i64::from(v as i8),
-        ArrowType::Int16 => |v| i64::from(v as i16),
-        ArrowType::Int32 => |v| i64::from(v as i32),
-        ArrowType::Int64 => |v| v,
-        ArrowType::UInt8 => |v| i64::from(v as u8),
-        ArrowType::UInt16 => |v| i64::from(v as u16),
-        ArrowType::UInt32 => |v| i64::from(v as u32),
-        _ => return None,
-    })
-}
-
-/// Reads a column chunk to its end, calling `push` once per row: the value, or `None`
-/// for a null (a definition level under `max_def`).
-fn read_values<T: ParquetType>(
-    mut reader: ColumnReaderImpl<T>,
-    max_def: i16,
-    levels: &mut Vec<i16>,
-    values: &mut Vec<T::T>,
-    mut push: impl FnMut(Option<&T::T>) -> Result<(), TableError>,
-) -> Result<(), TableError> {
-    loop {
-        levels.clear();
-        values.clear();
-        let (records, _, read_levels) = reader
-            .read_records(CHUNK_ROWS, Some(levels), None, values)
-            .map_err(parquet_error)?;
-        if records == 0 {
-            return Ok(());
-        }
-        if max_def == 0 {
-            values.iter().try_for_each(|v| push(Some(v)))?;
-            continue;
-        }
-        let mut next = values.iter();
-        for level in levels.iter().take(read_levels) {
-            let value = if *level == max_def {
-                Some(next.next().ok_or_else(|| TableError::Parquet {
-                    message: "a column chunk has fewer values than its definition levels say"
-                        .to_owned(),
-                })?)
-            } else {
-                None
-            };
-            push(value)?;
-        }
-    }
 }
 
 /// Arrow record batches of one schema → a table (Parquet files and in-memory Arrow
