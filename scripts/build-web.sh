@@ -10,5 +10,19 @@ js=$(ls dist/lockstep-frontend-*.js)
 raw=$(stat -c %s "$wasm")
 gz=$(gzip -9 -c "$wasm" | wc -c)
 js_gz=$(gzip -9 -c "$js" | wc -c)
-printf '[build-web] wasm bundle: %s bytes raw (%s KiB), %s bytes gzip -9 (%s KiB); JS glue %s bytes gzip\n' \
-  "$raw" "$((raw / 1024))" "$gz" "$((gz / 1024))" "$js_gz"
+worker_gz=$(gzip -9 -c dist/worker.js | wc -c)
+printf '[build-web] wasm bundle: %s bytes raw (%s KiB), %s bytes gzip -9 (%s KiB); JS glue %s bytes gzip; worker.js %s bytes gzip\n' \
+  "$raw" "$((raw / 1024))" "$gz" "$((gz / 1024))" "$js_gz" "$worker_gz"
+# The bundle budget (issues 13 and 21): 1.5 MB gzip -9 for everything the page runs,
+# worker included (the worker imports the same wasm and glue, plus dist/worker.js).
+budget=1500000
+total=$((gz + js_gz + worker_gz))
+if [ "$total" -gt "$budget" ]; then
+  printf '[build-web] OVER BUDGET: wasm + JS glue + worker = %s bytes gzip -9, over the budget of %s bytes by %s\n' \
+    "$total" "$budget" "$((total - budget))" >&2
+  # An open defect (issues 13 and 21), not yet a failure of the test command: set
+  # LOCKSTEP_BUNDLE_STRICT=1 to make it one (the default once the bundle fits).
+  [ "${LOCKSTEP_BUNDLE_STRICT:-0}" = 1 ] && exit 1
+else
+  printf '[build-web] within the budget: %s of %s bytes gzip -9 (wasm + JS glue + worker)\n' "$total" "$budget"
+fi

@@ -98,3 +98,41 @@ fn a_file_the_parquet_decoder_panics_on_is_a_named_error() {
         "{err}"
     );
 }
+
+fn columns(table: &Table) -> Vec<(String, ColumnData)> {
+    table
+        .columns()
+        .iter()
+        .map(|c| (c.name().to_owned(), c.data().clone()))
+        .collect()
+}
+
+/// gzip and LZ4 pages (scripts/fixtures/gen_parquet_codecs.py: pyarrow rewrote
+/// train.parquet with each codec, in 3 row groups) read to the same table as snappy.
+#[test]
+fn gzip_and_lz4_pages_read_as_snappy_ones() {
+    let snappy = columns(&read("train.parquet").unwrap());
+    for codec in ["gzip", "lz4"] {
+        let table = read(&format!("codecs/train_{codec}.parquet")).unwrap();
+        assert_eq!(table.num_rows(), 400, "{codec}");
+        assert_eq!(columns(&table), snappy, "{codec}");
+    }
+}
+
+/// Codecs left out of the build (Brotli, ZSTD) are refused by name, not a decoder error.
+#[test]
+fn brotli_and_zstd_pages_are_a_named_error() {
+    for (file, name) in [("brotli", "Brotli"), ("zstd", "ZSTD")] {
+        let err = read(&format!("codecs/train_{file}.parquet")).unwrap_err();
+        assert!(
+            matches!(err, TableError::UnsupportedParquetCodec { ref column, codec } if column == "age" && codec == name),
+            "{err}"
+        );
+        assert!(
+            err.to_string().contains(&format!(
+                "is compressed with {name}, which Lockstep does not read"
+            )),
+            "{err}"
+        );
+    }
+}

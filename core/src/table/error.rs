@@ -83,6 +83,12 @@ pub enum TableError {
         "Parquet column `{column}` has type {data_type}, which Lockstep does not read (bool, integers, floats and strings are read)"
     )]
     UnsupportedParquetType { column: String, data_type: String },
+    /// A Parquet column chunk compressed with a codec this build leaves out (ZSTD,
+    /// Brotli, LZO: see `parquet` in core/Cargo.toml).
+    #[error(
+        "Parquet column `{column}` is compressed with {codec}, which Lockstep does not read (uncompressed, snappy, gzip and LZ4 are read): write the file with one of those, e.g. pandas `to_parquet(path, compression=\"snappy\")`"
+    )]
+    UnsupportedParquetCodec { column: String, codec: &'static str },
     #[error("the input has {rows} rows, more than the limit of {limit}")]
     TooManyRows { rows: usize, limit: usize },
     #[error(

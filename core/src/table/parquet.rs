@@ -4,7 +4,8 @@
 //! Column types map as: boolean → bool; signed integers and uint8/16/32 → int64;
 //! float32/64 → float64 (`NaN` is read as null, as pandas means it); utf8,
 //! large utf8, utf8 view and dictionaries of them → string. Any other type is an
-//! error naming the column and its type. Pages may be uncompressed or snappy.
+//! error naming the column and its type. Pages may be uncompressed, snappy, gzip, LZ4 or
+//! LZ4_RAW; a ZSTD, Brotli or LZO column is [`TableError::UnsupportedParquetCodec`].
 
 use arrow_array::cast::AsArray;
 use arrow_array::types::{
@@ -15,6 +16,7 @@ use arrow_array::{Array, ArrayRef, Float64Array, RecordBatch, RecordBatchReader}
 use arrow_buffer::{BooleanBuffer, NullBuffer};
 use arrow_schema::{DataType as ArrowType, Schema};
 use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
+use parquet::basic::Compression;
 
 use super::builder::ColumnBuilder;
 use super::{Column, ColumnData, DataType, StrColumn, Table, TableError};
@@ -59,9 +61,13 @@ pub fn catch_decoder_panic<T>(decode: impl FnOnce() -> T) -> Result<T, String> {
 
 fn read_parquet_unguarded(bytes: &[u8]) -> Result<Table, TableError> {
     let data = bytes::Bytes::copy_from_slice(bytes);
-    let reader = ParquetRecordBatchReaderBuilder::try_new(data)
-        .and_then(|b| b.build())
-        .map_err(parquet_error)?;
+    let builder = ParquetRecordBatchReaderBuilder::try_new(data).map_err(parquet_error)?;
+    for row_group in builder.metadata().row_groups() {
+        for column in row_group.columns() {
+            codec(column.column_descr().name(), column.compression())?;
+        }
+    }
+    let reader = builder.build().map_err(parquet_error)?;
     let schema = reader.schema();
     from_batches(
         &schema,
@@ -71,6 +77,25 @@ fn read_parquet_unguarded(bytes: &[u8]) -> Result<Table, TableError> {
             })
         }),
     )
+}
+
+/// Refuses, by name, a column chunk compressed with a codec this build leaves out (see
+/// `parquet` in core/Cargo.toml), before any page is decoded.
+fn codec(column: &str, compression: Compression) -> Result<(), TableError> {
+    let codec = match compression {
+        Compression::UNCOMPRESSED
+        | Compression::SNAPPY
+        | Compression::GZIP(_)
+        | Compression::LZ4
+        | Compression::LZ4_RAW => return Ok(()),
+        Compression::ZSTD(_) => "ZSTD",
+        Compression::BROTLI(_) => "Brotli",
+        Compression::LZO => "LZO",
+    };
+    Err(TableError::UnsupportedParquetCodec {
+        column: column.to_owned(),
+        codec,
+    })
 }
 
 /// Arrow record batches of one schema → a table (Parquet files and in-memory Arrow
