@@ -666,7 +666,10 @@ pub fn learning_curve(points: &[(f64, f64, f64)]) -> Chart {
         y_label: "error".into(),
         x_domain: (x_lo, x_hi),
         y_domain: (0.0, (top * 1.1 * 100.0).ceil() / 100.0),
-        series: vec![series("training error", |p| p.1), series("dev error", |p| p.2)],
+        series: vec![
+            series("training error", |p| p.1),
+            series("dev error", |p| p.2),
+        ],
         diagonal: false,
         marker: None,
     })

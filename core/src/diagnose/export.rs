@@ -223,7 +223,10 @@ fn write_html(out: &mut String, report: &DiagnoseReport) -> std::fmt::Result {
             g.label()
         )?;
     } else {
-        writeln!(out, "<p>No gap's interval excludes 0: none is dominant.</p>")?;
+        writeln!(
+            out,
+            "<p>No gap's interval excludes 0: none is dominant.</p>"
+        )?;
     }
     writeln!(
         out,

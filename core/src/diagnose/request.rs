@@ -139,8 +139,8 @@ pub fn request(
     let optimal = match (optimal, &dev) {
         (Some(o), _) => Some(o),
         (None, Some((table, m))) if !higher_is_better => {
-            let report =
-                evaluate(m.table(table), &m.prepared.config).map_err(DiagnoseRequestError::Baseline)?;
+            let report = evaluate(m.table(table), &m.prepared.config)
+                .map_err(DiagnoseRequestError::Baseline)?;
             super::best_baseline(&report)
         }
         _ => None,
