@@ -76,10 +76,10 @@ pub enum DiagnoseRequestError {
     #[error("cannot measure the {set} set: {source}")]
     Measure {
         set: &'static str,
-        source: RequestError,
+        source: Box<RequestError>,
     },
     #[error("the optimal error's baseline on the dev set: {0}")]
-    Baseline(ReportError),
+    Baseline(Box<ReportError>),
     #[error(transparent)]
     Diagnose(#[from] DiagnoseError),
     #[error(transparent)]
@@ -87,7 +87,7 @@ pub enum DiagnoseRequestError {
     #[error("error analysis lists the dev set's errors: give the dev set as data")]
     ErrorsNeedDev,
     #[error("the dev set's split: {0}")]
-    Split(ReportError),
+    Split(Box<ReportError>),
     #[error(transparent)]
     Errors(#[from] ErrorAnalysisError),
 }
@@ -124,7 +124,7 @@ pub fn request(
                 let m = super::measure(data.table, eval, now).map_err(|source| {
                     DiagnoseRequestError::Measure {
                         set: set.label(),
-                        source,
+                        source: Box::new(source),
                     }
                 })?;
                 measured_any = true;
@@ -140,7 +140,7 @@ pub fn request(
         (Some(o), _) => Some(o),
         (None, Some((table, m))) if !higher_is_better => {
             let report = evaluate(m.table(table), &m.prepared.config)
-                .map_err(DiagnoseRequestError::Baseline)?;
+                .map_err(|e| DiagnoseRequestError::Baseline(Box::new(e)))?;
             super::best_baseline(&report)
         }
         _ => None,
@@ -171,8 +171,8 @@ pub fn request(
                 return Err(DiagnoseRequestError::ErrorsNeedDev);
             };
             let t = m.table(table);
-            let split =
-                split_rows(t, &m.prepared.config.split).map_err(DiagnoseRequestError::Split)?;
+            let split = split_rows(t, &m.prepared.config.split)
+                .map_err(|e| DiagnoseRequestError::Split(Box::new(e)))?;
             let key = m.prepared.config.split.key_column.as_deref();
             let sample = sample_errors(t, &m.outcomes, &split, key, limit, bootstrap.seed)?;
             let tags = tags

@@ -309,7 +309,7 @@ fn DiagnoseResult(output: std::sync::Arc<DiagnoseOutput>) -> impl IntoView {
         </div>
         {curves}
         {(!d.notes.is_empty()).then(|| view! {
-            <ul class="notes">{d.notes.iter().map(|n| view! { <li>{n.clone()}</li> }).collect_view()}</ul>
+            <ul class="diagnose-notes">{d.notes.iter().map(|n| view! { <li>{n.clone()}</li> }).collect_view()}</ul>
         })}
         <div class="row downloads">{downloads}</div>
     }

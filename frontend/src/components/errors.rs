@@ -16,6 +16,9 @@ use crate::download::ObjectUrl;
 use crate::notebook::{CellInputs, ErrorsInputs, Role, RowTag};
 use crate::view::diagnose::{add_tag, remove_tag, suggestions, tags_csv, with_tags};
 
+/// A change to a cell's tags.
+type TagEdit = Box<dyn FnOnce(&mut Vec<RowTag>)>;
+
 /// Focuses the tag box of the `index`-th listed error (0-based), when there is one.
 fn focus_row(cell: u32, index: usize) {
     let Some(document) = web_sys::window().and_then(|w| w.document()) else {
@@ -158,7 +161,7 @@ fn ErrorsResult(id: u32, output: std::sync::Arc<DiagnoseOutput>) -> impl IntoVie
         })
     };
     // Tags change what the cell shows, not what it ran: the cell stays fresh.
-    let set_tags = move |f: Box<dyn FnOnce(&mut Vec<RowTag>)>| {
+    let set_tags = move |f: TagEdit| {
         ui.nb.update(|n| {
             if let Some(c) = n.cell_mut(id)
                 && let CellInputs::Errors(e) = &mut c.inputs
