@@ -60,7 +60,7 @@ color:var(--ls-fg,#e6e6e6)}}\
 .ls-chart .ls-s1{stroke:var(--ls-series-1);fill:var(--ls-series-1)}\
 .ls-chart .ls-s2{stroke:var(--ls-series-2);fill:var(--ls-series-2)}\
 .ls-chart .ls-s3{stroke:var(--ls-series-3);fill:var(--ls-series-3)}\
-.ls-chart polyline{fill:none}.ls-chart .ls-grid{stroke:var(--ls-grid)}\
+.ls-chart polyline,.ls-chart polyline[class]{fill:none}.ls-chart .ls-grid{stroke:var(--ls-grid)}\
 .ls-chart .ls-cell{fill:var(--ls-cell)}\
 .ls-chart [tabindex]:focus{outline:none;stroke:var(--ls-focus);stroke-width:2}\
 .ls-chart .ls-hover{fill-opacity:0}.ls-chart .ls-hover:hover,.ls-chart .ls-hover:focus{fill-opacity:1}\
