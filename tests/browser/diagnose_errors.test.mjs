@@ -77,6 +77,7 @@ test('Diagnose and Error analysis: the CLI\'s numbers, keyboard tags, shares, an
 
   // Diagnose: the four sets picked by role, the champion, the best baseline.
   assert.equal(await page.getByTestId('diagnose-train-dev').inputValue(), 'train_dev.csv');
+  await page.getByTestId('cell-diagnose').getByText('Learning curves (optional)').click();
   await page.getByTestId('diagnose-curves').fill(CURVES);
   assert.match(await runCell(page, 'diagnose'), /^done/);
   const curves = join(work, 'curves.csv');
@@ -156,7 +157,14 @@ test('Diagnose and Error analysis: the CLI\'s numbers, keyboard tags, shares, an
   await fresh.goto(link);
   // The demo's files match the link's: its settings (and the tags) are applied.
   await fresh.getByTestId('load-demo').click();
-  await fresh.getByTestId('link-reproduced').waitFor({ timeout: 120_000 });
+  await fresh.waitForFunction(
+    () => {
+      const rows = [...document.querySelectorAll('[data-testid=link-files] tbody tr')];
+      return rows.length > 0 && rows.every((r) => /matches/.test(r.textContent));
+    },
+    null,
+    { timeout: 60_000 },
+  );
   await fresh.waitForFunction(() => !document.querySelector('[aria-busy=true]'), null, { timeout: 120_000 });
   assert.match(await runCell(fresh, 'errors'), /^done/);
   assert.equal(await fresh.getByTestId('tag-chip').count(), 2);
