@@ -367,3 +367,133 @@ fn error_analysis_lists_eyeball_errors_by_confidence_and_tags_them() {
         "tags CSV line 1: expected 2 fields (row_id,tag), found 3"
     );
 }
+
+/// Core's one diagnosis request: given figures need no model; a data set without an
+/// evaluation request, or errors without a dev set, are named errors; the report's
+/// HTML draws the gaps and the learning curves with `chart`.
+#[test]
+fn the_request_runs_given_figures_and_names_what_is_missing() {
+    use lockstep_core::diagnose::export::{html, markdown};
+    use lockstep_core::diagnose::{DiagnoseRequest, DiagnoseRequestError, SetData, SetInput};
+    let given = |value: f64, rows: u64| {
+        Some(SetInput::Given(SetError::Given {
+            value,
+            rows: Some(rows),
+        }))
+    };
+    fn request(sets: [Option<SetInput<'_>>; 4], errors: Option<usize>) -> DiagnoseRequest<'_> {
+        DiagnoseRequest {
+            eval: None,
+            sets,
+            metric: "error rate".to_owned(),
+            higher_is_better: false,
+            // Training at human level: no avoidable bias, so variance comes first.
+            optimal: Some(Optimal {
+                value: 0.02,
+                source: OptimalSource::HumanLevel,
+            }),
+            tolerance: 0.01,
+            bootstrap: BootstrapConfig {
+                replicates: 200,
+                seed: 0,
+                confidence: 0.95,
+            },
+            curves: Some((
+                vec![
+                    CurvePoint {
+                        size: 100.0,
+                        train_error: 0.02,
+                        dev_error: 0.2,
+                    },
+                    CurvePoint {
+                        size: 200.0,
+                        train_error: 0.03,
+                        dev_error: 0.15,
+                    },
+                    CurvePoint {
+                        size: 400.0,
+                        train_error: 0.04,
+                        dev_error: 0.1,
+                    },
+                ],
+                0.005,
+            )),
+            errors,
+            tags: None,
+        }
+    }
+    let report = lockstep_core::diagnose::request(
+        request(
+            [
+                given(0.02, 2000),
+                given(0.1, 2000),
+                given(0.11, 1000),
+                given(0.11, 1000),
+            ],
+            None,
+        ),
+        &|| 0.0,
+    )
+    .unwrap();
+    let d = &report.diagnosis;
+    assert_eq!(d.dominant, Some(Gap::Variance));
+    assert_eq!(d.focus, Some(Gap::Variance));
+    assert_eq!(
+        report.learning_curves.as_ref().unwrap().more_data,
+        MoreData::Likely
+    );
+    let page = html(&report);
+    assert!(page.starts_with("<!DOCTYPE html>"));
+    assert!(page.contains("aria-label=\"Learning curves\""), "{page}");
+    assert!(page.contains("variance (dominant)"));
+    assert_eq!(page.matches("<svg").count(), 2, "the gaps and the curves");
+    assert!(markdown(&report).contains("variance (dominant)"));
+
+    let table = error_table();
+    let err = lockstep_core::diagnose::request(
+        request(
+            [
+                None,
+                None,
+                Some(SetInput::Data(SetData {
+                    table: &table,
+                    sha256: None,
+                })),
+                None,
+            ],
+            None,
+        ),
+        &|| 0.0,
+    )
+    .unwrap_err();
+    assert_eq!(err, DiagnoseRequestError::NoModel { set: "dev" });
+    let err = lockstep_core::diagnose::request(
+        request([given(0.02, 100), None, None, None], Some(10)),
+        &|| 0.0,
+    )
+    .unwrap_err();
+    assert_eq!(err, DiagnoseRequestError::ErrorsNeedDev);
+    assert!(err.to_string().contains("give the dev set as data"));
+}
+
+/// The learning-curve chart: one focusable marker per finite point and series, sizes
+/// on a log2 axis named so; sizes that are not positive are left out; no point, no panic.
+#[test]
+fn the_learning_curve_chart_plots_both_errors_on_a_log_size_axis() {
+    let chart = lockstep_core::chart::learning_curve(&[
+        (400.0, 0.04, 0.1),
+        (100.0, 0.02, 0.2),
+        (0.0, 0.5, 0.5),
+    ]);
+    assert!(chart.svg.contains("training-set size (log2)"));
+    assert_eq!(chart.svg.matches("tabindex=\"0\"").count(), 4);
+    assert!(chart.svg.contains("size 100, error 0.2"));
+    assert_eq!(
+        chart.x.domain,
+        (100f64.log2().floor(), 400f64.log2().ceil())
+    );
+    let empty = lockstep_core::chart::learning_curve(&[]);
+    assert!(empty.svg.contains("Learning curves"));
+    let one = lockstep_core::chart::learning_curve(&[(64.0, 0.1, f64::NAN)]);
+    assert_eq!(one.svg.matches("tabindex=\"0\"").count(), 1);
+}

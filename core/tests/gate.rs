@@ -1,19 +1,29 @@
 //! The readiness gate: passes when every check holds, fails on each single check,
 //! and a missing input for a required check is a FAIL (WARN when optional).
 //!
-//! The `slices` section is a real one: core's slices attached to the evaluation with a
-//! contract floor per slice (`slice:country=FR accuracy >= x`), whose verdict the
-//! section carries (`passed`, `checks`). The `behaviour` and comparison inputs are
-//! still small hand-built JSON values, PROVISIONAL (a real behaviour section is read in
-//! serve/tests/gate_cli.rs).
+//! Every input is one core produces: the `slices` section is core's slices attached
+//! to the evaluation with a contract floor per slice (`slice:country=FR accuracy >=
+//! x`), whose verdict the section carries (`passed`, `checks`); the `behaviour`
+//! section is `behaviour::run_behaviour` on the behaviour fixture's models
+//! (tests/data/behaviour/, scripts/fixtures/gen_behaviour.py: `fair_logreg` passes the
+//! sex invariance test, `protected_logreg` fails it); the comparison is a real
+//! `compare::ComparisonReport` of the compare fixture's scores
+//! (tests/data/compare/binary_scores.csv: the challenger is non-inferior on ROC-AUC
+//! within 0.05, and not superior).
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::path::PathBuf;
 
+use lockstep_core::behaviour::{BehaviourSpec, run_behaviour};
+use lockstep_core::compare::types::ModelSide;
+use lockstep_core::compare::{CompareConfig, SidePredictions, compare};
 use lockstep_core::gate::{
     Blessing, BlessingError, GateConfig, GateInputs, Provenance, Status, export, run_gate, verify,
 };
+use lockstep_core::onnx::{Model, class_labels};
+use lockstep_core::report::SettingsFormat;
+use lockstep_core::report::types::PredictionKind;
 use lockstep_core::report::{
     EvalConfig, EvalReport, HumanFigure, MetricContract, Predictions, evaluate,
 };
@@ -139,6 +149,66 @@ fn slices_section(floor: f64) -> Value {
     serde_json::to_value(&slices).unwrap()
 }
 
+fn data_file(path: &str) -> Vec<u8> {
+    std::fs::read(
+        PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+            .join("../tests/data")
+            .join(path),
+    )
+    .unwrap()
+}
+
+/// The real `behaviour` section of `model` (a behaviour fixture model) under the sex
+/// invariance tests.
+fn behaviour_section(model: &str) -> Value {
+    let bytes = data_file(&format!("behaviour/{model}.onnx"));
+    let engine = Model::from_bytes(&bytes).unwrap();
+    let labels = class_labels(&bytes);
+    let table = Table::from_csv(&data_file("behaviour/data.csv"), &CsvOptions::default()).unwrap();
+    let spec = BehaviourSpec::from_toml(
+        &String::from_utf8(data_file("behaviour/invariance_sex.toml")).unwrap(),
+    )
+    .unwrap();
+    let report = run_behaviour(&engine, labels.as_deref(), &table, None, "label", &spec).unwrap();
+    serde_json::to_value(&report).unwrap()
+}
+
+/// A real comparison report of the compare fixture's two score columns under one
+/// decision on ROC-AUC (`test` = `non_inferiority` holds, `superiority` does not).
+fn comparison(test: &str) -> Value {
+    let table = Table::from_csv(
+        &data_file("compare/binary_scores.csv"),
+        &CsvOptions::default(),
+    )
+    .unwrap();
+    let side = |column: &str| SidePredictions {
+        table: &table,
+        predictions: Predictions::Score(column.to_owned()),
+        info: ModelSide {
+            name: column.to_owned(),
+            prediction_kind: PredictionKind::Labels,
+            prediction_columns: Vec::new(),
+            fingerprints: Default::default(),
+            latency_ms_per_row: None,
+        },
+    };
+    let mut config = CompareConfig::from_settings(
+        &format!("[[decision]]\nmetric = \"roc_auc\"\ntest = \"{test}\"\nmargin = 0.05\n"),
+        SettingsFormat::Toml,
+    )
+    .unwrap();
+    config.bootstrap.replicates = 100;
+    let report = compare(
+        "label",
+        &side("champion"),
+        &side("challenger"),
+        &config,
+        None,
+    )
+    .unwrap();
+    serde_json::to_value(&report).unwrap()
+}
+
 struct Inputs {
     report: EvalReport,
     json: Value,
@@ -150,12 +220,11 @@ fn passing_inputs() -> Inputs {
     let report = report_with(None);
     let mut json = serde_json::to_value(&report).unwrap();
     json["slices"] = slices_section(0.0);
-    // PROVISIONAL hand-built section (see the file docs).
-    json["behaviour"] = json!({"tests": [{"name": "invariance: income +1", "status": "pass"}]});
+    json["behaviour"] = behaviour_section("fair_logreg");
     Inputs {
         report,
         json,
-        comparison: json!({"verdict": "non_inferior", "metric": "roc_auc"}),
+        comparison: comparison("non_inferiority"),
         skew: json!({
             "rows": 1000,
             "passed": true,
@@ -246,12 +315,13 @@ fn fails_on_each_single_check() {
         (
             5,
             Box::new(|i, _, _| {
-                i.json["behaviour"] = json!({"tests": [{"name": "flip test", "status": "fail"}]});
+                // A model that reads the protected column fails the invariance test.
+                i.json["behaviour"] = behaviour_section("protected_logreg");
             }),
         ),
         (
             6,
-            Box::new(|i, _, _| i.comparison = json!({"verdict": "inferior"})),
+            Box::new(|i, _, _| i.comparison = comparison("superiority")),
         ),
         (
             7,
@@ -272,6 +342,14 @@ fn fails_on_each_single_check() {
         expected[index] = Status::Fail;
         assert_eq!(statuses(&r), expected, "check {index}: {:#?}", r.checks);
         assert_eq!(r.verdict, Status::Fail);
+        if index == 5 || index == 6 {
+            // The failing test or decision is named.
+            assert!(
+                r.checks[index].evidence.contains("fails"),
+                "{}",
+                r.checks[index].evidence
+            );
+        }
         if index == 4 {
             // The failing floor is named.
             assert!(

@@ -15,10 +15,12 @@ use lockstep_core::table::{CsvOptions, JsonlOptions, Table, default_null_values}
 use lockstep_core::transform::FittedPipeline;
 
 use crate::notebook::{
-    DatasetRef, EvalInputs, FileKind, ModelRef, ModelRole, PipelineRef, PredictionSource, Role,
-    SkewInputs,
+    DatasetRef, DiagnoseInputs, ErrorsInputs, EvalInputs, FileKind, ModelRef, ModelRole,
+    PipelineRef, PredictionSource, Role, SkewInputs,
 };
-use crate::protocol::{Compared, Evaluated, Gated, Predicted, Reply, Robust, SkewCheck, Skewed};
+use crate::protocol::{
+    Compared, Diagnosed, Evaluated, Gated, Predicted, Reply, Robust, SkewCheck, Skewed,
+};
 use crate::state::{Dataset, LoadedModel, Selection, guess_selection};
 use crate::view;
 
@@ -634,6 +636,120 @@ impl Host {
         }
     }
 
+    /// The model a diagnosis runs: the one named, else the champion.
+    fn model_or_champion(&self, name: &str) -> Result<&HeldModel, String> {
+        if name.is_empty() {
+            self.models
+                .iter()
+                .find(|m| m.info.role == ModelRole::Champion)
+                .ok_or_else(|| "load a model in the Models cell: the diagnosis runs one".to_owned())
+        } else {
+            self.model(name)
+        }
+    }
+
+    /// Runs core's diagnosis request on `sets` (names, empty: none) with `model`.
+    fn diagnosed(
+        &self,
+        sets: [&str; 4],
+        [model, label]: [&str; 2],
+        optimal: Option<lockstep_core::diagnose::Optimal>,
+        curves: Option<Vec<lockstep_core::diagnose::curves::CurvePoint>>,
+        (errors, seed): (Option<usize>, u64),
+        now: &dyn Fn() -> f64,
+    ) -> Result<Diagnosed, String> {
+        let start = now();
+        let m = self.model_or_champion(model)?;
+        let pipeline = match &m.info.pipeline {
+            Some(p) => Some(self.pipeline(p)?.as_ref()),
+            None => None,
+        };
+        let mut held = Vec::new();
+        for name in sets {
+            held.push(if name.is_empty() {
+                None
+            } else {
+                let (h, table) = self.table(name)?;
+                Some(Dataset {
+                    name: h.info.name.clone(),
+                    bytes: h.info.bytes,
+                    sha256: h.info.sha256.clone(),
+                    table: table.clone(),
+                })
+            });
+        }
+        let report = view::diagnose::run(
+            &view::diagnose::DiagnosePicks {
+                sets: std::array::from_fn(|k| held.get(k).and_then(Option::as_ref)),
+                label,
+                model: &m.model,
+                pipeline,
+                optimal,
+                curves,
+                errors,
+                seed,
+            },
+            now,
+        )?;
+        let [json, markdown, html] = view::diagnose::exports(&report)?;
+        Ok(Diagnosed {
+            json,
+            markdown,
+            html,
+            millis: now() - start,
+        })
+    }
+
+    /// The Diagnose cell: `lockstep diagnose --model … --label … --train … --train-dev …
+    /// --dev … --test … [--human|--bayes E] [--curves c.csv]` through core's request.
+    pub fn diagnose(&self, inputs: &DiagnoseInputs, now: &dyn Fn() -> f64) -> Reply {
+        let run = || {
+            let optimal = view::diagnose::parse_optimal(&inputs.optimal, &inputs.optimal_kind)?;
+            let curves = view::diagnose::parse_curves(&inputs.curves)?;
+            self.diagnosed(
+                [
+                    inputs.train.as_str(),
+                    &inputs.train_dev,
+                    &inputs.dev,
+                    &inputs.test,
+                ],
+                [&inputs.model, &inputs.label],
+                optimal,
+                curves,
+                (None, 0),
+                now,
+            )
+        };
+        match run() {
+            Ok(d) => Reply::Diagnosed(d),
+            Err(e) => failed(e),
+        }
+    }
+
+    /// The Error analysis cell: `lockstep diagnose --model … --label … --dev DATA
+    /// --errors N --seed S` (the tags are the page's; it computes their shares).
+    pub fn errors(&self, inputs: &ErrorsInputs, now: &dyn Fn() -> f64) -> Reply {
+        let run = || {
+            if inputs.dataset.is_empty() {
+                return Err("choose the data set whose errors to list (a dev set)".to_owned());
+            }
+            let limit = view::diagnose::parse_limit(&inputs.limit)?;
+            let seed = view::diagnose::parse_seed(&inputs.seed)?;
+            self.diagnosed(
+                ["", "", &inputs.dataset, ""],
+                [&inputs.model, &inputs.label],
+                None,
+                None,
+                (Some(limit), seed),
+                now,
+            )
+        };
+        match run() {
+            Ok(d) => Reply::Diagnosed(d),
+            Err(e) => failed(e),
+        }
+    }
+
     /// sha256 of a pipeline file's bytes, when it was loaded from a file.
     fn pipeline_file_sha256(&self, name: &str) -> Option<String> {
         self.pipeline_files
@@ -935,6 +1051,7 @@ mod tests {
             roles,
             [
                 ("train.csv", Role::Training),
+                ("train_dev.csv", Role::TrainDev),
                 ("dev.csv", Role::Dev),
                 ("test.csv", Role::Test),
                 ("predictions-1.jsonl", Role::Serving),
@@ -1251,6 +1368,134 @@ group = "member"
 
     /// Issue 13: the model panel counted the label as a feature of a CSV of features +
     /// label, while the evaluation ran the same model on the same file.
+    /// The Diagnose cell's run is `lockstep diagnose --model champion.onnx --pipeline
+    /// pipeline.json --label label --train train.csv --train-dev train_dev.csv --dev
+    /// dev.csv --test test.csv` (1,000 replicates, seed 0): core's request on the same
+    /// tables, the exports core's. The counts are the misclassified rows of each file.
+    #[test]
+    fn the_diagnosis_is_core_s_request_on_the_demo_sets() {
+        let host = demo();
+        let inputs = DiagnoseInputs {
+            train: "train.csv".into(),
+            train_dev: "train_dev.csv".into(),
+            dev: "dev.csv".into(),
+            test: "test.csv".into(),
+            label: "label".into(),
+            ..DiagnoseInputs::default()
+        };
+        let Reply::Diagnosed(d) = host.diagnose(&inputs, &|| 0.0) else {
+            panic!("no diagnosis");
+        };
+        let report: lockstep_core::diagnose::export::DiagnoseReport =
+            serde_json::from_str(&d.json).unwrap();
+        let sets: Vec<_> = report
+            .diagnosis
+            .sets
+            .iter()
+            .map(|s| {
+                (
+                    s.rows.unwrap(),
+                    (s.value * s.rows.unwrap() as f64).round() as u64,
+                )
+            })
+            .collect();
+        assert_eq!(sets, [(400, 15), (200, 12), (60, 6), (90, 13)]);
+        assert_eq!(report.diagnosis.gaps.len(), 4);
+        assert_eq!(report.diagnosis.replicates, 1000);
+        assert!(matches!(
+            report.diagnosis.optimal.as_ref().unwrap().source,
+            lockstep_core::diagnose::OptimalSource::BestBaseline { .. }
+        ));
+        assert_eq!(
+            d.markdown,
+            lockstep_core::diagnose::export::markdown(&report)
+        );
+        assert_eq!(d.html, lockstep_core::diagnose::export::html(&report));
+        // A declared optimal error and a learning-curve table.
+        let with = DiagnoseInputs {
+            optimal: "0".into(),
+            curves: "size,train_error,dev_error\n50,0.02,0.2\n100,0.03,0.15\n200,0.035,0.1\n400,0.0375,0.08\n".into(),
+            ..inputs.clone()
+        };
+        let Reply::Diagnosed(d) = host.diagnose(&with, &|| 0.0) else {
+            panic!("no diagnosis");
+        };
+        let report: lockstep_core::diagnose::export::DiagnoseReport =
+            serde_json::from_str(&d.json).unwrap();
+        let bias = &report.diagnosis.gaps[0];
+        assert_eq!(bias.gap, lockstep_core::diagnose::Gap::AvoidableBias);
+        assert!(bias.distinguishable, "{bias:?}");
+        assert_eq!(report.learning_curves.unwrap().points.len(), 4);
+        assert!(d.html.contains("Learning curves"));
+        // Bad input: named errors, never a panic.
+        for (bad, needle) in [
+            (
+                DiagnoseInputs {
+                    optimal: "lots".into(),
+                    ..inputs.clone()
+                },
+                "`lots`",
+            ),
+            (
+                DiagnoseInputs {
+                    label: "nope".into(),
+                    ..inputs.clone()
+                },
+                "train.csv (training set)",
+            ),
+            (
+                DiagnoseInputs {
+                    dev: "missing.csv".into(),
+                    ..inputs.clone()
+                },
+                "missing.csv",
+            ),
+        ] {
+            let Reply::Failed { error } = host.diagnose(&bad, &|| 0.0) else {
+                panic!("{bad:?} ran");
+            };
+            assert!(error.contains(needle), "{error}");
+        }
+    }
+
+    /// The Error analysis cell's run is `lockstep diagnose --model champion.onnx
+    /// --pipeline pipeline.json --label label --dev dev.csv --errors 100`: the dev
+    /// set's eyeball errors, highest confidence first.
+    #[test]
+    fn the_error_list_is_core_s_sample_of_the_eyeball_errors() {
+        let host = demo();
+        let inputs = ErrorsInputs {
+            dataset: "dev.csv".into(),
+            label: "label".into(),
+            ..ErrorsInputs::default()
+        };
+        let Reply::Diagnosed(d) = host.errors(&inputs, &|| 0.0) else {
+            panic!("no errors");
+        };
+        let report: lockstep_core::diagnose::export::DiagnoseReport =
+            serde_json::from_str(&d.json).unwrap();
+        let sample = report.errors.unwrap();
+        assert_eq!(sample.limit, 100);
+        let ids: Vec<_> = sample.errors.iter().map(|e| e.row_id.as_str()).collect();
+        assert_eq!(ids, ["17", "10", "23", "1"]);
+        assert!(
+            sample
+                .errors
+                .windows(2)
+                .all(|w| w[0].confidence >= w[1].confidence)
+        );
+        for (limit, needle) in [("0", "from 1 to"), ("x", "`x`")] {
+            let bad = ErrorsInputs {
+                limit: limit.into(),
+                ..inputs.clone()
+            };
+            let Reply::Failed { error } = host.errors(&bad, &|| 0.0) else {
+                panic!("limit {limit} ran");
+            };
+            assert!(error.contains(needle), "{error}");
+        }
+    }
+
     #[test]
     fn a_model_without_pipeline_is_fed_the_data_without_its_label() {
         let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/../tests/data/onnx/");

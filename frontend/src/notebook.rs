@@ -7,9 +7,8 @@
 //!
 //! [`CellKind`] lists the cells the page offers, each with what it reads
 //! ([`CellKind::reads`]); a cell is stale when something it reads changed after it ran
-//! ([`Notebook::touch`]). Adding a cell kind (Slices, Robustness, Compare, Diagnose,
-//! Error analysis, Gate, as their core capabilities land) is a variant here, its
-//! inputs in [`CellInputs`], a command in [`crate::protocol`] and a view.
+//! ([`Notebook::touch`]). Adding a cell kind is a variant here, its inputs in
+//! [`CellInputs`], a command in [`crate::protocol`] and a view.
 
 use serde::{Deserialize, Serialize};
 
@@ -19,6 +18,9 @@ use serde::{Deserialize, Serialize};
 pub enum Role {
     /// Pipelines are fitted on it.
     Training,
+    /// Held out from training, from the training distribution (the Diagnose cell tells
+    /// variance from data mismatch with it).
+    TrainDev,
     /// Eyeball / blackbox rows for calibration and tuning.
     Dev,
     /// Held-out rows the models are evaluated on.
@@ -28,11 +30,18 @@ pub enum Role {
 }
 
 impl Role {
-    pub const ALL: [Role; 4] = [Role::Training, Role::Dev, Role::Test, Role::Serving];
+    pub const ALL: [Role; 5] = [
+        Role::Training,
+        Role::TrainDev,
+        Role::Dev,
+        Role::Test,
+        Role::Serving,
+    ];
 
     pub fn key(self) -> &'static str {
         match self {
             Role::Training => "training",
+            Role::TrainDev => "train_dev",
             Role::Dev => "dev",
             Role::Test => "test",
             Role::Serving => "serving",
@@ -46,6 +55,7 @@ impl Role {
     pub fn label(self) -> &'static str {
         match self {
             Role::Training => "training",
+            Role::TrainDev => "training-dev",
             Role::Dev => "dev",
             Role::Test => "test",
             Role::Serving => "serving log",
@@ -53,7 +63,8 @@ impl Role {
     }
 
     /// A first guess from a file name: a word `log`/`logs` or `…prediction…`/
-    /// `…serving…` are serving logs (`logreg_…` is not), `…train…` training,
+    /// `…serving…` are serving logs (`logreg_…` is not), `…train_dev…` /
+    /// `…train-dev…` / `…traindev…` training-dev, `…train…` training,
     /// `…dev…`/`…valid…` dev, anything else test.
     pub fn guess(name: &str) -> Self {
         let lower = name.to_ascii_lowercase();
@@ -62,6 +73,11 @@ impl Role {
             .any(|w| w == "log" || w == "logs");
         if log_word || lower.contains("prediction") || lower.contains("serving") {
             Role::Serving
+        } else if ["train_dev", "train-dev", "traindev"]
+            .iter()
+            .any(|w| lower.contains(w))
+        {
+            Role::TrainDev
         } else if lower.contains("train") {
             Role::Training
         } else if lower.contains("dev") || lower.contains("valid") {
@@ -200,6 +216,10 @@ pub enum CellKind {
     Robustness,
     /// Champion against challenger on the same rows.
     Compare,
+    /// Avoidable bias, variance, data mismatch and dev overfitting (`lockstep diagnose`).
+    Diagnose,
+    /// The dev set's eyeball errors, tagged (`lockstep diagnose --errors --tags`).
+    Errors,
     Skew,
     Gate,
     Notes,
@@ -218,7 +238,7 @@ pub enum Input {
 
 impl CellKind {
     /// Every cell the page offers (the registry).
-    pub const OFFERED: [CellKind; 11] = [
+    pub const OFFERED: [CellKind; 13] = [
         CellKind::Data,
         CellKind::Pipeline,
         CellKind::Models,
@@ -227,6 +247,8 @@ impl CellKind {
         CellKind::Slices,
         CellKind::Robustness,
         CellKind::Compare,
+        CellKind::Diagnose,
+        CellKind::Errors,
         CellKind::Skew,
         CellKind::Gate,
         CellKind::Notes,
@@ -241,6 +263,8 @@ impl CellKind {
             CellKind::Calibration => "calibration",
             CellKind::Robustness => "robustness",
             CellKind::Compare => "compare",
+            CellKind::Diagnose => "diagnose",
+            CellKind::Errors => "errors",
             CellKind::Skew => "skew",
             CellKind::Slices => "slices",
             CellKind::Gate => "gate",
@@ -261,6 +285,8 @@ impl CellKind {
             CellKind::Calibration => "Calibration & threshold",
             CellKind::Robustness => "Robustness",
             CellKind::Compare => "Compare",
+            CellKind::Diagnose => "Diagnose",
+            CellKind::Errors => "Error analysis",
             CellKind::Skew => "Skew",
             CellKind::Slices => "Slices",
             CellKind::Gate => "Gate",
@@ -276,7 +302,7 @@ impl CellKind {
             CellKind::Models => &[Input::Datasets, Input::Pipelines, Input::Models],
             CellKind::Evaluate => &[Input::Datasets, Input::Pipelines, Input::Models],
             CellKind::Calibration => &[Input::Cell(CellKind::Evaluate)],
-            CellKind::Robustness | CellKind::Compare => {
+            CellKind::Robustness | CellKind::Compare | CellKind::Diagnose | CellKind::Errors => {
                 &[Input::Datasets, Input::Pipelines, Input::Models]
             }
             CellKind::Skew => &[Input::Datasets, Input::Pipelines, Input::Models],
@@ -306,6 +332,8 @@ impl CellKind {
                 | CellKind::Calibration
                 | CellKind::Robustness
                 | CellKind::Compare
+                | CellKind::Diagnose
+                | CellKind::Errors
                 | CellKind::Skew
                 | CellKind::Slices
                 | CellKind::Gate
@@ -396,6 +424,51 @@ pub struct GateCellInputs {
     pub config: String,
 }
 
+/// The Diagnose cell's inputs (those of `lockstep diagnose`): a data set per role
+/// (names; empty: not measured), the model and label, an optional optimal error and
+/// an optional learning-curve table.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+pub struct DiagnoseInputs {
+    pub train: String,
+    pub train_dev: String,
+    pub dev: String,
+    pub test: String,
+    /// A [`ModelRef::name`]; empty: the champion.
+    pub model: String,
+    pub label: String,
+    /// The optimal error as typed; empty: the best baseline on the dev set.
+    pub optimal: String,
+    /// `human` (`--human`) or `bayes` (`--bayes`).
+    pub optimal_kind: String,
+    /// A CSV `size,train_error,dev_error` (`--curves`); empty: none.
+    pub curves: String,
+}
+
+/// A tag on one error row (its 1-based row number in the data set).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RowTag {
+    pub row: u64,
+    pub tag: String,
+}
+
+/// The Error analysis cell's inputs (those of `lockstep diagnose --dev … --errors N
+/// --tags tags.csv`) and the tags given so far.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+pub struct ErrorsInputs {
+    /// The data set whose eyeball errors are listed (a dev set).
+    pub dataset: String,
+    /// A [`ModelRef::name`]; empty: the champion.
+    pub model: String,
+    pub label: String,
+    /// How many errors to list, as typed; empty: 100.
+    pub limit: String,
+    /// The sampling seed, as typed; empty: 0 (`--seed`).
+    pub seed: String,
+    /// Tags by row: only row numbers and tags, never row data.
+    #[serde(default)]
+    pub tags: Vec<RowTag>,
+}
+
 /// A cell's own inputs.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
@@ -410,6 +483,8 @@ pub enum CellInputs {
     Compare(CompareInputs),
     Slices(SlicesInputs),
     Gate(GateCellInputs),
+    Diagnose(DiagnoseInputs),
+    Errors(ErrorsInputs),
 }
 
 impl CellInputs {
@@ -427,6 +502,8 @@ impl CellInputs {
             CellKind::Compare => CellInputs::Compare(CompareInputs::default()),
             CellKind::Slices => CellInputs::Slices(SlicesInputs::default()),
             CellKind::Gate => CellInputs::Gate(GateCellInputs::default()),
+            CellKind::Diagnose => CellInputs::Diagnose(DiagnoseInputs::default()),
+            CellKind::Errors => CellInputs::Errors(ErrorsInputs::default()),
             CellKind::Notes => CellInputs::Notes {
                 markdown: String::new(),
             },
@@ -743,6 +820,8 @@ mod tests {
                 CellKind::Slices,
                 CellKind::Robustness,
                 CellKind::Compare,
+                CellKind::Diagnose,
+                CellKind::Errors,
                 CellKind::Skew,
                 CellKind::Gate
             ]
@@ -809,6 +888,11 @@ mod tests {
     #[test]
     fn roles_and_kinds_from_file_names() {
         assert_eq!(Role::guess("train.csv"), Role::Training);
+        assert_eq!(Role::guess("train_dev.csv"), Role::TrainDev);
+        assert_eq!(Role::guess("Train-Dev.parquet"), Role::TrainDev);
+        for role in Role::ALL {
+            assert_eq!(Role::from_key(role.key()), Some(role));
+        }
         assert_eq!(Role::guess("predictions-0001.jsonl"), Role::Serving);
         assert_eq!(Role::guess("holdout.parquet"), Role::Test);
         assert_eq!(Role::guess("serve-log-2026.jsonl"), Role::Serving);

@@ -5,7 +5,10 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::notebook::{DatasetRef, EvalInputs, ModelRef, ModelRole, PipelineRef, Role, SkewInputs};
+use crate::notebook::{
+    DatasetRef, DiagnoseInputs, ErrorsInputs, EvalInputs, ModelRef, ModelRole, PipelineRef, Role,
+    SkewInputs,
+};
 
 /// What the page asks of the worker.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -73,6 +76,12 @@ pub enum Command {
         config: String,
         skew_json: Option<String>,
     },
+    /// The diagnosis of a model over the training, training-dev, dev and test sets
+    /// (`lockstep diagnose`); answered by [`Reply::Diagnosed`].
+    Diagnose(DiagnoseInputs),
+    /// The dev set's eyeball errors (`lockstep diagnose --dev … --errors N`); the tags
+    /// are the page's, so they do not travel. Answered by [`Reply::Diagnosed`].
+    Errors(ErrorsInputs),
 }
 
 impl Command {
@@ -181,6 +190,16 @@ pub struct Gated {
     pub millis: f64,
 }
 
+/// A diagnosis report and its exports, byte for byte what `lockstep diagnose` writes
+/// (the page reads the report back from `json`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Diagnosed {
+    pub json: String,
+    pub markdown: String,
+    pub html: String,
+    pub millis: f64,
+}
+
 /// What the worker answers.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "reply", rename_all = "snake_case")]
@@ -202,6 +221,7 @@ pub enum Reply {
     Robust(Robust),
     Compared(Compared),
     Gated(Gated),
+    Diagnosed(Diagnosed),
     Failed {
         error: String,
     },

@@ -22,13 +22,45 @@ use std::collections::HashMap;
 use lockstep_core::report::EvalReport;
 use lockstep_core::share::{
     Cell as LinkCell, EvalSettings, FileKind as LinkKind, Note, NotebookState, Prediction,
-    RoleFile, SettingsText, Summary, TextFormat,
+    RoleFile, SettingsText, Summary, Tag, TextFormat,
 };
 
 use crate::notebook::{
-    CalibrationInputs, CellInputs, CellKind, CompareInputs, EvalInputs, GateCellInputs, ModelRole,
-    Notebook, PredictionSource, RobustnessInputs, Role, SkewInputs, SlicesInputs,
+    CalibrationInputs, CellInputs, CellKind, CompareInputs, DiagnoseInputs, ErrorsInputs,
+    EvalInputs, GateCellInputs, ModelRole, Notebook, PredictionSource, RobustnessInputs, Role,
+    RowTag, SkewInputs, SlicesInputs,
 };
+
+/// The Diagnose cell's own settings in a link (JSON): the optimal error and the
+/// learning-curve table; the data sets and the model travel as the cell's roles.
+#[derive(Debug, Default, serde::Serialize, serde::Deserialize)]
+#[serde(default)]
+struct DiagnoseSettings {
+    label: String,
+    optimal: String,
+    optimal_kind: String,
+    curves: String,
+}
+
+/// The Error analysis cell's own settings in a link (JSON); its tags travel in
+/// [`NotebookState::tags`] (row numbers and tags only).
+#[derive(Debug, Default, serde::Serialize, serde::Deserialize)]
+#[serde(default)]
+struct ErrorsSettings {
+    label: String,
+    limit: String,
+    seed: String,
+}
+
+fn json_text<T: serde::Serialize>(value: &T, empty: bool) -> Option<SettingsText> {
+    if empty {
+        return None;
+    }
+    serde_json::to_string(value).ok().map(|text| SettingsText {
+        format: TextFormat::Json,
+        text,
+    })
+}
 
 /// The threshold name the Evaluate cell's threshold goes under.
 pub const DECISION: &str = "decision";
@@ -126,6 +158,7 @@ pub fn state_of(nb: &Notebook, report: Option<&EvalReport>) -> NotebookState {
     let mut settings = EvalSettings::default();
     let mut thresholds = std::collections::BTreeMap::new();
     let mut notes = Vec::new();
+    let mut tags = Vec::new();
     let mut evaluated = false;
     let cells = nb
         .cells
@@ -172,6 +205,52 @@ pub fn state_of(nb: &Notebook, report: Option<&EvalReport>) -> NotebookState {
                 ),
                 CellInputs::Slices(k) => (Vec::new(), text_of(&k.spec)),
                 CellInputs::Gate(g) => (Vec::new(), text_of(&g.config)),
+                CellInputs::Diagnose(d) => {
+                    let mut inputs: Vec<String> = [&d.train, &d.train_dev, &d.dev, &d.test]
+                        .into_iter()
+                        .filter_map(|n| role(n))
+                        .collect();
+                    if !d.model.is_empty() {
+                        inputs.extend(model_roles(&d.model));
+                    }
+                    let own = DiagnoseSettings {
+                        label: d.label.clone(),
+                        optimal: d.optimal.clone(),
+                        optimal_kind: d.optimal_kind.clone(),
+                        curves: d.curves.clone(),
+                    };
+                    let empty = [&own.label, &own.optimal, &own.optimal_kind, &own.curves]
+                        .iter()
+                        .all(|t| t.is_empty());
+                    (inputs, json_text(&own, empty))
+                }
+                CellInputs::Errors(e) => {
+                    let mut inputs: Vec<String> = role(&e.dataset).into_iter().collect();
+                    if !e.model.is_empty() {
+                        inputs.extend(model_roles(&e.model));
+                    }
+                    // One Errors cell's tags travel (the first with any).
+                    if tags.is_empty() {
+                        tags = e
+                            .tags
+                            .iter()
+                            .map(|t| Tag {
+                                row: t.row,
+                                tag: t.tag.clone(),
+                                note: None,
+                            })
+                            .collect();
+                    }
+                    let own = ErrorsSettings {
+                        label: e.label.clone(),
+                        limit: e.limit.clone(),
+                        seed: e.seed.clone(),
+                    };
+                    let empty = [&own.label, &own.limit, &own.seed]
+                        .iter()
+                        .all(|t| t.is_empty());
+                    (inputs, json_text(&own, empty))
+                }
                 CellInputs::Notes { markdown } => {
                     if !markdown.trim().is_empty() {
                         notes.push(Note {
@@ -197,7 +276,7 @@ pub fn state_of(nb: &Notebook, report: Option<&EvalReport>) -> NotebookState {
         settings,
         contract: None,
         thresholds,
-        tags: Vec::new(),
+        tags,
         notes,
         files,
         summary: report.map(Summary::of_report).unwrap_or_default(),
@@ -300,6 +379,7 @@ pub fn apply_settings(nb: &mut Notebook, opened: &Opened, name_of: &dyn Fn(&str)
             .map(|f| name_of(&f.role))
             .unwrap_or_default()
     };
+    let mut tags_given = false;
     for &(id, at) in &opened.cells {
         let Some(link_cell) = state.cells.get(at) else {
             continue;
@@ -377,6 +457,58 @@ pub fn apply_settings(nb: &mut Notebook, opened: &Opened, name_of: &dyn Fn(&str)
             }
             CellKind::Slices => CellInputs::Slices(SlicesInputs { spec: own }),
             CellKind::Gate => CellInputs::Gate(GateCellInputs { config: own }),
+            CellKind::Diagnose => {
+                let own: DiagnoseSettings = serde_json::from_str(&own).unwrap_or_default();
+                let mut d = DiagnoseInputs {
+                    optimal: own.optimal,
+                    optimal_kind: own.optimal_kind,
+                    curves: own.curves,
+                    model: file_with(inputs, LinkKind::Model),
+                    label: own.label,
+                    ..DiagnoseInputs::default()
+                };
+                for r in inputs {
+                    let Some(f) = state.files.iter().find(|f| &f.role == r) else {
+                        continue;
+                    };
+                    if f.kind != LinkKind::Data {
+                        continue;
+                    }
+                    let field = match Role::from_key(base_role(r)) {
+                        Some(Role::Training) => &mut d.train,
+                        Some(Role::TrainDev) => &mut d.train_dev,
+                        Some(Role::Dev) => &mut d.dev,
+                        Some(Role::Test) => &mut d.test,
+                        _ => continue,
+                    };
+                    *field = name_of(r);
+                }
+                CellInputs::Diagnose(d)
+            }
+            CellKind::Errors => {
+                let own: ErrorsSettings = serde_json::from_str(&own).unwrap_or_default();
+                let tags = if tags_given {
+                    Vec::new()
+                } else {
+                    tags_given = true;
+                    state
+                        .tags
+                        .iter()
+                        .map(|t| RowTag {
+                            row: t.row,
+                            tag: t.tag.clone(),
+                        })
+                        .collect()
+                };
+                CellInputs::Errors(ErrorsInputs {
+                    dataset: file_with(inputs, LinkKind::Data),
+                    model: file_with(inputs, LinkKind::Model),
+                    label: own.label,
+                    limit: own.limit,
+                    seed: own.seed,
+                    tags,
+                })
+            }
             CellKind::Calibration => CellInputs::Calibration(CalibrationInputs::default()),
             CellKind::Notes => continue,
             CellKind::Data | CellKind::Models => CellInputs::None,
@@ -600,6 +732,31 @@ mod tests {
                     k.champion = "champion.onnx".into();
                     k.challenger = "challenger.onnx".into();
                 }
+                CellInputs::Diagnose(d) => {
+                    d.train = "train.csv".into();
+                    d.test = "test.csv".into();
+                    d.model = "champion.onnx".into();
+                    d.label = "label".into();
+                    d.optimal = "0.02".into();
+                    d.optimal_kind = "bayes".into();
+                    d.curves = "size,train_error,dev_error\n100,0.1,0.3\n".into();
+                }
+                CellInputs::Errors(e) => {
+                    e.dataset = "test.csv".into();
+                    e.model = "champion.onnx".into();
+                    e.label = "label".into();
+                    e.limit = "50".into();
+                    e.tags = vec![
+                        crate::notebook::RowTag {
+                            row: 3,
+                            tag: "blurry".into(),
+                        },
+                        crate::notebook::RowTag {
+                            row: 9,
+                            tag: "label, wrong".into(),
+                        },
+                    ];
+                }
                 _ => {}
             }
         }
@@ -627,6 +784,15 @@ mod tests {
                 "champion",
                 "challenger"
             ]
+        );
+        // The tags travel as row numbers and tags only.
+        assert_eq!(
+            state
+                .tags
+                .iter()
+                .map(|t| (t.row, t.tag.as_str()))
+                .collect::<Vec<_>>(),
+            [(3, "blurry"), (9, "label, wrong")]
         );
         let link = encode(&state);
         assert_eq!(encode(&decode(&link).unwrap()), link, "canonical");

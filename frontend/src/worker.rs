@@ -18,8 +18,9 @@ use crate::protocol::{Command, Reply, Request, Response};
 /// The demo's files and their roles, fetched from the page's origin under
 /// [`DEMO_DIR`] (Trunk copies `www/demo/`; `scripts/fixtures/gen_notebook_demo.py`
 /// makes them).
-pub const DEMO_FILES: [(&str, &str); 8] = [
+pub const DEMO_FILES: [(&str, &str); 9] = [
     ("train.csv", "training"),
+    ("train_dev.csv", "train_dev"),
     ("dev.csv", "dev"),
     ("test.csv", "test"),
     ("pipeline.json", ""),
@@ -245,6 +246,14 @@ async fn handle(
             progress(format!("gating {} on its blackbox rows", eval.dataset));
             host.borrow()
                 .gate(&eval, &config, skew_json.as_deref(), &now_ms)
+        }
+        Command::Diagnose(inputs) => {
+            progress("measuring the errors on each data set".to_owned());
+            host.borrow().diagnose(&inputs, &now_ms)
+        }
+        Command::Errors(inputs) => {
+            progress(format!("listing the errors of {}", inputs.dataset));
+            host.borrow().errors(&inputs, &now_ms)
         }
         Command::Skew(inputs) => {
             progress(format!(

@@ -383,6 +383,25 @@ fn diagnose_measures_the_dev_file_through_the_model_and_lists_its_errors() {
     assert_eq!(v["tags"]["shares"][0]["count"], 1);
     assert_eq!(v["diagnosis"]["optimal"]["source"]["kind"], "human_level");
 
+    // The HTML export draws the gaps with core's chart module.
+    let html = lockstep(&[
+        "diagnose",
+        "--given",
+        "train=0.02/1000",
+        "--given",
+        "train_dev=0.05/500",
+        "--human",
+        "0.01",
+        "--format",
+        "html",
+    ]);
+    assert_eq!(html.status.code(), Some(0), "{}", stderr(&html));
+    let page = String::from_utf8(html.stdout).unwrap();
+    assert!(
+        page.starts_with("<!DOCTYPE html>") && page.contains("<svg"),
+        "{page}"
+    );
+
     let bad = lockstep(&["diagnose", "--given", "validation=0.1"]);
     assert_eq!(bad.status.code(), Some(2));
     assert!(

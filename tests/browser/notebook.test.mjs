@@ -79,6 +79,7 @@ test('the demo loads with one click, every cell runs, and the numbers are the CL
     datasets.map((r) => [r[0], r[3]]),
     [
       ['train.csv', '400 rows × 9 columns'],
+      ['train_dev.csv', '200 rows × 9 columns'],
       ['dev.csv', '60 rows × 9 columns'],
       ['test.csv', '90 rows × 9 columns'],
       ['predictions-1.jsonl', '75 log lines'],

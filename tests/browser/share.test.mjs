@@ -100,7 +100,7 @@ test('the demo notebook\'s link reopens in a fresh page: numbers at once, files 
     if (!Number.isNaN(shown)) assert.ok(Math.abs(Number(r[1]) - shown) <= 5e-4 * Math.max(1, Math.abs(shown)), `${r[0]}: ${r[1]} vs ${shown}`);
   });
   const files = await tableRows(fresh, 'link-files');
-  assert.equal(files.length, 8);
+  assert.equal(files.length, 9);
   assert.ok(files.every((f) => f[2].startsWith('waiting')), JSON.stringify(files));
   // Nothing data-dependent is applied before the files are checked.
   assert.equal(await fresh.getByTestId('eval-threshold').inputValue(), '');

@@ -13,6 +13,7 @@
 //! * [`confusion_matrix`]: a heatmap, rows = actual class, shaded by row share;
 //! * [`threshold_sweep`]: precision, recall and coverage against the threshold,
 //!   with an optional chosen-threshold marker (`role="slider"`);
+//! * [`learning_curve`]: training and dev error against the training-set size (log₂);
 //! * [`line_chart`]: the general line chart they are built on.
 //!
 //! Accessibility: the `<svg>` has `role="img"` and an `aria-label`; every hover
@@ -59,7 +60,7 @@ color:var(--ls-fg,#e6e6e6)}}\
 .ls-chart .ls-s1{stroke:var(--ls-series-1);fill:var(--ls-series-1)}\
 .ls-chart .ls-s2{stroke:var(--ls-series-2);fill:var(--ls-series-2)}\
 .ls-chart .ls-s3{stroke:var(--ls-series-3);fill:var(--ls-series-3)}\
-.ls-chart polyline{fill:none}.ls-chart .ls-grid{stroke:var(--ls-grid)}\
+.ls-chart polyline,.ls-chart polyline[class]{fill:none}.ls-chart .ls-grid{stroke:var(--ls-grid)}\
 .ls-chart .ls-cell{fill:var(--ls-cell)}\
 .ls-chart [tabindex]:focus{outline:none;stroke:var(--ls-focus);stroke-width:2}\
 .ls-chart .ls-hover{fill-opacity:0}.ls-chart .ls-hover:hover,.ls-chart .ls-hover:focus{fill-opacity:1}\
@@ -617,6 +618,61 @@ fn write_confusion(
         }
     }
     writeln!(out, "</svg>")
+}
+
+/// Learning curves: training and dev error against the training-set size, on a
+/// log₂ axis (each tick one doubling; hover and focus give the size itself). `points`
+/// are `(size, train error, dev error)` with size > 0, in any order; points with a
+/// size that is not positive and finite are left out. The y axis runs from 0 to the
+/// largest error (at least 0.05) with a little headroom.
+pub fn learning_curve(points: &[(f64, f64, f64)]) -> Chart {
+    let mut kept: Vec<(f64, f64, f64)> = points
+        .iter()
+        .copied()
+        .filter(|(n, _, _)| n.is_finite() && *n > 0.0)
+        .collect();
+    kept.sort_by(|a, b| a.0.total_cmp(&b.0));
+    let log = |n: f64| n.log2();
+    let (x_lo, x_hi) = match (kept.first(), kept.last()) {
+        (Some(a), Some(b)) if b.0 > a.0 => (log(a.0).floor(), log(b.0).ceil()),
+        (Some(a), _) => (log(a.0).floor() - 1.0, log(a.0).ceil() + 1.0),
+        _ => (0.0, 1.0),
+    };
+    let top = kept
+        .iter()
+        .flat_map(|&(_, t, d)| [t, d])
+        .filter(|v| v.is_finite())
+        .fold(0.05f64, f64::max);
+    let series = |name: &str, pick: fn(&(f64, f64, f64)) -> f64| {
+        let mut s = Series::new(
+            name,
+            kept.iter()
+                .filter(|p| pick(p).is_finite())
+                .map(|p| (log(p.0), pick(p)))
+                .collect(),
+        );
+        s.markers = true;
+        s.labels = Some(
+            kept.iter()
+                .filter(|p| pick(p).is_finite())
+                .map(|p| format!("size {}, error {}", short(p.0), short(pick(p))))
+                .collect(),
+        );
+        s
+    };
+    line_chart(&LineChart {
+        title: "Learning curves".into(),
+        x_label: "training-set size (log2)".into(),
+        y_label: "error".into(),
+        x_domain: (x_lo, x_hi),
+        y_domain: (0.0, (top * 1.1 * 100.0).ceil() / 100.0),
+        series: vec![
+            series("training error", |p| p.1),
+            series("dev error", |p| p.2),
+        ],
+        diagonal: false,
+        marker: None,
+    })
 }
 
 /// One row of an [`interval_chart`]: a point estimate and its interval.

@@ -1,5 +1,6 @@
 //! What to do next after an evaluation: the bias / variance / mismatch diagnosis,
-//! learning curves ([`curves`]) and error analysis ([`errors`]).
+//! learning curves ([`curves`]) and error analysis ([`errors`]); [`request`] is the one
+//! orchestration the CLI and the page call.
 //!
 //! # Data flow
 //!
@@ -39,7 +40,10 @@
 pub mod curves;
 pub mod errors;
 pub mod export;
+pub mod request;
 pub mod schema;
+
+pub use request::{DiagnoseRequest, DiagnoseRequestError, SetData, SetInput, request};
 
 use serde::{Deserialize, Serialize};
 

@@ -68,6 +68,8 @@ pub fn CellFrame(id: u32, kind: CellKind) -> impl IntoView {
         CellKind::Skew => view! { <super::skew::SkewCell id /> }.into_any(),
         CellKind::Slices => view! { <super::slices::SlicesCell id /> }.into_any(),
         CellKind::Gate => view! { <super::gate::GateCell id /> }.into_any(),
+        CellKind::Diagnose => view! { <super::diagnose::DiagnoseCell id /> }.into_any(),
+        CellKind::Errors => view! { <super::errors::ErrorsCell id /> }.into_any(),
         CellKind::Notes => view! { <super::notes::NotesCell id /> }.into_any(),
     };
     let heading = format!("cell-{id}-title");

@@ -8,6 +8,8 @@
 mod calibration;
 mod compare;
 mod data;
+mod diagnose;
+mod errors;
 mod evaluate;
 mod frame;
 mod gate;
@@ -53,6 +55,7 @@ pub enum Output {
     Robust(Arc<RobustOutput>),
     Compared(Arc<ComparedOutput>),
     Gated(Arc<gate::GateOutput>),
+    Diagnosed(Arc<diagnose::DiagnoseOutput>),
 }
 
 /// Behavioural tests as the page shows them: the worker's reply read back.
@@ -262,6 +265,14 @@ impl Ui {
                     })
                     .unwrap_or_default()
             }
+            (CellKind::Diagnose, CellInputs::Diagnose(d)) => vec![Command::Diagnose(d.clone())],
+            (CellKind::Errors, CellInputs::Errors(e)) => {
+                // The tags are the page's: they do not travel to the worker.
+                vec![Command::Errors(crate::notebook::ErrorsInputs {
+                    tags: Vec::new(),
+                    ..e.clone()
+                })]
+            }
             (CellKind::Pipeline, CellInputs::Pipeline { spec, training }) => {
                 vec![Command::Fit {
                     spec: spec.clone(),
@@ -441,6 +452,16 @@ impl Ui {
                         Ok(output) => {
                             let millis = output.gated.millis;
                             done(millis, Some(Output::Gated(Arc::new(output))));
+                        }
+                        Err(error) => {
+                            self.running.set(None);
+                            self.set_state(id, RunState::Failed { error });
+                        }
+                    },
+                    Reply::Diagnosed(d) => match diagnose::DiagnoseOutput::read(d) {
+                        Ok(output) => {
+                            let millis = output.diagnosed.millis;
+                            done(millis, Some(Output::Diagnosed(Arc::new(output))));
                         }
                         Err(error) => {
                             self.running.set(None);
@@ -632,6 +653,50 @@ fn fill_defaults(n: &mut Notebook) {
                         &t.columns,
                         &[g.label.as_str(), g.prediction.as_str(), g.score.as_str()],
                     );
+                }
+            }
+            CellInputs::Diagnose(d) => {
+                let pick = |field: &mut String, role: Role| {
+                    if field.is_empty()
+                        && let Some(ds) = n.datasets.iter().find(|x| x.role == role)
+                    {
+                        field.clone_from(&ds.name);
+                    }
+                };
+                pick(&mut d.train, Role::Training);
+                pick(&mut d.train_dev, Role::TrainDev);
+                pick(&mut d.dev, Role::Dev);
+                pick(&mut d.test, Role::Test);
+                if d.model.is_empty()
+                    && let Some(c) = &champion
+                {
+                    d.model.clone_from(c);
+                }
+                if d.label.is_empty()
+                    && let Some(t) = &table
+                {
+                    d.label.clone_from(&t.guess.label);
+                }
+            }
+            CellInputs::Errors(e) => {
+                if e.dataset.is_empty()
+                    && let Some(ds) = n
+                        .datasets
+                        .iter()
+                        .find(|x| x.role == Role::Dev)
+                        .or(table.as_ref())
+                {
+                    e.dataset.clone_from(&ds.name);
+                }
+                if e.model.is_empty()
+                    && let Some(c) = &champion
+                {
+                    e.model.clone_from(c);
+                }
+                if e.label.is_empty()
+                    && let Some(t) = &table
+                {
+                    e.label.clone_from(&t.guess.label);
                 }
             }
             CellInputs::Gate(g) if g.config.is_empty() => {

@@ -8,11 +8,13 @@
 //!   request) and its four exports.
 //! * [`robustness`] — behavioural tests on a model (`lockstep eval --behaviour`).
 //! * [`compare`] — champion against challenger (`lockstep compare`).
+//! * [`diagnose`] — bias / variance / mismatch and the tagged errors (`lockstep diagnose`).
 //! * [`skew`] — replaying serving logs against a pipeline and model.
 //! * [`markdown`] — the Notes cell's Markdown, escaped.
 //! * [`plots`] — the report's SVG plots, split between the Evaluate and Calibration cells.
 
 pub mod compare;
+pub mod diagnose;
 pub mod eval;
 pub mod gate;
 pub mod markdown;

@@ -4,23 +4,27 @@
 //! request, the model run by the chosen engine) or figures given; learning curves
 //! from a table; the eyeball part's errors with their tags.
 //!
+//! The work is core's [`diagnose::request`] (what the page's Diagnose and Error
+//! analysis cells call); this module only turns flags into a request.
+//!
 //! Exit status: 0 when the diagnosis is made, 2 on bad usage or unreadable input.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Instant;
 
 use anyhow::{Context, bail};
-use lockstep_core::diagnose::curves::{learning_curves, parse_csv};
-use lockstep_core::diagnose::errors::{parse_tags, sample_errors, tag_shares};
-use lockstep_core::diagnose::export::{DiagnoseReport, markdown};
-use lockstep_core::diagnose::{self, DiagnosisInput, Measured, Optimal, OptimalSource, SetError};
+use lockstep_core::diagnose::curves::parse_csv;
+use lockstep_core::diagnose::errors::parse_tags;
+use lockstep_core::diagnose::export::{html, markdown};
+use lockstep_core::diagnose::{
+    self, DiagnoseRequest, Optimal, OptimalSource, SetData, SetError, SetInput,
+};
 use lockstep_core::engine::Engine;
 use lockstep_core::metrics::bootstrap::BootstrapConfig;
 use lockstep_core::onnx;
-use lockstep_core::report::rows::split_rows;
 use lockstep_core::report::{
-    EvalRequest, ModelSource, Overrides, Settings, SettingsFormat, Source, evaluate, sha256_hex,
+    EvalRequest, ModelSource, Overrides, Settings, SettingsFormat, Source, sha256_hex,
 };
 use lockstep_core::table::Table;
 
@@ -31,6 +35,7 @@ use crate::input;
 pub enum DiagnoseFormat {
     Json,
     Md,
+    Html,
 }
 
 impl ReportFormatChoice for DiagnoseFormat {
@@ -157,20 +162,38 @@ pub fn run(args: DiagnoseArgs) -> anyhow::Result<ExitCode> {
         })
         .transpose()?;
     let null_values = args.null_values.resolve(pipeline.as_ref())?;
-    let start = Instant::now();
-    let clock = || start.elapsed().as_secs_f64() * 1e3;
 
-    // Each file measured through the evaluation request.
-    let measure = |path: &Path| -> anyhow::Result<(Table, Measured)> {
-        let (Some(engine), Some(bytes)) = (&engine, &model_bytes) else {
-            bail!("a data file needs --model (or give the figure with --given)");
-        };
-        let Some(label) = &args.label else {
-            bail!("a data file needs --label");
-        };
-        let data = input::read_file(path, "data", input::MAX_DATA_BYTES)?;
-        let table = input::table_from_bytes(path, &data, &null_values)?;
-        let request = EvalRequest {
+    // The data files, read; the figures given.
+    let names = ["train", "train_dev", "dev", "test"];
+    let files = [&args.train, &args.train_dev, &args.dev, &args.test];
+    let mut tables: [Option<(Table, String)>; 4] = [None, None, None, None];
+    for (k, file) in files.iter().enumerate() {
+        if let Some(path) = file {
+            let data = input::read_file(path, "data", input::MAX_DATA_BYTES)?;
+            let table = input::table_from_bytes(path, &data, &null_values)?;
+            tables[k] = Some((table, sha256_hex(&data)));
+        }
+    }
+    let mut given: [Option<SetError>; 4] = [None, None, None, None];
+    for text in &args.given {
+        let (set, error) = parse_given(text)?;
+        let k = names.iter().position(|n| *n == set).unwrap_or(0);
+        if tables[k].is_some() || given[k].is_some() {
+            bail!("the {set} set is given twice");
+        }
+        given[k] = Some(error);
+    }
+    let sets: [Option<SetInput<'_>>; 4] = std::array::from_fn(|k| match (&tables[k], &given[k]) {
+        (Some((table, sha)), _) => Some(SetInput::Data(SetData {
+            table,
+            sha256: Some(sha.as_str()),
+        })),
+        (None, Some(e)) => Some(SetInput::Given(e.clone())),
+        (None, None) => None,
+    });
+    let any_data = tables.iter().any(Option::is_some);
+    let eval = match (&engine, &model_bytes, &args.label) {
+        (Some(engine), Some(bytes), Some(label)) => Some(EvalRequest {
             label: label.clone(),
             source: Source::Model(ModelSource {
                 engine: engine.as_ref(),
@@ -190,34 +213,35 @@ pub fn run(args: DiagnoseArgs) -> anyhow::Result<ExitCode> {
                 seed: Some(args.seed),
                 ..Overrides::default()
             },
-            data_sha256: Some(sha256_hex(&data)),
-        };
-        let measured = diagnose::measure(&table, &request, &clock)
-            .with_context(|| format!("cannot measure `{}`", path.display()))?;
-        Ok((table, measured))
+            data_sha256: None,
+        }),
+        _ if !any_data => None,
+        (None, ..) | (_, None, _) => {
+            bail!("a data file needs --model (or give the figure with --given)")
+        }
+        (.., None) => bail!("a data file needs --label"),
     };
-
-    let mut sets: [Option<SetError>; 4] = [None, None, None, None];
-    let names = ["train", "train_dev", "dev", "test"];
-    let files = [&args.train, &args.train_dev, &args.dev, &args.test];
-    let mut dev_measured = None;
-    for (k, file) in files.iter().enumerate() {
-        if let Some(path) = file {
-            let (table, measured) = measure(path)?;
-            sets[k] = Some(measured.set_error());
-            if names[k] == "dev" {
-                dev_measured = Some((table, measured));
-            }
-        }
+    if args.errors.is_some() && tables[2].is_none() {
+        bail!("--errors lists the dev file's errors: give --dev");
     }
-    for text in &args.given {
-        let (set, error) = parse_given(text)?;
-        let k = names.iter().position(|n| *n == set).unwrap_or(0);
-        if sets[k].is_some() {
-            bail!("the {set} set is given twice (a file and --given)");
-        }
-        sets[k] = Some(error);
-    }
+    let curves = args
+        .curves
+        .as_deref()
+        .map(|path| -> anyhow::Result<_> {
+            let text = std::fs::read_to_string(path)
+                .with_context(|| format!("cannot read `{}`", path.display()))?;
+            Ok((parse_csv(&text)?, args.min_gain))
+        })
+        .transpose()?;
+    let tags = args
+        .tags
+        .as_deref()
+        .map(|path| -> anyhow::Result<_> {
+            let text = std::fs::read_to_string(path)
+                .with_context(|| format!("cannot read `{}`", path.display()))?;
+            Ok(parse_tags(&text)?)
+        })
+        .transpose()?;
     let optimal = match (args.human, args.bayes) {
         (Some(value), _) => Some(Optimal {
             value,
@@ -227,76 +251,29 @@ pub fn run(args: DiagnoseArgs) -> anyhow::Result<ExitCode> {
             value,
             source: OptimalSource::BayesRate,
         }),
-        (None, None) => match &dev_measured {
-            // The best baseline on the dev data (error rates only).
-            Some((table, m)) if !args.higher_is_better => {
-                let report = evaluate(m.table(table), &m.prepared.config)?;
-                diagnose::best_baseline(&report)
-            }
-            _ => None,
-        },
+        (None, None) => None,
     };
-    let [train, train_dev, dev, test] = sets;
-    let diagnosis = diagnose::diagnose(&DiagnosisInput {
-        metric: if args.train.is_some() || args.dev.is_some() {
-            "error rate".to_owned()
-        } else {
-            args.metric.clone()
+    let start = Instant::now();
+    let clock = || start.elapsed().as_secs_f64() * 1e3;
+    let report = diagnose::request(
+        DiagnoseRequest {
+            eval,
+            sets,
+            metric: args.metric.clone(),
+            higher_is_better: args.higher_is_better,
+            optimal,
+            tolerance: args.tolerance,
+            bootstrap: BootstrapConfig {
+                replicates: args.bootstrap,
+                seed: args.seed,
+                confidence: args.confidence,
+            },
+            curves,
+            errors: args.errors,
+            tags,
         },
-        higher_is_better: args.higher_is_better,
-        train,
-        train_dev,
-        dev,
-        test,
-        optimal,
-        tolerance: args.tolerance,
-        bootstrap: BootstrapConfig {
-            replicates: args.bootstrap,
-            seed: args.seed,
-            confidence: args.confidence,
-        },
-    })?;
-    let learning_curves = args
-        .curves
-        .as_deref()
-        .map(|path| -> anyhow::Result<_> {
-            let text = std::fs::read_to_string(path)
-                .with_context(|| format!("cannot read `{}`", path.display()))?;
-            Ok(learning_curves(
-                &parse_csv(&text)?,
-                args.tolerance,
-                args.min_gain,
-            )?)
-        })
-        .transpose()?;
-    let (errors, tags) = match args.errors {
-        None => (None, None),
-        Some(limit) => {
-            let Some((table, m)) = &dev_measured else {
-                bail!("--errors lists the dev file's errors: give --dev");
-            };
-            let t = m.table(table);
-            let split = split_rows(t, &m.prepared.config.split)?;
-            let key = m.prepared.config.split.key_column.as_deref();
-            let sample = sample_errors(t, &m.outcomes, &split, key, limit, args.seed)?;
-            let tags = args
-                .tags
-                .as_deref()
-                .map(|path| -> anyhow::Result<_> {
-                    let text = std::fs::read_to_string(path)
-                        .with_context(|| format!("cannot read `{}`", path.display()))?;
-                    Ok(tag_shares(&sample, &parse_tags(&text)?, args.confidence)?)
-                })
-                .transpose()?;
-            (Some(sample), tags)
-        }
-    };
-    let report = DiagnoseReport {
-        diagnosis,
-        learning_curves,
-        errors,
-        tags,
-    };
+        &clock,
+    )?;
     let text = match args.out.format {
         DiagnoseFormat::Json => {
             let mut t = serde_json::to_string_pretty(&report)?;
@@ -304,6 +281,7 @@ pub fn run(args: DiagnoseArgs) -> anyhow::Result<ExitCode> {
             t
         }
         DiagnoseFormat::Md => markdown(&report),
+        DiagnoseFormat::Html => html(&report),
     };
     match &args.out.output {
         Some(path) => std::fs::write(path, text)
