@@ -11,6 +11,7 @@ mod data;
 mod evaluate;
 mod frame;
 mod gate;
+mod kit;
 mod models;
 mod notes;
 mod pipeline;

@@ -11,8 +11,8 @@ use lockstep_core::report::export::format::metric_short;
 use lockstep_core::report::export::slices::{chart, finder_summary, metric_names, simpson_summary};
 use lockstep_core::slices::SlicesReport;
 
+use super::kit::{Download, cell_state, downloads, settings_box};
 use super::{EvalOutput, Output, Ui};
-use crate::download::ObjectUrl;
 use crate::notebook::{CellInputs, RunState};
 
 fn bounds(lower: Metric, upper: Metric) -> String {
@@ -25,12 +25,7 @@ fn bounds(lower: Metric, upper: Metric) -> String {
 #[component]
 pub fn SlicesCell(id: u32) -> impl IntoView {
     let ui = expect_context::<Ui>();
-    let spec = move || {
-        ui.nb.with(|n| match n.cell(id).map(|c| &c.inputs) {
-            Some(CellInputs::Slices(s)) => s.spec.clone(),
-            _ => String::new(),
-        })
-    };
+    let state = cell_state!(ui, id, Slices);
     let reads = move || {
         ui.nb.with(|n| {
             n.cells
@@ -74,23 +69,14 @@ pub fn SlicesCell(id: u32) -> impl IntoView {
     };
     view! {
         <p class="hint" data-testid="slices-reads">{reads}</p>
-        <label class="stack">
-            "slices.toml: named slices (rules: region == \"EU\" and age < 40), [[by]] columns, [finder], [simpson] — as lockstep eval --slices reads it"
-            <textarea
-                rows="8"
-                spellcheck="false"
-                data-testid="slices-spec"
-                prop:value=spec
-                on:input=move |ev| {
-                    let v = event_target_value(&ev);
-                    ui.edit(id, |i| {
-                        if let CellInputs::Slices(s) = i {
-                            s.spec = v;
-                        }
-                    });
-                }
-            ></textarea>
-        </label>
+        {settings_box(
+            "slices.toml: named slices (rules: region == \"EU\" and age < 40), [[by]] columns, [finder], [simpson] — as lockstep eval --slices reads it",
+            "slices-spec",
+            "8",
+            None,
+            move || state.get().spec,
+            move |v| state.edit(|s| s.spec = v),
+        )}
         {progress}
         {output}
     }
@@ -184,25 +170,40 @@ fn SlicesResult(output: std::sync::Arc<EvalOutput>) -> impl IntoView {
         })
         .collect_view();
     let has_named = !slices.slices.is_empty();
-    let mut urls = Vec::new();
     let e = &output.evaluated;
-    let downloads = [
-        ("json", "Report with slices (JSON)", "application/json", "eval-report.json", &e.json),
-        ("md", "Report with slices (Markdown)", "text/markdown", "eval-report.md", &e.markdown),
-        ("html", "Report with slices (HTML)", "text/html", "eval-report.html", &e.html),
-        ("junit", "Report with slices (JUnit XML)", "application/xml", "eval-report.xml", &e.junit),
-    ]
-    .into_iter()
-    .filter_map(|(key, name, mime, file, text)| {
-        let url = ObjectUrl::for_text(text, mime).ok()?;
-        let href = url.url().to_owned();
-        urls.push(url);
-        Some(view! {
-            <a class="button" href=href download=file data-testid=format!("slices-download-{key}")>{name}</a>
-        })
-    })
-    .collect_view();
-    on_cleanup(move || drop(urls));
+    let downloads = downloads(
+        "slices",
+        &[
+            Download::new(
+                "json",
+                "Report with slices (JSON)",
+                "application/json",
+                "eval-report.json",
+                &e.json,
+            ),
+            Download::new(
+                "md",
+                "Report with slices (Markdown)",
+                "text/markdown",
+                "eval-report.md",
+                &e.markdown,
+            ),
+            Download::new(
+                "html",
+                "Report with slices (HTML)",
+                "text/html",
+                "eval-report.html",
+                &e.html,
+            ),
+            Download::new(
+                "junit",
+                "Report with slices (JUnit XML)",
+                "application/xml",
+                "eval-report.xml",
+                &e.junit,
+            ),
+        ],
+    );
     view! {
         <div class="report" data-testid="slices-report">
             {has_named.then(|| view! {
@@ -232,7 +233,7 @@ fn SlicesResult(output: std::sync::Arc<EvalOutput>) -> impl IntoView {
             <Finder slices=slices.clone() />
             <Simpson slices=slices.clone() />
             {slices.notes.iter().map(|n| view! { <p class="hint">{n.clone()}</p> }).collect_view()}
-            <div class="row downloads">{downloads}</div>
+            {downloads}
         </div>
     }
     .into_any()
