@@ -6,7 +6,7 @@
 
 use std::fmt::Write;
 
-use super::types::{CheckKind, ComparisonReport, MetricComparison, SliceComparison};
+use super::types::{CheckKind, ComparisonReport, MetricComparison, MetricSimpson, SliceComparison};
 use crate::chart::{COLORS, IntervalRow, LineChart, Series, interval_chart, line_chart};
 use crate::metrics::Metric;
 use crate::report::TaskKind;
@@ -15,6 +15,7 @@ use crate::report::export::format::{
     percent, xml_escape as esc,
 };
 use crate::report::export::html::STYLE;
+use crate::report::export::slices::{simpson_html, simpson_markdown, simpson_summary};
 
 /// The report as pretty-printed JSON with a trailing newline.
 pub fn json(report: &ComparisonReport) -> Result<String, serde_json::Error> {
@@ -173,7 +174,28 @@ fn write_markdown(out: &mut String, r: &ComparisonReport) -> std::fmt::Result {
         )?;
     }
     write_slices_md(out, r)?;
+    write_simpson_md(out, r)?;
     write_notes_md(out, r)
+}
+
+/// One line per metric: what the Simpson check found for it (the page and the
+/// JUnit properties say the same).
+pub fn simpson_line(m: &MetricSimpson) -> String {
+    format!("{}: {}", m.metric.name(), simpson_summary(&m.check))
+}
+
+/// Simpson's paradox between the two models, metric by metric: a reversal in plain
+/// words with the table that shows it, or why a metric cannot reverse.
+fn write_simpson_md(out: &mut String, r: &ComparisonReport) -> std::fmt::Result {
+    if r.simpson.is_empty() {
+        return Ok(());
+    }
+    writeln!(out, "\n## Simpson's paradox\n")?;
+    for m in &r.simpson {
+        writeln!(out, "### {}", m.metric.name())?;
+        simpson_markdown(out, &m.check)?;
+    }
+    Ok(())
 }
 
 /// Each slice's differences (challenger − champion) with their paired intervals.
@@ -382,6 +404,13 @@ fn write_html(out: &mut String, r: &ComparisonReport) -> std::fmt::Result {
         }
         writeln!(out, "</div>")?;
     }
+    if !r.simpson.is_empty() {
+        writeln!(out, "<h2>Simpson's paradox</h2>")?;
+        for m in &r.simpson {
+            writeln!(out, "<h3>{}</h3>", esc(m.metric.name()))?;
+            simpson_html(out, &m.check, esc)?;
+        }
+    }
     if !r.notes.is_empty() {
         writeln!(out, "<h2>Notes</h2>\n<ul>")?;
         for n in &r.notes {
@@ -485,6 +514,23 @@ fn write_junit(out: &mut String, r: &ComparisonReport) -> std::fmt::Result {
     for (side, s) in [("champion", &r.champion), ("challenger", &r.challenger)] {
         if let Some(m) = &s.fingerprints.model_sha256 {
             property(&format!("{side}_model_sha256"), m)?;
+        }
+    }
+    for m in &r.simpson {
+        property(
+            &format!("simpson_{}", m.metric.name().replace(' ', "_")),
+            &simpson_line(m),
+        )?;
+        let reversals = m.check.reversals();
+        for (i, f) in reversals.iter().enumerate() {
+            property(
+                &format!(
+                    "simpson_{}_reversal_{}",
+                    m.metric.name().replace(' ', "_"),
+                    i + 1
+                ),
+                &f.message,
+            )?;
         }
     }
     writeln!(out, "    </properties>")?;

@@ -28,6 +28,7 @@ pub mod export;
 pub mod mcnemar;
 pub mod request;
 pub mod schema;
+pub mod simpson;
 pub mod types;
 
 pub use config::{
@@ -609,6 +610,7 @@ fn classification(
         data_sha256: None,
         notes,
         slices: Vec::new(),
+        simpson: Vec::new(),
     })
 }
 
@@ -706,5 +708,6 @@ fn regression(
         data_sha256: None,
         notes,
         slices: Vec::new(),
+        simpson: Vec::new(),
     })
 }

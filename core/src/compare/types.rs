@@ -14,7 +14,7 @@ use crate::report::types::{BootstrapSummary, CurveReport, PredictionKind};
 
 /// The comparison report format's version. Bump the major part when a field changes
 /// meaning or disappears, the minor part when one is added.
-pub const COMPARE_SCHEMA_VERSION: &str = "1.1.0";
+pub const COMPARE_SCHEMA_VERSION: &str = "1.2.0";
 
 /// Champion against challenger on the same rows.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
@@ -52,6 +52,18 @@ pub struct ComparisonReport {
     /// The comparison within each slice, when slices were given (since 1.1.0).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub slices: Vec<SliceComparison>,
+    /// Simpson's paradox between the two models over the slices file's strata, one
+    /// check per metric (binary classification, when slices are given; since 1.2.0).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub simpson: Vec<MetricSimpson>,
+}
+
+/// Simpson's paradox for one metric: whether the model that wins overall loses in
+/// every stratum of a partition, or why that cannot happen for this metric.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct MetricSimpson {
+    pub metric: crate::slices::simpson::CompareMetric,
+    pub check: crate::slices::simpson::SimpsonCheck,
 }
 
 /// Champion against challenger on one slice's rows: every metric's difference with its
