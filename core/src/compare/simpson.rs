@@ -30,13 +30,16 @@ pub const METRICS: [CompareMetric; 5] = [
     CompareMetric::F1,
 ];
 
+/// The labels (true: the positive class) and each side's predicted positives.
+type Positives = (Vec<bool>, [Vec<bool>; 2]);
+
 /// Each side's predicted positives and the labels (1 = the positive class).
 fn predicted_positives(
     label: &str,
     champion: &SidePredictions<'_>,
     challenger: &SidePredictions<'_>,
     config: &CompareConfig,
-) -> Result<Option<(Vec<bool>, [Vec<bool>; 2])>, CompareError> {
+) -> Result<Option<Positives>, CompareError> {
     let mut labels = Vec::new();
     let mut predicted: [Vec<bool>; 2] = [Vec::new(), Vec::new()];
     for (i, (name, side)) in [("champion", champion), ("challenger", challenger)]

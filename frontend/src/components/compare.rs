@@ -7,7 +7,9 @@
 use std::sync::Arc;
 
 use leptos::prelude::*;
-use lockstep_core::compare::export::{difference_chart, roc_chart, slice_difference_chart};
+use lockstep_core::compare::export::{
+    difference_chart, roc_chart, simpson_line, slice_difference_chart,
+};
 use lockstep_core::metrics::Metric;
 use lockstep_core::report::export::format::{
     bounds, difference_bounds, metric, metric_difference, p_value, percent,
@@ -17,6 +19,7 @@ use super::kit::{
     Download, cell_state, checks_table, downloads, model_select, pass_fail, settings_box,
     verdict_line,
 };
+use super::slices::simpson_warning;
 use super::{ComparedOutput, Output, Ui};
 use crate::notebook::ModelRole;
 
@@ -242,6 +245,30 @@ fn CompareResult(compared: Arc<ComparedOutput>) -> impl IntoView {
             </div>
         }
     });
+    // Simpson's paradox between the two models (with slices): one line per metric,
+    // each reversal in plain words with its table.
+    let simpson = (!r.simpson.is_empty()).then(|| {
+        let lines = r
+            .simpson
+            .iter()
+            .map(|m| {
+                let warnings = m
+                    .check
+                    .reversals()
+                    .into_iter()
+                    .map(|f| simpson_warning(f, "compare-simpson-warning"))
+                    .collect_view();
+                view! {
+                    <p class="summary">{simpson_line(m)}</p>
+                    {warnings}
+                }
+            })
+            .collect_view();
+        view! {
+            <h3>"Simpson's paradox"</h3>
+            <div data-testid="compare-simpson">{lines}</div>
+        }
+    });
     view! {
         {verdict_line(
             r.verdict.accepted,
@@ -276,6 +303,7 @@ fn CompareResult(compared: Arc<ComparedOutput>) -> impl IntoView {
         {delong.map(|t| view! { <p data-testid="compare-delong">{t}</p> })}
         {checks_table("compare-checks", &["result", "check", "metric", "reason"], checks)}
         {slices}
+        {simpson}
         <ul class="notes">{notes}</ul>
     }
 }

@@ -10,6 +10,7 @@ use lockstep_core::metrics::Metric;
 use lockstep_core::report::export::format::metric_short;
 use lockstep_core::report::export::slices::{chart, finder_summary, metric_names, simpson_summary};
 use lockstep_core::slices::SlicesReport;
+use lockstep_core::slices::simpson::SimpsonFinding;
 
 use super::kit::{Download, cell_state, downloads, settings_box};
 use super::{EvalOutput, Output, Ui};
@@ -284,50 +285,52 @@ fn Finder(slices: SlicesReport) -> impl IntoView {
     })
 }
 
+/// One Simpson reversal in plain words with the table that shows it (the Slices and
+/// Compare cells).
+pub fn simpson_warning(f: &SimpsonFinding, testid: &'static str) -> impl IntoView + use<> {
+    let v = |x: Option<f64>| x.map_or_else(|| "undefined".to_owned(), |x| format!("{x:.4}"));
+    let rows = std::iter::once(&f.overall)
+        .chain(&f.strata)
+        .map(|r| {
+            view! {
+                <tr>
+                    <th scope="row" class="text">{r.stratum.clone()}</th>
+                    <td>{r.rows[0]}</td>
+                    <td>{v(r.values[0])}</td>
+                    <td>{r.rows[1]}</td>
+                    <td>{v(r.values[1])}</td>
+                </tr>
+            }
+        })
+        .collect_view();
+    view! {
+        <div class="warning" role="alert" data-testid=testid>
+            <p>{f.message.clone()}</p>
+            <div class="scroll">
+                <table class="metrics">
+                    <thead>
+                        <tr>
+                            <th>{f.partition.clone()}</th>
+                            <th>{format!("{} rows", f.sides[0])}</th>
+                            <th>{format!("{} {}", f.sides[0], f.measure)}</th>
+                            <th>{format!("{} rows", f.sides[1])}</th>
+                            <th>{format!("{} {}", f.sides[1], f.measure)}</th>
+                        </tr>
+                    </thead>
+                    <tbody>{rows}</tbody>
+                </table>
+            </div>
+        </div>
+    }
+}
+
 #[component]
 fn Simpson(slices: SlicesReport) -> impl IntoView {
     let check = slices.simpson?;
     let warnings = check
         .reversals()
         .into_iter()
-        .map(|f| {
-            let rows = std::iter::once(&f.overall)
-                .chain(&f.strata)
-                .map(|r| {
-                    let v = |x: Option<f64>| {
-                        x.map_or_else(|| "undefined".to_owned(), |x| format!("{x:.4}"))
-                    };
-                    view! {
-                        <tr>
-                            <th scope="row" class="text">{r.stratum.clone()}</th>
-                            <td>{r.rows[0]}</td>
-                            <td>{v(r.values[0])}</td>
-                            <td>{r.rows[1]}</td>
-                            <td>{v(r.values[1])}</td>
-                        </tr>
-                    }
-                })
-                .collect_view();
-            view! {
-                <div class="warning" role="alert" data-testid="simpson-warning">
-                    <p>{f.message.clone()}</p>
-                    <div class="scroll">
-                        <table class="metrics">
-                            <thead>
-                                <tr>
-                                    <th>{f.partition.clone()}</th>
-                                    <th>{format!("{} rows", f.sides[0])}</th>
-                                    <th>{format!("{} {}", f.sides[0], f.measure)}</th>
-                                    <th>{format!("{} rows", f.sides[1])}</th>
-                                    <th>{format!("{} {}", f.sides[1], f.measure)}</th>
-                                </tr>
-                            </thead>
-                            <tbody>{rows}</tbody>
-                        </table>
-                    </div>
-                </div>
-            }
-        })
+        .map(|f| simpson_warning(f, "simpson-warning"))
         .collect_view();
     Some(view! {
         <h3>"Simpson's paradox"</h3>
