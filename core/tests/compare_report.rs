@@ -508,3 +508,79 @@ fn simpson_between_the_models_reverses_f1_and_says_accuracy_cannot() {
     );
     assert!(junit.contains(r#"<property name="simpson_accuracy" value="accuracy: Simpson&apos;s paradox: cannot happen here"#) || junit.contains(r#"<property name="simpson_accuracy" value="accuracy: Simpson's paradox: cannot happen here"#), "{junit}");
 }
+
+/// Multiclass with probabilities: each class's one-vs-rest ROC-AUC difference with
+/// DeLong's test, against the numpy port of Sun & Xu's fast DeLong
+/// (scripts/fixtures/gen_compare_multiclass.py), and in every export.
+#[test]
+fn multiclass_delong_per_class_matches_the_reference() {
+    use lockstep_core::report::ClassProbabilityColumn;
+    let t = table("wine_probabilities.csv");
+    let expected: serde_json::Value = serde_json::from_slice(
+        &std::fs::read(
+            Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("../tests/data/compare/compare_multiclass.json"),
+        )
+        .unwrap(),
+    )
+    .unwrap();
+    let classes = ["barolo", "grignolino", "barbera"];
+    let probabilities = |side: &str| {
+        Predictions::Probabilities(
+            classes
+                .iter()
+                .map(|c| ClassProbabilityColumn {
+                    class: (*c).to_owned(),
+                    column: format!("{side}_{c}"),
+                })
+                .collect(),
+        )
+    };
+    let report = compare(
+        "label",
+        &side(&t, probabilities("champion")),
+        &side(&t, probabilities("challenger")),
+        &config("[bootstrap]\nconfidence = 0.95\n"),
+        None,
+    )
+    .unwrap();
+    assert!(report.delong.is_none(), "binary DeLong only");
+    let want = expected["delong_per_class"].as_array().unwrap();
+    assert_eq!(report.delong_per_class.len(), want.len());
+    for (got, want) in report.delong_per_class.iter().zip(want) {
+        assert_eq!(got.class, want["class"].as_str().unwrap());
+        let t = &got.test;
+        assert_eq!(t.positives, want["positives"].as_u64().unwrap());
+        assert_eq!(t.negatives, want["negatives"].as_u64().unwrap());
+        for (name, value) in [
+            ("champion_auc", t.champion_auc),
+            ("challenger_auc", t.challenger_auc),
+            ("difference", t.difference),
+            ("std_error", t.std_error),
+            ("z", t.z.unwrap()),
+            ("p_value", t.p_value),
+            ("lower", t.lower),
+            ("upper", t.upper),
+        ] {
+            let w = want[name].as_f64().unwrap();
+            assert!(
+                (value - w).abs() <= 1e-9 * w.abs().max(1.0),
+                "{} {name}: {value} vs {w}",
+                got.class
+            );
+        }
+    }
+    let json = export::json(&report).unwrap();
+    assert_eq!(export::from_json(&json).unwrap(), report);
+    let md = export::markdown(&report);
+    assert!(
+        md.contains("## DeLong's test per class (one vs rest)"),
+        "{md}"
+    );
+    assert!(md.contains("| `barbera` |"), "{md}");
+    assert!(export::html(&report).contains("barolo vs rest: champion"));
+    assert!(
+        export::junit(&report)
+            .contains(r#"<property name="delong_grignolino" value="grignolino vs rest"#)
+    );
+}

@@ -6,7 +6,9 @@
 
 use std::fmt::Write;
 
-use super::types::{CheckKind, ComparisonReport, MetricComparison, MetricSimpson, SliceComparison};
+use super::types::{
+    CheckKind, ClassDeLong, ComparisonReport, MetricComparison, MetricSimpson, SliceComparison,
+};
 use crate::chart::{COLORS, IntervalRow, LineChart, Series, interval_chart, line_chart};
 use crate::metrics::Metric;
 use crate::report::TaskKind;
@@ -173,9 +175,49 @@ fn write_markdown(out: &mut String, r: &ComparisonReport) -> std::fmt::Result {
             difference_bounds(Metric::Value(t.lower), Metric::Value(t.upper))
         )?;
     }
+    if !r.delong_per_class.is_empty() {
+        writeln!(out, "\n## DeLong's test per class (one vs rest)\n")?;
+        let ci = percent(r.bootstrap.confidence);
+        writeln!(
+            out,
+            "| class | champion AUC | challenger AUC | difference | standard error | z | p-value | {ci} CI |\n|---|---:|---:|---:|---:|---:|---:|---|"
+        )?;
+        for c in &r.delong_per_class {
+            let t = &c.test;
+            writeln!(
+                out,
+                "| {} | {} | {} | {} | {} | {} | {} | {} |",
+                md_code(&c.class),
+                metric(Metric::Value(t.champion_auc)),
+                metric(Metric::Value(t.challenger_auc)),
+                metric_difference(Metric::Value(t.difference)),
+                metric_difference(Metric::Value(t.std_error)),
+                t.z.map_or("–".to_owned(), number),
+                p_value(t.p_value),
+                difference_bounds(Metric::Value(t.lower), Metric::Value(t.upper))
+            )?;
+        }
+    }
     write_slices_md(out, r)?;
     write_simpson_md(out, r)?;
     write_notes_md(out, r)
+}
+
+/// One class's one-vs-rest DeLong test in one line (the HTML, the JUnit properties
+/// and the page).
+pub fn class_delong_line(c: &ClassDeLong) -> String {
+    let t = &c.test;
+    format!(
+        "{} vs rest: champion {} · challenger {} · difference {} ({} CI {}) · z {} · p-value {}",
+        c.class,
+        metric(Metric::Value(t.champion_auc)),
+        metric(Metric::Value(t.challenger_auc)),
+        metric_difference(Metric::Value(t.difference)),
+        percent(t.confidence),
+        difference_bounds(Metric::Value(t.lower), Metric::Value(t.upper)),
+        t.z.map_or("–".to_owned(), number),
+        p_value(t.p_value)
+    )
 }
 
 /// One line per metric: what the Simpson check found for it (the page and the
@@ -388,6 +430,13 @@ fn write_html(out: &mut String, r: &ComparisonReport) -> std::fmt::Result {
             p_value(t.p_value)
         )?;
     }
+    if !r.delong_per_class.is_empty() {
+        writeln!(out, "<h2>DeLong's test per class (one vs rest)</h2>\n<ul>")?;
+        for c in &r.delong_per_class {
+            writeln!(out, "<li>{}</li>", esc(&class_delong_line(c)))?;
+        }
+        writeln!(out, "</ul>")?;
+    }
     if !r.slices.is_empty() {
         writeln!(out, "<h2>Slices</h2>\n<div class=\"plots\">")?;
         for slice in &r.slices {
@@ -515,6 +564,9 @@ fn write_junit(out: &mut String, r: &ComparisonReport) -> std::fmt::Result {
         if let Some(m) = &s.fingerprints.model_sha256 {
             property(&format!("{side}_model_sha256"), m)?;
         }
+    }
+    for c in &r.delong_per_class {
+        property(&format!("delong_{}", c.class), &class_delong_line(c))?;
     }
     for m in &r.simpson {
         property(

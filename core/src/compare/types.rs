@@ -40,6 +40,10 @@ pub struct ComparisonReport {
     pub mcnemar: Option<McNemar>,
     /// DeLong's test of the ROC-AUC difference (binary, both with probabilities).
     pub delong: Option<DeLong>,
+    /// Multiclass, both with probabilities: DeLong's test of each class's one-vs-rest
+    /// ROC-AUC difference (since 1.2.0).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub delong_per_class: Vec<ClassDeLong>,
     /// Both models' ROC curves (binary, both with probabilities).
     pub roc: Option<RocPair>,
     /// Every declared check, in the order declared (decisions, satisficing, point
@@ -56,6 +60,14 @@ pub struct ComparisonReport {
     /// check per metric (binary classification, when slices are given; since 1.2.0).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub simpson: Vec<MetricSimpson>,
+}
+
+/// DeLong's test of one class against the rest (multiclass).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct ClassDeLong {
+    pub class: String,
+    #[serde(flatten)]
+    pub test: DeLong,
 }
 
 /// Simpson's paradox for one metric: whether the model that wins overall loses in

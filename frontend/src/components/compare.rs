@@ -8,7 +8,7 @@ use std::sync::Arc;
 
 use leptos::prelude::*;
 use lockstep_core::compare::export::{
-    difference_chart, roc_chart, simpson_line, slice_difference_chart,
+    class_delong_line, difference_chart, roc_chart, simpson_line, slice_difference_chart,
 };
 use lockstep_core::metrics::Metric;
 use lockstep_core::report::export::format::{
@@ -301,6 +301,17 @@ fn CompareResult(compared: Arc<ComparedOutput>) -> impl IntoView {
         </div>
         {mcnemar.map(|t| view! { <p data-testid="compare-mcnemar">{t}</p> })}
         {delong.map(|t| view! { <p data-testid="compare-delong">{t}</p> })}
+        {(!r.delong_per_class.is_empty()).then(|| {
+            let lines = r
+                .delong_per_class
+                .iter()
+                .map(|c| view! { <li>{class_delong_line(c)}</li> })
+                .collect_view();
+            view! {
+                <p>"DeLong's test per class (ROC-AUC, one vs rest):"</p>
+                <ul data-testid="compare-delong-per-class">{lines}</ul>
+            }
+        })}
         {checks_table("compare-checks", &["result", "check", "metric", "reason"], checks)}
         {slices}
         {simpson}
