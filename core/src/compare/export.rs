@@ -163,17 +163,7 @@ fn write_markdown(out: &mut String, r: &ComparisonReport) -> std::fmt::Result {
             "| champion AUC | challenger AUC | difference | standard error | z | p-value | {} CI |\n|---:|---:|---:|---:|---:|---:|---|",
             percent(t.confidence)
         )?;
-        writeln!(
-            out,
-            "| {} | {} | {} | {} | {} | {} | {} |",
-            metric(Metric::Value(t.champion_auc)),
-            metric(Metric::Value(t.challenger_auc)),
-            metric_difference(Metric::Value(t.difference)),
-            metric_difference(Metric::Value(t.std_error)),
-            t.z.map_or("–".to_owned(), number),
-            p_value(t.p_value),
-            difference_bounds(Metric::Value(t.lower), Metric::Value(t.upper))
-        )?;
+        writeln!(out, "| {} |", delong_md_cells(t))?;
     }
     if !r.delong_per_class.is_empty() {
         writeln!(out, "\n## DeLong's test per class (one vs rest)\n")?;
@@ -183,24 +173,32 @@ fn write_markdown(out: &mut String, r: &ComparisonReport) -> std::fmt::Result {
             "| class | champion AUC | challenger AUC | difference | standard error | z | p-value | {ci} CI |\n|---|---:|---:|---:|---:|---:|---:|---|"
         )?;
         for c in &r.delong_per_class {
-            let t = &c.test;
             writeln!(
                 out,
-                "| {} | {} | {} | {} | {} | {} | {} | {} |",
+                "| {} | {} |",
                 md_code(&c.class),
-                metric(Metric::Value(t.champion_auc)),
-                metric(Metric::Value(t.challenger_auc)),
-                metric_difference(Metric::Value(t.difference)),
-                metric_difference(Metric::Value(t.std_error)),
-                t.z.map_or("–".to_owned(), number),
-                p_value(t.p_value),
-                difference_bounds(Metric::Value(t.lower), Metric::Value(t.upper))
+                delong_md_cells(&c.test)
             )?;
         }
     }
     write_slices_md(out, r)?;
     write_simpson_md(out, r)?;
     write_notes_md(out, r)
+}
+
+/// A DeLong test's Markdown cells: both AUCs, the difference, its standard error, z,
+/// p-value and interval.
+fn delong_md_cells(t: &super::delong::DeLong) -> String {
+    [
+        metric(Metric::Value(t.champion_auc)),
+        metric(Metric::Value(t.challenger_auc)),
+        metric_difference(Metric::Value(t.difference)),
+        metric_difference(Metric::Value(t.std_error)),
+        t.z.map_or("–".to_owned(), number),
+        p_value(t.p_value),
+        difference_bounds(Metric::Value(t.lower), Metric::Value(t.upper)),
+    ]
+    .join(" | ")
 }
 
 /// One class's one-vs-rest DeLong test in one line (the HTML, the JUnit properties
