@@ -387,3 +387,200 @@ fn each_slice_is_the_comparison_on_its_rows() {
     let plain = serde_json::to_value(binary(&config).unwrap()).unwrap();
     assert!(plain.get("slices").is_none());
 }
+
+/// Simpson's paradox between the models (scripts/fixtures/gen_compare_simpson.py,
+/// values from scikit-learn): the champion's F1 is higher overall and lower in both
+/// strata; accuracy, error rate and recall cannot reverse on the same rows, and say
+/// so; precision is defined in one stratum only, so it cannot show a reversal. Every
+/// export carries it.
+#[test]
+fn simpson_between_the_models_reverses_f1_and_says_accuracy_cannot() {
+    use lockstep_core::compare::simpson::compare_simpson;
+    use lockstep_core::slices::SlicesSpec;
+    use lockstep_core::slices::simpson::{CompareMetric, SimpsonCheck};
+    let t = table("simpson.csv");
+    let expected: serde_json::Value = serde_json::from_slice(
+        &std::fs::read(
+            Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/data/compare/simpson.json"),
+        )
+        .unwrap(),
+    )
+    .unwrap();
+    let (a, b) = (
+        side(&t, Predictions::Column("champion".into())),
+        side(&t, Predictions::Column("challenger".into())),
+    );
+    let config = config("");
+    // No columns named: every column but the label and the predictions.
+    for spec in ["", "[[by]]\ncolumns = [\"stratum\"]\n"] {
+        let spec = SlicesSpec::from_toml(spec).unwrap();
+        let checks = compare_simpson("label", &a, &b, &config, &t, &spec)
+            .unwrap()
+            .unwrap();
+        let metrics: Vec<CompareMetric> = checks.iter().map(|m| m.metric).collect();
+        assert_eq!(
+            metrics,
+            [
+                CompareMetric::Accuracy,
+                CompareMetric::ErrorRate,
+                CompareMetric::Recall,
+                CompareMetric::Precision,
+                CompareMetric::F1
+            ]
+        );
+        for m in &checks[..3] {
+            let SimpsonCheck::Impossible { reason } = &m.check else {
+                panic!("{:?} on the same rows cannot reverse", m.metric);
+            };
+            assert!(reason.contains("cannot lose in every stratum"), "{reason}");
+        }
+        let value = |stratum: &str, side: &str, metric: &str| {
+            let key = if stratum == "all rows" {
+                "all rows"
+            } else {
+                stratum.rsplit('=').next().unwrap()
+            };
+            expected[key][side][metric].as_f64()
+        };
+        for (m, name, reversed) in [(&checks[3], "precision", false), (&checks[4], "f1", true)] {
+            let SimpsonCheck::Checked { findings } = &m.check else {
+                panic!("{name} is searched");
+            };
+            assert_eq!(findings.len(), 1, "{findings:?}");
+            let f = &findings[0];
+            assert_eq!(f.partition, "stratum");
+            assert_eq!(f.reversed, reversed, "{}", f.message);
+            assert_eq!(f.strata.len(), 2);
+            for row in std::iter::once(&f.overall).chain(&f.strata) {
+                for (i, side) in ["champion", "challenger"].into_iter().enumerate() {
+                    let want = value(&row.stratum, side, name);
+                    match (row.values[i], want) {
+                        (Some(got), Some(want)) => {
+                            assert!(
+                                (got - want).abs() < 1e-12,
+                                "{name} {}: {got} vs {want}",
+                                row.stratum
+                            )
+                        }
+                        (got, want) => assert_eq!(got, want, "{name} {}", row.stratum),
+                    }
+                }
+            }
+        }
+        assert!(
+            checks[4].check.reversals()[0].message.starts_with(
+                "Overall, champion has the higher F1 (0.25 vs 0.2424), yet challenger is higher in \
+                 every one of the 2 strata of stratum: Simpson's paradox."
+            ),
+            "{}",
+            checks[4].check.reversals()[0].message
+        );
+    }
+
+    // The report carries it in every export (JSON round trip, Markdown, HTML, JUnit).
+    let spec = SlicesSpec::from_toml("[[by]]\ncolumns = [\"stratum\"]\n").unwrap();
+    let mut report = compare("label", &a, &b, &config, None).unwrap();
+    report.simpson = compare_simpson("label", &a, &b, &config, &t, &spec)
+        .unwrap()
+        .unwrap();
+    let json = export::json(&report).unwrap();
+    assert_eq!(export::from_json(&json).unwrap(), report);
+    let md = export::markdown(&report);
+    assert!(md.contains("## Simpson's paradox"), "{md}");
+    assert!(md.contains("**Overall, champion has the higher F1"), "{md}");
+    assert!(
+        md.contains("| stratum=s1 | 20 | 0.0000 | 20 | 0.1000 |"),
+        "{md}"
+    );
+    let html = export::html(&report);
+    assert!(
+        html.contains("<h2>Simpson&#39;s paradox</h2>")
+            || html.contains("<h2>Simpson's paradox</h2>")
+    );
+    assert!(
+        html.contains("<strong>Overall, champion has the higher F1"),
+        "{html}"
+    );
+    let junit = export::junit(&report);
+    assert!(
+        junit.contains(r#"<property name="simpson_F1_reversal_1" value="Overall, champion"#),
+        "{junit}"
+    );
+    assert!(junit.contains(r#"<property name="simpson_accuracy" value="accuracy: Simpson&apos;s paradox: cannot happen here"#) || junit.contains(r#"<property name="simpson_accuracy" value="accuracy: Simpson's paradox: cannot happen here"#), "{junit}");
+}
+
+/// Multiclass with probabilities: each class's one-vs-rest ROC-AUC difference with
+/// DeLong's test, against the numpy port of Sun & Xu's fast DeLong
+/// (scripts/fixtures/gen_compare_multiclass.py), and in every export.
+#[test]
+fn multiclass_delong_per_class_matches_the_reference() {
+    use lockstep_core::report::ClassProbabilityColumn;
+    let t = table("wine_probabilities.csv");
+    let expected: serde_json::Value = serde_json::from_slice(
+        &std::fs::read(
+            Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("../tests/data/compare/compare_multiclass.json"),
+        )
+        .unwrap(),
+    )
+    .unwrap();
+    let classes = ["barolo", "grignolino", "barbera"];
+    let probabilities = |side: &str| {
+        Predictions::Probabilities(
+            classes
+                .iter()
+                .map(|c| ClassProbabilityColumn {
+                    class: (*c).to_owned(),
+                    column: format!("{side}_{c}"),
+                })
+                .collect(),
+        )
+    };
+    let report = compare(
+        "label",
+        &side(&t, probabilities("champion")),
+        &side(&t, probabilities("challenger")),
+        &config("[bootstrap]\nconfidence = 0.95\n"),
+        None,
+    )
+    .unwrap();
+    assert!(report.delong.is_none(), "binary DeLong only");
+    let want = expected["delong_per_class"].as_array().unwrap();
+    assert_eq!(report.delong_per_class.len(), want.len());
+    for (got, want) in report.delong_per_class.iter().zip(want) {
+        assert_eq!(got.class, want["class"].as_str().unwrap());
+        let t = &got.test;
+        assert_eq!(t.positives, want["positives"].as_u64().unwrap());
+        assert_eq!(t.negatives, want["negatives"].as_u64().unwrap());
+        for (name, value) in [
+            ("champion_auc", t.champion_auc),
+            ("challenger_auc", t.challenger_auc),
+            ("difference", t.difference),
+            ("std_error", t.std_error),
+            ("z", t.z.unwrap()),
+            ("p_value", t.p_value),
+            ("lower", t.lower),
+            ("upper", t.upper),
+        ] {
+            let w = want[name].as_f64().unwrap();
+            assert!(
+                (value - w).abs() <= 1e-9 * w.abs().max(1.0),
+                "{} {name}: {value} vs {w}",
+                got.class
+            );
+        }
+    }
+    let json = export::json(&report).unwrap();
+    assert_eq!(export::from_json(&json).unwrap(), report);
+    let md = export::markdown(&report);
+    assert!(
+        md.contains("## DeLong's test per class (one vs rest)"),
+        "{md}"
+    );
+    assert!(md.contains("| `barbera` |"), "{md}");
+    assert!(export::html(&report).contains("barolo vs rest: champion"));
+    assert!(
+        export::junit(&report)
+            .contains(r#"<property name="delong_grignolino" value="grignolino vs rest"#)
+    );
+}

@@ -268,6 +268,10 @@ pub fn state_of(nb: &Notebook, report: Option<&EvalReport>) -> NotebookState {
                 collapsed: c.collapsed,
                 inputs,
                 settings: text,
+                slices: match &c.inputs {
+                    CellInputs::Compare(k) => text_of(&k.slices),
+                    _ => None,
+                },
             }
         })
         .collect();
@@ -451,8 +455,12 @@ pub fn apply_settings(nb: &mut Notebook, opened: &Opened, name_of: &dyn Fn(&str)
                     champion: models.first().cloned().unwrap_or_default(),
                     challenger: models.get(1).cloned().unwrap_or_default(),
                     settings: own,
-                    // The `s1` cell carries one settings text: the compare config.
-                    slices: String::new(),
+                    // Its second text: the slices file (absent from older links).
+                    slices: link_cell
+                        .slices
+                        .as_ref()
+                        .map(|t| t.text.clone())
+                        .unwrap_or_default(),
                 })
             }
             CellKind::Slices => CellInputs::Slices(SlicesInputs { spec: own }),
@@ -731,6 +739,7 @@ mod tests {
                 CellInputs::Compare(k) => {
                     k.champion = "champion.onnx".into();
                     k.challenger = "challenger.onnx".into();
+                    k.slices = "[[by]]\ncolumns = [\"device\"]\n".into();
                 }
                 CellInputs::Diagnose(d) => {
                     d.train = "train.csv".into();

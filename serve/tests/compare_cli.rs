@@ -335,6 +335,38 @@ fn slices_give_per_slice_deltas() {
             .unwrap();
         assert!(auc["difference"]["lower"]["value"].is_number(), "{s}");
     }
+    // Simpson's paradox between the models (schema 1.2.0): accuracy, error rate and
+    // recall cannot reverse on the same rows; precision and F1 are searched over every
+    // feature (no `[[by]]` named) and each named slice against the rest.
+    let simpson = report["simpson"].as_array().unwrap();
+    let kinds: Vec<(&str, &str)> = simpson
+        .iter()
+        .map(|m| {
+            (
+                m["metric"].as_str().unwrap(),
+                m["check"]["kind"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        kinds,
+        [
+            ("accuracy", "impossible"),
+            ("error_rate", "impossible"),
+            ("recall", "impossible"),
+            ("precision", "checked"),
+            ("f1", "checked")
+        ]
+    );
+    let partitions: Vec<&str> = simpson[4]["check"]["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["partition"].as_str().unwrap())
+        .collect();
+    assert!(partitions.contains(&"f0"), "{partitions:?}");
+    assert!(partitions.contains(&"slice large"), "{partitions:?}");
+    assert!(!partitions.contains(&"target"), "{partitions:?}");
     std::fs::write(
         &slices,
         "[[slice]]\nname = \"bad name\"\nwhere = 'f0 > 1'\n",

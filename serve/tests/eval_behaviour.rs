@@ -156,3 +156,32 @@ fn a_passing_model_exits_0_and_bad_tests_exit_2() {
         .unwrap();
     assert_eq!(out.status.code(), Some(2));
 }
+
+/// A bad test's error is said once: the tests' error used to come back once per
+/// level of the error chain (`{0}` with `#[from]`, printed with `{:#}`).
+#[test]
+fn a_bad_test_is_reported_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let bad = dir.path().join("bad.toml");
+    std::fs::write(
+        &bad,
+        "[[invariance]]\ncolumn = \"gender\"\nmax_fail_rate = 0.1\n",
+    )
+    .unwrap();
+    let out = eval("fair_logreg", bad.to_str().unwrap(), &[]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    let line = err
+        .lines()
+        .find(|l| l.starts_with("error: "))
+        .unwrap_or_else(|| panic!("no error line in {err}"));
+    assert_eq!(
+        line,
+        format!(
+            "error: behavioural tests `{}`: invariance: gender: unknown column `gender` \
+             (columns: x1, x2, sex, zeta, label)",
+            bad.display()
+        )
+    );
+    assert_eq!(err.matches("unknown column").count(), 1, "{err}");
+}

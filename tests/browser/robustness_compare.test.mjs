@@ -135,3 +135,45 @@ test('Compare: deltas with paired intervals, McNemar, DeLong and the verdict are
   await page.getByTestId('cell-robustness').screenshot({ path: join(ARTIFACTS, 'robustness-390.png') });
   assert.deepEqual(problems, []);
 });
+
+test('Compare: with slices, Simpson\'s paradox between the models is `lockstep compare --slices`\'s', async () => {
+  const { page, problems } = session;
+  await page.setViewportSize({ width: 1280, height: 900 });
+  const slices = '[[by]]\ncolumns = ["device"]\n\n[[by]]\ncolumns = ["plan"]\n';
+  await page.locator('[data-testid=cell-compare] details').evaluateAll((ds) => ds.forEach((d) => (d.open = true)));
+  await page.getByTestId('compare-slices').fill(slices);
+  assert.match(await runCell(page, 'compare'), /^done/);
+  const file = join(work, 'slices.toml');
+  writeFileSync(file, slices);
+  const out = join(work, 'compare-slices.json');
+  cli(['compare', '--data', join(DEMO, 'test.csv'), '--label', 'label', '--champion', join(DEMO, 'champion.onnx'),
+    '--challenger', join(DEMO, 'challenger.onnx'), '--pipeline', join(DEMO, 'pipeline.json'), '--slices', file,
+    '--format', 'json', '-o', out]);
+  const expected = JSON.parse(readFileSync(out, 'utf8'));
+  assert.equal(expected.simpson.length, 5);
+  const section = page.getByTestId('compare-simpson');
+  const lines = await section.locator('p.summary').allTextContents();
+  assert.deepEqual(
+    lines.map((l) => l.split(':')[0]),
+    expected.simpson.map((m) => ({ accuracy: 'accuracy', error_rate: 'error rate', recall: 'recall', precision: 'precision', f1: 'F1' })[m.metric]),
+  );
+  for (const [i, m] of expected.simpson.entries()) {
+    if (m.check.kind === 'impossible') assert.match(lines[i], /cannot happen here: .*cannot lose in every stratum/);
+    else assert.match(lines[i], /checked over \d+ partitions|partitions reverse/);
+  }
+  const reversals = expected.simpson.flatMap((m) => (m.check.findings ?? []).filter((f) => f.reversed));
+  const warnings = await section.getByTestId('compare-simpson-warning').locator('p').allTextContents();
+  assert.deepEqual(warnings, reversals.map((f) => f.message));
+  const [download] = await Promise.all([page.waitForEvent('download'), page.getByTestId('compare-download-json').click()]);
+  const got = JSON.parse(readFileSync(await download.path(), 'utf8'));
+  for (const report of [got, expected]) {
+    for (const side of [report.champion, report.challenger]) {
+      delete side.latency_ms_per_row;
+      delete side.name;
+    }
+  }
+  assert.deepEqual(got.simpson, expected.simpson);
+  await page.getByTestId('cell-compare').screenshot({ path: join(ARTIFACTS, 'compare-simpson.png') });
+  await page.getByTestId('compare-slices').fill('');
+  assert.deepEqual(problems, []);
+});

@@ -34,6 +34,7 @@ fn cell(id: &str, kind: &str, inputs: &[&str]) -> Cell {
         collapsed: false,
         inputs: inputs.iter().map(|s| (*s).to_owned()).collect(),
         settings: None,
+        slices: None,
     }
 }
 

@@ -6,7 +6,9 @@
 
 use std::fmt::Write;
 
-use super::types::{CheckKind, ComparisonReport, MetricComparison, SliceComparison};
+use super::types::{
+    CheckKind, ClassDeLong, ComparisonReport, MetricComparison, MetricSimpson, SliceComparison,
+};
 use crate::chart::{COLORS, IntervalRow, LineChart, Series, interval_chart, line_chart};
 use crate::metrics::Metric;
 use crate::report::TaskKind;
@@ -15,6 +17,7 @@ use crate::report::export::format::{
     percent, xml_escape as esc,
 };
 use crate::report::export::html::STYLE;
+use crate::report::export::slices::{simpson_html, simpson_markdown, simpson_summary};
 
 /// The report as pretty-printed JSON with a trailing newline.
 pub fn json(report: &ComparisonReport) -> Result<String, serde_json::Error> {
@@ -160,20 +163,79 @@ fn write_markdown(out: &mut String, r: &ComparisonReport) -> std::fmt::Result {
             "| champion AUC | challenger AUC | difference | standard error | z | p-value | {} CI |\n|---:|---:|---:|---:|---:|---:|---|",
             percent(t.confidence)
         )?;
+        writeln!(out, "| {} |", delong_md_cells(t))?;
+    }
+    if !r.delong_per_class.is_empty() {
+        writeln!(out, "\n## DeLong's test per class (one vs rest)\n")?;
+        let ci = percent(r.bootstrap.confidence);
         writeln!(
             out,
-            "| {} | {} | {} | {} | {} | {} | {} |",
-            metric(Metric::Value(t.champion_auc)),
-            metric(Metric::Value(t.challenger_auc)),
-            metric_difference(Metric::Value(t.difference)),
-            metric_difference(Metric::Value(t.std_error)),
-            t.z.map_or("–".to_owned(), number),
-            p_value(t.p_value),
-            difference_bounds(Metric::Value(t.lower), Metric::Value(t.upper))
+            "| class | champion AUC | challenger AUC | difference | standard error | z | p-value | {ci} CI |\n|---|---:|---:|---:|---:|---:|---:|---|"
         )?;
+        for c in &r.delong_per_class {
+            writeln!(
+                out,
+                "| {} | {} |",
+                md_code(&c.class),
+                delong_md_cells(&c.test)
+            )?;
+        }
     }
     write_slices_md(out, r)?;
+    write_simpson_md(out, r)?;
     write_notes_md(out, r)
+}
+
+/// A DeLong test's Markdown cells: both AUCs, the difference, its standard error, z,
+/// p-value and interval.
+fn delong_md_cells(t: &super::delong::DeLong) -> String {
+    [
+        metric(Metric::Value(t.champion_auc)),
+        metric(Metric::Value(t.challenger_auc)),
+        metric_difference(Metric::Value(t.difference)),
+        metric_difference(Metric::Value(t.std_error)),
+        t.z.map_or("–".to_owned(), number),
+        p_value(t.p_value),
+        difference_bounds(Metric::Value(t.lower), Metric::Value(t.upper)),
+    ]
+    .join(" | ")
+}
+
+/// One class's one-vs-rest DeLong test in one line (the HTML, the JUnit properties
+/// and the page).
+pub fn class_delong_line(c: &ClassDeLong) -> String {
+    let t = &c.test;
+    format!(
+        "{} vs rest: champion {} · challenger {} · difference {} ({} CI {}) · z {} · p-value {}",
+        c.class,
+        metric(Metric::Value(t.champion_auc)),
+        metric(Metric::Value(t.challenger_auc)),
+        metric_difference(Metric::Value(t.difference)),
+        percent(t.confidence),
+        difference_bounds(Metric::Value(t.lower), Metric::Value(t.upper)),
+        t.z.map_or("–".to_owned(), number),
+        p_value(t.p_value)
+    )
+}
+
+/// One line per metric: what the Simpson check found for it (the page and the
+/// JUnit properties say the same).
+pub fn simpson_line(m: &MetricSimpson) -> String {
+    format!("{}: {}", m.metric.name(), simpson_summary(&m.check))
+}
+
+/// Simpson's paradox between the two models, metric by metric: a reversal in plain
+/// words with the table that shows it, or why a metric cannot reverse.
+fn write_simpson_md(out: &mut String, r: &ComparisonReport) -> std::fmt::Result {
+    if r.simpson.is_empty() {
+        return Ok(());
+    }
+    writeln!(out, "\n## Simpson's paradox\n")?;
+    for m in &r.simpson {
+        writeln!(out, "### {}", m.metric.name())?;
+        simpson_markdown(out, &m.check)?;
+    }
+    Ok(())
 }
 
 /// Each slice's differences (challenger − champion) with their paired intervals.
@@ -366,6 +428,13 @@ fn write_html(out: &mut String, r: &ComparisonReport) -> std::fmt::Result {
             p_value(t.p_value)
         )?;
     }
+    if !r.delong_per_class.is_empty() {
+        writeln!(out, "<h2>DeLong's test per class (one vs rest)</h2>\n<ul>")?;
+        for c in &r.delong_per_class {
+            writeln!(out, "<li>{}</li>", esc(&class_delong_line(c)))?;
+        }
+        writeln!(out, "</ul>")?;
+    }
     if !r.slices.is_empty() {
         writeln!(out, "<h2>Slices</h2>\n<div class=\"plots\">")?;
         for slice in &r.slices {
@@ -381,6 +450,13 @@ fn write_html(out: &mut String, r: &ComparisonReport) -> std::fmt::Result {
             }
         }
         writeln!(out, "</div>")?;
+    }
+    if !r.simpson.is_empty() {
+        writeln!(out, "<h2>Simpson's paradox</h2>")?;
+        for m in &r.simpson {
+            writeln!(out, "<h3>{}</h3>", esc(m.metric.name()))?;
+            simpson_html(out, &m.check, esc)?;
+        }
     }
     if !r.notes.is_empty() {
         writeln!(out, "<h2>Notes</h2>\n<ul>")?;
@@ -485,6 +561,26 @@ fn write_junit(out: &mut String, r: &ComparisonReport) -> std::fmt::Result {
     for (side, s) in [("champion", &r.champion), ("challenger", &r.challenger)] {
         if let Some(m) = &s.fingerprints.model_sha256 {
             property(&format!("{side}_model_sha256"), m)?;
+        }
+    }
+    for c in &r.delong_per_class {
+        property(&format!("delong_{}", c.class), &class_delong_line(c))?;
+    }
+    for m in &r.simpson {
+        property(
+            &format!("simpson_{}", m.metric.name().replace(' ', "_")),
+            &simpson_line(m),
+        )?;
+        let reversals = m.check.reversals();
+        for (i, f) in reversals.iter().enumerate() {
+            property(
+                &format!(
+                    "simpson_{}_reversal_{}",
+                    m.metric.name().replace(' ', "_"),
+                    i + 1
+                ),
+                &f.message,
+            )?;
         }
     }
     writeln!(out, "    </properties>")?;

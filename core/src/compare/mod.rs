@@ -28,6 +28,7 @@ pub mod export;
 pub mod mcnemar;
 pub mod request;
 pub mod schema;
+pub mod simpson;
 pub mod types;
 
 pub use config::{
@@ -49,7 +50,7 @@ use crate::report::metric_names;
 use crate::report::model_run::ModelRunError;
 use crate::report::types::{BootstrapSummary, CurveReport, PredictionKind};
 use crate::table::Table;
-use types::{Estimate, MetricComparison, ModelSide, RocPair, SliceComparison};
+use types::{ClassDeLong, Estimate, MetricComparison, ModelSide, RocPair, SliceComparison};
 
 /// Why a comparison could not run.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
@@ -569,6 +570,26 @@ fn classification(
                 .to_owned(),
         );
     }
+    // Multiclass: one-vs-rest DeLong per class, on the per-class sorts the metrics
+    // already made (the macro ROC-AUC's difference has the paired bootstrap interval).
+    let mut delong_per_class = Vec::new();
+    if !binary && a.probabilistic && b.probabilistic {
+        for (k, class) in a.classes.iter().enumerate() {
+            let pair = set_a.prepared().ranked(k).zip(set_b.prepared().ranked(k));
+            let Some((ra, rb)) = pair else { continue };
+            let is_class = |r: usize| labels[r] as usize == k;
+            match delong::delong(ra, rb, is_class, config.bootstrap.confidence) {
+                Ok(test) => delong_per_class.push(ClassDeLong {
+                    class: class.clone(),
+                    test,
+                }),
+                Err(reason) => notes.push(format!(
+                    "DeLong's test of class {class} against the rest not computed: {}",
+                    crate::report::contract::undefined_text(reason)
+                )),
+            }
+        }
+    }
     let headline = if names.iter().any(|n| n == "roc_auc") {
         "roc_auc"
     } else {
@@ -603,12 +624,14 @@ fn classification(
         metrics,
         mcnemar,
         delong: delong_test,
+        delong_per_class,
         roc,
         checks,
         verdict,
         data_sha256: None,
         notes,
         slices: Vec::new(),
+        simpson: Vec::new(),
     })
 }
 
@@ -700,11 +723,13 @@ fn regression(
         metrics,
         mcnemar: None,
         delong: None,
+        delong_per_class: Vec::new(),
         roc: None,
         checks,
         verdict,
         data_sha256: None,
         notes,
         slices: Vec::new(),
+        simpson: Vec::new(),
     })
 }

@@ -182,6 +182,16 @@ pub fn compare_request(
         let mut inside = config.clone();
         inside.task = Some(report.task);
         report.slices = compare_slices(label, &side_a, &side_b, &inside, table, spec)?;
+        if report.task == crate::report::config::TaskKind::Classification {
+            match super::simpson::compare_simpson(label, &side_a, &side_b, &config, table, spec)? {
+                Some(checks) => report.simpson = checks,
+                None => report.notes.push(
+                    "Simpson's paradox is checked for binary classification only (its metrics \
+                     count predicted positives): not checked"
+                        .to_owned(),
+                ),
+            }
+        }
     }
     Ok(report)
 }

@@ -14,7 +14,7 @@ use crate::report::types::{BootstrapSummary, CurveReport, PredictionKind};
 
 /// The comparison report format's version. Bump the major part when a field changes
 /// meaning or disappears, the minor part when one is added.
-pub const COMPARE_SCHEMA_VERSION: &str = "1.1.0";
+pub const COMPARE_SCHEMA_VERSION: &str = "1.2.0";
 
 /// Champion against challenger on the same rows.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
@@ -40,6 +40,10 @@ pub struct ComparisonReport {
     pub mcnemar: Option<McNemar>,
     /// DeLong's test of the ROC-AUC difference (binary, both with probabilities).
     pub delong: Option<DeLong>,
+    /// Multiclass, both with probabilities: DeLong's test of each class's one-vs-rest
+    /// ROC-AUC difference (since 1.2.0).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub delong_per_class: Vec<ClassDeLong>,
     /// Both models' ROC curves (binary, both with probabilities).
     pub roc: Option<RocPair>,
     /// Every declared check, in the order declared (decisions, satisficing, point
@@ -52,6 +56,26 @@ pub struct ComparisonReport {
     /// The comparison within each slice, when slices were given (since 1.1.0).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub slices: Vec<SliceComparison>,
+    /// Simpson's paradox between the two models over the slices file's strata, one
+    /// check per metric (binary classification, when slices are given; since 1.2.0).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub simpson: Vec<MetricSimpson>,
+}
+
+/// DeLong's test of one class against the rest (multiclass).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct ClassDeLong {
+    pub class: String,
+    #[serde(flatten)]
+    pub test: DeLong,
+}
+
+/// Simpson's paradox for one metric: whether the model that wins overall loses in
+/// every stratum of a partition, or why that cannot happen for this metric.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct MetricSimpson {
+    pub metric: crate::slices::simpson::CompareMetric,
+    pub check: crate::slices::simpson::SimpsonCheck,
 }
 
 /// Champion against challenger on one slice's rows: every metric's difference with its

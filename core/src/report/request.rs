@@ -112,7 +112,9 @@ pub enum RequestError {
     Slices(#[from] crate::slices::SliceError),
     #[error("behavioural tests run a model: give one (they cannot perturb prediction columns)")]
     BehaviourNeedsModel,
-    #[error("{0}")]
+    /// Transparent: `{0}` with `#[from]` printed the tests' error twice in an error
+    /// chain (once as this message, once as its source).
+    #[error(transparent)]
     Behaviour(#[from] BehaviourError),
 }
 

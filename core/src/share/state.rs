@@ -60,6 +60,11 @@ pub struct Cell {
     /// cells without settings are unchanged.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub settings: Option<SettingsText>,
+    /// The Compare cell's slices file (`lockstep compare --slices`), as written; a
+    /// second settings text, added after v1 links: absent when empty, so links
+    /// without it are unchanged and older links decode.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub slices: Option<SettingsText>,
 }
 
 /// The evaluation's settings: the columns and choices, and the settings text as written.
@@ -253,6 +258,7 @@ impl NotebookState {
             collapsed: false,
             inputs: roles(FileKind::Data),
             settings: None,
+            slices: None,
         }];
         for (kind, id) in [
             (FileKind::Pipeline, "pipeline"),
@@ -266,6 +272,7 @@ impl NotebookState {
                     collapsed: false,
                     inputs,
                     settings: None,
+                    slices: None,
                 });
             }
         }
@@ -275,6 +282,7 @@ impl NotebookState {
             collapsed: false,
             inputs: files.iter().map(|f| f.role.clone()).collect(),
             settings: None,
+            slices: None,
         });
         Self {
             cells,

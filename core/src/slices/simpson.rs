@@ -270,7 +270,7 @@ pub enum CompareMetric {
 }
 
 impl CompareMetric {
-    fn name(self) -> &'static str {
+    pub fn name(self) -> &'static str {
         match self {
             Self::Accuracy => "accuracy",
             Self::ErrorRate => "error rate",

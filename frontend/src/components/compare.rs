@@ -7,71 +7,46 @@
 use std::sync::Arc;
 
 use leptos::prelude::*;
-use lockstep_core::compare::export::{difference_chart, roc_chart, slice_difference_chart};
+use lockstep_core::compare::export::{
+    class_delong_line, difference_chart, roc_chart, simpson_line, slice_difference_chart,
+};
 use lockstep_core::metrics::Metric;
 use lockstep_core::report::export::format::{
     bounds, difference_bounds, metric, metric_difference, p_value, percent,
 };
 
+use super::kit::{
+    Download, cell_state, checks_table, downloads, model_select, pass_fail, settings_box,
+    verdict_line,
+};
+use super::slices::simpson_warning;
 use super::{ComparedOutput, Output, Ui};
-use crate::download::ObjectUrl;
-use crate::notebook::{CellInputs, CompareInputs, ModelRole};
+use crate::notebook::ModelRole;
 
 #[component]
 pub fn CompareCell(id: u32) -> impl IntoView {
     let ui = expect_context::<Ui>();
-    let inputs = move || {
-        ui.nb.with(|n| match n.cell(id).map(|c| &c.inputs) {
-            Some(CellInputs::Compare(c)) => c.clone(),
-            _ => CompareInputs::default(),
-        })
-    };
-    let edit = move |f: Box<dyn FnOnce(&mut CompareInputs)>| {
-        ui.edit(id, |i| {
-            if let CellInputs::Compare(c) = i {
-                f(c);
-            }
-        });
-    };
+    let state = cell_state!(ui, id, Compare);
     let select = move |role: ModelRole| {
-        let chosen = move || match role {
-            ModelRole::Champion => inputs().champion,
-            ModelRole::Challenger => inputs().challenger,
-        };
-        view! {
-            <label>
-                {match role {
-                    ModelRole::Champion => "Champion",
-                    ModelRole::Challenger => "Challenger",
-                }}
-                <select
-                    data-testid=format!("compare-{}", role.key())
-                    on:change=move |ev| {
-                        let v = event_target_value(&ev);
-                        edit(Box::new(move |c| match role {
-                            ModelRole::Champion => c.champion = v,
-                            ModelRole::Challenger => c.challenger = v,
-                        }));
-                    }
-                >
-                    <option value="" selected=move || chosen().is_empty()>
-                        {format!("the {} role's model", role.key())}
-                    </option>
-                    {move || {
-                        let chosen = chosen();
-                        ui.nb.with(|n| {
-                            n.models
-                                .iter()
-                                .map(|m| {
-                                    let selected = m.name == chosen;
-                                    view! { <option value=m.name.clone() selected=selected>{format!("{}: {}", m.role.key(), m.name)}</option> }
-                                })
-                                .collect_view()
-                        })
-                    }}
-                </select>
-            </label>
-        }
+        model_select(
+            ui,
+            match role {
+                ModelRole::Champion => "Champion",
+                ModelRole::Challenger => "Challenger",
+            },
+            format!("compare-{}", role.key()),
+            Some(format!("the {} role's model", role.key())),
+            move || match role {
+                ModelRole::Champion => state.get().champion,
+                ModelRole::Challenger => state.get().challenger,
+            },
+            move |v| {
+                state.edit(move |c| match role {
+                    ModelRole::Champion => c.champion = v,
+                    ModelRole::Challenger => c.challenger = v,
+                })
+            },
+        )
     };
     let output = move || {
         ui.outputs.with(|o| match o.get(&id) {
@@ -88,33 +63,22 @@ pub fn CompareCell(id: u32) -> impl IntoView {
         <div class="grid">{select(ModelRole::Champion)} {select(ModelRole::Challenger)}</div>
         <details>
             <summary>"Decisions (compare config)"</summary>
-            <label class="stack">
-                "Compare config (TOML or JSON, as lockstep compare --config reads it; empty: superiority on the headline metric)"
-                <textarea
-                    rows="4"
-                    spellcheck="false"
-                    data-testid="compare-config"
-                    prop:value=move || inputs().settings
-                    on:input=move |ev| {
-                        let v = event_target_value(&ev);
-                        edit(Box::new(move |c| c.settings = v));
-                    }
-                ></textarea>
-            </label>
-            <label class="stack">
-                "Slices to compare within (slices.toml, as lockstep compare --slices reads it; empty: none)"
-                <textarea
-                    rows="4"
-                    spellcheck="false"
-                    data-testid="compare-slices"
-                    placeholder="[[slice]]\nname = \"oslo\"\nwhere = 'city == \"Oslo\"'"
-                    prop:value=move || inputs().slices
-                    on:input=move |ev| {
-                        let v = event_target_value(&ev);
-                        edit(Box::new(move |c| c.slices = v));
-                    }
-                ></textarea>
-            </label>
+            {settings_box(
+                "Compare config (TOML or JSON, as lockstep compare --config reads it; empty: superiority on the headline metric)",
+                "compare-config",
+                "4",
+                None,
+                move || state.get().settings,
+                move |v| state.edit(move |c| c.settings = v),
+            )}
+            {settings_box(
+                "Slices to compare within (slices.toml, as lockstep compare --slices reads it; empty: none)",
+                "compare-slices",
+                "4",
+                Some("[[slice]]\nname = \"oslo\"\nwhere = 'city == \"Oslo\"'"),
+                move || state.get().slices,
+                move |v| state.edit(move |c| c.slices = v),
+            )}
         </details>
         {output}
     }
@@ -124,51 +88,39 @@ pub fn CompareCell(id: u32) -> impl IntoView {
 fn CompareResult(compared: Arc<ComparedOutput>) -> impl IntoView {
     let r = &compared.report;
     let c = &compared.compared;
-    let exports = [
-        (
-            "json",
-            "Comparison (JSON)",
-            "application/json",
-            "comparison.json",
-            &c.json,
-        ),
-        (
-            "md",
-            "Comparison (Markdown)",
-            "text/markdown",
-            "comparison.md",
-            &c.markdown,
-        ),
-        (
-            "html",
-            "Comparison (HTML)",
-            "text/html",
-            "comparison.html",
-            &c.html,
-        ),
-        (
-            "junit",
-            "Comparison (JUnit XML)",
-            "application/xml",
-            "comparison.xml",
-            &c.junit,
-        ),
-    ];
-    let mut urls = Vec::new();
-    let downloads = exports
-        .into_iter()
-        .filter_map(|(key, name, mime, file, text)| {
-            let url = ObjectUrl::for_text(text, mime).ok()?;
-            let href = url.url().to_owned();
-            urls.push(url);
-            Some(view! {
-                <a class="button" href=href download=file data-testid=format!("compare-download-{key}")>
-                    {name}
-                </a>
-            })
-        })
-        .collect_view();
-    on_cleanup(move || drop(urls));
+    let downloads = downloads(
+        "compare",
+        &[
+            Download::new(
+                "json",
+                "Comparison (JSON)",
+                "application/json",
+                "comparison.json",
+                &c.json,
+            ),
+            Download::new(
+                "md",
+                "Comparison (Markdown)",
+                "text/markdown",
+                "comparison.md",
+                &c.markdown,
+            ),
+            Download::new(
+                "html",
+                "Comparison (HTML)",
+                "text/html",
+                "comparison.html",
+                &c.html,
+            ),
+            Download::new(
+                "junit",
+                "Comparison (JUnit XML)",
+                "application/xml",
+                "comparison.xml",
+                &c.junit,
+            ),
+        ],
+    );
     let ci = percent(r.bootstrap.confidence);
     let metrics = r
         .metrics
@@ -191,11 +143,7 @@ fn CompareResult(compared: Arc<ComparedOutput>) -> impl IntoView {
         .checks
         .iter()
         .map(|c| {
-            let (class, result) = if c.passed {
-                ("pass", "pass")
-            } else {
-                ("fail", "FAIL")
-            };
+            let (class, result) = pass_fail(c.passed);
             view! {
                 <tr class=class>
                     <td>{result}</td>
@@ -297,17 +245,43 @@ fn CompareResult(compared: Arc<ComparedOutput>) -> impl IntoView {
             </div>
         }
     });
+    // Simpson's paradox between the two models (with slices): one line per metric,
+    // each reversal in plain words with its table.
+    let simpson = (!r.simpson.is_empty()).then(|| {
+        let lines = r
+            .simpson
+            .iter()
+            .map(|m| {
+                let warnings = m
+                    .check
+                    .reversals()
+                    .into_iter()
+                    .map(|f| simpson_warning(f, "compare-simpson-warning"))
+                    .collect_view();
+                view! {
+                    <p class="summary">{simpson_line(m)}</p>
+                    {warnings}
+                }
+            })
+            .collect_view();
+        view! {
+            <h3>"Simpson's paradox"</h3>
+            <div data-testid="compare-simpson">{lines}</div>
+        }
+    });
     view! {
-        <p class=if r.verdict.accepted { "verdict pass" } else { "verdict fail" } data-testid="compare-verdict">
-            {format!(
+        {verdict_line(
+            r.verdict.accepted,
+            "compare-verdict",
+            format!(
                 "{}: {} ({} rows, {} paired replicates)",
                 if r.verdict.accepted { "ACCEPTED" } else { "REJECTED" },
                 r.verdict.summary,
                 r.rows,
                 r.bootstrap.replicates
-            )}
-        </p>
-        <div class="row downloads">{downloads}</div>
+            ),
+        )}
+        {downloads}
         <div class="plots" data-testid="compare-plots">{plots}</div>
         <div class="scroll">
             <table data-testid="compare-metrics">
@@ -327,13 +301,20 @@ fn CompareResult(compared: Arc<ComparedOutput>) -> impl IntoView {
         </div>
         {mcnemar.map(|t| view! { <p data-testid="compare-mcnemar">{t}</p> })}
         {delong.map(|t| view! { <p data-testid="compare-delong">{t}</p> })}
-        <div class="scroll">
-            <table class="checks" data-testid="compare-checks">
-                <thead><tr><th>"result"</th><th>"check"</th><th>"metric"</th><th>"reason"</th></tr></thead>
-                <tbody>{checks}</tbody>
-            </table>
-        </div>
+        {(!r.delong_per_class.is_empty()).then(|| {
+            let lines = r
+                .delong_per_class
+                .iter()
+                .map(|c| view! { <li>{class_delong_line(c)}</li> })
+                .collect_view();
+            view! {
+                <p>"DeLong's test per class (ROC-AUC, one vs rest):"</p>
+                <ul data-testid="compare-delong-per-class">{lines}</ul>
+            }
+        })}
+        {checks_table("compare-checks", &["result", "check", "metric", "reason"], checks)}
         {slices}
+        {simpson}
         <ul class="notes">{notes}</ul>
     }
 }

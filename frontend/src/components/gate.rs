@@ -6,9 +6,8 @@
 use leptos::prelude::*;
 use lockstep_core::gate::GateReport;
 
+use super::kit::{Download, cell_state, checks_table, downloads, settings_box, verdict_line};
 use super::{Output, Ui};
-use crate::download::ObjectUrl;
-use crate::notebook::CellInputs;
 use crate::protocol::Gated;
 use crate::view::gate::{GateRow, rows, verdict};
 
@@ -37,12 +36,7 @@ impl GateOutput {
 #[component]
 pub fn GateCell(id: u32) -> impl IntoView {
     let ui = expect_context::<Ui>();
-    let config = move || {
-        ui.nb.with(|n| match n.cell(id).map(|c| &c.inputs) {
-            Some(CellInputs::Gate(g)) => g.config.clone(),
-            _ => String::new(),
-        })
-    };
+    let state = cell_state!(ui, id, Gate);
     let output = move || {
         ui.outputs.with(|o| match o.get(&id) {
             Some(Output::Gated(g)) => Some(view! { <GateResult output=g.clone() /> }),
@@ -55,23 +49,14 @@ pub fn GateCell(id: u32) -> impl IntoView {
         </p>
         <details>
             <summary>"gate.toml"</summary>
-            <label class="stack">
-                "Gate checks (gate.toml, as lockstep gate --config reads it)"
-                <textarea
-                    rows="10"
-                    spellcheck="false"
-                    data-testid="gate-config"
-                    prop:value=config
-                    on:input=move |ev| {
-                        let v = event_target_value(&ev);
-                        ui.edit(id, |i| {
-                            if let CellInputs::Gate(g) = i {
-                                g.config = v;
-                            }
-                        });
-                    }
-                ></textarea>
-            </label>
+            {settings_box(
+                "Gate checks (gate.toml, as lockstep gate --config reads it)",
+                "gate-config",
+                "10",
+                None,
+                move || state.get().config,
+                move |v| state.edit(|g| g.config = v),
+            )}
         </details>
         {output}
     }
@@ -81,57 +66,45 @@ pub fn GateCell(id: u32) -> impl IntoView {
 fn GateResult(output: std::sync::Arc<GateOutput>) -> impl IntoView {
     let g = &output.gated;
     let mut files = vec![
-        (
+        Download::new(
             "json",
             "Gate report (JSON)",
             "application/json",
             "gate.json",
-            g.json.clone(),
+            &g.json,
         ),
-        (
+        Download::new(
             "md",
             "Gate report (Markdown)",
             "text/markdown",
             "gate.md",
-            g.markdown.clone(),
+            &g.markdown,
         ),
-        (
+        Download::new(
             "html",
             "Gate report (HTML)",
             "text/html",
             "gate.html",
-            g.html.clone(),
+            &g.html,
         ),
-        (
+        Download::new(
             "junit",
             "Gate report (JUnit XML)",
             "application/xml",
             "gate.junit.xml",
-            g.junit.clone(),
+            &g.junit,
         ),
     ];
     if let Some(b) = &g.blessing {
-        files.push((
+        files.push(Download::new(
             "blessing",
             "Blessing (JSON)",
             "application/json",
             "blessing.json",
-            b.clone(),
+            b,
         ));
     }
-    let mut urls = Vec::new();
-    let downloads = files
-        .into_iter()
-        .filter_map(|(key, name, mime, file, text)| {
-            let url = ObjectUrl::for_text(&text, mime).ok()?;
-            let href = url.url().to_owned();
-            urls.push(url);
-            Some(view! {
-                <a class="button" href=href download=file data-testid=format!("gate-download-{key}")>{name}</a>
-            })
-        })
-        .collect_view();
-    on_cleanup(move || drop(urls));
+    let downloads = downloads("gate", &files);
     let pass = output.report.verdict != lockstep_core::gate::Status::Fail;
     let rows = output
         .rows
@@ -153,22 +126,8 @@ fn GateResult(output: std::sync::Arc<GateOutput>) -> impl IntoView {
         })
         .collect_view();
     view! {
-        <p class=if pass { "verdict pass" } else { "verdict fail" } data-testid="gate-verdict">
-            {output.verdict.clone()}
-        </p>
-        <div class="scroll">
-            <table class="checks" data-testid="gate-checks">
-                <thead>
-                    <tr>
-                        <th>"check"</th>
-                        <th>"required"</th>
-                        <th>"result"</th>
-                        <th>"evidence"</th>
-                    </tr>
-                </thead>
-                <tbody>{rows}</tbody>
-            </table>
-        </div>
-        <div class="row downloads">{downloads}</div>
+        {verdict_line(pass, "gate-verdict", output.verdict.clone())}
+        {checks_table("gate-checks", &["check", "required", "result", "evidence"], rows)}
+        {downloads}
     }
 }

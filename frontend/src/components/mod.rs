@@ -13,6 +13,7 @@ mod errors;
 mod evaluate;
 mod frame;
 mod gate;
+mod kit;
 mod models;
 mod notes;
 mod pipeline;

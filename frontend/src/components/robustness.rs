@@ -11,9 +11,8 @@ use lockstep_core::behaviour::{BehaviourKind, BehaviourStatus, BehaviourTest};
 use lockstep_core::report::export::behaviour_curve_chart;
 use lockstep_core::report::export::format::{number, percent};
 
+use super::kit::{Download, cell_state, downloads, model_select, settings_box, verdict_line};
 use super::{Output, RobustOutput, Ui};
-use crate::download::ObjectUrl;
-use crate::notebook::{CellInputs, RobustnessInputs};
 
 /// A suite to start from, on the demo's columns: one test of each kind
 /// (docs/behaviour.md has every setting).
@@ -40,19 +39,7 @@ max_fail_rate = 0.05
 #[component]
 pub fn RobustnessCell(id: u32) -> impl IntoView {
     let ui = expect_context::<Ui>();
-    let inputs = move || {
-        ui.nb.with(|n| match n.cell(id).map(|c| &c.inputs) {
-            Some(CellInputs::Robustness(r)) => r.clone(),
-            _ => RobustnessInputs::default(),
-        })
-    };
-    let edit = move |f: Box<dyn FnOnce(&mut RobustnessInputs)>| {
-        ui.edit(id, |i| {
-            if let CellInputs::Robustness(r) = i {
-                f(r);
-            }
-        });
-    };
+    let state = cell_state!(ui, id, Robustness);
     let output = move || {
         ui.outputs.with(|o| match o.get(&id) {
             Some(Output::Robust(r)) => Some(view! { <RobustResult robust=r.clone() /> }),
@@ -66,49 +53,27 @@ pub fn RobustnessCell(id: u32) -> impl IntoView {
             " makes, seeded, so the fail rates are the CLI's."
         </p>
         <div class="grid">
-            <label>
-                "Model tested"
-                <select
-                    data-testid="robustness-model"
-                    on:change=move |ev| {
-                        let v = event_target_value(&ev);
-                        edit(Box::new(move |r| r.model = v));
-                    }
-                >
-                    <option value="" selected=move || inputs().model.is_empty()>"the champion"</option>
-                    {move || {
-                        let chosen = inputs().model;
-                        ui.nb.with(|n| {
-                            n.models
-                                .iter()
-                                .map(|m| {
-                                    let selected = m.name == chosen;
-                                    view! { <option value=m.name.clone() selected=selected>{format!("{}: {}", m.role.key(), m.name)}</option> }
-                                })
-                                .collect_view()
-                        })
-                    }}
-                </select>
-            </label>
+            {model_select(
+                ui,
+                "Model tested",
+                "robustness-model".to_owned(),
+                Some("the champion".to_owned()),
+                move || state.get().model,
+                move |v| state.edit(move |r| r.model = v),
+            )}
         </div>
-        <label class="stack">
-            "Tests (TOML, as lockstep eval --behaviour reads them; empty: the default suite of noise, missing values and category swaps)"
-            <textarea
-                rows="6"
-                spellcheck="false"
-                data-testid="robustness-spec"
-                placeholder=EXAMPLE_SUITE
-                prop:value=move || inputs().spec
-                on:input=move |ev| {
-                    let v = event_target_value(&ev);
-                    edit(Box::new(move |r| r.spec = v));
-                }
-            ></textarea>
-        </label>
+        {settings_box(
+            "Tests (TOML, as lockstep eval --behaviour reads them; empty: the default suite of noise, missing values and category swaps)",
+            "robustness-spec",
+            "6",
+            Some(EXAMPLE_SUITE),
+            move || state.get().spec,
+            move |v| state.edit(move |r| r.spec = v),
+        )}
         <div class="row">
             <button
                 data-testid="robustness-example"
-                on:click=move |_| edit(Box::new(|r| r.spec = EXAMPLE_SUITE.to_owned()))
+                on:click=move |_| state.edit(|r| r.spec = EXAMPLE_SUITE.to_owned())
             >
                 "Insert an example suite"
             </button>
@@ -137,9 +102,16 @@ fn status_of(t: &BehaviourTest) -> (&'static str, &'static str) {
 fn RobustResult(robust: Arc<RobustOutput>) -> impl IntoView {
     let b = &robust.behaviour;
     let ci = percent(b.confidence);
-    let download = ObjectUrl::for_text(&robust.report_json, "application/json").ok();
-    let href = download.as_ref().map(|u| u.url().to_owned());
-    on_cleanup(move || drop(download));
+    let downloads = downloads(
+        "robustness",
+        &[Download::new(
+            "json",
+            "Report with the tests (JSON)",
+            "application/json",
+            "eval-report-behaviour.json",
+            &robust.report_json,
+        )],
+    );
     let rows = b
         .tests
         .iter()
@@ -198,7 +170,7 @@ fn RobustResult(robust: Arc<RobustOutput>) -> impl IntoView {
             }
         })
         .collect_view();
-    let verdict = format!(
+    let verdict_text = format!(
         "{} · {} tests on {} of {} rows{} (seed {}), {} through {}",
         if b.passed { "PASS" } else { "FAIL" },
         b.tests.len(),
@@ -219,14 +191,8 @@ fn RobustResult(robust: Arc<RobustOutput>) -> impl IntoView {
         .map(|n| view! { <li>{n.clone()}</li> })
         .collect_view();
     view! {
-        <p class=if b.passed { "verdict pass" } else { "verdict fail" } data-testid="robustness-verdict">{verdict}</p>
-        <div class="row downloads">
-            {href.map(|h| view! {
-                <a class="button" href=h download="eval-report-behaviour.json" data-testid="robustness-download-json">
-                    "Report with the tests (JSON)"
-                </a>
-            })}
-        </div>
+        {verdict_line(b.passed, "robustness-verdict", verdict_text)}
+        {downloads}
         <div class="scroll">
             <table data-testid="robustness-tests">
                 <thead>

@@ -4,27 +4,18 @@
 
 use leptos::prelude::*;
 
+use super::kit::{
+    Download, cell_state, checks_table, downloads, model_select, pass_fail, settings_box,
+    verdict_line,
+};
 use super::{Output, Ui};
-use crate::download::ObjectUrl;
-use crate::notebook::{CellInputs, Role, SkewInputs};
+use crate::notebook::Role;
 use crate::protocol::Skewed;
 
 #[component]
 pub fn SkewCell(id: u32) -> impl IntoView {
     let ui = expect_context::<Ui>();
-    let inputs = move || {
-        ui.nb.with(|n| match n.cell(id).map(|c| &c.inputs) {
-            Some(CellInputs::Skew(s)) => s.clone(),
-            _ => SkewInputs::default(),
-        })
-    };
-    let edit = move |f: Box<dyn FnOnce(&mut SkewInputs)>| {
-        ui.edit(id, |i| {
-            if let CellInputs::Skew(s) = i {
-                f(s);
-            }
-        });
-    };
+    let state = cell_state!(ui, id, Skew);
     let logs = move || {
         ui.nb.with(|n| {
             n.datasets
@@ -53,41 +44,26 @@ pub fn SkewCell(id: u32) -> impl IntoView {
             }}
         </p>
         <div class="grid">
-            <label>
-                "Model replayed"
-                <select
-                    data-testid="skew-model"
-                    on:change=move |ev| {
-                        let v = event_target_value(&ev);
-                        edit(Box::new(move |s| s.model = v));
-                    }
-                >
-                    {move || {
-                        let chosen = inputs().model;
-                        ui.nb.with(|n| {
-                            n.models
-                                .iter()
-                                .map(|m| {
-                                    let selected = m.name == chosen;
-                                    view! { <option value=m.name.clone() selected=selected>{format!("{}: {}", m.role.key(), m.name)}</option> }
-                                })
-                                .collect_view()
-                        })
-                    }}
-                </select>
-            </label>
+            {model_select(
+                ui,
+                "Model replayed",
+                "skew-model".to_owned(),
+                None,
+                move || state.get().model,
+                move |v| state.edit(move |s| s.model = v),
+            )}
             <label>
                 "Training data for distribution skew"
                 <select
                     data-testid="skew-training"
                     on:change=move |ev| {
                         let v = event_target_value(&ev);
-                        edit(Box::new(move |s| s.training = v));
+                        state.edit(move |s| s.training = v);
                     }
                 >
-                    <option value="" selected=move || inputs().training.is_empty()>"none"</option>
+                    <option value="" selected=move || state.get().training.is_empty()>"none"</option>
                     {move || {
-                        let chosen = inputs().training;
+                        let chosen = state.get().training;
                         ui.nb.with(|n| {
                             n.datasets
                                 .iter()
@@ -104,19 +80,14 @@ pub fn SkewCell(id: u32) -> impl IntoView {
         </div>
         <details>
             <summary>"skew.toml"</summary>
-            <label class="stack">
-                "Skew settings (skew.toml; empty for the defaults)"
-                <textarea
-                    rows="4"
-                    spellcheck="false"
-                    data-testid="skew-config"
-                    prop:value=move || inputs().config
-                    on:input=move |ev| {
-                        let v = event_target_value(&ev);
-                        edit(Box::new(move |s| s.config = v));
-                    }
-                ></textarea>
-            </label>
+            {settings_box(
+                "Skew settings (skew.toml; empty for the defaults)",
+                "skew-config",
+                "4",
+                None,
+                move || state.get().config,
+                move |v| state.edit(move |s| s.config = v),
+            )}
         </details>
         {output}
     }
@@ -124,53 +95,37 @@ pub fn SkewCell(id: u32) -> impl IntoView {
 
 #[component]
 fn SkewResult(skewed: std::sync::Arc<Skewed>) -> impl IntoView {
-    let exports = [
-        (
-            "json",
-            "Skew report (JSON)",
-            "application/json",
-            "skew-report.json",
-            &skewed.json,
-        ),
-        (
-            "md",
-            "Skew report (Markdown)",
-            "text/markdown",
-            "skew-report.md",
-            &skewed.markdown,
-        ),
-        (
-            "junit",
-            "Skew report (JUnit XML)",
-            "application/xml",
-            "skew-report.xml",
-            &skewed.junit,
-        ),
-    ];
-    let mut urls = Vec::new();
-    let downloads = exports
-        .into_iter()
-        .filter_map(|(key, name, mime, file, text)| {
-            let url = ObjectUrl::for_text(text, mime).ok()?;
-            let href = url.url().to_owned();
-            urls.push(url);
-            Some(view! {
-                <a class="button" href=href download=file data-testid=format!("skew-download-{key}")>
-                    {name}
-                </a>
-            })
-        })
-        .collect_view();
-    on_cleanup(move || drop(urls));
+    let downloads = downloads(
+        "skew",
+        &[
+            Download::new(
+                "json",
+                "Skew report (JSON)",
+                "application/json",
+                "skew-report.json",
+                &skewed.json,
+            ),
+            Download::new(
+                "md",
+                "Skew report (Markdown)",
+                "text/markdown",
+                "skew-report.md",
+                &skewed.markdown,
+            ),
+            Download::new(
+                "junit",
+                "Skew report (JUnit XML)",
+                "application/xml",
+                "skew-report.xml",
+                &skewed.junit,
+            ),
+        ],
+    );
     let rows = skewed
         .checks
         .iter()
         .map(|c| {
-            let (class, result) = if c.passed {
-                ("pass", "pass")
-            } else {
-                ("fail", "FAIL")
-            };
+            let (class, result) = pass_fail(c.passed);
             view! {
                 <tr class=class>
                     <td>{result}</td>
@@ -182,22 +137,8 @@ fn SkewResult(skewed: std::sync::Arc<Skewed>) -> impl IntoView {
         })
         .collect_view();
     view! {
-        <p class=if skewed.passed { "verdict pass" } else { "verdict fail" } data-testid="skew-verdict">
-            {skewed.verdict.clone()}
-        </p>
-        <div class="row downloads">{downloads}</div>
-        <div class="scroll">
-            <table class="checks" data-testid="skew-checks">
-                <thead>
-                    <tr>
-                        <th>"result"</th>
-                        <th>"check"</th>
-                        <th>"subject"</th>
-                        <th>"finding"</th>
-                    </tr>
-                </thead>
-                <tbody>{rows}</tbody>
-            </table>
-        </div>
+        {verdict_line(skewed.passed, "skew-verdict", skewed.verdict.clone())}
+        {downloads}
+        {checks_table("skew-checks", &["result", "check", "subject", "finding"], rows)}
     }
 }

@@ -10,9 +10,10 @@ use lockstep_core::metrics::Metric;
 use lockstep_core::report::export::format::metric_short;
 use lockstep_core::report::export::slices::{chart, finder_summary, metric_names, simpson_summary};
 use lockstep_core::slices::SlicesReport;
+use lockstep_core::slices::simpson::SimpsonFinding;
 
+use super::kit::{Download, cell_state, downloads, settings_box};
 use super::{EvalOutput, Output, Ui};
-use crate::download::ObjectUrl;
 use crate::notebook::{CellInputs, RunState};
 
 fn bounds(lower: Metric, upper: Metric) -> String {
@@ -25,12 +26,7 @@ fn bounds(lower: Metric, upper: Metric) -> String {
 #[component]
 pub fn SlicesCell(id: u32) -> impl IntoView {
     let ui = expect_context::<Ui>();
-    let spec = move || {
-        ui.nb.with(|n| match n.cell(id).map(|c| &c.inputs) {
-            Some(CellInputs::Slices(s)) => s.spec.clone(),
-            _ => String::new(),
-        })
-    };
+    let state = cell_state!(ui, id, Slices);
     let reads = move || {
         ui.nb.with(|n| {
             n.cells
@@ -74,23 +70,14 @@ pub fn SlicesCell(id: u32) -> impl IntoView {
     };
     view! {
         <p class="hint" data-testid="slices-reads">{reads}</p>
-        <label class="stack">
-            "slices.toml: named slices (rules: region == \"EU\" and age < 40), [[by]] columns, [finder], [simpson] — as lockstep eval --slices reads it"
-            <textarea
-                rows="8"
-                spellcheck="false"
-                data-testid="slices-spec"
-                prop:value=spec
-                on:input=move |ev| {
-                    let v = event_target_value(&ev);
-                    ui.edit(id, |i| {
-                        if let CellInputs::Slices(s) = i {
-                            s.spec = v;
-                        }
-                    });
-                }
-            ></textarea>
-        </label>
+        {settings_box(
+            "slices.toml: named slices (rules: region == \"EU\" and age < 40), [[by]] columns, [finder], [simpson] — as lockstep eval --slices reads it",
+            "slices-spec",
+            "8",
+            None,
+            move || state.get().spec,
+            move |v| state.edit(|s| s.spec = v),
+        )}
         {progress}
         {output}
     }
@@ -184,25 +171,40 @@ fn SlicesResult(output: std::sync::Arc<EvalOutput>) -> impl IntoView {
         })
         .collect_view();
     let has_named = !slices.slices.is_empty();
-    let mut urls = Vec::new();
     let e = &output.evaluated;
-    let downloads = [
-        ("json", "Report with slices (JSON)", "application/json", "eval-report.json", &e.json),
-        ("md", "Report with slices (Markdown)", "text/markdown", "eval-report.md", &e.markdown),
-        ("html", "Report with slices (HTML)", "text/html", "eval-report.html", &e.html),
-        ("junit", "Report with slices (JUnit XML)", "application/xml", "eval-report.xml", &e.junit),
-    ]
-    .into_iter()
-    .filter_map(|(key, name, mime, file, text)| {
-        let url = ObjectUrl::for_text(text, mime).ok()?;
-        let href = url.url().to_owned();
-        urls.push(url);
-        Some(view! {
-            <a class="button" href=href download=file data-testid=format!("slices-download-{key}")>{name}</a>
-        })
-    })
-    .collect_view();
-    on_cleanup(move || drop(urls));
+    let downloads = downloads(
+        "slices",
+        &[
+            Download::new(
+                "json",
+                "Report with slices (JSON)",
+                "application/json",
+                "eval-report.json",
+                &e.json,
+            ),
+            Download::new(
+                "md",
+                "Report with slices (Markdown)",
+                "text/markdown",
+                "eval-report.md",
+                &e.markdown,
+            ),
+            Download::new(
+                "html",
+                "Report with slices (HTML)",
+                "text/html",
+                "eval-report.html",
+                &e.html,
+            ),
+            Download::new(
+                "junit",
+                "Report with slices (JUnit XML)",
+                "application/xml",
+                "eval-report.xml",
+                &e.junit,
+            ),
+        ],
+    );
     view! {
         <div class="report" data-testid="slices-report">
             {has_named.then(|| view! {
@@ -232,7 +234,7 @@ fn SlicesResult(output: std::sync::Arc<EvalOutput>) -> impl IntoView {
             <Finder slices=slices.clone() />
             <Simpson slices=slices.clone() />
             {slices.notes.iter().map(|n| view! { <p class="hint">{n.clone()}</p> }).collect_view()}
-            <div class="row downloads">{downloads}</div>
+            {downloads}
         </div>
     }
     .into_any()
@@ -283,50 +285,52 @@ fn Finder(slices: SlicesReport) -> impl IntoView {
     })
 }
 
+/// One Simpson reversal in plain words with the table that shows it (the Slices and
+/// Compare cells).
+pub fn simpson_warning(f: &SimpsonFinding, testid: &'static str) -> impl IntoView + use<> {
+    let v = |x: Option<f64>| x.map_or_else(|| "undefined".to_owned(), |x| format!("{x:.4}"));
+    let rows = std::iter::once(&f.overall)
+        .chain(&f.strata)
+        .map(|r| {
+            view! {
+                <tr>
+                    <th scope="row" class="text">{r.stratum.clone()}</th>
+                    <td>{r.rows[0]}</td>
+                    <td>{v(r.values[0])}</td>
+                    <td>{r.rows[1]}</td>
+                    <td>{v(r.values[1])}</td>
+                </tr>
+            }
+        })
+        .collect_view();
+    view! {
+        <div class="warning" role="alert" data-testid=testid>
+            <p>{f.message.clone()}</p>
+            <div class="scroll">
+                <table class="metrics">
+                    <thead>
+                        <tr>
+                            <th>{f.partition.clone()}</th>
+                            <th>{format!("{} rows", f.sides[0])}</th>
+                            <th>{format!("{} {}", f.sides[0], f.measure)}</th>
+                            <th>{format!("{} rows", f.sides[1])}</th>
+                            <th>{format!("{} {}", f.sides[1], f.measure)}</th>
+                        </tr>
+                    </thead>
+                    <tbody>{rows}</tbody>
+                </table>
+            </div>
+        </div>
+    }
+}
+
 #[component]
 fn Simpson(slices: SlicesReport) -> impl IntoView {
     let check = slices.simpson?;
     let warnings = check
         .reversals()
         .into_iter()
-        .map(|f| {
-            let rows = std::iter::once(&f.overall)
-                .chain(&f.strata)
-                .map(|r| {
-                    let v = |x: Option<f64>| {
-                        x.map_or_else(|| "undefined".to_owned(), |x| format!("{x:.4}"))
-                    };
-                    view! {
-                        <tr>
-                            <th scope="row" class="text">{r.stratum.clone()}</th>
-                            <td>{r.rows[0]}</td>
-                            <td>{v(r.values[0])}</td>
-                            <td>{r.rows[1]}</td>
-                            <td>{v(r.values[1])}</td>
-                        </tr>
-                    }
-                })
-                .collect_view();
-            view! {
-                <div class="warning" role="alert" data-testid="simpson-warning">
-                    <p>{f.message.clone()}</p>
-                    <div class="scroll">
-                        <table class="metrics">
-                            <thead>
-                                <tr>
-                                    <th>{f.partition.clone()}</th>
-                                    <th>{format!("{} rows", f.sides[0])}</th>
-                                    <th>{format!("{} {}", f.sides[0], f.measure)}</th>
-                                    <th>{format!("{} rows", f.sides[1])}</th>
-                                    <th>{format!("{} {}", f.sides[1], f.measure)}</th>
-                                </tr>
-                            </thead>
-                            <tbody>{rows}</tbody>
-                        </table>
-                    </div>
-                </div>
-            }
-        })
+        .map(|f| simpson_warning(f, "simpson-warning"))
         .collect_view();
     Some(view! {
         <h3>"Simpson's paradox"</h3>

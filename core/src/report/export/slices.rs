@@ -173,6 +173,34 @@ fn md_table(out: &mut String, header: &[String], rows: &[Vec<String>]) -> std::f
     Ok(())
 }
 
+/// A Simpson check in Markdown: its summary, then each reversal in plain words with
+/// the table that shows it (the eval report's slices section and the comparison).
+pub fn simpson_markdown(out: &mut String, check: &SimpsonCheck) -> std::fmt::Result {
+    writeln!(out, "\n{}\n", md_cell(&simpson_summary(check)))?;
+    for f in check.reversals() {
+        writeln!(out, "**{}**\n", md_cell(&f.message))?;
+        let (h, r) = simpson_table(f);
+        md_table(out, &h, &r)?;
+        writeln!(out)?;
+    }
+    Ok(())
+}
+
+/// A Simpson check in HTML (see [`simpson_markdown`]).
+pub fn simpson_html(
+    out: &mut String,
+    check: &SimpsonCheck,
+    esc: fn(&str) -> String,
+) -> std::fmt::Result {
+    writeln!(out, "<p>{}</p>", esc(&simpson_summary(check)))?;
+    for f in check.reversals() {
+        writeln!(out, "<p><strong>{}</strong></p>", esc(&f.message))?;
+        let (h, r) = simpson_table(f);
+        html_table(out, &h, &r, esc)?;
+    }
+    Ok(())
+}
+
 /// The section in Markdown.
 pub fn markdown(out: &mut String, s: &SlicesReport) -> std::fmt::Result {
     writeln!(out, "\n## Slices\n")?;
@@ -188,13 +216,7 @@ pub fn markdown(out: &mut String, s: &SlicesReport) -> std::fmt::Result {
         }
     }
     if let Some(check) = &s.simpson {
-        writeln!(out, "\n{}\n", md_cell(&simpson_summary(check)))?;
-        for f in check.reversals() {
-            writeln!(out, "**{}**\n", md_cell(&f.message))?;
-            let (h, r) = simpson_table(f);
-            md_table(out, &h, &r)?;
-            writeln!(out)?;
-        }
+        simpson_markdown(out, check)?;
     }
     for n in &s.notes {
         writeln!(out, "\n- {}", md_cell(n))?;
@@ -311,12 +333,7 @@ pub fn html(
         }
     }
     if let Some(check) = &s.simpson {
-        writeln!(out, "<p>{}</p>", esc(&simpson_summary(check)))?;
-        for f in check.reversals() {
-            writeln!(out, "<p><strong>{}</strong></p>", esc(&f.message))?;
-            let (h, r) = simpson_table(f);
-            html_table(out, &h, &r, esc)?;
-        }
+        simpson_html(out, check, esc)?;
     }
     if !s.notes.is_empty() {
         writeln!(out, "<ul>")?;
