@@ -98,3 +98,18 @@ fn a_file_the_parquet_decoder_panics_on_is_a_named_error() {
         "{err}"
     );
 }
+
+/// Found by `fuzz/` target `table_parquet` (a 10-minute run): row groups whose declared
+/// row counts are negative or add up past `i64::MAX` overflowed the reader's sum (a panic
+/// natively, an abort in the page's wasm32 build). It is a named error naming the group.
+#[test]
+fn row_group_counts_that_overflow_are_a_named_error() {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../tests/data/fuzz/table_parquet-row-count-overflow.parquet");
+    let err = Table::from_parquet(&std::fs::read(path).unwrap()).unwrap_err();
+    assert!(
+        err.to_string()
+            .starts_with("cannot read the Parquet input: the file is malformed: row group "),
+        "{err}"
+    );
+}

@@ -59,9 +59,9 @@ pub fn catch_decoder_panic<T>(decode: impl FnOnce() -> T) -> Result<T, String> {
 
 fn read_parquet_unguarded(bytes: &[u8]) -> Result<Table, TableError> {
     let data = bytes::Bytes::copy_from_slice(bytes);
-    let reader = ParquetRecordBatchReaderBuilder::try_new(data)
-        .and_then(|b| b.build())
-        .map_err(parquet_error)?;
+    let builder = ParquetRecordBatchReaderBuilder::try_new(data).map_err(parquet_error)?;
+    check_row_counts(builder.metadata())?;
+    let reader = builder.build().map_err(parquet_error)?;
     let schema = reader.schema();
     from_batches(
         &schema,
@@ -71,6 +71,27 @@ fn read_parquet_unguarded(bytes: &[u8]) -> Result<Table, TableError> {
             })
         }),
     )
+}
+
+/// Each row group's declared row count must be ≥ 0 and their sum must fit: the reader
+/// adds them up as `usize` (a negative count wraps), which overflowed — a panic, an
+/// abort in the page's wasm32 build (`fuzz/` target `table_parquet`,
+/// `tests/data/fuzz/table_parquet-row-count-overflow.parquet`).
+fn check_row_counts(metadata: &parquet::file::metadata::ParquetMetaData) -> Result<(), TableError> {
+    let mut total = 0i64;
+    for (i, group) in metadata.row_groups().iter().enumerate() {
+        let rows = group.num_rows();
+        total = total
+            .checked_add(rows)
+            .filter(|_| rows >= 0)
+            .ok_or_else(|| TableError::Parquet {
+                message: format!(
+                    "the file is malformed: row group {i} declares {rows} rows (after {total} in \
+                     the groups before it)"
+                ),
+            })?;
+    }
+    Ok(())
 }
 
 /// Arrow record batches of one schema → a table (Parquet files and in-memory Arrow
