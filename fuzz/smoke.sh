@@ -11,9 +11,10 @@ cd "$(dirname "${BASH_SOURCE[0]}")"
 SECONDS_PER_TARGET=${SECONDS_PER_TARGET:-10}
 FUZZ_SEED=${FUZZ_SEED:-1}
 # Targets with a known, open finding are left out of the gate until it is fixed (the
-# input is kept in tests/data/fuzz/open/). table_arrow_ipc: an LZ4 buffer's size claim
-# that core's pre-check misses still reaches arrow-ipc's up-front allocation (≈ 1 TB).
-SKIP_TARGETS=${SKIP_TARGETS:-table_arrow_ipc}
+# input is kept in tests/data/fuzz/open/). table_parquet: the parquet crate's Thrift
+# skipper takes a boolean list element as zero bytes, so a page header declaring 2^31 of
+# them loops for minutes (core walks the footer for this, not yet the page headers).
+SKIP_TARGETS=${SKIP_TARGETS:-table_parquet}
 ./seed.sh
 cargo +nightly fuzz build
 targets=$(cargo +nightly fuzz list)

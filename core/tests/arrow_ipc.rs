@@ -1,5 +1,5 @@
 //! The Arrow IPC reader (feature `parquet`), on files written by pyarrow
-//! (scripts/fixtures/gen_arrow_ipc.py → tests/data/arrow):
+//! (scripts/fixtures/gen_arrow_ipc.py → tests/data/arrow), and fuzz findings (tests/data/fuzz):
 //!     cargo test -p lockstep-core --features parquet --test arrow_ipc
 #![cfg(feature = "parquet")]
 #![allow(clippy::unwrap_used, clippy::expect_used)] // test helpers may panic on broken fixtures
@@ -46,6 +46,7 @@ fn file_stream_and_feather_written_by_pyarrow_read_as_the_parquet_twin() {
         ("train.arrow", IpcFormat::File),
         ("train.arrows", IpcFormat::Stream),
         ("train_lz4.feather", IpcFormat::File),
+        ("train_lz4.arrows", IpcFormat::Stream),
     ] {
         let b = bytes(name);
         assert_eq!(IpcFormat::of(&b), format, "{name}");
@@ -58,6 +59,9 @@ fn file_stream_and_feather_written_by_pyarrow_read_as_the_parquet_twin() {
 fn dictionaries_small_integers_float32_and_nullable_booleans() {
     let table = Table::from_arrow_ipc(&bytes("types.arrow")).unwrap();
     assert_same("types.arrow", &table, &parquet("types.parquet"));
+    // The same with LZ4 buffers: compressed dictionary batches are decompressed too.
+    let lz4 = Table::from_arrow_ipc(&bytes("types_lz4.arrow")).unwrap();
+    assert_same("types_lz4.arrow", &lz4, &table);
     // NaN is read as null, as pandas means it (as from Parquet).
     assert_eq!(
         table.column("f32").unwrap().data(),
@@ -106,15 +110,21 @@ fn truncated_and_corrupted_files_are_named_errors() {
         "train.arrow",
         "train.arrows",
         "train_lz4.feather",
+        "train_lz4.arrows",
         "types.arrow",
+        "types_lz4.arrow",
     ] {
         let good = bytes(name);
         let full = Table::from_arrow_ipc(&good).unwrap();
         for len in (0..good.len()).step_by(7) {
             match Table::from_arrow_ipc(&good[..len]) {
                 Err(TableError::ArrowIpc { .. } | TableError::UnsupportedParquetType { .. }) => {}
-                // A stream cut between two batches is a shorter, valid stream.
-                Ok(t) => assert!(t.num_rows() < full.num_rows(), "{name} cut at {len}"),
+                // A stream cut between two batches is a shorter, valid stream; one cut
+                // inside its 8-byte end-of-stream marker is the whole stream.
+                Ok(t) => assert!(
+                    t.num_rows() < full.num_rows() || len + 8 > good.len(),
+                    "{name} cut at {len}"
+                ),
                 Err(other) => panic!("{name} cut at {len}: unexpected error {other:?}"),
             }
         }
@@ -187,4 +197,73 @@ fn an_lz4_claim_measured_against_a_length_past_the_body_is_named() {
         matches!(err, TableError::ArrowIpc { format: "file", .. }),
         "{err:?}"
     );
+}
+
+/// Found by the `table_arrow_ipc` fuzz target: an LZ4 size claim that the old pre-check's
+/// walk of the file did not reach made arrow-ipc allocate ≈ 1 TB up front (an abort; the
+/// input was kept open in tests/data/fuzz/open/). Compressed buffers are now
+/// decompressed by core itself, into a buffer that grows with what the frames give, and
+/// arrow-ipc (built without `lz4`) never sizes an allocation from a claim.
+#[test]
+fn an_lz4_claim_outside_the_old_pre_check_is_a_named_error_not_a_terabyte() {
+    let bytes = std::fs::read(dir("fuzz").join("table_arrow_ipc-lz4-claim-2.arrow")).unwrap();
+    let err = Table::from_arrow_ipc(&bytes).unwrap_err();
+    assert!(
+        matches!(err, TableError::ArrowIpc { format: "file", .. }),
+        "{err:?}"
+    );
+}
+
+/// The position of each compressed buffer's 8-byte size prefix that is followed by an
+/// LZ4 frame (its magic), in a fixture.
+fn lz4_prefixes(bytes: &[u8]) -> Vec<usize> {
+    bytes
+        .windows(12)
+        .enumerate()
+        .filter(|(_, w)| {
+            w[8..] == [0x04, 0x22, 0x4d, 0x18] && i64::from_le_bytes(w[..8].try_into().unwrap()) > 0
+        })
+        .map(|(at, _)| at)
+        .collect()
+}
+
+/// Claims that LZ4 could meet but the frames do not: one byte more or less than the
+/// frame gives is a named error (the decompressed size is checked, not trusted), in
+/// both formats.
+#[test]
+fn an_lz4_claim_that_the_frame_does_not_give_is_named() {
+    for name in ["train_lz4.feather", "train_lz4.arrows"] {
+        let good = bytes(name);
+        let at = lz4_prefixes(&good)[0];
+        let claim = i64::from_le_bytes(good[at..at + 8].try_into().unwrap());
+        for wrong in [claim - 1, claim + 1] {
+            let mut bad = good.clone();
+            bad[at..at + 8].copy_from_slice(&wrong.to_le_bytes());
+            let err = Table::from_arrow_ipc(&bad).unwrap_err();
+            assert!(
+                matches!(err, TableError::ArrowIpc { ref message, .. } if message.contains("not the") && message.contains("it declares")),
+                "{name}, claim {wrong} for {claim}: {err:?}"
+            );
+        }
+    }
+}
+
+/// Every compressed buffer of the LZ4 fixtures with a claim of 2^45 bytes, one at a
+/// time, in both formats: each is a named error, never an allocation of the claim.
+#[test]
+fn every_lz4_size_prefix_claiming_terabytes_is_named() {
+    for name in ["train_lz4.feather", "train_lz4.arrows", "types_lz4.arrow"] {
+        let good = bytes(name);
+        let prefixes = lz4_prefixes(&good);
+        assert!(!prefixes.is_empty(), "{name}: no LZ4 frame");
+        for at in prefixes {
+            let mut bad = good.clone();
+            bad[at..at + 8].copy_from_slice(&(1i64 << 45).to_le_bytes());
+            let err = Table::from_arrow_ipc(&bad).unwrap_err();
+            assert!(
+                matches!(err, TableError::ArrowIpc { ref message, .. } if message.contains("claims 35184372088832 bytes uncompressed")),
+                "{name} at {at}: {err:?}"
+            );
+        }
+    }
 }

@@ -136,3 +136,35 @@ fn brotli_and_zstd_pages_are_a_named_error() {
         );
     }
 }
+
+/// Found by `fuzz/` target `table_parquet` (a 10-minute run): row groups whose declared
+/// row counts are negative or add up past `i64::MAX` overflowed the reader's sum (a panic
+/// natively, an abort in the page's wasm32 build). It is a named error naming the group.
+#[test]
+fn row_group_counts_that_overflow_are_a_named_error() {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../tests/data/fuzz/table_parquet-row-count-overflow.parquet");
+    let err = Table::from_parquet(&std::fs::read(path).unwrap()).unwrap_err();
+    assert!(
+        err.to_string()
+            .starts_with("cannot read the Parquet input: the file is malformed: row group "),
+        "{err}"
+    );
+}
+
+/// Found by `fuzz/` target `table_parquet` (a 10-minute run): a 1.2 KB file whose footer
+/// declares a huge list of booleans made the `parquet` crate's Thrift skipper loop for
+/// minutes (> 100 s; it takes a boolean list element as zero bytes). Core's walk of the
+/// footer refuses the count by name, at once.
+#[test]
+fn a_footer_list_longer_than_the_footer_is_a_named_error_not_a_hang() {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../tests/data/fuzz/table_parquet-bool-list-hang.parquet");
+    let start = std::time::Instant::now();
+    let err = Table::from_parquet(&std::fs::read(path).unwrap()).unwrap_err();
+    assert!(
+        err.to_string().contains("its footer declares a list of"),
+        "{err}"
+    );
+    assert!(start.elapsed().as_secs() < 5, "{:?}", start.elapsed());
+}

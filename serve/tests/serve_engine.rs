@@ -107,3 +107,95 @@ fn the_server_log_names_the_engine_onnxruntime() {
         .unwrap_or_else(|| panic!("no start-up line:\n{log}"));
     assert!(loaded.contains("engine=onnxruntime"), "{loaded}");
 }
+
+/// The core engine behind a gate: while `closed`, a run says it has started and then
+/// waits to be released (a session held by a long request).
+struct Gated {
+    inner: Model,
+    closed: std::sync::Arc<std::sync::atomic::AtomicBool>,
+    started: std::sync::Mutex<std::sync::mpsc::Sender<()>>,
+    release: std::sync::Mutex<std::sync::mpsc::Receiver<()>>,
+}
+
+impl lockstep_core::engine::Engine for Gated {
+    fn name(&self) -> &str {
+        "gated"
+    }
+
+    fn inputs(&self) -> &[lockstep_core::onnx::ValueInfo] {
+        lockstep_core::engine::Engine::inputs(&self.inner)
+    }
+
+    fn run(
+        &self,
+        inputs: &[(&str, &lockstep_core::onnx::Tensor)],
+    ) -> Result<Vec<(String, lockstep_core::onnx::Tensor)>, lockstep_core::engine::EngineError>
+    {
+        if self.closed.load(std::sync::atomic::Ordering::SeqCst) {
+            self.started.lock().unwrap().send(()).unwrap();
+            self.release.lock().unwrap().recv().unwrap();
+        }
+        lockstep_core::engine::Engine::run(&self.inner, inputs)
+    }
+}
+
+/// The logged requests' raw inputs, the first `n` of them, as one table.
+fn logged_rows(n: usize) -> Table {
+    let logged =
+        std::fs::read_to_string(repo().join("tests/data/skew/log/predictions.jsonl")).unwrap();
+    let rows: Vec<String> = logged
+        .lines()
+        .take(n)
+        .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap()["inputs"].to_string())
+        .collect();
+    Table::from_jsonl(rows.join("\n").as_bytes(), &JsonlOptions::default()).unwrap()
+}
+
+/// Issue 19 (tail latency): a request of at most `INLINE_ROWS` rows runs on the calling
+/// (async worker) thread, and only while the engine has a free session: a larger one,
+/// or one arriving while every session is busy, is left to the blocking pool (`None`).
+/// The inline result is the blocking path's.
+#[test]
+fn small_requests_run_inline_only_while_a_session_is_free() {
+    use lockstep_serve::server::served::INLINE_ROWS;
+    use std::sync::atomic::{AtomicBool, Ordering};
+    use std::sync::{Arc, Mutex, mpsc};
+
+    let bytes = std::fs::read(repo().join("tests/data/serving/model.onnx")).unwrap();
+    let closed = Arc::new(AtomicBool::new(false));
+    let (started_tx, started) = mpsc::channel();
+    let (release, release_rx) = mpsc::channel();
+    // One session (`served_with` warms up once).
+    let served = Arc::new(served_with(Box::new(Gated {
+        inner: Model::from_bytes(&bytes).unwrap(),
+        closed: Arc::clone(&closed),
+        started: Mutex::new(started_tx),
+        release: Mutex::new(release_rx),
+    })));
+    let one = logged_rows(1);
+    let inline = served.try_predict_inline(&one, "r1").unwrap().unwrap();
+    let blocking = served.predict(&one, "r1").unwrap();
+    assert_eq!(inline.outputs, blocking.outputs);
+    let many = logged_rows(INLINE_ROWS + 1);
+    assert_eq!(many.num_rows(), INLINE_ROWS + 1);
+    assert!(served.try_predict_inline(&many, "r2").is_none());
+    assert!(
+        served
+            .try_predict_inline(&logged_rows(INLINE_ROWS), "r3")
+            .is_some()
+    );
+
+    // A request holds the only session: the next small one is not run inline.
+    closed.store(true, Ordering::SeqCst);
+    let holder = {
+        let served = Arc::clone(&served);
+        let one = one.clone();
+        std::thread::spawn(move || served.predict(&one, "held").unwrap())
+    };
+    started.recv().unwrap();
+    assert!(served.try_predict_inline(&one, "r4").is_none());
+    closed.store(false, Ordering::SeqCst);
+    release.send(()).unwrap();
+    holder.join().unwrap();
+    assert!(served.try_predict_inline(&one, "r5").is_some());
+}
