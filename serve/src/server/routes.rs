@@ -176,24 +176,17 @@ async fn serve_table(
                 .to_owned(),
         ));
     }
-    // Small requests run here when a session is free (see `served::INLINE_ROWS`); the
-    // rest on the blocking pool.
-    let (table, prediction) = match state.served.try_predict_inline(&table, request_id) {
-        Some(prediction) => (table, prediction?),
-        None => {
-            let served = Arc::clone(&state.served);
-            let id = request_id.to_owned();
-            tokio::task::spawn_blocking(move || {
-                let prediction = served.predict(&table, &id);
-                prediction.map(|p| (table, p))
-            })
-            .await
-            .map_err(|e| AppError::Internal {
-                request_id: request_id.to_owned(),
-                detail: format!("the prediction task failed: {e}"),
-            })??
-        }
-    };
+    let served = Arc::clone(&state.served);
+    let id = request_id.to_owned();
+    let (table, prediction) = tokio::task::spawn_blocking(move || {
+        let prediction = served.predict(&table, &id);
+        prediction.map(|p| (table, p))
+    })
+    .await
+    .map_err(|e| AppError::Internal {
+        request_id: request_id.to_owned(),
+        detail: format!("the prediction task failed: {e}"),
+    })??;
     let lines = record::lines(
         &state.served,
         request_id,

@@ -4,8 +4,6 @@
 //! engine (`lockstep serve` loads ONNX Runtime's pool of sessions, [`OrtEngine`]; any
 //! `lockstep_core::engine::Engine` serves).
 
-use std::sync::atomic::{AtomicUsize, Ordering};
-
 use lockstep_core::engine::{Engine, EngineError};
 use lockstep_core::onnx::{Tensor, TensorData};
 use lockstep_core::table::Table;
@@ -43,26 +41,6 @@ pub struct ServedModel {
     pub outputs: Vec<OutputInfo>,
     input: String,
     engine: Box<dyn Engine>,
-    /// Runs in progress (inline or on the blocking pool), and how many the engine can
-    /// take at once without one waiting for another (its sessions).
-    running: AtomicUsize,
-    sessions: usize,
-}
-
-/// A request of at most this many rows runs on the async worker that read it, when an
-/// engine session is free ([`ServedModel::try_predict_inline`]): a 1-row prediction
-/// takes tens of microseconds, less than the two thread hand-offs of `spawn_blocking`
-/// (a wake-up of a pool thread, then of the worker), each a trip through the OS
-/// scheduler, which on a busy machine is where the latency tail came from.
-pub const INLINE_ROWS: usize = 8;
-
-/// Counts a run in `running` while it lasts.
-struct Running<'a>(&'a AtomicUsize);
-
-impl Drop for Running<'_> {
-    fn drop(&mut self) {
-        self.0.fetch_sub(1, Ordering::AcqRel);
-    }
 }
 
 /// One request's result.
@@ -136,8 +114,6 @@ impl ServedModel {
             outputs,
             input,
             engine,
-            running: AtomicUsize::new(0),
-            sessions: warm_ups.max(1),
         })
     }
 
@@ -146,44 +122,8 @@ impl ServedModel {
         self.engine.name()
     }
 
-    /// Transforms `table` and runs the model (blocking: call from `spawn_blocking`, or
-    /// see [`Self::try_predict_inline`]).
+    /// Transforms `table` and runs the model (blocking: call from `spawn_blocking`).
     pub fn predict(&self, table: &Table, request_id: &str) -> Result<Prediction, AppError> {
-        self.running.fetch_add(1, Ordering::AcqRel);
-        let _running = Running(&self.running);
-        self.predict_counted(table, request_id)
-    }
-
-    /// [`Self::predict`] on the calling thread, for a small request (at most
-    /// [`INLINE_ROWS`] rows) while fewer runs than the engine's sessions are in progress:
-    /// it then takes a free session and holds the thread for about as long as a
-    /// `spawn_blocking` hand-off would. `None` otherwise (run it on the blocking pool).
-    /// A panic in the run is the request's internal error, as on the blocking pool.
-    pub fn try_predict_inline(
-        &self,
-        table: &Table,
-        request_id: &str,
-    ) -> Option<Result<Prediction, AppError>> {
-        if table.num_rows() > INLINE_ROWS {
-            return None;
-        }
-        if self.running.fetch_add(1, Ordering::AcqRel) >= self.sessions {
-            self.running.fetch_sub(1, Ordering::AcqRel);
-            return None;
-        }
-        let _running = Running(&self.running);
-        let run = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-            self.predict_counted(table, request_id)
-        }));
-        Some(run.unwrap_or_else(|_| {
-            Err(AppError::Internal {
-                request_id: request_id.to_owned(),
-                detail: "the prediction task failed: it panicked".to_owned(),
-            })
-        }))
-    }
-
-    fn predict_counted(&self, table: &Table, request_id: &str) -> Result<Prediction, AppError> {
         let features = transform::apply(&self.pipeline, table)
             .map_err(|e| AppError::BadRequest(e.to_string()))?;
         let internal = |detail: String| AppError::Internal {
