@@ -7,9 +7,8 @@
 //!
 //!     cargo bench -p lockstep-core --bench compare
 //!
-//! Rows: those of `shared/eval_data.rs` (labels and the champion's score) plus a
-//! challenger score `0.5·s + 0.5·w`, `w` from a second SplitMix64 stream (seed + 1):
-//! only `*`, `+` and `<` on doubles, so numpy makes bit-identical rows. Prints the time
+//! Rows and work: `shared/compare_data.rs`, which the wasm32 bench
+//! (`tests/compare_wasm.rs`) shares. Prints the time
 //! of one timed run after a warm-up at 1/10 of the replicates, and a final
 //! `RESULT {json}` line with the point estimates the driver checks against
 //! scikit-learn's.
@@ -23,6 +22,10 @@ fn main() {}
 #[path = "shared/eval_data.rs"]
 #[allow(dead_code)]
 mod eval_data;
+
+#[cfg(not(target_arch = "wasm32"))]
+#[path = "shared/compare_data.rs"]
+mod compare_data;
 
 #[cfg(not(target_arch = "wasm32"))]
 fn env_usize(name: &str, default: usize) -> usize {
@@ -48,13 +51,6 @@ fn cpu_seconds() -> Option<f64> {
 fn main() {
     use std::time::Instant;
 
-    use lockstep_core::compare::types::ModelSide;
-    use lockstep_core::compare::{CompareConfig, SidePredictions, compare};
-    use lockstep_core::metrics::bootstrap::SplitMix64;
-    use lockstep_core::report::Predictions;
-    use lockstep_core::report::types::PredictionKind;
-    use lockstep_core::table::{Column, ColumnData, Table};
-
     if std::env::args()
         .skip(1)
         .any(|a| !a.starts_with("--") && a != "compare")
@@ -63,45 +59,10 @@ fn main() {
     }
     let rows = env_usize("COMPARE_BENCH_ROWS", 1_000_000);
     let replicates = env_usize("COMPARE_BENCH_REPLICATES", 1000) as u32;
-    let (labels, champion) = eval_data::data(rows);
-    let mut rng = SplitMix64::new(eval_data::SEED + 1);
-    let challenger: Vec<f64> = champion
-        .iter()
-        .map(|&s| 0.5 * s + 0.5 * rng.next_f64())
-        .collect();
-    let table = Table::new(vec![
-        Column::new(
-            "label",
-            ColumnData::Int64(
-                labels
-                    .iter()
-                    .map(|&l| i64::from(l))
-                    .collect::<Vec<_>>()
-                    .into(),
-            ),
-        ),
-        Column::new("champion", ColumnData::Float64(champion.into())),
-        Column::new("challenger", ColumnData::Float64(challenger.into())),
-    ])
-    .unwrap();
-    let side = |column: &str| SidePredictions {
-        table: &table,
-        predictions: Predictions::Score(column.to_owned()),
-        info: ModelSide {
-            name: column.to_owned(),
-            prediction_kind: PredictionKind::Score,
-            prediction_columns: vec![column.to_owned()],
-            fingerprints: Default::default(),
-            latency_ms_per_row: None,
-        },
-    };
-    let (a, b) = (side("champion"), side("challenger"));
-    let mut config = CompareConfig::default();
-    config.bootstrap.replicates = (replicates / 10).max(1);
-    compare("label", &a, &b, &config, None).unwrap();
-    config.bootstrap.replicates = replicates;
+    let table = compare_data::table(rows);
+    compare_data::run(&table, (replicates / 10).max(1));
     let (start, cpu_start) = (Instant::now(), cpu_seconds());
-    let report = compare("label", &a, &b, &config, None).unwrap();
+    let report = compare_data::run(&table, replicates);
     let seconds = start.elapsed().as_secs_f64();
     let cpu = cpu_seconds().zip(cpu_start).map(|(end, start)| end - start);
     println!(
@@ -113,26 +74,11 @@ fn main() {
             c * 1e3 / f64::from(replicates)
         ))
     );
-    let values: serde_json::Map<String, serde_json::Value> = report
-        .metrics
-        .iter()
-        .filter_map(|m| {
-            Some((
-                m.name.clone(),
-                serde_json::json!([m.champion.estimate.value()?, m.challenger.estimate.value()?]),
-            ))
-        })
-        .collect();
-    let result = serde_json::json!({
-        "target": "native",
-        "rows": rows,
-        "replicates": replicates,
-        "seconds": seconds,
-        "cpu_seconds": cpu,
-        "metrics": report.metrics.len(),
-        "values": values,
-        "mcnemar_p": report.mcnemar.map(|t| t.p_value),
-        "delong_p": report.delong.map(|t| t.p_value),
-    });
-    println!("RESULT {result}");
+    let mut fields = serde_json::Map::new();
+    fields.insert("target".into(), "native".into());
+    fields.insert("rows".into(), rows.into());
+    fields.insert("replicates".into(), replicates.into());
+    fields.insert("seconds".into(), seconds.into());
+    fields.insert("cpu_seconds".into(), serde_json::json!(cpu));
+    println!("RESULT {}", compare_data::result(&report, fields));
 }
