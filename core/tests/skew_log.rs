@@ -338,6 +338,29 @@ mod parquet_logs {
         );
     }
 
+    /// The log reader opens Parquet as the table reader does: a page header whose list
+    /// claims more elements than the chunk has bytes (the `table_parquet` fuzz target's
+    /// hang) is an unreadable log at once, not minutes in the `parquet` crate.
+    #[test]
+    fn a_page_header_list_longer_than_its_chunk_is_a_named_error_not_a_hang() {
+        let bytes =
+            std::fs::read(data("fuzz/table_parquet-page-header-bool-list-hang.parquet")).unwrap();
+        let pipeline = pipeline();
+        let start = std::time::Instant::now();
+        let err =
+            LogBatch::read_parquet(&bytes, "bad.parquet", pipeline.input_schema(), 64, |_| {
+                Ok::<(), LogError>(())
+            })
+            .unwrap_err();
+        assert!(
+            err.to_string().starts_with(
+                "bad.parquet: not a readable Parquet log: the file is malformed: a page header of column `"
+            ),
+            "{err}"
+        );
+        assert!(start.elapsed().as_secs() < 5, "{:?}", start.elapsed());
+    }
+
     fn read_parquet(name: &str, batch_size: usize) -> Vec<LogBatch> {
         let bytes = bytes::Bytes::from(std::fs::read(data(&format!("skew/log/{name}"))).unwrap());
         let reader = ParquetRecordBatchReaderBuilder::try_new(bytes)

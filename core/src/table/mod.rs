@@ -22,9 +22,13 @@ mod jsonl;
 #[cfg(feature = "parquet")]
 mod parquet;
 #[cfg(feature = "parquet")]
+mod parquet_open;
+#[cfg(feature = "parquet")]
 pub use arrow_ipc::IpcFormat;
 #[cfg(feature = "parquet")]
 pub use parquet::catch_decoder_panic;
+#[cfg(feature = "parquet")]
+pub use parquet_open::open_parquet;
 
 pub use self::csv::{
     CsvOptions, DEFAULT_MAX_FIELD_BYTES, DEFAULT_NULL_VALUES, default_null_values,

@@ -15,10 +15,10 @@ use arrow_array::types::{
 use arrow_array::{Array, ArrayRef, Float64Array, RecordBatch, RecordBatchReader};
 use arrow_buffer::{BooleanBuffer, NullBuffer};
 use arrow_schema::{DataType as ArrowType, Schema};
-use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 use parquet::basic::Compression;
 
 use super::builder::ColumnBuilder;
+use super::parquet_open::open_parquet;
 use super::{Column, ColumnData, DataType, StrColumn, Table, TableError};
 
 pub(super) fn read_parquet(bytes: &[u8]) -> Result<Table, TableError> {
@@ -60,15 +60,13 @@ pub fn catch_decoder_panic<T>(decode: impl FnOnce() -> T) -> Result<T, String> {
 }
 
 fn read_parquet_unguarded(bytes: &[u8]) -> Result<Table, TableError> {
-    check_footer_counts(bytes)?;
-    let data = bytes::Bytes::copy_from_slice(bytes);
-    let builder = ParquetRecordBatchReaderBuilder::try_new(data).map_err(parquet_error)?;
+    let builder = open_parquet(bytes::Bytes::copy_from_slice(bytes))
+        .map_err(|message| TableError::Parquet { message })?;
     for row_group in builder.metadata().row_groups() {
         for column in row_group.columns() {
             codec(column.column_descr().name(), column.compression())?;
         }
     }
-    check_row_counts(builder.metadata())?;
     let reader = builder.build().map_err(parquet_error)?;
     let schema = reader.schema();
     from_batches(
@@ -98,167 +96,6 @@ fn codec(column: &str, compression: Compression) -> Result<(), TableError> {
         column: column.to_owned(),
         codec,
     })
-}
-
-/// The `parquet` crate's Thrift reader skips a field it does not know element by
-/// element, and takes a boolean element of a list as zero bytes: a footer list claiming
-/// 2^31 booleans looped for minutes on a 1 KB file (`fuzz/` target `table_parquet`,
-/// `tests/data/fuzz/table_parquet-bool-list-hang.parquet`). This walk of the footer's
-/// compact-Thrift encoding, where every list, set or map element takes at least one byte
-/// (as the encoding says), refuses a count larger than the bytes left; it is linear in
-/// the footer's size. What it cannot follow is left to the decoder's own errors.
-fn check_footer_counts(bytes: &[u8]) -> Result<(), TableError> {
-    let Some(end) = bytes.len().checked_sub(8) else {
-        return Ok(());
-    };
-    if bytes[end + 4..] != *b"PAR1" {
-        return Ok(());
-    }
-    let len = u32::from_le_bytes([bytes[end], bytes[end + 1], bytes[end + 2], bytes[end + 3]]);
-    let Some(footer) = usize::try_from(len)
-        .ok()
-        .and_then(|len| end.checked_sub(len))
-        .map(|start| &bytes[start..end])
-    else {
-        return Ok(());
-    };
-    let mut walk = ThriftWalk { buf: footer, at: 0 };
-    match walk.skip(THRIFT_STRUCT, 0, false) {
-        Err(WalkStop::Count { count, left }) => Err(TableError::Parquet {
-            message: format!(
-                "the file is malformed: its footer declares a list of {count} elements with \
-                 {left} bytes left"
-            ),
-        }),
-        Ok(()) | Err(WalkStop::Other) => Ok(()),
-    }
-}
-
-const THRIFT_STRUCT: u8 = 12;
-
-enum WalkStop {
-    Count { count: u64, left: usize },
-    Other,
-}
-
-/// A compact-Thrift skipper (see [`check_footer_counts`]).
-struct ThriftWalk<'a> {
-    buf: &'a [u8],
-    at: usize,
-}
-
-impl ThriftWalk<'_> {
-    fn byte(&mut self) -> Result<u8, WalkStop> {
-        let b = *self.buf.get(self.at).ok_or(WalkStop::Other)?;
-        self.at += 1;
-        Ok(b)
-    }
-
-    fn varint(&mut self) -> Result<u64, WalkStop> {
-        let mut value = 0u64;
-        for shift in (0..64).step_by(7) {
-            let b = self.byte()?;
-            value |= u64::from(b & 0x7f) << shift;
-            if b & 0x80 == 0 {
-                return Ok(value);
-            }
-        }
-        Err(WalkStop::Other)
-    }
-
-    fn skip_bytes(&mut self, n: u64) -> Result<(), WalkStop> {
-        self.at = usize::try_from(n)
-            .ok()
-            .and_then(|n| self.at.checked_add(n))
-            .filter(|&end| end <= self.buf.len())
-            .ok_or(WalkStop::Other)?;
-        Ok(())
-    }
-
-    /// `count` elements of at least one byte each must fit in what is left.
-    fn count(&self, count: u64) -> Result<u64, WalkStop> {
-        let left = self.buf.len() - self.at;
-        if count > left as u64 {
-            Err(WalkStop::Count { count, left })
-        } else {
-            Ok(count)
-        }
-    }
-
-    /// Skips one value of compact type `ty` (a boolean struct field holds its value in
-    /// its type; a boolean element of a list takes a byte).
-    fn skip(&mut self, ty: u8, depth: u32, element: bool) -> Result<(), WalkStop> {
-        if depth > 64 {
-            return Err(WalkStop::Other);
-        }
-        match ty {
-            1 | 2 if element => self.skip_bytes(1),
-            1 | 2 => Ok(()),
-            3 => self.skip_bytes(1),
-            4..=6 => self.varint().map(|_| ()),
-            7 => self.skip_bytes(8),
-            8 => {
-                let n = self.varint()?;
-                self.skip_bytes(n)
-            }
-            9 | 10 => {
-                let header = self.byte()?;
-                let mut n = u64::from(header >> 4);
-                if n == 15 {
-                    n = self.varint()?;
-                }
-                for _ in 0..self.count(n)? {
-                    self.skip(header & 0x0f, depth + 1, true)?;
-                }
-                Ok(())
-            }
-            11 => {
-                let n = self.varint()?;
-                if n > 0 {
-                    let n = self.count(n)?;
-                    let types = self.byte()?;
-                    for _ in 0..n {
-                        self.skip(types >> 4, depth + 1, true)?;
-                        self.skip(types & 0x0f, depth + 1, true)?;
-                    }
-                }
-                Ok(())
-            }
-            THRIFT_STRUCT => loop {
-                let header = self.byte()?;
-                if header == 0 {
-                    return Ok(());
-                }
-                if header >> 4 == 0 {
-                    self.varint()?; // a long-form field id
-                }
-                self.skip(header & 0x0f, depth + 1, false)?;
-            },
-            13 => self.skip_bytes(16),
-            _ => Err(WalkStop::Other),
-        }
-    }
-}
-
-/// Each row group's declared row count must be ≥ 0 and their sum must fit: the reader
-/// adds them up as `usize` (a negative count wraps), which overflowed — a panic, an
-/// abort in the page's wasm32 build (`fuzz/` target `table_parquet`,
-/// `tests/data/fuzz/table_parquet-row-count-overflow.parquet`).
-fn check_row_counts(metadata: &parquet::file::metadata::ParquetMetaData) -> Result<(), TableError> {
-    let mut total = 0i64;
-    for (i, group) in metadata.row_groups().iter().enumerate() {
-        let rows = group.num_rows();
-        total = total
-            .checked_add(rows)
-            .filter(|_| rows >= 0)
-            .ok_or_else(|| TableError::Parquet {
-                message: format!(
-                    "the file is malformed: row group {i} declares {rows} rows (after {total} in \
-                     the groups before it)"
-                ),
-            })?;
-    }
-    Ok(())
 }
 
 /// Arrow record batches of one schema → a table (Parquet files and in-memory Arrow

@@ -27,7 +27,6 @@ use lockstep_core::skew::{
     Findings, LogBatch, OfflinePredictions, Replayer, SkewConfig, TornLine, TrainingProfile,
 };
 use lockstep_core::table::{DEFAULT_MAX_LINE_BYTES, default_null_values};
-use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 
 use super::args::{ReportFormatChoice, ReportOutputArgs};
 use crate::input;
@@ -420,8 +419,9 @@ fn read_logs(
         let open = || File::open(path).with_context(|| format!("cannot open `{}`", path.display()));
         match log_kind(path) {
             Some(LogKind::Parquet) => {
-                // Calls into the `parquet` crate are guarded as core's table and log
-                // readers' are: its page decoder panics on some malformed files.
+                // Opened through core's `open_parquet` (its walk of the footer and page
+                // headers) and guarded as core's table and log readers are: the
+                // `parquet` crate's page decoder panics on some malformed files.
                 use lockstep_core::table::catch_decoder_panic as decode;
                 let not_parquet = |message: String| {
                     anyhow!(
@@ -429,13 +429,10 @@ fn read_logs(
                         path.display()
                     )
                 };
-                let file = open()?;
-                let mut reader = decode(|| {
-                    ParquetRecordBatchReaderBuilder::try_new(file)
-                        .and_then(|b| b.with_batch_size(batch_rows).build())
-                })
-                .map_err(not_parquet)?
-                .map_err(|e| not_parquet(e.to_string()))?;
+                let builder = lockstep_core::table::open_parquet(open()?).map_err(not_parquet)?;
+                let mut reader = decode(|| builder.with_batch_size(batch_rows).build())
+                    .map_err(not_parquet)?
+                    .map_err(|e| not_parquet(e.to_string()))?;
                 let mut first_row = 1;
                 while let Some(batch) = decode(|| reader.next()).map_err(not_parquet)? {
                     let batch = batch

@@ -16,7 +16,6 @@ use arrow_array::types::{
     UInt32Type, UInt64Type,
 };
 use arrow_array::{Array, ArrayRef, RecordBatch, StructArray};
-use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 
 use super::batch::LogBatch;
 use super::builder::{Builder, Scalar, Seen, set_optional_text};
@@ -174,14 +173,14 @@ impl LogBatch {
             place: source.to_owned(),
             message: format!("not a readable Parquet log: {message}"),
         };
-        // Calls into the `parquet` crate are guarded: it panics on some malformed pages.
+        // Opened through `open_parquet` (its walk of the footer and page headers); calls
+        // into the `parquet` crate are guarded: it panics on some malformed pages.
         use crate::table::catch_decoder_panic as decode;
-        let mut reader = decode(|| {
-            ParquetRecordBatchReaderBuilder::try_new(bytes::Bytes::copy_from_slice(bytes))
-                .and_then(|b| b.with_batch_size(batch_rows.max(1)).build())
-        })
-        .map_err(&not_parquet)?
-        .map_err(|e| not_parquet(e.to_string()))?;
+        let builder =
+            crate::table::open_parquet(bytes::Bytes::copy_from_slice(bytes)).map_err(&not_parquet)?;
+        let mut reader = decode(|| builder.with_batch_size(batch_rows.max(1)).build())
+            .map_err(&not_parquet)?
+            .map_err(|e| not_parquet(e.to_string()))?;
         let mut first_row = 1;
         while let Some(batch) = decode(|| reader.next()).map_err(&not_parquet)? {
             let batch = batch.map_err(|e| not_parquet(e.to_string()))?;
