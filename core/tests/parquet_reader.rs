@@ -181,8 +181,9 @@ fn a_page_header_list_longer_than_its_chunk_is_a_named_error_not_a_hang() {
     let err = Table::from_parquet(&std::fs::read(path).unwrap()).unwrap_err();
     let message = err.to_string();
     assert!(
-        message.starts_with("cannot read the Parquet input: the file is malformed: a page header of column `")
-            && message.contains("` in row group ")
+        message.starts_with(
+            "cannot read the Parquet input: the file is malformed: a page header of column `"
+        ) && message.contains("` in row group ")
             && message.contains("declares a list of"),
         "{err}"
     );

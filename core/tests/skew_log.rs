@@ -343,8 +343,10 @@ mod parquet_logs {
     /// hang) is an unreadable log at once, not minutes in the `parquet` crate.
     #[test]
     fn a_page_header_list_longer_than_its_chunk_is_a_named_error_not_a_hang() {
-        let bytes =
-            std::fs::read(data("fuzz/table_parquet-page-header-bool-list-hang.parquet")).unwrap();
+        let bytes = std::fs::read(data(
+            "fuzz/table_parquet-page-header-bool-list-hang.parquet",
+        ))
+        .unwrap();
         let pipeline = pipeline();
         let start = std::time::Instant::now();
         let err =

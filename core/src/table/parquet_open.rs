@@ -37,8 +37,8 @@ pub fn open_parquet<R: ChunkReader + 'static>(
 ) -> Result<ParquetRecordBatchReaderBuilder<R>, String> {
     let io = |err: parquet::errors::ParquetError| err.to_string();
     check_footer(&file).map_err(io)??;
-    let metadata =
-        catch_decoder_panic(|| ParquetMetaDataReader::new().parse_and_finish(&file))?.map_err(io)?;
+    let metadata = catch_decoder_panic(|| ParquetMetaDataReader::new().parse_and_finish(&file))?
+        .map_err(io)?;
     check_row_counts(&metadata)?;
     check_page_headers(&file, &metadata).map_err(io)??;
     let metadata = catch_decoder_panic(|| {
@@ -111,8 +111,10 @@ fn check_page_headers<R: ChunkReader>(
             let start = column
                 .dictionary_page_offset()
                 .unwrap_or(column.data_page_offset());
-            let (Ok(start), Ok(len)) = (u64::try_from(start), u64::try_from(column.compressed_size()))
-            else {
+            let (Ok(start), Ok(len)) = (
+                u64::try_from(start),
+                u64::try_from(column.compressed_size()),
+            ) else {
                 continue;
             };
             let Some(end) = start.checked_add(len).filter(|&end| end <= file.len()) else {

@@ -176,8 +176,8 @@ impl LogBatch {
         // Opened through `open_parquet` (its walk of the footer and page headers); calls
         // into the `parquet` crate are guarded: it panics on some malformed pages.
         use crate::table::catch_decoder_panic as decode;
-        let builder =
-            crate::table::open_parquet(bytes::Bytes::copy_from_slice(bytes)).map_err(&not_parquet)?;
+        let builder = crate::table::open_parquet(bytes::Bytes::copy_from_slice(bytes))
+            .map_err(&not_parquet)?;
         let mut reader = decode(|| builder.with_batch_size(batch_rows.max(1)).build())
             .map_err(&not_parquet)?
             .map_err(|e| not_parquet(e.to_string()))?;
