@@ -85,7 +85,10 @@ fn unsupported_types_and_bad_bytes_are_errors() {
 }
 
 /// Issue 19 (fuzzing): a Parquet file on which the `parquet` crate's page decoder
-/// panics (found by `fuzz/` target `table_parquet`) is a named error, not a crash.
+/// panics (found by `fuzz/` target `table_parquet`) is a named error, not a crash. Core's
+/// walk of the page headers now refuses it before the decoder runs (a header that runs
+/// past its column chunk); a panic the walk does not foresee is still caught
+/// (`catch_decoder_panic`).
 #[test]
 fn a_file_the_parquet_decoder_panics_on_is_a_named_error() {
     let path = Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -93,7 +96,8 @@ fn a_file_the_parquet_decoder_panics_on_is_a_named_error() {
     let err = Table::from_parquet(&std::fs::read(path).unwrap()).unwrap_err();
     assert!(
         err.to_string().starts_with(
-            "cannot read the Parquet input: the file is malformed (the Parquet decoder failed:"
+            "cannot read the Parquet input: the file is malformed: a page header of column \
+             `log_format` in row group 1 (at byte 10933) runs past the end of its column chunk"
         ),
         "{err}"
     );
@@ -169,23 +173,53 @@ fn a_footer_list_longer_than_the_footer_is_a_named_error_not_a_hang() {
     assert!(start.elapsed().as_secs() < 5, "{:?}", start.elapsed());
 }
 
-/// Found by `fuzz/` target `table_parquet` (run 3): the same Thrift skipper bug in a
-/// column chunk's page header (read while decoding, not in the footer) took > 5 s on a
-/// 38 KB file. Core walks every page header before decoding and refuses the count by
-/// name, naming the column and row group, at once.
+/// The guard every call into the `parquet` crate goes through: a panic inside it (the
+/// crate's page decoder has `expect`s that malformed pages reach) is an error naming the
+/// decoder and quoting its message, natively.
+#[test]
+fn a_panic_in_the_decoder_is_an_error() {
+    let err = lockstep_core::table::catch_decoder_panic(|| -> u8 {
+        panic!("index out of bounds: the len is 3 but the index is 7")
+    })
+    .unwrap_err();
+    assert_eq!(
+        err,
+        "the file is malformed (the Parquet decoder failed: index out of bounds: the len is 3 \
+         but the index is 7)"
+    );
+    assert_eq!(lockstep_core::table::catch_decoder_panic(|| 7), Ok(7));
+}
+
+/// Found by `fuzz/` target `table_parquet` (run 3, and the 10-s smoke after its fix):
+/// the same Thrift skipper bug in a column chunk's page headers took > 5 s on a 38 KB
+/// file — a list of 2^31 booleans, and a map of 2^31 UUIDs read past the chunk's end,
+/// where the `parquet` crate takes each as zero bytes. Core walks every page header
+/// before decoding and refuses, naming the column and row group at once, a list longer
+/// than the bytes left and a header that runs past its chunk.
 #[test]
 fn a_page_header_list_longer_than_its_chunk_is_a_named_error_not_a_hang() {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../tests/data/fuzz/table_parquet-page-header-bool-list-hang.parquet");
-    let start = std::time::Instant::now();
-    let err = Table::from_parquet(&std::fs::read(path).unwrap()).unwrap_err();
-    let message = err.to_string();
-    assert!(
-        message.starts_with(
-            "cannot read the Parquet input: the file is malformed: a page header of column `"
-        ) && message.contains("` in row group ")
-            && message.contains("declares a list of"),
-        "{err}"
-    );
-    assert!(start.elapsed().as_secs() < 5, "{:?}", start.elapsed());
+    for name in [
+        "table_parquet-page-header-bool-list-hang.parquet",
+        "table_parquet-page-header-uuid-map-hang.parquet",
+    ] {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../tests/data/fuzz")
+            .join(name);
+        let start = std::time::Instant::now();
+        let err = Table::from_parquet(&std::fs::read(path).unwrap()).unwrap_err();
+        let message = err.to_string();
+        assert!(
+            message.starts_with(
+                "cannot read the Parquet input: the file is malformed: a page header of column `"
+            ) && message.contains("` in row group ")
+                && (message.contains("declares a list of")
+                    || message.contains("runs past the end of its column chunk")),
+            "{name}: {err}"
+        );
+        assert!(
+            start.elapsed().as_secs() < 5,
+            "{name}: {:?}",
+            start.elapsed()
+        );
+    }
 }

@@ -320,7 +320,8 @@ mod parquet_logs {
     use ::parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 
     /// A Parquet file the `parquet` crate's page decoder panics on (found by the
-    /// `table_parquet` fuzz target) is an unreadable log, named, not a crash.
+    /// `table_parquet` fuzz target) is an unreadable log, named, not a crash: `open_parquet`
+    /// refuses it before decoding.
     #[test]
     fn a_file_the_parquet_decoder_panics_on_is_a_named_error() {
         let bytes = std::fs::read(data("fuzz/table_parquet-decoder-panic.parquet")).unwrap();
@@ -332,7 +333,9 @@ mod parquet_logs {
             .unwrap_err();
         assert!(
             err.to_string().starts_with(
-                "bad.parquet: not a readable Parquet log: the file is malformed (the Parquet decoder failed:"
+                "bad.parquet: not a readable Parquet log: the file is malformed: a page header of \
+                 column `log_format` in row group 1 (at byte 10933) runs past the end of its \
+                 column chunk"
             ),
             "{err}"
         );

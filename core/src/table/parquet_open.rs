@@ -74,7 +74,7 @@ fn check_footer<R: ChunkReader>(file: &R) -> parquet::errors::Result<Result<(), 
             "the file is malformed: its footer declares a list of {count} elements with {left} \
              bytes left"
         )),
-        Ok(()) | Err(WalkStop::Other) => Ok(()),
+        Ok(()) | Err(WalkStop::End | WalkStop::Other) => Ok(()),
     })
 }
 
@@ -130,12 +130,26 @@ fn check_page_headers<R: ChunkReader>(
                     match walk.page_header() {
                         Ok(page_len) => break (walk.at as u64, page_len),
                         // The header may go on past the window: walk it again whole.
-                        Err(_) if window < rest => window = rest,
+                        Err(WalkStop::Count { .. } | WalkStop::End) if window < rest => {
+                            window = rest;
+                        }
                         Err(WalkStop::Count { count, left }) => {
                             return Ok(Err(format!(
                                 "the file is malformed: a page header of column `{}` in row \
                                  group {group_index} (at byte {at}) declares a list of {count} \
                                  elements with {left} bytes left",
+                                column.column_descr().path().string()
+                            )));
+                        }
+                        // A page header lies inside its chunk (whose size counts the
+                        // headers). The `parquet` crate reads on past the chunk, where it
+                        // takes a double or a UUID at the end of its input as zero bytes:
+                        // a map of 2^31 of them looped for seconds (a fuzz finding).
+                        Err(WalkStop::End) => {
+                            return Ok(Err(format!(
+                                "the file is malformed: a page header of column `{}` in row \
+                                 group {group_index} (at byte {at}) runs past the end of its \
+                                 column chunk (byte {end})",
                                 column.column_descr().path().string()
                             )));
                         }
@@ -160,7 +174,12 @@ const THRIFT_STRUCT: u8 = 12;
 const THRIFT_I32: u8 = 5;
 
 enum WalkStop {
+    /// A list, set or map declares more elements than there are bytes left.
     Count { count: u64, left: usize },
+    /// The value runs past the end of the bytes walked.
+    End,
+    /// Something the walk does not follow (an unknown type, a 10-byte varint, nesting
+    /// past 64, a page header without its size): left to the decoder's own errors.
     Other,
 }
 
@@ -172,7 +191,7 @@ struct ThriftWalk<'a> {
 
 impl ThriftWalk<'_> {
     fn byte(&mut self) -> Result<u8, WalkStop> {
-        let b = *self.buf.get(self.at).ok_or(WalkStop::Other)?;
+        let b = *self.buf.get(self.at).ok_or(WalkStop::End)?;
         self.at += 1;
         Ok(b)
     }
@@ -200,7 +219,7 @@ impl ThriftWalk<'_> {
             .ok()
             .and_then(|n| self.at.checked_add(n))
             .filter(|&end| end <= self.buf.len())
-            .ok_or(WalkStop::Other)?;
+            .ok_or(WalkStop::End)?;
         Ok(())
     }
 
