@@ -190,6 +190,23 @@ fn a_panic_in_the_decoder_is_an_error() {
     assert_eq!(lockstep_core::table::catch_decoder_panic(|| 7), Ok(7));
 }
 
+/// Found by `fuzz/` target `table_parquet` (the 10-minute run after the page-header
+/// walk): definition levels that send `arrow-buffer`'s bit iterator past its buffer (an
+/// assertion, a panic inside the decoder). Natively it is the guard's named error; the
+/// fuzz target now lets panics in the `arrow-*` crates reach the guard as it does the
+/// `parquet` crate's.
+#[test]
+fn a_panic_in_arrow_buffer_under_the_decoder_is_a_named_error() {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../tests/data/fuzz/table_parquet-arrow-buffer-panic.parquet");
+    let err = Table::from_parquet(&std::fs::read(path).unwrap()).unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "cannot read the Parquet input: the file is malformed (the Parquet decoder failed: \
+         offset + len out of bounds)"
+    );
+}
+
 /// Found by `fuzz/` target `table_parquet` (run 3, and the 10-s smoke after its fix):
 /// the same Thrift skipper bug in a column chunk's page headers took > 5 s on a 38 KB
 /// file — a list of 2^31 booleans, and a map of 2^31 UUIDs read past the chunk's end,

@@ -24,3 +24,21 @@ pub fn small_table() -> &'static Table {
         Table::from_csv(head.as_bytes(), &Default::default()).expect("test.csv reads")
     })
 }
+
+/// Lets a panic inside the Parquet decoder reach core's guard: core's Parquet readers
+/// turn a panic raised in the `parquet` crate, or in the `arrow-*` crates it calls
+/// (`arrow-buffer`'s bit iterators assert their bounds), into a named error
+/// (`table::catch_decoder_panic`); libFuzzer's hook would abort at the panic before
+/// that. Panics anywhere else still abort.
+pub fn let_decoder_panics_reach_the_guard() {
+    let fuzzer_hook = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        let in_decoder = info.location().is_some_and(|l| {
+            let file = l.file();
+            file.contains("/parquet-") || file.contains("/arrow-")
+        });
+        if !in_decoder {
+            fuzzer_hook(info);
+        }
+    }));
+}

@@ -8,20 +8,7 @@ use lockstep_core::skew::log::{LogBatch, LogError};
 mod common;
 
 fuzz_target!(
-    init: {
-        // Core's Parquet readers turn a panic inside the `parquet` crate (its page
-        // decoder panics on some malformed pages) into a named error; libFuzzer's hook
-        // would abort at the panic before that. Panics anywhere else still abort.
-        let fuzzer_hook = std::panic::take_hook();
-        std::panic::set_hook(Box::new(move |info| {
-            let in_parquet = info
-                .location()
-                .is_some_and(|l| l.file().contains("/parquet-"));
-            if !in_parquet {
-                fuzzer_hook(info);
-            }
-        }));
-    },
+    init: common::let_decoder_panics_reach_the_guard(),
     |data: &[u8]| {
     let schema = common::serving_pipeline().input_schema();
     if data.starts_with(b"PAR1") {

@@ -3,21 +3,11 @@
 use libfuzzer_sys::fuzz_target;
 use lockstep_core::Table;
 
+#[path = "common.rs"]
+mod common;
+
 fuzz_target!(
-    init: {
-        // Core's reader turns a panic inside the `parquet` crate (its page decoder
-        // panics on some malformed pages) into a named error; libFuzzer's hook would
-        // abort at the panic before that. Panics anywhere else still abort.
-        let fuzzer_hook = std::panic::take_hook();
-        std::panic::set_hook(Box::new(move |info| {
-            let in_parquet = info
-                .location()
-                .is_some_and(|l| l.file().contains("/parquet-"));
-            if !in_parquet {
-                fuzzer_hook(info);
-            }
-        }));
-    },
+    init: common::let_decoder_panics_reach_the_guard(),
     |data: &[u8]| {
     if let Ok(table) = Table::from_parquet(data) {
         for column in table.columns() {
