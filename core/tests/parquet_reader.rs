@@ -207,6 +207,26 @@ fn a_panic_in_arrow_buffer_under_the_decoder_is_a_named_error() {
     );
 }
 
+/// Found by `fuzz/` target `table_parquet` (the 10-minute run after the page-header
+/// walk): a 16 KB file whose page header declares 2 GB once decompressed; the `parquet`
+/// crate allocates that before it decompresses (an out-of-memory under the fuzzer's
+/// limit; past the 4 GB wasm32 memory in the page). No codec Lockstep reads expands a
+/// page more than 1,032-fold, so the walk refuses the header, naming the column.
+#[test]
+fn a_page_declaring_more_than_any_codec_expands_is_a_named_error() {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../tests/data/fuzz/table_parquet-page-size-oom.parquet");
+    let err = Table::from_parquet(&std::fs::read(path).unwrap()).unwrap_err();
+    let message = err.to_string();
+    assert!(
+        message.starts_with(
+            "cannot read the Parquet input: the file is malformed: a page header of column `"
+        ) && message.contains("bytes once decompressed from")
+            && message.ends_with("compressed, more than any codec expands"),
+        "{err}"
+    );
+}
+
 /// Found by `fuzz/` target `table_parquet` (run 3, and the 10-s smoke after its fix):
 /// the same Thrift skipper bug in a column chunk's page headers took > 5 s on a 38 KB
 /// file — a list of 2^31 booleans, and a map of 2^31 UUIDs read past the chunk's end,

@@ -11,7 +11,10 @@
 //! [`ThriftWalk`] walks the compact-Thrift encoding of the footer and of every page
 //! header first, where every list, set or map element takes at least one byte (as the
 //! encoding says), and refuses a count larger than the bytes left; it is linear in the
-//! bytes it walks. What it cannot follow is left to the decoder's own errors.
+//! bytes it walks. It also refuses a page header that runs past its column chunk, and a
+//! page declaring more bytes once decompressed than any codec expands to (the crate
+//! allocates that size up front). What it cannot follow is left to the decoder's own
+//! errors.
 
 use std::sync::Arc;
 
@@ -124,11 +127,11 @@ fn check_page_headers<R: ChunkReader>(
             'pages: while at < end {
                 let rest = end - at;
                 let mut window = rest.min(HEADER_WINDOW);
-                let (header_len, page_len) = loop {
+                let (header_len, sizes) = loop {
                     let bytes = file.get_bytes(at, window as usize)?;
                     let mut walk = ThriftWalk { buf: &bytes, at: 0 };
                     match walk.page_header() {
-                        Ok(page_len) => break (walk.at as u64, page_len),
+                        Ok(sizes) => break (walk.at as u64, sizes),
                         // The header may go on past the window: walk it again whole.
                         Err(WalkStop::Count { .. } | WalkStop::End) if window < rest => {
                             window = rest;
@@ -156,7 +159,23 @@ fn check_page_headers<R: ChunkReader>(
                         Err(WalkStop::Other) => break 'pages,
                     }
                 };
-                let Some(next) = u64::try_from(page_len)
+                let PageSizes {
+                    uncompressed,
+                    compressed,
+                } = sizes;
+                let most = MAX_EXPANSION
+                    .saturating_mul(compressed.max(0))
+                    .saturating_add(1024);
+                if !(0..=most).contains(&uncompressed) {
+                    return Ok(Err(format!(
+                        "the file is malformed: a page header of column `{}` in row group \
+                         {group_index} (at byte {at}) declares {uncompressed} bytes once \
+                         decompressed from {compressed} compressed, more than any codec \
+                         expands",
+                        column.column_descr().path().string()
+                    )));
+                }
+                let Some(next) = u64::try_from(compressed)
                     .ok()
                     .and_then(|page_len| at.checked_add(header_len)?.checked_add(page_len))
                 else {
@@ -170,6 +189,19 @@ fn check_page_headers<R: ChunkReader>(
 }
 
 const THRIFT_STRUCT: u8 = 12;
+
+/// A page's declared sizes, as its header gives them.
+struct PageSizes {
+    uncompressed: i64,
+    compressed: i64,
+}
+
+/// No codec this build reads expands a page by more than this: deflate's limit is
+/// 1,032 to 1 (LZ4's ≈ 255, snappy's ≈ 21), so a page declaring more than
+/// `MAX_EXPANSION × compressed + 1 KiB` bytes once decompressed is malformed — and the
+/// `parquet` crate allocates the declared size before it decompresses (a fuzz finding:
+/// 2 GB for a page of a few KB).
+const MAX_EXPANSION: i64 = 1032;
 /// Compact Thrift's `i32` type.
 const THRIFT_I32: u8 = 5;
 
@@ -233,24 +265,31 @@ impl ThriftWalk<'_> {
         }
     }
 
-    /// Walks a `PageHeader` struct and returns its `compressed_page_size` (field 3, an
-    /// `i32`), the length of the page that follows the header.
-    fn page_header(&mut self) -> Result<i64, WalkStop> {
-        let (mut id, mut size) = (0i64, None);
+    /// Walks a `PageHeader` struct and returns its `uncompressed_page_size` and
+    /// `compressed_page_size` (fields 2 and 3, `i32`s): the latter is the length of the
+    /// page that follows the header.
+    fn page_header(&mut self) -> Result<PageSizes, WalkStop> {
+        let (mut id, mut uncompressed, mut compressed) = (0i64, None, None);
         loop {
             let header = self.byte()?;
             if header == 0 {
-                return size.ok_or(WalkStop::Other);
+                return match (uncompressed, compressed) {
+                    (Some(uncompressed), Some(compressed)) => Ok(PageSizes {
+                        uncompressed,
+                        compressed,
+                    }),
+                    _ => Err(WalkStop::Other),
+                };
             }
             let ty = header & 0x0f;
             id = match header >> 4 {
                 0 => self.zigzag()?,
                 delta => id + i64::from(delta),
             };
-            if id == 3 && ty == THRIFT_I32 {
-                size = Some(self.zigzag()?);
-            } else {
-                self.skip(ty, 1, false)?;
+            match (id, ty) {
+                (2, THRIFT_I32) => uncompressed = Some(self.zigzag()?),
+                (3, THRIFT_I32) => compressed = Some(self.zigzag()?),
+                _ => self.skip(ty, 1, false)?,
             }
         }
     }
