@@ -111,7 +111,7 @@ pub fn DiagnoseCell(id: u32) -> impl IntoView {
         <div class="grid">
             {pickers}
             <label>
-                "Model"
+                "Model to diagnose"
                 <select
                     data-testid="diagnose-model"
                     on:change=move |ev| {
@@ -134,7 +134,7 @@ pub fn DiagnoseCell(id: u32) -> impl IntoView {
                 </select>
             </label>
             <label>
-                "Label column"
+                "Label column in each set"
                 <input
                     type="text"
                     data-testid="diagnose-label"

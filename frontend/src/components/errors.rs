@@ -84,7 +84,7 @@ pub fn ErrorsCell(id: u32) -> impl IntoView {
                 </select>
             </label>
             <label>
-                "Model"
+                "Model whose errors to review"
                 <select
                     data-testid="errors-model"
                     on:change=move |ev| {
@@ -107,7 +107,7 @@ pub fn ErrorsCell(id: u32) -> impl IntoView {
                 </select>
             </label>
             <label>
-                "Label column"
+                "Label column of that data set"
                 <input
                     type="text"
                     data-testid="errors-label"
