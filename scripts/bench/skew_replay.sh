@@ -40,7 +40,9 @@ records = [json.loads(l) for f in seeds for l in open(f) if l.strip()]
 with open(out, "w") as f:
     for i in range(rows):
         r = records[i % len(records)]
-        r["request_id"] = f"bench-{i}"
+        # log_format 2 keeps the request's fields once, under `request`; 1 had them
+        # on every row (LOCKSTEP_BIN may be an older commit's build).
+        (r["request"] if "request" in r else r)["request_id"] = f"bench-{i}"
         f.write(json.dumps(r, separators=(",", ":")) + "\n")
 PY
 }
