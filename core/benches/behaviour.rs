@@ -1,7 +1,7 @@
 //! The whole default behavioural suite (noise at 4 levels + each feature, missing values
 //! per feature + 5 % of cells, category swaps) on 1,000 rows × 30 features with a
-//! 100-tree random forest (tests/data/behaviour/bench_*, from
-//! scripts/fixtures/gen_behaviour.py), on lockstep-core's engine, one thread — the code
+//! 100-tree random forest (`shared/behaviour_data.rs`, which the wasm32 twin
+//! `tests/behaviour_wasm.rs` shares), on lockstep-core's engine, one thread — the code
 //! the page runs.
 //!
 //!     cargo bench -p lockstep-core --bench behaviour
@@ -15,12 +15,12 @@
 fn main() {}
 
 #[cfg(not(target_arch = "wasm32"))]
+#[path = "shared/behaviour_data.rs"]
+mod behaviour_data;
+
+#[cfg(not(target_arch = "wasm32"))]
 fn main() {
     use std::time::Instant;
-
-    use lockstep_core::behaviour::{BehaviourSpec, run_behaviour};
-    use lockstep_core::onnx::{Model, class_labels};
-    use lockstep_core::table::{CsvOptions, Table};
 
     if std::env::args()
         .skip(1)
@@ -28,30 +28,18 @@ fn main() {
     {
         return;
     }
-    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/../tests/data/behaviour/");
-    let bytes = std::fs::read(format!("{dir}bench_forest_30.onnx")).unwrap();
-    let csv = std::fs::read(format!("{dir}bench_1000x30.csv")).unwrap();
-    let table = Table::from_csv(&csv, &CsvOptions::default()).unwrap();
-    let model = Model::from_bytes(&bytes).unwrap();
-    let labels = class_labels(&bytes);
-    let spec = BehaviourSpec::default_suite();
+    let bench = behaviour_data::Bench::load();
     let reps: usize = std::env::var("BEHAVIOUR_BENCH_REPS")
         .ok()
         .and_then(|v| v.parse().ok())
         .unwrap_or(3);
     let run = || {
         let start = Instant::now();
-        let report =
-            run_behaviour(&model, labels.as_deref(), &table, None, "label", &spec).unwrap();
+        let report = bench.run();
         (start.elapsed().as_secs_f64(), report)
     };
     let (warm, report) = run();
-    let model_runs: usize = report
-        .tests
-        .iter()
-        .map(|t| t.curve.len().saturating_sub(1) + t.features.len())
-        .sum::<usize>()
-        + 1;
+    let model_runs = behaviour_data::model_runs(&report);
     println!(
         "warm-up: {warm:.3} s ({} tests, {model_runs} model runs of {} rows)",
         report.tests.len(),

@@ -14,15 +14,13 @@
 #![cfg(target_arch = "wasm32")]
 #![allow(clippy::unwrap_used, clippy::expect_used)] // bench set-up panics on broken set-up
 
-use lockstep_core::behaviour::{BehaviourSpec, run_behaviour};
-use lockstep_core::onnx::{Model, class_labels};
-use lockstep_core::table::{CsvOptions, Table};
+#[path = "../benches/shared/behaviour_data.rs"]
+mod behaviour_data;
+
 use wasm_bindgen::prelude::wasm_bindgen;
 use wasm_bindgen_test::{console_log, wasm_bindgen_test};
 
 const REPS: usize = 3;
-const MODEL: &[u8] = include_bytes!("../../tests/data/behaviour/bench_forest_30.onnx");
-const ROWS: &[u8] = include_bytes!("../../tests/data/behaviour/bench_1000x30.csv");
 
 #[wasm_bindgen]
 extern "C" {
@@ -34,23 +32,14 @@ extern "C" {
 #[wasm_bindgen_test]
 #[ignore = "benchmark: the default suite on 1,000 rows × 30 features, run with --include-ignored"]
 fn behaviour_default_suite_1000_rows_30_features() {
-    let table = Table::from_csv(ROWS, &CsvOptions::default()).unwrap();
-    let model = Model::from_bytes(MODEL).unwrap();
-    let labels = class_labels(MODEL);
-    let spec = BehaviourSpec::default_suite();
+    let bench = behaviour_data::Bench::load();
     let run = || {
         let start = now();
-        let report =
-            run_behaviour(&model, labels.as_deref(), &table, None, "label", &spec).unwrap();
+        let report = bench.run();
         ((now() - start) / 1000.0, report)
     };
     let (warm, report) = run();
-    let model_runs: usize = report
-        .tests
-        .iter()
-        .map(|t| t.curve.len().saturating_sub(1) + t.features.len())
-        .sum::<usize>()
-        + 1;
+    let model_runs = behaviour_data::model_runs(&report);
     console_log!(
         "warm-up: {warm:.3} s ({} tests, {model_runs} model runs of {} rows)",
         report.tests.len(),
