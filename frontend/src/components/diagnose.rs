@@ -7,9 +7,10 @@
 use leptos::prelude::*;
 use lockstep_core::diagnose::export::{DiagnoseReport, curve_chart, gap_chart};
 
+use super::kit::{cell_state, model_select};
 use super::{Output, Ui};
 use crate::download::ObjectUrl;
-use crate::notebook::{CellInputs, DiagnoseInputs, Role};
+use crate::notebook::{DiagnoseInputs, Role};
 use crate::protocol::Diagnosed;
 use crate::view::diagnose::{dominant_text, gap_rows, set_rows};
 
@@ -44,19 +45,9 @@ const PICKERS: [(&str, &str, Role, Field); 4] = [
 #[component]
 pub fn DiagnoseCell(id: u32) -> impl IntoView {
     let ui = expect_context::<Ui>();
-    let inputs = move || {
-        ui.nb.with(|n| match n.cell(id).map(|c| &c.inputs) {
-            Some(CellInputs::Diagnose(d)) => d.clone(),
-            _ => DiagnoseInputs::default(),
-        })
-    };
-    let edit = move |f: Box<dyn FnOnce(&mut DiagnoseInputs)>| {
-        ui.edit(id, |i| {
-            if let CellInputs::Diagnose(d) = i {
-                f(d);
-            }
-        });
-    };
+    let state = cell_state!(ui, id, Diagnose);
+    let inputs = move || state.get();
+    let edit = move |f: Box<dyn FnOnce(&mut DiagnoseInputs)>| state.edit(f);
     let pickers = PICKERS
         .into_iter()
         .map(|(label, testid, role, field)| {
@@ -110,29 +101,14 @@ pub fn DiagnoseCell(id: u32) -> impl IntoView {
         </p>
         <div class="grid">
             {pickers}
-            <label>
-                "Model to diagnose"
-                <select
-                    data-testid="diagnose-model"
-                    on:change=move |ev| {
-                        let v = event_target_value(&ev);
-                        edit(Box::new(move |d| d.model = v));
-                    }
-                >
-                    {move || {
-                        let chosen = inputs().model;
-                        ui.nb.with(|n| {
-                            n.models
-                                .iter()
-                                .map(|m| {
-                                    let selected = m.name == chosen;
-                                    view! { <option value=m.name.clone() selected=selected>{format!("{}: {}", m.role.key(), m.name)}</option> }
-                                })
-                                .collect_view()
-                        })
-                    }}
-                </select>
-            </label>
+            {model_select(
+                ui,
+                "Model to diagnose",
+                "diagnose-model".to_owned(),
+                None,
+                move || inputs().model,
+                move |v| edit(Box::new(move |d| d.model = v)),
+            )}
             <label>
                 "Label column in each set"
                 <input

@@ -11,6 +11,7 @@ use lockstep_core::diagnose::export::DiagnoseReport;
 use wasm_bindgen::JsCast;
 
 use super::diagnose::DiagnoseOutput;
+use super::kit::{cell_state, model_select};
 use super::{Output, Ui};
 use crate::download::ObjectUrl;
 use crate::notebook::{CellInputs, ErrorsInputs, Role, RowTag};
@@ -35,19 +36,9 @@ fn focus_row(cell: u32, index: usize) {
 #[component]
 pub fn ErrorsCell(id: u32) -> impl IntoView {
     let ui = expect_context::<Ui>();
-    let inputs = move || {
-        ui.nb.with(|n| match n.cell(id).map(|c| &c.inputs) {
-            Some(CellInputs::Errors(e)) => e.clone(),
-            _ => ErrorsInputs::default(),
-        })
-    };
-    let edit = move |f: Box<dyn FnOnce(&mut ErrorsInputs)>| {
-        ui.edit(id, |i| {
-            if let CellInputs::Errors(e) = i {
-                f(e);
-            }
-        });
-    };
+    let state = cell_state!(ui, id, Errors);
+    let inputs = move || state.get();
+    let edit = move |f: Box<dyn FnOnce(&mut ErrorsInputs)>| state.edit(f);
     let output = move || {
         ui.outputs.with(|o| match o.get(&id) {
             Some(Output::Diagnosed(d)) => Some(view! { <ErrorsResult id output=d.clone() /> }),
@@ -83,29 +74,14 @@ pub fn ErrorsCell(id: u32) -> impl IntoView {
                     }}
                 </select>
             </label>
-            <label>
-                "Model whose errors to review"
-                <select
-                    data-testid="errors-model"
-                    on:change=move |ev| {
-                        let v = event_target_value(&ev);
-                        edit(Box::new(move |e| e.model = v));
-                    }
-                >
-                    {move || {
-                        let chosen = inputs().model;
-                        ui.nb.with(|n| {
-                            n.models
-                                .iter()
-                                .map(|m| {
-                                    let selected = m.name == chosen;
-                                    view! { <option value=m.name.clone() selected=selected>{format!("{}: {}", m.role.key(), m.name)}</option> }
-                                })
-                                .collect_view()
-                        })
-                    }}
-                </select>
-            </label>
+            {model_select(
+                ui,
+                "Model whose errors to review",
+                "errors-model".to_owned(),
+                None,
+                move || inputs().model,
+                move |v| edit(Box::new(move |e| e.model = v)),
+            )}
             <label>
                 "Label column of that data set"
                 <input
