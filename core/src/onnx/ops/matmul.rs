@@ -69,6 +69,17 @@ fn pack_const(ctx: &BuildCtx<'_>, index: usize, trans_b: bool) -> Option<PackedB
     Some(PackedB::pack(data, k, n, trans_b))
 }
 
+/// MatMul's second operand: `[k, n]` or a vector `[k]` (then `n` is `None`).
+fn second_operand(sb: &[usize]) -> Result<(usize, Option<usize>), OpError> {
+    match sb {
+        [k, n] => Ok((*k, Some(*n))),
+        [k] => Ok((*k, None)),
+        _ => Err(OpError::Unsupported(format!(
+            "MatMul with a second operand of shape {sb:?} (only 1-D or 2-D)"
+        ))),
+    }
+}
+
 /// MatMul's output shape: A's shape with its last dimension replaced by N (or dropped
 /// when B is 1-D), after checking the inner dimensions.
 fn matmul_shape(sa: &[usize], k: usize, n: Option<usize>) -> Result<Vec<usize>, OpError> {
@@ -162,15 +173,7 @@ impl Op for MatMul {
         expect_inputs(inputs, 2, 2)?;
         let (a, b) = (inputs[0], inputs[1]);
         let (sa, sb) = (a.shape(), b.shape());
-        let (k, n) = match sb {
-            [k, n] => (*k, Some(*n)),
-            [k] => (*k, None),
-            _ => {
-                return Err(OpError::Unsupported(format!(
-                    "MatMul with a second operand of shape {sb:?} (only 1-D or 2-D)"
-                )));
-            }
-        };
+        let (k, n) = second_operand(sb)?;
         let shape = matmul_shape(sa, k, n)?;
         let m = rows_of(sa);
         let n = n.unwrap_or(1);
@@ -364,15 +367,7 @@ impl MatMul {
             return Ok(None);
         };
         let (sa, sb) = (a.shape(), b.shape());
-        let (k, n) = match sb {
-            [k, n] => (*k, Some(*n)),
-            [k] => (*k, None),
-            _ => {
-                return Err(OpError::Unsupported(format!(
-                    "MatMul with a second operand of shape {sb:?} (only 1-D or 2-D)"
-                )));
-            }
-        };
+        let (k, n) = second_operand(sb)?;
         let shape = matmul_shape(sa, k, n)?;
         let n = n.unwrap_or(1);
         Ok(Some(Product {
