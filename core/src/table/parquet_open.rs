@@ -27,8 +27,9 @@ use parquet::file::reader::ChunkReader;
 use super::parquet::catch_decoder_panic;
 
 /// A page header is read from a window of this many bytes first (a header is tens of
-/// bytes; statistics can make it longer, and then the rest of the chunk is read).
-const HEADER_WINDOW: u64 = 64 * 1024;
+/// bytes; statistics can make it longer: the window then grows 16-fold, up to the rest
+/// of the chunk), so a file read from disk costs one small read per page.
+const HEADER_WINDOW: u64 = 4 * 1024;
 
 /// `file` (a [`bytes::Bytes`] or a `std::fs::File`) as an Arrow record batch reader's
 /// builder, or why it cannot be read: a named error (`the file is malformed: …`) for
@@ -132,9 +133,10 @@ fn check_page_headers<R: ChunkReader>(
                     let mut walk = ThriftWalk { buf: &bytes, at: 0 };
                     match walk.page_header() {
                         Ok(sizes) => break (walk.at as u64, sizes),
-                        // The header may go on past the window: walk it again whole.
+                        // The header may go on past the window: walk it again in a
+                        // larger one.
                         Err(WalkStop::Count { .. } | WalkStop::End) if window < rest => {
-                            window = rest;
+                            window = (window * 16).min(rest);
                         }
                         Err(WalkStop::Count { count, left }) => {
                             return Ok(Err(format!(
