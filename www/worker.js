@@ -13,3 +13,38 @@ if (glue.origin !== self.location.origin || !glue.pathname.endsWith('.js')) {
 }
 const wasm = new URL(glue.pathname.replace(/\.js$/, '_bg.wasm'), glue);
 import(glue.href).then((module) => module.default({ module_or_path: wasm }));
+
+// Parquet and Arrow IPC files are read by a second wasm module, frontend/columnar (the
+// readers are a third of the app's code, and most files are CSV): fetched and compiled
+// the first time such a file is opened, then instantiated afresh for each file, so the
+// memory that reading took is given back once the table has crossed into the app's
+// instance, chunk by chunk (`onChunk` returns false to stop). scripts/build-web.sh
+// builds it and writes its content-hashed name below. Called by frontend/src/columnar.rs.
+const COLUMNAR_WASM = 'lockstep-columnar.wasm';
+let columnar = null;
+self.lockstepColumnar = async (kind, bytes, onChunk) => {
+  columnar ??= WebAssembly.compileStreaming(fetch(new URL(COLUMNAR_WASM, self.location.href)))
+    .catch((error) => {
+      columnar = null;
+      throw new Error(`the Parquet and Arrow reader (${COLUMNAR_WASM}) did not load: ${error.message}`);
+    });
+  let memory = null;
+  const instance = await WebAssembly.instantiate(await columnar, {
+    lockstep: { chunk: (ptr, len) => (onChunk(new Uint8Array(memory.buffer, ptr, len)) ? 0 : 1) },
+  });
+  const reader = instance.exports;
+  memory = reader.memory;
+  const at = reader.lockstep_alloc(bytes.length); // may grow the memory: read `buffer` after
+  new Uint8Array(memory.buffer, at, bytes.length).set(bytes);
+  let status;
+  try {
+    status = reader.lockstep_decode(kind);
+  } catch (error) {
+    // A trap: the decoder hit a case it does not handle (wasm aborts on a panic).
+    throw new Error(`the file is malformed (the decoder stopped: ${error.message})`);
+  }
+  if (status !== 0) {
+    const message = new Uint8Array(memory.buffer, reader.lockstep_error_ptr(), reader.lockstep_error_len());
+    throw new Error(new TextDecoder().decode(message));
+  }
+};

@@ -25,10 +25,14 @@ use crate::state::{Dataset, LoadedModel, Selection, guess_selection};
 use crate::view;
 
 /// A data set in the worker: its bytes (to read again with a pipeline's null values,
-/// or as a log after a role change) and, unless it is a serving log, its table.
+/// or as a log after a role change) and, unless it is a serving log, its table. A
+/// Parquet or Arrow IPC file also keeps the table the columnar module read from it
+/// (`decoded`: typed files do not depend on null values, and this worker cannot read
+/// them itself).
 struct HeldData {
     info: DatasetRef,
     raw: Arc<[u8]>,
+    decoded: Option<Arc<Table>>,
     table: Option<Arc<Table>>,
     null_values: Vec<String>,
 }
@@ -57,8 +61,14 @@ pub struct Host {
     pipeline_files: Vec<(String, String)>,
 }
 
-/// Reads `bytes` of `kind` as a table with `null_values`.
-fn read_table(kind: FileKind, bytes: &[u8], null_values: &[String]) -> Result<Table, String> {
+/// Reads `bytes` of `kind` as a table with `null_values`; a Parquet or Arrow IPC file is
+/// the table the columnar module read from it (`decoded`, see `crate::columnar`).
+fn read_table(
+    kind: FileKind,
+    bytes: &[u8],
+    null_values: &[String],
+    decoded: Option<&Arc<Table>>,
+) -> Result<Table, String> {
     match kind {
         FileKind::Csv => Table::from_csv(
             bytes,
@@ -76,8 +86,13 @@ fn read_table(kind: FileKind, bytes: &[u8], null_values: &[String]) -> Result<Ta
             },
         )
         .map_err(|e| e.to_string()),
-        FileKind::Parquet => Table::from_parquet(bytes).map_err(|e| e.to_string()),
-        FileKind::ArrowIpc => Table::from_arrow_ipc(bytes).map_err(|e| e.to_string()),
+        FileKind::Parquet | FileKind::ArrowIpc => {
+            decoded.map(|t| Table::clone(t)).ok_or_else(|| {
+                "Parquet and Arrow IPC files are read by the page's columnar module, which did not \
+             run for this file"
+                    .to_owned()
+            })
+        }
         FileKind::Onnx | FileKind::Pipeline => Err("not a data file".to_owned()),
     }
 }
@@ -149,6 +164,31 @@ impl Host {
         bytes: Vec<u8>,
         now: &dyn Fn() -> f64,
     ) -> Reply {
+        self.load_file(name, role, model_role, bytes, None, now)
+    }
+
+    /// Holds a Parquet or Arrow IPC file (`bytes`, for its fingerprint) with the table
+    /// the columnar module read from it.
+    pub fn load_decoded(
+        &mut self,
+        name: &str,
+        role: Option<Role>,
+        bytes: Vec<u8>,
+        table: Table,
+        now: &dyn Fn() -> f64,
+    ) -> Reply {
+        self.load_file(name, role, None, bytes, Some(Arc::new(table)), now)
+    }
+
+    fn load_file(
+        &mut self,
+        name: &str,
+        role: Option<Role>,
+        model_role: Option<ModelRole>,
+        bytes: Vec<u8>,
+        decoded: Option<Arc<Table>>,
+        now: &dyn Fn() -> f64,
+    ) -> Reply {
         let result = match FileKind::of(name) {
             Err(e) => Err(e),
             Ok(FileKind::Onnx) => self
@@ -163,6 +203,7 @@ impl Host {
                     kind,
                     role.unwrap_or_else(|| Role::guess(name)),
                     bytes.into(),
+                    decoded,
                     now,
                 )
                 .map(|d| (vec![d], vec![], vec![])),
@@ -183,16 +224,20 @@ impl Host {
         format: FileKind,
         role: Role,
         raw: Arc<[u8]>,
+        decoded: Option<Arc<Table>>,
         now: &dyn Fn() -> f64,
     ) -> Result<DatasetRef, String> {
         let start = now();
         let null_values = self.null_values();
         let (table, rows, columns, guess) = if role == Role::Serving {
-            let rows = raw.split(|b| *b == b'\n').filter(|l| !l.is_empty()).count();
+            let rows = decoded.as_ref().map_or_else(
+                || raw.split(|b| *b == b'\n').filter(|l| !l.is_empty()).count(),
+                |t| t.num_rows(),
+            );
             (None, rows, Vec::new(), Selection::default())
         } else {
-            let table =
-                read_table(format, &raw, &null_values).map_err(|e| format!("{name}: {e}"))?;
+            let table = read_table(format, &raw, &null_values, decoded.as_ref())
+                .map_err(|e| format!("{name}: {e}"))?;
             let columns = table.column_names().map(str::to_owned).collect();
             let guess = guess_selection(&table);
             let rows = table.num_rows();
@@ -214,6 +259,7 @@ impl Host {
         let held = HeldData {
             info: info.clone(),
             raw,
+            decoded,
             table,
             null_values,
         };
@@ -264,8 +310,13 @@ impl Host {
         let mut changed = Vec::new();
         for held in &mut self.datasets {
             if held.table.is_some() && held.null_values != null_values {
-                let table = read_table(held.info.format, &held.raw, &null_values)
-                    .map_err(|e| format!("{}: {e}", held.info.name))?;
+                let table = read_table(
+                    held.info.format,
+                    &held.raw,
+                    &null_values,
+                    held.decoded.as_ref(),
+                )
+                .map_err(|e| format!("{}: {e}", held.info.name))?;
                 held.table = Some(Arc::new(table));
                 held.null_values.clone_from(&null_values);
                 changed.push(held.info.clone());
@@ -330,8 +381,8 @@ impl Host {
         let Some(held) = self.datasets.iter().find(|d| d.info.name == name) else {
             return failed(format!("no data set named `{name}`"));
         };
-        let (format, raw) = (held.info.format, held.raw.clone());
-        match self.load_data(name, format, role, raw, now) {
+        let (format, raw, decoded) = (held.info.format, held.raw.clone(), held.decoded.clone());
+        match self.load_data(name, format, role, raw, decoded, now) {
             Ok(d) => Reply::Loaded {
                 datasets: vec![d],
                 pipelines: vec![],
@@ -365,8 +416,13 @@ impl Host {
             let parsed = view::pipeline::parse_spec(spec)?;
             let held = self.dataset(training)?;
             let null_values = parsed.effective_null_values();
-            let table = read_table(held.info.format, &held.raw, &null_values)
-                .map_err(|e| format!("{training}: {e}"))?;
+            let table = read_table(
+                held.info.format,
+                &held.raw,
+                &null_values,
+                held.decoded.as_ref(),
+            )
+            .map_err(|e| format!("{training}: {e}"))?;
             let pipeline = view::pipeline::fit_parsed(&parsed, &table)?;
             Ok::<_, String>(pipeline)
         })();
@@ -1009,6 +1065,17 @@ mod tests {
     #![allow(clippy::unwrap_used, clippy::panic)]
     use super::*;
     use crate::notebook::CellKind;
+    use lockstep_columnar::Kind;
+
+    /// What the worker gets from the columnar module for `bytes`: its chunks, assembled.
+    fn columnar(kind: Kind, bytes: &[u8]) -> Table {
+        let mut assembler = lockstep_core::table::wire::Assembler::new();
+        lockstep_columnar::decode(kind, bytes, 64, |chunk| {
+            assembler.push(chunk).map_err(|e| e.to_string())
+        })
+        .unwrap();
+        assembler.finish().unwrap()
+    }
 
     const DEMO: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../www/demo/notebook/");
 
@@ -1591,21 +1658,45 @@ group = "member"
             "/../tests/data/transforms/test.parquet"
         ))
         .unwrap();
-        let Reply::Loaded { datasets, .. } = host.load("t.parquet", None, None, parquet, &|| 0.0)
+        // Parquet and Arrow IPC come read by the columnar module (here natively), as
+        // the worker gets them in the page.
+        let Reply::Failed { error } = host.load("t.parquet", None, None, parquet.clone(), &|| 0.0)
         else {
+            panic!()
+        };
+        assert!(
+            error.contains("read by the page's columnar module"),
+            "{error}"
+        );
+        let Reply::Loaded { datasets, .. } = host.load_decoded(
+            "t.parquet",
+            None,
+            parquet.clone(),
+            columnar(Kind::Parquet, &parquet),
+            &|| 0.0,
+        ) else {
             panic!()
         };
         assert_eq!(
             (datasets[0].rows, datasets[0].format),
             (150, FileKind::Parquet)
         );
+        // A role change keeps the table the columnar module read.
+        for (role, rows) in [(Role::Serving, 150), (Role::Training, 150)] {
+            let Reply::Loaded { datasets, .. } = host.set_role("t.parquet", role, &|| 0.0) else {
+                panic!()
+            };
+            assert_eq!((datasets[0].rows, datasets[0].role), (rows, role));
+        }
         // Arrow IPC written by pyarrow (scripts/fixtures/gen_arrow_ipc.py).
         let feather = std::fs::read(concat!(
             env!("CARGO_MANIFEST_DIR"),
             "/../tests/data/arrow/train_lz4.feather"
         ))
         .unwrap();
-        let Reply::Loaded { datasets, .. } = host.load("t.feather", None, None, feather, &|| 0.0)
+        let table = columnar(Kind::ArrowIpc, &feather);
+        let Reply::Loaded { datasets, .. } =
+            host.load_decoded("t.feather", None, feather, table, &|| 0.0)
         else {
             panic!()
         };

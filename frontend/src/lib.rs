@@ -36,6 +36,7 @@
 //! ```
 
 pub mod client;
+pub mod columnar;
 pub mod components;
 pub mod download;
 pub mod host;

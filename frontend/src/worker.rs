@@ -13,6 +13,7 @@ use wasm_bindgen_futures::JsFuture;
 use web_sys::{DedicatedWorkerGlobalScope, MessageEvent};
 
 use crate::host::Host;
+use crate::notebook::FileKind;
 use crate::protocol::{Command, Reply, Request, Response};
 
 /// The demo's files and their roles, fetched from the page's origin under
@@ -53,7 +54,7 @@ fn post(id: u64, reply: Reply) {
     let _ = scope().post_message(&JsValue::from_str(&text));
 }
 
-fn js_error(value: &JsValue) -> String {
+pub(crate) fn js_error(value: &JsValue) -> String {
     value
         .dyn_ref::<js_sys::Error>()
         .map(|e| String::from(e.message()))
@@ -144,11 +145,46 @@ async fn handle(
                 };
             }
             progress(format!("reading {name} ({} bytes)", file.size()));
-            match array_buffer(file.array_buffer(), &name).await {
-                Ok(bytes) => host
+            let bytes = match array_buffer(file.array_buffer(), &name).await {
+                Ok(bytes) => bytes,
+                Err(error) => return Reply::Failed { error },
+            };
+            match crate::notebook::FileKind::of(&name) {
+                Ok(kind @ (FileKind::Parquet | FileKind::ArrowIpc)) => {
+                    let started = now_ms();
+                    let what = name.clone();
+                    let table = crate::columnar::read(kind, &bytes, move |rows| {
+                        post(
+                            id,
+                            Reply::Progress {
+                                stage: format!("reading {what}: {rows} rows"),
+                                fraction: None,
+                            },
+                        );
+                    })
+                    .await;
+                    // The time shown counts the columnar module's reading: the host's
+                    // first reading of the clock is when that began.
+                    let first = std::cell::Cell::new(true);
+                    let clock = move || {
+                        if first.replace(false) {
+                            started
+                        } else {
+                            now_ms()
+                        }
+                    };
+                    match table {
+                        Ok(table) => host
+                            .borrow_mut()
+                            .load_decoded(&name, role, bytes, table, &clock),
+                        Err(error) => Reply::Failed {
+                            error: format!("{name}: {error}"),
+                        },
+                    }
+                }
+                _ => host
                     .borrow_mut()
                     .load(&name, role, model_role, bytes, &now_ms),
-                Err(error) => Reply::Failed { error },
             }
         }
         Command::LoadDemo => {

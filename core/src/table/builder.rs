@@ -204,6 +204,12 @@ impl StrBuilder {
         self.codes.push(None);
     }
 
+    /// Appends a row by the code [`StrBuilder::intern`] gave its text (or a null).
+    pub(super) fn push_code(&mut self, code: Option<u32>) {
+        debug_assert!(code.is_none_or(|c| (c as usize) < self.entries()));
+        self.codes.push(code);
+    }
+
     pub fn len(&self) -> usize {
         self.codes.len()
     }

@@ -110,6 +110,8 @@ pub enum TableError {
         "column `{column}` has too many distinct strings for one dictionary (more than 2^32 entries or 2 GiB of text)"
     )]
     DictionaryFull { column: String },
+    #[error("chunk {chunk} of the table (0-based) is malformed: {message}")]
+    Chunk { chunk: usize, message: String },
     #[error("invalid string dictionary: {message}")]
     InvalidDictionary { message: String },
     #[error("row {row} (0-based) is past the end of the table ({rows} rows)")]

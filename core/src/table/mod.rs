@@ -23,6 +23,7 @@ mod jsonl;
 mod parquet;
 #[cfg(feature = "parquet")]
 mod parquet_open;
+pub mod wire;
 #[cfg(feature = "parquet")]
 pub use arrow_ipc::IpcFormat;
 #[cfg(feature = "parquet")]
