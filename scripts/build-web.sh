@@ -38,9 +38,9 @@ total=$((gz + js_gz + worker_gz))
 if [ "$total" -gt "$budget" ]; then
   printf '[build-web] OVER BUDGET: wasm + JS glue + worker = %s bytes gzip -9, over the budget of %s bytes by %s\n' \
     "$total" "$budget" "$((total - budget))" >&2
-  # An open defect (issues 13 and 21), not yet a failure of the test command: set
-  # LOCKSTEP_BUNDLE_STRICT=1 to make it one (the default once the bundle fits).
-  if [ "${LOCKSTEP_BUNDLE_STRICT:-0}" = 1 ]; then
+  # A failure of both commands (issues 13 and 21); LOCKSTEP_BUNDLE_STRICT=0 makes it a
+  # warning, e.g. to measure a change that is over.
+  if [ "${LOCKSTEP_BUNDLE_STRICT:-1}" = 1 ]; then
     exit 1
   fi
 else

@@ -12,7 +12,7 @@ use crate::notebook::{
 
 /// What the page asks of the worker.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(tag = "cmd", rename_all = "snake_case")]
+#[serde(rename_all = "snake_case")]
 pub enum Command {
     /// Read the `File` sent with the message; data sets take `role` (guessed from the
     /// name when `None`), models take `model_role`.
@@ -202,7 +202,7 @@ pub struct Diagnosed {
 
 /// What the worker answers.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(tag = "reply", rename_all = "snake_case")]
+#[serde(rename_all = "snake_case")]
 pub enum Reply {
     /// Work under way: `stage` in words, `fraction` in [0, 1] when known.
     Progress {
@@ -252,7 +252,7 @@ mod tests {
         let text = serde_json::to_string(&request).unwrap();
         assert_eq!(
             text,
-            r#"{"id":3,"command":{"cmd":"load","name":"train.csv","role":"training","model_role":null}}"#
+            r#"{"id":3,"command":{"load":{"name":"train.csv","role":"training","model_role":null}}}"#
         );
         assert_eq!(serde_json::from_str::<Request>(&text).unwrap(), request);
         assert!(request.command.changes_state());

@@ -14,7 +14,7 @@ export const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 export const BIN =
   process.env.LOCKSTEP_BIN ??
   join(resolve(ROOT, process.env.CARGO_TARGET_DIR ?? 'target'), 'debug/lockstep');
-const CHROMIUM = process.env.CHROMIUM ?? '/usr/bin/chromium';
+export const CHROMIUM = process.env.CHROMIUM ?? '/usr/bin/chromium';
 
 export function readJson(relative) {
   return JSON.parse(readFileSync(join(ROOT, relative), 'utf8'));

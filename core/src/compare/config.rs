@@ -181,17 +181,10 @@ pub enum CompareConfigError {
 impl CompareConfig {
     /// Reads a TOML or JSON config; every field is optional.
     pub fn from_settings(text: &str, format: SettingsFormat) -> Result<Self, CompareConfigError> {
-        match format {
-            SettingsFormat::Toml => toml::from_str(text).map_err(|e| CompareConfigError::Toml {
-                message: e.to_string().trim_end().to_owned(),
-            }),
-            SettingsFormat::Json => {
-                let de = &mut serde_json::Deserializer::from_str(text);
-                serde_path_to_error::deserialize(de).map_err(|e| CompareConfigError::Json {
-                    message: e.to_string(),
-                })
-            }
-        }
+        format.read(text).map_err(|message| match format {
+            SettingsFormat::Toml => CompareConfigError::Toml { message },
+            SettingsFormat::Json => CompareConfigError::Json { message },
+        })
     }
 }
 

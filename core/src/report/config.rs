@@ -298,6 +298,40 @@ impl SettingsFormat {
             Self::Toml
         }
     }
+
+    /// `text` in this format as a JSON value: a syntax error names its line and column.
+    /// A TOML value has a JSON twin but for dates, which no setting takes (a date is then
+    /// a type error naming its path).
+    pub fn value(self, text: &str) -> Result<serde_json::Value, String> {
+        match self {
+            Self::Toml => {
+                let table: toml::Table = text
+                    .parse()
+                    .map_err(|e: toml::de::Error| e.to_string().trim_end().to_owned())?;
+                serde_json::to_value(table).map_err(|e| e.to_string())
+            }
+            Self::Json => serde_json::from_str(text).map_err(|e| e.to_string()),
+        }
+    }
+
+    /// Reads settings of type `T` from `text` in this format. Both formats go through
+    /// one deserializer ([`settings_from_value`]), so the page compiles each settings
+    /// type's deserializer once, not once per format (≈ 10 KB of its gzip'd bundle for
+    /// the evaluation config alone).
+    pub fn read<T: serde::de::DeserializeOwned>(self, text: &str) -> Result<T, String> {
+        settings_from_value(self.value(text)?)
+    }
+}
+
+/// `T` from a JSON value; a bad value is named by its path
+/// (`bootstrap.replicates: invalid type: string "many", expected u32`).
+pub fn settings_from_value<T: serde::de::DeserializeOwned>(
+    value: serde_json::Value,
+) -> Result<T, String> {
+    serde_path_to_error::deserialize(value).map_err(|e| {
+        let path = e.path().to_string();
+        format!("{path}: {}", e.into_inner())
+    })
 }
 
 /// Why a configuration could not be read.
@@ -369,14 +403,15 @@ impl EvalConfig {
         if predictions.is_none() && !table.contains_key("predictions") {
             return Err(ConfigError::MissingPredictions);
         }
-        if let Some(predictions) = predictions {
-            let predictions =
-                toml::Value::try_from(predictions).map_err(|e| toml_error(e.to_string()))?;
-            table.insert("predictions".to_owned(), predictions);
-        }
-        toml::Value::Table(table)
-            .try_into()
-            .map_err(|e: toml::de::Error| toml_error(e.to_string().trim_end().to_owned()))
+        // One deserializer for both formats (see `SettingsFormat::read`).
+        let json = serde_json::to_value(table).map_err(|e| toml_error(e.to_string()))?;
+        let serde_json::Value::Object(map) = json else {
+            return Err(toml_error("the settings must be a table".to_owned()));
+        };
+        Self::from_map(map, predictions).map_err(|e| match e {
+            ConfigError::Json { message } => ConfigError::Toml { message },
+            other => other,
+        })
     }
 
     fn json_settings(
@@ -407,16 +442,22 @@ impl EvalConfig {
         if predictions.is_none() && !map.contains_key("predictions") {
             return Err(ConfigError::MissingPredictions);
         }
+        Self::from_map(map, predictions)
+    }
+
+    /// The settings of either format as a JSON object, with `label` in place; takes
+    /// `predictions` when given.
+    fn from_map(
+        mut map: serde_json::Map<String, serde_json::Value>,
+        predictions: Option<&Predictions>,
+    ) -> Result<Self, ConfigError> {
+        let json_error = |message: String| ConfigError::Json { message };
         if let Some(predictions) = predictions {
             let predictions =
                 serde_json::to_value(predictions).map_err(|e| json_error(e.to_string()))?;
             map.insert("predictions".to_owned(), predictions);
         }
-        // The path of a bad value (`bootstrap.replicates: invalid type …`), as TOML gives.
-        serde_path_to_error::deserialize(serde_json::Value::Object(map)).map_err(|e| {
-            let path = e.path().to_string();
-            json_error(format!("{path}: {}", e.into_inner()))
-        })
+        settings_from_value(serde_json::Value::Object(map)).map_err(json_error)
     }
 
     /// Reads a JSON configuration.
@@ -569,7 +610,7 @@ default = "versicolor"
             ("[bootstrap\n", "line 1, column 11"),
             (
                 "[bootstrap]\nreplicates = \"many\"\n",
-                "in `bootstrap.replicates`",
+                "bootstrap.replicates: invalid type: string \"many\"",
             ),
             (
                 "optimizing = \"f1\"\n[contract]\noptimizing = \"f1\"\n",

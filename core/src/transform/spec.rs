@@ -27,6 +27,7 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use super::TransformError;
+use crate::report::config::SettingsFormat;
 
 /// The spec format this code reads and writes.
 pub const SPEC_VERSION: u32 = 1;
@@ -258,18 +259,22 @@ impl ColumnSpec {
 impl PipelineSpec {
     /// Parses a spec written in TOML.
     pub fn from_toml(text: &str) -> Result<Self, TransformError> {
-        toml::from_str(text).map_err(|err| TransformError::SpecParse {
-            format: "TOML",
-            message: err.to_string(),
-        })
+        SettingsFormat::Toml
+            .read(text)
+            .map_err(|message| TransformError::SpecParse {
+                format: "TOML",
+                message,
+            })
     }
 
     /// Parses a spec written in JSON.
     pub fn from_json(text: &str) -> Result<Self, TransformError> {
-        serde_json::from_str(text).map_err(|err| TransformError::SpecParse {
-            format: "JSON",
-            message: err.to_string(),
-        })
+        SettingsFormat::Json
+            .read(text)
+            .map_err(|message| TransformError::SpecParse {
+                format: "JSON",
+                message,
+            })
     }
 
     /// The raw strings read as null: [`PipelineSpec::null_values`], or pandas'
