@@ -61,6 +61,9 @@ pub struct Host {
     pipeline_files: Vec<(String, String)>,
 }
 
+/// How many of a slice's rows the Slices cell shows.
+pub const SLICE_ROWS_SHOWN: usize = 20;
+
 /// Reads `bytes` of `kind` as a table with `null_values`; a Parquet or Arrow IPC file is
 /// the table the columnar module read from it (`decoded`, see `crate::columnar`).
 fn read_table(
@@ -578,6 +581,18 @@ impl Host {
         };
         match run() {
             Ok(e) => Reply::Evaluated(e),
+            Err(e) => failed(e),
+        }
+    }
+
+    /// The rows of `dataset` that a slice's `rule` selects: how many, and the first
+    /// [`SLICE_ROWS_SHOWN`] (core's [`lockstep_core::slices::slice_rows`]).
+    pub fn slice_rows(&self, dataset: &str, rule: &str) -> Reply {
+        match self.table(dataset).and_then(|(_, table)| {
+            lockstep_core::slices::slice_rows(table, rule, SLICE_ROWS_SHOWN)
+                .map_err(|e| format!("{dataset}: slice `{rule}`: {e}"))
+        }) {
+            Ok(rows) => Reply::SliceRows(rows),
             Err(e) => failed(e),
         }
     }
@@ -1313,6 +1328,32 @@ group = "member"
         assert!(names.iter().any(|n| n.starts_with("device=")), "{names:?}");
         assert!(slices.finder.is_some());
         assert!(slices.simpson.is_some());
+        // A slice clicked: its rule selects as many rows of the data as the report
+        // counted (the report's masks and bitsets, against the rule language here).
+        let rules = slices.slices.iter().map(|s| (&s.rule, s.rows)).chain(
+            slices
+                .finder
+                .iter()
+                .flat_map(|f| f.slices.iter().map(|s| (&s.rule, s.rows))),
+        );
+        let mut checked = 0;
+        for (rule, rows) in rules {
+            let Reply::SliceRows(shown) = host.slice_rows("test.csv", rule) else {
+                panic!("{rule}: no rows")
+            };
+            assert_eq!(shown.matched as u64, rows, "{rule}");
+            assert_eq!(
+                shown.rows.len(),
+                shown.matched.min(SLICE_ROWS_SHOWN),
+                "{rule}"
+            );
+            checked += 1;
+        }
+        assert!(checked > 3, "{checked} slices");
+        let Reply::Failed { error } = host.slice_rows("test.csv", "nope == 1") else {
+            panic!("an unknown column is an error")
+        };
+        assert!(error.starts_with("test.csv: slice `nope == 1`:"), "{error}");
         // The same request made directly through core.
         let held = host.model("champion.onnx").unwrap();
         let pipeline = host.pipeline("pipeline.json").unwrap();

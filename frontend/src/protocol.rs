@@ -82,6 +82,12 @@ pub enum Command {
     /// The dev set's eyeball errors (`lockstep diagnose --dev … --errors N`); the tags
     /// are the page's, so they do not travel. Answered by [`Reply::Diagnosed`].
     Errors(ErrorsInputs),
+    /// The rows of `dataset` a slice's rule selects (the Slices cell, a slice clicked);
+    /// answered by [`Reply::SliceRows`].
+    SliceRows {
+        dataset: String,
+        rule: String,
+    },
 }
 
 impl Command {
@@ -222,6 +228,7 @@ pub enum Reply {
     Compared(Compared),
     Gated(Gated),
     Diagnosed(Diagnosed),
+    SliceRows(lockstep_core::slices::SliceRows),
     Failed {
         error: String,
     },

@@ -287,6 +287,7 @@ async fn handle(
             progress("measuring the errors on each data set".to_owned());
             host.borrow().diagnose(&inputs, &now_ms)
         }
+        Command::SliceRows { dataset, rule } => host.borrow().slice_rows(&dataset, &rule),
         Command::Errors(inputs) => {
             progress(format!("listing the errors of {}", inputs.dataset));
             host.borrow().errors(&inputs, &now_ms)

@@ -7,6 +7,6 @@ set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/../.."
 source scripts/env.sh
 [ -f dist/index.html ] || scripts/build-web.sh
-cargo build --release --locked -p lockstep-serve 2>&1 | tail -n 1
-LOCKSTEP_BIN=target/release/lockstep node tests/browser/bench_tti.mjs "${1:-7}"
+cargo build --locked -p lockstep-serve 2>&1 | tail -n 1
+node tests/browser/bench_tti.mjs "${1:-7}"
 echo "load average: $(cut -d' ' -f1-3 /proc/loadavg)"

@@ -80,6 +80,32 @@ max_level = 2
 group = "member"
 `;
 
+/**
+ * Clicks the first slice name of `button` (`slice-rows-button`: named slices,
+ * `found-rows-button`: the finder's) and checks its rows: as many as the CLI's report
+ * counts for `slice`, each the CSV's row of that number (read here from the file).
+ */
+async function assertSliceRows(page, button, slice, csvPath) {
+  const csv = readFileSync(csvPath, 'utf8').trim().split('\n').map((l) => l.split(','));
+  // Numbers as numbers (`50` is pandas' `50.0`), booleans in any case (`False`).
+  const same = (shown, written) =>
+    shown.toLowerCase() === written.toLowerCase() ||
+    (shown !== '' && written !== '' && Number(shown) === Number(written));
+  await page.getByTestId(button).first().click();
+  await page.waitForFunction(
+    (name) => (document.querySelector('[data-testid=slice-rows-summary]')?.textContent ?? '').startsWith(`${name}:`),
+    slice.name,
+    { timeout: 15_000 },
+  );
+  assert.match(await textOf(page, 'slice-rows-summary'), new RegExp(`^[^:]+: ${slice.rows} of ${csv.length - 1} rows select`));
+  const shown = await tableRows(page.getByTestId('slice-rows'));
+  assert.equal(shown.length, Math.min(20, slice.rows));
+  for (const [row, ...values] of shown) {
+    const written = csv[Number(row)];
+    assert.ok(values.every((v, i) => same(v, written[i])), `row ${row}: ${values} vs ${written}`);
+  }
+}
+
 test('Slices: the report is lockstep eval --slices\'s, with the chart, the finder and Simpson', async () => {
   const { page, problems } = session;
   await page.setViewportSize({ width: 1280, height: 900 });
@@ -116,6 +142,8 @@ test('Slices: the report is lockstep eval --slices\'s, with the chart, the finde
   const second = expected.slices.slices[0].metrics[1].name;
   await page.getByTestId('slices-metric').selectOption(second);
   assert.equal(await page.locator('[data-testid=slices-chart] svg').getAttribute('aria-label'), `${second} by slice`);
+  // A slice's name, clicked, shows its rows.
+  await assertSliceRows(page, 'slice-rows-button', expected.slices.slices[0], join(DEMO, 'test.csv'));
   // The finder's summary, and Simpson's check in words.
   assert.match(await textOf(page, 'slices-finder-summary'), /^Slice finder: \d+ of \d+ candidates/);
   assert.match(await textOf(page, 'simpson-summary'), /^Simpson's paradox: /);
@@ -158,6 +186,42 @@ test('Slices: a reversal is a warning with its table', async () => {
     ['stones=small', '87', '0.0690', '270', '0.1333'],
   ]);
   await screenshot(page, 'cells-simpson', ['slices']);
+  assert.deepEqual(problems, []);
+});
+
+test('Slices: a slice the finder found, clicked, shows its rows, as many as lockstep eval --slices counts', async () => {
+  const { page, problems } = session;
+  // A planted weak slice: the model is wrong on 60 % of region=EU & device=mobile and on
+  // 5 % of the other rows.
+  let seed = 7;
+  const random = () => ((seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648);
+  const lines = ['region,device,age,label,pred'];
+  for (let i = 0; i < 4000; i++) {
+    const region = ['EU', 'US', 'APAC'][Math.floor(random() * 3)];
+    const device = ['mobile', 'desktop'][Math.floor(random() * 2)];
+    const label = random() < 0.5 ? 1 : 0;
+    const wrong = random() < (region === 'EU' && device === 'mobile' ? 0.6 : 0.05);
+    lines.push(`${region},${device},${20 + Math.floor(random() * 50)},${label},${wrong ? 1 - label : label}`);
+  }
+  const file = join(work, 'planted.csv');
+  writeFileSync(file, `${lines.join('\n')}\n`);
+  const spec = '[finder]\nmax_level = 2\n';
+  await page.getByTestId('file-input').setInputFiles(file);
+  await page.getByTestId('dataset-row').filter({ hasText: 'planted.csv' }).waitFor({ timeout: 30_000 });
+  await page.getByTestId('eval-dataset').selectOption('planted.csv');
+  await page.getByTestId('eval-label').selectOption('label');
+  await page.getByTestId('eval-source').selectOption('column:pred');
+  await page.getByTestId('slices-spec').fill(spec);
+  assert.match(await runCell(page, 'slices'), /^done/);
+  const specFile = join(work, 'planted.toml');
+  writeFileSync(specFile, spec);
+  const run = cli(['eval', '--data', file, '--label', 'label', '--pred-col', 'pred', '--slices', specFile, '--format', 'json']);
+  const found = JSON.parse(run.stdout).slices.finder.slices;
+  assert.ok(found.length > 0, 'the finder finds the planted slice');
+  assert.deepEqual(await page.getByTestId('found-rows-button').allTextContents(), found.map((f) => f.name));
+  assert.equal(found[0].name, 'region=EU&device=mobile');
+  await assertSliceRows(page, 'found-rows-button', found[0], file);
+  await screenshot(page, 'cells-slice-rows', ['slices']);
   assert.deepEqual(problems, []);
 });
 

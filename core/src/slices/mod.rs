@@ -24,6 +24,7 @@ pub mod finder;
 pub mod loss;
 pub mod metrics;
 pub mod predicate;
+pub mod rows;
 pub mod simpson;
 pub mod spec;
 pub mod stats;
@@ -31,6 +32,7 @@ pub mod stats;
 pub use bitset::{Bitset, Moments};
 pub use finder::{Control, FinderReport, FinderSettings, FoundSlice, Progress, Stopped, find};
 pub use metrics::{SliceMetricRow, SliceMetrics, SlicesReport, attach};
+pub use rows::{SliceRow, SliceRows, slice_rows};
 pub use spec::{ByColumns, NamedSlice, SimpsonSettings, SlicesSpec};
 
 use crate::expr::RuleError;

@@ -482,6 +482,8 @@ impl Ui {
                             done(millis, Some(Output::Predicted(Arc::new(all))));
                         }
                     }
+                    // Asked for by the Slices cell's view, never by a run.
+                    Reply::SliceRows(_) => {}
                     reply @ Reply::Loaded { .. } => match self.loaded(reply) {
                         Ok(_) => done(now_ms() - self.started.get_untracked(), None),
                         Err(error) => {

@@ -9,12 +9,13 @@ use leptos::prelude::*;
 use lockstep_core::metrics::Metric;
 use lockstep_core::report::export::format::metric_short;
 use lockstep_core::report::export::slices::{chart, finder_summary, metric_names, simpson_summary};
-use lockstep_core::slices::SlicesReport;
 use lockstep_core::slices::simpson::SimpsonFinding;
+use lockstep_core::slices::{SliceRows, SlicesReport};
 
 use super::kit::{Download, cell_state, downloads, settings_box};
 use super::{EvalOutput, Output, Ui};
 use crate::notebook::{CellInputs, RunState};
+use crate::protocol::{Command, Reply};
 
 fn bounds(lower: Metric, upper: Metric) -> String {
     match (lower.value(), upper.value()) {
@@ -90,6 +91,25 @@ fn SlicesResult(output: std::sync::Arc<EvalOutput>) -> impl IntoView {
     };
     let names = metric_names(&slices);
     let metric = RwSignal::new(names.first().cloned().unwrap_or_default());
+    // A slice's name, clicked: its rows, from the worker (core's `slice_rows`).
+    let shown = RwSignal::new(None::<(String, Result<SliceRows, String>)>);
+    let dataset = output.evaluated.dataset.clone();
+    let pick = Callback::new(move |(name, rule): (String, String)| {
+        let name2 = name.clone();
+        shown.set(Some((name, Err("reading its rows…".to_owned()))));
+        crate::client::send(
+            Command::SliceRows {
+                dataset: dataset.clone(),
+                rule,
+            },
+            None,
+            move |reply| match reply {
+                Reply::SliceRows(rows) => shown.set(Some((name2.clone(), Ok(rows)))),
+                Reply::Failed { error } => shown.set(Some((name2.clone(), Err(error)))),
+                _ => {}
+            },
+        );
+    });
     let headline: std::sync::Arc<Vec<(String, Option<f64>, bool)>> = std::sync::Arc::new(
         output
             .report
@@ -150,9 +170,19 @@ fn SlicesResult(output: std::sync::Arc<EvalOutput>) -> impl IntoView {
                             _ => false,
                         },
                     );
+                let target = (x.name.clone(), x.rule.clone());
                 view! {
                     <tr class:fail=worse>
-                        <th scope="row" class="text">{x.name.clone()}</th>
+                        <th scope="row" class="text">
+                            <button
+                                class="slice-link"
+                                data-testid="slice-rows-button"
+                                title=format!("Show the rows of {}", x.name)
+                                on:click=move |_| pick.run(target.clone())
+                            >
+                                {x.name.clone()}
+                            </button>
+                        </th>
                         <td>{format!("{} ({:.1}%)", x.rows, x.share * 100.0)}</td>
                         <td>{estimate}</td>
                         <td>{interval}</td>
@@ -231,7 +261,8 @@ fn SlicesResult(output: std::sync::Arc<EvalOutput>) -> impl IntoView {
                     </table>
                 </div>
             })}
-            <Finder slices=slices.clone() />
+            <Finder slices=slices.clone() pick=pick />
+            {move || shown.get().map(|(name, rows)| view! { <SliceRowsView name=name rows=rows /> })}
             <Simpson slices=slices.clone() />
             {slices.notes.iter().map(|n| view! { <p class="hint">{n.clone()}</p> }).collect_view()}
             {downloads}
@@ -241,15 +272,25 @@ fn SlicesResult(output: std::sync::Arc<EvalOutput>) -> impl IntoView {
 }
 
 #[component]
-fn Finder(slices: SlicesReport) -> impl IntoView {
+fn Finder(slices: SlicesReport, pick: Callback<(String, String)>) -> impl IntoView {
     let finder = slices.finder?;
     let rows = finder
         .slices
         .iter()
         .map(|s| {
+            let target = (s.name.clone(), s.rule.clone());
             view! {
                 <tr>
-                    <th scope="row" class="text">{s.name.clone()}</th>
+                    <th scope="row" class="text">
+                        <button
+                            class="slice-link"
+                            data-testid="found-rows-button"
+                            title=format!("Show the rows of {}", s.name)
+                            on:click=move |_| pick.run(target.clone())
+                        >
+                            {s.name.clone()}
+                        </button>
+                    </th>
                     <td>{s.rows}</td>
                     <td>{format!("{:.4}", s.mean_loss)}</td>
                     <td>{format!("{:.4}", s.rest_mean_loss)}</td>
@@ -283,6 +324,58 @@ fn Finder(slices: SlicesReport) -> impl IntoView {
             </div>
         })}
     })
+}
+
+/// The rows of a clicked slice: how many of the data's rows its rule selects, and the
+/// first of them with every column (row numbers are 1-based data rows, header excluded).
+#[component]
+fn SliceRowsView(name: String, rows: Result<SliceRows, String>) -> impl IntoView {
+    let rows = match rows {
+        Ok(rows) => rows,
+        Err(message) => {
+            return view! { <p class="hint" role="status" data-testid="slice-rows-status">{format!("{name}: {message}")}</p> }
+                .into_any();
+        }
+    };
+    let summary = format!(
+        "{name}: {} of {} rows select `{}`{}.",
+        rows.matched,
+        rows.total,
+        rows.rule,
+        if rows.matched > rows.rows.len() {
+            format!(" (the first {} below)", rows.rows.len())
+        } else {
+            String::new()
+        }
+    );
+    let head = rows
+        .columns
+        .iter()
+        .map(|c| view! { <th>{c.clone()}</th> })
+        .collect_view();
+    let body = rows
+        .rows
+        .iter()
+        .map(|r| {
+            let cells = r
+                .values
+                .iter()
+                .map(|v| view! { <td>{v.clone().unwrap_or_default()}</td> })
+                .collect_view();
+            view! { <tr><th scope="row">{r.row + 1}</th>{cells}</tr> }
+        })
+        .collect_view();
+    view! {
+        <h3>"Rows of the slice"</h3>
+        <p class="summary" role="status" data-testid="slice-rows-summary">{summary}</p>
+        <div class="scroll">
+            <table class="numbers" data-testid="slice-rows">
+                <thead><tr><th>"row"</th>{head}</tr></thead>
+                <tbody>{body}</tbody>
+            </table>
+        </div>
+    }
+    .into_any()
 }
 
 /// One Simpson reversal in plain words with the table that shows it (the Slices and
