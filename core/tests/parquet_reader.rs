@@ -260,3 +260,54 @@ fn a_page_header_list_longer_than_its_chunk_is_a_named_error_not_a_hang() {
         );
     }
 }
+
+/// Batch by batch (the page's columnar module): the batches, assembled, are the table
+/// `from_parquet` reads, for batch sizes below, at and above the file's rows; a bad file
+/// is the same named error.
+#[test]
+fn batches_assemble_into_the_table_from_parquet_reads() {
+    use lockstep_core::table::wire::{Assembler, encode_part};
+    let dir = data_dir();
+    let mut files = vec![dir.join("test.parquet")];
+    files.extend(
+        std::fs::read_dir(dir.join("codecs"))
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .filter(|p| p.extension().is_some_and(|x| x == "parquet") && read_path(p).is_ok()),
+    );
+    assert!(files.len() > 2, "{files:?}");
+    for path in files {
+        let bytes = std::fs::read(&path).unwrap();
+        let whole = Table::from_parquet(&bytes).unwrap();
+        for rows in [7, whole.num_rows(), 100_000] {
+            let mut assembler = Assembler::new();
+            let mut sizes = Vec::new();
+            Table::for_each_parquet_batch(&bytes, rows, |batch, total| {
+                assert_eq!(total, whole.num_rows());
+                sizes.push(batch.num_rows());
+                assembler.push(&encode_part(&batch, total))
+            })
+            .unwrap();
+            assert!(
+                sizes.iter().all(|n| *n <= rows.max(1)),
+                "{path:?}: {sizes:?}"
+            );
+            assert_eq!(
+                assembler.finish().unwrap(),
+                whole,
+                "{path:?}, {rows} rows a batch"
+            );
+        }
+    }
+    let bad = std::fs::read(
+        Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../tests/data/fuzz/table_parquet-decoder-panic.parquet"),
+    )
+    .unwrap();
+    let err = Table::for_each_parquet_batch(&bad, 64, |_, _| Ok(())).unwrap_err();
+    assert_eq!(err, Table::from_parquet(&bad).unwrap_err());
+}
+
+fn read_path(path: &Path) -> Result<Table, TableError> {
+    Table::from_parquet(&std::fs::read(path).unwrap())
+}

@@ -9,21 +9,30 @@
 use std::cell::RefCell;
 use std::rc::Rc;
 
-use lockstep_core::table::Table;
+use lockstep_core::fingerprint::Sha256Hex;
 use lockstep_core::table::wire::Assembler;
 use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
 
+use crate::host::Decoded;
 use crate::notebook::FileKind;
 
-/// Reads `bytes` (a `kind` file) through the columnar module; `progress` hears the rows
-/// read so far.
+/// The largest table the worker assembles (its columns' bytes): wasm32 memory stops at
+/// 4 GiB, and the evaluation needs room beside the table.
+pub const MAX_TABLE_BYTES: usize = 2_500_000_000;
+
+/// Slices of this many bytes are copied into this instance to be hashed.
+const HASH_SLICE: u32 = 1 << 20;
+
+/// Reads `bytes` (a `kind` file, still in JavaScript's memory: it is hashed here slice
+/// by slice and handed to the columnar module, never copied whole into this instance)
+/// through the columnar module; `progress` hears the rows read so far.
 pub async fn read(
     kind: FileKind,
-    bytes: &[u8],
+    bytes: &js_sys::Uint8Array,
     progress: impl Fn(usize) + 'static,
-) -> Result<Table, String> {
+) -> Result<Decoded, String> {
     let (code, format) = match kind {
         FileKind::Parquet => (0, "Parquet"),
         FileKind::ArrowIpc => (1, "Arrow IPC"),
@@ -39,7 +48,18 @@ pub async fn read(
         .ok_or_else(|| {
             "this page's worker has no Parquet and Arrow reader (www/worker.js)".to_owned()
         })?;
-    let assembler = Rc::new(RefCell::new(Assembler::new()));
+    let mut sha256 = Sha256Hex::new();
+    let mut slice = vec![0; HASH_SLICE as usize];
+    let mut at = 0;
+    while at < bytes.length() {
+        let end = bytes.length().min(at + HASH_SLICE);
+        let part = &mut slice[..(end - at) as usize];
+        bytes.subarray(at, end).copy_to(part);
+        sha256.update(part);
+        at = end;
+    }
+    drop(slice);
+    let assembler = Rc::new(RefCell::new(Assembler::with_limit(MAX_TABLE_BYTES)));
     let failed = Rc::new(RefCell::new(None::<String>));
     let on_chunk = {
         let (assembler, failed) = (Rc::clone(&assembler), Rc::clone(&failed));
@@ -61,7 +81,7 @@ pub async fn read(
         .call3(
             &JsValue::NULL,
             &JsValue::from(code),
-            &js_sys::Uint8Array::from(bytes),
+            bytes,
             on_chunk.as_ref(),
         )
         .map_err(|e| crate::worker::js_error(&e))?;
@@ -79,9 +99,14 @@ pub async fn read(
             format!("cannot read the {format} input: {message}")
         }
     })?;
-    Rc::try_unwrap(assembler)
+    let table = Rc::try_unwrap(assembler)
         .map_err(|_| "the columnar module kept its chunk callback".to_owned())?
         .into_inner()
         .finish()
-        .map_err(|e| e.to_string())
+        .map_err(|e| e.to_string())?;
+    Ok(Decoded {
+        table: std::sync::Arc::new(table),
+        sha256: sha256.finish(),
+        bytes: bytes.length() as usize,
+    })
 }

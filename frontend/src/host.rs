@@ -32,7 +32,7 @@ use crate::view;
 struct HeldData {
     info: DatasetRef,
     raw: Arc<[u8]>,
-    decoded: Option<Arc<Table>>,
+    decoded: Option<Decoded>,
     table: Option<Arc<Table>>,
     null_values: Vec<String>,
 }
@@ -61,6 +61,15 @@ pub struct Host {
     pipeline_files: Vec<(String, String)>,
 }
 
+/// A Parquet or Arrow IPC file as the columnar module read it: its table and the
+/// fingerprint of its bytes, which the worker hashed in slices and did not keep.
+#[derive(Clone)]
+pub struct Decoded {
+    pub table: Arc<Table>,
+    pub sha256: String,
+    pub bytes: usize,
+}
+
 /// How many of a slice's rows the Slices cell shows.
 pub const SLICE_ROWS_SHOWN: usize = 20;
 
@@ -70,7 +79,7 @@ fn read_table(
     kind: FileKind,
     bytes: &[u8],
     null_values: &[String],
-    decoded: Option<&Arc<Table>>,
+    decoded: Option<&Decoded>,
 ) -> Result<Table, String> {
     match kind {
         FileKind::Csv => Table::from_csv(
@@ -90,7 +99,7 @@ fn read_table(
         )
         .map_err(|e| e.to_string()),
         FileKind::Parquet | FileKind::ArrowIpc => {
-            decoded.map(|t| Table::clone(t)).ok_or_else(|| {
+            decoded.map(|d| Table::clone(&d.table)).ok_or_else(|| {
                 "Parquet and Arrow IPC files are read by the page's columnar module, which did not \
              run for this file"
                     .to_owned()
@@ -170,17 +179,16 @@ impl Host {
         self.load_file(name, role, model_role, bytes, None, now)
     }
 
-    /// Holds a Parquet or Arrow IPC file (`bytes`, for its fingerprint) with the table
-    /// the columnar module read from it.
+    /// Holds a Parquet or Arrow IPC file as the columnar module read it (its bytes are
+    /// not kept: `decoded` carries their fingerprint).
     pub fn load_decoded(
         &mut self,
         name: &str,
         role: Option<Role>,
-        bytes: Vec<u8>,
-        table: Table,
+        decoded: Decoded,
         now: &dyn Fn() -> f64,
     ) -> Reply {
-        self.load_file(name, role, None, bytes, Some(Arc::new(table)), now)
+        self.load_file(name, role, None, Vec::new(), Some(decoded), now)
     }
 
     fn load_file(
@@ -189,7 +197,7 @@ impl Host {
         role: Option<Role>,
         model_role: Option<ModelRole>,
         bytes: Vec<u8>,
-        decoded: Option<Arc<Table>>,
+        decoded: Option<Decoded>,
         now: &dyn Fn() -> f64,
     ) -> Reply {
         let result = match FileKind::of(name) {
@@ -227,7 +235,7 @@ impl Host {
         format: FileKind,
         role: Role,
         raw: Arc<[u8]>,
-        decoded: Option<Arc<Table>>,
+        decoded: Option<Decoded>,
         now: &dyn Fn() -> f64,
     ) -> Result<DatasetRef, String> {
         let start = now();
@@ -235,7 +243,7 @@ impl Host {
         let (table, rows, columns, guess) = if role == Role::Serving {
             let rows = decoded.as_ref().map_or_else(
                 || raw.split(|b| *b == b'\n').filter(|l| !l.is_empty()).count(),
-                |t| t.num_rows(),
+                |d| d.table.num_rows(),
             );
             (None, rows, Vec::new(), Selection::default())
         } else {
@@ -251,8 +259,10 @@ impl Host {
             name: name.to_owned(),
             role,
             format,
-            sha256: sha256_hex(&raw),
-            bytes: raw.len(),
+            sha256: decoded
+                .as_ref()
+                .map_or_else(|| sha256_hex(&raw), |d| d.sha256.clone()),
+            bytes: decoded.as_ref().map_or(raw.len(), |d| d.bytes),
             rows,
             columns,
             guess,
@@ -1082,14 +1092,21 @@ mod tests {
     use crate::notebook::CellKind;
     use lockstep_columnar::Kind;
 
-    /// What the worker gets from the columnar module for `bytes`: its chunks, assembled.
-    fn columnar(kind: Kind, bytes: &[u8]) -> Table {
+    /// What the worker gets for `bytes`: the columnar module's chunks, assembled, and
+    /// the bytes' fingerprint, hashed in slices.
+    fn columnar(kind: Kind, bytes: &[u8]) -> Decoded {
         let mut assembler = lockstep_core::table::wire::Assembler::new();
         lockstep_columnar::decode(kind, bytes, 64, |chunk| {
             assembler.push(chunk).map_err(|e| e.to_string())
         })
         .unwrap();
-        assembler.finish().unwrap()
+        let mut sha256 = lockstep_core::fingerprint::Sha256Hex::new();
+        bytes.chunks(1000).for_each(|slice| sha256.update(slice));
+        Decoded {
+            table: Arc::new(assembler.finish().unwrap()),
+            sha256: sha256.finish(),
+            bytes: bytes.len(),
+        }
     }
 
     const DEMO: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../www/demo/notebook/");
@@ -1712,7 +1729,6 @@ group = "member"
         let Reply::Loaded { datasets, .. } = host.load_decoded(
             "t.parquet",
             None,
-            parquet.clone(),
             columnar(Kind::Parquet, &parquet),
             &|| 0.0,
         ) else {
@@ -1721,6 +1737,11 @@ group = "member"
         assert_eq!(
             (datasets[0].rows, datasets[0].format),
             (150, FileKind::Parquet)
+        );
+        // The file's fingerprint, as the CLI computes it over the whole file.
+        assert_eq!(
+            (datasets[0].sha256.as_str(), datasets[0].bytes),
+            (sha256_hex(&parquet).as_str(), parquet.len())
         );
         // A role change keeps the table the columnar module read.
         for (role, rows) in [(Role::Serving, 150), (Role::Training, 150)] {
@@ -1735,9 +1756,8 @@ group = "member"
             "/../tests/data/arrow/train_lz4.feather"
         ))
         .unwrap();
-        let table = columnar(Kind::ArrowIpc, &feather);
-        let Reply::Loaded { datasets, .. } =
-            host.load_decoded("t.feather", None, feather, table, &|| 0.0)
+        let decoded = columnar(Kind::ArrowIpc, &feather);
+        let Reply::Loaded { datasets, .. } = host.load_decoded("t.feather", None, decoded, &|| 0.0)
         else {
             panic!()
         };

@@ -38,6 +38,11 @@ pub const DEMO_DIR: &str = "demo/notebook";
 /// `RuntimeError: unreachable`); past this the page says so before reading anything.
 pub const MAX_FILE_BYTES: f64 = 512.0 * 1024.0 * 1024.0;
 
+/// The largest Parquet or Arrow IPC file the worker reads: the columnar module holds
+/// the file and one batch at a time in an instance of its own (its table is checked
+/// against `columnar::MAX_TABLE_BYTES` as the first batch arrives).
+pub const MAX_COLUMNAR_FILE_BYTES: f64 = 1.5 * 1024.0 * 1024.0 * 1024.0;
+
 fn scope() -> DedicatedWorkerGlobalScope {
     js_sys::global().unchecked_into()
 }
@@ -134,26 +139,41 @@ async fn handle(
                     error: format!("{name}: no file came with the command"),
                 };
             };
-            if file.size() > MAX_FILE_BYTES {
+            let columnar = matches!(
+                FileKind::of(&name),
+                Ok(FileKind::Parquet | FileKind::ArrowIpc)
+            );
+            // A Parquet or Arrow file never sits in this instance's memory (the columnar
+            // module reads it; its table is checked against `columnar::MAX_TABLE_BYTES`).
+            let limit = if columnar {
+                MAX_COLUMNAR_FILE_BYTES
+            } else {
+                MAX_FILE_BYTES
+            };
+            if file.size() > limit {
                 return Reply::Failed {
                     error: format!(
                         "{name}: {:.0} MB is more than this page can hold ({:.0} MB, wasm's \
                          memory limit); evaluate it with `lockstep eval`, natively",
                         file.size() / 1e6,
-                        MAX_FILE_BYTES / 1e6
+                        limit / 1e6
                     ),
                 };
             }
             progress(format!("reading {name} ({} bytes)", file.size()));
-            let bytes = match array_buffer(file.array_buffer(), &name).await {
-                Ok(bytes) => bytes,
-                Err(error) => return Reply::Failed { error },
-            };
             match crate::notebook::FileKind::of(&name) {
                 Ok(kind @ (FileKind::Parquet | FileKind::ArrowIpc)) => {
                     let started = now_ms();
+                    let buffer = match JsFuture::from(file.array_buffer()).await {
+                        Ok(buffer) => js_sys::Uint8Array::new(&buffer),
+                        Err(e) => {
+                            return Reply::Failed {
+                                error: format!("cannot read `{name}`: {}", js_error(&e)),
+                            };
+                        }
+                    };
                     let what = name.clone();
-                    let table = crate::columnar::read(kind, &bytes, move |rows| {
+                    let decoded = crate::columnar::read(kind, &buffer, move |rows| {
                         post(
                             id,
                             Reply::Progress {
@@ -173,18 +193,20 @@ async fn handle(
                             now_ms()
                         }
                     };
-                    match table {
-                        Ok(table) => host
-                            .borrow_mut()
-                            .load_decoded(&name, role, bytes, table, &clock),
+                    drop(buffer);
+                    match decoded {
+                        Ok(decoded) => host.borrow_mut().load_decoded(&name, role, decoded, &clock),
                         Err(error) => Reply::Failed {
                             error: format!("{name}: {error}"),
                         },
                     }
                 }
-                _ => host
-                    .borrow_mut()
-                    .load(&name, role, model_role, bytes, &now_ms),
+                _ => match array_buffer(file.array_buffer(), &name).await {
+                    Ok(bytes) => host
+                        .borrow_mut()
+                        .load(&name, role, model_role, bytes, &now_ms),
+                    Err(error) => Reply::Failed { error },
+                },
             }
         }
         Command::LoadDemo => {

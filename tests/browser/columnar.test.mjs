@@ -5,6 +5,8 @@
 // through the same module, fetched once; a malformed Parquet file that stops the decoder
 // (a trap in wasm) and a ZSTD Arrow file are named errors, and the worker goes on.
 import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { ROOT, openBrowser, startLockstep } from './harness.mjs';
@@ -47,6 +49,10 @@ test('a Parquet file loads through the columnar module, fetched only then, as it
   await add(page, 'tests/data/transforms/test.parquet');
   assert.equal(await shape(page, 'test.parquet'), csv);
   assert.equal(columnarFetches().length, 1, requests.join('\n'));
+  // The file's fingerprint, hashed by the worker slice by slice (the file is not kept).
+  const sha256 = createHash('sha256').update(readFileSync(join(ROOT, 'tests/data/transforms/test.parquet'))).digest('hex');
+  const shown = await page.getByTestId('dataset-row').filter({ hasText: 'test.parquet' }).locator('code').getAttribute('title');
+  assert.equal(shown, sha256);
   // The Evaluate cell offers the Parquet file's columns, as the CSV's.
   await page.getByTestId('eval-dataset').selectOption('test.parquet');
   const parquetLabels = await page.getByTestId('eval-label').locator('option').allTextContents();

@@ -110,6 +110,18 @@ pub enum TableError {
         "column `{column}` has too many distinct strings for one dictionary (more than 2^32 entries or 2 GiB of text)"
     )]
     DictionaryFull { column: String },
+    #[error(
+        "the table has {rows} rows × {columns} columns, about {} in memory, more than \
+         this page can hold ({}); evaluate it with `lockstep eval`, natively",
+        size(*bytes),
+        size(*limit as f64)
+    )]
+    TooLarge {
+        rows: usize,
+        columns: usize,
+        bytes: f64,
+        limit: usize,
+    },
     #[error("chunk {chunk} of the table (0-based) is malformed: {message}")]
     Chunk { chunk: usize, message: String },
     #[error("invalid string dictionary: {message}")]
@@ -118,4 +130,13 @@ pub enum TableError {
     RowOutOfRange { row: usize, rows: usize },
     #[error("the row mask has {len} entries, but the table has {rows} rows")]
     MaskLength { len: usize, rows: usize },
+}
+
+/// `bytes` in words: `2.4 GB`, `21 MB`.
+fn size(bytes: f64) -> String {
+    if bytes >= 1e9 {
+        format!("{:.1} GB", bytes / 1e9)
+    } else {
+        format!("{:.0} MB", bytes / 1e6)
+    }
 }

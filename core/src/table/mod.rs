@@ -86,6 +86,19 @@ impl Table {
         parquet::read_parquet(bytes)
     }
 
+    /// Reads Parquet bytes in tables of up to `batch_rows` rows, each handed to `each`
+    /// as it is decoded with the file's row count (its footer's; a hint) (feature
+    /// `parquet`): [`Table::from_parquet`]'s columns and values, never the whole table
+    /// at once (the page's columnar module).
+    #[cfg(feature = "parquet")]
+    pub fn for_each_parquet_batch(
+        bytes: &[u8],
+        batch_rows: usize,
+        mut each: impl FnMut(Table, usize) -> Result<(), TableError>,
+    ) -> Result<(), TableError> {
+        parquet::for_each_parquet_batch(bytes, batch_rows, &mut each)
+    }
+
     /// Parses Arrow IPC bytes, the file format (`.arrow`, Feather v2) or the stream
     /// format (`.arrows`), told apart by the file format's magic (feature `parquet`).
     #[cfg(feature = "parquet")]

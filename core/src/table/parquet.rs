@@ -59,7 +59,66 @@ pub fn catch_decoder_panic<T>(decode: impl FnOnce() -> T) -> Result<T, String> {
     }
 }
 
-fn read_parquet_unguarded(bytes: &[u8]) -> Result<Table, TableError> {
+/// Reads Parquet bytes batch by batch, handing each `each` as a table of up to
+/// `batch_rows` rows with the file's columns (one empty table for a file without rows),
+/// so that a reader of a large file never holds the whole table twice (the page's
+/// columnar module sends each on as it comes). The same types and values as
+/// [`read_parquet`], split into row ranges; a string column's dictionary is per batch.
+pub(super) fn for_each_parquet_batch(
+    bytes: &[u8],
+    batch_rows: usize,
+    each: &mut dyn FnMut(Table, usize) -> Result<(), TableError>,
+) -> Result<(), TableError> {
+    guard(|| {
+        let (reader, total) = checked_reader(bytes, batch_rows.max(1))?;
+        let schema = reader.schema();
+        let types = schema
+            .fields()
+            .iter()
+            .map(|f| data_type(f.name(), f.data_type()))
+            .collect::<Result<Vec<_>, _>>()?;
+        let mut sent = false;
+        for batch in reader {
+            let batch = batch.map_err(|err| TableError::Parquet {
+                message: err.to_string(),
+            })?;
+            let columns = schema
+                .fields()
+                .iter()
+                .zip(&types)
+                .zip(batch.columns())
+                .map(|((f, t), array)| {
+                    Ok(Column::new(f.name().clone(), convert(f.name(), *t, array)?))
+                })
+                .collect::<Result<Vec<_>, TableError>>()?;
+            each(Table::new(columns)?, total)?;
+            sent = true;
+        }
+        if !sent {
+            let columns = schema
+                .fields()
+                .iter()
+                .zip(&types)
+                .map(|(f, t)| ColumnBuilder::new(*t, 0).finish_column(f.name().clone()))
+                .collect();
+            each(Table::new(columns)?, 0)?;
+        }
+        Ok(())
+    })
+}
+
+/// The file opened through [`open_parquet`], every column chunk's codec checked, and its
+/// rows as the footer counts them.
+fn checked_reader(
+    bytes: &[u8],
+    batch_rows: usize,
+) -> Result<
+    (
+        parquet::arrow::arrow_reader::ParquetRecordBatchReader,
+        usize,
+    ),
+    TableError,
+> {
     let builder = open_parquet(bytes::Bytes::copy_from_slice(bytes))
         .map_err(|message| TableError::Parquet { message })?;
     for row_group in builder.metadata().row_groups() {
@@ -67,7 +126,18 @@ fn read_parquet_unguarded(bytes: &[u8]) -> Result<Table, TableError> {
             codec(column.column_descr().name(), column.compression())?;
         }
     }
-    let reader = builder.build().map_err(parquet_error)?;
+    // A negative or oversized count is only a hint lost: the batches are what is read.
+    let total = usize::try_from(builder.metadata().file_metadata().num_rows()).unwrap_or(0);
+    let reader = builder
+        .with_batch_size(batch_rows)
+        .build()
+        .map_err(parquet_error)?;
+    Ok((reader, total))
+}
+
+fn read_parquet_unguarded(bytes: &[u8]) -> Result<Table, TableError> {
+    // The crate's default batch size.
+    let (reader, _) = checked_reader(bytes, 1024)?;
     let schema = reader.schema();
     from_batches(
         &schema,

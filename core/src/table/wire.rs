@@ -6,7 +6,9 @@
 //! bit for bit (floats keep their bits, strings their text, nulls their place).
 //!
 //! A chunk, all integers little-endian:
-//! `b"LSTC"`, version `u8` (1), columns `u32`, rows `u64`, then per column its name
+//! `b"LSTC"`, version `u8` (1), columns `u32`, rows `u64`, the whole table's rows `u64`
+//! (so that the first chunk sizes the columns once: growing them by doubling would take
+//! twice a large table's memory), then per column its name
 //! (`u32` length + UTF-8), its type (`u8`: 0 bool, 1 int64, 2 float64, 3 string), a
 //! validity flag (`u8`: 0 no nulls, 1 a bitmap of `ceil(rows / 8)` bytes follows, bit
 //! `i % 8` of byte `i / 8` set for a valid row) and its values: booleans as a bitmap like
@@ -30,14 +32,20 @@ fn type_tag(data_type: DataType) -> u8 {
     }
 }
 
-/// `table` as one chunk.
+/// `table` as one chunk, the whole table.
 pub fn encode(table: &Table) -> Vec<u8> {
+    encode_part(table, table.num_rows())
+}
+
+/// `table` as one chunk of a table of `total_rows` rows.
+pub fn encode_part(table: &Table, total_rows: usize) -> Vec<u8> {
     let rows = table.num_rows();
     let mut out = Vec::with_capacity(16 + table.memory_bytes() + rows / 4);
     out.extend_from_slice(MAGIC);
     out.push(VERSION);
     put_u32(&mut out, table.num_columns());
     out.extend_from_slice(&(rows as u64).to_le_bytes());
+    out.extend_from_slice(&(total_rows.max(rows) as u64).to_le_bytes());
     for column in table.columns() {
         put_bytes(&mut out, column.name().as_bytes());
         let data = column.data();
@@ -111,11 +119,22 @@ pub struct Assembler {
     columns: Vec<(String, ColumnBuilder)>,
     chunks: usize,
     rows: usize,
+    limit: Option<usize>,
 }
 
 impl Assembler {
     pub fn new() -> Self {
         Self::default()
+    }
+
+    /// An assembler that refuses, on the first chunk, a table whose columns would take
+    /// more than `bytes` (8 bytes a number, 4 a string code, a bit a boolean or a null
+    /// flag, dictionaries aside): a clear error before the memory runs out.
+    pub fn with_limit(bytes: usize) -> Self {
+        Self {
+            limit: Some(bytes),
+            ..Self::default()
+        }
     }
 
     /// Rows appended so far.
@@ -142,6 +161,11 @@ impl Assembler {
         let columns = r.u32().map_err(&fail)? as usize;
         let rows = usize::try_from(r.u64().map_err(&fail)?)
             .map_err(|_| fail("its row count does not fit this machine".to_owned()))?;
+        let total = usize::try_from(r.u64().map_err(&fail)?)
+            .map_err(|_| fail("its table's row count does not fit this machine".to_owned()))?;
+        if total < rows {
+            return Err(fail(format!("{rows} rows of a table of {total}")));
+        }
         if self.chunks > 0 && columns != self.columns.len() {
             return Err(fail(format!(
                 "{columns} columns, but the first chunk has {}",
@@ -213,9 +237,28 @@ impl Assembler {
             return Err(fail(format!("{} bytes follow the last column", r.left())));
         }
         if self.chunks == 0 {
+            let bits: usize = parts
+                .iter()
+                .map(|(_, data_type, ..)| match data_type {
+                    DataType::Bool => 2,
+                    DataType::Int64 | DataType::Float64 => 65,
+                    DataType::Str => 33,
+                })
+                .sum();
+            let bytes = (total as u128 * bits as u128).div_ceil(8);
+            if let Some(limit) = self.limit
+                && bytes > limit as u128
+            {
+                return Err(TableError::TooLarge {
+                    rows: total,
+                    columns,
+                    bytes: bytes as f64,
+                    limit,
+                });
+            }
             self.columns = parts
                 .iter()
-                .map(|(name, data_type, ..)| (name.clone(), ColumnBuilder::new(*data_type, rows)))
+                .map(|(name, data_type, ..)| (name.clone(), ColumnBuilder::new(*data_type, total)))
                 .collect();
         }
         for ((name, builder), (_, _, validity, values)) in self.columns.iter_mut().zip(parts) {
@@ -403,6 +446,28 @@ mod tests {
         assert_eq!(
             s.iter().collect::<Vec<_>>(),
             [Some("b"), Some("a"), Some("c"), Some("a")]
+        );
+    }
+
+    #[test]
+    fn a_table_over_the_limit_is_refused_on_its_first_chunk() {
+        let t = table();
+        // 3 of 1,000,000 rows: the limit is checked against the whole table.
+        let first = encode_part(&t, 1_000_000);
+        let err = Assembler::with_limit(10_000_000).push(&first).unwrap_err();
+        // 2 + 65 + 65 + 33 bits a row (values and null flags).
+        assert_eq!(
+            err.to_string(),
+            "the table has 1000000 rows × 4 columns, about 21 MB in memory, more than this \
+             page can hold (10 MB); evaluate it with `lockstep eval`, natively"
+        );
+        let mut a = Assembler::with_limit(100_000_000);
+        a.push(&first).unwrap();
+        assert_eq!(a.finish().unwrap(), t);
+        let err = Assembler::new().push(&encode_part(&t, 2)).map(|_| ());
+        assert!(
+            err.is_ok(),
+            "a total below the chunk's rows reads as the chunk's"
         );
     }
 
