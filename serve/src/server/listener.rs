@@ -195,6 +195,12 @@ async fn connection(
     let mut idle_check = tokio::time::interval(check_every);
     idle_check.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     let mut stopping = false;
+    // Made once, not on every wake of the connection: each `notified()` / `changed()`
+    // made anew registers a waiter again (a lock per wake, several wakes per request).
+    let stop_signal = stopped(&mut stop);
+    let mut stop_signal = std::pin::pin!(stop_signal);
+    let evicted = slot.entry.evict.notified();
+    let mut evicted = std::pin::pin!(evicted);
     loop {
         tokio::select! {
             result = conn.as_mut() => {
@@ -203,11 +209,11 @@ async fn connection(
                 }
                 break;
             }
-            () = stopped(&mut stop), if !stopping => {
+            () = stop_signal.as_mut(), if !stopping => {
                 stopping = true;
                 conn.as_mut().graceful_shutdown();
             }
-            () = slot.entry.evict.notified() => {
+            () = evicted.as_mut() => {
                 tracing::debug!("closing an idle connection to make room (--max-connections)");
                 break;
             }
