@@ -139,10 +139,8 @@ async fn handle(
                     error: format!("{name}: no file came with the command"),
                 };
             };
-            let columnar = matches!(
-                FileKind::of(&name),
-                Ok(FileKind::Parquet | FileKind::ArrowIpc)
-            );
+            let kind = FileKind::of(&name);
+            let columnar = matches!(kind, Ok(FileKind::Parquet | FileKind::ArrowIpc));
             // A Parquet or Arrow file never sits in this instance's memory (the columnar
             // module reads it; its table is checked against `columnar::MAX_TABLE_BYTES`).
             let limit = if columnar {
@@ -161,7 +159,7 @@ async fn handle(
                 };
             }
             progress(format!("reading {name} ({} bytes)", file.size()));
-            match crate::notebook::FileKind::of(&name) {
+            match kind {
                 Ok(kind @ (FileKind::Parquet | FileKind::ArrowIpc)) => {
                     let started = now_ms();
                     let buffer = match JsFuture::from(file.array_buffer()).await {

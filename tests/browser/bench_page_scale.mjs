@@ -11,7 +11,7 @@
 //     node tests/browser/bench_page_scale.mjs FILE [FILE…]
 import { mkdirSync } from 'node:fs';
 import { basename, join } from 'node:path';
-import { ROOT, openBrowser, startLockstep, textOf } from './harness.mjs';
+import { ROOT, openBrowser, startLockstep, textOf, waitForCell } from './harness.mjs';
 
 const ARTIFACTS = join(ROOT, 'tests/browser/artifacts');
 const files = process.argv.slice(2);
@@ -49,11 +49,7 @@ try {
       if (/workers/.test(text ?? '')) lastStage = text.replace(/^running: /, '').replace(/ \(.*$/, '');
     }, 200);
     await page.getByTestId('run-evaluate').click();
-    await page.waitForFunction(
-      () => /^(done|failed)/.test(document.querySelector('[data-testid=state-evaluate]')?.textContent ?? ''),
-      null,
-      { timeout: 600_000, polling: 200 },
-    );
+    await waitForCell(page, 'evaluate');
     const evalMs = Date.now() - t1;
     clearInterval(watch);
     const state = await textOf(page, 'state-evaluate');
@@ -67,11 +63,7 @@ try {
     await page.getByTestId('eval-settings').fill('[bootstrap]\nreplicates = 1\n');
     const t2 = Date.now();
     await page.getByTestId('run-evaluate').click();
-    await page.waitForFunction(
-      () => /^(done|failed)/.test(document.querySelector('[data-testid=state-evaluate]')?.textContent ?? ''),
-      null,
-      { timeout: 600_000, polling: 200 },
-    );
+    await waitForCell(page, 'evaluate');
     const oneReplicateMs = Date.now() - t2;
     await page.getByTestId('eval-settings').fill('');
     const result = {

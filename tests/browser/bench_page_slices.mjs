@@ -10,7 +10,7 @@
 //     node tests/browser/bench_page_slices.mjs FILE
 import { mkdirSync } from 'node:fs';
 import { basename, join } from 'node:path';
-import { ROOT, openBrowser, startLockstep, textOf } from './harness.mjs';
+import { ROOT, openBrowser, startLockstep, textOf, waitForCell } from './harness.mjs';
 
 const ARTIFACTS = join(ROOT, 'tests/browser/artifacts');
 const file = process.argv[2];
@@ -42,11 +42,7 @@ try {
   }, 250);
   const t1 = Date.now();
   await page.getByTestId('run-slices').click();
-  await page.waitForFunction(
-    () => /^(done|failed)/.test(document.querySelector('[data-testid=state-slices]')?.textContent ?? ''),
-    null,
-    { timeout: 600_000, polling: 200 },
-  );
+  await waitForCell(page, 'slices');
   const slicesMs = Date.now() - t1;
   clearInterval(watch);
   const state = await textOf(page, 'state-slices');

@@ -85,3 +85,12 @@ export async function textOf(page, id) {
   await locator.waitFor({ timeout: 15_000 });
   return (await locator.textContent()).trim();
 }
+
+/** Waits until the cell `kind` has finished (its state badge reads done or failed). */
+export async function waitForCell(page, kind, timeout = 600_000) {
+  await page.waitForFunction(
+    (k) => /^(done|failed)/.test(document.querySelector(`[data-testid=state-${k}]`)?.textContent ?? ''),
+    kind,
+    { timeout, polling: 200 },
+  );
+}

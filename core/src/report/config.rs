@@ -365,69 +365,19 @@ impl EvalConfig {
         label: &str,
         predictions: Option<&Predictions>,
     ) -> Result<Self, ConfigError> {
-        match format {
-            SettingsFormat::Toml => Self::toml_settings(text, label, predictions),
-            SettingsFormat::Json => Self::json_settings(text, label, predictions),
-        }
-    }
-
-    /// [`EvalConfig::from_settings`] for TOML, the columns picked by the caller.
-    pub fn from_toml_settings(
-        text: &str,
-        label: &str,
-        predictions: &Predictions,
-    ) -> Result<Self, ConfigError> {
-        Self::from_settings(text, SettingsFormat::Toml, label, Some(predictions))
-    }
-
-    fn toml_settings(
-        text: &str,
-        label: &str,
-        predictions: Option<&Predictions>,
-    ) -> Result<Self, ConfigError> {
-        let toml_error = |message: String| ConfigError::Toml { message };
-        let mut table: toml::Table = text
-            .parse()
-            .map_err(|e: toml::de::Error| toml_error(e.to_string().trim_end().to_owned()))?;
-        if CONTRACT_KEYS.iter().any(|k| table.contains_key(*k)) {
-            if table.contains_key("contract") {
-                return Err(toml_error(CONTRACT_TWICE.to_owned()));
-            }
-            let contract: toml::Table = CONTRACT_KEYS
-                .iter()
-                .filter_map(|k| table.remove(*k).map(|v| ((*k).to_owned(), v)))
-                .collect();
-            table.insert("contract".to_owned(), toml::Value::Table(contract));
-        }
-        table.insert("label".to_owned(), toml::Value::String(label.to_owned()));
-        if predictions.is_none() && !table.contains_key("predictions") {
-            return Err(ConfigError::MissingPredictions);
-        }
-        // One deserializer for both formats (see `SettingsFormat::read`).
-        let json = serde_json::to_value(table).map_err(|e| toml_error(e.to_string()))?;
-        let serde_json::Value::Object(map) = json else {
-            return Err(toml_error("the settings must be a table".to_owned()));
+        // Both formats become one JSON object, read by one deserializer
+        // (`SettingsFormat::read`); errors keep the format's name.
+        let error = |message: String| match format {
+            SettingsFormat::Toml => ConfigError::Toml { message },
+            SettingsFormat::Json => ConfigError::Json { message },
         };
-        Self::from_map(map, predictions).map_err(|e| match e {
-            ConfigError::Json { message } => ConfigError::Toml { message },
-            other => other,
-        })
-    }
-
-    fn json_settings(
-        text: &str,
-        label: &str,
-        predictions: Option<&Predictions>,
-    ) -> Result<Self, ConfigError> {
-        let json_error = |message: String| ConfigError::Json { message };
-        let value: serde_json::Value =
-            serde_json::from_str(text).map_err(|e| json_error(e.to_string()))?;
-        let serde_json::Value::Object(mut map) = value else {
-            return Err(json_error("the settings must be a JSON object".to_owned()));
+        // A TOML document is always a table.
+        let serde_json::Value::Object(mut map) = format.value(text).map_err(error)? else {
+            return Err(error("the settings must be a JSON object".to_owned()));
         };
         if CONTRACT_KEYS.iter().any(|k| map.contains_key(*k)) {
             if map.contains_key("contract") {
-                return Err(json_error(CONTRACT_TWICE.to_owned()));
+                return Err(error(CONTRACT_TWICE.to_owned()));
             }
             let contract: serde_json::Map<String, serde_json::Value> = CONTRACT_KEYS
                 .iter()
@@ -439,25 +389,27 @@ impl EvalConfig {
             "label".to_owned(),
             serde_json::Value::String(label.to_owned()),
         );
-        if predictions.is_none() && !map.contains_key("predictions") {
-            return Err(ConfigError::MissingPredictions);
+        match predictions {
+            Some(predictions) => {
+                let predictions =
+                    serde_json::to_value(predictions).map_err(|e| error(e.to_string()))?;
+                map.insert("predictions".to_owned(), predictions);
+            }
+            None if !map.contains_key("predictions") => {
+                return Err(ConfigError::MissingPredictions);
+            }
+            None => {}
         }
-        Self::from_map(map, predictions)
+        settings_from_value(serde_json::Value::Object(map)).map_err(error)
     }
 
-    /// The settings of either format as a JSON object, with `label` in place; takes
-    /// `predictions` when given.
-    fn from_map(
-        mut map: serde_json::Map<String, serde_json::Value>,
-        predictions: Option<&Predictions>,
+    /// [`EvalConfig::from_settings`] for TOML, the columns picked by the caller.
+    pub fn from_toml_settings(
+        text: &str,
+        label: &str,
+        predictions: &Predictions,
     ) -> Result<Self, ConfigError> {
-        let json_error = |message: String| ConfigError::Json { message };
-        if let Some(predictions) = predictions {
-            let predictions =
-                serde_json::to_value(predictions).map_err(|e| json_error(e.to_string()))?;
-            map.insert("predictions".to_owned(), predictions);
-        }
-        settings_from_value(serde_json::Value::Object(map)).map_err(json_error)
+        Self::from_settings(text, SettingsFormat::Toml, label, Some(predictions))
     }
 
     /// Reads a JSON configuration.

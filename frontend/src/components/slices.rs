@@ -170,19 +170,9 @@ fn SlicesResult(output: std::sync::Arc<EvalOutput>) -> impl IntoView {
                             _ => false,
                         },
                     );
-                let target = (x.name.clone(), x.rule.clone());
                 view! {
                     <tr class:fail=worse>
-                        <th scope="row" class="text">
-                            <button
-                                class="slice-link"
-                                data-testid="slice-rows-button"
-                                title=format!("Show the rows of {}", x.name)
-                                on:click=move |_| pick.run(target.clone())
-                            >
-                                {x.name.clone()}
-                            </button>
-                        </th>
+                        {slice_link(&x.name, &x.rule, "slice-rows-button", pick)}
                         <td>{format!("{} ({:.1}%)", x.rows, x.share * 100.0)}</td>
                         <td>{estimate}</td>
                         <td>{interval}</td>
@@ -278,19 +268,9 @@ fn Finder(slices: SlicesReport, pick: Callback<(String, String)>) -> impl IntoVi
         .slices
         .iter()
         .map(|s| {
-            let target = (s.name.clone(), s.rule.clone());
             view! {
                 <tr>
-                    <th scope="row" class="text">
-                        <button
-                            class="slice-link"
-                            data-testid="found-rows-button"
-                            title=format!("Show the rows of {}", s.name)
-                            on:click=move |_| pick.run(target.clone())
-                        >
-                            {s.name.clone()}
-                        </button>
-                    </th>
+                    {slice_link(&s.name, &s.rule, "found-rows-button", pick)}
                     <td>{s.rows}</td>
                     <td>{format!("{:.4}", s.mean_loss)}</td>
                     <td>{format!("{:.4}", s.rest_mean_loss)}</td>
@@ -324,6 +304,28 @@ fn Finder(slices: SlicesReport, pick: Callback<(String, String)>) -> impl IntoVi
             </div>
         })}
     })
+}
+
+/// A slice's name as the row header of a table: a button that asks for its rows.
+fn slice_link(
+    name: &str,
+    rule: &str,
+    testid: &'static str,
+    pick: Callback<(String, String)>,
+) -> impl IntoView + use<> {
+    let target = (name.to_owned(), rule.to_owned());
+    view! {
+        <th scope="row" class="text">
+            <button
+                class="slice-link"
+                data-testid=testid
+                title=format!("Show the rows of {name}")
+                on:click=move |_| pick.run(target.clone())
+            >
+                {name.to_owned()}
+            </button>
+        </th>
+    }
 }
 
 /// The rows of a clicked slice: how many of the data's rows its rule selects, and the
