@@ -155,3 +155,108 @@ fn three_classes_with_a_score_column_blame_the_label() {
         "{err}"
     );
 }
+
+/// An engine that runs a batch as the page's engine workers do: cut into three parts
+/// ([`Model::split_rows`]), each run apart, merged ([`Model::merge_rows`]) — only from
+/// `run_async`; its `run` fails, so the test knows which path ran.
+struct InParts(lockstep_core::onnx::Model);
+
+impl lockstep_core::engine::Engine for InParts {
+    fn name(&self) -> &str {
+        "core"
+    }
+
+    fn inputs(&self) -> &[lockstep_core::onnx::ValueInfo] {
+        self.0.inputs()
+    }
+
+    fn run(
+        &self,
+        _: &[(&str, &lockstep_core::onnx::Tensor)],
+    ) -> Result<Vec<(String, lockstep_core::onnx::Tensor)>, lockstep_core::engine::EngineError>
+    {
+        Err(lockstep_core::onnx::OnnxError::NoGraph.into())
+    }
+
+    fn run_async<'a>(
+        &'a self,
+        inputs: &'a [(&'a str, &'a lockstep_core::onnx::Tensor)],
+    ) -> lockstep_core::engine::EngineFuture<'a> {
+        let parts = self.0.split_rows(inputs, 3, 100).unwrap().unwrap();
+        assert_eq!(parts.len(), 3);
+        let outputs = parts
+            .iter()
+            .map(|part| {
+                let refs: Vec<_> = part.iter().map(|(n, t)| (n.as_str(), t)).collect();
+                self.0.run(&refs).unwrap()
+            })
+            .collect();
+        Box::pin(std::future::ready(Ok(self.0.merge_rows(outputs).unwrap())))
+    }
+}
+
+/// Polls a future that never waits (every engine here is ready at once).
+fn ready<T>(future: impl std::future::Future<Output = T>) -> T {
+    let mut future = std::pin::pin!(future);
+    let mut cx = std::task::Context::from_waker(std::task::Waker::noop());
+    match future.as_mut().poll(&mut cx) {
+        std::task::Poll::Ready(value) => value,
+        std::task::Poll::Pending => panic!("the future waited"),
+    }
+}
+
+/// The bench forest's evaluation request, with `engine`.
+fn model_request(engine: &dyn lockstep_core::engine::Engine) -> EvalRequest<'_> {
+    EvalRequest {
+        label: "label".into(),
+        source: Source::Model(lockstep_core::report::ModelSource {
+            engine,
+            class_labels: None,
+            pipeline: None,
+            bytes: &[],
+        }),
+        settings: None,
+        contract: None,
+        overrides: Overrides {
+            bootstrap_replicates: Some(20),
+            ..Overrides::default()
+        },
+        data_sha256: None,
+    }
+}
+
+#[test]
+fn the_async_preparation_runs_the_engines_async_run_and_gives_the_same_report() {
+    use lockstep_core::report::{evaluate_prepared, prepare_request, prepare_request_async};
+    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/../tests/data/behaviour/");
+    let bytes = std::fs::read(format!("{dir}bench_forest_30.onnx")).unwrap();
+    let data = std::fs::read(format!("{dir}bench_1000x30.csv")).unwrap();
+    let table = Table::from_csv(&data, &CsvOptions::default()).unwrap();
+    let model = lockstep_core::onnx::Model::from_bytes(&bytes).unwrap();
+    let parts = InParts(lockstep_core::onnx::Model::from_bytes(&bytes).unwrap());
+    let (whole, split) = (model_request(&model), model_request(&parts));
+    let cancel = std::sync::atomic::AtomicBool::new(false);
+    let report = |request: &EvalRequest<'_>, prepared| {
+        // `now` reads 0 throughout: the timed facts are equal too.
+        let report = evaluate_prepared(
+            &table,
+            request,
+            &prepared,
+            None,
+            &|| 0.0,
+            &mut |_| {},
+            &cancel,
+        )
+        .unwrap();
+        serde_json::to_string(&report).unwrap()
+    };
+    let want = report(&whole, prepare_request(&table, &whole, &|| 0.0).unwrap());
+    let got = report(
+        &split,
+        ready(prepare_request_async(&table, &split, &|| 0.0)).unwrap(),
+    );
+    assert_eq!(want, got);
+    // The sync path runs the engine's `run`, which this engine refuses.
+    let err = prepare_request(&table, &split, &|| 0.0).err().unwrap();
+    assert!(matches!(err, RequestError::Model(_)), "{err}");
+}

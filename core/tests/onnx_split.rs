@@ -1,7 +1,8 @@
-//! Splitting a batch (chunks of rows, and natively threads) never changes an output bit:
-//! every fixture in tests/data/onnx runs unsplit and in chunks of 1, 2, 3 and 7 rows (and
-//! on 2 and 3 threads), and the outputs must be identical. The models the load-time
-//! analysis refuses to split are listed, so it cannot silently become more conservative.
+//! Splitting a batch (chunks of rows, threads natively, parts run apart as the page's
+//! engine workers run them) never changes an output bit: every fixture in tests/data/onnx
+//! runs unsplit, in chunks of 1, 2, 3 and 7 rows, on 2 and 3 threads and in 3 parts
+//! merged again, and the outputs must be identical. The models the load-time analysis
+//! refuses to split are listed, so it cannot silently become more conservative.
 
 // Test helpers outside #[test] fns are not covered by clippy's allow-unwrap-in-tests.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
@@ -51,6 +52,10 @@ const UNSPLIT: &[(&str, &str)] = &[
     ("zipmap_logreg_iris", "not loadable (ZipMap)"),
 ];
 
+fn whole_rows(inputs: &[(&str, &Tensor)]) -> usize {
+    inputs[0].1.shape()[0]
+}
+
 #[test]
 fn chunked_and_threaded_runs_equal_the_unsplit_run_on_every_fixture() {
     let dir = data_dir();
@@ -79,6 +84,26 @@ fn chunked_and_threaded_runs_equal_the_unsplit_run_on_every_fixture() {
             let got = model.run_chunked(&refs, chunk).unwrap();
             assert_same(&name, &format!("in chunks of {chunk}"), &whole, &got);
         }
+        // Cut into parts run apart (the page's engine workers) and merged back.
+        let parts = model.split_rows(&refs, 3, 1).unwrap();
+        assert_eq!(parts.is_some(), !refused, "{name}: split_rows");
+        if let Some(parts) = parts {
+            assert_eq!(parts.len(), 3.min(whole_rows(&refs)), "{name}: parts");
+            let outputs: Vec<_> = parts
+                .iter()
+                .map(|part| {
+                    let refs: Vec<(&str, &Tensor)> =
+                        part.iter().map(|(n, t)| (n.as_str(), t)).collect();
+                    model.run(&refs).unwrap()
+                })
+                .collect();
+            let got = model.merge_rows(outputs).unwrap();
+            assert_same(&name, "in parts run apart", &whole, &got);
+        }
+        assert!(
+            model.split_rows(&refs, 3, usize::MAX).unwrap().is_none(),
+            "{name}: too few rows for two parts runs whole"
+        );
         #[cfg(not(target_arch = "wasm32"))]
         for threads in [2, 3] {
             let got = model.run_parallel_chunked(&refs, threads, 2).unwrap();

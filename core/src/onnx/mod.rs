@@ -72,6 +72,7 @@ mod model;
 pub(crate) mod ops;
 #[cfg(not(target_arch = "wasm32"))]
 mod parallel;
+mod parts;
 pub mod proto;
 mod split;
 pub(crate) mod tensor;

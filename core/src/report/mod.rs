@@ -55,11 +55,11 @@ pub use config::{
 };
 pub use contract::{ContractError, ContractResult, MetricContract};
 pub use fingerprint::{Fingerprints, sha256_hex};
-pub use model_run::{ModelRun, ModelRunError, run_model};
+pub use model_run::{ModelRun, ModelRunError, run_model, run_model_async};
 pub use request::{
     EvalRequest, ModelSource, Overrides, PreparedRequest, RequestError, Settings, Source,
     attach_behaviour, evaluate_prepared, evaluate_request, evaluate_request_watched,
-    prepare_request,
+    prepare_request, prepare_request_async,
 };
 pub use types::{EvalReport, SCHEMA_VERSION};
 

@@ -68,6 +68,53 @@ pub fn run_model(
     label: &str,
     now: &dyn Fn() -> f64,
 ) -> Result<ModelRun, ModelRunError> {
+    let inputs = model_inputs(engine, table, pipeline, label)?;
+    let refs: Vec<_> = inputs.iter().map(|(n, t)| (n.as_str(), t)).collect();
+    let start = now();
+    let outputs = engine
+        .run(&refs)
+        .map_err(|source| run_error(engine, source))?;
+    let millis = now() - start;
+    model_outputs(outputs, class_labels, table, label, millis)
+}
+
+/// [`run_model`] through [`Engine::run_async`]: the page awaits it, so that the engine
+/// can run the batch elsewhere (its engine workers, WebGPU) without blocking. The same
+/// inputs and the same columns.
+pub async fn run_model_async(
+    engine: &dyn Engine,
+    class_labels: Option<&[String]>,
+    table: &Table,
+    pipeline: Option<&FittedPipeline>,
+    label: &str,
+    now: &dyn Fn() -> f64,
+) -> Result<ModelRun, ModelRunError> {
+    let inputs = model_inputs(engine, table, pipeline, label)?;
+    let refs: Vec<_> = inputs.iter().map(|(n, t)| (n.as_str(), t)).collect();
+    let start = now();
+    let outputs = engine
+        .run_async(&refs)
+        .await
+        .map_err(|source| run_error(engine, source))?;
+    let millis = now() - start;
+    model_outputs(outputs, class_labels, table, label, millis)
+}
+
+fn run_error(engine: &dyn Engine, source: EngineError) -> ModelRunError {
+    ModelRunError::Run {
+        engine: engine.name().to_owned(),
+        source,
+    }
+}
+
+/// The model's inputs from `table`: through the pipeline when there is one, else every
+/// column but the label.
+fn model_inputs(
+    engine: &dyn Engine,
+    table: &Table,
+    pipeline: Option<&FittedPipeline>,
+    label: &str,
+) -> Result<Vec<(String, crate::onnx::Tensor)>, ModelRunError> {
     let features = if pipeline.is_some() {
         table.clone()
     } else {
@@ -80,15 +127,20 @@ pub fn run_model(
                 .collect(),
         )?
     };
-    let inputs = predict::build_inputs(engine, &features, pipeline)?;
-    let refs: Vec<_> = inputs.iter().map(|(n, t)| (n.as_str(), t)).collect();
-    let start = now();
-    let outputs = engine.run(&refs).map_err(|source| ModelRunError::Run {
-        engine: engine.name().to_owned(),
-        source,
-    })?;
+    Ok(predict::build_inputs(engine, &features, pipeline)?)
+}
+
+/// The engine's `outputs` on `table` laid out as evaluation columns; `millis` is the
+/// run's time.
+fn model_outputs(
+    outputs: Vec<(String, crate::onnx::Tensor)>,
+    class_labels: Option<&[String]>,
+    table: &Table,
+    label: &str,
+    millis: f64,
+) -> Result<ModelRun, ModelRunError> {
     let rows = table.num_rows();
-    let latency_ms_per_row = (now() - start) / rows.max(1) as f64;
+    let latency_ms_per_row = millis / rows.max(1) as f64;
 
     let mut columns: Vec<Column> = table.columns().to_vec();
     let probabilities = outputs

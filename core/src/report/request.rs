@@ -21,7 +21,7 @@ use super::ReportError;
 use super::config::{ConfigError, EvalConfig, Heuristic, HumanFigure, Predictions, SettingsFormat};
 use super::contract::{ContractError, MetricContract};
 use super::fingerprint::Fingerprints;
-use super::model_run::{ModelRunError, run_model};
+use super::model_run::{ModelRun, ModelRunError, run_model, run_model_async};
 use super::types::EvalReport;
 use crate::behaviour::{BehaviourError, BehaviourSpec, run_behaviour};
 use crate::engine::Engine;
@@ -208,24 +208,59 @@ pub fn prepare_request(
     request: &EvalRequest<'_>,
     now: &dyn Fn() -> f64,
 ) -> Result<PreparedRequest, RequestError> {
+    let run = match &request.source {
+        Source::Model(source) => Some(run_model(
+            source.engine,
+            source.class_labels,
+            table,
+            source.pipeline,
+            &request.label,
+            now,
+        )?),
+        _ => None,
+    };
+    resolve_request(request, run)
+}
+
+/// [`prepare_request`] with the model run awaited ([`Engine::run_async`]): the page's
+/// evaluation, whose engine runs a large batch on its engine workers (or WebGPU)
+/// without blocking. The same [`PreparedRequest`], bit for bit, whenever the engine's
+/// async run gives the same outputs as its run.
+pub async fn prepare_request_async(
+    table: &Table,
+    request: &EvalRequest<'_>,
+    now: &dyn Fn() -> f64,
+) -> Result<PreparedRequest, RequestError> {
+    let run = match &request.source {
+        Source::Model(source) => Some(
+            run_model_async(
+                source.engine,
+                source.class_labels,
+                table,
+                source.pipeline,
+                &request.label,
+                now,
+            )
+            .await?,
+        ),
+        _ => None,
+    };
+    resolve_request(request, run)
+}
+
+/// The config `request` resolves to, given the model's run when its source is a model.
+fn resolve_request(
+    request: &EvalRequest<'_>,
+    run: Option<ModelRun>,
+) -> Result<PreparedRequest, RequestError> {
     let label = request.label.as_str();
     let given = match &request.source {
         Source::Column(c) => Some(Predictions::Column(c.clone())),
         Source::Score(c) => Some(Predictions::Score(c.clone())),
         Source::Settings | Source::Model(_) => None,
     };
-    let run = match &request.source {
-        Source::Model(source) => {
-            let run = run_model(
-                source.engine,
-                source.class_labels,
-                table,
-                source.pipeline,
-                label,
-                now,
-            )?;
-            Some((run, source.bytes.len()))
-        }
+    let run = match (&request.source, run) {
+        (Source::Model(source), Some(run)) => Some((run, source.bytes.len())),
         _ => None,
     };
     let predictions = given.or_else(|| run.as_ref().map(|(r, _)| r.predictions.clone()));
