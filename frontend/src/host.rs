@@ -50,6 +50,33 @@ pub struct PendingEvaluation {
     start: f64,
 }
 
+/// What an evaluation's picks borrow from the host ([`Host::picked`]).
+struct Picked<'h> {
+    dataset: Dataset,
+    threshold: Option<f64>,
+    model: Option<&'h LoadedModel>,
+    pipeline: Option<&'h FittedPipeline>,
+}
+
+impl Picked<'_> {
+    fn picks<'a>(
+        &'a self,
+        inputs: &'a EvalInputs,
+        source: &'a PredictionSource,
+    ) -> view::eval::EvalPicks<'a> {
+        view::eval::EvalPicks {
+            dataset: &self.dataset,
+            label: &inputs.label,
+            source,
+            threshold: self.threshold,
+            positive_label: &inputs.positive_label,
+            settings: &inputs.settings,
+            model: self.model,
+            pipeline: self.pipeline,
+        }
+    }
+}
+
 /// Everything the worker holds.
 #[derive(Default)]
 pub struct Host {
@@ -519,7 +546,7 @@ impl Host {
     /// on the page's engine workers in between (`crate::pool`): the model run and the
     /// bootstrap job. [`Host::evaluate_end`] with the replicates gives the same reply
     /// as [`Host::evaluate`].
-    pub fn evaluate_begin(
+    pub async fn evaluate_begin(
         &self,
         inputs: &EvalInputs,
         now: &dyn Fn() -> f64,
@@ -529,8 +556,8 @@ impl Host {
             .source
             .as_ref()
             .ok_or("choose what to evaluate: a model, a prediction column or a score column")?;
-        let (prepared, job) =
-            self.with_picks(inputs, source, |picks| view::eval::prepare(picks, now))?;
+        let picked = self.picked(inputs, source)?;
+        let (prepared, job) = view::eval::prepare(&picked.picks(inputs, source), now).await?;
         Ok(PendingEvaluation {
             prepared,
             job,
@@ -899,6 +926,12 @@ impl Host {
         source: &PredictionSource,
         f: impl FnOnce(&view::eval::EvalPicks<'_>) -> Result<T, String>,
     ) -> Result<T, String> {
+        f(&self.picked(inputs, source)?.picks(inputs, source))
+    }
+
+    /// What the picks of `inputs` with predictions from `source` borrow from the host:
+    /// the data set, the threshold, and the model and pipeline when `source` is one.
+    fn picked(&self, inputs: &EvalInputs, source: &PredictionSource) -> Result<Picked<'_>, String> {
         let dataset = self.picked_dataset(inputs)?;
         let threshold = view::eval::parse_threshold(&inputs.threshold)?;
         let (model, pipeline) = match source {
@@ -908,13 +941,9 @@ impl Host {
             }
             _ => (None, None),
         };
-        f(&view::eval::EvalPicks {
-            dataset: &dataset,
-            label: &inputs.label,
-            source,
+        Ok(Picked {
+            dataset,
             threshold,
-            positive_label: &inputs.positive_label,
-            settings: &inputs.settings,
             model,
             pipeline,
         })
@@ -1204,6 +1233,17 @@ mod tests {
         assert_eq!(e.json, export::json(&report).unwrap());
     }
 
+    /// Polls a future that never waits: natively the page engine's async run is its
+    /// run, ready at once.
+    fn ready<T>(future: impl std::future::Future<Output = T>) -> T {
+        let mut future = std::pin::pin!(future);
+        let mut cx = std::task::Context::from_waker(std::task::Waker::noop());
+        match future.as_mut().poll(&mut cx) {
+            std::task::Poll::Ready(value) => value,
+            std::task::Poll::Pending => panic!("the future waited"),
+        }
+    }
+
     /// The Evaluate cell with its bootstrap in parts (what the worker does with its
     /// engine workers, `crate::pool`): the job sent as the pool sends it (a header and
     /// the columns apart), ranges run separately and merged — the same reply, byte for
@@ -1217,7 +1257,7 @@ mod tests {
         ] {
             let inputs = eval_inputs(source);
             let whole = host.evaluate(&inputs, &|| 0.0);
-            let pending = host.evaluate_begin(&inputs, &|| 0.0).unwrap();
+            let pending = ready(host.evaluate_begin(&inputs, &|| 0.0)).unwrap();
             let Some(job) = &pending.job else {
                 // A source the data set lacks: both halves fail alike.
                 assert_eq!(host.evaluate_end(&inputs, &pending, None, &|| 0.0), whole);

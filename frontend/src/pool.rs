@@ -7,25 +7,42 @@
 //! the notebook's loop. They are the coordinator's own (nested) workers: when the page
 //! cancels by terminating the coordinator, the browser terminates them with it.
 //!
-//! What they run: the report's headline bootstrap in parts. The coordinator cuts the
-//! replicates into one contiguous range per worker plus one for itself
-//! (`metrics::bootstrap::replicate_ranges`), sends each engine worker the job (a small
-//! JSON header, [`job_header`], and the labels and score columns as typed arrays whose
-//! buffers are transferred, not copied again), computes its own range meanwhile, and
-//! merges the ranges in order (`report::evaluate_with_replicates`). Every replicate draws
-//! from its own seeded stream, so the report is the same, bit for bit, as one worker's
-//! (`host::tests::the_bootstrap_in_parts_gives_the_same_evaluation`, and in Chromium
-//! `tests/browser/engine_workers.test.mjs`).
+//! What they run, each in contiguous parts with one for the coordinator itself:
 //!
-//! Plain functions ([`job_header`], [`job_from`], [`worker_count`]) are tested
-//! natively; the rest needs a browser.
+//! * **A model's batch** ([`run_model`], the async run of the page's engine,
+//!   [`crate::engine::PageEngine`]): from [`MIN_MODEL_ROWS`] rows, core cuts the inputs
+//!   into contiguous ranges of rows (`onnx::Model::split_rows`, at least
+//!   [`MIN_ROWS_PER_PART`] each); each engine worker gets the model's bytes once (it
+//!   loads its own `Model`, kept by sha256) and its range as typed arrays (a JSON header,
+//!   [`tensors_header`], names, shapes and types), runs it and sends its outputs back the
+//!   same way; core merges the parts in order (`onnx::Model::merge_rows`) — bit for bit
+//!   one run's outputs (`core/tests/onnx_split.rs`, and in Chromium
+//!   `tests/browser/engine_workers.test.mjs`).
+//! * **The report's headline bootstrap.** The coordinator cuts the replicates into one
+//!   contiguous range per worker plus one for itself
+//!   (`metrics::bootstrap::replicate_ranges`), sends each engine worker the job (a small
+//!   JSON header, [`job_header`], and the labels and score columns as typed arrays whose
+//!   buffers are transferred, not copied again), computes its own range meanwhile, and
+//!   merges the ranges in order (`report::evaluate_with_replicates`). Every replicate
+//!   draws from its own seeded stream, so the report is the same, bit for bit, as one
+//!   worker's (`host::tests::the_bootstrap_in_parts_gives_the_same_evaluation`, and in
+//!   Chromium `tests/browser/engine_workers.test.mjs`).
+//!
+//! Plain functions ([`job_header`], [`job_from`], [`tensors_header`], [`tensors_from`],
+//! [`worker_count`]) are tested natively; the rest needs a browser.
 
 use std::cell::RefCell;
 use std::collections::HashMap;
+use std::future::Future;
 use std::rc::Rc;
 
-use js_sys::{Array, Float64Array, Function, Object, Promise, Reflect, Uint32Array};
+use js_sys::{
+    Array, BigInt64Array, Float32Array, Float64Array, Function, Object, Promise, Reflect,
+    Uint8Array, Uint32Array,
+};
+use lockstep_core::engine::EngineError;
 use lockstep_core::metrics::bootstrap::{ReplicateRange, replicate_ranges};
+use lockstep_core::onnx::{Model, Tensor, TensorData};
 use lockstep_core::report::{PrecomputedReplicates, ReplicateJob};
 use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::*;
@@ -37,6 +54,12 @@ use web_sys::{DedicatedWorkerGlobalScope, MessageEvent, Worker, WorkerOptions, W
 /// (`scripts/bench/page_scale.sh`): 1 M rows × 1,000 replicates take ≈ 18 s on one
 /// worker; at 50 k rows one worker takes ≈ 1 s, where a second one still halves it.
 pub const MIN_ROWS: usize = 50_000;
+
+/// Fewer rows than this run a model in the notebook's worker alone.
+pub const MIN_MODEL_ROWS: usize = 50_000;
+
+/// The fewest rows of a model's batch an engine worker is sent.
+pub const MIN_ROWS_PER_PART: usize = 25_000;
 
 /// The most engine workers the coordinator starts.
 pub const MAX_WORKERS: usize = 8;
@@ -102,6 +125,129 @@ pub fn job_from(
     })
 }
 
+/// One tensor of a model's inputs or outputs as it travels: everything but its numbers,
+/// which go beside it as one typed array each (strings, rare, go in the header).
+#[derive(Debug, serde::Serialize, serde::Deserialize)]
+struct TensorHead {
+    name: String,
+    shape: Vec<usize>,
+    /// `f32`, `f64`, `i64` or `str`: checked against the array that comes beside it.
+    kind: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    strings: Option<Vec<String>>,
+}
+
+/// A tensor's numbers, as a typed array carries them.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Numbers {
+    F32(Vec<f32>),
+    F64(Vec<f64>),
+    I64(Vec<i64>),
+    /// A string tensor: its values are in the header.
+    None,
+}
+
+/// Named tensors as a JSON header and their numbers, one [`Numbers`] per tensor, in
+/// order: what a model's part travels as, to an engine worker and back.
+pub fn tensors_header(tensors: &[(String, Tensor)]) -> (String, Vec<Numbers>) {
+    let mut heads = Vec::with_capacity(tensors.len());
+    let mut numbers = Vec::with_capacity(tensors.len());
+    for (name, t) in tensors {
+        let (kind, strings, n) = match t.data() {
+            TensorData::F32(v) => ("f32", None, Numbers::F32(v.clone())),
+            TensorData::F64(v) => ("f64", None, Numbers::F64(v.clone())),
+            TensorData::I64(v) => ("i64", None, Numbers::I64(v.clone())),
+            TensorData::Str(v) => ("str", Some(v.clone()), Numbers::None),
+        };
+        heads.push(TensorHead {
+            name: name.clone(),
+            shape: t.shape().to_vec(),
+            kind: kind.to_owned(),
+            strings,
+        });
+        numbers.push(n);
+    }
+    (serde_json::to_string(&heads).unwrap_or_default(), numbers)
+}
+
+/// The tensors a header and their numbers make again ([`tensors_header`]'s other side);
+/// a header that does not match its numbers is an error naming the tensor.
+pub fn tensors_from(header: &str, numbers: Vec<Numbers>) -> Result<Vec<(String, Tensor)>, String> {
+    let heads: Vec<TensorHead> =
+        serde_json::from_str(header).map_err(|e| format!("malformed tensors: {e}"))?;
+    if heads.len() != numbers.len() {
+        return Err(format!(
+            "{} tensors but {} arrays of numbers",
+            heads.len(),
+            numbers.len()
+        ));
+    }
+    heads
+        .into_iter()
+        .zip(numbers)
+        .map(|(head, n)| {
+            let data = match (head.kind.as_str(), head.strings, n) {
+                ("str", Some(s), Numbers::None) => TensorData::Str(s),
+                ("f32", None, Numbers::F32(v)) => TensorData::F32(v),
+                ("f64", None, Numbers::F64(v)) => TensorData::F64(v),
+                ("i64", None, Numbers::I64(v)) => TensorData::I64(v),
+                _ => return Err(format!("tensor `{}`: its numbers do not match", head.name)),
+            };
+            Tensor::new(head.shape, data)
+                .map(|t| (head.name.clone(), t))
+                .map_err(|e| format!("tensor `{}`: {e}", head.name))
+        })
+        .collect()
+}
+
+/// [`tensors_header`] as a message's fields: `tensors` (the header) and `arrays` (one
+/// typed array per tensor, `null` for strings), their buffers added to `transfer`.
+fn put_tensors(message: &Object, tensors: &[(String, Tensor)], transfer: &Array) {
+    let (header, numbers) = tensors_header(tensors);
+    let arrays = Array::new();
+    for n in numbers {
+        let array: JsValue = match n {
+            Numbers::F32(v) => Float32Array::from(v.as_slice()).into(),
+            Numbers::F64(v) => Float64Array::from(v.as_slice()).into(),
+            Numbers::I64(v) => BigInt64Array::from(v.as_slice()).into(),
+            Numbers::None => JsValue::NULL,
+        };
+        if !array.is_null() {
+            transfer.push(&get(&array, "buffer"));
+        }
+        arrays.push(&array);
+    }
+    let _ = Reflect::set(message, &"tensors".into(), &header.into());
+    let _ = Reflect::set(message, &"arrays".into(), &arrays);
+}
+
+/// The tensors of a message [`put_tensors`] wrote.
+fn take_tensors(message: &JsValue) -> Result<Vec<(String, Tensor)>, String> {
+    let header = get(message, "tensors")
+        .as_string()
+        .ok_or("a message without its tensors")?;
+    let arrays = get(message, "arrays")
+        .dyn_into::<Array>()
+        .map_err(|_| "a message without its arrays")?;
+    let numbers = arrays
+        .iter()
+        .map(|a| {
+            if a.is_null() {
+                Ok(Numbers::None)
+            } else if let Some(a) = a.dyn_ref::<Float32Array>() {
+                Ok(Numbers::F32(a.to_vec()))
+            } else if let Some(a) = a.dyn_ref::<Float64Array>() {
+                Ok(Numbers::F64(a.to_vec()))
+            } else if let Some(a) = a.dyn_ref::<BigInt64Array>() {
+                Ok(Numbers::I64(a.to_vec()))
+            } else {
+                Err("a tensor's numbers are not a typed array".to_owned())
+            }
+        })
+        .collect::<Result<Vec<_>, String>>()?;
+    tensors_from(&header, numbers)
+}
+
 /// Whether `job` is worth the engine workers.
 pub fn worth_splitting(job: &ReplicateJob) -> bool {
     job.rows() >= MIN_ROWS && job.replicates >= 2
@@ -124,6 +270,8 @@ type Settle = (Function, Function);
 /// The coordinator's engine workers and their calls in flight.
 struct Pool {
     workers: Vec<Worker>,
+    /// The sha256 of the model each worker last loaded: its bytes are sent only once.
+    models: RefCell<Vec<Option<String>>>,
     next_id: std::cell::Cell<u64>,
     pending: Rc<RefCell<HashMap<u64, Settle>>>,
     _handlers: Vec<Closure<dyn FnMut(MessageEvent)>>,
@@ -132,6 +280,26 @@ struct Pool {
 
 thread_local! {
     static POOL: RefCell<Option<Rc<Pool>>> = const { RefCell::new(None) };
+    /// Where a model run on the engine workers says so ([`with_progress`]).
+    static PROGRESS: RefCell<Option<Progress>> = const { RefCell::new(None) };
+}
+
+/// A command's progress line.
+pub type Progress = Rc<dyn Fn(String)>;
+
+/// Runs `future` with model runs on the engine workers said to `progress` (the command's
+/// progress line: the engine seam has no channel for it).
+pub async fn with_progress<T>(progress: Progress, future: impl Future<Output = T>) -> T {
+    PROGRESS.with(|p| *p.borrow_mut() = Some(progress));
+    let out = future.await;
+    PROGRESS.with(|p| *p.borrow_mut() = None);
+    out
+}
+
+fn say(stage: String) {
+    if let Some(progress) = PROGRESS.with(|p| p.borrow().clone()) {
+        progress(stage);
+    }
 }
 
 /// `navigator.hardwareConcurrency` of this worker (1 when unknown).
@@ -195,6 +363,7 @@ fn start() -> Result<Rc<Pool>, String> {
         error_handlers.push(on_error);
     }
     Ok(Rc::new(Pool {
+        models: RefCell::new(vec![None; workers.len()]),
         workers,
         next_id: std::cell::Cell::new(1),
         pending,
@@ -241,6 +410,85 @@ impl Pool {
     }
 }
 
+/// The page engine's async run ([`crate::engine::PageEngine`]): a batch of at least
+/// [`MIN_MODEL_ROWS`] rows that the model can split runs in contiguous parts on the
+/// engine workers and this worker together, merged in order by core; anything else,
+/// and any failure of the engine workers (then stopped, and said on the console), runs
+/// here whole — the same outputs either way, and the same errors.
+pub async fn run_model(
+    engine: &crate::engine::PageEngine,
+    inputs: &[(&str, &Tensor)],
+) -> Result<Vec<(String, Tensor)>, EngineError> {
+    let model = engine.model();
+    let rows = inputs
+        .first()
+        .and_then(|(_, t)| t.shape().first().copied())
+        .unwrap_or(0);
+    if rows < MIN_MODEL_ROWS {
+        return Ok(model.run(inputs)?);
+    }
+    let parts = worker_count(hardware_concurrency()) + 1;
+    let Some(parts) = model.split_rows(inputs, parts, MIN_ROWS_PER_PART)? else {
+        return Ok(model.run(inputs)?);
+    };
+    match model_parts(engine, parts).await {
+        Ok(outputs) => Ok(outputs),
+        Err(e) => {
+            stop();
+            web_sys::console::warn_1(&JsValue::from_str(&format!(
+                "lockstep: the engine workers failed ({e}); running the model in this worker"
+            )));
+            Ok(model.run(inputs)?)
+        }
+    }
+}
+
+/// Sends every part but the first to an engine worker (the model's bytes with it, the
+/// first time that worker sees this model), runs the first here meanwhile, and merges.
+async fn model_parts(
+    engine: &crate::engine::PageEngine,
+    parts: Vec<Vec<(String, Tensor)>>,
+) -> Result<Vec<(String, Tensor)>, String> {
+    let pool = pool()?;
+    let rows: usize = parts
+        .iter()
+        .filter_map(|p| p.first().and_then(|(_, t)| t.shape().first().copied()))
+        .sum();
+    say(format!("model: {rows} rows on {} workers", parts.len()));
+    let mut parts = parts.into_iter();
+    let first = parts.next().ok_or("no rows to run")?;
+    let mut calls = Vec::new();
+    for (index, part) in parts.enumerate() {
+        let message = Object::new();
+        let transfer = Array::new();
+        let _ = Reflect::set(&message, &"kind".into(), &"run".into());
+        let _ = Reflect::set(&message, &"key".into(), &engine.sha256().into());
+        let loaded = pool.models.borrow().get(index).cloned().flatten();
+        if loaded.as_deref() != Some(engine.sha256()) {
+            let bytes = Uint8Array::from(engine.raw());
+            transfer.push(&bytes.buffer());
+            let _ = Reflect::set(&message, &"model".into(), &bytes);
+        }
+        put_tensors(&message, &part, &transfer);
+        drop(part);
+        calls.push(pool.call(index, &message, &transfer)?);
+        if let Some(slot) = pool.models.borrow_mut().get_mut(index) {
+            *slot = Some(engine.sha256().to_owned());
+        }
+    }
+    let refs: Vec<(&str, &Tensor)> = first.iter().map(|(n, t)| (n.as_str(), t)).collect();
+    let mut outputs = vec![engine.model().run(&refs).map_err(|e| e.to_string())?];
+    drop(first);
+    for call in calls {
+        let reply = call.await.map_err(|e| js_error(&e))?;
+        outputs.push(take_tensors(&reply)?);
+    }
+    engine
+        .model()
+        .merge_rows(outputs)
+        .ok_or_else(|| "the engine workers' outputs do not fit the model".to_owned())
+}
+
 /// Runs `job`'s replicates on the engine workers and this worker together: the ranges
 /// in order, for `report::evaluate_with_replicates`. `progress` hears how many workers.
 pub async fn replicates(
@@ -273,6 +521,7 @@ async fn run_parts(
             columns.push(&column);
         }
         let message = Object::new();
+        let _ = Reflect::set(&message, &"kind".into(), &"bootstrap".into());
         let _ = Reflect::set(&message, &"job".into(), &header.as_str().into());
         let _ = Reflect::set(&message, &"labels".into(), &labels);
         let _ = Reflect::set(&message, &"columns".into(), &columns);
@@ -304,8 +553,51 @@ async fn run_parts(
     })
 }
 
-/// One message to an engine worker: the job's range, computed; the reply's text.
-fn handle(data: &JsValue) -> Result<String, String> {
+thread_local! {
+    /// An engine worker's model, by the sha256 of its bytes.
+    static MODEL: RefCell<Option<(String, Rc<Model>)>> = const { RefCell::new(None) };
+}
+
+/// One message to an engine worker: a model's part of rows (`kind: "run"`) or a
+/// bootstrap job's range; the reply's `result` and the buffers it transfers.
+fn handle(data: &JsValue) -> Result<(JsValue, Array), String> {
+    match get(data, "kind").as_string().as_deref() {
+        Some("run") => run_part(data),
+        Some("bootstrap") => Ok((bootstrap_range(data)?.into(), Array::new())),
+        other => Err(format!("an engine worker cannot do {other:?}")),
+    }
+}
+
+/// A model's part: the model loaded when its bytes come along, the rows run, the
+/// outputs sent back as typed arrays.
+fn run_part(data: &JsValue) -> Result<(JsValue, Array), String> {
+    let key = get(data, "key")
+        .as_string()
+        .ok_or("a model run without its model's sha256")?;
+    if let Ok(bytes) = get(data, "model").dyn_into::<Uint8Array>() {
+        let model = crate::view::model::load_model(&bytes.to_vec())?;
+        MODEL.with(|m| *m.borrow_mut() = Some((key.clone(), Rc::new(model))));
+    }
+    let model = MODEL
+        .with(|m| {
+            m.borrow()
+                .as_ref()
+                .filter(|(k, _)| *k == key)
+                .map(|(_, model)| model.clone())
+        })
+        .ok_or_else(|| format!("this engine worker does not hold model {key}"))?;
+    let inputs = take_tensors(data)?;
+    let refs: Vec<(&str, &Tensor)> = inputs.iter().map(|(n, t)| (n.as_str(), t)).collect();
+    let outputs = model.run(&refs).map_err(|e| e.to_string())?;
+    drop(inputs);
+    let reply = Object::new();
+    let transfer = Array::new();
+    put_tensors(&reply, &outputs, &transfer);
+    Ok((reply.into(), transfer))
+}
+
+/// A bootstrap job's range, computed; the reply's text.
+fn bootstrap_range(data: &JsValue) -> Result<String, String> {
     let header = get(data, "job")
         .as_string()
         .ok_or("a message without a job")?;
@@ -338,16 +630,18 @@ fn answer(event: &JsValue) {
         .map_or(JsValue::UNDEFINED, MessageEvent::data);
     let reply = Object::new();
     let _ = Reflect::set(&reply, &"id".into(), &get(&data, "id"));
-    match handle(&data) {
-        Ok(text) => {
-            let _ = Reflect::set(&reply, &"result".into(), &text.into());
+    let transfer = match handle(&data) {
+        Ok((result, transfer)) => {
+            let _ = Reflect::set(&reply, &"result".into(), &result);
+            transfer
         }
         Err(error) => {
             let _ = Reflect::set(&reply, &"error".into(), &error.into());
+            Array::new()
         }
-    }
+    };
     let scope: DedicatedWorkerGlobalScope = js_sys::global().unchecked_into();
-    let _ = scope.post_message(&reply);
+    let _ = scope.post_message_with_transfer(&reply, &transfer);
 }
 
 /// Whether this worker was started as an engine worker (`role=engine`).
@@ -387,6 +681,76 @@ mod tests {
         assert_eq!(
             [0, 1, 2, 4, 8, 9, 64].map(worker_count),
             [1, 1, 1, 3, 7, 8, 8]
+        );
+    }
+
+    /// A model's part travels as a header and typed arrays and comes back bit for bit:
+    /// every element type, a NaN's payload, strings in the header; a header that does
+    /// not fit its numbers is named.
+    #[test]
+    fn tensors_travel_as_a_header_and_their_numbers() {
+        let tensors = vec![
+            (
+                "x".to_owned(),
+                Tensor::new(
+                    vec![2, 2],
+                    TensorData::F32(vec![1.5, f32::from_bits(0x7fc0_0001), -0.0, 3.0]),
+                )
+                .unwrap(),
+            ),
+            (
+                "d".to_owned(),
+                Tensor::new(vec![2], TensorData::F64(vec![0.1, f64::MIN_POSITIVE])).unwrap(),
+            ),
+            (
+                "label".to_owned(),
+                Tensor::new(vec![2], TensorData::I64(vec![i64::MIN, 7])).unwrap(),
+            ),
+            (
+                "s".to_owned(),
+                Tensor::new(vec![2], TensorData::Str(vec!["a\"b".into(), String::new()])).unwrap(),
+            ),
+        ];
+        let (header, numbers) = tensors_header(&tensors);
+        assert!(
+            !header.contains("1.5"),
+            "numbers stay out of the header: {header}"
+        );
+        assert_eq!(numbers[3], Numbers::None);
+        let back = tensors_from(&header, numbers.clone()).unwrap();
+        assert_eq!(back.len(), tensors.len());
+        for ((a, x), (b, y)) in tensors.iter().zip(&back) {
+            assert_eq!(a, b);
+            assert_eq!(x.shape(), y.shape());
+            match (x.data(), y.data()) {
+                (TensorData::F32(p), TensorData::F32(q)) => assert!(
+                    p.iter().zip(q).all(|(p, q)| p.to_bits() == q.to_bits()),
+                    "{a}"
+                ),
+                (p, q) => assert_eq!(p, q, "{a}"),
+            }
+        }
+        let mut swapped = numbers.clone();
+        swapped.swap(0, 1);
+        assert_eq!(
+            tensors_from(&header, swapped).unwrap_err(),
+            "tensor `x`: its numbers do not match"
+        );
+        assert_eq!(
+            tensors_from(&header, numbers[..2].to_vec()).unwrap_err(),
+            "4 tensors but 2 arrays of numbers"
+        );
+        let mut short = numbers;
+        short[0] = Numbers::F32(vec![1.0]);
+        assert!(
+            tensors_from(&header, short)
+                .unwrap_err()
+                .starts_with("tensor `x`: "),
+        );
+        assert!(
+            tensors_from("[{", vec![])
+                .unwrap_err()
+                .starts_with("malformed tensors")
         );
     }
 

@@ -9,6 +9,8 @@ use lockstep_core::metrics::ClassColumn;
 use lockstep_core::onnx::{Model, class_labels};
 use lockstep_core::table::{ColumnData, Table};
 
+use crate::engine::PageEngine;
+
 /// A first guess at the columns to evaluate.
 #[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct Selection {
@@ -55,25 +57,30 @@ pub struct LoadedModel {
     pub model: Arc<Model>,
     /// The file's bytes (the evaluation report fingerprints and sizes them).
     pub raw: Arc<[u8]>,
+    engine: PageEngine,
 }
 
 impl LoadedModel {
     /// The engine that runs the model in the page: lockstep-core's (`core`), the one
-    /// `lockstep predict` runs by default.
+    /// `lockstep predict` runs by default, on the engine workers for a large batch run
+    /// async ([`PageEngine`]).
     pub fn engine(&self) -> &dyn Engine {
-        self.model.as_ref()
+        &self.engine
     }
 
     /// Reads `bytes` as an ONNX model; the error is the core's message.
     pub fn from_bytes(name: String, bytes: &[u8]) -> Result<Self, String> {
-        let model = crate::view::model::load_model(bytes)?;
+        let model = Arc::new(crate::view::model::load_model(bytes)?);
+        let raw: Arc<[u8]> = Arc::from(bytes);
+        let sha256 = sha256_hex(bytes);
         Ok(Self {
             name,
             bytes: bytes.len(),
-            sha256: sha256_hex(bytes),
+            engine: PageEngine::new(model.clone(), raw.clone(), sha256.clone()),
+            sha256,
             class_labels: class_labels(bytes),
-            model: Arc::new(model),
-            raw: Arc::from(bytes),
+            model,
+            raw,
         })
     }
 }

@@ -256,9 +256,20 @@ async fn handle(
         }
         Command::Evaluate(inputs) => {
             progress(format!("evaluating {}", inputs.dataset));
-            // In two halves: the bootstrap of a large evaluation runs on the engine
-            // workers too (`crate::pool`), with the same report as here alone.
-            let pending = match host.borrow().evaluate_begin(&inputs, &now_ms) {
+            // In two halves: the model run and the bootstrap of a large evaluation run
+            // on the engine workers too (`crate::pool`), with the same report as here
+            // alone.
+            let said = std::rc::Rc::new(move |stage: String| {
+                post(
+                    id,
+                    Reply::Progress {
+                        stage,
+                        fraction: None,
+                    },
+                )
+            });
+            let begun = crate::pool::with_progress(said, evaluate_begin(host, &inputs)).await;
+            let pending = match begun {
                 Ok(pending) => pending,
                 Err(error) => return Reply::Failed { error },
             };
@@ -342,6 +353,17 @@ async fn handle(
             )
         }
     }
+}
+
+/// The Evaluate cell's first half, its model run awaited. The host stays borrowed while
+/// the model's parts are on the engine workers: the worker handles one command at a
+/// time (`pump`), so nothing borrows it mutably meanwhile.
+#[allow(clippy::await_holding_refcell_ref)]
+async fn evaluate_begin(
+    host: &RefCell<Host>,
+    inputs: &crate::notebook::EvalInputs,
+) -> Result<crate::host::PendingEvaluation, String> {
+    host.borrow().evaluate_begin(inputs, &now_ms).await
 }
 
 struct Queue {

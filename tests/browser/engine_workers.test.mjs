@@ -3,7 +3,9 @@
 // started by the notebook's worker; the report must be the same bytes as one sequential
 // run — the native CLI's, `lockstep eval` on the same file (the expected bytes never
 // come from this file). Cancelling terminates the notebook's worker, and the engine
-// workers with it. Any console error or failed request fails the test.
+// workers with it. A large model run is cut into parts run on the engine workers too
+// (the page's engine, frontend/src/engine.rs), and the report is the CLI's but for the
+// measured latency. Any console error or failed request fails the test.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
@@ -124,5 +126,73 @@ test('cancelling terminates the engine workers with the notebook\'s worker', asy
     new Array(before).fill(true),
     'every engine worker of the cancelled run is closed',
   );
+  assert.deepEqual(problems, []);
+});
+
+/** `rows` rows of 30 features f0…f29 and a label `y` (a fixed LCG: the same file every run). */
+function writeFeatures(name, rows) {
+  let seed = 5;
+  const random = () => ((seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648);
+  const lines = [[...Array.from({ length: 30 }, (_, j) => `f${j}`), 'y'].join(',')];
+  for (let i = 0; i < rows; i++) {
+    const x = Array.from({ length: 30 }, () => (random() * 6 - 3).toFixed(3));
+    const y = Number(x[0]) + Number(x[1]) + random() - 0.5 > 0 ? 1 : 0;
+    lines.push([...x, String(y)].join(','));
+  }
+  const path = join(work, name);
+  writeFileSync(path, `${lines.join('\n')}\n`);
+  return path;
+}
+
+test('a large model run on the engine workers gives the CLI\'s report', async () => {
+  const { page, problems } = session;
+  // Over pool::MIN_MODEL_ROWS (50,000): two parts of at least 25,000 rows.
+  const path = writeFeatures('model_rows.csv', 60_000);
+  const model = join(ROOT, 'tests/data/bench/gbdt_100x6.onnx');
+  const startedBefore = engineWorkers.length;
+  await page.getByTestId('file-input').setInputFiles([path, model]);
+  await page.getByTestId('dataset-row').filter({ hasText: 'model_rows.csv' }).waitFor({ timeout: 120_000 });
+  await page.getByTestId('model-item').filter({ hasText: 'gbdt_100x6.onnx' }).waitFor();
+  await page.getByTestId('eval-dataset').selectOption('model_rows.csv');
+  await page.getByTestId('eval-label').selectOption('y');
+  await page.getByTestId('eval-source').selectOption('model:gbdt_100x6.onnx');
+  // Every progress line the cell shows, as it shows it.
+  await page.evaluate(() => {
+    window.lockstepSeen = [];
+    const seen = () => {
+      for (const id of ['state-evaluate', 'status']) {
+        const text = document.querySelector(`[data-testid=${id}]`)?.textContent ?? '';
+        if (text && window.lockstepSeen.at(-1) !== text) window.lockstepSeen.push(text);
+      }
+    };
+    new MutationObserver(seen).observe(document.body, { subtree: true, childList: true, characterData: true });
+  });
+  await page.getByTestId('run-evaluate').click();
+  assert.match(await finished(page), /^done/, await page.getByTestId('error-evaluate').textContent().catch(() => ''));
+  const cores = await page.evaluate(() => navigator.hardwareConcurrency);
+  const parts = Math.min(8, Math.max(1, cores - 1)) + 1;
+  const seen = await page.evaluate(() => window.lockstepSeen);
+  const want = Math.min(parts, Math.floor(60_000 / 25_000));
+  assert.ok(
+    seen.some((s) => s.includes(`model: 60000 rows on ${want} workers`)),
+    `the model ran on the engine workers: ${JSON.stringify(seen)}`,
+  );
+  assert.ok(engineWorkers.length > startedBefore, 'engine workers started after the cancel');
+  const [download] = await Promise.all([
+    page.waitForEvent('download'),
+    page.getByTestId('download-json').click(),
+  ]);
+  const got = JSON.parse(readFileSync(await download.path(), 'utf8'));
+  const cli = spawnSync(BIN, ['eval', '--data', path, '--label', 'y', '--model', model, '--format', 'json'], {
+    cwd: ROOT,
+    encoding: 'utf8',
+    maxBuffer: 64 << 20,
+  });
+  assert.ok(cli.status === 0 || cli.status === 1, `lockstep eval failed (${cli.status}): ${cli.stderr}`);
+  const expected = JSON.parse(cli.stdout);
+  // The latency is measured on each side; everything else is the same evaluation.
+  for (const report of [got, expected]) delete report.facts.latency_ms_per_row;
+  assert.deepEqual(got, expected);
+  assert.equal(got.rows, 60_000);
   assert.deepEqual(problems, []);
 });

@@ -9,6 +9,9 @@ use super::model::Model;
 use super::split;
 use super::tensor::Tensor;
 
+/// Named tensors in the graph's input or output order: one part's inputs, or outputs.
+pub type Named = Vec<(String, Tensor)>;
+
 impl Model {
     /// `inputs` cut into at most `parts` contiguous ranges of rows, each at least
     /// `min_rows` rows, as named inputs in the graph's input order. `Ok(None)` when the
@@ -19,7 +22,7 @@ impl Model {
         inputs: &[(&str, &Tensor)],
         parts: usize,
         min_rows: usize,
-    ) -> Result<Option<Vec<Vec<(String, Tensor)>>>, OnnxError> {
+    ) -> Result<Option<Vec<Named>>, OnnxError> {
         let bound = self.bind(inputs)?;
         let Some(rows) = self.batch_rows(&bound) else {
             return Ok(None);
@@ -49,7 +52,7 @@ impl Model {
     /// The outputs of the parts [`Model::split_rows`] made, in order, as one run's:
     /// batched outputs concatenated, constant ones kept from the first part. `None` when
     /// there are no parts or one does not fit the model's outputs.
-    pub fn merge_rows(&self, parts: Vec<Vec<(String, Tensor)>>) -> Option<Vec<(String, Tensor)>> {
+    pub fn merge_rows(&self, parts: Vec<Named>) -> Option<Named> {
         let plan = self.split_plan()?;
         let mut outputs = None;
         for part in parts {

@@ -13,7 +13,7 @@
 use lockstep_core::report::{
     EvalReport, EvalRequest, ModelSource, Overrides, PrecomputedReplicates, PreparedRequest,
     ReplicateJob, RequestError, Settings, SettingsFormat, Source, evaluate_prepared,
-    evaluate_request_watched, export, prepare_request, replicate_job,
+    evaluate_request_watched, export, prepare_request_async, replicate_job,
 };
 use lockstep_core::slices::{Progress, SlicesSpec};
 use lockstep_core::transform::FittedPipeline;
@@ -134,15 +134,18 @@ pub fn evaluate_watched(
     exports(report)
 }
 
-/// The first half of [`evaluate`], for an evaluation whose bootstrap runs in parts (the
-/// page's engine workers): the request prepared (the model run) and its headline
-/// bootstrap as a job (`None`: nothing to split, or an error [`finish`] will report).
-pub fn prepare(
+/// The first half of [`evaluate`], for an evaluation whose model run and bootstrap run
+/// in parts (the page's engine workers): the request prepared (the model run, awaited:
+/// the page's engine runs a large batch on the engine workers, `crate::engine`) and its
+/// headline bootstrap as a job (`None`: nothing to split, or an error [`finish`] will
+/// report).
+pub async fn prepare(
     picks: &EvalPicks<'_>,
     now: &dyn Fn() -> f64,
 ) -> Result<(PreparedRequest, Option<ReplicateJob>), String> {
     let request = request_of(picks)?;
-    let prepared = prepare_request(&picks.dataset.table, &request, now)
+    let prepared = prepare_request_async(&picks.dataset.table, &request, now)
+        .await
         .map_err(|e| request_error(picks, e))?;
     let table = prepared.table.as_ref().unwrap_or(&picks.dataset.table);
     let job = replicate_job(table, &prepared.config).ok().flatten();
