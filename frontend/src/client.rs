@@ -55,7 +55,15 @@ fn spawn(inner: &Rc<RefCell<Inner>>) -> Result<(), String> {
     let glue = glue_url()?;
     let options = WorkerOptions::new();
     options.set_type(WorkerType::Module);
-    let url = format!("worker.js?glue={}", js_sys::encode_uri_component(&glue));
+    let mut url = format!("worker.js?glue={}", js_sys::encode_uri_component(&glue));
+    // `?workers=N` on the page sets how many engine workers the worker starts
+    // (`crate::pool::workers_asked`; 0: none).
+    let search = web_sys::window()
+        .and_then(|w| w.location().search().ok())
+        .unwrap_or_default();
+    if let Some(n) = crate::pool::workers_asked(&search) {
+        url.push_str(&format!("&workers={n}"));
+    }
     let worker = Worker::new_with_options(&url, &options)
         .map_err(|e| format!("cannot start the worker: {e:?}"))?;
     let weak = Rc::downgrade(inner);

@@ -70,6 +70,31 @@ pub fn worker_count(hardware_concurrency: usize) -> usize {
     hardware_concurrency.saturating_sub(1).clamp(1, MAX_WORKERS)
 }
 
+/// The engine workers a page's query asks for (`?workers=N`, at most [`MAX_WORKERS`];
+/// 0: none, everything runs in the notebook's worker), when it asks.
+pub fn workers_asked(search: &str) -> Option<usize> {
+    search
+        .trim_start_matches('?')
+        .split('&')
+        .find_map(|pair| pair.strip_prefix("workers="))
+        .and_then(|n| n.parse::<usize>().ok())
+        .map(|n| n.min(MAX_WORKERS))
+}
+
+/// The engine workers this notebook worker uses: what its query asks for, else one per
+/// other core ([`worker_count`]).
+fn engine_workers() -> usize {
+    let search = get(&get(&js_sys::global(), "location"), "search")
+        .as_string()
+        .unwrap_or_default();
+    workers_asked(&search).unwrap_or_else(|| worker_count(hardware_concurrency()))
+}
+
+/// Whether this notebook worker has engine workers to share work with.
+pub fn enabled() -> bool {
+    engine_workers() > 0
+}
+
 /// What travels beside the typed arrays: the job without its rows, and its two
 /// floats as bits (JSON text need not give back every `f64` bit for bit).
 #[derive(serde::Serialize, serde::Deserialize)]
@@ -325,7 +350,7 @@ fn start() -> Result<Rc<Pool>, String> {
     let mut workers = Vec::new();
     let mut handlers = Vec::new();
     let mut error_handlers = Vec::new();
-    for _ in 0..worker_count(hardware_concurrency()) {
+    for _ in 0..engine_workers() {
         let options = WorkerOptions::new();
         options.set_type(WorkerType::Module);
         let worker = Worker::new_with_options(&url, &options)
@@ -424,10 +449,10 @@ pub async fn run_model(
         .first()
         .and_then(|(_, t)| t.shape().first().copied())
         .unwrap_or(0);
-    if rows < MIN_MODEL_ROWS {
+    if rows < MIN_MODEL_ROWS || !enabled() {
         return Ok(model.run(inputs)?);
     }
-    let parts = worker_count(hardware_concurrency()) + 1;
+    let parts = engine_workers() + 1;
     let Some(parts) = model.split_rows(inputs, parts, MIN_ROWS_PER_PART)? else {
         return Ok(model.run(inputs)?);
     };
@@ -675,6 +700,16 @@ pub fn serve() {
 mod tests {
     #![allow(clippy::unwrap_used)]
     use super::*;
+
+    #[test]
+    fn the_page_s_query_can_ask_for_a_number_of_engine_workers() {
+        assert_eq!(workers_asked(""), None);
+        assert_eq!(workers_asked("?glue=a.js&role=engine"), None);
+        assert_eq!(workers_asked("?workers=0"), Some(0));
+        assert_eq!(workers_asked("?glue=a.js&workers=3&role=engine"), Some(3));
+        assert_eq!(workers_asked("?workers=99"), Some(MAX_WORKERS));
+        assert_eq!(workers_asked("?workers=many"), None);
+    }
 
     #[test]
     fn one_engine_worker_per_other_core_within_bounds() {

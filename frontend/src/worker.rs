@@ -274,7 +274,7 @@ async fn handle(
                 Err(error) => return Reply::Failed { error },
             };
             let replicates = match &pending.job {
-                Some(job) if crate::pool::worth_splitting(job) => {
+                Some(job) if crate::pool::worth_splitting(job) && crate::pool::enabled() => {
                     match crate::pool::replicates(job, &progress).await {
                         Ok(r) => Some(r),
                         Err(e) => {

@@ -25,13 +25,16 @@ def main():
     ap.add_argument("--rows", type=int, required=True)
     ap.add_argument("--features", type=int, default=0, help="extra float64 columns")
     ap.add_argument("--seed", type=int, default=13)
+    ap.add_argument(
+        "--no-score", action="store_true", help="no score column: a label and the features"
+    )
     ap.add_argument("--out", type=Path, required=True, help=".csv, .parquet, .arrow or .feather")
     args = ap.parse_args()
     rng = np.random.default_rng(args.seed)
     n = args.rows
     label = (rng.random(n) < 1 / 3).astype(np.int64)
     score = np.clip(0.25 * label + 0.75 * rng.random(n), 0.0, 1.0).round(6)
-    columns = {"label": label, "score": score}
+    columns = {"label": label} if args.no_score else {"label": label, "score": score}
     for i in range(args.features):
         columns[f"x{i}"] = rng.standard_normal(n).round(4)
     table = pa.table(columns)
