@@ -566,13 +566,16 @@ impl Host {
     }
 
     /// The second half of [`Host::evaluate_begin`]: the report, with the headline
-    /// bootstrap's `replicates` when they were computed elsewhere.
+    /// bootstrap's `replicates` when they were computed elsewhere, and for the Slices
+    /// cell its `slices` ([`Host::slices_spec`]; the finder's progress to `progress`).
     pub fn evaluate_end(
         &self,
         inputs: &EvalInputs,
         pending: &PendingEvaluation,
         replicates: Option<&lockstep_core::report::PrecomputedReplicates>,
+        slices: Option<lockstep_core::slices::SlicesSpec>,
         now: &dyn Fn() -> f64,
+        progress: &mut dyn FnMut(lockstep_core::slices::Progress),
     ) -> Reply {
         let run = (|| {
             let source = inputs
@@ -580,7 +583,14 @@ impl Host {
                 .as_ref()
                 .ok_or("choose what to evaluate: a model, a prediction column or a score column")?;
             self.with_picks(inputs, source, |picks| {
-                let shown = view::eval::finish(picks, &pending.prepared, replicates, now)?;
+                let shown = view::eval::finish(
+                    picks,
+                    &pending.prepared,
+                    replicates,
+                    slices,
+                    now,
+                    progress,
+                )?;
                 Ok(Evaluated {
                     dataset: picks.dataset.name.clone(),
                     rows: picks.dataset.table.num_rows(),
@@ -600,6 +610,17 @@ impl Host {
         }
     }
 
+    /// The Slices cell's `slices.toml` as typed for the evaluation `inputs` (empty: the
+    /// default, [`view::eval::default_slices_spec`]).
+    pub fn slices_spec(
+        &self,
+        inputs: &EvalInputs,
+        spec: &str,
+    ) -> Result<lockstep_core::slices::SlicesSpec, String> {
+        let (held, _) = self.table(&inputs.dataset)?;
+        view::eval::slices_spec(spec, &held.info.columns, &skipped(inputs))
+    }
+
     /// The Slices cell: the Evaluate cell's evaluation with a `slices.toml` (empty: the
     /// default, [`view::eval::default_slices_spec`]) — core's evaluation request with
     /// `--slices`, the finder's progress sent to `progress`.
@@ -612,8 +633,7 @@ impl Host {
     ) -> Reply {
         let cancel = std::sync::atomic::AtomicBool::new(false);
         let mut run = || {
-            let (held, _) = self.table(&inputs.dataset)?;
-            let spec = view::eval::slices_spec(spec, &held.info.columns, &skipped(inputs))?;
+            let spec = self.slices_spec(inputs, spec)?;
             self.try_evaluate(inputs, Some(spec), now, progress, &cancel)
         };
         match run() {
@@ -1260,7 +1280,10 @@ mod tests {
             let pending = ready(host.evaluate_begin(&inputs, &|| 0.0)).unwrap();
             let Some(job) = &pending.job else {
                 // A source the data set lacks: both halves fail alike.
-                assert_eq!(host.evaluate_end(&inputs, &pending, None, &|| 0.0), whole);
+                assert_eq!(
+                    host.evaluate_end(&inputs, &pending, None, None, &|| 0.0, &mut |_| {}),
+                    whole
+                );
                 continue;
             };
             let header = crate::pool::job_header(job);
@@ -1275,7 +1298,8 @@ mod tests {
                 job: job.clone(),
                 ranges,
             };
-            let parts = host.evaluate_end(&inputs, &pending, Some(&pre), &|| 0.0);
+            let parts =
+                host.evaluate_end(&inputs, &pending, Some(&pre), None, &|| 0.0, &mut |_| {});
             assert!(matches!(parts, Reply::Evaluated(_)), "{parts:?}");
             assert_eq!(parts, whole);
         }
@@ -1378,6 +1402,12 @@ group = "member"
             panic!("no report");
         };
         assert!(!seen.is_empty(), "no progress from the finder");
+        // In halves, as the worker runs it (the model and the bootstrap may run on its
+        // engine workers in between): the same reply.
+        let pending = ready(host.evaluate_begin(&inputs, &|| 0.0)).unwrap();
+        let spec = host.slices_spec(&inputs, SLICES).unwrap();
+        let halves = host.evaluate_end(&inputs, &pending, None, Some(spec), &|| 0.0, &mut |_| {});
+        assert_eq!(halves, Reply::Evaluated(e.clone()));
         let report = report_of(&e).unwrap();
         let slices = report.slices.as_ref().unwrap();
         let names: Vec<&str> = slices.slices.iter().map(|s| s.name.as_str()).collect();

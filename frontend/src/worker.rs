@@ -256,54 +256,15 @@ async fn handle(
         }
         Command::Evaluate(inputs) => {
             progress(format!("evaluating {}", inputs.dataset));
-            // In two halves: the model run and the bootstrap of a large evaluation run
-            // on the engine workers too (`crate::pool`), with the same report as here
-            // alone.
-            let said = std::rc::Rc::new(move |stage: String| {
-                post(
-                    id,
-                    Reply::Progress {
-                        stage,
-                        fraction: None,
-                    },
-                )
-            });
-            let begun = crate::pool::with_progress(said, evaluate_begin(host, &inputs)).await;
-            let pending = match begun {
-                Ok(pending) => pending,
-                Err(error) => return Reply::Failed { error },
-            };
-            let replicates = match &pending.job {
-                Some(job) if crate::pool::worth_splitting(job) && crate::pool::enabled() => {
-                    match crate::pool::replicates(job, &progress).await {
-                        Ok(r) => Some(r),
-                        Err(e) => {
-                            // Computed here instead, as without engine workers.
-                            web_sys::console::warn_1(&JsValue::from_str(&format!(
-                                "lockstep: the engine workers failed ({e}); bootstrapping in this worker"
-                            )));
-                            None
-                        }
-                    }
-                }
-                _ => None,
-            };
-            host.borrow()
-                .evaluate_end(&inputs, &pending, replicates.as_ref(), &now_ms)
+            evaluate(host, id, &inputs, None).await
         }
         Command::Slices { eval, spec } => {
             progress(format!("evaluating {} with slices", eval.dataset));
-            let started = now_ms();
-            let mut finder = |p: lockstep_core::slices::Progress| {
-                post(
-                    id,
-                    Reply::Progress {
-                        stage: crate::view::eval::finder_stage(&p, now_ms() - started),
-                        fraction: Some(crate::view::eval::finder_fraction(&p)),
-                    },
-                );
+            let spec = match host.borrow().slices_spec(&eval, &spec) {
+                Ok(spec) => spec,
+                Err(error) => return Reply::Failed { error },
             };
-            host.borrow().slices(&eval, &spec, &now_ms, &mut finder)
+            evaluate(host, id, &eval, Some(spec)).await
         }
         Command::Gate {
             eval,
@@ -355,7 +316,65 @@ async fn handle(
     }
 }
 
-/// The Evaluate cell's first half, its model run awaited. The host stays borrowed while
+/// The Evaluate cell, and the Slices cell with its `slices`: in two halves, so that the
+/// model run and the headline bootstrap of a large evaluation run on the engine workers
+/// too (`crate::pool`), with the same report as here alone.
+async fn evaluate(
+    host: &RefCell<Host>,
+    id: u64,
+    inputs: &crate::notebook::EvalInputs,
+    slices: Option<lockstep_core::slices::SlicesSpec>,
+) -> Reply {
+    let said = std::rc::Rc::new(move |stage: String| {
+        post(
+            id,
+            Reply::Progress {
+                stage,
+                fraction: None,
+            },
+        )
+    });
+    let begun = crate::pool::with_progress(said.clone(), evaluate_begin(host, inputs)).await;
+    let pending = match begun {
+        Ok(pending) => pending,
+        Err(error) => return Reply::Failed { error },
+    };
+    let replicates = match &pending.job {
+        Some(job) if crate::pool::worth_splitting(job) && crate::pool::enabled() => {
+            match crate::pool::replicates(job, &*said).await {
+                Ok(r) => Some(r),
+                Err(e) => {
+                    // Computed here instead, as without engine workers.
+                    web_sys::console::warn_1(&JsValue::from_str(&format!(
+                        "lockstep: the engine workers failed ({e}); bootstrapping in this worker"
+                    )));
+                    None
+                }
+            }
+        }
+        _ => None,
+    };
+    let started = now_ms();
+    let mut finder = |p: lockstep_core::slices::Progress| {
+        post(
+            id,
+            Reply::Progress {
+                stage: crate::view::eval::finder_stage(&p, now_ms() - started),
+                fraction: Some(crate::view::eval::finder_fraction(&p)),
+            },
+        );
+    };
+    host.borrow().evaluate_end(
+        inputs,
+        &pending,
+        replicates.as_ref(),
+        slices,
+        &now_ms,
+        &mut finder,
+    )
+}
+
+/// The evaluation's first half, its model run awaited. The host stays borrowed while
 /// the model's parts are on the engine workers: the worker handles one command at a
 /// time (`pump`), so nothing borrows it mutably meanwhile.
 #[allow(clippy::await_holding_refcell_ref)]

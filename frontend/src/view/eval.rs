@@ -153,14 +153,18 @@ pub async fn prepare(
 }
 
 /// The second half: the report of `prepared` with the headline bootstrap's replicates
-/// from `replicates` — the same report, bit for bit, as [`evaluate`].
+/// from `replicates` and, for the Slices cell, `slices` (the finder's progress to
+/// `progress`) — the same report, bit for bit, as [`evaluate_watched`].
 pub fn finish(
     picks: &EvalPicks<'_>,
     prepared: &PreparedRequest,
     replicates: Option<&PrecomputedReplicates>,
+    slices: Option<SlicesSpec>,
     now: &dyn Fn() -> f64,
+    progress: &mut dyn FnMut(Progress),
 ) -> Result<Evaluation, String> {
-    let request = request_of(picks)?;
+    let mut request = request_of(picks)?;
+    request.overrides.slices = slices;
     let cancel = std::sync::atomic::AtomicBool::new(false);
     let report = evaluate_prepared(
         &picks.dataset.table,
@@ -168,7 +172,7 @@ pub fn finish(
         prepared,
         replicates,
         now,
-        &mut |_| {},
+        progress,
         &cancel,
     )
     .map_err(|e| request_error(picks, e))?;
