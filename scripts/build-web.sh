@@ -22,6 +22,26 @@ cp "$columnar_tmp" "dist/$columnar"
 sed -i "s/'lockstep-columnar.wasm'/'$columnar'/" dist/worker.js
 grep -q "'$columnar'" dist/worker.js || { echo "[build-web] dist/worker.js does not name $columnar" >&2; exit 1; }
 columnar_gz=$(gzip -9 -c "dist/$columnar" | wc -c)
+# www/worker.js's comment lines are for its readers, not the browser: dist/ ships it
+# without them (every page loads it).
+sed -i '/^[[:space:]]*\/\//d' dist/worker.js
+# The WebGPU module (frontend/gpu): lockstep-core's GPU engine and wgpu, imported by the
+# worker the first time a model runs with ?backend=gpu or auto (www/worker.js). A
+# wasm-bindgen module (wgpu calls the browser's WebGPU through it), built and optimised
+# as the page is, its two files named by the wasm's content; dist/worker.js is told.
+cargo build -p lockstep-gpu-web --profile wasm-release --target wasm32-unknown-unknown --locked \
+  2>&1 | grep -v "^\s*$" | tail -n 2
+gpu_tmp=$(mktemp -d)
+trap 'rm -f "$columnar_tmp"; rm -rf "$gpu_tmp"' EXIT
+wasm-bindgen --target web --no-typescript --out-dir "$gpu_tmp" \
+  target/wasm32-unknown-unknown/wasm-release/lockstep_gpu_web.wasm
+wasm-opt -Oz --strip-debug --strip-producers "$gpu_tmp/lockstep_gpu_web_bg.wasm" -o "$gpu_tmp/opt.wasm"
+gpu="lockstep-gpu-$(sha256sum "$gpu_tmp/opt.wasm" | cut -c1-16)"
+cp "$gpu_tmp/opt.wasm" "dist/${gpu}_bg.wasm"
+cp "$gpu_tmp/lockstep_gpu_web.js" "dist/$gpu.js"
+sed -i "s/'lockstep-gpu.js'/'$gpu.js'/" dist/worker.js
+grep -q "'$gpu.js'" dist/worker.js || { echo "[build-web] dist/worker.js does not name $gpu.js" >&2; exit 1; }
+gpu_gz=$(( $(gzip -9 -c "dist/${gpu}_bg.wasm" | wc -c) + $(gzip -9 -c "dist/$gpu.js" | wc -c) ))
 raw=$(stat -c %s "$wasm")
 gz=$(gzip -9 -c "$wasm" | wc -c)
 js_gz=$(gzip -9 -c "$js" | wc -c)
@@ -30,6 +50,8 @@ printf '[build-web] wasm bundle: %s bytes raw (%s KiB), %s bytes gzip -9 (%s KiB
   "$raw" "$((raw / 1024))" "$gz" "$((gz / 1024))" "$js_gz" "$worker_gz"
 printf '[build-web] the Parquet and Arrow IPC reader, fetched when such a file is opened: %s, %s bytes gzip -9\n' \
   "$columnar" "$columnar_gz"
+printf '[build-web] the WebGPU engine, imported with ?backend=gpu or auto: %s, %s bytes gzip -9\n' \
+  "$gpu" "$gpu_gz"
 # The bundle budget (issues 13 and 21): 1.5 MB gzip -9 for everything the page loads,
 # worker included (the worker imports the same wasm and glue, plus dist/worker.js); the
 # columnar module is loaded only with a Parquet or Arrow IPC file, and printed above.

@@ -48,3 +48,24 @@ self.lockstepColumnar = async (kind, bytes, onChunk) => {
     throw new Error(new TextDecoder().decode(message));
   }
 };
+
+// The WebGPU engine (frontend/gpu: lockstep-core's GPU engine, wgpu on the browser's
+// WebGPU) is a wasm-bindgen module of its own, imported the first time a model runs with
+// `?backend=gpu` or `auto` on the page's URL; the app's bundle does not carry wgpu.
+// scripts/build-web.sh builds it and writes its content-hashed name below. Called by
+// frontend/src/gpu.rs with the message the engine workers take; answers with the outputs,
+// or only why the CPU engine should run.
+const GPU_JS = 'lockstep-gpu.js';
+let gpu = null;
+self.lockstepGpu = async (message) => {
+  gpu ??= import(new URL(GPU_JS, self.location.href).href)
+    .then(async (module) => {
+      await module.default({ module_or_path: new URL(GPU_JS.replace(/\.js$/, '_bg.wasm'), self.location.href) });
+      return module;
+    })
+    .catch((error) => {
+      gpu = null;
+      throw new Error(`the WebGPU engine (${GPU_JS}) did not load: ${error.message}`);
+    });
+  return (await gpu).run(message);
+};

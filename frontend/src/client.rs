@@ -64,6 +64,16 @@ fn spawn(inner: &Rc<RefCell<Inner>>) -> Result<(), String> {
     if let Some(n) = crate::pool::workers_asked(&search) {
         url.push_str(&format!("&workers={n}"));
     }
+    // `?backend=gpu|auto|core`: the engine models run on (`crate::gpu`); an unknown
+    // value travels as typed, and the worker names it.
+    if let Some(b) = search
+        .trim_start_matches('?')
+        .split('&')
+        .find(|p| p.starts_with("backend="))
+    {
+        url.push('&');
+        url.push_str(&String::from(js_sys::encode_uri_component(b)).replace("%3D", "="));
+    }
     let worker = Worker::new_with_options(&url, &options)
         .map_err(|e| format!("cannot start the worker: {e:?}"))?;
     let weak = Rc::downgrade(inner);

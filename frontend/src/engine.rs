@@ -4,6 +4,8 @@
 //! batch into contiguous parts of rows and runs them on the notebook worker's engine
 //! workers and the notebook worker together ([`crate::pool::run_model`]). The parts are
 //! merged by core ([`Model::merge_rows`]), so the outputs are bit for bit one run's.
+//! With `?backend=gpu` or `auto` on the page's URL the run goes to the WebGPU module
+//! first ([`crate::gpu`]), and to the CPU engine when that has no adapter.
 //! Its synchronous run is [`Model::run`] in this worker; natively (the host's tests) the
 //! async run is that too.
 
@@ -55,7 +57,15 @@ impl Engine for PageEngine {
 
     #[cfg(target_arch = "wasm32")]
     fn run_async<'a>(&'a self, inputs: &'a [(&'a str, &'a Tensor)]) -> EngineFuture<'a> {
-        Box::pin(crate::pool::run_model(self, inputs))
+        Box::pin(async move {
+            let backend = crate::gpu::asked();
+            if backend != crate::gpu::Backend::Core
+                && let Some(outputs) = crate::gpu::run_model(self, backend, inputs).await?
+            {
+                return Ok(outputs);
+            }
+            crate::pool::run_model(self, inputs).await
+        })
     }
 
     #[cfg(not(target_arch = "wasm32"))]

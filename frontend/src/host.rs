@@ -601,6 +601,7 @@ impl Host {
                     millis: now() - pending.start,
                     memory_bytes: picks.dataset.table.memory_bytes(),
                     heap_bytes: heap_bytes(),
+                    engine: None,
                 })
             })
         })();
@@ -911,6 +912,7 @@ impl Host {
                 millis: now() - start,
                 memory_bytes: picks.dataset.table.memory_bytes(),
                 heap_bytes: heap_bytes(),
+                engine: None,
             })
         })
     }

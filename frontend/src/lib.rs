@@ -19,7 +19,8 @@
 //! * [`host`] — what the worker holds and does, plain Rust over `lockstep-core`
 //!   (tested natively); [`worker`] — the worker's message loop (wasm32); [`pool`] —
 //!   its engine workers, which run a large evaluation's model and bootstrap in parts;
-//!   [`engine`] — the page's engine (core's, its async run on the engine workers).
+//!   [`engine`] — the page's engine (core's, its async run on the engine workers);
+//!   [`gpu`] — `?backend=gpu|auto`: the WebGPU module, loaded when asked for.
 //! * [`client`] — the page's side: spawns the worker, sends, routes replies, cancels.
 //! * [`state`], [`view`] — the data sets, models and the cells' view-models, plain
 //!   functions over `lockstep-core`, tested natively; [`download`] — exports as files.
@@ -41,6 +42,7 @@ pub mod columnar;
 pub mod components;
 pub mod download;
 pub mod engine;
+pub mod gpu;
 pub mod host;
 pub mod notebook;
 pub mod pool;

@@ -140,6 +140,10 @@ pub struct Evaluated {
     /// The worker's WebAssembly memory after the evaluation ([`crate::host::heap_bytes`]).
     #[serde(default)]
     pub heap_bytes: usize,
+    /// Which engine ran the model and why, when the page asked for another backend
+    /// than the CPU engine ([`crate::gpu::note`]).
+    #[serde(default)]
+    pub engine: Option<String>,
 }
 
 /// One skew check, as the CLI prints it.

@@ -364,14 +364,18 @@ async fn evaluate(
             },
         );
     };
-    host.borrow().evaluate_end(
+    let mut reply = host.borrow().evaluate_end(
         inputs,
         &pending,
         replicates.as_ref(),
         slices,
         &now_ms,
         &mut finder,
-    )
+    );
+    if let Reply::Evaluated(e) = &mut reply {
+        e.engine = crate::gpu::take_note();
+    }
+    reply
 }
 
 /// The evaluation's first half, its model run awaited. The host stays borrowed while

@@ -14,6 +14,12 @@ import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { BIN, ROOT, openBrowser, startLockstep, textOf } from './harness.mjs';
 
+/** The Evaluate cell's state reads done; else fails with the cell's error (read only then:
+ * an absent element would be waited for). */
+async function assertDone(page, state) {
+  if (!/^done/.test(state)) assert.fail(`${state}: ${await page.getByTestId('error-evaluate').textContent()}`);
+}
+
 let server;
 let session;
 const work = mkdtempSync(join(tmpdir(), 'lockstep-engine-workers-'));
@@ -77,7 +83,7 @@ test('a large bootstrap on the engine workers gives the CLI\'s report, byte for 
   const path = writeRows('workers.csv', 60_000);
   await pick(page, path, 'workers.csv');
   await page.getByTestId('run-evaluate').click();
-  assert.match(await finished(page), /^done/, await page.getByTestId('error-evaluate').textContent().catch(() => ''));
+  await assertDone(page, await finished(page));
   const started = engineWorkers.length;
   assert.equal(started, Math.min(8, Math.max(1, cores - 1)), `engine workers for ${cores} cores`);
   const [download] = await Promise.all([
@@ -168,7 +174,7 @@ test('a large model run on the engine workers gives the CLI\'s report', async ()
     new MutationObserver(seen).observe(document.body, { subtree: true, childList: true, characterData: true });
   });
   await page.getByTestId('run-evaluate').click();
-  assert.match(await finished(page), /^done/, await page.getByTestId('error-evaluate').textContent().catch(() => ''));
+  await assertDone(page, await finished(page));
   const cores = await page.evaluate(() => navigator.hardwareConcurrency);
   const parts = Math.min(8, Math.max(1, cores - 1)) + 1;
   const seen = await page.evaluate(() => window.lockstepSeen);

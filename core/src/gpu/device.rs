@@ -112,7 +112,7 @@ impl Gpu {
         let gpu = Gpu {
             device,
             queue,
-            adapter: format!("{} ({:?}, {:?})", info.name, info.backend, info.device_type),
+            adapter: adapter_name(&info),
             max_binding,
             max_groups: limits.max_compute_workgroups_per_dimension.max(1),
             errors,
@@ -232,4 +232,15 @@ impl Future for Oneshot {
             }
         }
     }
+}
+
+/// How reports name an adapter: its name (or its vendor and device ids, where the
+/// browser's WebGPU hides the name), backend and device type.
+fn adapter_name(info: &wgpu::AdapterInfo) -> String {
+    let name = if info.name.trim().is_empty() {
+        format!("adapter {:04x}:{:04x}", info.vendor, info.device)
+    } else {
+        info.name.clone()
+    };
+    format!("{name} ({:?}, {:?})", info.backend, info.device_type)
 }

@@ -1,0 +1,244 @@
+//! The page's backend choice and its WebGPU engine. `?backend=gpu` (or `auto`, or
+//! `core`, the default) on the page's URL reaches the notebook worker's URL (as
+//! `?workers=N` does); with `gpu` or `auto`, a model's run (the page engine's async run,
+//! [`crate::engine::PageEngine`]) goes first to the WebGPU module (`frontend/gpu`,
+//! `lockstep-gpu-web`), which `www/worker.js` imports the first time
+//! (`self.lockstepGpu`). It answers with the outputs, which backend ran and why, and the
+//! run's largest deviation from the CPU engine on its first 1,000 rows — or, without an
+//! adapter (a browser without WebGPU) or when `auto` timed the CPU faster, with only
+//! why, and the model runs on the CPU engine (and its engine workers) instead. What ran
+//! and why is the Evaluate cell's engine line ([`take_note`]).
+//!
+//! [`backend_asked`] and [`note`] are plain and tested natively; the rest needs a
+//! browser.
+
+use std::cell::RefCell;
+
+/// The engine a page asks models to run on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    /// lockstep-core's CPU engine (the default).
+    Core,
+    /// The GPU engine on the browser's WebGPU, the CPU engine without an adapter.
+    Gpu,
+    /// The GPU when it beats the CPU engine on a timed sample batch, else the CPU.
+    Auto,
+}
+
+impl Backend {
+    pub fn name(self) -> &'static str {
+        match self {
+            Backend::Core => "core",
+            Backend::Gpu => "gpu",
+            Backend::Auto => "auto",
+        }
+    }
+}
+
+/// The backend a page's query asks for (`?backend=core|gpu|auto`); `Ok(None)` when it
+/// does not ask, an error naming the value when it is none of these.
+pub fn backend_asked(search: &str) -> Result<Option<Backend>, String> {
+    let Some(value) = search
+        .trim_start_matches('?')
+        .split('&')
+        .find_map(|pair| pair.strip_prefix("backend="))
+    else {
+        return Ok(None);
+    };
+    match value {
+        "core" | "cpu" => Ok(Some(Backend::Core)),
+        "gpu" => Ok(Some(Backend::Gpu)),
+        "auto" => Ok(Some(Backend::Auto)),
+        other => Err(format!(
+            "unknown backend `{}` in the page's address (?backend=core, gpu or auto)",
+            lockstep_core::excerpt::excerpt(other)
+        )),
+    }
+}
+
+/// The Evaluate cell's engine line: the backend that ran, why, and a GPU run's check
+/// against the CPU engine (`rows` compared, the largest difference, within the tier).
+pub fn note(backend: &str, why: &str, check: Option<(usize, f64, bool)>) -> String {
+    let mut line = format!("Model ran on `{backend}`: {why}.");
+    if let Some((rows, diff, passed)) = check {
+        line.push_str(&format!(
+            " Largest difference from the CPU engine on the first {rows} rows: {diff:.3e} ({}).",
+            if passed {
+                "within the tolerance tier"
+            } else {
+                "OVER the tolerance tier"
+            }
+        ));
+    }
+    line
+}
+
+thread_local! {
+    /// What the last model run on the GPU path said, for the reply that follows it.
+    static NOTE: RefCell<Option<String>> = const { RefCell::new(None) };
+}
+
+/// The engine line of the model runs since the last call (none on the CPU default).
+pub fn take_note() -> Option<String> {
+    NOTE.with(|n| n.borrow_mut().take())
+}
+
+#[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
+fn set_note(line: String) {
+    NOTE.with(|n| *n.borrow_mut() = Some(line));
+}
+
+#[cfg(target_arch = "wasm32")]
+pub use browser::{asked, run_model};
+
+#[cfg(target_arch = "wasm32")]
+mod browser {
+    use std::cell::RefCell;
+
+    use js_sys::{Array, Function, Object, Promise, Reflect, Uint8Array};
+    use lockstep_core::engine::EngineError;
+    use lockstep_core::onnx::Tensor;
+    use lockstep_web_wire::{get, put_tensors, take_tensors};
+    use wasm_bindgen::{JsCast, JsValue};
+    use wasm_bindgen_futures::JsFuture;
+
+    use super::{Backend, backend_asked, note, set_note};
+    use crate::engine::PageEngine;
+
+    thread_local! {
+        /// The sha256 of the model the WebGPU module holds.
+        static SENT: RefCell<Option<String>> = const { RefCell::new(None) };
+    }
+
+    /// The backend this worker's query asks for; an unknown one is said once as the
+    /// engine line and the CPU engine runs.
+    pub fn asked() -> Backend {
+        let search = get(&get(&js_sys::global(), "location"), "search")
+            .as_string()
+            .unwrap_or_default();
+        backend_asked(&search)
+            .unwrap_or_else(|e| {
+                set_note(format!("{e}; the CPU engine ran"));
+                None
+            })
+            .unwrap_or(Backend::Core)
+    }
+
+    /// Runs `inputs` through the WebGPU module: `Ok(Some(outputs))` when the GPU engine
+    /// ran them, `Ok(None)` when the CPU engine should (no adapter, `auto` chose it, or
+    /// the module failed: said in the engine line).
+    pub async fn run_model(
+        engine: &PageEngine,
+        backend: Backend,
+        inputs: &[(&str, &Tensor)],
+    ) -> Result<Option<Vec<(String, Tensor)>>, EngineError> {
+        match try_run(engine, backend, inputs).await {
+            Ok(outputs) => Ok(outputs),
+            Err(e) => {
+                SENT.with(|s| *s.borrow_mut() = None);
+                set_note(note(
+                    "core",
+                    &format!("the GPU engine failed ({e}); the CPU engine ran instead"),
+                    None,
+                ));
+                Ok(None)
+            }
+        }
+    }
+
+    async fn try_run(
+        engine: &PageEngine,
+        backend: Backend,
+        inputs: &[(&str, &Tensor)],
+    ) -> Result<Option<Vec<(String, Tensor)>>, String> {
+        let run = get(&js_sys::global(), "lockstepGpu")
+            .dyn_into::<Function>()
+            .map_err(|_| "this worker has no WebGPU module loader")?;
+        let message = Object::new();
+        let set = |k: &str, v: &JsValue| {
+            let _ = Reflect::set(&message, &k.into(), v);
+        };
+        set("key", &engine.sha256().into());
+        set("backend", &backend.name().into());
+        if SENT.with(|s| s.borrow().as_deref() != Some(engine.sha256())) {
+            set("model", &Uint8Array::from(engine.raw()).into());
+        }
+        let owned: Vec<(String, Tensor)> = inputs
+            .iter()
+            .map(|(n, t)| ((*n).to_owned(), (*t).clone()))
+            .collect();
+        put_tensors(&message, &owned, &Array::new());
+        drop(owned);
+        let promise = run
+            .call1(&JsValue::NULL, &message)
+            .map_err(|e| crate::worker::js_error(&e))?
+            .dyn_into::<Promise>()
+            .map_err(|_| "the WebGPU module did not answer with a promise")?;
+        let reply = JsFuture::from(promise)
+            .await
+            .map_err(|e| crate::worker::js_error(&e))?;
+        SENT.with(|s| *s.borrow_mut() = Some(engine.sha256().to_owned()));
+        let ran = get(&reply, "backend").as_string().unwrap_or_default();
+        let why = get(&reply, "why").as_string().unwrap_or_default();
+        if ran != "gpu" {
+            set_note(note(&ran, &why, None));
+            return Ok(None);
+        }
+        let check = get(&reply, "check")
+            .as_string()
+            .and_then(|c| serde_json::from_str::<serde_json::Value>(&c).ok())
+            .map(|c| {
+                (
+                    c["rows"].as_u64().unwrap_or(0) as usize,
+                    c["max_abs_diff"].as_f64().unwrap_or(f64::NAN),
+                    c["passed"].as_bool().unwrap_or(false),
+                )
+            });
+        set_note(note("gpu", &why, check));
+        take_tensors(&reply).map(Some)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    #[test]
+    fn the_page_s_query_picks_the_backend() {
+        assert_eq!(backend_asked(""), Ok(None));
+        assert_eq!(backend_asked("?workers=2"), Ok(None));
+        assert_eq!(backend_asked("?backend=gpu"), Ok(Some(Backend::Gpu)));
+        assert_eq!(
+            backend_asked("?glue=a.js&backend=auto&workers=1"),
+            Ok(Some(Backend::Auto))
+        );
+        assert_eq!(backend_asked("?backend=core"), Ok(Some(Backend::Core)));
+        assert_eq!(
+            backend_asked("?backend=tpu").unwrap_err(),
+            "unknown backend `tpu` in the page's address (?backend=core, gpu or auto)"
+        );
+    }
+
+    #[test]
+    fn the_engine_line_says_what_ran_why_and_how_far_from_the_cpu() {
+        assert_eq!(
+            note(
+                "core",
+                "no WebGPU adapter; running on the CPU engine instead",
+                None
+            ),
+            "Model ran on `core`: no WebGPU adapter; running on the CPU engine instead."
+        );
+        let line = note(
+            "gpu",
+            "the GPU engine was asked for",
+            Some((1000, 0.0, true)),
+        );
+        assert!(
+            line.ends_with("first 1000 rows: 0.000e0 (within the tolerance tier)."),
+            "{line}"
+        );
+        assert!(note("gpu", "x", Some((5, 1.0, false))).contains("OVER the tolerance tier"));
+    }
+}
