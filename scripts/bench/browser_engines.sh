@@ -7,8 +7,11 @@
 #
 #     scripts/bench/browser_engines.sh
 #
-# BENCH_REPS (default 3), BENCH_ROWS (default 10000,100000,1000000) and BENCH_WORKERS
-# (default: the browser's navigator.hardwareConcurrency) are passed to
+# BENCH_REPS (default 3), BENCH_ROWS (default 10000,100000,1000000), BENCH_WORKERS
+# (default: the browser's navigator.hardwareConcurrency), BENCH_WEBGPU (0 skips the WebGPU
+# session: Lockstep's WebGPU module against onnxruntime-web's WebGPU provider, in Chromium
+# with --enable-unsafe-webgpu; on a software adapter only overhead) and BENCH_GPU_ROWS are
+# passed to
 # tests/browser/bench_engines.mjs. Needs scripts/setup.sh's tools (wasm-bindgen,
 # wasm-opt, chromium, tests/browser/node_modules with onnxruntime-web).
 set -euo pipefail
@@ -23,6 +26,12 @@ mkdir -p "$pkg"
 wasm-bindgen --target web --no-typescript --out-dir "$pkg" "$wasm"
 # As Trunk runs it for the page (data-wasm-opt="z" in www/index.html).
 wasm-opt --output="$pkg/lockstep_bench_wasm_bg.wasm" -Oz "$pkg/lockstep_bench_wasm_bg.wasm"
+# The page's WebGPU module (frontend/gpu), as scripts/build-web.sh builds it, for the WebGPU
+# session (BENCH_WEBGPU=0 skips it).
+cargo build -p lockstep-gpu-web --profile wasm-release --target wasm32-unknown-unknown --locked
+mkdir -p "$pkg/gpu"
+wasm-bindgen --target web --no-typescript --out-dir "$pkg/gpu" "$target_dir/wasm32-unknown-unknown/wasm-release/lockstep_gpu_web.wasm"
+wasm-opt --output="$pkg/gpu/lockstep_gpu_web_bg.wasm" -Oz "$pkg/gpu/lockstep_gpu_web_bg.wasm"
 printf '[browser-bench] engine wasm: %s bytes, %s gzip\n' \
   "$(stat -c %s "$pkg/lockstep_bench_wasm_bg.wasm")" "$(gzip -9 -c "$pkg/lockstep_bench_wasm_bg.wasm" | wc -c)"
 BENCH_PKG="$pkg" node tests/browser/bench_engines.mjs

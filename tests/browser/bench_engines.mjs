@@ -15,6 +15,9 @@ import { ROOT, openBrowser } from './harness.mjs';
 const PKG = resolve(process.env.BENCH_PKG ?? '');
 const REPS = Number(process.env.BENCH_REPS ?? 3);
 const ROWS = (process.env.BENCH_ROWS ?? '10000,100000,1000000').split(',').map(Number);
+// The WebGPU session (BENCH_WEBGPU=0 skips it): on this machine's software adapter
+// (SwiftShader) it proves overhead and agreement, not speed; on a real GPU run unchanged.
+const GPU_ROWS = (process.env.BENCH_GPU_ROWS ?? process.env.BENCH_ROWS ?? '10000,100000,1000000').split(',').map(Number);
 const MODELS = [
   ['gbdt_100x6', 'GBDT 100 trees depth 6'],
   ['mlp_64x32', 'MLP (64, 32)'],
@@ -67,9 +70,9 @@ function serve(isolated) {
 
 const fmt = (v) => Math.round(v).toLocaleString('en-US').replace(/,/g, ' ');
 
-async function session(ortThreads, workers) {
+async function session(ortThreads, workers, webgpu = false) {
   const server = await serve(true);
-  const { browser, page, problems } = await openBrowser();
+  const { browser, page, problems } = await openBrowser({ webgpu });
   try {
     await page.goto(`http://127.0.0.1:${server.address().port}/`);
     await page.waitForFunction(() => typeof window.benchSetup === 'function');
@@ -77,10 +80,11 @@ async function session(ortThreads, workers) {
       (opts) => window.benchSetup(opts),
       { ortThreads, models: MODELS.map(([m]) => m), workers },
     );
+    if (webgpu) Object.assign(env, await page.evaluate((opts) => window.benchSetupGpu(opts), { models: MODELS.map(([m]) => m) }));
     const cells = [];
     for (const [name, label] of MODELS) {
-      for (const rows of ROWS) {
-        const engines = workers > 1 ? ['lockstep', 'pool', 'ort'] : ['lockstep', 'ort'];
+      for (const rows of webgpu ? GPU_ROWS : ROWS) {
+        const engines = webgpu ? ['lockstep', 'gpu', 'ortgpu'] : workers > 1 ? ['lockstep', 'pool', 'ort'] : ['lockstep', 'ort'];
         const cell = await page.evaluate(
           (args) => window.benchCell(args),
           { name, rows, reps: REPS, tolerance: TOLERANCE, engines },
@@ -89,7 +93,7 @@ async function session(ortThreads, workers) {
         const ms = cell.ms;
         const line = [`[bench] ${label}, ${rows} rows, ORT ${ortThreads} thread(s):`];
         for (const e of engines) line.push(`${e} ${ms[e].toFixed(1)} ms`);
-        line.push(`max |diff| ${cell.check.maxDiff?.toExponential(2)}`);
+        for (const [k, v] of Object.entries(cell.check)) if (typeof v === 'number') line.push(`${k} ${v.toExponential(2)}`);
         console.error(line.join(' '));
       }
     }
@@ -114,3 +118,13 @@ const row = (c, t, mine, theirs) =>
   console.log(`| ${c.label} | ${fmt(c.rows)} | ${t} | ${fmt((c.rows / mine) * 1000)} | ${fmt((c.rows / theirs) * 1000)} | ${(theirs / mine).toFixed(2)} |`);
 for (const c of one.cells) row(c, 1, c.ms.lockstep, c.ms.ort);
 if (many) for (const c of many.cells) row(c, `${threads} (workers / ORT threads)`, c.ms.pool, c.ms.ort);
+if (process.env.BENCH_WEBGPU !== '0') {
+  const gpu = await session(1, 1, true);
+  console.log(`\nWebGPU, adapter ${gpu.env.adapter}: Lockstep's WebGPU module and onnxruntime-web's WebGPU provider, with Lockstep's wasm CPU engine, rows/s, median of ${REPS} (a software adapter measures overhead, not a GPU)\n`);
+  console.log('| model | rows | Lockstep wasm CPU | Lockstep WebGPU | onnxruntime-web WebGPU | Lockstep WebGPU / ORT WebGPU |');
+  console.log('|---|---|---|---|---|---|');
+  const rate = (c, ms) => fmt((c.rows / ms) * 1000);
+  for (const c of gpu.cells) {
+    console.log(`| ${c.label} | ${fmt(c.rows)} | ${rate(c, c.ms.lockstep)} | ${rate(c, c.ms.gpu)} | ${rate(c, c.ms.ortgpu)} | ${(c.ms.ortgpu / c.ms.gpu).toFixed(2)} |`);
+  }
+}

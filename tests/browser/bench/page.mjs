@@ -28,7 +28,7 @@ function features(rows, seed = 0x5eed1234) {
   return out;
 }
 
-const state = { models: {}, inputs: {}, pool: null, wasmModule: null };
+const state = { models: {}, inputs: {}, pool: null, wasmModule: null, gpu: null, ortGpu: null };
 
 window.benchSetup = async ({ ortThreads, models, workers }) => {
   // Compiled once; the main page and every worker instantiate the same module.
@@ -58,6 +58,57 @@ window.benchSetup = async ({ ortThreads, models, workers }) => {
     userAgent: navigator.userAgent,
   };
 };
+
+/**
+ * The WebGPU engines (a page started with --enable-unsafe-webgpu): Lockstep's WebGPU module
+ * as the page imports it (frontend/gpu, built into /pkg/gpu/ by browser_engines.sh) and
+ * onnxruntime-web's WebGPU provider (its all-providers build: the webgpu build has no ai.onnx.ml ops at all). Call after benchSetup.
+ */
+window.benchSetupGpu = async ({ models }) => {
+  const gpu = await import('/pkg/gpu/lockstep_gpu_web.js');
+  await gpu.default({ module_or_path: '/pkg/gpu/lockstep_gpu_web_bg.wasm' });
+  state.gpu = gpu;
+  const ortGpu = await import('/ort/ort.all.min.mjs');
+  ortGpu.env.wasm.wasmPaths = '/ort/';
+  ortGpu.env.wasm.numThreads = 1;
+  // Its warnings (nodes left on the CPU) go to console.error, which the driver counts as a page problem.
+  ortGpu.env.logLevel = 'error';
+  for (const name of models) {
+    const { bytes } = state.models[name];
+    // Ops the WebGPU provider lacks (all of ai.onnx.ml) fall back to its wasm CPU path.
+    state.models[name].ortGpu = await ortGpu.InferenceSession.create(bytes, {
+      executionProviders: ['webgpu', 'wasm'],
+      logSeverityLevel: 3,
+    });
+    state.models[name].gpuSent = false;
+  }
+  state.ortGpu = ortGpu;
+  const adapter = await navigator.gpu?.requestAdapter();
+  return { adapter: adapter ? `${adapter.info?.vendor ?? ''} ${adapter.info?.architecture ?? ''} fallback=${adapter.isFallbackAdapter}` : null };
+};
+
+/** Lockstep's WebGPU module on `x`: the message the page's worker sends it. */
+async function runGpu(name, x, rows) {
+  const model = state.models[name];
+  const message = {
+    key: name,
+    backend: 'gpu',
+    tensors: JSON.stringify([{ name: model.session.inputNames[0], shape: [rows, FEATURES], kind: 'f32' }]),
+    arrays: [x],
+  };
+  if (!model.gpuSent) message.model = model.bytes;
+  const reply = await state.gpu.run(message);
+  model.gpuSent = true;
+  if (reply.backend !== 'gpu') throw new Error(`${name}: the GPU engine did not run: ${reply.why}`);
+  return reply.arrays;
+}
+
+async function runOrtGpu(name, x, rows) {
+  const session = state.models[name].ortGpu;
+  const feeds = { [session.inputNames[0]]: new state.ortGpu.Tensor('float32', x, [rows, FEATURES]) };
+  const out = await session.run(feeds);
+  return Promise.all(session.outputNames.map(async (n) => (out[n].location === 'gpu-buffer' ? out[n].getData() : out[n].data)));
+}
 
 function input(rows) {
   if (!state.inputs[rows]) state.inputs[rows] = features(rows);
@@ -120,6 +171,8 @@ window.benchCell = async ({ name, rows, reps, tolerance, engines }) => {
     lockstep: () => runLockstep(name, x),
     ort: () => runOrt(name, x, rows),
     pool: () => runPool(name, x, rows),
+    gpu: () => runGpu(name, x, rows),
+    ortgpu: () => runOrtGpu(name, x, rows),
   };
   const first = {};
   for (const e of engines) first[e] = await run[e]();
@@ -128,6 +181,14 @@ window.benchCell = async ({ name, rows, reps, tolerance, engines }) => {
     check.maxDiff = disagreement(first.lockstep, first.ort);
     if (!(check.maxDiff <= tolerance)) {
       throw new Error(`${name} ${rows}: Lockstep and onnxruntime-web differ by ${check.maxDiff}`);
+    }
+  }
+  for (const e of ['gpu', 'ortgpu']) {
+    if (first.lockstep && first[e]) {
+      check[`${e}MaxDiff`] = disagreement(first.lockstep, first[e]);
+      if (!(check[`${e}MaxDiff`] <= tolerance)) {
+        throw new Error(`${name} ${rows}: ${e} and Lockstep's CPU engine differ by ${check[`${e}MaxDiff`]}`);
+      }
     }
   }
   if (first.lockstep && first.pool) {
