@@ -233,7 +233,7 @@ fn bad_specs_are_named_errors() {
     )
     .unwrap_err();
     assert!(
-        matches!(err, BehaviourError::InvalidSetting { .. }),
+        matches!(&err, BehaviourError::Toml { message } if message.contains("`directional[0].delta` = NaN")),
         "{err}"
     );
 }

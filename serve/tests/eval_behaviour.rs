@@ -129,7 +129,7 @@ fn a_passing_model_exits_0_and_bad_tests_exit_2() {
     assert_eq!(out.status.code(), Some(2));
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(
-        err.contains("`directional[0].delta` = NaN is invalid"),
+        err.contains("`directional[0].delta` = NaN: settings take finite numbers only"),
         "{err}"
     );
 

@@ -183,9 +183,9 @@ impl PerturbationSpec {
 impl BehaviourSpec {
     /// Reads and checks a TOML test file. An empty file is the default suite.
     pub fn from_toml(text: &str) -> Result<Self, BehaviourError> {
-        let spec: Self = toml::from_str(text).map_err(|e| BehaviourError::Toml {
-            message: e.to_string().trim_end().to_owned(),
-        })?;
+        let spec: Self = crate::report::SettingsFormat::Toml
+            .read(text)
+            .map_err(|message| BehaviourError::Toml { message })?;
         spec.validate()?;
         Ok(spec)
     }
@@ -327,9 +327,10 @@ expect = "decrease"
             "[[directional]]\ncolumn = \"x\"\ndelta = nan\nexpect = \"increase\"",
         )
         .unwrap_err();
-        assert_eq!(
-            err.to_string(),
-            "`directional[0].delta` = NaN is invalid: a finite number other than 0"
+        assert!(
+            err.to_string()
+                .ends_with("`directional[0].delta` = NaN: settings take finite numbers only"),
+            "{err}"
         );
         let err = BehaviourSpec::from_toml("[[perturbation]]\nkind = \"noise\"\nlevels = [-1]")
             .unwrap_err();

@@ -162,25 +162,26 @@ impl GateConfig {
     pub fn from_toml(text: &str) -> Result<Self, GateConfigError> {
         // Each check on its own, so an error names the check (a flattened enum's
         // errors carry no position).
-        let mut table: toml::Table =
-            toml::from_str(text).map_err(|e| GateConfigError::Toml(e.to_string()))?;
-        let checks = match table.remove("check") {
+        // Through the one settings reader (TOML to a JSON value, then each type's one
+        // deserializer; `crate::report::SettingsFormat`).
+        use crate::report::{SettingsFormat, settings_from_value};
+        let mut table = SettingsFormat::Toml
+            .value(text)
+            .map_err(GateConfigError::Toml)?;
+        let checks = match table.as_object_mut().and_then(|t| t.remove("check")) {
             None => Vec::new(),
-            Some(toml::Value::Array(items)) => items,
+            Some(serde_json::Value::Array(items)) => items,
             Some(other) => {
                 return Err(GateConfigError::Toml(format!(
-                    "`check` must be an array of tables ([[check]]), found a {}",
-                    other.type_str()
+                    "`check` must be an array of tables ([[check]]), found {}",
+                    crate::report::config::json_type(&other)
                 )));
             }
         };
-        let mut config: GateConfig = table
-            .try_into()
-            .map_err(|e: toml::de::Error| GateConfigError::Toml(e.to_string()))?;
+        let mut config: GateConfig = settings_from_value(table).map_err(GateConfigError::Toml)?;
         for (i, item) in checks.into_iter().enumerate() {
-            let check: CheckConfig = item.try_into().map_err(|e: toml::de::Error| {
-                GateConfigError::Toml(format!("check {}: {}", i + 1, e.message()))
-            })?;
+            let check: CheckConfig = settings_from_value(item)
+                .map_err(|e| GateConfigError::Toml(format!("check {}: {e}", i + 1)))?;
             config.checks.push(check);
         }
         if config.checks.is_empty() {

@@ -300,15 +300,15 @@ impl SettingsFormat {
     }
 
     /// `text` in this format as a JSON value: a syntax error names its line and column.
-    /// A TOML value has a JSON twin but for dates, which no setting takes (a date is then
-    /// a type error naming its path).
+    /// A TOML value has a JSON twin but for dates and non-finite floats (`nan`, `inf`),
+    /// which no setting takes: each is an error naming its path and value.
     pub fn value(self, text: &str) -> Result<serde_json::Value, String> {
         match self {
             Self::Toml => {
                 let table: toml::Table = text
                     .parse()
                     .map_err(|e: toml::de::Error| e.to_string().trim_end().to_owned())?;
-                serde_json::to_value(table).map_err(|e| e.to_string())
+                toml_to_json(toml::Value::Table(table), &mut String::new())
             }
             Self::Json => serde_json::from_str(text).map_err(|e| e.to_string()),
         }
@@ -323,6 +323,60 @@ impl SettingsFormat {
     }
 }
 
+/// A TOML value as JSON; `path` is where it sits (`a.b[2]`), for the errors.
+fn toml_to_json(value: toml::Value, path: &mut String) -> Result<serde_json::Value, String> {
+    use serde_json::Value as J;
+    let at = |path: &str| {
+        if path.is_empty() {
+            "the top level"
+        } else {
+            path
+        }
+        .to_owned()
+    };
+    Ok(match value {
+        toml::Value::String(s) => J::String(s),
+        toml::Value::Integer(i) => J::from(i),
+        toml::Value::Float(f) => match serde_json::Number::from_f64(f) {
+            Some(n) => J::Number(n),
+            None => {
+                return Err(format!(
+                    "`{}` = {f}: settings take finite numbers only",
+                    at(path)
+                ));
+            }
+        },
+        toml::Value::Boolean(b) => J::Bool(b),
+        toml::Value::Datetime(d) => {
+            return Err(format!("`{}` = {d}: no setting takes a date", at(path)));
+        }
+        toml::Value::Array(items) => {
+            let mut out = Vec::with_capacity(items.len());
+            for (i, item) in items.into_iter().enumerate() {
+                let len = path.len();
+                path.push_str(&format!("[{i}]"));
+                out.push(toml_to_json(item, path)?);
+                path.truncate(len);
+            }
+            J::Array(out)
+        }
+        toml::Value::Table(table) => {
+            let mut out = serde_json::Map::new();
+            for (key, item) in table {
+                let len = path.len();
+                if !path.is_empty() {
+                    path.push('.');
+                }
+                path.push_str(&key);
+                let item = toml_to_json(item, path)?;
+                path.truncate(len);
+                out.insert(key, item);
+            }
+            J::Object(out)
+        }
+    })
+}
+
 /// `T` from a JSON value; a bad value is named by its path
 /// (`bootstrap.replicates: invalid type: string "many", expected u32`).
 pub fn settings_from_value<T: serde::de::DeserializeOwned>(
@@ -330,8 +384,24 @@ pub fn settings_from_value<T: serde::de::DeserializeOwned>(
 ) -> Result<T, String> {
     serde_path_to_error::deserialize(value).map_err(|e| {
         let path = e.path().to_string();
-        format!("{path}: {}", e.into_inner())
+        if path == "." {
+            e.into_inner().to_string()
+        } else {
+            format!("{path}: {}", e.into_inner())
+        }
     })
+}
+
+/// A JSON value's type with its article, for errors (`an array`, `a string`).
+pub(crate) fn json_type(value: &serde_json::Value) -> &'static str {
+    match value {
+        serde_json::Value::Null => "a null",
+        serde_json::Value::Bool(_) => "a boolean",
+        serde_json::Value::Number(_) => "a number",
+        serde_json::Value::String(_) => "a string",
+        serde_json::Value::Array(_) => "an array",
+        serde_json::Value::Object(_) => "a table",
+    }
 }
 
 /// Why a configuration could not be read.
@@ -349,9 +419,9 @@ impl EvalConfig {
     /// Reads a TOML configuration (every field but `label` and `predictions` is
     /// optional). Settings are checked by [`super::evaluate`].
     pub fn from_toml(text: &str) -> Result<Self, ConfigError> {
-        toml::from_str(text).map_err(|e| ConfigError::Toml {
-            message: e.to_string().trim_end().to_owned(),
-        })
+        SettingsFormat::Toml
+            .read(text)
+            .map_err(|message| ConfigError::Toml { message })
     }
 
     /// Reads evaluation settings, TOML or JSON — the one parser behind `lockstep eval

@@ -184,9 +184,9 @@ pub enum ContractError {
 impl MetricContract {
     /// Reads a TOML contract and checks its metric names.
     pub fn from_toml(text: &str) -> Result<Self, ContractError> {
-        let contract: Self = toml::from_str(text).map_err(|e| ContractError::Toml {
-            message: e.to_string().trim_end().to_owned(),
-        })?;
+        let contract: Self = super::SettingsFormat::Toml
+            .read(text)
+            .map_err(|message| ContractError::Toml { message })?;
         contract.validate()?;
         Ok(contract)
     }
@@ -527,7 +527,8 @@ satisficing = [
         )
         .unwrap_err();
         assert!(
-            err.to_string().contains("contract line `f1 >= NaN`"),
+            err.to_string()
+                .contains("`satisficing[0].threshold` = NaN: settings take finite numbers only"),
             "{err}"
         );
         let err = MetricContract::from_toml("optimising = \"f1\"").unwrap_err();

@@ -51,7 +51,7 @@ pub use classification::ReplicateJob;
 pub use config::{
     BaselineSettings, BootstrapSettings, ClassProbabilityColumn, ConfigError, EvalConfig,
     Heuristic, HeuristicCase, HeuristicCases, HumanFigure, MeasuredFacts, Predictions,
-    SettingsFormat, SplitSettings, TaskKind, ThresholdTargets,
+    SettingsFormat, SplitSettings, TaskKind, ThresholdTargets, settings_from_value,
 };
 pub use contract::{ContractError, ContractResult, MetricContract};
 pub use fingerprint::{Fingerprints, sha256_hex};

@@ -103,7 +103,7 @@ pub struct SkewConfig {
 impl SkewConfig {
     /// Parses `skew.toml`; the error names the line and the key.
     pub fn from_toml(text: &str) -> Result<Self, String> {
-        toml::from_str(text).map_err(|e| e.to_string())
+        crate::report::SettingsFormat::Toml.read(text)
     }
 }
 

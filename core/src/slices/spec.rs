@@ -96,9 +96,9 @@ pub struct SlicesSpec {
 
 impl SlicesSpec {
     pub fn from_toml(text: &str) -> Result<Self, SliceError> {
-        let spec: Self = toml::from_str(text).map_err(|e| SliceError::Toml {
-            message: e.to_string().trim_end().to_owned(),
-        })?;
+        let spec: Self = crate::report::SettingsFormat::Toml
+            .read(text)
+            .map_err(|message| SliceError::Toml { message })?;
         for named in &spec.named {
             if named.name.is_empty() || named.name.chars().any(char::is_whitespace) {
                 return Err(SliceError::BadName {
