@@ -68,6 +68,46 @@ pub struct NamedComparison {
     pub comparison: OutputComparison,
 }
 
+impl NamedComparison {
+    /// `ok` or `FAIL`, as `lockstep parity` prints it and the page's parity view shows it.
+    pub fn verdict(&self) -> &'static str {
+        if self.comparison.passed() {
+            "ok"
+        } else {
+            "FAIL"
+        }
+    }
+
+    /// The comparison in one line (rows 1-based): the largest differences and how many
+    /// values fall outside the tolerance, or how many labels agree, or why the outputs
+    /// cannot be compared.
+    pub fn detail(&self) -> String {
+        match &self.comparison {
+            OutputComparison::Float {
+                max_abs_diff,
+                max_rel_diff,
+                mismatches,
+                values,
+                worst_row,
+            } => format!(
+                "max |diff| {max_abs_diff:e}, max rel {max_rel_diff:e}, {mismatches}/{values} outside tolerance{}",
+                worst_row.map_or(String::new(), |r| format!(", worst row {}", r + 1))
+            ),
+            OutputComparison::Labels {
+                disagreements,
+                values,
+                first_disagreement_row,
+            } => format!(
+                "labels agree on {}/{values}{}",
+                values - disagreements,
+                first_disagreement_row
+                    .map_or(String::new(), |r| format!(", first flip at row {}", r + 1))
+            ),
+            OutputComparison::Incomparable { reason } => reason.clone(),
+        }
+    }
+}
+
 /// An engine failed while two were being compared.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 #[error("the {engine} engine failed: {source}")]

@@ -75,6 +75,14 @@ fn tier_of(ops: &[&str]) -> Tier {
     }
 }
 
+fn core_tier(tier: Tier) -> lockstep_core::gpu::Tier {
+    match tier {
+        Tier::Exact => lockstep_core::gpu::Tier::Exact,
+        Tier::Linear => lockstep_core::gpu::Tier::Linear,
+        Tier::Mlp => lockstep_core::gpu::Tier::Mlp,
+    }
+}
+
 fn ulps(a: f32, b: f32) -> u64 {
     let key = |v: f32| {
         let b = v.to_bits() as i64;
@@ -157,6 +165,22 @@ fn every_onnx_fixture_runs_on_the_gpu_within_its_tier() {
         let got_async = pollster_block_on(Engine::run_async(&gpu, &refs)).unwrap();
         assert_eq!(got, got_async, "{what}: run_async differs from run");
         let worst = compare(&what, tier_of(&ops), &want, &got);
+        // Core's own tier (what the page's check and parity view hold a run to) is the
+        // one stated here from the fixture's ops, and its check passes the same run.
+        assert_eq!(
+            lockstep_core::gpu::Tier::of(&cpu),
+            core_tier(tier_of(&ops)),
+            "{what}"
+        );
+        let checked_by_core = lockstep_core::parity::compare_outputs(
+            &got,
+            &want,
+            lockstep_core::gpu::Tier::of(&cpu).tolerance(),
+        );
+        assert!(
+            checked_by_core.iter().all(|c| c.comparison.passed()),
+            "{what}: {checked_by_core:?}"
+        );
         assert!(gpu.notes().is_empty(), "{what}: {:?}", gpu.notes());
         let on_gpu = gpu.lowering().iter().filter(|p| p.engine == GPU).count();
         if ops.iter().any(|o| o.contains("TreeEnsemble")) {
@@ -470,4 +494,53 @@ fn every_gpu_run_can_be_checked_on_a_cpu_sample() {
     let check = pollster_block_on(check_sample(gpu.model(), &inputs, &bad)).unwrap();
     assert!(!check.passed());
     assert!(check.max_abs_diff >= 0.49, "{check:?}");
+}
+
+#[test]
+fn the_parity_check_compares_every_row_under_the_model_s_tier() {
+    use lockstep_core::gpu::{Tier, parity};
+    let clock = {
+        let start = std::time::Instant::now();
+        move || start.elapsed().as_secs_f64()
+    };
+    for (file, tier) in [
+        ("bench/gbdt_100x6.onnx", Tier::Exact),
+        ("bench/mlp_64x32.onnx", Tier::Mlp),
+    ] {
+        let bytes = std::fs::read(data_dir().join(file)).unwrap();
+        let gpu = GpuEngine::new(
+            Model::from_bytes(&bytes).unwrap(),
+            connect(&GpuOptions::default()),
+        );
+        let input = gpu.inputs()[0].clone();
+        let cols = match input.shape.as_deref() {
+            Some([_, lockstep_core::onnx::DimInfo::Fixed(c)]) => *c,
+            other => panic!("unexpected input shape {other:?}"),
+        };
+        let rows = 2500;
+        let x = Tensor::f32(vec![rows, cols], random_rows(rows, cols, 11)).unwrap();
+        let inputs = [(input.name.as_str(), &x)];
+        let p = pollster_block_on(parity(&gpu, &inputs, &clock)).unwrap();
+        assert_eq!(p.tier, tier, "{file}");
+        assert_eq!(p.rows, rows, "{file}");
+        assert!(p.passed(), "{file}: {p:?}");
+        assert_eq!(p.outputs.len(), gpu.model().outputs().len(), "{file}");
+        // Every value of every output was compared, not a sample.
+        for o in &p.outputs {
+            let values = match &o.comparison {
+                lockstep_core::parity::OutputComparison::Float { values, .. }
+                | lockstep_core::parity::OutputComparison::Labels { values, .. } => *values,
+                other => panic!("{file}/{}: {other:?}", o.output),
+            };
+            assert_eq!(values % rows, 0, "{file}/{}", o.output);
+            assert!(values >= rows, "{file}/{}", o.output);
+        }
+        if tier == Tier::Exact {
+            assert_eq!(p.max_abs_diff, 0.0, "{file}: {p:?}");
+        }
+        let summary = p.summary();
+        assert!(summary.contains(&format!("on {rows} rows")), "{summary}");
+        assert!(summary.contains(": PASS;"), "{summary}");
+        assert!(summary.contains(tier.describe()), "{summary}");
+    }
 }

@@ -66,13 +66,8 @@ fn spawn(inner: &Rc<RefCell<Inner>>) -> Result<(), String> {
     }
     // `?backend=gpu|auto|core`: the engine models run on (`crate::gpu`); an unknown
     // value travels as typed, and the worker names it.
-    if let Some(b) = search
-        .trim_start_matches('?')
-        .split('&')
-        .find(|p| p.starts_with("backend="))
-    {
-        url.push('&');
-        url.push_str(&String::from(js_sys::encode_uri_component(b)).replace("%3D", "="));
+    if let Some(b) = crate::query_value(&search, "backend") {
+        url.push_str(&format!("&backend={}", js_sys::encode_uri_component(b)));
     }
     let worker = Worker::new_with_options(&url, &options)
         .map_err(|e| format!("cannot start the worker: {e:?}"))?;

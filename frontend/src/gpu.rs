@@ -35,25 +35,46 @@ impl Backend {
     }
 }
 
+impl std::str::FromStr for Backend {
+    type Err = String;
+
+    /// `core` (or `cpu`), `gpu` or `auto`; anything else is named.
+    fn from_str(value: &str) -> Result<Backend, String> {
+        match value {
+            "core" | "cpu" => Ok(Backend::Core),
+            "gpu" => Ok(Backend::Gpu),
+            "auto" => Ok(Backend::Auto),
+            other => Err(format!(
+                "unknown backend `{}` (core, gpu or auto)",
+                lockstep_core::excerpt::excerpt(other)
+            )),
+        }
+    }
+}
+
 /// The backend a page's query asks for (`?backend=core|gpu|auto`); `Ok(None)` when it
 /// does not ask, an error naming the value when it is none of these.
 pub fn backend_asked(search: &str) -> Result<Option<Backend>, String> {
-    let Some(value) = search
-        .trim_start_matches('?')
-        .split('&')
-        .find_map(|pair| pair.strip_prefix("backend="))
-    else {
-        return Ok(None);
-    };
-    match value {
-        "core" | "cpu" => Ok(Some(Backend::Core)),
-        "gpu" => Ok(Some(Backend::Gpu)),
-        "auto" => Ok(Some(Backend::Auto)),
-        other => Err(format!(
-            "unknown backend `{}` in the page's address (?backend=core, gpu or auto)",
-            lockstep_core::excerpt::excerpt(other)
-        )),
-    }
+    crate::query_value(search, "backend")
+        .map(|value| {
+            value
+                .parse()
+                .map_err(|e| format!("{e} in the page's address (?backend=)"))
+        })
+        .transpose()
+}
+
+thread_local! {
+    /// The backend picked on the page (the Models cell's Engine control), over the
+    /// query's.
+    static CHOSEN: std::cell::Cell<Option<Backend>> = const { std::cell::Cell::new(None) };
+}
+
+/// The Models cell's Engine control: models run on `name` from now on.
+pub fn choose(name: &str) -> Result<(), String> {
+    let backend = name.parse()?;
+    CHOSEN.with(|c| c.set(Some(backend)));
+    Ok(())
 }
 
 /// The Evaluate cell's engine line: the backend that ran, why, and a GPU run's check
@@ -89,7 +110,22 @@ fn set_note(line: String) {
 }
 
 #[cfg(target_arch = "wasm32")]
-pub use browser::{asked, run_model};
+pub use browser::{asked, parity, run_model};
+
+/// Natively (the host's tests) there is no page address: the backend chosen, else core.
+#[cfg(not(target_arch = "wasm32"))]
+pub fn asked() -> Backend {
+    CHOSEN.with(std::cell::Cell::get).unwrap_or(Backend::Core)
+}
+
+/// Natively there is no WebGPU to check.
+#[cfg(not(target_arch = "wasm32"))]
+pub async fn parity(
+    _engine: &crate::engine::PageEngine,
+    _inputs: &[(String, lockstep_core::onnx::Tensor)],
+) -> (String, Vec<Vec<String>>) {
+    ("WebGPU runs only in the browser".into(), vec![])
+}
 
 #[cfg(target_arch = "wasm32")]
 mod browser {
@@ -113,6 +149,9 @@ mod browser {
     /// The backend this worker's query asks for; an unknown one is said once as the
     /// engine line and the CPU engine runs.
     pub fn asked() -> Backend {
+        if let Some(chosen) = super::CHOSEN.with(std::cell::Cell::get) {
+            return chosen;
+        }
         let search = get(&get(&js_sys::global(), "location"), "search")
             .as_string()
             .unwrap_or_default();
@@ -135,7 +174,6 @@ mod browser {
         match try_run(engine, backend, inputs).await {
             Ok(outputs) => Ok(outputs),
             Err(e) => {
-                SENT.with(|s| *s.borrow_mut() = None);
                 set_note(note(
                     "core",
                     &format!("the GPU engine failed ({e}); the CPU engine ran instead"),
@@ -146,11 +184,14 @@ mod browser {
         }
     }
 
-    async fn try_run(
+    /// Sends the WebGPU module a model run (`parity`: a parity check instead) and
+    /// awaits its reply.
+    async fn call(
         engine: &PageEngine,
         backend: Backend,
         inputs: &[(&str, &Tensor)],
-    ) -> Result<Option<Vec<(String, Tensor)>>, String> {
+        parity: bool,
+    ) -> Result<JsValue, String> {
         let run = get(&js_sys::global(), "lockstepGpu")
             .dyn_into::<Function>()
             .map_err(|_| "this worker has no WebGPU module loader")?;
@@ -160,6 +201,7 @@ mod browser {
         };
         set("key", &engine.sha256().into());
         set("backend", &backend.name().into());
+        set("parity", &parity.into());
         if SENT.with(|s| s.borrow().as_deref() != Some(engine.sha256())) {
             set("model", &Uint8Array::from(engine.raw()).into());
         }
@@ -174,10 +216,37 @@ mod browser {
             .map_err(|e| crate::worker::js_error(&e))?
             .dyn_into::<Promise>()
             .map_err(|_| "the WebGPU module did not answer with a promise")?;
-        let reply = JsFuture::from(promise)
-            .await
-            .map_err(|e| crate::worker::js_error(&e))?;
-        SENT.with(|s| *s.borrow_mut() = Some(engine.sha256().to_owned()));
+        let reply = JsFuture::from(promise).await;
+        SENT.with(|s| *s.borrow_mut() = reply.is_ok().then(|| engine.sha256().to_owned()));
+        reply.map_err(|e| crate::worker::js_error(&e))
+    }
+
+    /// The Models cell's parity check: the WebGPU run of every row against the CPU
+    /// engine's (core's `gpu::parity`, in the WebGPU module) as a sentence and a row
+    /// per output (output, verdict, detail); or why it could not run.
+    pub async fn parity(
+        engine: &PageEngine,
+        inputs: &[(String, Tensor)],
+    ) -> (String, Vec<Vec<String>>) {
+        let refs: Vec<(&str, &Tensor)> = inputs.iter().map(|(n, t)| (n.as_str(), t)).collect();
+        let reply = call(engine, Backend::Gpu, &refs, true).await;
+        match reply.map(|r| get(&r, "parity").as_string()) {
+            Ok(Some(text)) => serde_json::from_str(&text)
+                .unwrap_or_else(|e| (format!("an unreadable parity reply: {e}"), vec![])),
+            Ok(None) => (
+                "the WebGPU module answered without a parity check".into(),
+                vec![],
+            ),
+            Err(e) => (format!("parity not checked: {e}"), vec![]),
+        }
+    }
+
+    async fn try_run(
+        engine: &PageEngine,
+        backend: Backend,
+        inputs: &[(&str, &Tensor)],
+    ) -> Result<Option<Vec<(String, Tensor)>>, String> {
+        let reply = call(engine, backend, inputs, false).await?;
         let ran = get(&reply, "backend").as_string().unwrap_or_default();
         let why = get(&reply, "why").as_string().unwrap_or_default();
         if ran != "gpu" {
@@ -216,8 +285,21 @@ mod tests {
         assert_eq!(backend_asked("?backend=core"), Ok(Some(Backend::Core)));
         assert_eq!(
             backend_asked("?backend=tpu").unwrap_err(),
-            "unknown backend `tpu` in the page's address (?backend=core, gpu or auto)"
+            "unknown backend `tpu` (core, gpu or auto) in the page's address (?backend=)"
         );
+        assert_eq!(backend_asked("?backends=gpu"), Ok(None));
+    }
+
+    #[test]
+    fn the_engine_control_picks_the_backend_over_the_query() {
+        assert_eq!(
+            choose("tpu").unwrap_err(),
+            "unknown backend `tpu` (core, gpu or auto)"
+        );
+        choose("auto").unwrap();
+        assert_eq!(CHOSEN.with(std::cell::Cell::get), Some(Backend::Auto));
+        choose("cpu").unwrap();
+        assert_eq!(CHOSEN.with(std::cell::Cell::get), Some(Backend::Core));
     }
 
     #[test]

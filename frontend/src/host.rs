@@ -10,6 +10,7 @@
 use std::sync::Arc;
 
 use lockstep_core::fingerprint::sha256_hex;
+use lockstep_core::onnx::Tensor;
 use lockstep_core::report::export;
 use lockstep_core::table::{CsvOptions, JsonlOptions, Table, default_null_values};
 use lockstep_core::transform::FittedPipeline;
@@ -494,25 +495,37 @@ impl Host {
         }
     }
 
-    /// The model's first predictions on a data set, its label column left out (a
-    /// model without a pipeline is fed the other columns, as `lockstep eval` feeds it).
+    /// The model, the data set's features and the model's pipeline, as the Models cell
+    /// runs them: the label column left out of a model without a pipeline (fed the
+    /// other columns, as `lockstep eval` feeds it).
+    fn predict_features(
+        &self,
+        model: &str,
+        dataset: &str,
+        label: &str,
+    ) -> Result<(&LoadedModel, Table, Option<&FittedPipeline>), String> {
+        let held = self.model(model)?;
+        let (_, table) = self.table(dataset)?;
+        let pipeline = match &held.info.pipeline {
+            Some(p) => Some(self.pipeline(p)?.as_ref()),
+            None => None,
+        };
+        let features = if pipeline.is_none() && table.column(label).is_ok() {
+            let keep: Vec<&str> = table.column_names().filter(|n| *n != label).collect();
+            table.select(&keep).map_err(|e| e.to_string())?
+        } else {
+            table.as_ref().clone()
+        };
+        Ok((&held.model, features, pipeline))
+    }
+
+    /// The model's first predictions on a data set ([`Host::predict_features`]).
     pub fn predict(&self, model: &str, dataset: &str, label: &str, now: &dyn Fn() -> f64) -> Reply {
         let run = (|| {
-            let held = self.model(model)?;
-            let (_, table) = self.table(dataset)?;
-            let pipeline = match &held.info.pipeline {
-                Some(p) => Some(self.pipeline(p)?.as_ref()),
-                None => None,
-            };
-            let features = if pipeline.is_none() && table.column(label).is_ok() {
-                let keep: Vec<&str> = table.column_names().filter(|n| *n != label).collect();
-                table.select(&keep).map_err(|e| e.to_string())?
-            } else {
-                table.as_ref().clone()
-            };
+            let (held, features, pipeline) = self.predict_features(model, dataset, label)?;
             let preview = view::model::predict(
-                held.model.engine(),
-                held.model.class_labels.as_deref(),
+                held.engine(),
+                held.class_labels.as_deref(),
                 &features,
                 pipeline,
                 now,
@@ -525,12 +538,27 @@ impl Host {
                 headers: preview.headers,
                 first_rows: preview.first_rows,
                 millis: preview.millis,
+                parity: None,
             })
         })();
         match run {
             Ok(p) => Reply::Predicted(p),
             Err(e) => failed(e),
         }
+    }
+
+    /// The model's page engine and the inputs [`Host::predict`] feeds it: what the
+    /// Models cell's parity check runs on the GPU and the CPU engine.
+    pub fn predict_inputs(
+        &self,
+        model: &str,
+        dataset: &str,
+        label: &str,
+    ) -> Result<(crate::engine::PageEngine, Vec<(String, Tensor)>), String> {
+        let (held, features, pipeline) = self.predict_features(model, dataset, label)?;
+        let inputs = view::model::build_inputs(held.engine(), &features, pipeline)
+            .map_err(|e| format!("{model}: {e}"))?;
+        Ok((held.page_engine().clone(), inputs))
     }
 
     /// The Evaluate cell: core's one evaluation request on a data set.

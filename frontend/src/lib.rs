@@ -52,6 +52,16 @@ pub mod state;
 pub mod view;
 pub mod worker;
 
+/// The value of `key` in a URL's query string (`?a=1&key=value`), as written: how the
+/// page and its workers read `?workers=N` ([`pool::workers_asked`]) and `?backend=`
+/// ([`gpu::backend_asked`]).
+pub fn query_value<'s>(search: &'s str, key: &str) -> Option<&'s str> {
+    search
+        .trim_start_matches('?')
+        .split('&')
+        .find_map(|pair| pair.strip_prefix(key)?.strip_prefix('='))
+}
+
 /// Starts the page, or — when there is no `window` — the worker's message loop.
 pub fn start() {
     if worker::in_worker() {

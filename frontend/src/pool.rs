@@ -71,10 +71,7 @@ pub fn worker_count(hardware_concurrency: usize) -> usize {
 /// The engine workers a page's query asks for (`?workers=N`, at most [`MAX_WORKERS`];
 /// 0: none, everything runs in the notebook's worker), when it asks.
 pub fn workers_asked(search: &str) -> Option<usize> {
-    search
-        .trim_start_matches('?')
-        .split('&')
-        .find_map(|pair| pair.strip_prefix("workers="))
+    crate::query_value(search, "workers")
         .and_then(|n| n.parse::<usize>().ok())
         .map(|n| n.min(MAX_WORKERS))
 }

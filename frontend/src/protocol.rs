@@ -88,6 +88,9 @@ pub enum Command {
         dataset: String,
         rule: String,
     },
+    /// The Models cell's Engine control: models run on this backend from now on
+    /// (`core`, `gpu` or `auto`: [`crate::gpu`]).
+    Backend(String),
 }
 
 impl Command {
@@ -101,6 +104,7 @@ impl Command {
                 | Command::SetRole { .. }
                 | Command::SetModel { .. }
                 | Command::Fit { .. }
+                | Command::Backend(_)
         )
     }
 }
@@ -121,6 +125,11 @@ pub struct Predicted {
     pub headers: Vec<String>,
     pub first_rows: Vec<Vec<String>>,
     pub millis: f64,
+    /// With the `gpu` or `auto` backend: the WebGPU run's parity with the CPU engine on
+    /// every row (a sentence, and a row per output: output, verdict, detail), or why
+    /// it could not run (the sentence alone).
+    #[serde(default)]
+    pub parity: Option<(String, Vec<Vec<String>>)>,
 }
 
 /// An evaluation report and its four exports, byte for byte what `lockstep eval`

@@ -68,6 +68,11 @@ impl LoadedModel {
         &self.engine
     }
 
+    /// The same engine, with what the engine workers and the WebGPU module are sent.
+    pub fn page_engine(&self) -> &PageEngine {
+        &self.engine
+    }
+
     /// Reads `bytes` as an ONNX model; the error is the core's message.
     pub fn from_bytes(name: String, bytes: &[u8]) -> Result<Self, String> {
         let model = Arc::new(crate::view::model::load_model(bytes)?);

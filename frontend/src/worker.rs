@@ -252,8 +252,29 @@ async fn handle(
             label,
         } => {
             progress(format!("running {model} on {dataset}"));
-            host.borrow().predict(&model, &dataset, &label, &now_ms)
+            let reply = host.borrow().predict(&model, &dataset, &label, &now_ms);
+            let Reply::Predicted(mut predicted) = reply else {
+                return reply;
+            };
+            // With the GPU asked for, the cell also shows its parity with the CPU engine.
+            if crate::gpu::asked() != crate::gpu::Backend::Core {
+                progress(format!("checking {model} on WebGPU against the CPU engine"));
+                let prepared = host.borrow().predict_inputs(&model, &dataset, &label);
+                predicted.parity = Some(match prepared {
+                    Ok((engine, inputs)) => crate::gpu::parity(&engine, &inputs).await,
+                    Err(e) => (e, vec![]),
+                });
+            }
+            Reply::Predicted(predicted)
         }
+        Command::Backend(name) => match crate::gpu::choose(&name) {
+            Ok(()) => Reply::Loaded {
+                datasets: vec![],
+                pipelines: vec![],
+                models: vec![],
+            },
+            Err(error) => Reply::Failed { error },
+        },
         Command::Evaluate(inputs) => {
             progress(format!("evaluating {}", inputs.dataset));
             evaluate(host, id, &inputs, None).await

@@ -10,7 +10,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { BIN, ROOT, openBrowser, readJson, startLockstep, textOf } from './harness.mjs';
+import { BIN, ROOT, labelledFixtureCsv, openBrowser, readJson, startLockstep, textOf } from './harness.mjs';
 
 const DEMO_CSV = join(ROOT, 'www/demo/breast_cancer_eval.csv');
 const EXAMPLE = join(ROOT, 'docs/examples/eval.toml');
@@ -199,18 +199,6 @@ test('bad settings show the core error, never a panic', async () => {
   assert.match(await textOf(page, 'error-evaluate'), /^cannot evaluate: heuristic baseline `no_such_column > 1`: position 1: no column named `no_such_column`/);
   assert.deepEqual(problems, []);
 });
-
-/** The fixture's single `[rows, k]` input as CSV columns f0…, with ONNX Runtime's labels as `y`. */
-function labelledFixtureCsv(fixture) {
-  const [input] = fixture.inputs;
-  const [rows, width] = input.shape;
-  const labels = fixture.outputs[0].data;
-  const lines = [[...Array.from({ length: width }, (_, j) => `f${j}`), 'y'].join(',')];
-  for (let r = 0; r < rows; r++) {
-    lines.push([...input.data.slice(r * width, (r + 1) * width).map(String), String(labels[r])].join(','));
-  }
-  return `${lines.join('\n')}\n`;
-}
 
 test('the loaded model is run and evaluated as `lockstep eval --model` does', async () => {
   const { page, problems } = session;

@@ -20,6 +20,19 @@ export function readJson(relative) {
   return JSON.parse(readFileSync(join(ROOT, relative), 'utf8'));
 }
 
+/** An ONNX fixture's single `[rows, k]` input as CSV columns f0…, its first output (ONNX
+ * Runtime's labels or predictions) as `y`. */
+export function labelledFixtureCsv(fixture) {
+  const [input] = fixture.inputs;
+  const [rows, width] = input.shape;
+  const labels = fixture.outputs[0].data;
+  const lines = [[...Array.from({ length: width }, (_, j) => `f${j}`), 'y'].join(',')];
+  for (let r = 0; r < rows; r++) {
+    lines.push([...input.data.slice(r * width, (r + 1) * width).map(String), String(labels[r])].join(','));
+  }
+  return `${lines.join('\n')}\n`;
+}
+
 /** Starts `lockstep <args> --addr 127.0.0.1:0` and resolves with its URL once it listens. */
 export function startLockstep(args) {
   return new Promise((resolve, reject) => {

@@ -6,13 +6,19 @@
 // tree ensembles bit for bit (the exact tier), an MLP within its tier. Without the flag
 // there is no adapter: the cell says the CPU engine ran and why, with the same report. An
 // unknown backend is named. Any console error or failed request fails the test.
+//
+// The Models cell's parity view: every ONNX fixture with one `[rows, k]` float input (43
+// of 45; grouped by input so that one page runs a group's models on one data set) runs on
+// WebGPU and on the CPU engine, every row compared under the tier this test derives from
+// the fixture's ops (the same rule as core/tests/gpu_engine.rs): each must PASS. The
+// cell's Engine control switches the backend in the page, without the address.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { BIN, ROOT, openBrowser, readJson, startLockstep, textOf, waitForCell } from './harness.mjs';
+import { BIN, ROOT, labelledFixtureCsv, openBrowser, readJson, startLockstep, textOf, waitForCell } from './harness.mjs';
 
 /** The Evaluate cell's state reads done; else fails with the cell's error (read only then:
  * an absent element would be waited for). */
@@ -31,20 +37,13 @@ after(async () => {
   await server?.stop();
 });
 
-/** The fixture's single `[rows, k]` input as CSV columns f0…, ONNX Runtime's labels as `y`. */
+/** `name`'s fixture rows as a CSV file (`labelledFixtureCsv`). */
 function fixtureCsv(name) {
-  const fixture = readJson(`tests/data/onnx/${name}.json`);
-  const [input] = fixture.inputs;
-  const [rows, width] = input.shape;
-  const labels = fixture.outputs[0].data;
-  const lines = [[...Array.from({ length: width }, (_, j) => `f${j}`), 'y'].join(',')];
-  for (let r = 0; r < rows; r++) {
-    lines.push([...input.data.slice(r * width, (r + 1) * width).map(String), String(labels[r])].join(','));
-  }
   const path = join(work, `${name}.csv`);
-  writeFileSync(path, `${lines.join('\n')}\n`);
+  writeFileSync(path, labelledFixtureCsv(readJson(`tests/data/onnx/${name}.json`)));
   return path;
 }
+
 
 /** The Evaluate cell's report and engine line for `name`'s model on its fixture rows. */
 async function evaluate(page, query, name) {
@@ -98,6 +97,99 @@ test('?backend=gpu runs the model on WebGPU, checked against the CPU engine', as
   }
 });
 
+/** The tier of a fixture's outputs on the GPU, from its op list (core/tests/gpu_engine.rs's rule). */
+function tierOf(ops) {
+  if (ops.some((o) => ['ai.onnx:MatMul', 'ai.onnx:Gemm', 'ai.onnx:Sigmoid', 'ai.onnx:Tanh'].includes(o))) return 'MLP';
+  if (ops.some((o) => ['ai.onnx.ml:LinearClassifier', 'ai.onnx.ml:LinearRegressor'].includes(o))) return 'linear';
+  return 'exact';
+}
+
+/** Every fixture with one `[rows, k]` input, grouped by the input's name and width. */
+function fixtureGroups() {
+  const groups = new Map();
+  const names = readdirSync(join(ROOT, 'tests/data/onnx'))
+    .filter((f) => f.endsWith('.json'))
+    .map((f) => f.slice(0, -5))
+    .sort();
+  for (const name of names) {
+    const fixture = readJson(`tests/data/onnx/${name}.json`);
+    if (!fixture.model || fixture.inputs.length !== 1 || fixture.inputs[0].shape.length !== 2) continue;
+    const key = `${fixture.inputs[0].name}/${fixture.inputs[0].shape[1]}`;
+    if (!groups.has(key)) groups.set(key, []);
+    groups.get(key).push({ name, tier: tierOf(fixture.ops) });
+  }
+  return [...groups.values()];
+}
+
+/** Loads `group`'s models and its first fixture's rows, runs the Models cell, and returns
+ * each model's parity sentence and table rows. */
+async function parityOf(page, query, group) {
+  await page.goto(`${server.url}${query}`);
+  const csv = fixtureCsv(group[0].name);
+  const models = group.map((f) => join(ROOT, `tests/data/onnx/${f.name}.onnx`));
+  await page.getByTestId('file-input').setInputFiles([csv, ...models]);
+  await page.getByTestId('dataset-row').filter({ hasText: `${group[0].name}.csv` }).waitFor();
+  await page.waitForFunction((n) => document.querySelectorAll('[data-testid=model-item]').length === n, group.length);
+  await page.getByTestId('eval-label').selectOption('y');
+  await page.getByTestId('run-models').click();
+  await waitForCell(page, 'models', 300_000);
+  const state = await textOf(page, 'state-models');
+  if (!/^done/.test(state)) assert.fail(`${state}: ${await page.getByTestId('error-models').textContent()}`);
+  const lines = await page.getByTestId('parity').allTextContents();
+  const tables = await page.getByTestId('parity-table').evaluateAll((ts) =>
+    ts.map((t) => [...t.tBodies[0].rows].map((r) => [...r.cells].map((c) => c.textContent))),
+  );
+  return lines.map((line, i) => ({ line, rows: tables[i] ?? [] }));
+}
+
+test('the Models cell checks every fixture on WebGPU against the CPU engine, within its tier', async () => {
+  const session = await openBrowser({ webgpu: true });
+  try {
+    const { page, problems } = session;
+    let checked = 0;
+    for (const group of fixtureGroups()) {
+      const parity = await parityOf(page, '?backend=gpu', group);
+      assert.equal(parity.length, group.length, group.map((f) => f.name).join(', '));
+      group.forEach((fixture, i) => {
+        const { line, rows } = parity[i];
+        const what = `${fixture.name}: ${line}`;
+        assert.ok(line.startsWith(`Parity of ${fixture.name}.onnx: WebGPU (`), what);
+        assert.match(line, / against the CPU engine on \d+ rows, /, what);
+        assert.ok(line.includes(`, ${fixture.tier} (`), `${what} (expected the ${fixture.tier} tier)`);
+        assert.match(line, /: PASS; largest difference /, what);
+        if (fixture.tier === 'exact') assert.match(line, /largest difference 0\.000e0;/, what);
+        assert.ok(rows.length >= 1, what);
+        for (const [output, verdict, detail] of rows) assert.equal(verdict, 'ok', `${what}: ${output}: ${detail}`);
+        checked += 1;
+      });
+      if (checked === group.length) {
+        await page.getByTestId('cell-models').screenshot({ path: join(ROOT, 'tests/browser/artifacts/webgpu-parity.png') });
+      }
+    }
+    assert.equal(checked, 43);
+
+    // The Engine control: from `core` (no parity shown) to `gpu` in the page.
+    const [group] = fixtureGroups().filter((g) => g.some((f) => f.name === 'gb_binary_breast_cancer_100'));
+    const one = group.filter((f) => f.name === 'gb_binary_breast_cancer_100');
+    assert.deepEqual(await parityOf(page, '', one), []);
+    assert.equal(await page.getByTestId('backend').inputValue(), 'core');
+    await page.getByTestId('backend').selectOption('gpu');
+    await page.getByTestId('run-models').click();
+    await waitForCell(page, 'models', 120_000);
+    const [parity] = await page.getByTestId('parity').allTextContents();
+    assert.match(parity ?? '', /^Parity of gb_binary_breast_cancer_100\.onnx: WebGPU .*: PASS;/);
+    // … and the Evaluate cell now runs on the GPU too.
+    await page.getByTestId('eval-source').selectOption('model:gb_binary_breast_cancer_100.onnx');
+    await page.getByTestId('run-evaluate').click();
+    await waitForCell(page, 'evaluate', 120_000);
+    await assertDone(page, await textOf(page, 'state-evaluate'));
+    assert.match(await textOf(page, 'eval-engine'), /^Model ran on `gpu`: the GPU engine was asked for; /);
+    assert.deepEqual(problems, []);
+  } finally {
+    await session.browser.close();
+  }
+});
+
 test('without WebGPU the CPU engine runs and the cell says why', async () => {
   const session = await openBrowser({ webgpu: false });
   try {
@@ -110,6 +202,10 @@ test('without WebGPU the CPU engine runs and the cell says why', async () => {
     assert.equal(plain.engine, null);
     const unknown = await evaluate(page, '?backend=tpu', 'gb_binary_breast_cancer_100');
     assert.match(unknown.engine ?? '', /unknown backend `tpu`/);
+    // The parity view says why it could not check.
+    const [parity] = await parityOf(page, '?backend=gpu', [{ name: 'gb_binary_breast_cancer_100', tier: 'exact' }]);
+    assert.match(parity?.line ?? '', /^Parity of gb_binary_breast_cancer_100\.onnx: parity not checked: .*adapter/i);
+    assert.deepEqual(parity.rows, []);
     assert.deepEqual(problems, []);
   } finally {
     await session.browser.close();

@@ -37,11 +37,14 @@
 
 //! ## Tolerance tiers (enforced by `core/tests/gpu_engine.rs`)
 //!
+//! A model's tier is [`Tier::of`] its graph's ops: the page's per-run check
+//! ([`check_sample`]) and its parity view ([`parity`]) hold a run to it.
+//!
 //! | outputs | promise vs the CPU engine |
 //! |---|---|
 //! | tree ensembles' raw scores and probabilities, labels; ml preprocessing (Scaler, Normalizer, Imputer, OneHotEncoder); Add, Sub, Mul, Div, Relu | exact: bit-identical |
-//! | linear models' scores (LinearClassifier/Regressor, a lone MatMul/Gemm) | ≤ 4 ULP or 1e-6 relative (bit-identical on lavapipe: products via `sf_mul`, sums in the CPU's order) |
-//! | MLP outputs; Sigmoid, Tanh | \|Δ\| ≤ 1e-5 + 1e-4·\|x\|; labels equal unless the top-two margin is below 1e-4 |
+//! | linear models' scores (LinearClassifier/Regressor) | ≤ 4 ULP or 1e-6 relative (bit-identical on lavapipe: products via `sf_mul`, sums in the CPU's order) |
+//! | any model with MatMul or Gemm (MLPs; a lone MatMul/Gemm runs on the linear kernel and is bit-identical on lavapipe, but is held to this tier), Sigmoid, Tanh | \|Δ\| ≤ 1e-5 + 1e-4·\|x\|; labels equal unless the top-two margin is below 1e-4 |
 //!
 //! The tiers follow what WGSL promises: `+`, `-`, `*` are correctly rounded, but `exp`
 //! may be off by several ULP and `tanh` by 1e-5, and a compiler may fuse a multiply and
@@ -804,6 +807,57 @@ async fn auto_timing(engine: &GpuEngine, clock: &dyn Fn() -> f64) -> Option<(f64
     Some((seconds[0], seconds[1]))
 }
 
+/// The tolerance tier a model's GPU outputs are held to against the CPU engine's (the
+/// module docs' table), by the ops of its graph: MatMul, Gemm, Sigmoid or Tanh make it
+/// [`Tier::Mlp`]; else a linear model's op [`Tier::Linear`]; else [`Tier::Exact`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Tier {
+    /// Bit-identical: trees, labels, the ml preprocessing ops, Add/Sub/Mul/Div/Relu.
+    Exact,
+    /// ≤ 4 ULP or 1e-6 relative: linear models' scores.
+    Linear,
+    /// |Δ| ≤ 1e-5 + 1e-4·|x|: MLPs, Sigmoid, Tanh.
+    Mlp,
+}
+
+impl Tier {
+    /// The tier of `model`'s outputs.
+    pub fn of(model: &Model) -> Tier {
+        let mut tier = Tier::Exact;
+        for op in model.ops() {
+            let ml = op.domain == "ai.onnx.ml";
+            match op.op_type.as_str() {
+                "MatMul" | "Gemm" | "Sigmoid" | "Tanh" if !ml => return Tier::Mlp,
+                "LinearClassifier" | "LinearRegressor" if ml => tier = Tier::Linear,
+                _ => {}
+            }
+        }
+        tier
+    }
+
+    /// The tier as [`crate::parity`] checks it, `|Δ| ≤ atol + rtol·|cpu|`: exact is 0
+    /// and 0; 4 ULP of a normal f32 is under 4.8e-7 relative, so the linear tier is
+    /// checked as 1e-6 relative.
+    pub fn tolerance(self) -> crate::parity::Tolerance {
+        let (atol, rtol) = match self {
+            Tier::Exact => (0.0, 0.0),
+            Tier::Linear => (0.0, 1e-6),
+            Tier::Mlp => (1e-5, 1e-4),
+        };
+        crate::parity::Tolerance { atol, rtol }
+    }
+
+    /// The tier in words, for reports.
+    pub fn describe(self) -> &'static str {
+        match self {
+            Tier::Exact => "exact (bit-identical)",
+            Tier::Linear => "linear (≤ 4 ULP or 1e-6 relative)",
+            Tier::Mlp => "MLP (|Δ| ≤ 1e-5 + 1e-4·|x|)",
+        }
+    }
+}
+
 /// Rows of the CPU sample every GPU run is checked on ([`check_sample`]).
 pub const SAMPLE_ROWS: usize = 1000;
 
@@ -815,7 +869,9 @@ pub struct SampleCheck {
     pub rows: usize,
     /// The largest |GPU − CPU| over every float output.
     pub max_abs_diff: f64,
-    /// Per output, under the widest tier (the MLP tier's 1e-5 + 1e-4·|x|).
+    /// The model's tier ([`Tier::of`]).
+    pub tier: Tier,
+    /// Per output, under the model's tier.
     pub outputs: Vec<crate::parity::NamedComparison>,
 }
 
@@ -873,21 +929,101 @@ pub async fn check_sample(
         .iter()
         .map(|(n, t)| Ok((n.clone(), head_rows(t, rows)?)))
         .collect::<Result<_, OnnxError>>()?;
-    let tier = crate::parity::Tolerance {
-        atol: 1e-5,
-        rtol: 1e-4,
-    };
-    let outputs = crate::parity::compare_outputs(&got, &want, tier);
-    let max_abs_diff = outputs
+    let tier = Tier::of(model);
+    let outputs = crate::parity::compare_outputs(&got, &want, tier.tolerance());
+    Ok(SampleCheck {
+        rows,
+        max_abs_diff: largest_difference(&outputs),
+        tier,
+        outputs,
+    })
+}
+
+/// The largest |Δ| over the float outputs of a comparison.
+fn largest_difference(outputs: &[crate::parity::NamedComparison]) -> f64 {
+    outputs
         .iter()
         .filter_map(|o| match o.comparison {
             crate::parity::OutputComparison::Float { max_abs_diff, .. } => Some(max_abs_diff),
             _ => None,
         })
-        .fold(0.0, f64::max);
-    Ok(SampleCheck {
+        .fold(0.0, f64::max)
+}
+
+/// A whole batch on the GPU engine against the CPU engine, under the model's tier: the
+/// page's parity view (natively `lockstep parity --engines gpu,core`).
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct GpuParity {
+    /// The adapter the GPU engine ran on.
+    pub adapter: String,
+    /// The model's tier ([`Tier::of`]).
+    pub tier: Tier,
+    /// Rows compared: the whole batch.
+    pub rows: usize,
+    pub gpu_seconds: f64,
+    pub cpu_seconds: f64,
+    /// The largest |GPU − CPU| over every float output.
+    pub max_abs_diff: f64,
+    /// Per output (the CPU engine is the reference).
+    pub outputs: Vec<crate::parity::NamedComparison>,
+}
+
+impl GpuParity {
+    /// Every output within the tier, labels equal.
+    pub fn passed(&self) -> bool {
+        self.outputs.iter().all(|o| o.comparison.passed())
+    }
+
+    /// One sentence: what ran against what, on how many rows, the tier and the verdict.
+    pub fn summary(&self) -> String {
+        format!(
+            "WebGPU ({}) against the CPU engine on {} rows, {} tier: {}; largest difference {:.3e}; GPU {:.1} ms, CPU {:.1} ms",
+            self.adapter,
+            self.rows,
+            self.tier.describe(),
+            if self.passed() { "PASS" } else { "FAIL" },
+            self.max_abs_diff,
+            self.gpu_seconds * 1e3,
+            self.cpu_seconds * 1e3,
+        )
+    }
+}
+
+/// Runs `inputs` on `engine` and on the CPU engine and compares every row under the
+/// model's tier ([`GpuParity`]). `clock` (seconds) times both runs. Awaitable in the
+/// browser.
+pub async fn parity(
+    engine: &GpuEngine,
+    inputs: &[(&str, &Tensor)],
+    clock: &dyn Fn() -> f64,
+) -> Result<GpuParity, crate::parity::EngineFailed> {
+    let failed = |engine: &str| {
+        let engine = engine.to_owned();
+        move |source| crate::parity::EngineFailed { engine, source }
+    };
+    let t0 = clock();
+    let got = GpuEngine::run_async(engine, inputs)
+        .await
+        .map_err(failed(GPU))?;
+    let t1 = clock();
+    let want = Engine::run_async(&engine.model, inputs)
+        .await
+        .map_err(failed(CORE))?;
+    let t2 = clock();
+    let rows = inputs
+        .iter()
+        .filter_map(|(_, t)| t.shape().first().copied())
+        .max()
+        .unwrap_or(1);
+    let tier = Tier::of(&engine.model);
+    let outputs = crate::parity::compare_outputs(&got, &want, tier.tolerance());
+    Ok(GpuParity {
+        adapter: engine.adapter().to_owned(),
+        tier,
         rows,
-        max_abs_diff,
+        gpu_seconds: t1 - t0,
+        cpu_seconds: t2 - t1,
+        max_abs_diff: largest_difference(&outputs),
         outputs,
     })
 }

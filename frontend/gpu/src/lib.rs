@@ -7,13 +7,16 @@
 //! `lockstep_web_wire`), and either the outputs with which backend ran and why and the
 //! run's deviation from the CPU engine on its first 1,000 rows (core's
 //! `gpu::check_sample`), or — no adapter, or `auto` found the CPU faster — only why, and
-//! the worker runs the model on the CPU engine itself.
+//! the worker runs the model on the CPU engine itself. With `parity` set, the Models
+//! cell's parity check instead: every row on the GPU and on the CPU engine, compared
+//! under the model's tier (core's `gpu::parity`), as `[sentence, [[output, verdict,
+//! detail], …]]` in JSON.
 
 use std::cell::RefCell;
 use std::rc::Rc;
 
 use js_sys::{Array, Object, Reflect, Uint8Array};
-use lockstep_core::gpu::{Backend, GpuOptions, Loaded, Picked, check_sample, load_async};
+use lockstep_core::gpu::{Backend, GpuOptions, Loaded, Picked, check_sample, load_async, parity};
 use lockstep_core::onnx::{Model, Tensor};
 use lockstep_web_wire::{get, put_tensors, take_tensors};
 use wasm_bindgen::JsCast;
@@ -77,11 +80,30 @@ async fn run_model(message: JsValue) -> Result<JsValue, String> {
     set(&reply, "backend", &loaded.backend.into());
     set(&reply, "why", &loaded.why.as_str().into());
     let Picked::Gpu(engine) = &loaded.engine else {
-        // The CPU engine: the worker runs it (on its engine workers).
+        // The CPU engine: the worker runs it (on its engine workers); a parity check
+        // has nothing to compare.
+        if get(&message, "parity").is_truthy() {
+            return Err(loaded.why.clone());
+        }
         return Ok(reply.into());
     };
     let inputs = take_tensors(&message)?;
     let refs: Vec<(&str, &Tensor)> = inputs.iter().map(|(n, t)| (n.as_str(), t)).collect();
+    if get(&message, "parity").is_truthy() {
+        // The Models cell's parity view: every row on both engines, under the model's
+        // tier, as a sentence and a row per output.
+        let p = parity(engine, &refs, &seconds)
+            .await
+            .map_err(|e| e.to_string())?;
+        let rows: Vec<[String; 3]> = p
+            .outputs
+            .iter()
+            .map(|o| [o.output.clone(), o.verdict().to_owned(), o.detail()])
+            .collect();
+        let text = serde_json::to_string(&(p.summary(), rows)).map_err(|e| e.to_string())?;
+        set(&reply, "parity", &text.into());
+        return Ok(reply.into());
+    }
     let outputs = engine
         .run_async(&refs)
         .await

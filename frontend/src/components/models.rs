@@ -1,5 +1,8 @@
 //! The Models cell: every model with its role (champion, challenger) and the pipeline
-//! that feeds it; Run shows each model's first predictions on the test set.
+//! that feeds it; Run shows each model's first predictions on the test set. Its Engine
+//! control picks the backend every cell's model runs on (`crate::gpu`); with `gpu` or
+//! `auto`, Run also shows each model's parity on WebGPU with the CPU engine, every row
+//! compared under the model's tolerance tier.
 
 use leptos::prelude::*;
 
@@ -66,8 +69,23 @@ pub fn ModelsCell(id: u32) -> impl IntoView {
             Some(Output::Predicted(all)) => Some(
                 all.iter()
                     .map(|p| {
+                        let parity = p.parity.clone().map(|(line, rows)| {
+                            view! {
+                                <p data-testid="parity">{format!("Parity of {}: {line}", p.model)}</p>
+                                <table class="numbers" data-testid="parity-table">
+                                    <thead><tr><th>"output"</th><th>"verdict"</th><th>"against the CPU engine"</th></tr></thead>
+                                    <tbody>
+                                        {rows
+                                            .into_iter()
+                                            .map(|r| view! { <tr>{r.into_iter().map(|v| view! { <td>{v}</td> }).collect_view()}</tr> })
+                                            .collect_view()}
+                                    </tbody>
+                                </table>
+                            }
+                        });
                         view! {
                             <h3>{format!("{} on {}: {} rows in {}", p.model, p.dataset, p.rows, super::seconds(p.millis))}</h3>
+                            {parity}
                             <div class="scroll">
                                 <table class="numbers" data-testid="predictions">
                                     <thead><tr>{p.headers.iter().map(|h| view! { <th>{h.clone()}</th> }).collect_view()}</tr></thead>
@@ -86,7 +104,20 @@ pub fn ModelsCell(id: u32) -> impl IntoView {
             _ => None,
         })
     };
+    // The engine models run on: the page address's `?backend=` until changed here.
+    let asked = web_sys::window()
+        .and_then(|w| w.location().search().ok())
+        .and_then(|s| crate::gpu::backend_asked(&s).ok().flatten())
+        .unwrap_or(crate::gpu::Backend::Core);
     view! {
+        <label>
+            "Engine "
+            <select data-testid="backend" on:change=move |ev| ui.change(Command::Backend(event_target_value(&ev)))>
+                {[("core", "core: the CPU engine"), ("gpu", "gpu: WebGPU, with its parity on Run"), ("auto", "auto: the faster on a timed sample")]
+                    .map(|(v, text)| view! { <option value=v selected=asked.name() == v>{text}</option> })
+                    .collect_view()}
+            </select>
+        </label>
         <Show
             when=move || ui.nb.with(|n| !n.models.is_empty())
             fallback=|| view! { <p class="hint">"No model yet: add an .onnx file (the first is the champion, the next ones challengers)."</p> }

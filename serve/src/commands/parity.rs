@@ -6,7 +6,7 @@ use std::process::ExitCode;
 use anyhow::bail;
 use lockstep_core::engine::Engine;
 use lockstep_core::onnx::Tensor;
-use lockstep_core::parity::{self, NamedComparison, OutputComparison, Tolerance};
+use lockstep_core::parity::{self, NamedComparison, Tolerance};
 use lockstep_core::table::Table;
 use lockstep_core::transform::FittedPipeline;
 
@@ -104,35 +104,7 @@ pub fn run(args: ParityArgs) -> anyhow::Result<ExitCode> {
 
 fn print_results(results: &[NamedComparison]) {
     for r in results {
-        let verdict = if r.comparison.passed() {
-            "ok  "
-        } else {
-            "FAIL"
-        };
-        let detail = match &r.comparison {
-            OutputComparison::Float {
-                max_abs_diff,
-                max_rel_diff,
-                mismatches,
-                values,
-                worst_row,
-            } => format!(
-                "max |diff| {max_abs_diff:e}, max rel {max_rel_diff:e}, {mismatches}/{values} outside tolerance{}",
-                worst_row.map_or(String::new(), |r| format!(", worst row {}", r + 1))
-            ),
-            OutputComparison::Labels {
-                disagreements,
-                values,
-                first_disagreement_row,
-            } => format!(
-                "labels agree on {}/{values}{}",
-                values - disagreements,
-                first_disagreement_row
-                    .map_or(String::new(), |r| format!(", first flip at row {}", r + 1))
-            ),
-            OutputComparison::Incomparable { reason } => reason.clone(),
-        };
-        println!("  {verdict} {}: {detail}", r.output);
+        println!("  {:<4} {}: {}", r.verdict(), r.output, r.detail());
     }
 }
 
