@@ -18,8 +18,9 @@ cargo fmt --all --check
 step "clippy, native workspace"
 cargo clippy --workspace --all-targets --locked -- -D warnings
 
-step "clippy, wasm32 (lockstep-core, lockstep-frontend)"
-cargo clippy -p lockstep-core -p lockstep-frontend --target wasm32-unknown-unknown --locked -- -D warnings
+step "clippy, wasm32 (lockstep-core, lockstep-frontend and its wire and WebGPU modules)"
+cargo clippy -p lockstep-core -p lockstep-frontend -p lockstep-web-wire -p lockstep-gpu-web \
+  --target wasm32-unknown-unknown --locked -- -D warnings
 # The GPU engine on wasm32 (wgpu's WebGPU backend).
 cargo clippy -p lockstep-core --features gpu --target wasm32-unknown-unknown --locked -- -D warnings
 
