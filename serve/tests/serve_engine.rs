@@ -107,3 +107,53 @@ fn the_server_log_names_the_engine_onnxruntime() {
         .unwrap_or_else(|| panic!("no start-up line:\n{log}"));
     assert!(loaded.contains("engine=onnxruntime"), "{loaded}");
 }
+
+/// A request of a few rows runs on the async worker only when the model is fast; a slow
+/// model (or a large request) goes to the blocking pool, so it never holds up the
+/// server's connections.
+#[test]
+fn only_small_requests_to_a_fast_model_run_inline() {
+    use lockstep_core::engine::{Engine, EngineError};
+    use lockstep_core::onnx::{Tensor, ValueInfo};
+    use lockstep_serve::server::served::{INLINE_BUDGET, INLINE_MAX_ROWS};
+
+    /// The core engine's answer to its first run, given again at once (`pause`: zero)
+    /// or after a pause longer than the inline budget. (A debug build's engine run
+    /// could take longer than the budget itself.)
+    struct Timed {
+        model: Model,
+        answer: std::sync::Mutex<Option<Vec<(String, Tensor)>>>,
+        pause: std::time::Duration,
+    }
+    impl Engine for Timed {
+        fn name(&self) -> &str {
+            "timed"
+        }
+        fn inputs(&self) -> &[ValueInfo] {
+            self.model.inputs()
+        }
+        fn run(&self, inputs: &[(&str, &Tensor)]) -> Result<Vec<(String, Tensor)>, EngineError> {
+            std::thread::sleep(self.pause);
+            let mut answer = self.answer.lock().unwrap();
+            if answer.is_none() {
+                *answer = Some(Engine::run(&self.model, inputs)?);
+            }
+            Ok(answer.clone().unwrap())
+        }
+    }
+    let bytes = std::fs::read(repo().join("tests/data/serving/model.onnx")).unwrap();
+    let timed = |pause| {
+        Box::new(Timed {
+            model: Model::from_bytes(&bytes).unwrap(),
+            answer: std::sync::Mutex::new(None),
+            pause,
+        })
+    };
+
+    let fast = served_with(timed(std::time::Duration::ZERO));
+    assert!(fast.runs_inline(1));
+    assert!(fast.runs_inline(INLINE_MAX_ROWS));
+    assert!(!fast.runs_inline(INLINE_MAX_ROWS + 1));
+    let slow = served_with(timed(INLINE_BUDGET * 4));
+    assert!(!slow.runs_inline(1));
+}

@@ -57,7 +57,8 @@ impl Histogram {
 
 #[derive(Debug, Default)]
 struct Inner {
-    requests: BTreeMap<(String, u16), u64>,
+    /// Requests by route, then status.
+    requests: BTreeMap<String, BTreeMap<u16, u64>>,
     latency: BTreeMap<String, Histogram>,
     rows: Histogram,
 }
@@ -87,16 +88,20 @@ impl Metrics {
     }
 
     pub fn record_request(&self, route: &str, status: u16, seconds: f64) {
+        // A route is named once, on its first request: every later one is counted
+        // without an allocation (issue 19: per-request costs).
         if let Ok(mut inner) = self.inner.lock() {
-            *inner
-                .requests
-                .entry((route.to_owned(), status))
-                .or_default() += 1;
-            inner
-                .latency
-                .entry(route.to_owned())
-                .or_default()
-                .observe(&LATENCY_BUCKETS, seconds);
+            let inner = &mut *inner;
+            if !inner.requests.contains_key(route) {
+                inner.requests.insert(route.to_owned(), BTreeMap::new());
+                inner.latency.insert(route.to_owned(), Histogram::default());
+            }
+            if let Some(statuses) = inner.requests.get_mut(route) {
+                *statuses.entry(status).or_default() += 1;
+            }
+            if let Some(latency) = inner.latency.get_mut(route) {
+                latency.observe(&LATENCY_BUCKETS, seconds);
+            }
         }
     }
 
@@ -114,11 +119,13 @@ impl Metrics {
         };
         out.push_str("# HELP lockstep_http_requests_total HTTP requests by route and status.\n");
         out.push_str("# TYPE lockstep_http_requests_total counter\n");
-        for ((route, status), n) in &inner.requests {
-            let _ = writeln!(
-                out,
-                "lockstep_http_requests_total{{route=\"{route}\",status=\"{status}\"}} {n}"
-            );
+        for (route, statuses) in &inner.requests {
+            for (status, n) in statuses {
+                let _ = writeln!(
+                    out,
+                    "lockstep_http_requests_total{{route=\"{route}\",status=\"{status}\"}} {n}"
+                );
+            }
         }
         out.push_str("# HELP lockstep_http_request_duration_seconds Request latency.\n");
         out.push_str("# TYPE lockstep_http_request_duration_seconds histogram\n");

@@ -185,17 +185,22 @@ async fn serve_table(
                 .to_owned(),
         ));
     }
-    let served = Arc::clone(&state.served);
-    let id = request_id.to_owned();
-    let (table, prediction) = tokio::task::spawn_blocking(move || {
-        let prediction = served.predict(&table, &id);
-        prediction.map(|p| (table, p))
-    })
-    .await
-    .map_err(|e| AppError::Internal {
-        request_id: request_id.to_owned(),
-        detail: format!("the prediction task failed: {e}"),
-    })??;
+    let (table, prediction) = if state.served.runs_inline(table.num_rows()) {
+        let prediction = state.served.predict(&table, request_id)?;
+        (table, prediction)
+    } else {
+        let served = Arc::clone(&state.served);
+        let id = request_id.to_owned();
+        tokio::task::spawn_blocking(move || {
+            let prediction = served.predict(&table, &id);
+            prediction.map(|p| (table, p))
+        })
+        .await
+        .map_err(|e| AppError::Internal {
+            request_id: request_id.to_owned(),
+            detail: format!("the prediction task failed: {e}"),
+        })??
+    };
     let lines = record::lines(
         &state.served,
         request_id,
@@ -237,11 +242,11 @@ fn with_request_id(mut response: Response, request_id: &str) -> Response {
 pub async fn infer(
     State(state): State<AppState>,
     Path(name): Path<String>,
-    headers: HeaderMap,
-    body: Body,
+    request: axum::extract::Request,
 ) -> Result<Response, AppError> {
     check_name(&state, &name)?;
-    let bytes = read_body(&state, &headers, body).await?;
+    let (parts, body) = request.into_parts();
+    let bytes = read_body(&state, &parts.headers, body).await?;
     let request: InferRequest = parse_body(&bytes)?;
     record::check_client_id("id", request.id.as_deref())?;
     let served = &state.served;
@@ -299,10 +304,11 @@ pub async fn infer(
 
 pub async fn predict_rows(
     State(state): State<AppState>,
-    headers: HeaderMap,
-    body: Body,
+    request: axum::extract::Request,
 ) -> Result<Response, AppError> {
-    let bytes = read_body(&state, &headers, body).await?;
+    // The headers borrowed from the request, not cloned out of it (an extractor's copy).
+    let (parts, body) = request.into_parts();
+    let bytes = read_body(&state, &parts.headers, body).await?;
     let request: PredictRequest = parse_body(&bytes)?;
     let schema = state.served.pipeline.input_schema();
     let is_null = |text: &str| state.served.pipeline.is_null_value(text);

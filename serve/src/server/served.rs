@@ -4,6 +4,8 @@
 //! engine (`lockstep serve` loads ONNX Runtime's pool of sessions, [`OrtEngine`]; any
 //! `lockstep_core::engine::Engine` serves).
 
+use std::time::{Duration, Instant};
+
 use lockstep_core::engine::{Engine, EngineError};
 use lockstep_core::onnx::{Tensor, TensorData};
 use lockstep_core::table::Table;
@@ -41,7 +43,21 @@ pub struct ServedModel {
     pub outputs: Vec<OutputInfo>,
     input: String,
     engine: Box<dyn Engine>,
+    /// The fastest of the warm-up runs of one row (after the first).
+    one_row: Duration,
 }
+
+/// A request of at most this many rows runs on the server's async worker itself when
+/// the model runs a row within [`INLINE_BUDGET`]: handing it to the blocking pool and
+/// back costs more than such a run (issue 19: 1-row throughput). Larger requests, and
+/// slower models, go to the blocking pool and never hold up the connections.
+pub const INLINE_MAX_ROWS: usize = 16;
+
+/// The longest warm one-row run (the engine's) that still runs inline.
+pub const INLINE_BUDGET: Duration = Duration::from_micros(50);
+
+/// Timed one-row runs after the warm-up ones.
+const TIMED_RUNS: usize = 3;
 
 /// One request's result.
 pub struct Prediction {
@@ -95,10 +111,16 @@ impl ServedModel {
         let zeros = Tensor::f32(vec![1, width], vec![0.0; width])
             .map_err(|e| warm_up_error(EngineError::from(e)))?;
         let mut outputs = Vec::new();
-        for _ in 0..warm_ups.max(1) {
-            outputs = engine
+        let mut one_row = Duration::MAX;
+        for run in 0..warm_ups.max(1) + TIMED_RUNS {
+            let start = Instant::now();
+            let ran = engine
                 .run(&[(input.as_str(), &zeros)])
-                .map_err(warm_up_error)?
+                .map_err(warm_up_error)?;
+            if run >= warm_ups.max(1) {
+                one_row = one_row.min(start.elapsed());
+            }
+            outputs = ran
                 .iter()
                 .map(|(name, t)| OutputInfo {
                     name: name.clone(),
@@ -114,15 +136,22 @@ impl ServedModel {
             outputs,
             input,
             engine,
+            one_row,
         })
     }
 
     /// The name of the engine that runs the model (`onnxruntime`, `core`).
+    /// Whether a request of `rows` rows runs inline ([`INLINE_MAX_ROWS`]).
+    pub fn runs_inline(&self, rows: usize) -> bool {
+        rows <= INLINE_MAX_ROWS && self.one_row <= INLINE_BUDGET
+    }
+
     pub fn engine_name(&self) -> &str {
         self.engine.name()
     }
 
-    /// Transforms `table` and runs the model (blocking: call from `spawn_blocking`).
+    /// Transforms `table` and runs the model (blocking: call from `spawn_blocking`
+    /// unless [`ServedModel::runs_inline`]).
     pub fn predict(&self, table: &Table, request_id: &str) -> Result<Prediction, AppError> {
         let features = transform::apply(&self.pipeline, table)
             .map_err(|e| AppError::BadRequest(e.to_string()))?;
