@@ -436,11 +436,7 @@ pub fn line_chunks(bytes: &[u8], lines: usize) -> impl Iterator<Item = (u64, &[u
             {
                 break;
             }
-            end = rest
-                .get(end..)
-                .unwrap_or_default()
-                .iter()
-                .position(|&b| b == b'\n')
+            end = memchr::memchr(b'\n', rest.get(end..).unwrap_or_default())
                 .map_or(rest.len(), |i| end + i + 1);
             count += 1;
         }

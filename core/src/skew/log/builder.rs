@@ -170,11 +170,21 @@ impl<'s> Builder<'s> {
     pub(super) fn begin_output(&mut self, name: &str) -> usize {
         let index = self.output_index(name);
         let rows = self.places.len();
-        let place = place_text(&self.source, self.parquet, self.places.last().copied());
+        let (source, parquet, at) = (
+            self.source.as_str(),
+            self.parquet,
+            self.places.last().copied(),
+        );
         if let Some(output) = self.outputs.get_mut(index)
             && output.rows >= rows
         {
-            output.fail(|| format!("{place}: output `{name}` appears twice"));
+            // The place is written only for the error, not for every record.
+            output.fail(|| {
+                format!(
+                    "{}: output `{name}` appears twice",
+                    place_text(source, parquet, at)
+                )
+            });
         }
         index
     }
@@ -280,16 +290,16 @@ impl<'s> Builder<'s> {
 
     /// Checks the record just read and pads what it left out.
     pub(super) fn end_record(&mut self, seen: Seen) -> Result<(), LogError> {
-        let place = self.place();
-        let missing = |field| LogError::MissingField {
-            place: place.clone(),
+        // The record's place is written only for an error, not for every record.
+        let missing = |builder: &Self, field| LogError::MissingField {
+            place: builder.place(),
             field,
         };
         match seen.log_format {
-            None => return Err(missing("log_format")),
+            None => return Err(missing(self, "log_format")),
             Some(v) if !u32::try_from(v).is_ok_and(|v| READ_FORMATS.contains(&v)) => {
                 return Err(LogError::Version {
-                    place: place.clone(),
+                    place: self.place(),
                     found: v,
                 });
             }
@@ -307,7 +317,7 @@ impl<'s> Builder<'s> {
             seen
         } else {
             if !seen.request_id {
-                return Err(missing("request_id"));
+                return Err(missing(self, "request_id"));
             }
             match self.open_request {
                 Some(first) if self.head.request_id == self.row_request_id => Seen {
@@ -318,7 +328,7 @@ impl<'s> Builder<'s> {
                 },
                 _ => {
                     return Err(LogError::OrphanRow {
-                        place,
+                        place: self.place(),
                         request_id: crate::excerpt::excerpt(&self.row_request_id),
                         row: self.request_rows.last().copied().unwrap_or(0),
                     });
@@ -334,7 +344,7 @@ impl<'s> Builder<'s> {
             (seen.outputs, "outputs"),
         ] {
             if !present {
-                return Err(missing(field));
+                return Err(missing(self, field));
             }
         }
         if self.request_rows.len() < self.places.len() {
@@ -346,7 +356,7 @@ impl<'s> Builder<'s> {
             None => self.feature_width = Some(found),
             Some(expected) if expected != found => {
                 return Err(LogError::FeatureWidth {
-                    place,
+                    place: self.place(),
                     found,
                     expected,
                 });
@@ -357,11 +367,21 @@ impl<'s> Builder<'s> {
         for input in &mut self.inputs {
             input.pad(rows);
         }
+        let (source, parquet, at) = (
+            self.source.as_str(),
+            self.parquet,
+            self.places.last().copied(),
+        );
         for output in &mut self.outputs {
             if output.rows < rows {
                 output.rows = rows;
                 let name = output.name.clone();
-                output.fail(|| format!("{place}: output `{name}` is not in the log"));
+                output.fail(|| {
+                    format!(
+                        "{}: output `{name}` is not in the log",
+                        place_text(source, parquet, at)
+                    )
+                });
             }
         }
         Ok(())

@@ -108,7 +108,7 @@ impl LogBatch {
         while !rest.is_empty() {
             let line_no = next_line;
             next_line += 1;
-            let end = rest.bytes().position(|b| b == b'\n').unwrap_or(rest.len());
+            let end = memchr::memchr(b'\n', rest.as_bytes()).unwrap_or(rest.len());
             // `\n` is ASCII, so both ends are character boundaries.
             let line = rest.get(..end).unwrap_or_default();
             rest = rest.get(end + 1..).unwrap_or_default();
