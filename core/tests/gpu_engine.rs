@@ -544,3 +544,33 @@ fn the_parity_check_compares_every_row_under_the_model_s_tier() {
         assert!(summary.contains(tier.describe()), "{summary}");
     }
 }
+
+/// 10 M rows (issue 18: "10 M rows must work"): more rows than one dispatch addresses
+/// (65,535 workgroups per dimension, at the default limits), so the run is cut into
+/// chunks; every output equals the CPU engine's (the exact tier), on inputs with NaNs.
+#[test]
+fn ten_million_rows_run_in_chunks_and_equal_the_cpu_engine() {
+    let bytes =
+        std::fs::read(data_dir().join("onnx/synth_tree_binary_mixed_logistic.onnx")).unwrap();
+    let cpu = Model::from_bytes(&bytes).unwrap();
+    let input = cpu.inputs()[0].clone();
+    let rows = 10_000_000;
+    let cols = 3;
+    let x = Tensor::f32(vec![rows, cols], random_rows(rows, cols, 29)).unwrap();
+    let refs = [(input.name.as_str(), &x)];
+    let gpu = GpuEngine::new(
+        Model::from_bytes(&bytes).unwrap(),
+        connect(&GpuOptions::default()),
+    );
+    let got = gpu.run(&refs).unwrap();
+    let want = cpu.run(&refs).unwrap();
+    assert_eq!(got.len(), want.len());
+    for ((name, g), (_, w)) in got.iter().zip(&want) {
+        assert_eq!(g.shape()[0], rows, "{name}");
+        assert!(
+            g == w,
+            "{name}: the GPU's 10 M rows differ from the CPU engine's"
+        );
+    }
+    assert!(gpu.notes().is_empty(), "{:?}", gpu.notes());
+}
