@@ -91,6 +91,12 @@ test('?backend=gpu runs the model on WebGPU, checked against the CPU engine', as
     const auto = await evaluate(page, '?backend=auto', 'gb_binary_breast_cancer_100');
     assert.match(auto.engine ?? '', /^Model ran on `(gpu|core)`: auto: the /);
     assert.deepEqual(auto.report, auto.expected);
+    // The parity view after an `auto` run: the WebGPU module loads the `gpu` backend from
+    // the model bytes it already holds.
+    await page.getByTestId('run-models').click();
+    await waitForCell(page, 'models', 120_000);
+    const [afterAuto] = await page.getByTestId('parity').allTextContents();
+    assert.match(afterAuto ?? '', /^Parity of gb_binary_breast_cancer_100\.onnx: WebGPU .*: PASS;/);
     assert.deepEqual(problems, []);
   } finally {
     await session.browser.close();

@@ -26,6 +26,9 @@ thread_local! {
     /// The loaded model by its sha256 and backend (the adapter, the device, the
     /// compiled kernels and, for `auto`, its timing are kept for the next run).
     static LOADED: RefCell<Option<(String, String, Rc<Loaded>)>> = const { RefCell::new(None) };
+    /// The model's bytes by its sha256, sent once: a backend not loaded yet (`gpu` for
+    /// the parity view after an `auto` run) loads from them.
+    static BYTES: RefCell<Option<(String, Rc<[u8]>)>> = const { RefCell::new(None) };
 }
 
 fn seconds() -> f64 {
@@ -55,6 +58,9 @@ async fn loaded(message: &JsValue) -> Result<Rc<Loaded>, String> {
         "auto" => Backend::Auto,
         other => return Err(format!("unknown backend `{other}` (core, gpu or auto)")),
     };
+    if let Ok(model) = get(message, "model").dyn_into::<Uint8Array>() {
+        BYTES.with(|b| *b.borrow_mut() = Some((key.clone(), model.to_vec().into())));
+    }
     let held = LOADED.with(|l| {
         l.borrow()
             .as_ref()
@@ -64,10 +70,14 @@ async fn loaded(message: &JsValue) -> Result<Rc<Loaded>, String> {
     if let Some(loaded) = held {
         return Ok(loaded);
     }
-    let bytes = get(message, "model")
-        .dyn_into::<Uint8Array>()
-        .map_err(|_| format!("the WebGPU module does not hold model {key}"))?
-        .to_vec();
+    let bytes = BYTES
+        .with(|b| {
+            b.borrow()
+                .as_ref()
+                .filter(|(k, _)| *k == key)
+                .map(|(_, bytes)| bytes.clone())
+        })
+        .ok_or_else(|| format!("the WebGPU module does not hold model {key}"))?;
     let model = Model::from_bytes(&bytes).map_err(|e| format!("cannot load the model: {e}"))?;
     let loaded = Rc::new(load_async(model, backend, &GpuOptions::default(), &seconds).await);
     LOADED.with(|l| *l.borrow_mut() = Some((key, asked, loaded.clone())));
