@@ -61,6 +61,17 @@ pub trait Engine: Send + Sync {
     fn run_async<'a>(&'a self, inputs: &'a [(&'a str, &'a Tensor)]) -> EngineFuture<'a> {
         Box::pin(std::future::ready(self.run(inputs)))
     }
+
+    /// [`Engine::run`] only if it can start at once: `None` when the engine would first
+    /// wait for something another run holds (ONNX Runtime's sessions, every one busy).
+    /// The server runs small requests on its async worker through this, so that it never
+    /// blocks there. The default never waits: `Some(self.run(inputs))`.
+    fn try_run(
+        &self,
+        inputs: &[(&str, &Tensor)],
+    ) -> Option<Result<Vec<(String, Tensor)>, EngineError>> {
+        Some(self.run(inputs))
+    }
 }
 
 /// Why an engine could not run the model. Callers add which engine and what for

@@ -208,9 +208,16 @@ fn compare_floats(
     let mut worst_row = None;
     for (i, (x, y)) in got.zip(want).enumerate() {
         values += 1;
-        let same_nan = x.is_nan() && y.is_nan();
-        let diff = if same_nan { 0.0 } else { (x - y).abs() };
-        let diff = if diff.is_nan() { f64::INFINITY } else { diff };
+        // Equal values (the same infinity included) and NaN against NaN agree exactly;
+        // anything else against an infinity or a NaN is an infinite difference, outside
+        // every tolerance (`rtol·|inf|` must not excuse it).
+        let same = x == y || (x.is_nan() && y.is_nan());
+        let diff = if same { 0.0 } else { (x - y).abs() };
+        let diff = if diff.is_nan() || !y.is_finite() && !same {
+            f64::INFINITY
+        } else {
+            diff
+        };
         if diff > max_abs || (worst_row.is_none() && diff > 0.0) {
             max_abs = diff;
             worst_row = Some(i / row_width);
@@ -218,7 +225,7 @@ fn compare_floats(
         if y != 0.0 {
             max_rel = max_rel.max(diff / y.abs());
         }
-        if diff > tolerance.atol + tolerance.rtol * y.abs() {
+        if !same && (diff.is_infinite() || diff > tolerance.atol + tolerance.rtol * y.abs()) {
             mismatches += 1;
         }
     }
@@ -253,6 +260,37 @@ mod tests {
 
     fn f32s(data: &[f32]) -> Tensor {
         Tensor::f32(vec![data.len() / 2, 2], data.to_vec()).unwrap()
+    }
+
+    #[test]
+    fn an_infinity_agrees_only_with_itself_in_every_tolerance() {
+        let wide = Tolerance {
+            atol: 1.0,
+            rtol: 1.0,
+        };
+        for tol in [
+            Tolerance {
+                atol: 0.0,
+                rtol: 0.0,
+            },
+            wide,
+        ] {
+            let same = compare_tensor(
+                &f32s(&[f32::INFINITY, f32::NEG_INFINITY]),
+                &f32s(&[f32::INFINITY, f32::NEG_INFINITY]),
+                tol,
+            );
+            assert!(same.passed(), "{same:?}");
+            assert!(
+                matches!(same, OutputComparison::Float { max_abs_diff, .. } if max_abs_diff == 0.0)
+            );
+            for got in [0.5, f32::NAN, f32::NEG_INFINITY] {
+                let c = compare_tensor(&f32s(&[got, 0.0]), &f32s(&[f32::INFINITY, 0.0]), tol);
+                assert!(!c.passed(), "{got} against inf: {c:?}");
+            }
+            let c = compare_tensor(&f32s(&[f32::INFINITY, 0.0]), &f32s(&[1.0, 0.0]), tol);
+            assert!(!c.passed(), "{c:?}");
+        }
     }
 
     #[test]

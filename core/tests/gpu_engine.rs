@@ -574,3 +574,43 @@ fn ten_million_rows_run_in_chunks_and_equal_the_cpu_engine() {
     }
     assert!(gpu.notes().is_empty(), "{:?}", gpu.notes());
 }
+
+/// The MLP tier lets a label flip only where the CPU's top two scores are a near-tie
+/// (`gpu::NEAR_TIE`); every other flip fails, and the exact tier excuses none.
+#[test]
+fn in_the_mlp_tier_only_a_near_tie_may_flip_a_label() {
+    use lockstep_core::gpu::{Tier, compare_under_tier};
+    let probabilities = |v: Vec<f32>| Tensor::f32(vec![3, 2], v).unwrap();
+    let labels = |v: Vec<i64>| Tensor::new(vec![3], TensorData::I64(v)).unwrap();
+    let outputs = |l: Vec<i64>, p: Vec<f32>| {
+        vec![
+            ("label".to_owned(), labels(l)),
+            ("probabilities".to_owned(), probabilities(p)),
+        ]
+    };
+    // The CPU's row 0 is a near-tie (0.50004 against 0.49996); rows 1 and 2 are not.
+    let cpu = outputs(vec![0, 1, 0], vec![0.50004, 0.49996, 0.2, 0.8, 0.9, 0.1]);
+    let tie_flipped = outputs(vec![1, 1, 0], vec![0.49999, 0.50001, 0.2, 0.8, 0.9, 0.1]);
+    let passed =
+        |c: &[lockstep_core::parity::NamedComparison]| c.iter().all(|o| o.comparison.passed());
+    assert!(passed(&compare_under_tier(&tie_flipped, &cpu, Tier::Mlp)));
+    assert!(!passed(&compare_under_tier(
+        &tie_flipped,
+        &cpu,
+        Tier::Exact
+    )));
+    let clear_flipped = outputs(vec![0, 0, 0], vec![0.50004, 0.49996, 0.2, 0.8, 0.9, 0.1]);
+    let compared = compare_under_tier(&clear_flipped, &cpu, Tier::Mlp);
+    assert!(!passed(&compared));
+    assert!(
+        compared.iter().any(|o| matches!(
+            o.comparison,
+            lockstep_core::parity::OutputComparison::Labels {
+                disagreements: 1,
+                first_disagreement_row: Some(1),
+                ..
+            }
+        )),
+        "{compared:?}"
+    );
+}

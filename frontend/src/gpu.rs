@@ -70,11 +70,17 @@ thread_local! {
     static CHOSEN: std::cell::Cell<Option<Backend>> = const { std::cell::Cell::new(None) };
 }
 
-/// The Models cell's Engine control: models run on `name` from now on.
+/// The Models cell's Engine control: models run on `name` from now on (the worker's
+/// choice; the page keeps its own copy for the control, [`chosen`]).
 pub fn choose(name: &str) -> Result<(), String> {
     let backend = name.parse()?;
     CHOSEN.with(|c| c.set(Some(backend)));
     Ok(())
+}
+
+/// The backend last chosen with [`choose`] in this wasm instance.
+pub fn chosen() -> Option<Backend> {
+    CHOSEN.with(std::cell::Cell::get)
 }
 
 /// The Evaluate cell's engine line: the backend that ran, why, and a GPU run's check
@@ -184,17 +190,14 @@ mod browser {
         }
     }
 
-    /// Sends the WebGPU module a model run (`parity`: a parity check instead) and
-    /// awaits its reply.
-    async fn call(
+    /// The WebGPU module's message for a model run (`parity`: a parity check instead),
+    /// the inputs copied into it, ready for [`send`].
+    fn message(
         engine: &PageEngine,
         backend: Backend,
-        inputs: &[(&str, &Tensor)],
+        inputs: &[(String, Tensor)],
         parity: bool,
-    ) -> Result<JsValue, String> {
-        let run = get(&js_sys::global(), "lockstepGpu")
-            .dyn_into::<Function>()
-            .map_err(|_| "this worker has no WebGPU module loader")?;
+    ) -> Object {
         let message = Object::new();
         let set = |k: &str, v: &JsValue| {
             let _ = Reflect::set(&message, &k.into(), v);
@@ -205,12 +208,15 @@ mod browser {
         if SENT.with(|s| s.borrow().as_deref() != Some(engine.sha256())) {
             set("model", &Uint8Array::from(engine.raw()).into());
         }
-        let owned: Vec<(String, Tensor)> = inputs
-            .iter()
-            .map(|(n, t)| ((*n).to_owned(), (*t).clone()))
-            .collect();
-        put_tensors(&message, &owned, &Array::new());
-        drop(owned);
+        put_tensors(&message, inputs, &Array::new());
+        message
+    }
+
+    /// Sends the WebGPU module `message` and awaits its reply.
+    async fn send(engine: &PageEngine, message: Object) -> Result<JsValue, String> {
+        let run = get(&js_sys::global(), "lockstepGpu")
+            .dyn_into::<Function>()
+            .map_err(|_| "this worker has no WebGPU module loader")?;
         let promise = run
             .call1(&JsValue::NULL, &message)
             .map_err(|e| crate::worker::js_error(&e))?
@@ -228,8 +234,7 @@ mod browser {
         engine: &PageEngine,
         inputs: &[(String, Tensor)],
     ) -> (String, Vec<Vec<String>>) {
-        let refs: Vec<(&str, &Tensor)> = inputs.iter().map(|(n, t)| (n.as_str(), t)).collect();
-        let reply = call(engine, Backend::Gpu, &refs, true).await;
+        let reply = send(engine, message(engine, Backend::Gpu, inputs, true)).await;
         match reply.map(|r| get(&r, "parity").as_string()) {
             Ok(Some(text)) => serde_json::from_str(&text)
                 .unwrap_or_else(|e| (format!("an unreadable parity reply: {e}"), vec![])),
@@ -246,7 +251,15 @@ mod browser {
         backend: Backend,
         inputs: &[(&str, &Tensor)],
     ) -> Result<Option<Vec<(String, Tensor)>>, String> {
-        let reply = call(engine, backend, inputs, false).await?;
+        // The seam lends the inputs; the wire takes them owned (one copy, dropped once
+        // they are in the message).
+        let owned: Vec<(String, Tensor)> = inputs
+            .iter()
+            .map(|(n, t)| ((*n).to_owned(), (*t).clone()))
+            .collect();
+        let message = message(engine, backend, &owned, false);
+        drop(owned);
+        let reply = send(engine, message).await?;
         let ran = get(&reply, "backend").as_string().unwrap_or_default();
         let why = get(&reply, "why").as_string().unwrap_or_default();
         if ran != "gpu" {

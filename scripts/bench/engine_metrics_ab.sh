@@ -27,11 +27,14 @@ print(found["onnx_engine"], found["eval_metrics"])'
 read -r BASE_ENGINE BASE_METRICS < <(exes "$BASE_TREE")
 read -r NEW_ENGINE NEW_METRICS < <(exes .)
 echo "load average: $(cut -d' ' -f1-3 /proc/loadavg); base $(git -C "$BASE_TREE" rev-parse --short HEAD), new $(git rev-parse --short HEAD)"
+# Criterion keeps its history under each tree's target directory (CRITERION_HOME), not
+# under core/.
 for round in 1 2; do
   for who in base new; do
     engine=$BASE_ENGINE; [ "$who" = new ] && engine=$NEW_ENGINE
     echo "== $who, round $round: onnx_engine"
-    (cd "$([ "$who" = base ] && echo "$BASE_TREE" || echo .)/core" && "$engine" --bench --noplot --warm-up-time 2 --measurement-time 8 2>&1 \
+    tree=$([ "$who" = base ] && echo "$BASE_TREE" || pwd)
+    (cd "$tree/core" && CRITERION_HOME="$tree/target/criterion" "$engine" --bench --noplot --warm-up-time 2 --measurement-time 8 2>&1 \
       | grep -E "^onnx_engine|time:|thrpt:")
   done
 done

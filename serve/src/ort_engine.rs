@@ -186,11 +186,31 @@ impl OrtEngine {
     /// Runs the model on named inputs and returns every output, in the model's order
     /// (ONNX Runtime's own error; [`Engine::run`] wraps it).
     pub fn run(&self, inputs: &[(&str, &Tensor)]) -> Result<Vec<(String, Tensor)>, OrtError> {
+        self.run_on(inputs, self.take_session()?)
+    }
+
+    /// [`OrtEngine::run`] on a session that is free now; `None` when every session is
+    /// busy (the caller then runs it where it may wait).
+    pub fn try_run(
+        &self,
+        inputs: &[(&str, &Tensor)],
+    ) -> Option<Result<Vec<(String, Tensor)>, OrtError>> {
+        match self.free_session() {
+            Ok(Some(session)) => Some(self.run_on(inputs, session)),
+            Ok(None) => None,
+            Err(e) => Some(Err(e)),
+        }
+    }
+
+    fn run_on(
+        &self,
+        inputs: &[(&str, &Tensor)],
+        mut session: std::sync::MutexGuard<'_, Session>,
+    ) -> Result<Vec<(String, Tensor)>, OrtError> {
         let values = inputs
             .iter()
             .map(|(name, tensor)| Ok(((*name).to_owned(), to_ort(name, tensor)?)))
             .collect::<Result<Vec<(String, DynValue)>, OrtError>>()?;
-        let mut session = self.take_session()?;
         let outputs = session
             .run(values)
             .map_err(|e| OrtError::Run(e.to_string()))?;
@@ -208,17 +228,27 @@ impl OrtEngine {
     /// A free session, trying each once from the next in turn; when all are busy,
     /// waits for the next in turn.
     fn take_session(&self) -> Result<std::sync::MutexGuard<'_, Session>, OrtError> {
-        let poisoned = || OrtError::Run("a previous run panicked".to_owned());
+        let start = self.next.load(Ordering::Relaxed);
+        match self.free_session()? {
+            Some(guard) => Ok(guard),
+            None => self.sessions[start % self.sessions.len()]
+                .lock()
+                .map_err(|_| poisoned()),
+        }
+    }
+
+    /// A free session, trying each once from the next in turn; `None` when all are busy.
+    fn free_session(&self) -> Result<Option<std::sync::MutexGuard<'_, Session>>, OrtError> {
         let count = self.sessions.len();
         let start = self.next.fetch_add(1, Ordering::Relaxed);
         for k in 0..count {
             match self.sessions[(start + k) % count].try_lock() {
-                Ok(guard) => return Ok(guard),
+                Ok(guard) => return Ok(Some(guard)),
                 Err(TryLockError::WouldBlock) => {}
                 Err(TryLockError::Poisoned(_)) => return Err(poisoned()),
             }
         }
-        self.sessions[start % count].lock().map_err(|_| poisoned())
+        Ok(None)
     }
 }
 
@@ -235,6 +265,18 @@ impl Engine for OrtEngine {
     fn run(&self, inputs: &[(&str, &Tensor)]) -> Result<Vec<(String, Tensor)>, EngineError> {
         OrtEngine::run(self, inputs).map_err(|e| EngineError::backend(ONNXRUNTIME, e))
     }
+
+    fn try_run(
+        &self,
+        inputs: &[(&str, &Tensor)],
+    ) -> Option<Result<Vec<(String, Tensor)>, EngineError>> {
+        OrtEngine::try_run(self, inputs)
+            .map(|r| r.map_err(|e| EngineError::backend(ONNXRUNTIME, e)))
+    }
+}
+
+fn poisoned() -> OrtError {
+    OrtError::Run("a previous run panicked".to_owned())
 }
 
 fn session(bytes: &[u8], threads: usize) -> Result<Session, OrtError> {
@@ -345,4 +387,35 @@ fn from_ort(name: &str, value: &DynValue) -> Result<Tensor, OrtError> {
         }
     };
     tensor.map_err(|e| OrtError::Run(format!("output `{name}`: {e}")))
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used)]
+    use super::*;
+
+    /// `try_run` never waits: with every session held it answers `None`, and with one
+    /// free it runs, as `run` does.
+    #[test]
+    fn try_run_answers_none_while_every_session_is_busy() {
+        init(None).expect("ONNX Runtime's library (scripts/setup.sh installs it)");
+        let bytes = std::fs::read(
+            Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/data/serving/model.onnx"),
+        )
+        .unwrap();
+        let engine = OrtEngine::pool(&bytes, 2, 1).unwrap();
+        let width = match engine.inputs[0].shape.as_deref() {
+            Some([_, lockstep_core::onnx::DimInfo::Fixed(w)]) => *w,
+            other => panic!("unexpected input shape {other:?}"),
+        };
+        let x = Tensor::f32(vec![1, width], vec![0.5; width]).unwrap();
+        let inputs = [(engine.inputs[0].name.as_str(), &x)];
+        let want = engine.run(&inputs).unwrap();
+        let first = engine.sessions[0].lock().unwrap();
+        assert_eq!(engine.try_run(&inputs).unwrap().unwrap(), want);
+        let second = engine.sessions[1].lock().unwrap();
+        assert!(engine.try_run(&inputs).is_none());
+        drop((first, second));
+        assert_eq!(engine.try_run(&inputs).unwrap().unwrap(), want);
+    }
 }

@@ -101,7 +101,8 @@ pub struct SkewConfig {
 }
 
 impl SkewConfig {
-    /// Parses `skew.toml`; the error names the line and the key.
+    /// Parses `skew.toml` (the one settings reader, `SettingsFormat::read`): a syntax
+    /// error names its line and column, a bad value its path.
     pub fn from_toml(text: &str) -> Result<Self, String> {
         crate::report::SettingsFormat::Toml.read(text)
     }

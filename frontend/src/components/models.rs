@@ -105,15 +105,23 @@ pub fn ModelsCell(id: u32) -> impl IntoView {
             _ => None,
         })
     };
-    // The engine models run on: the page address's `?backend=` until changed here.
-    let asked = web_sys::window()
-        .and_then(|w| w.location().search().ok())
-        .and_then(|s| crate::gpu::backend_asked(&s).ok().flatten())
+    // The engine models run on: the last one chosen here (a re-added cell shows it), else
+    // the page address's `?backend=`.
+    let asked = crate::gpu::chosen()
+        .or_else(|| {
+            web_sys::window()
+                .and_then(|w| w.location().search().ok())
+                .and_then(|s| crate::gpu::backend_asked(&s).ok().flatten())
+        })
         .unwrap_or(crate::gpu::Backend::Core);
     view! {
         <label>
             "Engine "
-            <select data-testid="backend" on:change=move |ev| ui.change(Command::Backend(event_target_value(&ev)))>
+            <select data-testid="backend" on:change=move |ev| {
+                let name = event_target_value(&ev);
+                let _ = crate::gpu::choose(&name);
+                ui.change(Command::Backend(name));
+            }>
                 {[("core", "core: the CPU engine"), ("gpu", "gpu: WebGPU, with its parity on Run"), ("auto", "auto: the faster on a timed sample")]
                     .map(|(v, text)| view! { <option value=v selected=asked.name() == v>{text}</option> })
                     .collect_view()}

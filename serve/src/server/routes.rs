@@ -185,9 +185,23 @@ async fn serve_table(
                 .to_owned(),
         ));
     }
-    let (table, prediction) = if state.served.runs_inline(table.num_rows()) {
-        let prediction = state.served.predict(&table, request_id)?;
-        (table, prediction)
+    // A small request to a fast model runs here, on the async worker, when the engine
+    // can start at once; a panic in it is answered as the blocking pool's would be.
+    let inline = if state.served.runs_inline(table.num_rows()) {
+        std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            state.served.try_predict(&table, request_id)
+        }))
+        .unwrap_or_else(|_| {
+            Some(Err(AppError::Internal {
+                request_id: request_id.to_owned(),
+                detail: "the prediction panicked".to_owned(),
+            }))
+        })
+    } else {
+        None
+    };
+    let (table, prediction) = if let Some(prediction) = inline {
+        (table, prediction?)
     } else {
         let served = Arc::clone(&state.served);
         let id = request_id.to_owned();

@@ -140,35 +140,67 @@ impl ServedModel {
         })
     }
 
-    /// The name of the engine that runs the model (`onnxruntime`, `core`).
-    /// Whether a request of `rows` rows runs inline ([`INLINE_MAX_ROWS`]).
+    /// Whether a request of `rows` rows may run inline ([`INLINE_MAX_ROWS`], through
+    /// [`ServedModel::try_predict`]).
     pub fn runs_inline(&self, rows: usize) -> bool {
         rows <= INLINE_MAX_ROWS && self.one_row <= INLINE_BUDGET
     }
 
+    /// The name of the engine that runs the model (`onnxruntime`, `core`).
     pub fn engine_name(&self) -> &str {
         self.engine.name()
     }
 
-    /// Transforms `table` and runs the model (blocking: call from `spawn_blocking`
-    /// unless [`ServedModel::runs_inline`]).
+    /// Transforms `table` and runs the model (blocking: call from `spawn_blocking`).
     pub fn predict(&self, table: &Table, request_id: &str) -> Result<Prediction, AppError> {
-        let features = transform::apply(&self.pipeline, table)
-            .map_err(|e| AppError::BadRequest(e.to_string()))?;
+        self.predict_with(table, request_id, |engine, inputs| Some(engine.run(inputs)))
+            .unwrap_or_else(|| {
+                Err(AppError::Internal {
+                    request_id: request_id.to_owned(),
+                    detail: "the engine did not run".to_owned(),
+                })
+            })
+    }
+
+    /// [`ServedModel::predict`] only if the engine can start at once (`Engine::try_run`):
+    /// `None` when it would wait (every ONNX Runtime session busy), and the caller runs
+    /// the request on the blocking pool instead.
+    pub fn try_predict(
+        &self,
+        table: &Table,
+        request_id: &str,
+    ) -> Option<Result<Prediction, AppError>> {
+        self.predict_with(table, request_id, |engine, inputs| engine.try_run(inputs))
+    }
+
+    /// Transforms `table` and runs the model with `run`.
+    fn predict_with(
+        &self,
+        table: &Table,
+        request_id: &str,
+        run: impl FnOnce(
+            &dyn Engine,
+            &[(&str, &Tensor)],
+        ) -> Option<Result<Vec<(String, Tensor)>, EngineError>>,
+    ) -> Option<Result<Prediction, AppError>> {
+        let features = match transform::apply(&self.pipeline, table) {
+            Ok(f) => f,
+            Err(e) => return Some(Err(AppError::BadRequest(e.to_string()))),
+        };
         let internal = |detail: String| AppError::Internal {
             request_id: request_id.to_owned(),
             detail,
         };
-        let matrix = Tensor::f32(
+        let matrix = match Tensor::f32(
             vec![features.num_rows(), features.num_features()],
             features.values().to_vec(),
-        )
-        .map_err(|e| internal(e.to_string()))?;
-        let outputs = self
-            .engine
-            .run(&[(self.input.as_str(), &matrix)])
-            .map_err(|e| internal(format!("the {} engine failed: {e}", self.engine.name())))?;
-        Ok(Prediction { features, outputs })
+        ) {
+            Ok(m) => m,
+            Err(e) => return Some(Err(internal(e.to_string()))),
+        };
+        let outputs = run(self.engine.as_ref(), &[(self.input.as_str(), &matrix)])?
+            .map_err(|e| internal(format!("the {} engine failed: {e}", self.engine.name())));
+        Some(outputs.map(|outputs| Prediction { features, outputs }))
     }
 }
 
