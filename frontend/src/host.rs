@@ -148,6 +148,9 @@ fn pipeline_ref(name: &str, origin: String, p: &FittedPipeline, here: bool) -> P
     }
 }
 
+/// A model's tensors by name (its inputs or outputs).
+type Named = Vec<(String, Tensor)>;
+
 fn failed(error: String) -> Reply {
     Reply::Failed { error }
 }
@@ -495,15 +498,17 @@ impl Host {
         }
     }
 
-    /// The model, the data set's features and the model's pipeline, as the Models cell
-    /// runs them: the label column left out of a model without a pipeline (fed the
-    /// other columns, as `lockstep eval` feeds it).
-    fn predict_features(
+    /// The model's first predictions on a data set, its label column left out (a model
+    /// without a pipeline is fed the other columns, as `lockstep eval` feeds it), with
+    /// the page engine and the inputs it was fed: what the Models cell's parity check
+    /// runs again on WebGPU.
+    pub fn predict_run(
         &self,
         model: &str,
         dataset: &str,
         label: &str,
-    ) -> Result<(&LoadedModel, Table, Option<&FittedPipeline>), String> {
+        now: &dyn Fn() -> f64,
+    ) -> Result<(Predicted, crate::engine::PageEngine, Named), String> {
         let held = self.model(model)?;
         let (_, table) = self.table(dataset)?;
         let pipeline = match &held.info.pipeline {
@@ -516,49 +521,33 @@ impl Host {
         } else {
             table.as_ref().clone()
         };
-        Ok((&held.model, features, pipeline))
+        let loaded = &held.model;
+        let preview = view::model::predict(
+            loaded.engine(),
+            loaded.class_labels.as_deref(),
+            &features,
+            pipeline,
+            now,
+        )
+        .map_err(|e| format!("{model}: {e}"))?;
+        let predicted = Predicted {
+            model: model.to_owned(),
+            dataset: dataset.to_owned(),
+            rows: preview.rows,
+            headers: preview.headers,
+            first_rows: preview.first_rows,
+            millis: preview.millis,
+            parity: None,
+        };
+        Ok((predicted, loaded.page_engine().clone(), preview.inputs))
     }
 
-    /// The model's first predictions on a data set ([`Host::predict_features`]).
+    /// The model's first predictions on a data set ([`Host::predict_run`]).
     pub fn predict(&self, model: &str, dataset: &str, label: &str, now: &dyn Fn() -> f64) -> Reply {
-        let run = (|| {
-            let (held, features, pipeline) = self.predict_features(model, dataset, label)?;
-            let preview = view::model::predict(
-                held.engine(),
-                held.class_labels.as_deref(),
-                &features,
-                pipeline,
-                now,
-            )
-            .map_err(|e| format!("{model}: {e}"))?;
-            Ok::<_, String>(Predicted {
-                model: model.to_owned(),
-                dataset: dataset.to_owned(),
-                rows: preview.rows,
-                headers: preview.headers,
-                first_rows: preview.first_rows,
-                millis: preview.millis,
-                parity: None,
-            })
-        })();
-        match run {
-            Ok(p) => Reply::Predicted(p),
+        match self.predict_run(model, dataset, label, now) {
+            Ok((predicted, _, _)) => Reply::Predicted(predicted),
             Err(e) => failed(e),
         }
-    }
-
-    /// The model's page engine and the inputs [`Host::predict`] feeds it: what the
-    /// Models cell's parity check runs on the GPU and the CPU engine.
-    pub fn predict_inputs(
-        &self,
-        model: &str,
-        dataset: &str,
-        label: &str,
-    ) -> Result<(crate::engine::PageEngine, Vec<(String, Tensor)>), String> {
-        let (held, features, pipeline) = self.predict_features(model, dataset, label)?;
-        let inputs = view::model::build_inputs(held.engine(), &features, pipeline)
-            .map_err(|e| format!("{model}: {e}"))?;
-        Ok((held.page_engine().clone(), inputs))
     }
 
     /// The Evaluate cell: core's one evaluation request on a data set.

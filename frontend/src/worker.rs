@@ -252,18 +252,16 @@ async fn handle(
             label,
         } => {
             progress(format!("running {model} on {dataset}"));
-            let reply = host.borrow().predict(&model, &dataset, &label, &now_ms);
-            let Reply::Predicted(mut predicted) = reply else {
-                return reply;
+            let run = host.borrow().predict_run(&model, &dataset, &label, &now_ms);
+            let (mut predicted, engine, inputs) = match run {
+                Ok(run) => run,
+                Err(error) => return Reply::Failed { error },
             };
-            // With the GPU asked for, the cell also shows its parity with the CPU engine.
+            // With the GPU asked for, the cell also shows its parity with the CPU engine,
+            // on the inputs the preview ran.
             if crate::gpu::asked() != crate::gpu::Backend::Core {
                 progress(format!("checking {model} on WebGPU against the CPU engine"));
-                let prepared = host.borrow().predict_inputs(&model, &dataset, &label);
-                predicted.parity = Some(match prepared {
-                    Ok((engine, inputs)) => crate::gpu::parity(&engine, &inputs).await,
-                    Err(e) => (e, vec![]),
-                });
+                predicted.parity = Some(crate::gpu::parity(&engine, &inputs).await);
             }
             Reply::Predicted(predicted)
         }

@@ -15,34 +15,11 @@ source scripts/env.sh >/dev/null 2>&1 || true
 BASE=${1:?BASE_BIN}; NEW=${2:?NEW_BIN}; ROWS=${3:-500000}
 W=$(mktemp -d)
 trap 'rm -rf "$W"' EXIT
-seed() { # BIN DIR: the server answers every training row once, then stops
-  "$1" serve --model tests/data/serving/model.onnx --pipeline tests/data/serving/pipeline.json \
-    --addr 127.0.0.1:0 --log-dir "$2" >"$W/serve.out" 2>/dev/null &
-  local pid=$!
-  for _ in $(seq 100); do grep -q listening "$W/serve.out" 2>/dev/null && break; sleep 0.1; done
-  local addr
-  addr=$(sed -n 's|lockstep serve: listening on http://\(.*\)/|\1|p' "$W/serve.out")
-  while read -r row; do
-    curl -sf -X POST "http://$addr/v1/predict" -H 'content-type: application/json' \
-      -d "{\"rows\":[$row]}" >/dev/null
-  done < tests/data/transforms/train.jsonl
-  kill -TERM "$pid"; wait "$pid" 2>/dev/null || true
-}
-grow() { # SEED_DIR OUT: ROWS lines from the seed records, request ids renamed
-  .venv/bin/python - "$ROWS" "$2" "$1"/*.jsonl <<'PY'
-import json, sys
-rows, out, seeds = int(sys.argv[1]), sys.argv[2], sys.argv[3:]
-records = [json.loads(l) for f in seeds for l in open(f) if l.strip()]
-with open(out, "w") as f:
-    for i in range(rows):
-        r = records[i % len(records)]
-        (r["request"] if "request" in r else r)["request_id"] = f"bench-{i}"
-        f.write(json.dumps(r, separators=(",", ":")) + "\n")
-PY
-}
-seed "$BASE" "$W/seed-base"; seed "$NEW" "$W/seed-new"
-mkdir -p "$W/log-base" "$W/log-new"
-grow "$W/seed-base" "$W/log-base/predictions.jsonl"; grow "$W/seed-new" "$W/log-new/predictions.jsonl"
+source scripts/bench/skew_log.sh
+mkdir -p "$W/seed-base" "$W/seed-new" "$W/log-base" "$W/log-new"
+seed_log "$BASE" "$W/seed-base"; seed_log "$NEW" "$W/seed-new"
+grow_log "$W/seed-base" "$ROWS" "$W/log-base/predictions.jsonl"
+grow_log "$W/seed-new" "$ROWS" "$W/log-new/predictions.jsonl"
 echo "logs: base $(stat -c %s "$W/log-base/predictions.jsonl") bytes, new $(stat -c %s "$W/log-new/predictions.jsonl") bytes, $ROWS rows each"
 run() { # BIN LOGDIR LABEL [--threads 1]
   /usr/bin/time -f '%e' -o "$W/time" "$1" skew --log "$2" --pipeline tests/data/serving/pipeline.json \

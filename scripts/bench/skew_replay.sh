@@ -21,31 +21,9 @@ BIN=${LOCKSTEP_BIN:-target/release/lockstep}
 WORK=$(mktemp -d)
 trap 'rm -rf "$WORK"' EXIT
 
-"$BIN" serve --model tests/data/serving/model.onnx --pipeline tests/data/serving/pipeline.json \
-  --addr 127.0.0.1:0 --log-dir "$WORK/seed" >"$WORK/serve.out" 2>/dev/null &
-SERVER=$!
-for _ in $(seq 50); do grep -q listening "$WORK/serve.out" 2>/dev/null && break; sleep 0.2; done
-ADDR=$(sed -n 's|lockstep serve: listening on http://\(.*\)/|\1|p' "$WORK/serve.out")
-while read -r row; do
-  curl -sf -X POST "http://$ADDR/v1/predict" -H 'content-type: application/json' \
-    -d "{\"rows\":[$row]}" >/dev/null
-done < tests/data/transforms/train.jsonl
-kill -TERM "$SERVER"; wait "$SERVER" || true
-
-replicate() { # $1 rows, $2 file
-  .venv/bin/python - "$1" "$2" "$WORK"/seed/*.jsonl <<'PY'
-import json, sys
-rows, out, seeds = int(sys.argv[1]), sys.argv[2], sys.argv[3:]
-records = [json.loads(l) for f in seeds for l in open(f) if l.strip()]
-with open(out, "w") as f:
-    for i in range(rows):
-        r = records[i % len(records)]
-        # log_format 2 keeps the request's fields once, under `request`; 1 had them
-        # on every row (LOCKSTEP_BIN may be an older commit's build).
-        (r["request"] if "request" in r else r)["request_id"] = f"bench-{i}"
-        f.write(json.dumps(r, separators=(",", ":")) + "\n")
-PY
-}
+source scripts/bench/skew_log.sh
+mkdir -p "$WORK/seed"
+seed_log "$BIN" "$WORK/seed"
 
 run() { # $1 rows, $2 label, rest: extra arguments
   local n=$1 label=$2; shift 2
@@ -59,7 +37,7 @@ run() { # $1 rows, $2 label, rest: extra arguments
 
 for n in $((ROWS / 10)) "$ROWS"; do
   mkdir -p "$WORK/logs-$n"
-  replicate "$n" "$WORK/logs-$n/predictions.jsonl"
+  grow_log "$WORK/seed" "$n" "$WORK/logs-$n/predictions.jsonl"
   size=$(du -m "$WORK/logs-$n/predictions.jsonl" | cut -f1)
   run "$n" "core, all cores" --no-ort
   run "$n" "core + ONNX Runtime, all cores"

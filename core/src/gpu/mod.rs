@@ -882,6 +882,15 @@ impl SampleCheck {
     }
 }
 
+/// The rows of a batch: the longest first dimension of its inputs (1 without one).
+fn batch_of(inputs: &[(&str, &Tensor)]) -> usize {
+    inputs
+        .iter()
+        .filter_map(|(_, t)| t.shape().first().copied())
+        .max()
+        .unwrap_or(1)
+}
+
 /// The first `rows` rows (along the first dimension) of `t`; `t` itself when it has no
 /// batch dimension or fewer rows.
 fn head_rows(t: &Tensor, rows: usize) -> Result<Tensor, OnnxError> {
@@ -913,12 +922,7 @@ pub async fn check_sample(
     inputs: &[(&str, &Tensor)],
     outputs: &[(String, Tensor)],
 ) -> Result<SampleCheck, EngineError> {
-    let batch = inputs
-        .iter()
-        .filter_map(|(_, t)| t.shape().first().copied())
-        .max()
-        .unwrap_or(1);
-    let rows = batch.min(SAMPLE_ROWS);
+    let rows = batch_of(inputs).min(SAMPLE_ROWS);
     let head: Vec<(&str, Tensor)> = inputs
         .iter()
         .map(|(n, t)| Ok((*n, head_rows(t, rows)?)))
@@ -1088,11 +1092,7 @@ pub async fn parity(
         .await
         .map_err(failed(CORE))?;
     let t2 = clock();
-    let rows = inputs
-        .iter()
-        .filter_map(|(_, t)| t.shape().first().copied())
-        .max()
-        .unwrap_or(1);
+    let rows = batch_of(inputs);
     let tier = Tier::of(&engine.model);
     let outputs = compare_under_tier(&got, &want, tier);
     Ok(GpuParity {

@@ -133,6 +133,9 @@ pub struct PredictionPreview {
     pub first_rows: Vec<Vec<String>>,
     /// Building the inputs and running the model, in milliseconds.
     pub millis: f64,
+    /// The tensors the model was fed (the Models cell's parity check runs them again on
+    /// WebGPU).
+    pub inputs: Vec<(String, Tensor)>,
 }
 
 fn value_text(values: &OutputValues, row: usize) -> String {
@@ -178,6 +181,7 @@ pub fn predict(
         headers: columns.columns.iter().map(|(n, _)| n.clone()).collect(),
         first_rows,
         millis,
+        inputs,
     })
 }
 

@@ -153,13 +153,9 @@ impl ServedModel {
 
     /// Transforms `table` and runs the model (blocking: call from `spawn_blocking`).
     pub fn predict(&self, table: &Table, request_id: &str) -> Result<Prediction, AppError> {
-        self.predict_with(table, request_id, |engine, inputs| Some(engine.run(inputs)))
-            .unwrap_or_else(|| {
-                Err(AppError::Internal {
-                    request_id: request_id.to_owned(),
-                    detail: "the engine did not run".to_owned(),
-                })
-            })
+        let (features, matrix) = self.features(table, request_id)?;
+        let outputs = self.engine.run(&[(self.input.as_str(), &matrix)]);
+        self.prediction(features, outputs, request_id)
     }
 
     /// [`ServedModel::predict`] only if the engine can start at once (`Engine::try_run`):
@@ -170,37 +166,44 @@ impl ServedModel {
         table: &Table,
         request_id: &str,
     ) -> Option<Result<Prediction, AppError>> {
-        self.predict_with(table, request_id, |engine, inputs| engine.try_run(inputs))
+        let (features, matrix) = match self.features(table, request_id) {
+            Ok(f) => f,
+            Err(e) => return Some(Err(e)),
+        };
+        let outputs = self.engine.try_run(&[(self.input.as_str(), &matrix)])?;
+        Some(self.prediction(features, outputs, request_id))
     }
 
-    /// Transforms `table` and runs the model with `run`.
-    fn predict_with(
+    /// The transformed features and the model's input matrix.
+    fn features(
         &self,
         table: &Table,
         request_id: &str,
-        run: impl FnOnce(
-            &dyn Engine,
-            &[(&str, &Tensor)],
-        ) -> Option<Result<Vec<(String, Tensor)>, EngineError>>,
-    ) -> Option<Result<Prediction, AppError>> {
-        let features = match transform::apply(&self.pipeline, table) {
-            Ok(f) => f,
-            Err(e) => return Some(Err(AppError::BadRequest(e.to_string()))),
-        };
-        let internal = |detail: String| AppError::Internal {
-            request_id: request_id.to_owned(),
-            detail,
-        };
-        let matrix = match Tensor::f32(
+    ) -> Result<(FeatureMatrix, Tensor), AppError> {
+        let features = transform::apply(&self.pipeline, table)
+            .map_err(|e| AppError::BadRequest(e.to_string()))?;
+        let matrix = Tensor::f32(
             vec![features.num_rows(), features.num_features()],
             features.values().to_vec(),
-        ) {
-            Ok(m) => m,
-            Err(e) => return Some(Err(internal(e.to_string()))),
-        };
-        let outputs = run(self.engine.as_ref(), &[(self.input.as_str(), &matrix)])?
-            .map_err(|e| internal(format!("the {} engine failed: {e}", self.engine.name())));
-        Some(outputs.map(|outputs| Prediction { features, outputs }))
+        )
+        .map_err(|e| AppError::Internal {
+            request_id: request_id.to_owned(),
+            detail: e.to_string(),
+        })?;
+        Ok((features, matrix))
+    }
+
+    fn prediction(
+        &self,
+        features: FeatureMatrix,
+        outputs: Result<Vec<(String, Tensor)>, EngineError>,
+        request_id: &str,
+    ) -> Result<Prediction, AppError> {
+        let outputs = outputs.map_err(|e| AppError::Internal {
+            request_id: request_id.to_owned(),
+            detail: format!("the {} engine failed: {e}", self.engine.name()),
+        })?;
+        Ok(Prediction { features, outputs })
     }
 }
 

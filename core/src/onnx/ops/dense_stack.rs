@@ -135,14 +135,6 @@ impl Layer {
     }
 
     /// `output` (`blocks × n` entries) from `input` (`blocks × k` entries).
-    ///
-    /// The tile's accumulators are finished and stored row by row, by value: no slice of
-    /// `acc` is ever taken, so LLVM keeps it in registers. (A slice puts it in memory, and
-    /// on wasm32 zeroing it and copying it out become `memory.fill` / `memory.copy` calls,
-    /// which V8 runs as calls into the runtime; removing them made the bench MLP 10–20 %
-    /// faster in V8.)
-    #[allow(clippy::needless_range_loop)]
-    #[cfg(target_arch = "wasm32")]
     fn forward(&self, input: &[[f32; ROWS]], output: &mut [[f32; ROWS]]) {
         let (k, n) = (self.k, self.n);
         for (t, w) in self.weights.chunks_exact(k).enumerate() {
@@ -151,48 +143,50 @@ impl Layer {
             for (x, out) in input.chunks_exact(k).zip(output.chunks_exact_mut(n)) {
                 let mut acc = [[0.0f32; ROWS]; FEATS];
                 micro_kernel(w, x, &mut acc);
-                // Padding features (past `n`, in the last tile) get no epilogue. A loop
-                // of fixed length (unrolled), not an iterator over `acc`, which would hold
-                // it in memory.
-                for jj in 0..FEATS {
-                    if jj < nr
-                        && let Some(dst) = out.get_mut(j0 + jj)
-                    {
-                        *dst = self.finish(acc[jj], j0 + jj);
-                    }
-                }
+                self.store(acc, out, j0, nr);
             }
         }
     }
 
-    /// `output` (`blocks × n` entries) from `input` (`blocks × k` entries). Natively a
-    /// whole tile is finished, then stored with one copy: x86_64 keeps the tile in
-    /// registers either way, and the by-value stores of the wasm32 path above cost the
+    /// Finishes a tile's `nr` features (padding features, past `n` in the last tile, get
+    /// no epilogue) and stores them at `j0` of a block's `out`.
+    ///
+    /// On wasm32 row by row, by value: no slice of `acc` is ever taken, so LLVM keeps it
+    /// in registers. (A slice puts it in memory, and on wasm32 zeroing it and copying it
+    /// out become `memory.fill` / `memory.copy` calls, which V8 runs as calls into the
+    /// runtime; removing them made the bench MLP 10–20 % faster in V8.) A loop of fixed
+    /// length (unrolled), not an iterator over `acc`, which would hold it in memory.
+    #[inline(always)]
+    #[allow(clippy::needless_range_loop)]
+    #[cfg(target_arch = "wasm32")]
+    fn store(&self, acc: [[f32; ROWS]; FEATS], out: &mut [[f32; ROWS]], j0: usize, nr: usize) {
+        for jj in 0..FEATS {
+            if jj < nr
+                && let Some(dst) = out.get_mut(j0 + jj)
+            {
+                *dst = self.finish(acc[jj], j0 + jj);
+            }
+        }
+    }
+
+    /// Natively a whole tile is finished, then stored with one copy: x86_64 keeps the
+    /// tile in registers either way, and the by-value stores of the wasm32 path cost the
     /// native MLP ≈ 29 % (`onnx_engine` bench, against `c3c57e7`). The same operations
     /// in the same order: the bits do not depend on the path.
+    #[inline(always)]
     #[allow(clippy::needless_range_loop)]
     #[cfg(not(target_arch = "wasm32"))]
-    fn forward(&self, input: &[[f32; ROWS]], output: &mut [[f32; ROWS]]) {
-        let (k, n) = (self.k, self.n);
-        for (t, w) in self.weights.chunks_exact(k).enumerate() {
-            let j0 = t * FEATS;
-            let nr = FEATS.min(n - j0);
-            for (x, out) in input.chunks_exact(k).zip(output.chunks_exact_mut(n)) {
-                let mut acc = [[0.0f32; ROWS]; FEATS];
-                micro_kernel(w, x, &mut acc);
-                if nr == FEATS {
-                    for jj in 0..FEATS {
-                        acc[jj] = self.finish(acc[jj], j0 + jj);
-                    }
-                    if let Some(dst) = out.get_mut(j0..j0 + FEATS) {
-                        dst.copy_from_slice(&acc);
-                    }
-                } else {
-                    // The last, partial tile: padding features get no epilogue.
-                    for (jj, (dst, src)) in out.iter_mut().skip(j0).zip(&acc).take(nr).enumerate() {
-                        *dst = self.finish(*src, j0 + jj);
-                    }
-                }
+    fn store(&self, mut acc: [[f32; ROWS]; FEATS], out: &mut [[f32; ROWS]], j0: usize, nr: usize) {
+        if nr == FEATS {
+            for jj in 0..FEATS {
+                acc[jj] = self.finish(acc[jj], j0 + jj);
+            }
+            if let Some(dst) = out.get_mut(j0..j0 + FEATS) {
+                dst.copy_from_slice(&acc);
+            }
+        } else {
+            for (jj, (dst, src)) in out.iter_mut().skip(j0).zip(&acc).take(nr).enumerate() {
+                *dst = self.finish(*src, j0 + jj);
             }
         }
     }
