@@ -11,6 +11,9 @@ step() { printf '\n=== %s (%ss)\n' "$*" "$(($(date +%s) - START))"; }
 step "set-up"
 scripts/setup.sh
 source scripts/env.sh
+# CI builds each tree once, from a clean clone: incremental caches would only take disk
+# (they more than doubled target/debug, and a CI run once stopped on a full disk).
+export CARGO_INCREMENTAL=0
 
 step "cargo fmt --check"
 cargo fmt --all --check
