@@ -260,3 +260,111 @@ fn the_async_preparation_runs_the_engines_async_run_and_gives_the_same_report() 
     let err = prepare_request(&table, &split, &|| 0.0).err().unwrap();
     assert!(matches!(err, RequestError::Model(_)), "{err}");
 }
+
+/// The bench forest as a whole-batch engine and as [`InParts`], with its data.
+fn bench_engines() -> (Table, lockstep_core::onnx::Model, InParts) {
+    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/../tests/data/behaviour/");
+    let bytes = std::fs::read(format!("{dir}bench_forest_30.onnx")).unwrap();
+    let data = std::fs::read(format!("{dir}bench_1000x30.csv")).unwrap();
+    let table = Table::from_csv(&data, &CsvOptions::default()).unwrap();
+    let model = lockstep_core::onnx::Model::from_bytes(&bytes).unwrap();
+    let parts = InParts(lockstep_core::onnx::Model::from_bytes(&bytes).unwrap());
+    (table, model, parts)
+}
+
+#[test]
+fn the_async_comparison_runs_both_sides_through_the_engines_async_run_and_gives_the_same_report() {
+    use lockstep_core::compare::{
+        CompareOverrides, CompareRequest, compare_request, compare_request_async,
+    };
+    let (table, model, parts) = bench_engines();
+    let request = |engine| {
+        let side = |engine| {
+            Source::Model(lockstep_core::report::ModelSource {
+                engine,
+                class_labels: None,
+                pipeline: None,
+                bytes: &[],
+            })
+        };
+        CompareRequest {
+            label: "label".into(),
+            names: ["a.onnx".into(), "b.onnx".into()],
+            champion: side(engine),
+            challenger: side(engine),
+            settings: None,
+            overrides: CompareOverrides {
+                bootstrap_replicates: Some(20),
+                ..CompareOverrides::default()
+            },
+            data_sha256: None,
+        }
+    };
+    let (whole, split) = (request(&model), request(&parts));
+    let want = compare_request(&table, &whole, &|| 0.0).unwrap();
+    let got = ready(compare_request_async(&table, &split, &|| 0.0)).unwrap();
+    assert_eq!(
+        serde_json::to_string(&want).unwrap(),
+        serde_json::to_string(&got).unwrap()
+    );
+    let err = compare_request(&table, &split, &|| 0.0).err().unwrap();
+    assert!(err.to_string().contains("champion"), "{err}");
+}
+
+#[test]
+fn the_async_blackbox_evaluation_runs_the_engines_async_run_and_gives_the_same_report() {
+    use lockstep_core::gate::{evaluate_blackbox, evaluate_blackbox_async};
+    let (table, model, parts) = bench_engines();
+    let (whole, split) = (model_request(&model), model_request(&parts));
+    let want = evaluate_blackbox(&table, &whole, "core", &|| 0.0).unwrap();
+    let got = ready(evaluate_blackbox_async(&table, &split, "core", &|| 0.0)).unwrap();
+    assert!(
+        got.rows > 0 && got.rows < got.total,
+        "{} of {}",
+        got.rows,
+        got.total
+    );
+    assert_eq!((want.rows, want.total), (got.rows, got.total));
+    assert_eq!(want.settings, got.settings);
+    assert_eq!(want.json, got.json);
+    assert!(evaluate_blackbox(&table, &split, "core", &|| 0.0).is_err());
+}
+
+#[test]
+fn the_async_diagnosis_measures_each_set_through_the_engines_async_run_and_gives_the_same_report() {
+    use lockstep_core::diagnose::{DiagnoseRequest, SetData, SetInput, request, request_async};
+    use lockstep_core::metrics::bootstrap::BootstrapConfig;
+    let (table, model, parts) = bench_engines();
+    let half: Vec<usize> = (0..table.num_rows() / 2).collect();
+    let train = table.take(&half).unwrap();
+    let diagnosis = |engine| {
+        let set = |table| {
+            Some(SetInput::Data(SetData {
+                table,
+                sha256: None,
+            }))
+        };
+        DiagnoseRequest {
+            eval: Some(model_request(engine)),
+            sets: [set(&train), None, set(&table), None],
+            metric: "error rate".into(),
+            higher_is_better: false,
+            optimal: None,
+            tolerance: 0.02,
+            bootstrap: BootstrapConfig {
+                replicates: 20,
+                seed: 1,
+                confidence: 0.95,
+            },
+            curves: None,
+            errors: Some(5),
+            tags: None,
+        }
+    };
+    let want = request(diagnosis(&model), &|| 0.0).unwrap();
+    let got = ready(request_async(diagnosis(&parts), &|| 0.0)).unwrap();
+    assert!(got.errors.is_some());
+    assert_eq!(want, got);
+    let err = request(diagnosis(&parts), &|| 0.0).err().unwrap();
+    assert!(err.to_string().contains("training"), "{err}");
+}

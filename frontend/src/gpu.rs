@@ -7,7 +7,8 @@
 //! run's largest deviation from the CPU engine on its first 1,000 rows — or, without an
 //! adapter (a browser without WebGPU) or when `auto` timed the CPU faster, with only
 //! why, and the model runs on the CPU engine (and its engine workers) instead. What ran
-//! and why is the Evaluate cell's engine line ([`take_note`]).
+//! and why is the engine line ([`take_note`]) of the cell whose models ran: Evaluate,
+//! Slices, Compare, Gate, Diagnose and Error analysis.
 //!
 //! [`backend_asked`] and [`note`] are plain and tested natively; the rest needs a
 //! browser.
@@ -101,18 +102,26 @@ pub fn note(backend: &str, why: &str, check: Option<(usize, f64, bool)>) -> Stri
 }
 
 thread_local! {
-    /// What the last model run on the GPU path said, for the reply that follows it.
-    static NOTE: RefCell<Option<String>> = const { RefCell::new(None) };
+    /// What the model runs on the GPU path said since the last reply, in order (a
+    /// comparison runs two models, a diagnosis up to four sets), each line once.
+    static NOTES: RefCell<Vec<String>> = const { RefCell::new(Vec::new()) };
 }
 
-/// The engine line of the model runs since the last call (none on the CPU default).
+/// The engine lines of the model runs since the last call, in the order they ran,
+/// each once (none on the CPU default).
 pub fn take_note() -> Option<String> {
-    NOTE.with(|n| n.borrow_mut().take())
+    let lines = NOTES.with(|n| std::mem::take(&mut *n.borrow_mut()));
+    (!lines.is_empty()).then(|| lines.join(" "))
 }
 
 #[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
 fn set_note(line: String) {
-    NOTE.with(|n| *n.borrow_mut() = Some(line));
+    NOTES.with(|n| {
+        let mut lines = n.borrow_mut();
+        if !lines.contains(&line) {
+            lines.push(line);
+        }
+    });
 }
 
 #[cfg(target_arch = "wasm32")]
@@ -313,6 +322,16 @@ mod tests {
         assert_eq!(CHOSEN.with(std::cell::Cell::get), Some(Backend::Auto));
         choose("cpu").unwrap();
         assert_eq!(CHOSEN.with(std::cell::Cell::get), Some(Backend::Core));
+    }
+
+    #[test]
+    fn the_engine_line_keeps_every_model_run_s_line_once_in_order() {
+        assert_eq!(take_note(), None);
+        set_note("a".into());
+        set_note("b".into());
+        set_note("a".into());
+        assert_eq!(take_note().as_deref(), Some("a b"));
+        assert_eq!(take_note(), None);
     }
 
     #[test]

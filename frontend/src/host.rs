@@ -675,7 +675,7 @@ impl Host {
     /// The Gate cell: `gate.toml` over the Evaluate cell's model evaluated on the
     /// blackbox rows by core's [`lockstep_core::gate::evaluate_blackbox`] (what
     /// `lockstep gate --data` runs), with the Skew cell's report when given.
-    pub fn gate(
+    pub async fn gate(
         &self,
         inputs: &EvalInputs,
         config: &str,
@@ -684,7 +684,7 @@ impl Host {
     ) -> Reply {
         use lockstep_core::gate::{self, Blessing, GateConfig, GateInputs, Provenance};
         let start = now();
-        let run = || {
+        let run = async {
             let config_text = if config.trim().is_empty() {
                 view::gate::DEFAULT_GATE
             } else {
@@ -726,8 +726,10 @@ impl Host {
                 pipeline: pipeline.map(AsRef::as_ref),
             };
             let request = view::eval::request_of(&picks)?;
-            let evaluated =
-                gate::evaluate_blackbox(table, &request, "core", now).map_err(|e| match e {
+            let engine = crate::gpu::asked().name();
+            let evaluated = gate::evaluate_blackbox_async(table, &request, engine, now)
+                .await
+                .map_err(|e| match e {
                     gate::GateRunError::Request(e) => view::eval::request_error(&picks, e),
                     e => e.to_string(),
                 })?;
@@ -774,9 +776,10 @@ impl Host {
                 junit: gate::export::junit(&report),
                 blessing: Blessing::new(&report).ok().and_then(|b| b.to_json().ok()),
                 millis: now() - start,
+                engine: crate::gpu::take_note(),
             })
         };
-        match run() {
+        match run.await {
             Ok(g) => Reply::Gated(g),
             Err(e) => failed(e),
         }
@@ -795,7 +798,7 @@ impl Host {
     }
 
     /// Runs core's diagnosis request on `sets` (names, empty: none) with `model`.
-    fn diagnosed(
+    async fn diagnosed(
         &self,
         sets: [&str; 4],
         [model, label]: [&str; 2],
@@ -836,20 +839,22 @@ impl Host {
                 seed,
             },
             now,
-        )?;
+        )
+        .await?;
         let [json, markdown, html] = view::diagnose::exports(&report)?;
         Ok(Diagnosed {
             json,
             markdown,
             html,
             millis: now() - start,
+            engine: crate::gpu::take_note(),
         })
     }
 
     /// The Diagnose cell: `lockstep diagnose --model … --label … --train … --train-dev …
     /// --dev … --test … [--human|--bayes E] [--curves c.csv]` through core's request.
-    pub fn diagnose(&self, inputs: &DiagnoseInputs, now: &dyn Fn() -> f64) -> Reply {
-        let run = || {
+    pub async fn diagnose(&self, inputs: &DiagnoseInputs, now: &dyn Fn() -> f64) -> Reply {
+        let run = async {
             let optimal = view::diagnose::parse_optimal(&inputs.optimal, &inputs.optimal_kind)?;
             let curves = view::diagnose::parse_curves(&inputs.curves)?;
             self.diagnosed(
@@ -865,8 +870,9 @@ impl Host {
                 (None, 0),
                 now,
             )
+            .await
         };
-        match run() {
+        match run.await {
             Ok(d) => Reply::Diagnosed(d),
             Err(e) => failed(e),
         }
@@ -874,8 +880,8 @@ impl Host {
 
     /// The Error analysis cell: `lockstep diagnose --model … --label … --dev DATA
     /// --errors N --seed S` (the tags are the page's; it computes their shares).
-    pub fn errors(&self, inputs: &ErrorsInputs, now: &dyn Fn() -> f64) -> Reply {
-        let run = || {
+    pub async fn errors(&self, inputs: &ErrorsInputs, now: &dyn Fn() -> f64) -> Reply {
+        let run = async {
             if inputs.dataset.is_empty() {
                 return Err("choose the data set whose errors to list (a dev set)".to_owned());
             }
@@ -889,8 +895,9 @@ impl Host {
                 (Some(limit), seed),
                 now,
             )
+            .await
         };
-        match run() {
+        match run.await {
             Ok(d) => Reply::Diagnosed(d),
             Err(e) => failed(e),
         }
@@ -1015,7 +1022,7 @@ impl Host {
 
     /// The Compare cell: champion against challenger on the evaluation's data.
     /// The compare config and the slices as typed (each may be empty).
-    pub fn compare(
+    pub async fn compare(
         &self,
         eval: &EvalInputs,
         [champion, challenger]: [&str; 2],
@@ -1023,7 +1030,7 @@ impl Host {
         now: &dyn Fn() -> f64,
     ) -> Reply {
         let start = now();
-        let run = (|| {
+        let run = async {
             let dataset = self.picked_dataset(eval)?;
             let (a, pa) = self.model_and_pipeline(champion)?;
             let (b, pb) = self.model_and_pipeline(challenger)?;
@@ -1045,16 +1052,18 @@ impl Host {
                     slices,
                 },
                 now,
-            )?;
+            )
+            .await?;
             Ok::<_, String>(Compared {
                 json: shown.json,
                 markdown: shown.markdown,
                 html: shown.html,
                 junit: shown.junit,
                 millis: now() - start,
+                engine: crate::gpu::take_note(),
             })
-        })();
-        match run {
+        };
+        match run.await {
             Ok(c) => Reply::Compared(c),
             Err(e) => failed(e),
         }
@@ -1364,12 +1373,12 @@ mod tests {
     fn compare_is_core_s_request() {
         let host = demo();
         let eval = eval_inputs(PredictionSource::Model("champion.onnx".into()));
-        let Reply::Compared(c) = host.compare(
+        let Reply::Compared(c) = ready(host.compare(
             &eval,
             ["champion.onnx", "challenger.onnx"],
             ["", CITY_SLICES],
             &|| 0.0,
-        ) else {
+        )) else {
             panic!("no comparison");
         };
         let report = lockstep_core::compare::export::from_json(&c.json).unwrap();
@@ -1387,7 +1396,7 @@ mod tests {
         assert_eq!(report.slices[0].rows, 13);
         assert_eq!(report.slices[1].rows, 27);
         let Reply::Failed { error } =
-            host.compare(&eval, ["champion.onnx", "champion.onnx"], ["", ""], &|| 0.0)
+            ready(host.compare(&eval, ["champion.onnx", "champion.onnx"], ["", ""], &|| 0.0))
         else {
             panic!("a model against itself");
         };
@@ -1510,7 +1519,7 @@ group = "member"
     fn the_gate_judges_the_champion_on_the_blackbox_rows() {
         let host = demo();
         let inputs = eval_inputs(PredictionSource::Model("champion.onnx".into()));
-        let Reply::Gated(g) = host.gate(&inputs, "", None, &|| 0.0) else {
+        let Reply::Gated(g) = ready(host.gate(&inputs, "", None, &|| 0.0)) else {
             panic!("no gate report");
         };
         let report = lockstep_core::gate::export::from_json(&g.json).unwrap();
@@ -1550,7 +1559,7 @@ group = "member"
         ) else {
             panic!("no skew report");
         };
-        let Reply::Gated(g) = host.gate(&inputs, "", Some(&skewed.json), &|| 0.0) else {
+        let Reply::Gated(g) = ready(host.gate(&inputs, "", Some(&skewed.json), &|| 0.0)) else {
             panic!("no gate report");
         };
         let report = lockstep_core::gate::export::from_json(&g.json).unwrap();
@@ -1562,19 +1571,19 @@ group = "member"
         );
         // A required check without its input fails the gate.
         let config = "[[check]]\nkind = \"comparison\"\n";
-        let Reply::Gated(g) = host.gate(&inputs, config, None, &|| 0.0) else {
+        let Reply::Gated(g) = ready(host.gate(&inputs, config, None, &|| 0.0)) else {
             panic!("no gate report");
         };
         let report = lockstep_core::gate::export::from_json(&g.json).unwrap();
         assert_eq!(report.verdict, lockstep_core::gate::Status::Fail);
         assert!(g.blessing.is_some());
         // A prediction column is not a candidate.
-        let Reply::Failed { error } = host.gate(
+        let Reply::Failed { error } = ready(host.gate(
             &eval_inputs(PredictionSource::Column("label".into())),
             "",
             None,
             &|| 0.0,
-        ) else {
+        )) else {
             panic!("accepted");
         };
         assert!(error.contains("model candidate"), "{error}");
@@ -1597,7 +1606,7 @@ group = "member"
             label: "label".into(),
             ..DiagnoseInputs::default()
         };
-        let Reply::Diagnosed(d) = host.diagnose(&inputs, &|| 0.0) else {
+        let Reply::Diagnosed(d) = ready(host.diagnose(&inputs, &|| 0.0)) else {
             panic!("no diagnosis");
         };
         let report: lockstep_core::diagnose::export::DiagnoseReport =
@@ -1631,7 +1640,7 @@ group = "member"
             curves: "size,train_error,dev_error\n50,0.02,0.2\n100,0.03,0.15\n200,0.035,0.1\n400,0.0375,0.08\n".into(),
             ..inputs.clone()
         };
-        let Reply::Diagnosed(d) = host.diagnose(&with, &|| 0.0) else {
+        let Reply::Diagnosed(d) = ready(host.diagnose(&with, &|| 0.0)) else {
             panic!("no diagnosis");
         };
         let report: lockstep_core::diagnose::export::DiagnoseReport =
@@ -1665,7 +1674,7 @@ group = "member"
                 "missing.csv",
             ),
         ] {
-            let Reply::Failed { error } = host.diagnose(&bad, &|| 0.0) else {
+            let Reply::Failed { error } = ready(host.diagnose(&bad, &|| 0.0)) else {
                 panic!("{bad:?} ran");
             };
             assert!(error.contains(needle), "{error}");
@@ -1683,7 +1692,7 @@ group = "member"
             label: "label".into(),
             ..ErrorsInputs::default()
         };
-        let Reply::Diagnosed(d) = host.errors(&inputs, &|| 0.0) else {
+        let Reply::Diagnosed(d) = ready(host.errors(&inputs, &|| 0.0)) else {
             panic!("no errors");
         };
         let report: lockstep_core::diagnose::export::DiagnoseReport =
@@ -1703,7 +1712,7 @@ group = "member"
                 limit: limit.into(),
                 ..inputs.clone()
             };
-            let Reply::Failed { error } = host.errors(&bad, &|| 0.0) else {
+            let Reply::Failed { error } = ready(host.errors(&bad, &|| 0.0)) else {
                 panic!("limit {limit} ran");
             };
             assert!(error.contains(needle), "{error}");

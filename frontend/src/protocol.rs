@@ -194,6 +194,10 @@ pub struct Compared {
     pub html: String,
     pub junit: String,
     pub millis: f64,
+    /// Which engine ran the models and why, when the page asked for another backend
+    /// than the CPU engine ([`crate::gpu::note`]).
+    #[serde(default)]
+    pub engine: Option<String>,
 }
 
 /// A gate report: the verdict and its exports, byte for byte what `lockstep gate`
@@ -207,6 +211,10 @@ pub struct Gated {
     /// `blessing.json`, when the verdict allows one.
     pub blessing: Option<String>,
     pub millis: f64,
+    /// Which engine ran the models and why, when the page asked for another backend
+    /// than the CPU engine ([`crate::gpu::note`]).
+    #[serde(default)]
+    pub engine: Option<String>,
 }
 
 /// A diagnosis report and its exports, byte for byte what `lockstep diagnose` writes
@@ -217,6 +225,10 @@ pub struct Diagnosed {
     pub markdown: String,
     pub html: String,
     pub millis: f64,
+    /// Which engine ran the models and why, when the page asked for another backend
+    /// than the CPU engine ([`crate::gpu::note`]).
+    #[serde(default)]
+    pub engine: Option<String>,
 }
 
 /// What the worker answers.

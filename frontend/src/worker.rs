@@ -113,6 +113,10 @@ fn merge(into: &mut Reply, more: Reply) -> Result<(), String> {
     }
 }
 
+/// Carries out one command. The host stays borrowed while a cell's model runs are
+/// awaited (their parts on the engine workers, or WebGPU): the worker handles one
+/// command at a time (`pump`), so nothing borrows it mutably meanwhile.
+#[allow(clippy::await_holding_refcell_ref)]
 async fn handle(
     host: &RefCell<Host>,
     id: u64,
@@ -293,15 +297,16 @@ async fn handle(
             progress(format!("gating {} on its blackbox rows", eval.dataset));
             host.borrow()
                 .gate(&eval, &config, skew_json.as_deref(), &now_ms)
+                .await
         }
         Command::Diagnose(inputs) => {
             progress("measuring the errors on each data set".to_owned());
-            host.borrow().diagnose(&inputs, &now_ms)
+            host.borrow().diagnose(&inputs, &now_ms).await
         }
         Command::SliceRows { dataset, rule } => host.borrow().slice_rows(&dataset, &rule),
         Command::Errors(inputs) => {
             progress(format!("listing the errors of {}", inputs.dataset));
-            host.borrow().errors(&inputs, &now_ms)
+            host.borrow().errors(&inputs, &now_ms).await
         }
         Command::Skew(inputs) => {
             progress(format!(
@@ -325,12 +330,14 @@ async fn handle(
                 "{champion} against {challenger} on {}",
                 eval.dataset
             ));
-            host.borrow().compare(
-                &eval,
-                [&champion, &challenger],
-                [&settings, &slices],
-                &now_ms,
-            )
+            host.borrow()
+                .compare(
+                    &eval,
+                    [&champion, &challenger],
+                    [&settings, &slices],
+                    &now_ms,
+                )
+                .await
         }
     }
 }

@@ -11,7 +11,9 @@
 // of 45; grouped by input so that one page runs a group's models on one data set) runs on
 // WebGPU and on the CPU engine, every row compared under the tier this test derives from
 // the fixture's ops (the same rule as core/tests/gpu_engine.rs): each must PASS. The
-// cell's Engine control switches the backend in the page, without the address.
+// cell's Engine control switches the backend in the page, without the address. On the
+// demo, the Compare, Gate, Diagnose and Error analysis cells run their models on WebGPU
+// too and say so in their engine lines.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
@@ -190,6 +192,32 @@ test('the Models cell checks every fixture on WebGPU against the CPU engine, wit
     await waitForCell(page, 'evaluate', 120_000);
     await assertDone(page, await textOf(page, 'state-evaluate'));
     assert.match(await textOf(page, 'eval-engine'), /^Model ran on `gpu`: the GPU engine was asked for; /);
+    assert.deepEqual(problems, []);
+  } finally {
+    await session.browser.close();
+  }
+});
+
+test('?backend=gpu: the Compare, Gate, Diagnose and Error analysis cells run their models on WebGPU and say so', async () => {
+  const session = await openBrowser({ webgpu: true });
+  try {
+    const { page, problems } = session;
+    await page.setViewportSize({ width: 1280, height: 900 });
+    await page.goto(`${server.url}?backend=gpu`);
+    await page.getByTestId('load-demo').click();
+    await page.getByTestId('dataset-row').nth(5).waitFor({ timeout: 30_000 });
+    await page.getByTestId('eval-label').selectOption('label');
+    await page.getByTestId('eval-source').selectOption('model:champion.onnx');
+    for (const kind of ['compare', 'gate', 'diagnose', 'errors']) {
+      await page.getByTestId(`run-${kind}`).click();
+      await waitForCell(page, kind, 120_000);
+      const state = await textOf(page, `state-${kind}`);
+      if (!/^done/.test(state)) assert.fail(`${kind}: ${state}: ${await textOf(page, `error-${kind}`)}`);
+      const line = await textOf(page, `${kind}-engine`);
+      assert.match(line, /^Model ran on `gpu`: the GPU engine was asked for; .*within the tolerance tier/, kind);
+      assert.doesNotMatch(line, /OVER the tolerance tier|`core`/, kind);
+    }
+    await page.getByTestId('cell-compare').screenshot({ path: join(ROOT, 'tests/browser/artifacts/webgpu-compare.png') });
     assert.deepEqual(problems, []);
   } finally {
     await session.browser.close();

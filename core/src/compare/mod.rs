@@ -35,7 +35,7 @@ pub use config::{
     CompareConfig, CompareConfigError, Decision, DecisionTest, IntervalSource, PointThreshold,
     Satisficing,
 };
-pub use request::{CompareOverrides, CompareRequest, compare_request};
+pub use request::{CompareOverrides, CompareRequest, compare_request, compare_request_async};
 pub use types::{COMPARE_SCHEMA_VERSION, ComparisonReport};
 
 use crate::metrics::bootstrap::{

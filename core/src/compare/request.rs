@@ -1,16 +1,17 @@
-//! One comparison request, the one orchestration behind `lockstep compare` (and the
-//! page, when its Compare cell lands): where each side's predictions come from (a
-//! column, a score, or a model run through its pipeline on any [`crate::engine::Engine`]),
-//! the settings text, the caller's overrides and the data's fingerprint in; one
-//! [`ComparisonReport`] out. The same path as [`crate::report::request`] takes for
-//! one model: the same `run_model`, the same column reading.
+//! One comparison request, the one orchestration behind `lockstep compare` and the
+//! page's Compare cell: where each side's predictions come from (a column, a score, or
+//! a model run through its pipeline on any [`crate::engine::Engine`]), the settings
+//! text, the caller's overrides and the data's fingerprint in; one [`ComparisonReport`]
+//! out. The same path as [`crate::report::request`] takes for one model: the same
+//! `run_model` (awaited in the page: [`compare_request_async`]), the same column
+//! reading.
 
 use super::config::CompareConfig;
 use super::types::{ComparisonReport, ModelSide};
 use super::{CompareError, SidePredictions, compare, compare_slices};
 use crate::report::config::Predictions;
 use crate::report::fingerprint::Fingerprints;
-use crate::report::model_run::{ModelRun, run_model};
+use crate::report::model_run::{ModelRun, ModelRunError, run_model, run_model_async};
 use crate::report::request::{Settings, Source};
 use crate::report::types::PredictionKind;
 use crate::table::{ColumnData, Table};
@@ -75,10 +76,8 @@ fn resolve(
     side: &'static str,
     name: &str,
     source: &Source<'_>,
-    table: &Table,
-    label: &str,
+    run: Option<ModelRun>,
     regression: bool,
-    now: &dyn Fn() -> f64,
 ) -> Result<Resolved, CompareError> {
     let info = |fingerprints: Fingerprints, latency: Option<f64>| ModelSide {
         name: name.to_owned(),
@@ -87,35 +86,73 @@ fn resolve(
         fingerprints,
         latency_ms_per_row: latency,
     };
-    Ok(match source {
-        Source::Score(c) if !regression => Resolved {
+    Ok(match (source, run) {
+        (Source::Model(m), Some(run)) => Resolved {
+            predictions: run.predictions.clone(),
+            info: info(
+                Fingerprints::of(None, Some(m.bytes), m.pipeline),
+                Some(run.latency_ms_per_row),
+            ),
+            run: Some(run),
+        },
+        (Source::Score(c), _) if !regression => Resolved {
             run: None,
             predictions: Predictions::Score(c.clone()),
             info: info(Fingerprints::default(), None),
         },
-        Source::Column(c) | Source::Score(c) => Resolved {
+        (Source::Column(c) | Source::Score(c), _) => Resolved {
             run: None,
             predictions: Predictions::Column(c.clone()),
             info: info(Fingerprints::default(), None),
         },
-        Source::Settings => return Err(CompareError::NoPredictions { side }),
-        Source::Model(m) => {
-            let run = run_model(m.engine, m.class_labels, table, m.pipeline, label, now).map_err(
-                |source| CompareError::Model {
-                    side,
-                    source: Box::new(source),
-                },
-            )?;
-            Resolved {
-                predictions: run.predictions.clone(),
-                info: info(
-                    Fingerprints::of(None, Some(m.bytes), m.pipeline),
-                    Some(run.latency_ms_per_row),
-                ),
-                run: Some(run),
-            }
+        (Source::Model(_), None) | (Source::Settings, _) => {
+            return Err(CompareError::NoPredictions { side });
         }
     })
+}
+
+/// A side's model run through its engine: `None` when its predictions are a column.
+fn model_run(
+    side: &'static str,
+    source: &Source<'_>,
+    table: &Table,
+    label: &str,
+    now: &dyn Fn() -> f64,
+) -> Result<Option<ModelRun>, CompareError> {
+    match source {
+        Source::Model(m) => run_model(m.engine, m.class_labels, table, m.pipeline, label, now)
+            .map(Some)
+            .map_err(|e| model_error(side, e)),
+        Source::Settings => Err(CompareError::NoPredictions { side }),
+        Source::Column(_) | Source::Score(_) => Ok(None),
+    }
+}
+
+/// [`model_run`] through [`crate::engine::Engine::run_async`].
+async fn model_run_async(
+    side: &'static str,
+    source: &Source<'_>,
+    table: &Table,
+    label: &str,
+    now: &dyn Fn() -> f64,
+) -> Result<Option<ModelRun>, CompareError> {
+    match source {
+        Source::Model(m) => {
+            run_model_async(m.engine, m.class_labels, table, m.pipeline, label, now)
+                .await
+                .map(Some)
+                .map_err(|e| model_error(side, e))
+        }
+        Source::Settings => Err(CompareError::NoPredictions { side }),
+        Source::Column(_) | Source::Score(_) => Ok(None),
+    }
+}
+
+fn model_error(side: &'static str, source: ModelRunError) -> CompareError {
+    CompareError::Model {
+        side,
+        source: Box::new(source),
+    }
 }
 
 /// Carries out `request` on `table`; `now` reads a clock in milliseconds (it times
@@ -125,6 +162,35 @@ pub fn compare_request(
     request: &CompareRequest<'_>,
     now: &dyn Fn() -> f64,
 ) -> Result<ComparisonReport, CompareError> {
+    let config = config_of(request)?;
+    let label = request.label.as_str();
+    let runs = [
+        model_run("champion", &request.champion, table, label, now)?,
+        model_run("challenger", &request.challenger, table, label, now)?,
+    ];
+    compare_runs(table, request, config, runs)
+}
+
+/// [`compare_request`] with the model runs awaited ([`crate::engine::Engine::run_async`]):
+/// the page's Compare cell, whose engine runs a large batch on its engine workers (or
+/// WebGPU) without blocking. The same report whenever the engine's async run gives the
+/// same outputs as its run.
+pub async fn compare_request_async(
+    table: &Table,
+    request: &CompareRequest<'_>,
+    now: &dyn Fn() -> f64,
+) -> Result<ComparisonReport, CompareError> {
+    let config = config_of(request)?;
+    let label = request.label.as_str();
+    let runs = [
+        model_run_async("champion", &request.champion, table, label, now).await?,
+        model_run_async("challenger", &request.challenger, table, label, now).await?,
+    ];
+    compare_runs(table, request, config, runs)
+}
+
+/// The settings text with the caller's overrides over it.
+fn config_of(request: &CompareRequest<'_>) -> Result<CompareConfig, CompareError> {
     let mut config = match &request.settings {
         Some(s) => CompareConfig::from_settings(s.text, s.format)?,
         None => CompareConfig::default(),
@@ -142,27 +208,22 @@ pub fn compare_request(
     if let Some(seed) = o.seed {
         config.bootstrap.seed = seed;
     }
+    Ok(config)
+}
+
+/// The comparison of the two sides given their model runs (`runs`, champion first).
+fn compare_runs(
+    table: &Table,
+    request: &CompareRequest<'_>,
+    config: CompareConfig,
+    [run_a, run_b]: [Option<ModelRun>; 2],
+) -> Result<ComparisonReport, CompareError> {
+    let o = &request.overrides;
     let label = request.label.as_str();
     let [name_a, name_b] = &request.names;
     let regression = config.task == Some(crate::report::config::TaskKind::Regression);
-    let a = resolve(
-        "champion",
-        name_a,
-        &request.champion,
-        table,
-        label,
-        regression,
-        now,
-    )?;
-    let b = resolve(
-        "challenger",
-        name_b,
-        &request.challenger,
-        table,
-        label,
-        regression,
-        now,
-    )?;
+    let a = resolve("champion", name_a, &request.champion, run_a, regression)?;
+    let b = resolve("challenger", name_b, &request.challenger, run_b, regression)?;
     fn side<'t>(r: &'t Resolved, table: &'t Table) -> SidePredictions<'t> {
         SidePredictions {
             table: r.run.as_ref().map_or(table, |run| &run.table),

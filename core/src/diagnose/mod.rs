@@ -43,14 +43,18 @@ pub mod export;
 pub mod request;
 pub mod schema;
 
-pub use request::{DiagnoseRequest, DiagnoseRequestError, SetData, SetInput, request};
+pub use request::{
+    DiagnoseRequest, DiagnoseRequestError, SetData, SetInput, request, request_async,
+};
 
 use serde::{Deserialize, Serialize};
 
 use crate::metrics::bootstrap::{BootstrapConfig, percentile, resample_counts};
 use crate::report::rows::{RowOutcomes, row_outcomes};
 use crate::report::types::BaselineKind;
-use crate::report::{EvalReport, EvalRequest, PreparedRequest, RequestError, prepare_request};
+use crate::report::{
+    EvalReport, EvalRequest, PreparedRequest, RequestError, prepare_request, prepare_request_async,
+};
 use crate::table::Table;
 
 /// The four data sets of the diagnosis.
@@ -548,7 +552,19 @@ pub fn measure(
     request: &EvalRequest<'_>,
     now: &dyn Fn() -> f64,
 ) -> Result<Measured, RequestError> {
-    let prepared = prepare_request(table, request, now)?;
+    measured(table, prepare_request(table, request, now)?)
+}
+
+/// [`measure`] with the model run awaited ([`prepare_request_async`]).
+pub async fn measure_async(
+    table: &Table,
+    request: &EvalRequest<'_>,
+    now: &dyn Fn() -> f64,
+) -> Result<Measured, RequestError> {
+    measured(table, prepare_request_async(table, request, now).await?)
+}
+
+fn measured(table: &Table, prepared: PreparedRequest) -> Result<Measured, RequestError> {
     let input = prepared.table.as_ref().unwrap_or(table);
     let outcomes = row_outcomes(input, &prepared.config).map_err(RequestError::Evaluate)?;
     Ok(Measured { prepared, outcomes })

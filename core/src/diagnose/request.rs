@@ -94,11 +94,70 @@ pub enum DiagnoseRequestError {
 
 /// Carries out `request` (see the module docs); `now` times the model runs.
 pub fn request(
-    request: DiagnoseRequest<'_>,
+    mut request: DiagnoseRequest<'_>,
     now: &dyn Fn() -> f64,
 ) -> Result<DiagnoseReport, DiagnoseRequestError> {
+    let mut measured = [None, None, None, None];
+    for (k, slot) in measured.iter_mut().enumerate() {
+        if let Some((table, eval)) = to_measure(&mut request, k)? {
+            *slot = Some(super::measure(table, eval, now).map_err(|e| measure_error(k, e))?);
+        }
+    }
+    finish(request, measured)
+}
+
+/// [`request`] with the model runs awaited ([`super::measure_async`]): the page's
+/// Diagnose and Error analysis cells, whose engine runs a large batch on its engine
+/// workers (or WebGPU) without blocking. The same report whenever the engine's async
+/// run gives the same outputs as its run.
+pub async fn request_async(
+    mut request: DiagnoseRequest<'_>,
+    now: &dyn Fn() -> f64,
+) -> Result<DiagnoseReport, DiagnoseRequestError> {
+    let mut measured = [None, None, None, None];
+    for (k, slot) in measured.iter_mut().enumerate() {
+        if let Some((table, eval)) = to_measure(&mut request, k)? {
+            let m = super::measure_async(table, eval, now).await;
+            *slot = Some(m.map_err(|e| measure_error(k, e))?);
+        }
+    }
+    finish(request, measured)
+}
+
+/// Set `k`'s table when it is data, with the evaluation request that measures it
+/// (its `data_sha256` the set's).
+fn to_measure<'r, 'a>(
+    request: &'r mut DiagnoseRequest<'a>,
+    k: usize,
+) -> Result<Option<(&'a Table, &'r EvalRequest<'a>)>, DiagnoseRequestError> {
+    let Some(SetInput::Data(data)) = &request.sets[k] else {
+        return Ok(None);
+    };
+    let data = *data;
+    let Some(eval) = request.eval.as_mut() else {
+        return Err(DiagnoseRequestError::NoModel {
+            set: DataSet::ALL[k].label(),
+        });
+    };
+    eval.data_sha256 = data.sha256.map(str::to_owned);
+    Ok(Some((data.table, eval)))
+}
+
+fn measure_error(k: usize, source: RequestError) -> DiagnoseRequestError {
+    DiagnoseRequestError::Measure {
+        set: DataSet::ALL[k].label(),
+        source: Box::new(source),
+    }
+}
+
+/// The rest of [`request`], given each set's measurement (`None` where the set is a
+/// figure given, or absent).
+fn finish(
+    request: DiagnoseRequest<'_>,
+    mut measured: [Option<Measured>; 4],
+) -> Result<DiagnoseReport, DiagnoseRequestError> {
     let DiagnoseRequest {
-        mut eval,
+        eval: _,
         sets,
         metric,
         higher_is_better,
@@ -113,20 +172,9 @@ pub fn request(
     let mut dev: Option<(&Table, Measured)> = None;
     let mut measured_any = false;
     for (k, (set, input)) in DataSet::ALL.into_iter().zip(sets).enumerate() {
-        figures[k] = match input {
-            None => None,
-            Some(SetInput::Given(e)) => Some(e),
-            Some(SetInput::Data(data)) => {
-                let Some(eval) = eval.as_mut() else {
-                    return Err(DiagnoseRequestError::NoModel { set: set.label() });
-                };
-                eval.data_sha256 = data.sha256.map(str::to_owned);
-                let m = super::measure(data.table, eval, now).map_err(|source| {
-                    DiagnoseRequestError::Measure {
-                        set: set.label(),
-                        source: Box::new(source),
-                    }
-                })?;
+        figures[k] = match (input, measured[k].take()) {
+            (Some(SetInput::Given(e)), _) => Some(e),
+            (Some(SetInput::Data(data)), Some(m)) => {
                 measured_any = true;
                 let e = m.set_error();
                 if set == DataSet::Dev {
@@ -134,6 +182,7 @@ pub fn request(
                 }
                 Some(e)
             }
+            _ => None,
         };
     }
     let optimal = match (optimal, &dev) {

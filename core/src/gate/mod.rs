@@ -35,7 +35,7 @@ use serde::{Deserialize, Serialize};
 pub use blessing::{Blessing, BlessingError, verify};
 pub use checks::{GateInputs, Provenance, run_gate};
 pub use config::{Bound, CheckConfig, CheckKind, Comparison, GateConfig, GateConfigError};
-pub use run::{BlackboxEvaluation, GateRunError, evaluate_blackbox};
+pub use run::{BlackboxEvaluation, GateRunError, evaluate_blackbox, evaluate_blackbox_async};
 
 /// The gate report format's version.
 pub const GATE_VERSION: &str = "1.0.0";

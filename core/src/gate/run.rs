@@ -8,7 +8,10 @@
 use serde_json::Value;
 
 use crate::report::rows::split_rows;
-use crate::report::{EvalReport, EvalRequest, RequestError, evaluate, prepare_request};
+use crate::report::{
+    EvalReport, EvalRequest, PreparedRequest, RequestError, evaluate, prepare_request,
+    prepare_request_async,
+};
 use crate::table::{Table, TableError};
 
 /// The candidate's evaluation on the blackbox rows.
@@ -47,6 +50,27 @@ pub fn evaluate_blackbox(
     now: &dyn Fn() -> f64,
 ) -> Result<BlackboxEvaluation, GateRunError> {
     let prepared = prepare_request(table, request, now)?;
+    blackbox_of(table, &prepared, engine)
+}
+
+/// [`evaluate_blackbox`] with the model run awaited ([`prepare_request_async`]): the
+/// page's Gate cell, whose engine runs a large batch on its engine workers (or WebGPU).
+pub async fn evaluate_blackbox_async(
+    table: &Table,
+    request: &EvalRequest<'_>,
+    engine: &str,
+    now: &dyn Fn() -> f64,
+) -> Result<BlackboxEvaluation, GateRunError> {
+    let prepared = prepare_request_async(table, request, now).await?;
+    blackbox_of(table, &prepared, engine)
+}
+
+/// The blackbox evaluation of a request prepared on the whole of `table`.
+fn blackbox_of(
+    table: &Table,
+    prepared: &PreparedRequest,
+    engine: &str,
+) -> Result<BlackboxEvaluation, GateRunError> {
     let full = prepared.table.as_ref().unwrap_or(table);
     let split = split_rows(full, &prepared.config.split).map_err(RequestError::from)?;
     let rows: Vec<usize> = split.blackbox.iter().map(|&r| r as usize).collect();

@@ -281,6 +281,7 @@ fn CompareResult(compared: Arc<ComparedOutput>) -> impl IntoView {
                 r.bootstrap.replicates
             ),
         )}
+        {super::kit::engine_line("compare-engine", c.engine.clone())}
         {downloads}
         <div class="plots" data-testid="compare-plots">{plots}</div>
         <div class="scroll">

@@ -254,6 +254,7 @@ fn DiagnoseResult(output: std::sync::Arc<DiagnoseOutput>) -> impl IntoView {
     view! {
         <p class="verdict" data-testid="diagnose-focus">{format!("Next focus: {}", d.advice)}</p>
         <p data-testid="diagnose-dominant">{dominant_text(d)}</p>
+        {super::kit::engine_line("diagnose-engine", output.diagnosed.engine.clone())}
         <div class="scroll">
             <table class="numbers" data-testid="diagnose-sets">
                 <thead>

@@ -341,6 +341,7 @@ fn ErrorsResult(id: u32, output: std::sync::Arc<DiagnoseOutput>) -> impl IntoVie
     };
     view! {
         <p data-testid="errors-summary">{summary}</p>
+        {super::kit::engine_line("errors-engine", output.diagnosed.engine.clone())}
         <div class="scroll" data-errors-cell=id.to_string()>
             <table class="numbers errors" data-testid="errors-table">
                 <thead>

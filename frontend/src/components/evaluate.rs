@@ -281,7 +281,7 @@ fn EvalResult(output: std::sync::Arc<EvalOutput>) -> impl IntoView {
             <p class="summary" data-testid="eval-summary">
                 {format!("{} — {} rows of {}", summary(&report).replace('`', ""), e.rows, e.dataset)}
             </p>
-            {e.engine.clone().map(|line| view! { <p class="hint" data-testid="eval-engine">{line}</p> })}
+            {super::kit::engine_line("eval-engine", e.engine.clone())}
             <p class="hint" data-testid="eval-cost">
                 {format!(
                     "Evaluated in {} ({} bootstrap replicates) in the worker; table memory {}, worker memory {}.",

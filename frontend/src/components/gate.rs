@@ -6,7 +6,9 @@
 use leptos::prelude::*;
 use lockstep_core::gate::GateReport;
 
-use super::kit::{Download, cell_state, checks_table, downloads, settings_box, verdict_line};
+use super::kit::{
+    Download, cell_state, checks_table, downloads, engine_line, settings_box, verdict_line,
+};
 use super::{Output, Ui};
 use crate::protocol::Gated;
 use crate::view::gate::{GateRow, rows, verdict};
@@ -127,6 +129,7 @@ fn GateResult(output: std::sync::Arc<GateOutput>) -> impl IntoView {
         .collect_view();
     view! {
         {verdict_line(pass, "gate-verdict", output.verdict.clone())}
+        {engine_line("gate-engine", output.gated.engine.clone())}
         {checks_table("gate-checks", &["check", "required", "result", "evidence"], rows)}
         {downloads}
     }

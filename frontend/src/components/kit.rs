@@ -142,6 +142,12 @@ pub fn verdict_line(passed: bool, testid: &'static str, text: String) -> impl In
     }
 }
 
+/// Which engine ran a cell's models and why, when the page asked for another backend
+/// than the CPU engine ([`crate::gpu::take_note`]).
+pub fn engine_line(testid: &'static str, line: Option<String>) -> impl IntoView {
+    line.map(|line| view! { <p class="hint" data-testid=testid>{line}</p> })
+}
+
 /// A result's table of checks (rows classed `pass` / `fail` by the caller).
 pub fn checks_table(
     testid: &'static str,

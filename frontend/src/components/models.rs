@@ -1,7 +1,8 @@
 //! The Models cell: every model with its role (champion, challenger) and the pipeline
 //! that feeds it; Run shows each model's first predictions on the test set. Its Engine
-//! control picks the backend the Evaluate and Slices cells' model runs go to
-//! (`crate::gpu`; the other cells run models on the CPU engine); with `gpu` or
+//! control picks the backend the model runs of the Evaluate, Slices, Compare, Gate,
+//! Diagnose and Error analysis cells go to (`crate::gpu`; the Robustness cell's many
+//! perturbed runs stay on the CPU engine); with `gpu` or
 //! `auto`, Run also shows each model's parity on WebGPU with the CPU engine, every row
 //! compared under the model's tolerance tier.
 

@@ -4,7 +4,7 @@
 //! every metric's difference, McNemar's exact test, DeLong's test, the decision.
 
 use lockstep_core::compare::{
-    CompareOverrides, CompareRequest, ComparisonReport, compare_request, export,
+    CompareOverrides, CompareRequest, ComparisonReport, compare_request_async, export,
 };
 use lockstep_core::report::{ModelSource, Settings, SettingsFormat, Source};
 use lockstep_core::transform::FittedPipeline;
@@ -53,8 +53,12 @@ fn source<'a>(side: &Side<'a>) -> Source<'a> {
     })
 }
 
-/// Runs the comparison; `now` reads a clock in milliseconds (to time the models).
-pub fn compare(picks: &ComparePicks<'_>, now: &dyn Fn() -> f64) -> Result<Comparison, String> {
+/// Runs the comparison, its model runs awaited (the page engine's async run: engine
+/// workers, WebGPU); `now` reads a clock in milliseconds (to time the models).
+pub async fn compare(
+    picks: &ComparePicks<'_>,
+    now: &dyn Fn() -> f64,
+) -> Result<Comparison, String> {
     if picks.label.is_empty() {
         return Err("choose the label column in the Evaluate cell".to_owned());
     }
@@ -94,7 +98,9 @@ pub fn compare(picks: &ComparePicks<'_>, now: &dyn Fn() -> f64) -> Result<Compar
         },
         data_sha256: Some(picks.dataset.sha256.clone()),
     };
-    let report = compare_request(&picks.dataset.table, &request, now).map_err(|e| e.to_string())?;
+    let report = compare_request_async(&picks.dataset.table, &request, now)
+        .await
+        .map_err(|e| e.to_string())?;
     Ok(Comparison {
         json: export::json(&report).map_err(|e| e.to_string())?,
         markdown: export::markdown(&report),

@@ -101,7 +101,10 @@ pub fn parse_seed(text: &str) -> Result<u64, String> {
 /// Runs core's diagnosis request on the picks (`lockstep diagnose --model … --label …
 /// --train … --train-dev … --dev … --test … [--human|--bayes E] [--curves c.csv]
 /// [--errors N] --seed S`).
-pub fn run(picks: &DiagnosePicks<'_>, now: &dyn Fn() -> f64) -> Result<DiagnoseReport, String> {
+pub async fn run(
+    picks: &DiagnosePicks<'_>,
+    now: &dyn Fn() -> f64,
+) -> Result<DiagnoseReport, String> {
     if picks.label.is_empty() {
         return Err("choose the label column".to_owned());
     }
@@ -134,7 +137,7 @@ pub fn run(picks: &DiagnosePicks<'_>, now: &dyn Fn() -> f64) -> Result<DiagnoseR
             })
         })
     });
-    diagnose::request(
+    diagnose::request_async(
         DiagnoseRequest {
             eval: Some(eval),
             sets,
@@ -153,6 +156,7 @@ pub fn run(picks: &DiagnosePicks<'_>, now: &dyn Fn() -> f64) -> Result<DiagnoseR
         },
         now,
     )
+    .await
     .map_err(|e| match e {
         DiagnoseRequestError::Measure { set, source } => {
             let which = picks
