@@ -228,12 +228,7 @@ fn model_request(engine: &dyn lockstep_core::engine::Engine) -> EvalRequest<'_> 
 #[test]
 fn the_async_preparation_runs_the_engines_async_run_and_gives_the_same_report() {
     use lockstep_core::report::{evaluate_prepared, prepare_request, prepare_request_async};
-    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/../tests/data/behaviour/");
-    let bytes = std::fs::read(format!("{dir}bench_forest_30.onnx")).unwrap();
-    let data = std::fs::read(format!("{dir}bench_1000x30.csv")).unwrap();
-    let table = Table::from_csv(&data, &CsvOptions::default()).unwrap();
-    let model = lockstep_core::onnx::Model::from_bytes(&bytes).unwrap();
-    let parts = InParts(lockstep_core::onnx::Model::from_bytes(&bytes).unwrap());
+    let (table, model, parts) = bench_engines();
     let (whole, split) = (model_request(&model), model_request(&parts));
     let cancel = std::sync::atomic::AtomicBool::new(false);
     let report = |request: &EvalRequest<'_>, prepared| {
