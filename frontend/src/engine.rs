@@ -22,11 +22,23 @@ pub struct PageEngine {
     raw: Arc<[u8]>,
     /// The bytes' sha256: what an engine worker knows the model by.
     sha256: String,
+    /// The model's name in the page (its file's), for the engine line.
+    name: String,
 }
 
 impl PageEngine {
-    pub fn new(model: Arc<Model>, raw: Arc<[u8]>, sha256: String) -> Self {
-        Self { model, raw, sha256 }
+    pub fn new(model: Arc<Model>, raw: Arc<[u8]>, sha256: String, name: String) -> Self {
+        Self {
+            model,
+            raw,
+            sha256,
+            name,
+        }
+    }
+
+    /// The model's name in the page.
+    pub fn model_name(&self) -> &str {
+        &self.name
     }
 
     pub fn model(&self) -> &Model {

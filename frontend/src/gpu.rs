@@ -84,10 +84,11 @@ pub fn chosen() -> Option<Backend> {
     CHOSEN.with(std::cell::Cell::get)
 }
 
-/// The Evaluate cell's engine line: the backend that ran, why, and a GPU run's check
-/// against the CPU engine (`rows` compared, the largest difference, within the tier).
-pub fn note(backend: &str, why: &str, check: Option<(usize, f64, bool)>) -> String {
-    let mut line = format!("Model ran on `{backend}`: {why}.");
+/// A cell's engine line for one model run: the model, the backend that ran it, why,
+/// and a GPU run's check against the CPU engine (`rows` compared, the largest
+/// difference, within the tier).
+pub fn note(model: &str, backend: &str, why: &str, check: Option<(usize, f64, bool)>) -> String {
+    let mut line = format!("{model} ran on `{backend}`: {why}.");
     if let Some((rows, diff, passed)) = check {
         line.push_str(&format!(
             " Largest difference from the CPU engine on the first {rows} rows: {diff:.3e} ({}).",
@@ -190,6 +191,7 @@ mod browser {
             Ok(outputs) => Ok(outputs),
             Err(e) => {
                 set_note(note(
+                    engine.model_name(),
                     "core",
                     &format!("the GPU engine failed ({e}); the CPU engine ran instead"),
                     None,
@@ -272,7 +274,7 @@ mod browser {
         let ran = get(&reply, "backend").as_string().unwrap_or_default();
         let why = get(&reply, "why").as_string().unwrap_or_default();
         if ran != "gpu" {
-            set_note(note(&ran, &why, None));
+            set_note(note(engine.model_name(), &ran, &why, None));
             return Ok(None);
         }
         let check = get(&reply, "check")
@@ -285,7 +287,7 @@ mod browser {
                     c["passed"].as_bool().unwrap_or(false),
                 )
             });
-        set_note(note("gpu", &why, check));
+        set_note(note(engine.model_name(), "gpu", &why, check));
         take_tensors(&reply).map(Some)
     }
 }
@@ -338,13 +340,15 @@ mod tests {
     fn the_engine_line_says_what_ran_why_and_how_far_from_the_cpu() {
         assert_eq!(
             note(
+                "m.onnx",
                 "core",
                 "no WebGPU adapter; running on the CPU engine instead",
                 None
             ),
-            "Model ran on `core`: no WebGPU adapter; running on the CPU engine instead."
+            "m.onnx ran on `core`: no WebGPU adapter; running on the CPU engine instead."
         );
         let line = note(
+            "m.onnx",
             "gpu",
             "the GPU engine was asked for",
             Some((1000, 0.0, true)),
@@ -353,6 +357,8 @@ mod tests {
             line.ends_with("first 1000 rows: 0.000e0 (within the tolerance tier)."),
             "{line}"
         );
-        assert!(note("gpu", "x", Some((5, 1.0, false))).contains("OVER the tolerance tier"));
+        assert!(
+            note("m.onnx", "gpu", "x", Some((5, 1.0, false))).contains("OVER the tolerance tier")
+        );
     }
 }

@@ -79,9 +79,9 @@ impl LoadedModel {
         let raw: Arc<[u8]> = Arc::from(bytes);
         let sha256 = sha256_hex(bytes);
         Ok(Self {
-            name,
             bytes: bytes.len(),
-            engine: PageEngine::new(model.clone(), raw.clone(), sha256.clone()),
+            engine: PageEngine::new(model.clone(), raw.clone(), sha256.clone(), name.clone()),
+            name,
             sha256,
             class_labels: class_labels(bytes),
             model,

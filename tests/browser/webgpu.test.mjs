@@ -81,17 +81,17 @@ test('?backend=gpu runs the model on WebGPU, checked against the CPU engine', as
     const { page, problems } = session;
     // A tree ensemble: the exact tier, so the report is the CPU engine's.
     const trees = await evaluate(page, '?backend=gpu', 'gb_binary_breast_cancer_100');
-    assert.match(trees.engine ?? '', /^Model ran on `gpu`: the GPU engine was asked for; /);
+    assert.match(trees.engine ?? '', /^gb_binary_breast_cancer_100\.onnx ran on `gpu`: the GPU engine was asked for; /);
     assert.match(trees.engine, /first \d+ rows: 0\.000e0 \(within the tolerance tier\)\.$/);
     assert.deepEqual(trees.report, trees.expected);
     await page.getByTestId('cell-evaluate').screenshot({ path: join(ROOT, 'tests/browser/artifacts/webgpu-evaluate.png') });
     // An MLP: within its tier (WGSL's exp and tanh may differ from the CPU's by ULPs).
     const mlp = await evaluate(page, '?backend=gpu', 'mlp_logistic_binary_breast_cancer');
-    assert.match(mlp.engine ?? '', /^Model ran on `gpu`: .*\(within the tolerance tier\)\.$/);
+    assert.match(mlp.engine ?? '', /^mlp_logistic_binary_breast_cancer\.onnx ran on `gpu`: .*\(within the tolerance tier\)\.$/);
     assert.equal(mlp.report.rows, mlp.expected.rows);
     // auto: timed against the CPU engine, whichever wins runs, and the cell says which.
     const auto = await evaluate(page, '?backend=auto', 'gb_binary_breast_cancer_100');
-    assert.match(auto.engine ?? '', /^Model ran on `(gpu|core)`: auto: the /);
+    assert.match(auto.engine ?? '', /^gb_binary_breast_cancer_100\.onnx ran on `(gpu|core)`: auto: the /);
     assert.deepEqual(auto.report, auto.expected);
     // The parity view after an `auto` run: the WebGPU module loads the `gpu` backend from
     // the model bytes it already holds.
@@ -191,7 +191,7 @@ test('the Models cell checks every fixture on WebGPU against the CPU engine, wit
     await page.getByTestId('run-evaluate').click();
     await waitForCell(page, 'evaluate', 120_000);
     await assertDone(page, await textOf(page, 'state-evaluate'));
-    assert.match(await textOf(page, 'eval-engine'), /^Model ran on `gpu`: the GPU engine was asked for; /);
+    assert.match(await textOf(page, 'eval-engine'), /^gb_binary_breast_cancer_100\.onnx ran on `gpu`: the GPU engine was asked for; /);
     assert.deepEqual(problems, []);
   } finally {
     await session.browser.close();
@@ -214,8 +214,10 @@ test('?backend=gpu: the Compare, Gate, Diagnose and Error analysis cells run the
       const state = await textOf(page, `state-${kind}`);
       if (!/^done/.test(state)) assert.fail(`${kind}: ${state}: ${await textOf(page, `error-${kind}`)}`);
       const line = await textOf(page, `${kind}-engine`);
-      assert.match(line, /^Model ran on `gpu`: the GPU engine was asked for; .*within the tolerance tier/, kind);
+      assert.match(line, /^champion\.onnx ran on `gpu`: the GPU engine was asked for; .*within the tolerance tier/, kind);
       assert.doesNotMatch(line, /OVER the tolerance tier|`core`/, kind);
+      // A comparison runs both models, each said.
+      if (kind === 'compare') assert.match(line, /\. challenger\.onnx ran on `gpu`: the GPU engine was asked for; /);
     }
     await page.getByTestId('cell-compare').screenshot({ path: join(ROOT, 'tests/browser/artifacts/webgpu-compare.png') });
     assert.deepEqual(problems, []);
@@ -229,7 +231,7 @@ test('without WebGPU the CPU engine runs and the cell says why', async () => {
   try {
     const { page, problems } = session;
     const run = await evaluate(page, '?backend=gpu', 'gb_binary_breast_cancer_100');
-    assert.match(run.engine ?? '', /^Model ran on `core`: .*adapter.*CPU engine/i);
+    assert.match(run.engine ?? '', /^gb_binary_breast_cancer_100\.onnx ran on `core`: .*adapter.*CPU engine/i);
     assert.deepEqual(run.report, run.expected);
     // The default asks for no GPU and says nothing of it.
     const plain = await evaluate(page, '', 'gb_binary_breast_cancer_100');
