@@ -5,7 +5,11 @@
 // engine workers run it in parts (frontend/src/pool.rs, `hardwareConcurrency − 1`
 // of them). The model's time is the report's own measure (facts.latency_ms_per_row ×
 // rows: the engine's run, awaited); 1 bootstrap replicate, so the evaluation around it
-// stays small. The two reports must agree but for that latency. Not part of `npm test`:
+// stays small. The two reports must agree but for that latency. Then the Compare cell,
+// GBDT (champion) against MLP (challenger) on the same file, 2 paired replicates: both
+// models' times, the comparison's own measures (each side's latency_ms_per_row × rows),
+// awaited through core's compare_request_async, so on the engine workers too; the two
+// comparisons must agree but for those latencies. Not part of `npm test`:
 // scripts/bench/page_model.sh makes the file and runs it.
 //
 //     node tests/browser/bench_page_model.mjs FILE
@@ -38,6 +42,16 @@ async function evaluate(model) {
 
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
+/** One comparison, GBDT against MLP, in the page now open; its report. */
+async function compare() {
+  await page.getByTestId('run-compare').click();
+  await waitForCell(page, 'compare');
+  const state = await textOf(page, 'state-compare');
+  if (!state.startsWith('done')) throw new Error(`compare: ${state}: ${await textOf(page, 'error-compare')}`);
+  const [download] = await Promise.all([page.waitForEvent('download'), page.getByTestId('compare-download-json').click()]);
+  return JSON.parse(readFileSync(await download.path(), 'utf8'));
+}
+
 try {
   const name = basename(file);
   const reports = {};
@@ -65,7 +79,25 @@ try {
       console.log(JSON.stringify(result));
       results.push(result);
     }
+    await page.getByTestId('compare-champion').selectOption(MODELS[0]);
+    await page.getByTestId('compare-challenger').selectOption(MODELS[1]);
+    await page.locator('[data-testid=cell-compare] details').evaluate((d) => (d.open = true));
+    await page.getByTestId('compare-config').fill('[bootstrap]\nreplicates = 2\n');
+    const times = [];
+    let report;
+    for (let i = 0; i < REPS; i++) {
+      report = await compare();
+      times.push((report.champion.latency_ms_per_row + report.challenger.latency_ms_per_row) * report.rows);
+    }
+    reports[`compare ${how}`] = report;
+    const ms = median(times);
+    const result = { model: 'compare', how, rows: report.rows, cores: workers, model_ms: Math.round(ms), rows_per_s: Math.round(report.rows / (ms / 1000)) };
+    console.log(JSON.stringify(result));
+    results.push(result);
   }
+  const [a, b] = [reports['compare 1 worker'], reports['compare engine workers']];
+  for (const r of [a, b]) for (const side of [r.champion, r.challenger]) delete side.latency_ms_per_row;
+  assert.deepEqual(a, b, 'compare: the same comparison on 1 worker and on the engine workers');
   for (const model of MODELS) {
     const [a, b] = [reports[`${model} 1 worker`], reports[`${model} engine workers`]];
     for (const r of [a, b]) delete r.facts.latency_ms_per_row;
@@ -81,7 +113,7 @@ if (problems.length) {
 }
 console.log('| model | rows | 1 worker rows/s | engine workers rows/s | speed-up |');
 console.log('|---|---|---|---|---|');
-for (const model of MODELS) {
+for (const model of [...MODELS, 'compare']) {
   const [one, all] = ['1 worker', 'engine workers'].map((how) => results.find((r) => r.model === model && r.how === how));
   console.log(`| ${model} | ${one.rows} | ${one.rows_per_s} | ${all.rows_per_s} | ${(all.rows_per_s / one.rows_per_s).toFixed(2)} |`);
 }
