@@ -212,11 +212,12 @@ fn compare_floats(
         // anything else against an infinity or a NaN is an infinite difference, outside
         // every tolerance (`rtol·|inf|` must not excuse it).
         let same = x == y || (x.is_nan() && y.is_nan());
-        let diff = if same { 0.0 } else { (x - y).abs() };
-        let diff = if diff.is_nan() || !y.is_finite() && !same {
-            f64::INFINITY
+        let diff = if same {
+            0.0
+        } else if x.is_finite() && y.is_finite() {
+            (x - y).abs()
         } else {
-            diff
+            f64::INFINITY
         };
         if diff > max_abs || (worst_row.is_none() && diff > 0.0) {
             max_abs = diff;
@@ -225,7 +226,7 @@ fn compare_floats(
         if y != 0.0 {
             max_rel = max_rel.max(diff / y.abs());
         }
-        if !same && (diff.is_infinite() || diff > tolerance.atol + tolerance.rtol * y.abs()) {
+        if diff.is_infinite() || diff > tolerance.atol + tolerance.rtol * y.abs() {
             mismatches += 1;
         }
     }

@@ -776,7 +776,7 @@ impl Host {
                 junit: gate::export::junit(&report),
                 blessing: Blessing::new(&report).ok().and_then(|b| b.to_json().ok()),
                 millis: now() - start,
-                engine: crate::gpu::take_note(),
+                engine: None,
             })
         };
         match run.await {
@@ -847,7 +847,7 @@ impl Host {
             markdown,
             html,
             millis: now() - start,
-            engine: crate::gpu::take_note(),
+            engine: None,
         })
     }
 
@@ -1060,7 +1060,7 @@ impl Host {
                 html: shown.html,
                 junit: shown.junit,
                 millis: now() - start,
-                engine: crate::gpu::take_note(),
+                engine: None,
             })
         };
         match run.await {

@@ -259,6 +259,22 @@ pub enum Reply {
     },
 }
 
+impl Reply {
+    /// The reply with `line` as its engine line when it reports model runs (an
+    /// evaluation, comparison, gate or diagnosis): which engine ran them and why
+    /// ([`crate::gpu::take_note`], drained by the worker after every command).
+    pub fn with_engine(mut self, line: Option<String>) -> Self {
+        match &mut self {
+            Reply::Evaluated(r) => r.engine = line,
+            Reply::Compared(r) => r.engine = line,
+            Reply::Gated(r) => r.engine = line,
+            Reply::Diagnosed(r) => r.engine = line,
+            _ => {}
+        }
+        self
+    }
+}
+
 /// A reply with its command's id.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Response {

@@ -390,18 +390,14 @@ async fn evaluate(
             },
         );
     };
-    let mut reply = host.borrow().evaluate_end(
+    host.borrow().evaluate_end(
         inputs,
         &pending,
         replicates.as_ref(),
         slices,
         &now_ms,
         &mut finder,
-    );
-    if let Reply::Evaluated(e) = &mut reply {
-        e.engine = crate::gpu::take_note();
-    }
-    reply
+    )
 }
 
 /// The evaluation's first half, its model run awaited. The host stays borrowed while
@@ -448,7 +444,9 @@ fn pump(queue: Rc<Queue>) {
             match parse(&data) {
                 Ok((request, file)) => {
                     let reply = handle(&queue.host, request.id, request.command, file).await;
-                    post(request.id, reply);
+                    // Every command drains the engine lines its model runs left, failed
+                    // or not, so that none reaches a later reply.
+                    post(request.id, reply.with_engine(crate::gpu::take_note()));
                 }
                 Err(error) => post(0, Reply::Failed { error }),
             }
